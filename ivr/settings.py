@@ -1,0 +1,120 @@
+"""Runtime settings, read once from the environment.
+
+Everything an operator may tune is a ``TOWNHALL_*`` variable with a sane default;
+the README lists them. Secrets (ARI, AMI, admin session key) are generated on first
+use into ``$TOWNHALL_HOME/secrets`` with mode 0600 and never live in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ivr.clock import Clock, parse_clock
+
+DEFAULT_ASTERISK_ROOT = "/var/cache/townhall-ivr/asterisk-root"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed runtime configuration of one townhall-ivr instance."""
+
+    home: Path
+    rules_path: Path
+    db_url: str
+    clock_value: str
+    bind_host: str
+    sip_port: int
+    ari_port: int
+    ami_port: int
+    rtp_start: int
+    rtp_end: int
+    admin_port: int
+    ari_app: str
+    asterisk_root: Path
+    asterisk_bin: str | None
+    vosk_model: Path | None
+    log_level: str
+    log_format: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the ``TOWNHALL_*`` variables (``os.environ`` by default)."""
+        env = os.environ if env is None else env
+        home = Path(env.get("TOWNHALL_HOME", "var")).absolute()
+        model = env.get("TOWNHALL_VOSK_MODEL", "")
+        return cls(
+            home=home,
+            rules_path=Path(env.get("TOWNHALL_RULES", "routing_rules.yaml")).absolute(),
+            db_url=env.get("TOWNHALL_DB_URL", f"sqlite:///{home / 'townhall.db'}"),
+            clock_value=env.get("TOWNHALL_CLOCK", ""),
+            bind_host=env.get("TOWNHALL_BIND", "127.0.0.1"),
+            sip_port=int(env.get("TOWNHALL_SIP_PORT", "5060")),
+            ari_port=int(env.get("TOWNHALL_ARI_PORT", "8088")),
+            ami_port=int(env.get("TOWNHALL_AMI_PORT", "5038")),
+            rtp_start=int(env.get("TOWNHALL_RTP_START", "10000")),
+            rtp_end=int(env.get("TOWNHALL_RTP_END", "20000")),
+            admin_port=int(env.get("TOWNHALL_ADMIN_PORT", "8000")),
+            ari_app=env.get("TOWNHALL_ARI_APP", "townhall-ivr"),
+            asterisk_root=Path(env.get("TOWNHALL_ASTERISK_ROOT", DEFAULT_ASTERISK_ROOT)),
+            asterisk_bin=env.get("TOWNHALL_ASTERISK") or shutil.which("asterisk"),
+            vosk_model=Path(model) if model else None,
+            log_level=env.get("TOWNHALL_LOG_LEVEL", "INFO").upper(),
+            log_format=env.get("TOWNHALL_LOG_FORMAT", "text"),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        """Return a copy with some fields changed (tests run instances on free ports)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def clock(self) -> Clock:
+        """A fresh clock honouring ``TOWNHALL_CLOCK``."""
+        return parse_clock(self.clock_value)
+
+    @property
+    def run_dir(self) -> Path:
+        """Where the Asterisk configuration, sockets and logs of this instance live."""
+        return self.home / "asterisk"
+
+    @property
+    def sounds_dir(self) -> Path:
+        """Rendered prompts, played by Asterisk as ``sound:townhall/<id>``."""
+        return self.home / "sounds" / "townhall"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Durable spool of store writes waiting for the database."""
+        return self.home / "spool"
+
+    def secret(self, name: str) -> str:
+        """Return the named secret, generating it on first use (0600, outside the repo)."""
+        path = self.home / "secrets" / name
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        value = secrets.token_urlsafe(24)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        return value
+
+    @property
+    def ari_user(self) -> str:
+        return "townhall"
+
+    @property
+    def ari_password(self) -> str:
+        return self.secret("ari_password")
+
+    @property
+    def ami_user(self) -> str:
+        return "townhall"
+
+    @property
+    def ami_password(self) -> str:
+        return self.secret("ami_password")
