@@ -40,6 +40,7 @@ class Settings:
     vosk_model: Path | None
     log_level: str
     log_format: str
+    admin_secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +66,8 @@ class Settings:
             vosk_model=Path(model) if model else None,
             log_level=env.get("TOWNHALL_LOG_LEVEL", "INFO").upper(),
             log_format=env.get("TOWNHALL_LOG_FORMAT", "text"),
+            admin_secure_cookies=env.get("TOWNHALL_ADMIN_SECURE_COOKIES", "0").lower()
+            in ("1", "true", "yes", "on"),
         )
 
     def with_(self, **changes: object) -> Settings:
