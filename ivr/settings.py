@@ -41,6 +41,8 @@ class Settings:
     log_level: str
     log_format: str
     admin_secure_cookies: bool = False
+    # UDP ports of the app's ExternalMedia receivers; outside Asterisk's RTP range.
+    media_ports: range = range(40000, 41000)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +70,10 @@ class Settings:
             log_format=env.get("TOWNHALL_LOG_FORMAT", "text"),
             admin_secure_cookies=env.get("TOWNHALL_ADMIN_SECURE_COOKIES", "0").lower()
             in ("1", "true", "yes", "on"),
+            media_ports=range(
+                int(env.get("TOWNHALL_MEDIA_START", "40000")),
+                int(env.get("TOWNHALL_MEDIA_END", "40999")) + 1,
+            ),
         )
 
     def with_(self, **changes: object) -> Settings:
