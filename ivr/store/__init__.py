@@ -1,0 +1,1 @@
+"""The shared request store: models, migrations, durable writer and queries."""

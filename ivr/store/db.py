@@ -1,0 +1,99 @@
+"""Engine, sessions and migrations of the shared store.
+
+One ``Store`` per process and database URL. SQLite gets the pragmas a shared file
+needs (WAL so the admin reads while the IVR writes, enforced foreign keys, a busy
+timeout instead of instant "database is locked"); PostgreSQL URLs are pointed at
+psycopg 3, the driver installed with the package.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any constant shared by every process migrating the same PostgreSQL database.
+_MIGRATION_LOCK = 0x70776E68
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse ``url``; bare ``postgresql://``/``postgres://`` URLs get the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def public_url(url: str | URL) -> str:
+    """The URL as an operator may see it: the password is masked."""
+    return normalize_url(url).render_as_string(hide_password=True)
+
+
+def _sqlite_pragmas(busy_timeout: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    return on_connect
+
+
+def _engine(url: URL, busy_timeout: float, connect_timeout: float) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
+        return engine
+    # pre_ping: after an outage the pool holds dead connections; test before use.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": max(1, int(connect_timeout))},
+    )
+
+
+class Store:
+    """A database holding contacts, admin users and callbacks."""
+
+    def __init__(self, url: str | URL, *, busy_timeout: float = 5.0, connect_timeout: float = 5.0):
+        self.url = normalize_url(url)
+        self.engine = _engine(self.url, busy_timeout, connect_timeout)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def migrate(self, revision: str = "head") -> None:
+        """Upgrade the schema with Alembic (safe when several processes start together)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        log.info("store migrated", extra={"db": public_url(self.url), "revision": revision})
+
+    def dispose(self) -> None:
+        """Close pooled connections (end of process or of a test)."""
+        self.engine.dispose()

@@ -1,0 +1,236 @@
+"""Tables of the shared request store (SQLAlchemy 2 typed mappings).
+
+The same schema runs on SQLite (one town hall, one machine) and PostgreSQL (several
+instances); only portable types are used. Every timestamp is stored in UTC and read
+back timezone-aware, whatever the dialect. The schema itself is created by the
+Alembic revisions in ``ivr/store/migrations``, never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+CHANNELS = ("phone", "web", "email", "counter")
+DIRECTIONS = ("inbound", "outbound")
+ROUTED_BY = ("dtmf", "speech", "default", "closed")
+ROLES = ("administrateur", "superviseur", "agent", "elu")
+CALLBACK_STATES = ("pending", "claimed", "dialing", "done", "failed", "cancelled")
+
+# Stable constraint names, so later migrations can alter them on both dialects.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC.
+
+    SQLite keeps no zone and PostgreSQL returns the session's zone: normalising on
+    the way in and out makes comparisons and JSON output identical on both.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+# Row bookkeeping uses the database's clock on purpose: it records when the row was
+# physically written, which a shifted TOWNHALL_CLOCK must not falsify.
+def _created() -> Mapped[datetime]:
+    return mapped_column(server_default=func.now())
+
+
+def _updated() -> Mapped[datetime]:
+    return mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Contact(Base):
+    """One contact of a citizen with the town hall (a call, a web form, a visit…)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        _one_of("channel", CHANNELS, "channel"),
+        _one_of("direction", DIRECTIONS, "direction"),
+        CheckConstraint(
+            "routed_by IS NULL OR routed_by IN ('dtmf', 'speech', 'default', 'closed')",
+            name="routed_by",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(128), unique=True)
+    call_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    channel: Mapped[str] = mapped_column(String(16), default="phone", server_default="phone")
+    direction: Mapped[str] = mapped_column(String(16), default="inbound", server_default="inbound")
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    caller: Mapped[str | None] = mapped_column(String(64), index=True)
+    called: Mapped[str | None] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(64), index=True)
+    routed_by: Mapped[str | None] = mapped_column(String(16))
+    menu_path: Mapped[str | None] = mapped_column(String(64))
+    transcript: Mapped[str | None] = mapped_column(Text)
+    intent_confidence: Mapped[float | None]
+    queue: Mapped[str | None] = mapped_column(String(64))
+    wait_seconds: Mapped[float | None]
+    talk_seconds: Mapped[float | None]
+    agent: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(32), index=True)
+    hangup_stage: Mapped[str | None] = mapped_column(String(32))
+    parent_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[str | None] = mapped_column(Text)
+    # Highest writer op seq applied to the fields above: replays are last-writer-wins.
+    op_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+    events: Mapped[list[ContactEvent]] = relationship(
+        back_populates="contact", order_by="ContactEvent.seq", cascade="all, delete-orphan"
+    )
+
+
+class ContactEvent(Base):
+    """Append-only history of a contact; (contact, seq) is unique so replays never duplicate."""
+
+    __tablename__ = "contact_events"
+    __table_args__ = (UniqueConstraint("contact_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any] | None]
+
+    contact: Mapped[Contact] = relationship(back_populates="events")
+
+
+class User(Base):
+    """An admin user (passwords hashed by the admin; roles are French words)."""
+
+    __tablename__ = "users"
+    __table_args__ = (_one_of("role", ROLES, "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = _created()
+    last_login_at: Mapped[datetime | None]
+
+
+class AuditLog(Base):
+    """Who changed what in the admin, for accountability."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object: Mapped[str | None] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any] | None]
+
+
+class ApiToken(Base):
+    """A bearer token of the admin API; only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = _created()
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class RulesVersion(Base):
+    """Every published routing_rules.yaml, so a change can be audited and rolled back."""
+
+    __tablename__ = "rules_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = _created()
+    author: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Callback(Base):
+    """A promised call back to a citizen; claimed under a lease before dialling."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        _one_of("state", CALLBACK_STATES, "state"),
+        Index(None, "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    number: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    priority: Mapped[int] = mapped_column(default=0, server_default="0")
+    due_at: Mapped[datetime | None]
+    promised_before: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(default=3, server_default="3")
+    next_attempt_at: Mapped[datetime | None]
+    lease_id: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
