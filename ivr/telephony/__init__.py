@@ -1,0 +1,1 @@
+"""Adapters that talk to Asterisk: ARI (calls), AMI (queues) and RTP (media)."""
