@@ -65,3 +65,7 @@ def main(ctx: click.Context) -> None:
     settings = Settings.from_env()
     setup_logging(settings.log_level, settings.log_format)
     ctx.obj = settings
+
+
+if __name__ == "__main__":
+    main()
