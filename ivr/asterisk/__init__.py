@@ -1,0 +1,1 @@
+"""Asterisk for townhall-ivr: provisioning, configuration rendering, process control."""

@@ -1,0 +1,295 @@
+"""Render the Asterisk configuration of one instance from ``dialplans/*.conf.j2``.
+
+Rendering is a pure function (settings + layout + queues + agents → file texts) so the
+tests can check the output without starting Asterisk; ``write_config`` puts it on disk.
+Only IP addresses are accepted wherever Asterisk would otherwise resolve a name: there
+is no working DNS on the machines we run on, and PJSIP stalls on lookups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from ivr.asterisk.layout import DIRS, InstanceLayout, instance_id
+from ivr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dialplans"
+
+# Queue, mailbox and agent ids become section names and extensions: keep them plain.
+_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+_CONTACT = re.compile(r"^sips?:(?:[^@;]+@)?(?P<host>\[[0-9a-fA-F:.]+\]|[0-9.]+)(?::\d+)?(?:;.*)?$")
+
+# Hardware/cluster channels, CDR/CEL/realtime drivers we do not configure, modules that
+# resolve names (unbound, STUN) and app_voicemail_odbc (it clashes with app_voicemail).
+NOLOAD = (
+    "chan_dahdi.so",
+    "chan_mobile.so",
+    "chan_console.so",
+    "chan_sip.so",
+    "chan_iax2.so",
+    "chan_motif.so",
+    "chan_unistim.so",
+    "res_corosync.so",
+    "res_xmpp.so",
+    "cdr_adaptive_odbc.so",
+    "cdr_csv.so",
+    "cdr_custom.so",
+    "cdr_manager.so",
+    "cdr_odbc.so",
+    "cdr_pgsql.so",
+    "cdr_radius.so",
+    "cdr_sqlite3_custom.so",
+    "cdr_tds.so",
+    "cel_custom.so",
+    "cel_manager.so",
+    "cel_odbc.so",
+    "cel_pgsql.so",
+    "cel_radius.so",
+    "cel_sqlite3_custom.so",
+    "cel_tds.so",
+    "res_config_curl.so",
+    "res_config_ldap.so",
+    "res_config_odbc.so",
+    "res_config_pgsql.so",
+    "res_config_sqlite3.so",
+    "res_odbc.so",
+    "res_odbc_transaction.so",
+    "func_odbc.so",
+    "app_voicemail_odbc.so",
+    "pbx_realtime.so",
+    "res_sorcery_realtime.so",
+    "res_calendar.so",
+    "res_calendar_caldav.so",
+    "res_calendar_ews.so",
+    "res_calendar_exchange.so",
+    "res_calendar_icalendar.so",
+    "res_snmp.so",
+    "res_hep.so",
+    "res_hep_pjsip.so",
+    "res_hep_rtcp.so",
+    "res_statsd.so",
+    "res_prometheus.so",
+    "res_stir_shaken.so",
+    "res_pjsip_stir_shaken.so",
+    "res_resolver_unbound.so",
+    "res_stun_monitor.so",
+    "pbx_lua.so",
+    "pbx_dundi.so",
+    "pbx_ael.so",
+    "res_ael_share.so",
+    "res_phoneprov.so",
+    "res_pjsip_phoneprov_provider.so",
+    "res_fax.so",
+    "res_fax_spandsp.so",
+    "app_festival.so",
+    "app_jack.so",
+    "app_mp3.so",
+    "res_smdi.so",
+    "app_minivm.so",
+    "app_alarmreceiver.so",
+    "app_sms.so",
+    "res_adsi.so",
+    "app_adsiprog.so",
+    "app_getcpeid.so",
+    "res_geolocation.so",
+    "res_pjsip_geolocation.so",
+    "res_pjsip_outbound_publish.so",
+    "res_pjsip_publish_asterisk.so",
+    "res_pjsip_exten_state.so",
+    "res_parking.so",
+    "app_agent_pool.so",
+    "app_confbridge.so",
+    "app_page.so",
+    "res_clialiases.so",
+    "app_followme.so",
+    "res_pjsip_notify.so",
+    "res_pjsip_config_wizard.so",
+)
+# Modules we keep but leave unconfigured: an empty file spares the log an error at boot.
+EMPTY_CONFIGS = (
+    "aeap.conf",
+    "websocket_client.conf",
+    "chan_websocket.conf",
+    "res_http_media_cache.conf",
+    "amd.conf",
+    "queuerules.conf",
+    "ccss.conf",
+    "cel.conf",
+    "features.conf",
+    "acl.conf",
+    "udptl.conf",
+    "pjproject.conf",
+)
+
+INBOUND_PATTERNS = ("_X.", "_+X.", "s", "_[a-zA-Z0-9].")
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """One department queue; defaults suit a town hall desk (short rings, few waiters)."""
+
+    name: str
+    label: str = ""
+    strategy: str = "rrmemory"
+    timeout: int = 15
+    wrapuptime: int = 10
+    maxlen: int = 10
+    announce_frequency: int = 60
+    announce_position: str = "yes"
+    musicclass: str = "townhall"
+    members: tuple[str, ...] = ()
+    joinempty: str = "unavailable,invalid"
+    leavewhenempty: str = "unavailable,invalid"
+
+    def __post_init__(self) -> None:
+        _check_id(self.name, "queue")
+        for member in self.members:
+            if not re.fullmatch(r"PJSIP/[a-z0-9][a-z0-9_-]*", member):
+                raise ValueError(f"queue {self.name}: member {member!r} is not PJSIP/<agent id>")
+
+
+@dataclass(frozen=True)
+class AgentEndpoint:
+    """An agent's phone: a static contact (tests, dev) or a registration with a password."""
+
+    id: str
+    contact: str | None = None
+    password: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_id(self.id, "agent")
+        if self.contact is None and not self.password:
+            raise ValueError(f"agent {self.id}: needs a static contact or a password")
+        if self.contact is not None:
+            _check_contact(self.contact)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What varies between renders besides the settings."""
+
+    queues: Sequence[QueueSpec] = ()
+    agents: Sequence[AgentEndpoint] = ()
+    native_menu: Mapping[str, str] = field(default_factory=dict)
+    fallback_wait: int = 120
+    native_wait: int = 5
+
+
+def _check_id(value: str, what: str) -> None:
+    if not _ID.fullmatch(value):
+        raise ValueError(f"{what} id {value!r} must match {_ID.pattern}")
+
+
+def _check_ip(value: str) -> None:
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address (Asterisk must never need DNS)") from None
+
+
+def _check_contact(contact: str) -> None:
+    match = _CONTACT.fullmatch(contact)
+    if match is None:
+        raise ValueError(f"contact {contact!r} must be sip:[user@]IP[:port]")
+    _check_ip(match["host"])
+
+
+def with_accueil(queues: Sequence[QueueSpec]) -> list[QueueSpec]:
+    """The fallback path needs an ``accueil`` queue and mailbox: add one if missing."""
+    result = list(queues)
+    if not any(queue.name == "accueil" for queue in result):
+        result.insert(0, QueueSpec("accueil", label="Accueil"))
+    return result
+
+
+def default_native_menu(queues: Sequence[QueueSpec]) -> dict[str, str]:
+    """Digits 1..9 to the queues in order: the plain-dialplan menu when none is given."""
+    return {str(digit): queue.name for digit, queue in enumerate(queues[:9], start=1)}
+
+
+def voicemail_pin(settings: Settings) -> str:
+    """A numeric PIN derived from a generated secret (voicemail.conf wants digits)."""
+    digest = hashlib.sha256(settings.secret("voicemail_pin").encode()).hexdigest()
+    return str(int(digest, 16))[:8]
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def _context(
+    settings: Settings, layout: InstanceLayout, options: RenderOptions
+) -> dict[str, object]:
+    _check_ip(settings.bind_host)
+    queues = with_accueil(options.queues)
+    dirs = {name: layout.inner(layout.dir(name)) for name in DIRS}
+    welcome = "townhall/welcome" if any(layout.sounds_dir.glob("welcome.*")) else "silence/1"
+    return {
+        "dirs": dirs,
+        "modules_dir": layout.runtime.modules_dir,
+        "instance_id": instance_id(settings),
+        "noload": NOLOAD,
+        "bind_host": settings.bind_host,
+        "sip_port": settings.sip_port,
+        "ari_port": settings.ari_port,
+        "ami_port": settings.ami_port,
+        "rtp_start": settings.rtp_start,
+        "rtp_end": settings.rtp_end,
+        "ari_app": settings.ari_app,
+        "ari_user": settings.ari_user,
+        "ari_password": settings.ari_password,
+        "ami_user": settings.ami_user,
+        "ami_password": settings.ami_password,
+        "ami_permit": sorted({"127.0.0.1", settings.bind_host} - {"0.0.0.0"}),
+        "queues": queues,
+        "agents": list(options.agents),
+        "voicemail_pin": voicemail_pin(settings),
+        "moh_dir": dirs["moh"],
+        "inbound_patterns": INBOUND_PATTERNS,
+        "native_menu": dict(options.native_menu) or default_native_menu(queues),
+        "native_welcome": welcome,
+        "native_wait": options.native_wait,
+        "fallback_wait": options.fallback_wait,
+    }
+
+
+def render_config(
+    settings: Settings, layout: InstanceLayout, options: RenderOptions
+) -> dict[str, str]:
+    """Return ``{file name: text}`` for every template in ``dialplans/``."""
+    environment = _environment()
+    context = _context(settings, layout, options)
+    names = sorted(environment.list_templates(filter_func=lambda n: n.endswith(".conf.j2")))
+    files = {name: "; intentionally empty (defaults)\n" for name in EMPTY_CONFIGS}
+    for name in names:
+        files[name.removesuffix(".j2")] = environment.get_template(name).render(context)
+    return files
+
+
+def write_config(files: Mapping[str, str], etc_dir: Path) -> None:
+    """Write the rendered files (0600: they hold the ARI and AMI passwords)."""
+    etc_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        path = etc_dir / name
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    log.info("asterisk configuration written", extra={"etc_dir": str(etc_dir), "files": len(files)})
