@@ -7,13 +7,15 @@ read for both dialects before it ships.
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
 
 from ivr.store.models import Base
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
     # Batch mode lets later revisions ALTER tables on SQLite (copy-and-move).
     context.configure(target_metadata=Base.metadata, render_as_batch=True, **kwargs)
 

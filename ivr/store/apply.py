@@ -1,0 +1,96 @@
+"""Apply spooled writer ops to the database, idempotently.
+
+An op is a JSON object ``{"op", "call_id", "seq", "ts", ...}``: ``event`` ops carry
+``kind``, ``at`` and ``data`` and become ``contact_events`` rows (unique per contact
+and seq, so a replay inserts nothing twice); ``start``/``update``/``finish`` ops carry
+``fields`` and set contact columns only when their seq is newer than the contact's
+``op_seq`` (last writer wins, a replayed older op changes nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Executable, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ivr.store.models import Contact, ContactEvent
+
+Op = dict[str, Any]
+
+DATETIME_FIELDS = frozenset({"started_at", "answered_at", "ended_at"})
+# Columns the writer may set; ``parent_call_id`` is resolved to ``parent_contact_id``.
+CONTACT_FIELDS = frozenset(
+    {c.key for c in Contact.__table__.columns}
+    - {"id", "call_id", "op_seq", "created_at", "updated_at", "parent_contact_id"}
+) | {"parent_call_id"}
+
+# Both dialects spell "insert unless (contact, seq) exists" the same way.
+_INSERTS: dict[str, Callable[..., Any]] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def apply_ops(session: Session, ops: list[Op]) -> None:
+    """Apply ``ops`` (in spool order) inside the caller's transaction."""
+    contacts = _load(session, {op["call_id"] for op in ops})
+    events: list[dict[str, Any]] = []
+    for op in ops:
+        contact = contacts.get(op["call_id"]) or _create(session, contacts, op)
+        if op["op"] == "event":
+            events.append(_event_row(contact, op))
+        elif op["seq"] > contact.op_seq:
+            _set_fields(session, contact, op["fields"])
+            contact.op_seq = op["seq"]
+    session.flush()
+    if events:
+        session.execute(_insert_ignoring_duplicates(session), events)
+
+
+def _load(session: Session, call_ids: Iterable[str]) -> dict[str, Contact]:
+    rows = session.scalars(select(Contact).where(Contact.call_id.in_(list(call_ids))))
+    return {contact.call_id: contact for contact in rows if contact.call_id}
+
+
+def _create(session: Session, contacts: dict[str, Contact], op: Op) -> Contact:
+    """A new contact; an op arriving before its start still gets a row (started then)."""
+    fields = op.get("fields", {})
+    started = fields.get("started_at") or op.get("at") or op["ts"]
+    contact = Contact(call_id=op["call_id"], started_at=_parse_time(started), op_seq=0)
+    session.add(contact)
+    session.flush()  # the id is needed by the events of this batch
+    contacts[op["call_id"]] = contact
+    return contact
+
+
+def _set_fields(session: Session, contact: Contact, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if name == "parent_call_id":
+            parent = session.scalar(select(Contact.id).where(Contact.call_id == value))
+            contact.parent_contact_id = parent
+        elif name in DATETIME_FIELDS:
+            setattr(contact, name, _parse_time(value))
+        else:
+            setattr(contact, name, value)
+
+
+def _event_row(contact: Contact, op: Op) -> dict[str, Any]:
+    return {
+        "contact_id": contact.id,
+        "seq": op["seq"],
+        "at": _parse_time(op["at"]),
+        "kind": op["kind"],
+        "data": op.get("data") or None,
+    }
+
+
+def _insert_ignoring_duplicates(session: Session) -> Executable:
+    insert = _INSERTS[session.get_bind().dialect.name]
+    return insert(ContactEvent).on_conflict_do_nothing(index_elements=["contact_id", "seq"])
+
+
+def _parse_time(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)

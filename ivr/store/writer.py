@@ -1,0 +1,234 @@
+"""The store writer: what the IVR calls to record facts, without ever waiting.
+
+Each method stamps the op with a per-call ``seq`` and appends it to the durable
+spool, then returns; a background thread seals the spool every ``batch_delay``,
+applies each segment in one transaction and deletes it after the commit. When the
+database is away the segments wait on disk and are retried with backoff; a process
+that dies leaves them for the next one, which replays them at start. The apply step
+is idempotent, so replaying a segment that had in fact been committed changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from ivr.clock import Clock
+from ivr.store.apply import CONTACT_FIELDS, DATETIME_FIELDS, Op, apply_ops
+from ivr.store.db import Store
+from ivr.store.spool import Spool, read_segment
+
+log = logging.getLogger(__name__)
+
+# The database is away (down, unreachable, locked): keep the ops and retry later.
+OUTAGE_ERRORS = (OperationalError, InterfaceError, PoolTimeout, ConnectionError)
+# Calls last minutes; remembering this many seq counters bounds memory on a busy day.
+MAX_TRACKED_CALLS = 100_000
+
+
+class StoreWriter:
+    """Non-blocking, batched, durable writer of contacts and their events."""
+
+    def __init__(
+        self,
+        store: Store,
+        spool_dir: Path,
+        *,
+        clock: Clock | None = None,
+        batch_delay: float = 0.05,
+        min_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ):
+        self.store = store
+        self.clock = clock or Clock()
+        self.batch_delay = batch_delay
+        self.min_backoff, self.max_backoff = min_backoff, max_backoff
+        self.healthy = True
+        self._spool = Spool(spool_dir)
+        self._seqs: OrderedDict[str, int] = OrderedDict()
+        self._seq_lock = threading.Lock()
+        self._wake, self._kick, self._stop = threading.Event(), threading.Event(), threading.Event()
+        self._idle = threading.Condition()
+        self._seed_seqs()
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def pending(self) -> int:
+        """Ops written to the spool and not yet committed to the database."""
+        return self._spool.pending
+
+    # --- API used by the IVR (never blocks on the database) -----------------
+
+    def start_contact(
+        self,
+        call_id: str,
+        started_at: datetime,
+        caller: str | None,
+        called: str | None,
+        channel: str = "phone",
+        direction: str = "inbound",
+        ref: str | None = None,
+    ) -> None:
+        """Record that a contact began."""
+        fields = {
+            "started_at": started_at,
+            "caller": caller,
+            "called": called,
+            "channel": channel,
+            "direction": direction,
+            "ref": ref,
+        }
+        self._fields_op("start", call_id, {k: v for k, v in fields.items() if v is not None})
+
+    def event(self, call_id: str, kind: str, at: datetime, **data: Any) -> None:
+        """Append an event (``menu``, ``dtmf``, ``route``, ``hangup``…) to the contact's history."""
+        self._enqueue(call_id, {"op": "event", "kind": kind, "at": _iso(at), "data": data})
+
+    def update_contact(self, call_id: str, **fields: Any) -> None:
+        """Set contact fields (target, routed_by, wait_seconds…)."""
+        self._fields_op("update", call_id, fields)
+
+    def finish_contact(self, call_id: str, ended_at: datetime, outcome: str, **fields: Any) -> None:
+        """Record the end of a contact and its outcome."""
+        self._fields_op("finish", call_id, {"ended_at": ended_at, "outcome": outcome, **fields})
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every op so far is committed; False if the database stayed away."""
+        self._kick.set()
+        self._wake.set()
+        with self._idle:
+            return self._idle.wait_for(lambda: self._spool.pending == 0, timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Try a last commit, stop the thread; anything uncommitted stays in the spool."""
+        self._stop.set()
+        self._kick.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        self._spool.close()
+        log.info("store writer closed", extra={"spool_pending": self.pending})
+
+    # --- op building ---------------------------------------------------------
+
+    def _fields_op(self, kind: str, call_id: str, fields: dict[str, Any]) -> None:
+        unknown = set(fields) - CONTACT_FIELDS
+        if unknown:
+            raise ValueError(f"unknown contact fields: {sorted(unknown)}")
+        encoded = {
+            k: _iso(v) if k in DATETIME_FIELDS and v is not None else v for k, v in fields.items()
+        }
+        self._enqueue(call_id, {"op": kind, "fields": encoded})
+
+    def _enqueue(self, call_id: str, body: dict[str, Any]) -> None:
+        try:
+            with self._seq_lock:  # spool order == seq order for each call
+                op = {
+                    "call_id": call_id,
+                    "seq": self._next_seq(call_id),
+                    "ts": _iso(self.clock.now()),
+                    **body,
+                }
+                self._spool.append(op)
+        except OSError:
+            # A full or broken disk must not end the citizen's call: log loudly, go on.
+            log.exception("store op lost: spool not writable", extra={"call": call_id})
+            return
+        self._wake.set()
+
+    def _next_seq(self, call_id: str) -> int:
+        seq = self._seqs.pop(call_id, 0) + 1
+        self._seqs[call_id] = seq
+        if len(self._seqs) > MAX_TRACKED_CALLS:
+            self._seqs.popitem(last=False)
+        return seq
+
+    def _seed_seqs(self) -> None:
+        """Continue the seq of calls found in a spool left by a previous process."""
+        for segment in self._spool.seal():
+            for op in read_segment(segment):
+                self._seqs[op["call_id"]] = max(self._seqs.get(op["call_id"], 0), op["seq"])
+        if self.pending:
+            log.info("replaying store spool", extra={"spool_pending": self.pending})
+            self._wake.set()
+
+    # --- background thread ---------------------------------------------------
+
+    def _run(self) -> None:
+        backoff = self.min_backoff
+        while True:
+            self._wake.wait()
+            self._kick.wait(self.batch_delay)  # let a batch gather, unless flushed
+            self._wake.clear()
+            self._kick.clear()
+            stopping = self._stop.is_set()
+            if self._drain():
+                backoff = self.min_backoff
+            elif not stopping:
+                self._kick.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                self._wake.set()
+            if stopping:
+                return
+
+    def _drain(self) -> bool:
+        """Commit every sealed segment in order; False when the database is away."""
+        segments = self._spool.seal()
+        try:
+            for segment in segments:
+                self._commit(read_segment(segment))
+                self._spool.remove(segment)
+                self._notify()
+        except OUTAGE_ERRORS as exc:
+            self._set_health(False, error=str(exc).splitlines()[0])
+            self._notify()
+            return False
+        self._set_health(True)
+        return True
+
+    def _commit(self, ops: list[Op]) -> None:
+        try:
+            with self.store.session() as session:
+                apply_ops(session, ops)
+        except OUTAGE_ERRORS:
+            raise
+        except (SQLAlchemyError, ValueError, KeyError, TypeError):
+            self._commit_one_by_one(ops)
+
+    def _commit_one_by_one(self, ops: list[Op]) -> None:
+        """Isolate the ops the database refuses so they cannot block the spool forever."""
+        for op in ops:
+            try:
+                with self.store.session() as session:
+                    apply_ops(session, [op])
+            except OUTAGE_ERRORS:
+                raise
+            except (SQLAlchemyError, ValueError, KeyError, TypeError):
+                log.exception("store op rejected", extra={"call": op.get("call_id"), "op": op})
+
+    def _set_health(self, healthy: bool, error: str | None = None) -> None:
+        if healthy and not self.healthy:
+            log.info("store reachable again", extra={"spool_pending": self.pending})
+        elif not healthy:
+            log.warning(
+                "store unreachable, ops kept in spool",
+                extra={"spool_pending": self.pending, "error": error},
+            )
+        self.healthy = healthy
+
+    def _notify(self) -> None:
+        with self._idle:
+            self._idle.notify_all()
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pass an aware datetime (settings.clock)")
+    return value.isoformat()

@@ -1,0 +1,223 @@
+"""The durable writer against real SQLite and PostgreSQL: round trip, order, replay, outages."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from ivr.store.db import Store
+from ivr.store.models import Contact, ContactEvent
+from ivr.store.spool import SpoolLocked
+from ivr.store.writer import StoreWriter
+from tests.fixtures.db import pg_url
+
+T0 = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"  # port 1: refused at once
+
+
+def fast_writer(store: Store, spool: Path) -> StoreWriter:
+    return StoreWriter(store, spool, batch_delay=0.01, min_backoff=0.05, max_backoff=0.3)
+
+
+def write_call(writer: StoreWriter, call_id: str, target: str = "etat-civil") -> None:
+    """One complete call: start, three events, routing facts, end."""
+    writer.start_contact(call_id, T0, "+33612345678", "+33123456789", ref=f"ref-{call_id}")
+    writer.event(call_id, "answered", T0)
+    writer.event(call_id, "dtmf", T0 + timedelta(seconds=4), digit="1")
+    writer.update_contact(call_id, target=target, routed_by="dtmf", menu_path="1")
+    writer.event(call_id, "queue_join", T0 + timedelta(seconds=5), queue=target)
+    writer.finish_contact(call_id, T0 + timedelta(seconds=60), "answered", wait_seconds=12.5)
+
+
+def counts(store: Store) -> tuple[int, int, int]:
+    with store.session() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Contact)) or 0,
+            session.scalar(select(func.count(func.distinct(Contact.call_id)))) or 0,
+            session.scalar(select(func.count()).select_from(ContactEvent)) or 0,
+        )
+
+
+def spooled_ops(tmp_path: Path, write: Callable[[StoreWriter], None]) -> Path:
+    """A spool left by a process whose database never answered."""
+    spool = tmp_path / "left-spool"
+    writer = fast_writer(Store(UNREACHABLE, connect_timeout=1), spool)
+    write(writer)
+    writer.close(timeout=2)
+    assert writer.pending > 0
+    return spool
+
+
+def test_round_trip(store: Store, tmp_path: Path) -> None:
+    writer = fast_writer(store, tmp_path / "spool")
+    write_call(writer, "chan-1")
+    assert writer.flush(10)
+    writer.close()
+    with store.session() as session:
+        contact = session.scalars(select(Contact)).one()
+        kinds = [(e.seq, e.kind, e.data) for e in contact.events]
+    assert (contact.call_id, contact.ref, contact.caller) == (
+        "chan-1",
+        "ref-chan-1",
+        "+33612345678",
+    )
+    assert (contact.target, contact.routed_by, contact.outcome) == (
+        "etat-civil",
+        "dtmf",
+        "answered",
+    )
+    assert contact.started_at == T0 and contact.ended_at == T0 + timedelta(seconds=60)
+    assert contact.wait_seconds == 12.5 and contact.op_seq == 6
+    assert kinds == [
+        (2, "answered", None),
+        (3, "dtmf", {"digit": "1"}),
+        (5, "queue_join", {"queue": "etat-civil"}),
+    ]
+    assert writer.pending == 0 and writer.healthy
+
+
+def test_events_keep_call_order(store: Store, tmp_path: Path) -> None:
+    writer = fast_writer(store, tmp_path / "spool")
+    for n in range(50):
+        writer.event("chan-o", "menu", T0 + timedelta(seconds=n), step=n)
+        writer.event("chan-p", "menu", T0, step=n)
+    assert writer.flush(10)
+    writer.close()
+    with store.session() as session:
+        steps = session.scalars(
+            select(ContactEvent.data)
+            .join(Contact)
+            .where(Contact.call_id == "chan-o")
+            .order_by(ContactEvent.seq)
+        ).all()
+    assert [s["step"] for s in steps] == list(range(50))
+
+
+def test_last_writer_wins_by_seq(store: Store, tmp_path: Path) -> None:
+    writer = fast_writer(store, tmp_path / "spool")
+    writer.start_contact("chan-l", T0, "+33600000000", "+33100000000")
+    writer.update_contact("chan-l", target="accueil")
+    writer.update_contact("chan-l", target="urbanisme")
+    assert writer.flush(10)
+    writer.close()
+    with store.session() as session:
+        assert session.scalars(select(Contact.target)).one() == "urbanisme"
+
+
+def test_replaying_the_same_spool_twice_duplicates_nothing(store: Store, tmp_path: Path) -> None:
+    spool = spooled_ops(tmp_path, lambda w: [write_call(w, f"chan-{n}") for n in range(5)])
+    copy = tmp_path / "copy"
+    shutil.copytree(spool, copy, ignore=shutil.ignore_patterns("spool.lock"))
+    for directory in (spool, copy):
+        writer = fast_writer(store, directory)
+        assert writer.flush(10)
+        writer.close()
+        assert counts(store) == (5, 5, 15)
+    with store.session() as session:
+        assert set(session.scalars(select(Contact.outcome))) == {"answered"}
+
+
+def test_restart_replays_spool_and_continues_seq(store: Store, tmp_path: Path) -> None:
+    spool = spooled_ops(tmp_path, lambda w: write_call(w, "chan-r"))
+    writer = fast_writer(store, spool)
+    writer.event("chan-r", "late_fact", T0 + timedelta(minutes=2))
+    assert writer.flush(10)
+    writer.close()
+    with store.session() as session:
+        seqs = session.scalars(select(ContactEvent.seq).order_by(ContactEvent.seq)).all()
+    assert seqs == [2, 3, 5, 7]
+    assert not list(spool.glob("*.jsonl"))
+
+
+def test_torn_last_line_is_skipped(store: Store, tmp_path: Path) -> None:
+    spool = spooled_ops(tmp_path, lambda w: write_call(w, "chan-t"))
+    segment = sorted(spool.glob("*.jsonl"))[-1]
+    with segment.open("a") as handle:
+        handle.write('{"op":"event","call_id":"chan-t","se')
+    writer = fast_writer(store, spool)
+    assert writer.flush(10)
+    writer.close()
+    assert counts(store) == (1, 1, 3)
+
+
+def test_refused_op_does_not_block_the_spool(store: Store, tmp_path: Path) -> None:
+    writer = fast_writer(store, tmp_path / "spool")
+    writer.start_contact("chan-bad", T0, "x", "y", channel="fax")  # violates a CHECK
+    write_call(writer, "chan-good")
+    assert writer.flush(10)
+    writer.close()
+    with store.session() as session:
+        assert session.scalars(select(Contact.call_id).where(Contact.channel == "phone")).all() == [
+            "chan-good"
+        ]
+
+
+def test_unknown_field_and_naive_time_are_programming_errors(tmp_path: Path) -> None:
+    writer = fast_writer(Store(UNREACHABLE, connect_timeout=1), tmp_path / "spool")
+    with pytest.raises(ValueError, match="unknown contact fields"):
+        writer.update_contact("c", colour="blue")
+    with pytest.raises(ValueError, match="naive"):
+        writer.event("c", "answered", datetime(2026, 12, 2, 9, 30))
+    writer.close(timeout=2)
+
+
+def test_one_process_per_spool(tmp_path: Path) -> None:
+    writer = fast_writer(Store(UNREACHABLE, connect_timeout=1), tmp_path / "spool")
+    with pytest.raises(SpoolLocked):
+        fast_writer(Store(UNREACHABLE), tmp_path / "spool")
+    writer.close(timeout=2)
+
+
+@dataclass
+class Outage:
+    """A store reached through something a test can cut and restore."""
+
+    store: Store
+    cut: Callable[[], None]
+    restore: Callable[[], None]
+
+
+@pytest.fixture
+def outage(store: Store, request: pytest.FixtureRequest) -> Iterator[Outage]:
+    """PostgreSQL behind a TCP proxy; SQLite held under an exclusive lock by another process."""
+    if store.dialect == "postgresql":
+        proxy = request.getfixturevalue("pg_proxy")
+        via_proxy = Store(pg_url(str(store.url.database), proxy.port), connect_timeout=1)
+        yield Outage(via_proxy, proxy.close, proxy.open)
+        via_proxy.dispose()
+        return
+    holder = sqlite3.connect(str(store.url.database), isolation_level=None)
+
+    def lock() -> None:
+        holder.execute("BEGIN EXCLUSIVE")
+
+    locked = Store(store.url, busy_timeout=0.1)
+    yield Outage(locked, lock, lambda: holder.execute("ROLLBACK"))
+    holder.close()
+    locked.dispose()
+
+
+def test_outage_keeps_everything_and_replays_once(
+    outage: Outage, store: Store, tmp_path: Path
+) -> None:
+    writer = fast_writer(outage.store, tmp_path / "spool")
+    write_call(writer, "before")
+    assert writer.flush(10)  # the pool now holds a connection the outage will kill
+    outage.cut()
+    for n in range(100):
+        write_call(writer, f"chan-{n:03d}")
+    assert not writer.flush(1.0)
+    assert not writer.healthy
+    assert writer.pending == 600
+    outage.restore()
+    assert writer.flush(30)
+    writer.close()
+    assert writer.healthy and writer.pending == 0
+    assert counts(store) == (101, 101, 303)
