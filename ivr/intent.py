@@ -158,6 +158,15 @@ class _Index:
     stems: list[str] = field(default_factory=list)
 
 
+def _phrase_forms(text: str) -> list[tuple[str, ...]]:
+    """A phrase's stems, and its words run together as one: the recogniser merges words."""
+    words = content_words(text)
+    forms = [tuple(dict.fromkeys(stem(word) for word in words))] if words else []
+    if len(words) > 1:
+        forms.append((stem("".join(words)),))
+    return forms
+
+
 def _build_index(vocab: Mapping[str, TargetVocabulary]) -> _Index:
     """Turn each target's keywords and examples into stemmed phrases, once."""
     phrases = [
@@ -165,7 +174,7 @@ def _build_index(vocab: Mapping[str, TargetVocabulary]) -> _Index:
         for target, words in vocab.items()
         for texts, weight in ((words.keywords, 1.0), (words.examples, EXAMPLE_WEIGHT))
         for text in texts
-        if (stems := tuple(dict.fromkeys(normalize(text))))
+        for stems in _phrase_forms(text)
     ]
     by_stem: dict[str, list[_Phrase]] = {}
     targets_of: dict[str, set[str]] = {}
@@ -185,7 +194,8 @@ def _similarity(a: str, b: str, score: float) -> float:
     shortest = min(len(a), len(b))
     if shortest <= 3:
         return 0.0
-    cutoff = 80.0 if shortest <= 5 else 75.0
+    # Long strings (often merged words) share long endings by chance: ask for more.
+    cutoff = 80.0 if shortest <= 5 else 75.0 if shortest <= 9 else 85.0
     return score / 100 if score >= cutoff else 0.0
 
 

@@ -1,0 +1,91 @@
+"""Scoring: explainable matches, thresholds, meta-intents, yes/no."""
+
+import pytest
+
+from ivr.intent import CALLBACK, OPERATOR, IntentMatcher, match_yes_no
+
+
+def test_full_keyword_routes_and_names_it(small_matcher: IntentMatcher) -> None:
+    result = small_matcher.match("euh bonjour je voudrais un acte de naissance")
+    assert (result.target, result.decision) == ("etat-civil", "route")
+    assert result.matched == ("acte de naissance",)
+    assert result.confidence == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("un acte de nessance", "etat-civil"),  # misrecognised word
+        ("mon passe port", "titres-identite"),  # split word
+        ("ma cartedidentite", "titres-identite"),  # merged words
+        ("faire un pacs", "etat-civil"),
+    ],
+)
+def test_survives_recognition_slips(small_matcher: IntentMatcher, text: str, target: str) -> None:
+    assert small_matcher.match(text).target == target
+
+
+def test_partial_phrase_asks_for_confirmation(small_matcher: IntentMatcher) -> None:
+    result = small_matcher.match("un acte")  # "acte de naissance" half heard
+    assert result.target == "etat-civil"
+    assert result.decision == "confirm"
+    assert 0.45 <= result.confidence < 0.75
+
+
+def test_two_targets_at_once_is_ambiguous(small_matcher: IntentMatcher) -> None:
+    result = small_matcher.match("le passeport et le livret de famille")
+    assert result.decision == "confirm"
+    assert {result.target, result.alternatives[0][0]} == {"etat-civil", "titres-identite"}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "euh bonjour", "la météo de demain"])
+def test_nothing_recognisable_is_rejected(small_matcher: IntentMatcher, text: str) -> None:
+    result = small_matcher.match(text)
+    assert (result.target, result.confidence, result.decision) == (None, 0.0, "reject")
+    assert result.matched == ()
+
+
+def test_longest_phrase_wins(small_matcher: IntentMatcher) -> None:
+    assert small_matcher.match("un conseiller").target == OPERATOR
+    result = small_matcher.match("un conseiller municipal")
+    assert (result.target, result.matched) == ("cabinet-maire", ("conseiller municipal",))
+
+
+def test_thresholds_come_from_the_caller() -> None:
+    strict = IntentMatcher({}, route_threshold=1.01, confirm_threshold=1.01)
+    assert strict.match("rappelez-moi").decision == "reject"
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("je voudrais parler à quelqu'un", OPERATOR),
+        ("le standard s'il vous plaît", OPERATOR),
+        ("rappelez-moi", CALLBACK),
+        ("je veux être rappelé", CALLBACK),
+        ("est-ce que quelqu'un peut me rappeler", CALLBACK),
+    ],
+)
+def test_meta_intents_without_rules(text: str, target: str) -> None:
+    result = IntentMatcher({}).match(text)
+    assert (result.target, result.decision) == (target, "route")
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("oui", True),
+        ("oui c'est ça", True),
+        ("exactement", True),
+        ("tout à fait", True),
+        ("non", False),
+        ("pas du tout", False),
+        ("non c'est pas ça", False),
+        ("absolument pas", False),
+        ("euh", None),
+        ("oui non", None),
+        ("", None),
+    ],
+)
+def test_yes_no(text: str, answer: bool | None) -> None:
+    assert match_yes_no(text) is answer
