@@ -14,6 +14,7 @@ lowers it. ``matched`` names the keywords that decided. Pure: built from data, n
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -115,8 +116,10 @@ def content_words(text: str) -> list[str]:
     return [word for word in fold(text) if word not in STOP_WORDS and not word.isdigit()]
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """French Snowball stem of a folded word (plurals and verb endings merge)."""
+    """French Snowball stem of a folded word (plurals and verb endings merge); memoised
+    because the pure-Python stemmer is most of the matcher's cost and words recur."""
     return str(_STEMMER.stemWord(word))
 
 
