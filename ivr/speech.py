@@ -138,7 +138,7 @@ class RecognitionStream:
         self._on_event = on_event
         self._pending = bytearray()
         self._recognizer: Any = None
-        self._seconds = 0.0
+        self.consumed = 0  # bytes of audio recognised, updated by the worker
         self._started = False
         self._last_partial = ""
         self.done = threading.Event()
@@ -185,8 +185,13 @@ class RecognitionStream:
             self._recognizer = vosk.KaldiRecognizer(model, rate, phrases)
         self._recognizer.SetWords(True)
 
+    @property
+    def audio_seconds(self) -> float:
+        """Audio recognised so far: timeouts count this, not the wall clock."""
+        return self.consumed / (2 * self._engine.sample_rate)
+
     def _accept(self, chunk: bytes) -> None:
-        self._seconds += len(chunk) / (2 * self._engine.sample_rate)
+        self.consumed += len(chunk)
         if self._recognizer.AcceptWaveform(chunk):
             final = _final_event(self._recognizer.Result())
             if final is not None:
@@ -194,9 +199,9 @@ class RecognitionStream:
                 return
         else:
             self._partial(json.loads(self._recognizer.PartialResult()).get("partial", ""))
-        if self._seconds >= self._engine.max_seconds:
+        if self.audio_seconds >= self._engine.max_seconds:
             self._flush(b"")
-        elif not self._started and self._seconds >= self._engine.no_speech_seconds:
+        elif not self._started and self.audio_seconds >= self._engine.no_speech_seconds:
             self._end(NoSpeech())
 
     def _partial(self, text: str) -> None:
@@ -211,6 +216,7 @@ class RecognitionStream:
 
     def _flush(self, chunk: bytes) -> None:
         if chunk:
+            self.consumed += len(chunk)
             self._recognizer.AcceptWaveform(chunk)
         self._end(_final_event(self._recognizer.FinalResult()) or NoSpeech())
 
@@ -299,15 +305,19 @@ class SpeechEngine:
 
 def transcribe(engine: SpeechEngine, pcm: bytes, grammar: list[str] | None = None,
                timeout: float = 120.0) -> list[SpeechEvent]:
-    """Recognise a whole recording (blocking) and return every event, in order."""
+    """Recognise a whole recording (blocking), one stream per utterance; all events."""
     events: list[SpeechEvent] = []
-    stream = engine.open_stream(grammar, events.append)
-    step = engine.chunk_bytes
-    for start in range(0, len(pcm), step):
-        stream.feed(pcm[start : start + step])
-    stream.finish()
-    if not stream.done.wait(timeout):
-        raise TimeoutError("recognition did not finish")
+    offset = 0
+    while offset < len(pcm):
+        stream = engine.open_stream(grammar, events.append)
+        for start in range(offset, len(pcm), engine.chunk_bytes):
+            stream.feed(pcm[start : start + engine.chunk_bytes])
+        stream.finish()
+        if not stream.done.wait(timeout):
+            raise TimeoutError("recognition did not finish")
+        if not stream.consumed:
+            break
+        offset += stream.consumed
     return events
 
 
@@ -358,10 +368,10 @@ def transcribe_cmd(settings: Settings, file: Path, model: Path | None) -> None:
     engine = _engine(settings, model)
     began = time.monotonic()
     events = transcribe(engine, read_pcm(file, engine.sample_rate))
-    for event in events:
-        if isinstance(event, Final):
-            click.echo(f"{event.text}\t(confiance {event.confidence:.2f})")
-        elif isinstance(event, NoSpeech):
-            click.echo("(aucune parole reconnue)")
+    finals = [event for event in events if isinstance(event, Final)]
+    for final in finals:
+        click.echo(f"{final.text}\t(confiance {final.confidence:.2f})")
+    if not finals:
+        click.echo("(aucune parole reconnue)")
     click.echo(f"durée de calcul : {time.monotonic() - began:.2f} s", err=True)
     engine.close()

@@ -99,9 +99,10 @@ async def test_stream_fed_from_the_loop_ends_with_one_final(
 def test_grammar_mode_only_returns_grammar_phrases(engine: SpeechEngine, speech_pcm: bytes) -> None:
     grammar = ["네", "아니요"]
     events = transcribe(engine, speech_pcm, grammar=grammar)
-    (end,) = _terminal(events)
-    assert isinstance(end, Final)
-    assert set(end.text.split()) <= set(grammar)  # "[unk]" filler removed
+    finals = [e for e in events if isinstance(e, Final)]
+    assert finals
+    for final in finals:
+        assert set(final.text.split()) <= set(grammar)  # "[unk]" filler removed
 
 
 def test_silence_ends_with_no_speech_without_finish(engine: SpeechEngine) -> None:
@@ -110,6 +111,13 @@ def test_silence_ends_with_no_speech_without_finish(engine: SpeechEngine) -> Non
     stream.feed(bytes(32000 * 2))  # two seconds of digital silence, no finish()
     assert stream.done.wait(30)
     assert events == [NoSpeech()]
+    assert stream.audio_seconds == 2.0  # one 2 s chunk: timeouts count audio time
+
+
+def test_transcribe_covers_every_utterance(engine: SpeechEngine, speech_pcm: bytes) -> None:
+    pause = bytes(32000 * 2)
+    events = transcribe(engine, speech_pcm[:32000] + pause + speech_pcm[:32000], ["네", "아니요"])
+    assert len(_terminal(events)) >= 2
 
 
 def test_max_length_cuts_a_long_utterance(speech_pcm: bytes) -> None:
@@ -117,9 +125,11 @@ def test_max_length_cuts_a_long_utterance(speech_pcm: bytes) -> None:
     assert short.load_sync()
     events: list[SpeechEvent] = []
     stream = short.open_stream(["네", "아니요"], events.append)
-    stream.feed(speech_pcm)  # no finish(): the max length must end it
+    for start in range(0, len(speech_pcm), 640):  # no finish(): the max length must end it
+        stream.feed(speech_pcm[start : start + 640])
     assert stream.done.wait(30)
     assert len(_terminal(events)) == 1
+    assert 0.8 <= stream.audio_seconds < 1.0  # cut at the first 100 ms chunk past 0.8 s
     short.close()
 
 
