@@ -1,0 +1,1 @@
+"""SIPp phones for the simulator and the tests: scenario templates and process control."""

@@ -1,0 +1,146 @@
+"""SIPp scenarios of the simulator, rendered per call from the XML templates.
+
+A scenario is data: the steps a citizen takes (wait, key digits, speak) become
+``<pause>``/``<exec>`` elements of ``uac.xml``. Values that land inside CDATA (SIP
+headers) are checked against strict patterns, because CDATA is sent verbatim and a
+CR/LF in a caller number would inject headers; attribute values (file paths) are
+escaped by Jinja2's autoescape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+DTMF_DIR = Path("/usr/share/sip-tester")
+# RFC 2833 captures shipped with sip-tester, one per key; each lasts 140 ms.
+DTMF_FILES = {**{d: f"dtmf_2833_{d}.pcap" for d in "0123456789"},
+              "#": "dtmf_2833_pound.pcap", "*": "dtmf_2833_star.pcap"}
+ULAW_BYTES_PER_SECOND = 8000
+# Final INVITE answers the citizen scenario expects instead of 200 (then ACKs).
+REJECT_CODES = (403, 404, 408, 480, 486, 487, 488, 500, 503, 603)
+AGENT_MODES = ("answer", "busy", "noanswer")
+
+_NUMBER = re.compile(r"[0-9A-Za-z+_.-]{1,32}")
+_REF = re.compile(r"[0-9A-Za-z_.:-]{1,64}")
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("ivr", "sipp"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+class ScenarioError(ValueError):
+    """A requested call cannot be expressed safely as a SIPp scenario."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Stay silent for a while (e.g. listen to a prompt)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Dtmf:
+    """Key digits (0-9, #, *) as RFC 2833 events, ``gap`` seconds apart."""
+
+    digits: str
+    gap: float = 0.4
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak French text; ``ivr.sipp.voice`` turns it into an ``Audio`` step."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Send a raw 8 kHz mono µ-law file as RTP (payload type 0)."""
+
+    path: Path
+
+
+Step = Wait | Dtmf | Say | Audio
+
+
+def _token(value: str, pattern: re.Pattern[str], what: str) -> str:
+    if not pattern.fullmatch(value):
+        raise ScenarioError(f"{what} {value!r} is not allowed in a SIP header")
+    return value
+
+
+def _ms(seconds: float) -> int:
+    if seconds < 0:
+        raise ScenarioError(f"negative duration {seconds}")
+    return round(seconds * 1000)
+
+
+def _dtmf_items(step: Dtmf) -> list[dict[str, object]]:
+    unknown = set(step.digits) - set(DTMF_FILES)
+    if unknown:
+        raise ScenarioError(f"cannot key {''.join(sorted(unknown))!r} as DTMF")
+    gap = max(_ms(step.gap), 200)  # the capture must finish before the next starts
+    return [{"kind": "dtmf", "pcap": str(DTMF_DIR / DTMF_FILES[d]), "ms": gap}
+            for d in step.digits]
+
+
+def _audio_item(step: Audio) -> dict[str, object]:
+    if "," in str(step.path):
+        raise ScenarioError(f"SIPp cannot stream a path with a comma: {step.path}")
+    seconds = step.path.stat().st_size / ULAW_BYTES_PER_SECOND
+    # SIPp streams in the background: pause for the audio, plus a little slack.
+    return {"kind": "audio", "audio": str(step.path), "ms": _ms(seconds) + 200}
+
+
+def step_items(steps: Sequence[Step]) -> list[dict[str, object]]:
+    """Flatten steps into the template's items (one per SIPp element pair)."""
+    items: list[dict[str, object]] = []
+    for step in steps:
+        if isinstance(step, Wait):
+            items.append({"kind": "wait", "ms": _ms(step.seconds)})
+        elif isinstance(step, Dtmf):
+            items.extend(_dtmf_items(step))
+        elif isinstance(step, Audio):
+            items.append(_audio_item(step))
+        else:
+            raise ScenarioError(f"resolve {step!r} to Audio before rendering")
+    return items
+
+
+def render_uac(*, caller: str, called: str, ref: str, steps: Sequence[Step] = (),
+               hold_seconds: float = 8.0, listen_port: int | None = None,
+               numbered: bool = False) -> str:
+    """Render the citizen scenario; ``numbered`` appends ``-<call number>`` to the ref.
+
+    ``listen_port`` is the RTP port advertised in the SDP (the simulator's own
+    socket); without it, SIPp's media port is advertised.
+    """
+    return _env.get_template("uac.xml").render(
+        caller=_token(caller, _NUMBER, "caller"),
+        called=_token(called, _NUMBER, "called number"),
+        ref=_token(ref, _REF, "ref"),
+        steps=step_items(steps),
+        hold_ms=_ms(hold_seconds),
+        listen_port=int(listen_port) if listen_port else None,
+        numbered=numbered,
+        reject_codes=REJECT_CODES,
+    )
+
+
+def render_uas(mode: str = "answer", *, ring_seconds: float = 0,
+               max_seconds: float = 300, listen_port: int | None = None) -> str:
+    """Render the agent/callee scenario (answer, busy or never answer)."""
+    if mode not in AGENT_MODES:
+        raise ScenarioError(f"agent mode {mode!r} not in {AGENT_MODES}")
+    return _env.get_template("uas.xml").render(
+        mode=mode, ring_ms=_ms(ring_seconds), max_ms=_ms(max_seconds),
+        listen_port=int(listen_port) if listen_port else None)
