@@ -44,6 +44,7 @@ _STOP_WORDS_TEXT = """
     sil son souhaite souhaiterais souhaiterait sont suis sur svp t ta te tes toi ton tres
     trop tu un une va vais veux veut voila voir voudrais voudrait vouloir vous vos votre y
     aimerais aimerait allo alors appelle appeler appelais besoin cest ici ya
+    entre avant apres depuis pendant devant derriere contre sans sous vers ver
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
@@ -191,14 +192,15 @@ def _build_index(vocab: Mapping[str, TargetVocabulary]) -> _Index:
 
 
 def _similarity(a: str, b: str, score: float) -> float:
-    """Fuzzy credit for two stems; short words must match exactly (too many neighbours)."""
+    """Fuzzy credit for two stems. Short words have many neighbours, so they must match
+    exactly (≤ 3 letters) or within one edit; long strings (often merged words) share
+    long endings by chance, so they must be closer."""
     if a == b:
         return 1.0
-    shortest = min(len(a), len(b))
-    if shortest <= 3:
+    shortest, longest = sorted((len(a), len(b)))
+    if shortest <= 3 or (shortest <= 5 and longest - shortest > 1):
         return 0.0
-    # Long strings (often merged words) share long endings by chance: ask for more.
-    cutoff = 80.0 if shortest <= 5 else 75.0 if shortest <= 9 else 85.0
+    cutoff = 80.0 if shortest <= 5 else 75.0 if longest <= 9 else 85.0
     return score / 100 if score >= cutoff else 0.0
 
 
