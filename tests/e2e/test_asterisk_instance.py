@@ -1,0 +1,170 @@
+"""A real Asterisk instance: ARI, AMI, two instances side by side, the fallback path."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ivr.asterisk.process import AsteriskInstance
+from tests.fixtures.asterisk import free_port
+
+pytestmark = pytest.mark.e2e
+
+# INVITE carrying X-Townhall-Ref, hold the answered call a few seconds, hang up.
+SCENARIO = """<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="fallback">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:citoyen@[local_ip]:[local_port]>;tag=[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:citoyen@[local_ip]:[local_port]>
+Max-Forwards: 70
+X-Townhall-Ref: ref-42_a.b
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=- 1 1 IN IP4 [media_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:citoyen@[local_ip]:[local_port]>;tag=[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <pause milliseconds="4000"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:citoyen@[local_ip]:[local_port]>;tag=[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+
+def _ari_info(instance: AsteriskInstance, password: str) -> httpx.Response:
+    auth = (instance.settings.ari_user, password)
+    return httpx.get(f"{instance.ari_url}/asterisk/info", auth=auth, timeout=5)
+
+
+def _ami_login(port: int, user: str, secret: str) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        banner = sock.recv(128).decode()
+        assert banner.startswith("Asterisk Call Manager")
+        login = f"Action: Login\r\nUsername: {user}\r\nSecret: {secret}\r\n\r\n"
+        sock.sendall(login.encode())
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            reply += sock.recv(1024)
+        return reply.decode()
+
+
+def test_ari_answers_with_generated_credentials_only(asterisk: AsteriskInstance) -> None:
+    ok = _ari_info(asterisk, asterisk.settings.ari_password)
+    assert ok.status_code == 200
+    assert ok.json()["system"]["entity_id"]
+    assert _ari_info(asterisk, "wrong").status_code == 401
+
+
+def test_ami_accepts_login(asterisk: AsteriskInstance) -> None:
+    settings = asterisk.settings
+    assert "Response: Success" in _ami_login(
+        settings.ami_port, settings.ami_user, settings.ami_password
+    )
+    assert "Response: Error" in _ami_login(settings.ami_port, settings.ami_user, "wrong")
+
+
+def test_configuration_is_loaded(asterisk: AsteriskInstance) -> None:
+    assert "dev-trunk" in asterisk.cli("pjsip show endpoints")
+    assert "etat-civil" in asterisk.cli("queue show")
+    dialplan = asterisk.cli("dialplan show townhall-inbound")
+    assert "Stasis(${TOWNHALL_APP},inbound,${TOWNHALL_REF})" in dialplan
+    assert asterisk.is_running()
+
+
+def test_two_instances_side_by_side(
+    asterisk: AsteriskInstance, asterisk_fresh: AsteriskInstance
+) -> None:
+    assert asterisk.layout.base != asterisk_fresh.layout.base
+    assert _ari_info(asterisk, asterisk.settings.ari_password).status_code == 200
+    assert _ari_info(asterisk_fresh, asterisk_fresh.settings.ari_password).status_code == 200
+    # each home has its own generated secrets
+    assert _ari_info(asterisk_fresh, asterisk.settings.ari_password).status_code == 401
+
+
+def test_restart_and_status_from_another_object(asterisk_fresh: AsteriskInstance) -> None:
+    observer = AsteriskInstance(asterisk_fresh.settings)
+    assert observer.is_running()
+    asterisk_fresh.restart()
+    assert observer.is_running()
+    observer.stop()
+    assert not asterisk_fresh.is_running()
+
+
+def _run_sipp(asterisk: AsteriskInstance, scenario: Path) -> subprocess.Popen[str]:
+    target = f"{asterisk.settings.bind_host}:{asterisk.settings.sip_port}"
+    command = [
+        "sipp", target, "-sf", str(scenario), "-s", "0155550100", "-m", "1", "-l", "1",
+        "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+        "-mp", str(free_port(socket.SOCK_DGRAM)), "-timeout", "20s", "-trace_err",
+        "-error_file", str(scenario.with_suffix(".err")),
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=scenario.parent, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _channel_variables(asterisk: AsteriskInstance, deadline: float) -> str:
+    """``core show channel`` of the caller's channel, once it reached the fallback."""
+    while time.monotonic() < deadline:
+        for line in asterisk.cli("core show channels concise").splitlines():
+            name = line.split("!")[0]
+            if name.startswith("PJSIP/dev-trunk"):
+                details = asterisk.cli(f"core show channel {name}")
+                if "TOWNHALL_FALLBACK=1" in details:
+                    return details
+        time.sleep(0.1)
+    raise AssertionError("no caller channel reached the fallback")
+
+
+def test_call_without_application_is_answered_by_fallback(
+    asterisk: AsteriskInstance, tmp_path: Path
+) -> None:
+    auth = (asterisk.settings.ari_user, asterisk.settings.ari_password)
+    assert httpx.get(f"{asterisk.ari_url}/applications", auth=auth).json() == []
+    scenario = tmp_path / "fallback.xml"
+    scenario.write_text(SCENARIO)
+    sipp = _run_sipp(asterisk, scenario)
+    details = _channel_variables(asterisk, time.monotonic() + 10)
+    output, _ = sipp.communicate(timeout=30)
+    assert sipp.returncode == 0, output
+    assert "TOWNHALL_REF=ref-42_a.b" in details
