@@ -1,0 +1,67 @@
+"""The town hall's web administration (French UI), built like Flask's flaskr.
+
+``create_app()`` wires one blueprint per area; every view is authenticated and
+role-checked (``admin.auth.role_required``), and each request gets its own store
+session, closed at teardown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from ivr.settings import Settings
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+
+
+def create_app(
+    settings: Settings | None = None, test_config: Mapping[str, Any] | None = None
+) -> Flask:
+    """Build the admin application for one townhall-ivr instance."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret("admin_secret_key"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.admin_secure_cookies,
+        PERMANENT_SESSION_LIFETIME=IDLE_TIMEOUT,
+        IDLE_TIMEOUT=IDLE_TIMEOUT,
+        LOGIN_RATE_LIMIT="10 per minute",
+        SERVICE_LEVEL_SECONDS=60,
+        PAGE_SIZE=50,
+        TOWNHALL_SETTINGS=settings,
+        TOWNHALL_CLOCK=settings.clock,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """Attach the store, login manager, CSRF protection and rate limiter."""
+    from admin import auth, db, errors, templating
+    from admin.security import csrf, limiter
+
+    db.init_app(app)
+    auth.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per area of the admin, plus the JSON API."""
+    from admin import api, auth
+    from admin.views import audit, callbacks, contacts, indicators, prompts, queues, rules, users
+
+    for module in (auth, indicators, contacts, rules, prompts, queues, callbacks, users, audit):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)

@@ -1,0 +1,51 @@
+"""Creating accounts, shared by the users page and ``townhall-ivr admin create-user``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from admin.audit_trail import add
+from ivr.store.models import ROLES, User
+
+MIN_PASSWORD = 12
+
+
+class AccountError(ValueError):
+    """The account cannot be created as asked (message in French, shown to the user)."""
+
+
+def hash_password(password: str) -> str:
+    """Hash with werkzeug's current default (scrypt)."""
+    return generate_password_hash(password)
+
+
+def add_user(
+    session: Session,
+    at: datetime,
+    username: str,
+    password: str,
+    role: str,
+    department: str | None,
+    actor: str | None,
+) -> User:
+    """Create an active account and its audit entry (the caller commits)."""
+    if role not in ROLES:
+        raise AccountError(f"rôle inconnu : {role}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"le mot de passe doit compter {MIN_PASSWORD} caractères au moins")
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise AccountError("cet identifiant existe déjà")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        department=department or None,
+        active=True,
+    )
+    session.add(user)
+    add(session, at, actor, "user.create", username, role=role, department=user.department)
+    return user

@@ -1,0 +1,161 @@
+"""JSON API ``/api/v1`` for other channels (web forms, e-mail gateway, counter).
+
+Authentication: ``Authorization: Bearer <token>``; tokens are created with
+``townhall-ivr admin create-token`` and only their SHA-256 is stored (they are long
+random strings, so a fast hash is enough). Every 4xx answer is JSON (``Error``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from admin.api_models import ContactIn, ContactList, ContactOut, ListQuery, openapi
+from admin.db import get_session
+from admin.security import csrf
+from ivr.store.models import ApiToken, Contact, ContactEvent
+
+log = logging.getLogger(__name__)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request to forge
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hash_token(token: str) -> str:
+    """What the database keeps of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(session: Session, name: str) -> str:
+    """Create a token named ``name``; the clear value is returned once, never stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name, token_hash=hash_token(token)))
+    return token
+
+
+def _error(status: int, message: str, detail: Any = None) -> ResponseReturnValue:
+    return jsonify(error=message, detail=detail), status
+
+
+def token_required(view: F) -> F:
+    """Answer 401 JSON unless a valid, unrevoked bearer token is given."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        row = None
+        if scheme.lower() == "bearer" and token:
+            row = get_session().scalar(
+                select(ApiToken).where(
+                    ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
+                )
+            )
+        if row is None:
+            return _error(401, "authentication required"), {"WWW-Authenticate": "Bearer"}
+        row.last_used_at = _now()
+        g.api_token = row.name
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _now() -> Any:
+    return current_app.config["TOWNHALL_CLOCK"].now()
+
+
+def _out(contact: Contact) -> dict[str, Any]:
+    return ContactOut.model_validate(contact, from_attributes=True).model_dump(mode="json")
+
+
+@bp.route("/openapi.json")
+@token_required
+def openapi_document() -> ResponseReturnValue:
+    """The OpenAPI document, generated from the pydantic models."""
+    return jsonify(openapi(bp.url_prefix or ""))
+
+
+@bp.route("/contacts", methods=["POST"])
+@token_required
+def create_contact() -> ResponseReturnValue:
+    """Record a request received on the web, by e-mail or at the counter."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return _error(400, "the body must be a JSON object (Content-Type: application/json)")
+    try:
+        data = ContactIn.model_validate(payload)
+    except ValidationError as exc:
+        return _error(422, "invalid contact", exc.errors(include_url=False, include_context=False))
+    session = get_session()
+    if data.ref and session.scalar(select(Contact.id).where(Contact.ref == data.ref)):
+        return _error(409, f"ref {data.ref!r} already used")
+    contact = _store(session, data)
+    log.info(
+        "api contact", extra={"contact": contact.id, "channel": data.channel, "token": g.api_token}
+    )
+    return jsonify(_out(contact)), 201
+
+
+def _store(session: Session, data: ContactIn) -> Contact:
+    """The contact and its first event (with the full caller details)."""
+    now = _now()
+    contact = Contact(
+        channel=data.channel,
+        direction="inbound",
+        started_at=now,
+        ended_at=now,
+        caller=data.caller.phone or data.caller.email,
+        target=data.target,
+        subject=data.subject,
+        body=data.body,
+        ref=data.ref,
+        outcome="info",
+    )
+    session.add(contact)
+    session.flush()
+    caller = data.caller.model_dump(exclude_none=True)
+    session.add(
+        ContactEvent(
+            contact_id=contact.id,
+            seq=1,
+            at=now,
+            kind="received",
+            data={"caller": caller, "via": g.api_token},
+        )
+    )
+    session.commit()
+    return contact
+
+
+@bp.route("/contacts", methods=["GET"])
+@token_required
+def list_contacts() -> ResponseReturnValue:
+    """Contacts since a moment, optionally for one department, oldest first."""
+    try:
+        query = ListQuery.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        return _error(422, "invalid query", exc.errors(include_url=False, include_context=False))
+    stmt = select(Contact).order_by(Contact.started_at, Contact.id).limit(query.limit)
+    stmt = stmt.where(Contact.started_at >= query.since) if query.since else stmt
+    stmt = stmt.where(Contact.target == query.target) if query.target else stmt
+    contacts = [_out(c) for c in get_session().scalars(stmt)]
+    return jsonify(ContactList.model_validate({"contacts": contacts}).model_dump(mode="json"))
+
+
+@bp.route("/contacts/<int:contact_id>")
+@token_required
+def get_contact(contact_id: int) -> ResponseReturnValue:
+    """One contact."""
+    contact = get_session().get(Contact, contact_id)
+    if contact is None:
+        return _error(404, f"no contact {contact_id}")
+    return jsonify(_out(contact))

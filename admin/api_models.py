@@ -1,0 +1,168 @@
+"""Pydantic models of the JSON API, and the OpenAPI document generated from them.
+
+The OpenAPI schemas are the models' own JSON schemas, so the document cannot drift
+from the validation the views apply.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import models_json_schema
+
+Target = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=64)]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{4,32}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Caller(Strict):
+    """How to reach the citizen: a phone number or an e-mail address at least."""
+
+    name: str | None = Field(None, max_length=100)
+    phone: Phone | None = None
+    email: Email | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Caller:
+        """A request nobody can answer is refused at the door."""
+        if not (self.phone or self.email):
+            raise ValueError("give caller.phone or caller.email")
+        return self
+
+
+class ContactIn(Strict):
+    """A request that reached the town hall by another channel than the phone."""
+
+    channel: Literal["web", "email", "counter"]
+    caller: Caller
+    target: Target
+    subject: str = Field(min_length=1, max_length=255)
+    body: str = Field("", max_length=10_000)
+    ref: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+
+
+class ContactOut(BaseModel):
+    """A contact as the API shows it."""
+
+    id: int
+    ref: str | None
+    channel: str
+    direction: str
+    started_at: datetime
+    ended_at: datetime | None
+    caller: str | None
+    target: str | None
+    routed_by: str | None
+    outcome: str | None
+    queue: str | None
+    agent: str | None
+    subject: str | None
+    body: str | None
+    transcript: str | None
+
+
+class ContactList(BaseModel):
+    contacts: list[ContactOut]
+
+
+class ListQuery(Strict):
+    """Filters of ``GET /contacts``."""
+
+    since: AwareDatetime | None = None
+    target: Target | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class Error(BaseModel):
+    """Every 4xx answer: a short reason and, for validation errors, the faulty fields."""
+
+    error: str
+    detail: Any = None
+
+
+def _responses(ok: tuple[str, str, str] | None, *errors: int) -> dict[str, Any]:
+    reasons = {
+        400: "Bad request",
+        401: "Missing or invalid token",
+        404: "Not found",
+        409: "Reference already used",
+        422: "Invalid data",
+    }
+    out: dict[str, Any] = {}
+    if ok:
+        code, description, model = ok
+        out[code] = {"description": description, "content": _json(model)}
+    for code in errors:
+        out[str(code)] = {"description": reasons[code], "content": _json("Error")}
+    return out
+
+
+def _json(model: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}
+
+
+def _query_parameters() -> list[dict[str, Any]]:
+    """``ListQuery`` fields as OpenAPI query parameters."""
+    schema = ListQuery.model_json_schema()
+    return [
+        {"name": name, "in": "query", "required": False, "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def openapi(prefix: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``/api/v1``."""
+    _, defs = models_json_schema(
+        [(m, "validation") for m in (ContactIn, ContactOut, ContactList, Error)],
+        ref_template="#/components/schemas/{model}",
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "townhall-ivr", "version": "1", "description": "Contacts de la mairie"},
+        "servers": [{"url": prefix}],
+        "security": [{"bearer": []}],
+        "components": {
+            "schemas": defs["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "paths": {
+            "/contacts": {
+                "post": {
+                    "operationId": "createContact",
+                    "requestBody": {"required": True, "content": _json("ContactIn")},
+                    "responses": _responses(("201", "Created", "ContactOut"), 400, 401, 409, 422),
+                },
+                "get": {
+                    "operationId": "listContacts",
+                    "parameters": _query_parameters(),
+                    "responses": _responses(("200", "Contacts", "ContactList"), 401, 422),
+                },
+            },
+            "/contacts/{contact_id}": {
+                "get": {
+                    "operationId": "getContact",
+                    "parameters": [
+                        {
+                            "name": "contact_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": _responses(("200", "Contact", "ContactOut"), 401, 404),
+                },
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "responses": {"200": {"description": "This document"}, **_responses(None, 401)},
+                },
+            },
+        },
+    }

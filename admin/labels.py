@@ -1,0 +1,44 @@
+"""French labels of the store's code values (outcomes, routing, channels, callback states)."""
+
+from __future__ import annotations
+
+from wtforms.fields import SelectChoice
+
+OUTCOMES = {
+    "answered": "Répondu",
+    "abandoned_menu": "Raccroché dans le menu",
+    "abandoned_queue": "Raccroché en attente",
+    "overflow": "Débordement",
+    "voicemail": "Messagerie",
+    "closed": "Service fermé",
+    "fallback": "Renvoi vers l’accueil",
+    "info": "Information donnée",
+}
+ROUTED_BY = {"dtmf": "Clavier", "speech": "Parole", "default": "Par défaut", "closed": "Fermé"}
+CHANNELS = {"phone": "Téléphone", "web": "Site web", "email": "Courriel", "counter": "Guichet"}
+CALLBACK_STATES = {
+    "pending": "À rappeler",
+    "claimed": "Pris en charge",
+    "dialing": "Appel en cours",
+    "done": "Rappelé",
+    "failed": "Échec",
+    "cancelled": "Annulé",
+}
+KINDS = {
+    "outcome": OUTCOMES,
+    "routed_by": ROUTED_BY,
+    "channel": CHANNELS,
+    "callback": CALLBACK_STATES,
+}
+
+
+def label(value: str | None, kind: str) -> str:
+    """The French label of ``value`` (the raw value when unknown, a dash when empty)."""
+    if not value:
+        return "—"
+    return KINDS[kind].get(value, value)
+
+
+def options(kind: str, everything: str) -> list[SelectChoice]:
+    """Select options for a filter: "all" first, then the labelled values."""
+    return [SelectChoice("", everything), *(SelectChoice(v, lbl) for v, lbl in KINDS[kind].items())]

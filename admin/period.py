@@ -1,0 +1,51 @@
+"""Period filters shared by the lists and the indicators (dates are town-hall days)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.fields import SelectChoice
+from wtforms.validators import Optional, ValidationError
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class FilterForm(FlaskForm):
+    """A GET form: filters are bookmarkable and carry no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField("Du", validators=[Optional()])
+    end = DateField("Au", validators=[Optional()])
+
+    def validate_end(self, field: DateField) -> None:
+        """The period must not end before it starts."""
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("La date de fin précède la date de début.")
+
+
+def today() -> date:
+    """The town hall's current day, from the application clock."""
+    return current_app.config["TOWNHALL_CLOCK"].now().astimezone(PARIS).date()
+
+
+def bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Aware instants from the start of ``start`` to the end of ``end`` (Paris days)."""
+    low = datetime.combine(start, time(), PARIS) if start else None
+    high = datetime.combine(end + timedelta(days=1), time(), PARIS) if end else None
+    return low, high
+
+
+def choices(values: list[str], everything: str) -> list[SelectChoice]:
+    """Select options: an empty "all" choice, then the values."""
+    return [SelectChoice("", everything), *(SelectChoice(v) for v in values)]
+
+
+def department_field(label: str = "Service") -> SelectField:
+    """A select of departments, filled by the view with what exists in the data."""
+    return SelectField(label, choices=choices([], "Tous"), validate_choice=False)

@@ -1,0 +1,97 @@
+"""Check, publish and roll back ``routing_rules.yaml`` from the admin.
+
+Publishing validates the text with the IVR's own loader, records a ``RulesVersion``,
+replaces the file atomically (a temporary file in the same directory, then
+``os.replace``, so the IVR never reads half a file) and sends SIGHUP to the running
+IVR, which also watches the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import os
+import signal
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.rules.loader import RuleIssue, RulesError, load_rules_text
+from ivr.rules.schema import Rules
+from ivr.settings import Settings
+from ivr.store.models import RulesVersion
+
+log = logging.getLogger(__name__)
+
+
+def check(text: str, name: str) -> tuple[Rules | None, list[RuleIssue]]:
+    """Parse ``text``: the rules, or the issues found (each with its line)."""
+    try:
+        return load_rules_text(text, name), []
+    except RulesError as err:
+        return None, list(err.issues)
+
+
+def sha256(text: str) -> str:
+    """Fingerprint of a rules text, shown in the versions list."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` in one step: readers see the old or the new file, never a mix."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def signal_ivr(settings: Settings) -> bool:
+    """SIGHUP the running IVR (pid file in ``home/run``); False when none is running."""
+    pid_file = settings.home / "run" / "ivr-app.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError) as exc:
+        log.info("ivr not signalled", extra={"pid_file": str(pid_file), "reason": repr(exc)})
+        return False
+    log.info("ivr signalled to reload rules", extra={"pid": pid})
+    return True
+
+
+def publish(
+    session: Session, settings: Settings, text: str, author: str, comment: str
+) -> RulesVersion:
+    """Record a version, write the file and signal the IVR (the caller has checked ``text``)."""
+    version = RulesVersion(
+        author=author, sha256=sha256(text), content=text, comment=comment or None
+    )
+    session.add(version)
+    session.flush()
+    write_atomically(settings.rules_path, text)
+    signal_ivr(settings)
+    log.info(
+        "rules published", extra={"version": version.id, "author": author, "sha256": version.sha256}
+    )
+    return version
+
+
+def versions(session: Session) -> list[RulesVersion]:
+    """Published versions, newest first."""
+    return list(session.scalars(select(RulesVersion).order_by(RulesVersion.id.desc())).all())
+
+
+def diff(old: str, new: str, old_name: str, new_name: str) -> list[str]:
+    """A unified diff between two rules texts, line by line."""
+    return list(
+        difflib.unified_diff(old.splitlines(), new.splitlines(), old_name, new_name, lineterm="")
+    )

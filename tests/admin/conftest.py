@@ -1,0 +1,102 @@
+"""Admin fixtures: an app on a real, migrated store (SQLite and PostgreSQL), one user per role."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from admin import create_app
+from admin.accounts import add_user
+from admin.api import new_token
+from ivr.clock import Clock
+from ivr.settings import Settings
+from ivr.store.db import Store
+
+DATA = Path(__file__).parent / "data"
+NOW = "2026-12-02T10:00:00+01:00"  # a Wednesday, town hall open
+PASSWORD = "mot-de-passe-solide"
+USERS = {
+    "admin": ("administrateur", None),
+    "superviseur": ("superviseur", None),
+    "agent-ec": ("agent", "etat-civil"),
+    "elu": ("elu", None),
+}
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    """Settings of an instance living in ``tmp_path``, with a valid rules file."""
+    rules = tmp_path / "routing_rules.yaml"
+    shutil.copy(DATA / "routing_rules.yaml", rules)
+    env = {
+        "TOWNHALL_HOME": str(tmp_path / "home"),
+        "TOWNHALL_RULES": str(rules),
+        "TOWNHALL_DB_URL": db_url,
+        "TOWNHALL_CLOCK": NOW,
+    }
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+def users(store: Store) -> dict[str, str]:
+    """One active account per role; username → role."""
+    at = datetime.fromisoformat(NOW)
+    with store.session() as session:
+        for name, (role, department) in USERS.items():
+            add_user(session, at, name, PASSWORD, role, department, actor="test")
+    return {name: role for name, (role, _) in USERS.items()}
+
+
+@pytest.fixture
+def make_app(settings: Settings, store: Store, users: dict[str, str]) -> Callable[..., Flask]:
+    """Build an app on the test store; keyword arguments override its config."""
+
+    def make(**config: object) -> Flask:
+        base = {"TESTING": True, "STORE": store, "WTF_CSRF_ENABLED": False}
+        return create_app(settings, {**base, **config})
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> int:
+    """Post the login form; the status of the answer."""
+    return client.post("/login", data={"username": username, "password": password}).status_code
+
+
+@pytest.fixture
+def as_user(client: FlaskClient) -> Callable[[str], FlaskClient]:
+    """The client, logged in as the given user."""
+
+    def log_in(username: str) -> FlaskClient:
+        assert login(client, username) == 302
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def token(store: Store) -> str:
+    """A valid API bearer token."""
+    with store.session() as session:
+        return new_token(session, "tests")
+
+
+def set_clock(app: Flask, iso: str) -> None:
+    """Move the app's clock (idle timeout, default periods)."""
+    app.config["TOWNHALL_CLOCK"] = Clock(start=datetime.fromisoformat(iso))
