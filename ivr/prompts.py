@@ -278,11 +278,15 @@ class PromptLibrary:
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def _record(self, name: str, digest: str) -> None:
-        """Store the hash of a rendered name; the manifest file is replaced atomically."""
+        """Store the hash of a rendered name; the manifest file is replaced atomically.
+
+        Two processes (a CLI build beside the running IVR) may drop each other's
+        entries: that only costs one needless re-render, never a wrong sound.
+        """
         with self._guard:
             self._manifest[name] = digest
             snapshot = json.dumps(self._manifest, indent=1, sort_keys=True)
-            tmp = self.sounds_dir / f".{MANIFEST}.{threading.get_ident()}.tmp"
+            tmp = self.sounds_dir / f".{MANIFEST}.{os.getpid()}.tmp"
             tmp.write_text(snapshot)
             os.replace(tmp, self.sounds_dir / MANIFEST)
 
