@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 from ruamel.yaml import YAML
@@ -307,7 +308,10 @@ def rules_texts(settings: Settings) -> list[str]:
     except Exception as exc:  # any invalid or missing rules file: build the catalogue alone
         log.warning("rules texts skipped", extra={"reason": str(exc) or type(exc).__name__})
         return []
-    texts = [v for v in dict(getattr(rules, "messages", {}) or {}).values() if isinstance(v, str)]
+    messages: Any = getattr(rules, "messages", None) or {}
+    values = messages.model_dump() if hasattr(messages, "model_dump") else dict(messages)
+    # Templates ("… {spoken_name}.") are filled per call and rendered on demand.
+    texts = [v for v in values.values() if isinstance(v, str) and "{" not in v]
     for menu in dict(getattr(rules, "menus", {}) or {}).values():
         spoken = getattr(menu, "spoken_text", None)
         if callable(spoken):
