@@ -8,6 +8,7 @@ SIPp UAS phones (``AgentPhone``). ``townhall-ivr call`` is the operator's versio
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -15,6 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import click
 
 from ivr.settings import Settings
 from ivr.sipp.process import SippProcess, SippStats, local_ip_towards
@@ -173,6 +176,7 @@ class AgentPhone:
         if self._ears is not None:
             self._ears.__enter__()
         self._sipp.start()
+        self._sipp.ready()
         log.info("agent phone up", extra={"port": self.port})
         return self
 
@@ -199,3 +203,84 @@ class AgentPhone:
         if self._ears is None:
             raise RuntimeError("AgentPhone(listen=True) to hear callers")
         return self._ears.heard()
+
+
+CONTACT_FIELDS = ("id", "target", "routed_by", "menu_path", "outcome")
+
+
+def lookup_contact(db_url: str, ref: str, wait: float = 5.0) -> dict[str, Any] | None:
+    """The stored contact of a call, polled while the writer flushes it.
+
+    None when the store is not installed, not reachable, or has no such contact.
+    """
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from ivr.store.db import Store
+        from ivr.store.queries import contact_by_ref
+    except ImportError:
+        return None
+    store = Store(db_url)
+    deadline = time.monotonic() + wait
+    found: dict[str, Any] | None = None
+    try:
+        while found is None or found["outcome"] is None:
+            with store.session() as session:
+                contact = contact_by_ref(session, ref)
+                if contact is not None:
+                    found = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    except SQLAlchemyError as exc:
+        log.info("store not readable", extra={"error": str(exc).splitlines()[0]})
+    finally:
+        store.dispose()
+    return found
+
+
+def describe(result: CallResult, contact: dict[str, Any] | None) -> list[str]:
+    """Plain English lines for the operator."""
+    status = result.sip_status or "no final answer"
+    lines = [f"ref: {result.ref}",
+             f"answered: {'yes' if result.answered else 'no'} (SIP {status})",
+             f"heard: {result.heard_seconds:.1f} s of audio "
+             f"({result.rtp_packets_heard} RTP packets)",
+             f"hung up by: {result.hangup or 'nobody (call not established)'}",
+             f"duration: {result.duration:.1f} s"]
+    if contact is not None:
+        facts = " ".join(f"{k}={contact[k]}" for k in CONTACT_FIELDS[1:])
+        lines.append(f"contact #{contact['id']}: {facts}")
+    if result.error:
+        lines.append(f"error: {result.error}")
+    return lines
+
+
+@click.command("call")
+@click.option("--dtmf", default="", help="Digits to key after the greeting (0-9, #, *).")
+@click.option("--say", default=None, help="French words to speak after the digits.")
+@click.option("--from", "caller", default="0612345678", show_default=True)
+@click.option("--to", "called", default="3000", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="SIP port [default: TOWNHALL_SIP_PORT].")
+@click.option("--hold", type=float, default=8.0, show_default=True,
+              help="Seconds to stay on the line after the last step.")
+@click.option("--timeout", type=float, default=60.0, show_default=True)
+@click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Save what was heard as a WAV file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_obj
+def call(settings: Settings | None, dtmf: str, say: str | None, caller: str, called: str,
+         host: str, port: int | None, hold: float, timeout: float, record: Path | None,
+         as_json: bool) -> None:
+    """Place a simulated citizen call to the running stack and report it."""
+    settings = settings or Settings.from_env()
+    result = place_call(host, port or settings.sip_port, dtmf=dtmf, say=say, caller=caller,
+                        called=called, hold_seconds=hold, timeout=timeout, record=record)
+    contact = lookup_contact(settings.db_url, result.ref) if result.answered else None
+    if as_json:
+        click.echo(json.dumps({**asdict(result), "contact": contact}, default=str))
+    else:
+        click.echo("\n".join(describe(result, contact)))
+    if result.error:
+        raise SystemExit(1)

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,6 +123,19 @@ class SippProcess:
                                           stdout=screen, stderr=subprocess.STDOUT,
                                           start_new_session=True)
         log.debug("sipp started", extra={"argv": " ".join(argv), "pid": self._proc.pid})
+
+    def ready(self, timeout: float = 5.0) -> None:
+        """Return once SIPp runs its scenario (first statistics row written).
+
+        Raises RuntimeError with SIPp's own words if it exited (bad scenario, port taken).
+        """
+        assert self._proc is not None, "start() first"
+        deadline = time.monotonic() + timeout
+        while not (self.workdir / "stats.csv").exists():
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"sipp did not start: {self.errors()}")
+            time.sleep(0.05)
 
     def wait(self, timeout: float) -> int | None:
         """Wait for SIPp to end; kill it past ``timeout`` and return None."""

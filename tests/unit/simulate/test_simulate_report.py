@@ -1,0 +1,56 @@
+"""Reading SIPp's outputs back, the operator's report, and the French voice cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ivr.simulate import CallResult, _outcome, describe
+from ivr.sipp.process import parse_stats
+from ivr.sipp.voice import speech_file
+
+STATS = (
+    "TotalCallCreated;SuccessfulCall(C);FailedCall(C);ResponseTime1(C);CallLength(C)\n"
+    "0;0;0;00:00:00:000000;00:00:00:000000\n"
+    "20;19;1;00:00:00:012500;00:00:09:104000\n"
+)
+
+
+def test_stats_come_from_the_last_cumulative_row(tmp_path: Path) -> None:
+    path = tmp_path / "stats.csv"
+    path.write_text(STATS)
+    stats = parse_stats(path)
+    assert stats is not None
+    assert (stats.created, stats.successful, stats.failed) == (20, 19, 1)
+    assert (stats.response_time_ms, stats.call_length_ms) == (12.5, 9104.0)
+    assert parse_stats(tmp_path / "missing.csv") is None
+
+
+def test_outcome_reads_status_and_who_hung_up() -> None:
+    assert _outcome(["status=200", "remote_bye"]) == (200, "remote")
+    assert _outcome(["status=200", "local_bye"]) == (200, "caller")
+    assert _outcome(["status=486"]) == (486, None)
+    assert _outcome([]) == (None, None)
+
+
+def test_describe_reports_contact_and_error() -> None:
+    result = CallResult("ref-1", True, 200, "caller", 250, 4.26, 9.5, 0)
+    contact = {"id": 7, "target": "etat-civil", "routed_by": "dtmf", "menu_path": "1",
+               "outcome": "answered"}
+    lines = describe(result, contact)
+    assert "answered: yes (SIP 200)" in lines
+    assert "heard: 4.3 s of audio (250 RTP packets)" in lines
+    assert lines[-1] == ("contact #7: target=etat-civil routed_by=dtmf menu_path=1 "
+                         "outcome=answered")
+    failed = CallResult("ref-2", False, None, None, 0, 0.0, 60.0, None, "timeout")
+    assert describe(failed, None)[1] == "answered: no (SIP no final answer)"
+    assert describe(failed, None)[-1] == "error: timeout"
+
+
+def test_speech_is_rendered_once_and_text_is_never_an_option(tmp_path: Path) -> None:
+    text = "--help; rm -rf / $(carte d'identité)"
+    first = speech_file(text, tmp_path)
+    stamp = first.stat().st_mtime_ns
+    assert first.stat().st_size > 8000  # more than a second of µ-law audio
+    again = speech_file(text, tmp_path)
+    assert again == first and again.stat().st_mtime_ns == stamp
+    assert speech_file("autre chose", tmp_path) != first
