@@ -27,12 +27,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from ruamel.yaml import YAML
 
 from ivr.settings import Settings
+
+if TYPE_CHECKING:
+    from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
 
@@ -292,31 +295,27 @@ class PromptLibrary:
             os.replace(tmp, self.sounds_dir / MANIFEST)
 
 
-def rules_texts(settings: Settings) -> list[str]:
-    """Texts of the live rules (messages, menu sentences); empty if rules are absent.
+def rules_texts(rules: Rules) -> list[str]:
+    """What the rules make the IVR say that can be rendered ahead of calls.
 
-    Imported lazily: prompts can be built before the rules package exists or when the
-    rules file is broken, and then only the catalogue is rendered.
+    Messages with placeholders (« … {spoken_name}. ») are rendered once per department
+    for ``transfer``; the others (closed-hours sentences with a date) on demand.
     """
+    texts = [v for v in rules.messages.model_dump().values() if "{" not in v]
+    texts += [menu.spoken_text() for menu in rules.menus.values()]
+    texts += [rules.messages.transfer.format(spoken_name=dept.spoken_name)
+              for dept in rules.departments.values() if not dept.answered_by_ivr]
+    return texts
+
+
+def _live_rules_texts(settings: Settings) -> list[str]:
+    """Texts of the live rules file; the catalogue alone when the file is invalid."""
+    from ivr.rules import RulesError, load_rules
     try:
-        from ivr.rules import load_rules
-    except ImportError as exc:
-        log.warning("rules texts skipped", extra={"reason": str(exc)})
-        return []
-    try:
-        rules = load_rules(settings.rules_path)
-    except Exception as exc:  # any invalid or missing rules file: build the catalogue alone
+        return rules_texts(load_rules(settings.rules_path))
+    except (RulesError, OSError) as exc:
         log.warning("rules texts skipped", extra={"reason": str(exc) or type(exc).__name__})
         return []
-    messages: Any = getattr(rules, "messages", None) or {}
-    values = messages.model_dump() if hasattr(messages, "model_dump") else dict(messages)
-    # Templates ("… {spoken_name}.") are filled per call and rendered on demand.
-    texts = [v for v in values.values() if isinstance(v, str) and "{" not in v]
-    for menu in dict(getattr(rules, "menus", {}) or {}).values():
-        spoken = getattr(menu, "spoken_text", None)
-        if callable(spoken):
-            texts.append(spoken())
-    return texts
 
 
 # -- command line ------------------------------------------------------------------
@@ -334,7 +333,7 @@ def prompts() -> None:
 def build(settings: Settings, force: bool, sounds_dir: Path | None) -> None:
     """Génère les fichiers sonores du catalogue et des règles."""
     library = PromptLibrary(sounds_dir or settings.sounds_dir)
-    report = library.build_all(rules_texts(settings), force=force)
+    report = library.build_all(_live_rules_texts(settings), force=force)
     click.echo(f"rendered={len(report.rendered)} unchanged={len(report.unchanged)} "
                f"failed={len(report.failed)} dir={library.sounds_dir}")
     for name, error in report.failed.items():
