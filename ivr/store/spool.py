@@ -82,6 +82,22 @@ class Spool:
         with self._mutex:
             self.pending -= count
 
+    def save_seqs(self, seqs: dict[str, int]) -> None:
+        """Remember the last seq of calls still in progress, for a process that takes over.
+
+        Written before the sealed segments are committed and deleted, so every seq ever
+        handed out is either in a segment or in this file. No fsync: the segments carry
+        the durability; this only keeps a call's history in order across a restart.
+        """
+        temporary = self.directory / "seqs.json.tmp"
+        temporary.write_text(json.dumps(seqs))
+        os.replace(temporary, self.directory / "seqs.json")
+
+    def load_seqs(self) -> dict[str, int]:
+        """The seqs saved by the previous process (empty on a first start)."""
+        path = self.directory / "seqs.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
     def close(self) -> None:
         """Seal the open segment and release the directory."""
         self.seal()

@@ -53,6 +53,7 @@ class StoreWriter:
         self.healthy = True
         self._spool = Spool(spool_dir)
         self._seqs: OrderedDict[str, int] = OrderedDict()
+        self._live: set[str] = set()  # calls not finished yet: their seqs outlive a restart
         self._seq_lock = threading.Lock()
         self._wake, self._kick, self._stop = threading.Event(), threading.Event(), threading.Event()
         self._idle = threading.Condition()
@@ -132,7 +133,7 @@ class StoreWriter:
             with self._seq_lock:  # spool order == seq order for each call
                 op = {
                     "call_id": call_id,
-                    "seq": self._next_seq(call_id),
+                    "seq": self._next_seq(call_id, body["op"]),
                     "ts": _iso(self.clock.now()),
                     **body,
                 }
@@ -143,18 +144,28 @@ class StoreWriter:
             return
         self._wake.set()
 
-    def _next_seq(self, call_id: str) -> int:
+    def _next_seq(self, call_id: str, kind: str) -> int:
         seq = self._seqs.pop(call_id, 0) + 1
-        self._seqs[call_id] = seq
-        if len(self._seqs) > MAX_TRACKED_CALLS:
-            self._seqs.popitem(last=False)
+        self._track(call_id, seq, kind)
         return seq
 
+    def _track(self, call_id: str, seq: int, kind: str) -> None:
+        self._seqs[call_id] = seq
+        if kind == "finish":
+            self._live.discard(call_id)
+        else:
+            self._live.add(call_id)
+        if len(self._seqs) > MAX_TRACKED_CALLS:
+            self._live.discard(self._seqs.popitem(last=False)[0])
+
     def _seed_seqs(self) -> None:
-        """Continue the seq of calls found in a spool left by a previous process."""
+        """Continue the seqs of calls a previous process left in progress or in the spool."""
+        for call_id, seq in self._spool.load_seqs().items():
+            self._track(call_id, seq, "update")
         for segment in self._spool.seal():
             for op in read_segment(segment):
-                self._seqs[op["call_id"]] = max(self._seqs.get(op["call_id"], 0), op["seq"])
+                seq = max(self._seqs.pop(op["call_id"], 0), op["seq"])
+                self._track(op["call_id"], seq, op["op"])
         if self.pending:
             log.info("replaying store spool", extra={"spool_pending": self.pending})
             self._wake.set()
@@ -180,18 +191,30 @@ class StoreWriter:
 
     def _drain(self) -> bool:
         """Commit every sealed segment in order; False when the database is away."""
-        segments = self._spool.seal()
         try:
-            for segment in segments:
-                self._commit(read_segment(segment))
-                self._spool.remove(segment)
-                self._notify()
+            self._commit_sealed()
         except OUTAGE_ERRORS as exc:
             self._set_health(False, error=str(exc).splitlines()[0])
-            self._notify()
             return False
+        except Exception:
+            # The thread is the only path to the database: a bug or a full disk here
+            # must be retried later, never end the thread and silently stop recording.
+            log.exception("store writer error, retrying", extra={"spool_pending": self.pending})
+            return False
+        finally:
+            self._notify()
         self._set_health(True)
         return True
+
+    def _commit_sealed(self) -> None:
+        segments = self._spool.seal()
+        with self._seq_lock:
+            live = {call_id: self._seqs[call_id] for call_id in self._live}
+        self._spool.save_seqs(live)
+        for segment in segments:
+            self._commit(read_segment(segment))
+            self._spool.remove(segment)
+            self._notify()
 
     def _commit(self, ops: list[Op]) -> None:
         try:

@@ -221,3 +221,21 @@ def test_outage_keeps_everything_and_replays_once(
     writer.close()
     assert writer.healthy and writer.pending == 0
     assert counts(store) == (101, 101, 303)
+
+
+def test_call_surviving_a_restart_keeps_its_history(store: Store, tmp_path: Path) -> None:
+    """Channels stay in Stasis across an IVR restart: the new process continues the seqs."""
+    first = fast_writer(store, tmp_path / "spool")
+    first.start_contact("chan-s", T0, "+33600000000", "+33100000000")
+    first.event("chan-s", "answered", T0)
+    assert first.flush(10)
+    first.close()
+    second = fast_writer(store, tmp_path / "spool")
+    second.event("chan-s", "queue_join", T0 + timedelta(seconds=9))
+    second.finish_contact("chan-s", T0 + timedelta(seconds=70), "answered")
+    assert second.flush(10)
+    second.close()
+    with store.session() as session:
+        contact = session.scalars(select(Contact)).one()
+        assert [(e.seq, e.kind) for e in contact.events] == [(2, "answered"), (3, "queue_join")]
+        assert contact.outcome == "answered"
