@@ -1,0 +1,142 @@
+"""Load ``routing_rules.yaml`` into ``Rules``, reporting every problem with its line.
+
+ruamel.yaml's round-trip loader remembers where each node sits (``.lc``); pydantic
+reports where a value failed as a key path. Walking the key path through the parsed
+document turns each pydantic error into ``file:line:col: message`` — what an
+administrator editing the file (or the admin's editor) needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from ivr.rules.references import Loc, ReferenceProblems
+from ivr.rules.schema import Rules
+
+
+@dataclass(frozen=True)
+class RuleIssue:
+    """One problem in a rules file; ``line``/``col`` are 1-based (None: whole file)."""
+
+    path: str
+    line: int | None
+    col: int | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class RulesError(Exception):
+    """The rules file is unreadable or invalid; ``issues`` lists each problem."""
+
+    def __init__(self, issues: Sequence[RuleIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(map(str, self.issues)))
+
+
+def read_rules_file(path: str | Path) -> str:
+    """The text of a rules file; an unreadable file is a ``RulesError`` like any other."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        issue = RuleIssue(str(path), None, None, f"cannot read the file: {exc}")
+        raise RulesError([issue]) from None
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Read and validate the rules file at ``path``."""
+    return load_rules_text(read_rules_file(path), str(path))
+
+
+def load_rules_text(text: str, name: str = "routing_rules.yaml") -> Rules:
+    """Validate rules given as text; ``name`` is the file name used in messages."""
+    data = _parse(text, name)
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as exc:
+        raise RulesError(_issues(exc, data, name)) from None
+
+
+def _parse(text: str, name: str) -> Mapping[str, Any]:
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        context = exc.context or ""
+        if exc.context and exc.context_mark and exc.problem_mark:
+            context += f" (line {exc.context_mark.line + 1})"
+        problem = " ".join(p for p in (context, exc.problem) if p) or "YAML syntax error"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise RulesError([RuleIssue(name, line, col, f"YAML syntax: {problem}")]) from None
+    except YAMLError as exc:
+        raise RulesError([RuleIssue(name, None, None, f"YAML syntax: {exc}")]) from None
+    if not isinstance(data, Mapping):
+        raise RulesError([RuleIssue(name, 1, 1, "the file must be a YAML mapping (key: value)")])
+    return data
+
+
+def _issues(exc: ValidationError, data: Mapping[str, Any], name: str) -> list[RuleIssue]:
+    issues: list[RuleIssue] = []
+    for error in exc.errors():
+        for loc, message, at_key in _explain(error):
+            (line, col), where = _locate(data, loc, at_key)
+            prefix = f"{'.'.join(where)}: " if where else ""
+            issues.append(RuleIssue(name, line + 1, col + 1, prefix + message))
+    return issues
+
+
+def _explain(error: ErrorDetails) -> Iterator[tuple[Loc, str, bool]]:
+    """(key path, message, point at the key rather than the value) for one error."""
+    loc, kind = tuple(error["loc"]), error["type"]
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, ReferenceProblems):
+        for sub_loc, message in cause.problems:
+            yield (*loc, *sub_loc), message, False
+    elif kind == "extra_forbidden":
+        yield loc, f"unknown key {loc[-1]!r}", True
+    elif kind == "missing":
+        yield loc, f"missing key {loc[-1]!r}", True
+    elif cause is not None:
+        yield loc, str(cause), loc[-1:] == ("[key]",)
+    else:
+        yield loc, error["msg"], False
+
+
+def _find(node: Mapping[Any, Any], part: str | int) -> Any:
+    """The document key matching a pydantic path part (YAML keys may be integers)."""
+    return next((k for k in node if k == part or str(k) == str(part)), _ABSENT)
+
+
+_ABSENT = object()
+
+
+def _locate(data: Mapping[str, Any], loc: Loc, at_key: bool) -> tuple[tuple[int, int], list[str]]:
+    """0-based position of ``loc`` in the document, and the parts of it found there.
+
+    Parts absent from the document (pydantic's union tags, a missing key) are skipped,
+    so the position is that of the deepest node that exists.
+    """
+    node: Any = data
+    key_pos, value_pos, where = (0, 0), (0, 0), []
+    for part in loc:
+        if isinstance(node, Mapping) and (key := _find(node, part)) is not _ABSENT:
+            key_pos, value_pos = node.lc.key(key), node.lc.value(key)
+            node = node[key]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            key_pos = value_pos = node.lc.item(part)
+            node = node[part]
+        else:
+            continue
+        where.append(str(part))
+    return (key_pos if at_key else value_pos), where

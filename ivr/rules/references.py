@@ -1,0 +1,86 @@
+"""Cross-references between sections of the rules (targets, menus, agents, schedules).
+
+Pydantic checks each node alone; whether ``overflow: acceuil`` names a department
+needs the whole document. Each problem carries the key path of the offending node
+so the loader can point at its line and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ivr.rules.schema import Rules
+
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+CLOSED_BEHAVIOURS = ("voicemail", "message")
+
+
+class ReferenceProblems(ValueError):
+    """Raised from the ``Rules`` validator; the loader unpacks ``problems``."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
+        self.problems = problems
+
+
+def check_references(rules: Rules) -> list[Problem]:
+    """Every dangling or contradictory reference in ``rules``, in document order."""
+    return [*_departments(rules), *_agents(rules), *_menus(rules), *_others(rules)]
+
+
+def _target(rules: Rules, loc: Loc, value: str, also: tuple[str, ...] = ()) -> Iterator[Problem]:
+    if value not in rules.departments and value not in also:
+        choices = " or ".join(f"`{a}`" for a in also)
+        hint = f" (a department id{' or ' + choices if choices else ''})"
+        yield loc, f"unknown target {value!r}{hint}"
+
+
+def _departments(rules: Rules) -> Iterator[Problem]:
+    for key, dept in rules.departments.items():
+        loc: Loc = ("departments", key)
+        if key in CLOSED_BEHAVIOURS:
+            yield loc, f"{key!r} is reserved, choose another department id"
+        if isinstance(dept.hours, str) and dept.hours not in rules.schedules:
+            yield (*loc, "hours"), f"unknown schedule {dept.hours!r}"
+        if dept.hours is None and not dept.answered_by_ivr:
+            yield loc, "a department needs `hours` (or `answered_by_ivr: true`)"
+        yield from _target(rules, (*loc, "overflow"), dept.overflow, ("voicemail",))
+        yield from _target(rules, (*loc, "when_closed"), dept.when_closed, CLOSED_BEHAVIOURS)
+        for i, member in enumerate(dept.members):
+            if member not in rules.agents:
+                yield (*loc, "members", i), f"unknown agent {member!r}"
+
+
+def _agents(rules: Rules) -> Iterator[Problem]:
+    for key, agent in rules.agents.items():
+        for i, target in enumerate(agent.departments):
+            yield from _target(rules, ("agents", key, "departments", i), target)
+
+
+def _menus(rules: Rules) -> Iterator[Problem]:
+    children = {o.menu for m in rules.menus.values() for o in m.options.values() if o.menu}
+    for key, menu in rules.menus.items():
+        for digit, option in menu.options.items():
+            loc: Loc = ("menus", key, "options", digit)
+            if option.target is not None:
+                yield from _target(rules, (*loc, "target"), option.target)
+            if option.menu is not None and option.menu not in rules.menus:
+                yield (*loc, "menu"), f"unknown menu {option.menu!r}"
+            if option.action == "back" and key not in children:
+                yield (*loc, "action"), f"`back` needs a parent menu, none leads to {key!r}"
+    if rules.main_menu not in rules.menus:
+        yield ("main_menu",), f"unknown menu {rules.main_menu!r}"
+
+
+def _others(rules: Rules) -> Iterator[Problem]:
+    fallback = rules.input.fallback_target
+    yield from _target(rules, ("input", "fallback_target"), fallback)
+    if rules.departments.get(fallback) and rules.departments[fallback].answered_by_ivr:
+        yield ("input", "fallback_target"), "the fallback must be answered by people"
+    for section in ("closures", "special_days"):
+        for i, entry in enumerate(getattr(rules.calendar, section)):
+            for j, target in enumerate(entry.departments or ()):
+                yield from _target(rules, ("calendar", section, i, "departments", j), target)

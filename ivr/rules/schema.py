@@ -1,0 +1,325 @@
+"""The validated shape of ``routing_rules.yaml`` (frozen pydantic models).
+
+Every model forbids unknown keys, so a typo in the file is an error with its line,
+not a silently ignored setting. Shape, in brief (the default file documents each key)::
+
+    version: 1
+    town: {name, timezone: Europe/Paris, alsace_moselle: false}
+    schedules: {<name>: {lundi: ["08:30-12:00", "13:30-17:30"], …, dimanche: []}}
+    departments:
+      <target id>:                      # e.g. etat-civil; the ids the call flow routes to
+        name, spoken_name               # admin label; « Je vous mets en relation avec … »
+        answered_by_ivr: false          # true for `horaires`: no queue, always "open"
+        hours: <schedule name> | {lundi: […], …}
+        queue: {strategy, ring_timeout, wrapup, max_wait, announce_every,
+                announce_position, music}
+        members: [<agent id>]           # plus the agents naming the department
+        overflow: voicemail | <target>  # when max_wait is reached
+        when_closed: voicemail | message | <target>
+        speech: {keywords: […], examples: […]}
+    agents: {<agent id>: {name, departments: [<target>], contact: null | "sip:…"}}
+    menus: {<menu id>: {intro: "…", options: {"1": {label, target | menu | action}}}}
+    main_menu: <menu id>
+    input: {digit_timeout, retries, fallback_target}
+    messages: {welcome, …, transfer: "… {spoken_name}.", closed: "… {next_opening}."}
+    calendar: {public_holidays: true, closures: [{date | from+to, reason, departments}],
+               special_days: [{date, hours: […], reason, departments}]}
+    speech: {enabled, mode: free | grammar, route_threshold, confirm_threshold}
+    callbacks: {offer_after_wait, retry_spacing, max_attempts}
+
+A menu option has exactly one of ``target``, ``menu`` or ``action`` (``repeat``,
+``operator``, ``hours``, ``back``, ``callback``). ``*`` (repeat) and ``0`` (operator,
+i.e. ``input.fallback_target``) exist on every menu unless the menu redefines them.
+References between sections are checked by ``ivr.rules.references``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ivr.rules.references import ReferenceProblems, check_references
+from ivr.rules.times import DayHours, WeeklyHours
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Action = Literal["repeat", "operator", "hours", "back", "callback"]
+DIGIT_ORDER = "1234567890#*"  # the order in which a menu's options are spoken
+_DIGIT_WORDS = {"*": "étoile", "#": "dièse"}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _digit_key(value: object) -> str:
+    """A keypad key; YAML reads an unquoted ``1:`` as an integer, so accept that too."""
+    key = str(value) if isinstance(value, int) else value
+    if not isinstance(key, str) or len(key) != 1 or key not in DIGIT_ORDER:
+        raise ValueError(f"{value!r} is not a keypad key (0-9, \"*\" or \"#\", in quotes)")
+    return key
+
+
+Digit = Annotated[str, BeforeValidator(_digit_key)]
+
+
+def _hours_kind(value: Any) -> str:
+    return "weekly" if isinstance(value, dict | WeeklyHours) else "schedule"
+
+
+HoursRef = Annotated[
+    Annotated[Identifier, Tag("schedule")] | Annotated[WeeklyHours, Tag("weekly")],
+    Discriminator(_hours_kind),
+]
+
+
+class Town(_Frozen):
+    name: Text
+    timezone: str = "Europe/Paris"
+    alsace_moselle: bool = False  # adds Good Friday and 26 December (local law)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (expected e.g. Europe/Paris)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class QueueSettings(_Frozen):
+    """app_queue settings of one department (seconds)."""
+
+    strategy: Literal["ringall", "leastrecent", "fewestcalls", "random", "rrmemory",
+                      "linear", "wrandom"] = "ringall"
+    ring_timeout: int = Field(20, gt=0)
+    wrapup: int = Field(10, ge=0)
+    max_wait: int = Field(300, gt=0)
+    announce_every: int = Field(60, ge=0)  # 0: never announce
+    announce_position: bool = True
+    music: Text = "default"
+
+
+class Vocabulary(_Frozen):
+    """What callers say for a target, used by the intent matcher."""
+
+    keywords: tuple[Text, ...] = ()
+    examples: tuple[Text, ...] = ()
+
+
+class Department(_Frozen):
+    name: Text
+    spoken_name: Text
+    answered_by_ivr: bool = False
+    hours: HoursRef | None = None
+    queue: QueueSettings = QueueSettings()
+    members: tuple[Identifier, ...] = ()
+    overflow: Identifier = "voicemail"
+    when_closed: Identifier = "voicemail"
+    speech: Vocabulary = Vocabulary()
+
+
+class Agent(_Frozen):
+    name: Text
+    departments: tuple[Identifier, ...] = ()
+    contact: Text | None = None  # a static SIP URI (tests), or None: the phone registers
+
+
+class MenuOption(_Frozen):
+    label: Text
+    target: Identifier | None = None
+    menu: Identifier | None = None
+    action: Action | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> MenuOption:
+        if sum(x is not None for x in (self.target, self.menu, self.action)) != 1:
+            raise ValueError("an option needs exactly one of target, menu or action")
+        return self
+
+
+BUILT_IN_OPTIONS: dict[str, MenuOption] = {
+    "0": MenuOption(label="parler à un conseiller de l'accueil", action="operator"),
+    "*": MenuOption(label="réécouter ce message", action="repeat"),
+}
+
+
+class Menu(_Frozen):
+    intro: Text | None = None
+    options: dict[Digit, MenuOption]
+
+    def all_options(self) -> dict[str, MenuOption]:
+        """The menu's options plus the built-in ``0`` and ``*``, in spoken order."""
+        merged = {**BUILT_IN_OPTIONS, **self.options}
+        return {digit: merged[digit] for digit in sorted(merged, key=DIGIT_ORDER.index)}
+
+    def spoken_text(self) -> str:
+        """The French sentence a caller hears: « Pour l'état civil, tapez 1. … »."""
+        sentences = [self.intro] if self.intro else []
+        sentences += [f"Pour {option.label}, tapez {_DIGIT_WORDS.get(digit, digit)}."
+                      for digit, option in self.all_options().items()]
+        return " ".join(sentences)
+
+
+class InputSettings(_Frozen):
+    digit_timeout: int = Field(6, gt=0)  # seconds of silence before "no input"
+    retries: int = Field(2, ge=0)  # failed attempts before the caller is put through
+    fallback_target: Identifier = "accueil"
+
+
+# The placeholders the call flow fills in each message; any other ``{…}`` is an error.
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "transfer": frozenset({"spoken_name"}),
+    "confirm": frozenset({"spoken_name"}),
+    "closed": frozenset({"spoken_name", "next_opening"}),
+}
+
+
+class Messages(_Frozen):
+    """French sentences said by the IVR (référentiel Marianne: courteous, informative)."""
+
+    welcome: Text
+    speech_prompt: Text
+    invalid: Text
+    no_input: Text
+    not_understood: Text
+    confirm: Text
+    transfer: Text
+    waiting: Text
+    closed: Text
+    voicemail: Text
+    callback_offer: Text
+    callback_confirmed: Text
+    goodbye: Text
+
+    @field_validator("*")
+    @classmethod
+    def _known_placeholders(cls, value: str, info: ValidationInfo) -> str:
+        allowed = PLACEHOLDERS.get(info.field_name or "", frozenset())
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"malformed placeholder: {exc}") from None
+        unknown = sorted(used - allowed)
+        if unknown:
+            known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}} (allowed here: {known})")
+        return value
+
+
+class Closure(_Frozen):
+    """A day or a range of days when the town hall (or some departments) is closed."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    date: dt.date | None = None
+    start: dt.date | None = Field(None, alias="from")
+    end: dt.date | None = Field(None, alias="to")
+    reason: Text
+    departments: tuple[Identifier, ...] | None = None  # None: every department
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Closure:
+        if (self.date is None) == (self.start is None and self.end is None):
+            raise ValueError("a closure needs either `date` or both `from` and `to`")
+        if self.date is None and (self.start is None or self.end is None):
+            raise ValueError("a closure range needs both `from` and `to`")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("`from` must not be after `to`")
+        return self
+
+    def covers(self, day: dt.date, target: str) -> bool:
+        if self.departments is not None and target not in self.departments:
+            return False
+        if self.date is not None:
+            return day == self.date
+        return self.start is not None and self.end is not None and self.start <= day <= self.end
+
+
+class SpecialDay(_Frozen):
+    """A day with its own hours (e.g. 24 December), replacing the weekly ones."""
+
+    date: dt.date
+    hours: DayHours = ()
+    reason: Text = "horaires exceptionnels"
+    departments: tuple[Identifier, ...] | None = None
+
+
+class Calendar(_Frozen):
+    public_holidays: bool = True
+    closures: tuple[Closure, ...] = ()
+    special_days: tuple[SpecialDay, ...] = ()
+
+
+class SpeechSettings(_Frozen):
+    enabled: bool = True
+    mode: Literal["free", "grammar"] = "free"
+    route_threshold: float = Field(0.75, ge=0, le=1)
+    confirm_threshold: float = Field(0.45, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SpeechSettings:
+        if self.confirm_threshold > self.route_threshold:
+            raise ValueError("confirm_threshold must not exceed route_threshold")
+        return self
+
+
+class CallbackSettings(_Frozen):
+    offer_after_wait: int = Field(120, ge=0)  # seconds in queue before offering a callback
+    retry_spacing: int = Field(600, gt=0)
+    max_attempts: int = Field(3, gt=0)
+
+
+class Rules(_Frozen):
+    """One complete, cross-checked routing configuration; never modified once built."""
+
+    version: Literal[1]
+    town: Town
+    schedules: dict[Identifier, WeeklyHours] = {}
+    departments: dict[Identifier, Department]
+    agents: dict[Identifier, Agent] = {}
+    menus: dict[Identifier, Menu]
+    main_menu: Identifier
+    input: InputSettings = InputSettings()
+    messages: Messages
+    calendar: Calendar = Calendar()
+    speech: SpeechSettings = SpeechSettings()
+    callbacks: CallbackSettings = CallbackSettings()
+
+    @model_validator(mode="after")
+    def _references(self) -> Rules:
+        problems = check_references(self)
+        if problems:
+            raise ReferenceProblems(problems)
+        return self
+
+    def weekly_hours(self, target: str) -> WeeklyHours | None:
+        """The weekly hours of a department, its schedule name resolved."""
+        hours = self.departments[target].hours
+        return self.schedules[hours] if isinstance(hours, str) else hours
+
+    def queue_members(self, target: str) -> tuple[str, ...]:
+        """Agents answering ``target``: its ``members`` and agents listing it."""
+        listed = self.departments[target].members
+        extra = [a for a, agent in self.agents.items() if target in agent.departments]
+        return tuple(dict.fromkeys([*listed, *extra]))
