@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from admin.api_models import ContactIn, ContactList, ContactOut, ListQuery, openapi
 from admin.db import get_session
 from admin.security import csrf
+from ivr.store import queries
 from ivr.store.models import ApiToken, Contact, ContactEvent
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def create_contact() -> ResponseReturnValue:
     except ValidationError as exc:
         return _error(422, "invalid contact", exc.errors(include_url=False, include_context=False))
     session = get_session()
-    if data.ref and session.scalar(select(Contact.id).where(Contact.ref == data.ref)):
+    if data.ref and queries.contact_by_ref(session, data.ref):
         return _error(409, f"ref {data.ref!r} already used")
     contact = _store(session, data)
     log.info(
@@ -139,15 +140,15 @@ def _store(session: Session, data: ContactIn) -> Contact:
 @bp.route("/contacts", methods=["GET"])
 @token_required
 def list_contacts() -> ResponseReturnValue:
-    """Contacts since a moment, optionally for one department, oldest first."""
+    """Contacts since a moment, optionally for one department, newest first."""
     try:
         query = ListQuery.model_validate(request.args.to_dict())
     except ValidationError as exc:
         return _error(422, "invalid query", exc.errors(include_url=False, include_context=False))
-    stmt = select(Contact).order_by(Contact.started_at, Contact.id).limit(query.limit)
-    stmt = stmt.where(Contact.started_at >= query.since) if query.since else stmt
-    stmt = stmt.where(Contact.target == query.target) if query.target else stmt
-    contacts = [_out(c) for c in get_session().scalars(stmt)]
+    found = queries.list_contacts(
+        get_session(), limit=query.limit, since=query.since, target=query.target
+    )
+    contacts = [_out(c) for c in found]
     return jsonify(ContactList.model_validate({"contacts": contacts}).model_dump(mode="json"))
 
 
@@ -155,7 +156,7 @@ def list_contacts() -> ResponseReturnValue:
 @token_required
 def get_contact(contact_id: int) -> ResponseReturnValue:
     """One contact."""
-    contact = get_session().get(Contact, contact_id)
+    contact = queries.get_contact(get_session(), contact_id)
     if contact is None:
         return _error(404, f"no contact {contact_id}")
     return jsonify(_out(contact))

@@ -41,11 +41,6 @@ def bounds(start: date | None, end: date | None) -> tuple[datetime | None, datet
     return low, high
 
 
-def choices(values: list[str], everything: str) -> list[SelectChoice]:
-    """Select options: an empty "all" choice, then the values."""
-    return [SelectChoice("", everything), *(SelectChoice(v) for v in values)]
-
-
 def department_field(label: str = "Service") -> SelectField:
-    """A select of departments, filled by the view with what exists in the data."""
-    return SelectField(label, choices=choices([], "Tous"), validate_choice=False)
+    """A select of departments, filled by the view from the published rules."""
+    return SelectField(label, choices=[SelectChoice("", "Tous")], validate_choice=False)

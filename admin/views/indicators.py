@@ -4,89 +4,111 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, current_app, render_template, request
-from sqlalchemy.orm import Session
 
 from admin.auth import role_required
-from admin.contact_search import distinct_values
 from admin.db import get_session
 from admin.labels import label
-from admin.metrics import Indicators, compute
-from admin.period import FilterForm, choices, department_field, today
-from ivr.store.models import Contact
+from admin.metrics import Dashboard, compute
+from admin.period import FilterForm, department_field, today
+from admin.published import department_choices
 
 bp = Blueprint("indicators", __name__)
 ROLES = ("administrateur", "superviseur", "elu")
+DEFAULT_DAYS = 30
 
 
 class IndicatorsForm(FilterForm):
     department = department_field()
 
 
-def _form(session: Session) -> IndicatorsForm:
-    """The filters, defaulting to the last 30 days."""
+def _form() -> IndicatorsForm:
+    """The filters; a missing bound means "the last 30 days up to today"."""
     form = IndicatorsForm(request.args)
-    form.department.choices = choices(distinct_values(session, Contact.target), "Tous")
-    if not request.args:
-        form.end.data = today()
-        form.start.data = form.end.data - timedelta(days=29)
+    form.department.choices = department_choices()
+    form.end.data = form.end.data or today()
+    form.start.data = form.start.data or form.end.data - timedelta(days=DEFAULT_DAYS - 1)
     return form
 
 
-def _compute(session: Session, form: IndicatorsForm) -> Indicators:
+def _dashboard(form: IndicatorsForm) -> Dashboard:
     sl = current_app.config["SERVICE_LEVEL_SECONDS"]
-    return compute(session, form.start.data, form.end.data, form.department.data or None, sl)
+    start, end = form.start.data, form.end.data
+    assert isinstance(start, date) and isinstance(end, date)
+    return compute(get_session(), start, end, form.department.data or None, sl)
 
 
 @bp.route("/")
 @role_required(*ROLES)
 def index() -> str | tuple[str, int]:
     """The indicators of the chosen period and department."""
-    session = get_session()
-    form = _form(session)
+    form = _form()
     if not form.validate():
-        return render_template("indicators/index.html", form=form, ind=None), 400
-    ind = _compute(session, form)
-    routing = [(label(k, "routed_by"), round(v * 100, 1)) for k, v in ind.routed_by.items()]
-    sl = current_app.config["SERVICE_LEVEL_SECONDS"]
-    return render_template("indicators/index.html", form=form, ind=ind, sl=sl, routing=routing)
+        return render_template("indicators/index.html", form=form, board=None), 400
+    board = _dashboard(form)
+    return render_template(
+        "indicators/index.html",
+        form=form,
+        board=board,
+        c=board.calls,
+        charts=_charts(board),
+        sl=current_app.config["SERVICE_LEVEL_SECONDS"],
+    )
+
+
+def _charts(board: Dashboard) -> dict[str, list[tuple[str, float]]]:
+    """Rows of the bar charts, labelled in French."""
+    c = board.calls
+    return {
+        "Appels par jour": [
+            (date.fromisoformat(d).strftime("%d/%m/%Y"), n) for d, n in c.per_day.items()
+        ],
+        "Appels par service": sorted(
+            ((t if t != "none" else "non orienté", v["calls"]) for t, v in c.per_target.items()),
+            key=lambda row: -row[1],
+        ),
+        "Orientation des appels (part en %)": [
+            (label(k, "routed_by") if k != "none" else "non orienté", round(v * 100, 1))
+            for k, v in c.routed_by.items()
+        ],
+        "Appels par heure": [(f"{h:02d} h", n) for h, n in c.per_hour.items()],
+    }
 
 
 @bp.route("/indicateurs.csv")
 @role_required(*ROLES)
 def export() -> Response | tuple[str, int]:
     """The same figures as a CSV file (semicolons, UTF-8 with BOM, for spreadsheets)."""
-    session = get_session()
-    form = _form(session)
+    form = _form()
     if not form.validate():
-        return render_template("indicators/index.html", form=form, ind=None), 400
-    body = _csv(_compute(session, form))
+        return render_template("indicators/index.html", form=form, board=None), 400
     headers = {"Content-Disposition": "attachment; filename=indicateurs.csv"}
-    return Response(body, mimetype="text/csv; charset=utf-8", headers=headers)
+    return Response(_csv(_dashboard(form)), mimetype="text/csv; charset=utf-8", headers=headers)
 
 
-def _csv(ind: Indicators) -> str:
-    """One line per figure: section; key; value."""
+def _csv(board: Dashboard) -> str:
+    """One line per figure: indicator; key; value."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(["indicateur", "clé", "valeur"])
-    for name in (
-        "calls",
-        "offered",
-        "answered",
-        "abandoned",
-        "answer_rate",
-        "abandonment_rate",
-        "service_level",
-        "average_answer_seconds",
-        "callbacks_due",
-        "callbacks_kept_rate",
-    ):
-        value = getattr(ind, name)
-        writer.writerow([name, "", "" if value is None else round(value, 4)])
-    for section in ("per_day", "per_department", "busiest_hours"):
-        writer.writerows([section, key, value] for key, value in getattr(ind, section))
-    writer.writerows(["routed_by", key, round(share, 4)] for key, share in ind.routed_by.items())
+    for name, value in board.calls.to_dict().items():
+        if isinstance(value, dict):
+            writer.writerows([name, key, v] for key, v in _flat(value))
+        elif isinstance(value, list):
+            writer.writerows([name, i + 1, v] for i, v in enumerate(value))
+        else:
+            writer.writerow([name, "", "" if value is None else value])
+    writer.writerow(["callbacks_due", "", board.callbacks_due])
+    writer.writerow(["callbacks_kept", "", board.callbacks_kept])
     return "\ufeff" + out.getvalue()
+
+
+def _flat(mapping: dict[object, object], prefix: str = "") -> list[tuple[str, object]]:
+    """``{"a": {"calls": 2}}`` → ``[("a.calls", 2)]``."""
+    rows: list[tuple[str, object]] = []
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        rows += _flat(value, f"{name}.") if isinstance(value, dict) else [(name, value)]
+    return rows
