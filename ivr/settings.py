@@ -76,6 +76,25 @@ class Settings:
             ),
         )
 
+    def to_env(self) -> dict[str, str]:
+        """The ``TOWNHALL_*`` variables that rebuild these settings in a child process."""
+        env = {
+            "TOWNHALL_HOME": str(self.home), "TOWNHALL_RULES": str(self.rules_path),
+            "TOWNHALL_DB_URL": self.db_url, "TOWNHALL_CLOCK": self.clock_value,
+            "TOWNHALL_BIND": self.bind_host, "TOWNHALL_SIP_PORT": str(self.sip_port),
+            "TOWNHALL_ARI_PORT": str(self.ari_port), "TOWNHALL_AMI_PORT": str(self.ami_port),
+            "TOWNHALL_RTP_START": str(self.rtp_start), "TOWNHALL_RTP_END": str(self.rtp_end),
+            "TOWNHALL_ADMIN_PORT": str(self.admin_port), "TOWNHALL_ARI_APP": self.ari_app,
+            "TOWNHALL_ASTERISK_ROOT": str(self.asterisk_root),
+            "TOWNHALL_ASTERISK": self.asterisk_bin or "",
+            "TOWNHALL_VOSK_MODEL": str(self.vosk_model or ""),
+            "TOWNHALL_LOG_LEVEL": self.log_level, "TOWNHALL_LOG_FORMAT": self.log_format,
+            "TOWNHALL_ADMIN_SECURE_COOKIES": "1" if self.admin_secure_cookies else "0",
+            "TOWNHALL_MEDIA_START": str(self.media_ports.start),
+            "TOWNHALL_MEDIA_END": str(self.media_ports.stop - 1),
+        }
+        return {k: v for k, v in env.items() if v}
+
     def with_(self, **changes: object) -> Settings:
         """Return a copy with some fields changed (tests run instances on free ports)."""
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,69 @@
+"""Events fed to a call session by the telephony adapter (or by a test).
+
+Each event carries the instant it happened, so the session never reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class CallStarted:
+    """A citizen's call entered the application."""
+
+    at: datetime
+    caller: str | None
+    called: str | None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Dtmf:
+    """One keypad digit (``0-9``, ``*``, ``#``)."""
+
+    at: datetime
+    digit: str
+
+
+@dataclass(frozen=True)
+class PlaybackDone:
+    """The prompt list started by ``Play(token=...)`` finished or was stopped."""
+
+    at: datetime
+    token: int
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """The timer started by ``StartTimer(token=...)`` expired."""
+
+    at: datetime
+    token: int
+
+
+@dataclass(frozen=True)
+class SpeechHeard:
+    """The caller started speaking (barge-in)."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SpeechFinal:
+    """The recogniser's final transcript of one utterance ('' when nothing usable)."""
+
+    at: datetime
+    text: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class HungUp:
+    """The caller hung up (or the channel was lost) while in the application."""
+
+    at: datetime
+
+
+Event = CallStarted | Dtmf | PlaybackDone | TimerFired | SpeechHeard | SpeechFinal | HungUp

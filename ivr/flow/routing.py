@@ -1,0 +1,51 @@
+"""Where a chosen target leads at a given instant: queue, closed-hours path, or an answer.
+
+Pure: the instant and the rules are passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from ivr import hours
+from ivr.rules import Rules
+
+Outcome = Literal["queue", "voicemail", "message", "info"]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """The end of the IVR part of a call and what the caller hears before it."""
+
+    kind: Outcome
+    target: str
+    text: str
+    closed: bool = False
+
+
+def destination(rules: Rules, target: str, at: datetime, hops: int = 0) -> Destination:
+    """Resolve ``target`` at ``at``: open → queue, closed → its closed-hours behaviour."""
+    dept = rules.departments[target]
+    if dept.answered_by_ivr:
+        return Destination("info", target, hours.describe_hours(rules, rules.input.fallback_target))
+    state = hours.status(rules, target, at)
+    if state.open:
+        return Destination("queue", target, _say(rules.messages.transfer, rules, target, at))
+    text = _say(rules.messages.closed, rules, target, at, state.next_opening)
+    behaviour = dept.when_closed
+    if behaviour in ("voicemail", "message"):
+        return Destination(behaviour, target, text, closed=True)  # type: ignore[arg-type]
+    if hops == 0 and behaviour in rules.departments:
+        other = destination(rules, behaviour, at, hops=1)
+        if not other.closed:
+            return other
+    return Destination("voicemail", target, text, closed=True)
+
+
+def _say(template: str, rules: Rules, target: str, at: datetime,
+         next_opening: datetime | None = None) -> str:
+    """Fill a message template with the department's spoken name and next opening."""
+    when = hours.describe_next_opening(next_opening, at) if next_opening else ""
+    return template.format(spoken_name=rules.departments[target].spoken_name, next_opening=when)

@@ -1,0 +1,270 @@
+"""One citizen's call through the IVR: an explicit state machine with no I/O.
+
+``CallSession.handle(event)`` returns the commands to carry out. Stages:
+
+    WELCOME ─▶ MENU ◀──────────────┐          (keypad; retries, then a person)
+       │        │ digit/timeout    │
+       └▶ SPEECH ─▶ CONFIRM ───────┘          (speech, when available)
+                 │ target chosen
+                 ▼
+              ANNOUNCE ─▶ (queue | voicemail | goodbye)  ─▶ DONE
+
+Every transition is logged as ``A -> event -> B`` with the call id.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from ivr.flow import commands as c
+from ivr.flow import events as e
+from ivr.flow.menu import choose
+from ivr.flow.routing import Destination, destination
+from ivr.intent import IntentMatcher, match_yes_no
+from ivr.prompts import Text
+from ivr.rules import Rules
+
+log = logging.getLogger(__name__)
+
+MAX_SPEECH_FAILURES = 2
+MAX_IVR_SECONDS = 300.0  # after this a caller who keeps wandering is put through to a person
+
+
+class Stage(StrEnum):
+    WELCOME = "welcome"
+    MENU = "menu"
+    SPEECH = "speech"
+    CONFIRM = "confirm"
+    ANNOUNCE = "announce"
+    DONE = "done"
+
+
+@dataclass
+class CallSession:
+    """The state of one call in the IVR; the rules are the ones it started with."""
+
+    call_id: str
+    rules: Rules
+    matcher: IntentMatcher | None = None
+    stage: Stage = Stage.WELCOME
+    menu_id: str = ""
+    parents: list[str] = field(default_factory=list)
+    path: list[str] = field(default_factory=list)
+    failures: int = 0
+    speech_failures: int = 0
+    token: int = 0
+    started_at: datetime | None = None
+    pending: Destination | None = None
+    candidate: str | None = None
+    wait_input_after_play: bool = False
+
+    def handle(self, event: e.Event) -> list[c.Command]:
+        """Apply one event and return the commands it calls for."""
+        before = self.stage
+        out = self._dispatch(event)
+        if self.stage != before:
+            log.info("%s -> %s -> %s", before, type(event).__name__, self.stage,
+                     extra={"call": self.call_id})
+        return out
+
+    def _dispatch(self, event: e.Event) -> list[c.Command]:
+        if self.stage == Stage.DONE:
+            return []
+        if isinstance(event, e.CallStarted):
+            return self._start(event)
+        if isinstance(event, e.HungUp):
+            return self._hung_up(event)
+        if isinstance(event, e.PlaybackDone | e.TimerFired) and event.token != self.token:
+            return []  # a stale prompt or timer from an earlier step
+        handler = getattr(self, f"_{self.stage.value}_{type(event).__name__}", None)
+        return handler(event) if handler else []
+
+    # -- start and end -------------------------------------------------------------
+
+    def _start(self, ev: e.CallStarted) -> list[c.Command]:
+        self.started_at = ev.at
+        self.menu_id = self.rules.main_menu
+        record = c.Record("start_contact", ev.at, {"caller": ev.caller, "called": ev.called,
+                                                   "ref": ev.ref})
+        msgs = self.rules.messages
+        intro: list[c.PromptItem] = [Text(msgs.welcome)]
+        closed = destination(self.rules, self.rules.input.fallback_target, ev.at)
+        if closed.closed:
+            intro.append(Text(closed.text))
+        if self._speech_on():
+            self.stage = Stage.SPEECH
+            return [record, c.Answer(), *self._play(*intro, Text(msgs.speech_prompt), wait=True),
+                    c.StartSpeech()]
+        self.stage = Stage.MENU
+        return [record, c.Answer(), *self._play(*intro, *self._menu_prompt(), wait=True)]
+
+    def _hung_up(self, ev: e.HungUp) -> list[c.Command]:
+        stage = self.stage.value
+        if self.stage == Stage.MENU:
+            stage = f"{stage}:{self.menu_id}"
+        self.stage = Stage.DONE
+        return [c.Record("finish_contact", ev.at, {"outcome": "abandoned_menu",
+                                                   "hangup_stage": stage,
+                                                   "menu_path": self._path()})]
+
+    # -- keypad menu ---------------------------------------------------------------
+
+    def _menu_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+        return self._wait_digit() if self.wait_input_after_play else []
+
+    def _menu_TimerFired(self, ev: e.TimerFired) -> list[c.Command]:
+        return self._failure(ev.at, Text(self.rules.messages.no_input), "no_input")
+
+    def _menu_Dtmf(self, ev: e.Dtmf) -> list[c.Command]:
+        if self._over_time(ev.at):
+            return self._route(self.rules.input.fallback_target, "default", ev.at)
+        choice = choose(self.rules, self.menu_id, ev.digit,
+                        self.parents[-1] if self.parents else None)
+        rec = c.Record("event", ev.at, {"kind": "dtmf", "digit": ev.digit, "menu": self.menu_id,
+                                        "meaning": choice.kind})
+        if choice.kind == "invalid":
+            return [rec, *self._failure(ev.at, Text(self.rules.messages.invalid), "invalid")]
+        self.path.append(ev.digit)
+        if choice.kind == "target":
+            return [rec, *self._route(choice.value or "", "dtmf", ev.at)]
+        if choice.kind == "operator":
+            return [rec, *self._route(self.rules.input.fallback_target, "dtmf", ev.at)]
+        if choice.kind == "menu":
+            self._enter_menu(choice.value or self.rules.main_menu)
+        if choice.kind == "hours":
+            return [rec, *self._route("horaires", "dtmf", ev.at)]
+        return [rec, c.StopPlayback(), *self._play(*self._menu_prompt(), wait=True)]
+
+    def _enter_menu(self, menu_id: str) -> None:
+        if menu_id in self.parents:
+            self.parents = self.parents[: self.parents.index(menu_id)]
+        else:
+            self.parents.append(self.menu_id)
+        self.menu_id = menu_id
+        self.failures = 0
+
+    def _failure(self, at: datetime, why: Text, kind: str) -> list[c.Command]:
+        """Re-prompt up to ``input.retries`` times, then put the caller through to a person."""
+        self.failures += 1
+        rec = c.Record("event", at, {"kind": kind, "menu": self.menu_id, "count": self.failures})
+        if self.failures > self.rules.input.retries or self._over_time(at):
+            return [rec, *self._route(self.rules.input.fallback_target, "default", at)]
+        return [rec, c.StopPlayback(), *self._play(why, *self._menu_prompt(), wait=True)]
+
+    # -- speech --------------------------------------------------------------------
+
+    def _speech_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+        return [c.StartTimer(self.rules.input.digit_timeout + 2, self.token)]
+
+    def _speech_SpeechHeard(self, ev: e.SpeechHeard) -> list[c.Command]:
+        return [c.StopPlayback(), c.CancelTimer()]
+
+    def _speech_Dtmf(self, ev: e.Dtmf) -> list[c.Command]:
+        self.stage = Stage.MENU
+        return [c.StopSpeech(), *self._menu_Dtmf(ev)]
+
+    def _speech_TimerFired(self, ev: e.TimerFired) -> list[c.Command]:
+        return self._to_menu(ev.at, "speech_timeout")
+
+    def _speech_SpeechFinal(self, ev: e.SpeechFinal) -> list[c.Command]:
+        assert self.matcher is not None
+        result = self.matcher.match(ev.text)
+        rec = c.Record("event", ev.at, {"kind": "speech", "text": ev.text,
+                                        "target": result.target, "decision": result.decision,
+                                        "confidence": round(result.confidence, 3),
+                                        "matched": list(result.matched)})
+        upd = c.Record("update_contact", ev.at, {"transcript": ev.text,
+                                                 "intent_confidence": result.confidence})
+        if result.decision == "route" and result.target in self.rules.departments:
+            return [rec, upd, c.StopSpeech(), *self._route(result.target, "speech", ev.at)]
+        if result.decision == "confirm" and result.target in self.rules.departments:
+            self.candidate, self.stage = result.target, Stage.CONFIRM
+            ask = Text(self.rules.messages.confirm.format(
+                spoken_name=self.rules.departments[result.target].spoken_name))
+            return [rec, upd, *self._play(ask)]
+        self.speech_failures += 1
+        if self.speech_failures >= MAX_SPEECH_FAILURES:
+            return [rec, upd, *self._to_menu(ev.at, "speech_not_understood")]
+        return [rec, upd, *self._play(Text(self.rules.messages.not_understood))]
+
+    def _to_menu(self, at: datetime, why: str) -> list[c.Command]:
+        """Fall back to the keypad menu: the safety net under speech."""
+        self.stage = Stage.MENU
+        return [c.Record("event", at, {"kind": why}), c.StopSpeech(),
+                *self._play(*self._menu_prompt(), wait=True)]
+
+    # -- confirmation of a middle-confidence speech match --------------------------
+
+    def _confirm_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+        return [c.StartTimer(self.rules.input.digit_timeout, self.token)]
+
+    def _confirm_SpeechFinal(self, ev: e.SpeechFinal) -> list[c.Command]:
+        return self._confirmed(match_yes_no(ev.text), ev.at)
+
+    def _confirm_Dtmf(self, ev: e.Dtmf) -> list[c.Command]:
+        return self._confirmed({"1": True, "2": False}.get(ev.digit), ev.at)
+
+    def _confirm_TimerFired(self, ev: e.TimerFired) -> list[c.Command]:
+        return self._confirmed(None, ev.at)
+
+    def _confirmed(self, yes: bool | None, at: datetime) -> list[c.Command]:
+        rec = c.Record("event", at, {"kind": "confirm", "target": self.candidate, "answer": yes})
+        if yes and self.candidate:
+            return [rec, c.StopSpeech(), *self._route(self.candidate, "speech", at)]
+        return [rec, *self._to_menu(at, "confirm_refused" if yes is False else "confirm_unclear")]
+
+    # -- routing and hand-off ------------------------------------------------------
+
+    def _route(self, target: str, routed_by: str, at: datetime) -> list[c.Command]:
+        dest = destination(self.rules, target, at)
+        rec = c.Record("event", at, {"kind": "route", "target": target, "by": routed_by,
+                                     "destination": dest.kind, "closed": dest.closed})
+        if dest.kind == "info":  # answered by the IVR itself, then back to the menu
+            self.stage, self.failures = Stage.MENU, 0
+            return [rec, c.StopSpeech(),
+                    *self._play(Text(dest.text), *self._menu_prompt(), wait=True)]
+        self.stage, self.pending = Stage.ANNOUNCE, dest
+        upd = c.Record("update_contact", at, {"target": dest.target,
+                                              "routed_by": "closed" if dest.closed else routed_by,
+                                              "menu_path": self._path()})
+        return [rec, upd, c.StopPlayback(), *self._play(Text(dest.text))]
+
+    def _announce_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+        dest, self.stage = self.pending, Stage.DONE
+        assert dest is not None
+        if dest.kind == "queue":
+            return [c.Record("event", ev.at, {"kind": "queue_handoff", "queue": dest.target}),
+                    c.Record("update_contact", ev.at, {"queue": dest.target}),
+                    c.ToQueue(dest.target)]
+        if dest.kind == "voicemail":
+            return [c.Record("finish_contact", ev.at, {"outcome": "voicemail"}),
+                    c.ToVoicemail(dest.target)]
+        return [c.Record("finish_contact", ev.at, {"outcome": "closed"}),
+                c.Hangup("closed_message")]
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _play(self, *items: c.PromptItem, wait: bool = False) -> list[c.Command]:
+        """Play prompts under a new token; with ``wait`` the digit timer follows them."""
+        self.token += 1
+        self.wait_input_after_play = wait
+        return [c.CancelTimer(), c.Play(tuple(items), self.token)]
+
+    def _wait_digit(self) -> list[c.Command]:
+        return [c.StartTimer(self.rules.input.digit_timeout, self.token)]
+
+    def _menu_prompt(self) -> tuple[c.PromptItem, ...]:
+        return (Text(self.rules.menus[self.menu_id].spoken_text()),)
+
+    def _speech_on(self) -> bool:
+        return self.matcher is not None and self.rules.speech.enabled
+
+    def _over_time(self, at: datetime) -> bool:
+        started = self.started_at or at
+        return (at - started).total_seconds() > MAX_IVR_SECONDS
+
+    def _path(self) -> str:
+        return ">".join(self.path)

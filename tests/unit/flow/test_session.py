@@ -1,0 +1,192 @@
+"""The call flow driven by events, without Asterisk: what the caller hears and where
+the call goes, for keypad menus, retries, hours and hang-ups."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.flow import commands as c
+from ivr.flow import events as e
+from ivr.flow.session import CallSession, Stage
+from ivr.prompts import Text
+from ivr.rules import load_rules
+
+PARIS = ZoneInfo("Europe/Paris")
+TUESDAY_10H = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+SUNDAY_10H = datetime(2026, 12, 6, 10, 0, tzinfo=PARIS)
+RULES = load_rules(Path(__file__).with_name("rules_flow.yaml"))
+
+
+def of(kind: type, commands: list[c.Command]) -> list:
+    return [cmd for cmd in commands if isinstance(cmd, kind)]
+
+
+def said(commands: list[c.Command]) -> str:
+    """Everything the caller hears from these commands, as one string."""
+    return " ".join(item.text for play in of(c.Play, commands) for item in play.items
+                    if isinstance(item, Text))
+
+
+def records(commands: list[c.Command], op: str) -> list[dict]:
+    return [r.fields for r in of(c.Record, commands) if r.op == op]
+
+
+class Call:
+    """A session plus a clock, with helpers that play the adapter's part."""
+
+    def __init__(self, at: datetime = TUESDAY_10H, matcher=None) -> None:
+        self.at = at
+        self.session = CallSession("call-1", RULES, matcher=matcher)
+
+    def send(self, event_type: type, *args) -> list[c.Command]:
+        self.at += timedelta(seconds=1)
+        return self.session.handle(event_type(self.at, *args))
+
+    def start(self) -> list[c.Command]:
+        return self.send(e.CallStarted, "0612345678", "3000", "ref-1")
+
+    def prompt_done(self) -> list[c.Command]:
+        return self.send(e.PlaybackDone, self.session.token)
+
+    def timer(self) -> list[c.Command]:
+        return self.send(e.TimerFired, self.session.token)
+
+    def digit(self, d: str) -> list[c.Command]:
+        return self.send(e.Dtmf, d)
+
+
+def test_welcome_answers_records_and_says_the_menu() -> None:
+    call = Call()
+    out = call.start()
+    assert isinstance(out[0], c.Record) and out[0].op == "start_contact"
+    assert out[0].fields["caller"] == "0612345678" and out[0].fields["ref"] == "ref-1"
+    assert of(c.Answer, out)
+    assert said(out).startswith("Bienvenue. Menu principal. Pour les démarches, tapez 1.")
+    assert call.session.stage is Stage.MENU
+    assert of(c.StartTimer, call.prompt_done())[0].seconds == 5
+
+
+def test_digit_to_open_department_announces_then_queues() -> None:
+    call = Call(at=datetime(2026, 12, 2, 10, 0, tzinfo=PARIS))  # Wednesday: scolaire open
+    call.start()
+    out = call.digit("2")
+    assert "Je vous mets en relation avec le service scolaire." in said(out)
+    assert records(out, "update_contact")[0] == {"target": "scolaire", "routed_by": "dtmf",
+                                                 "menu_path": "2"}
+    done = call.prompt_done()
+    assert of(c.ToQueue, done) == [c.ToQueue("scolaire")]
+    assert call.session.stage is Stage.DONE
+
+
+def test_submenu_path_and_back() -> None:
+    call = Call()
+    call.start()
+    assert "Pour l'état civil, tapez 1." in said(call.digit("1"))
+    assert "Menu principal." in said(call.digit("8"))  # back
+    call.digit("1")
+    out = call.digit("1")
+    assert records(out, "update_contact")[0]["menu_path"] == "1>8>1>1"
+    assert of(c.ToQueue, call.prompt_done()) == [c.ToQueue("etat-civil")]
+
+
+@pytest.mark.parametrize("fail", ["digit", "timer"])
+def test_two_reprompts_then_a_person(fail: str) -> None:
+    call = Call()
+    call.start()
+    wrong = (lambda: call.digit("#")) if fail == "digit" else call.timer
+    expected = "Choix invalide." if fail == "digit" else "Je n'ai rien entendu."
+    for _ in range(2):
+        out = wrong()
+        assert said(out).startswith(expected) and "Menu principal." in said(out)
+        assert not of(c.ToQueue, out)
+    out = wrong()
+    assert records(out, "update_contact")[0]["routed_by"] == "default"
+    assert records(out, "update_contact")[0]["target"] == "accueil"
+    assert of(c.ToQueue, call.prompt_done()) == [c.ToQueue("accueil")]
+
+
+def test_star_repeats_and_zero_reaches_a_person() -> None:
+    call = Call()
+    call.start()
+    assert "Menu principal." in said(call.digit("*"))
+    call.digit("0")
+    assert of(c.ToQueue, call.prompt_done()) == [c.ToQueue("accueil")]
+
+
+def test_closed_department_gives_next_opening_then_voicemail() -> None:
+    call = Call(at=SUNDAY_10H)
+    out = call.start()
+    assert "l'accueil est fermé. Réouverture demain à 8 heures 30." in said(out)
+    out = call.digit("1")
+    out = call.digit("1")
+    assert "le service de l'état civil est fermé. Réouverture demain à 8 heures 30." in said(out)
+    assert records(out, "update_contact")[0]["routed_by"] == "closed"
+    done = call.prompt_done()
+    assert of(c.ToVoicemail, done) == [c.ToVoicemail("etat-civil")]
+    assert records(done, "finish_contact") == [{"outcome": "voicemail"}]
+
+
+def test_closed_with_message_says_goodbye_and_hangs_up() -> None:
+    call = Call()  # Tuesday: scolaire opens on Wednesdays only
+    call.start()
+    out = call.digit("2")
+    assert "le service scolaire est fermé. Réouverture demain à 8 heures 30." in said(out)
+    done = call.prompt_done()
+    assert of(c.Hangup, done) and records(done, "finish_contact") == [{"outcome": "closed"}]
+
+
+def test_closed_department_redirects_to_its_open_alternative() -> None:
+    call = Call()  # Tuesday: urbanisme closed, its calls go to the open accueil
+    call.start()
+    call.digit("1")
+    out = call.digit("2")
+    assert records(out, "update_contact")[0]["target"] == "accueil"
+    assert of(c.ToQueue, call.prompt_done()) == [c.ToQueue("accueil")]
+
+
+def test_public_holiday_is_closed() -> None:
+    call = Call(at=datetime(2027, 5, 1, 10, 0, tzinfo=PARIS))  # 1 May, a Saturday
+    call.start()
+    call.digit("1")
+    out = call.digit("1")
+    assert "est fermé. Réouverture lundi 3 mai à 8 heures 30." in said(out)
+
+
+def test_hours_are_answered_by_the_ivr_then_back_to_menu() -> None:
+    call = Call()
+    call.start()
+    out = call.digit("9")
+    assert not of(c.ToQueue, out) and call.session.stage is Stage.MENU
+    assert "lundi" in said(out) and "Menu principal." in said(out)
+
+
+def test_hang_up_in_menu_records_the_stage() -> None:
+    call = Call()
+    call.start()
+    call.digit("1")
+    out = call.send(e.HungUp)
+    assert records(out, "finish_contact") == [{"outcome": "abandoned_menu",
+                                               "hangup_stage": "menu:demarches",
+                                               "menu_path": "1"}]
+    assert call.session.handle(e.Dtmf(call.at, "1")) == []
+
+
+def test_stale_prompt_end_and_timer_are_ignored() -> None:
+    call = Call()
+    call.start()
+    old = call.session.token
+    call.digit("1")
+    assert call.session.handle(e.PlaybackDone(call.at, old)) == []
+    assert call.session.handle(e.TimerFired(call.at, old)) == []
+
+
+def test_a_flood_of_keys_ends_with_a_person_not_a_loop() -> None:
+    call = Call()
+    call.start()
+    outs = [call.digit("#") for _ in range(20)]
+    routed = [o for o in outs if records(o, "update_contact")]
+    assert len(routed) == 1 and records(routed[0], "update_contact")[0]["target"] == "accueil"

@@ -1,0 +1,88 @@
+"""The speech step of the call flow, with the real intent matcher, keypad as safety net."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ivr.flow import commands as c
+from ivr.flow import events as e
+from ivr.flow.session import Stage
+from ivr.intent import IntentMatcher, TargetVocabulary
+from tests.unit.flow.test_session import PARIS, RULES, Call, of, records, said
+
+WEDNESDAY_10H = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)
+
+
+def speech_call(matcher: IntentMatcher | None = None) -> Call:
+    call = Call(at=WEDNESDAY_10H, matcher=matcher or IntentMatcher.from_rules(RULES))
+    out = call.start()
+    assert of(c.StartSpeech, out) and "Dites l'objet de votre appel." in said(out)
+    assert call.session.stage is Stage.SPEECH
+    return call
+
+
+def test_clear_request_is_routed_by_speech_with_its_transcript() -> None:
+    call = speech_call()
+    out = call.send(e.SpeechFinal, "je voudrais inscrire ma fille à la cantine")
+    update = records(out, "update_contact")
+    assert update[0]["transcript"] == "je voudrais inscrire ma fille à la cantine"
+    assert update[1] == {"target": "scolaire", "routed_by": "speech", "menu_path": ""}
+    assert records(out, "event")[0]["matched"]  # explainable: the terms that decided
+    assert of(c.ToQueue, call.prompt_done()) == [c.ToQueue("scolaire")]
+
+
+def test_speaking_over_the_prompt_stops_it() -> None:
+    call = speech_call()
+    assert of(c.StopPlayback, call.send(e.SpeechHeard))
+
+
+def test_a_key_during_speech_switches_to_the_keypad_menu() -> None:
+    call = speech_call()
+    out = call.digit("2")
+    assert of(c.StopSpeech, out) and call.session.stage is Stage.ANNOUNCE
+    assert records(out, "update_contact")[0]["routed_by"] == "dtmf"
+
+
+def test_two_misunderstandings_lead_to_the_keypad_menu() -> None:
+    call = speech_call()
+    first = call.send(e.SpeechFinal, "blablabla")
+    assert "Je n'ai pas compris." in said(first) and call.session.stage is Stage.SPEECH
+    second = call.send(e.SpeechFinal, "")
+    assert of(c.StopSpeech, second) and call.session.stage is Stage.MENU
+    assert "Menu principal." in said(second)
+
+
+def test_silence_after_the_invitation_leads_to_the_menu() -> None:
+    call = speech_call()
+    call.prompt_done()
+    out = call.timer()
+    assert call.session.stage is Stage.MENU and "Menu principal." in said(out)
+
+
+def confirming_call() -> Call:
+    """A matcher that never routes outright, so every match is confirmed first."""
+    vocab = {t: TargetVocabulary(tuple(d.speech.keywords), tuple(d.speech.examples))
+             for t, d in RULES.departments.items()}
+    call = speech_call(IntentMatcher(vocab, route_threshold=1.01, confirm_threshold=0.1))
+    out = call.send(e.SpeechFinal, "c'est pour la cantine")
+    assert call.session.stage is Stage.CONFIRM
+    assert "Vous souhaitez joindre le service scolaire, c'est bien ça ?" in said(out)
+    return call
+
+
+def test_confirmation_yes_by_key_routes() -> None:
+    call = confirming_call()
+    out = call.digit("1")
+    assert records(out, "update_contact")[0]["target"] == "scolaire"
+
+
+def test_confirmation_yes_by_voice_routes() -> None:
+    call = confirming_call()
+    out = call.send(e.SpeechFinal, "oui c'est ça")
+    assert records(out, "update_contact")[0]["routed_by"] == "speech"
+
+
+def test_confirmation_no_goes_to_the_menu() -> None:
+    call = confirming_call()
+    out = call.digit("2")
+    assert call.session.stage is Stage.MENU and not records(out, "update_contact")
