@@ -1,0 +1,107 @@
+"""The IVR process: wires rules, prompts, the store writer and the ARI application.
+
+``townhall-ivr app`` runs this in the foreground. SIGHUP (``townhall-ivr rules
+reload``, the admin's « Publier ») and changes to the rules file reload the rules
+atomically; calls in progress keep the rules they started with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from pathlib import Path
+
+from ivr.flow.session import CallSession
+from ivr.intent import IntentMatcher
+from ivr.prompts import Item, PromptLibrary, rules_texts
+from ivr.rules import RulesHolder, watch
+from ivr.settings import Settings
+from ivr.store import Store, StoreWriter
+from ivr.telephony.ari import AriApplication
+
+log = logging.getLogger(__name__)
+
+
+def pid_path(settings: Settings) -> Path:
+    """Where the running IVR writes its pid (read by ``rules reload`` and the admin)."""
+    return settings.home / "run" / "ivr-app.pid"
+
+
+class SoundCache:
+    """Resolve prompts to Asterisk sound names, rendering off the event loop when new."""
+
+    def __init__(self, library: PromptLibrary) -> None:
+        self.library = library
+        self.names: dict[Item, str] = {}
+
+    async def __call__(self, item: Item) -> str:
+        name = self.names.get(item)
+        if name is None:
+            name = await asyncio.to_thread(self.library.sound_for, item)
+            self.names[item] = name
+        return name
+
+    def warm(self, texts: list[str]) -> None:
+        """Render the rules' sentences before the first call needs them."""
+        self.library.build_all(texts)
+
+
+class IvrApp:
+    """One IVR process bound to one Asterisk instance."""
+
+    def __init__(self, settings: Settings, sounds_dir: Path) -> None:
+        self.settings = settings
+        self.clock = settings.clock
+        self.rules = RulesHolder(settings.rules_path)
+        self.library = PromptLibrary(sounds_dir)
+        self.sounds = SoundCache(self.library)
+        self.store = Store(settings.db_url)
+        self.writer = StoreWriter(self.store, settings.spool_dir)
+        self.matcher: IntentMatcher | None = None
+        self.ari = AriApplication(
+            settings.bind_host, settings.ari_port, settings.ari_user, settings.ari_password,
+            settings.ari_app, sessions=self.new_session, recorder=self.writer,
+            sounds=self.sounds, now=self.clock.now)
+
+    def new_session(self, call_id: str) -> CallSession:
+        """A session bound to the rules that are live now."""
+        return CallSession(call_id, self.rules.current, matcher=self.matcher)
+
+    def reload_rules(self) -> None:
+        if self.rules.reload():
+            self._after_rules_change()
+
+    def _after_rules_change(self) -> None:
+        self.sounds.names.clear()
+        log.info("rules live", extra={"version": self.rules.version[:12]})
+
+    async def run(self) -> None:
+        """Serve calls until cancelled."""
+        await asyncio.to_thread(self._prepare)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, self.reload_rules)
+        watcher = loop.create_task(watch(self.rules, on_reload=self._after_rules_change))
+        try:
+            await self.ari.run_forever()
+        finally:
+            watcher.cancel()
+            self.writer.close()
+
+    def _prepare(self) -> None:
+        self.store.migrate_safely()
+        self.sounds.warm(rules_texts(self.rules.current))
+
+
+def run_app(settings: Settings, sounds_dir: Path) -> None:
+    """Foreground entry point with a pid file."""
+    pid = pid_path(settings)
+    pid.parent.mkdir(parents=True, exist_ok=True)
+    pid.write_text(f"{os.getpid()}\n")
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(IvrApp(settings, sounds_dir).run())
+    finally:
+        pid.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""The whole stack: Asterisk, the IVR application and the admin, supervised together."""

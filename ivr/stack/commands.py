@@ -1,0 +1,121 @@
+"""``townhall-ivr run | up | down | status | app``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import httpx
+
+from ivr.settings import Settings
+from ivr.stack.supervisor import serve_foreground, supervisor_pid_path
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+def _alive(pid_file: Path) -> int | None:
+    """The pid recorded in ``pid_file`` if that process is alive."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return pid
+
+
+def _ari_up(settings: Settings) -> bool:
+    try:
+        r = httpx.get(f"http://{settings.bind_host}:{settings.ari_port}/ari/applications",
+                      auth=(settings.ari_user, settings.ari_password), timeout=2)
+    except httpx.HTTPError:
+        return False
+    return r.status_code == 200 and any(a["name"] == settings.ari_app for a in r.json())
+
+
+@click.command()
+@click.option("--no-admin", is_flag=True, help="Do not start the admin web server.")
+@pass_settings
+def run(settings: Settings, no_admin: bool) -> None:
+    """Run the whole stack in the foreground (Ctrl-C stops everything)."""
+    if (pid := _alive(supervisor_pid_path(settings))) is not None:
+        raise click.ClickException(f"already running (pid {pid}); `townhall-ivr down` first")
+    serve_foreground(settings, with_admin=not no_admin)
+
+
+@click.command()
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for readiness.")
+@pass_settings
+def up(settings: Settings, timeout: float) -> None:
+    """Start the stack in the background (idempotent)."""
+    if (pid := _alive(supervisor_pid_path(settings))) is not None:
+        click.echo(f"already up (pid {pid})")
+        return
+    log = settings.home / "log" / "stack.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ivr.cli", "run"], stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise click.ClickException(f"the stack exited (code {proc.returncode}); see {log}")
+        if _ari_up(settings):
+            click.echo(f"up (pid {proc.pid}); sip:3000@{settings.bind_host}:{settings.sip_port}")
+            return
+        time.sleep(0.5)
+    raise click.ClickException(f"not ready after {timeout:.0f} s; see {log}")
+
+
+@click.command()
+@click.option("--timeout", default=30.0, show_default=True)
+@pass_settings
+def down(settings: Settings, timeout: float) -> None:
+    """Stop the background stack (idempotent)."""
+    pid = _alive(supervisor_pid_path(settings))
+    if pid is None:
+        click.echo("already down")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(supervisor_pid_path(settings)):
+        time.sleep(0.2)
+    if _alive(supervisor_pid_path(settings)):
+        os.kill(pid, signal.SIGKILL)
+    click.echo("down")
+
+
+@click.command()
+@pass_settings
+def status(settings: Settings) -> None:
+    """Show what runs: supervisor, Asterisk/ARI, IVR application, admin."""
+    from ivr.app import pid_path
+    sup = _alive(supervisor_pid_path(settings))
+    app = _alive(pid_path(settings))
+    click.echo(f"stack:     {f'up, pid {sup}' if sup else 'down'}")
+    click.echo(f"ivr app:   {f'running, pid {app}' if app else 'not running'}")
+    click.echo(f"ari:       {'app registered' if _ari_up(settings) else 'not reachable'}"
+               f" ({settings.bind_host}:{settings.ari_port})")
+    try:
+        admin = httpx.get(f"http://{settings.bind_host}:{settings.admin_port}/login", timeout=2)
+        click.echo(f"admin:     HTTP {admin.status_code} on port {settings.admin_port}")
+    except httpx.HTTPError:
+        click.echo(f"admin:     not reachable on port {settings.admin_port}")
+
+
+@click.command()
+@click.option("--sounds-dir", type=click.Path(path_type=Path), default=None,
+              help="Where Asterisk reads townhall/ prompts (default: the instance's).")
+@pass_settings
+def app(settings: Settings, sounds_dir: Path | None) -> None:
+    """Run only the IVR application (Asterisk must be running)."""
+    from ivr.app import run_app
+    if sounds_dir is None:
+        from ivr.asterisk.process import AsteriskInstance
+        sounds_dir = AsteriskInstance(settings).sounds_dir
+    run_app(settings, sounds_dir)

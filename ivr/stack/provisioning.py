@@ -1,0 +1,60 @@
+"""From the routing rules to a configured Asterisk instance.
+
+Departments become app_queue queues, agents become PJSIP endpoints, and every prompt
+the rules and the catalogue need is rendered where this instance reads its sounds.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ivr.asterisk.process import AsteriskInstance
+from ivr.asterisk.render import AgentEndpoint, QueueSpec
+from ivr.prompts import PromptLibrary, rules_texts
+from ivr.rules import Rules, load_rules
+from ivr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def queue_specs(rules: Rules) -> list[QueueSpec]:
+    """One queue per department that people answer (not the IVR-answered ones)."""
+    return [
+        QueueSpec(
+            name=target, label=dept.name, strategy=dept.queue.strategy,
+            timeout=dept.queue.ring_timeout, wrapuptime=dept.queue.wrapup,
+            announce_frequency=dept.queue.announce_every,
+            announce_position="yes" if dept.queue.announce_position else "no",
+            members=tuple(f"PJSIP/{agent}" for agent in rules.queue_members(target)),
+        )
+        for target, dept in rules.departments.items() if not dept.answered_by_ivr
+    ]
+
+
+def agent_endpoints(rules: Rules, settings: Settings) -> list[AgentEndpoint]:
+    """Agents' phones: a static contact (dev, tests) or a generated SIP password."""
+    return [
+        AgentEndpoint(agent_id, contact=agent.contact,
+                      password=None if agent.contact else settings.secret(f"sip-{agent_id}"))
+        for agent_id, agent in rules.agents.items()
+    ]
+
+
+def native_menu(rules: Rules) -> dict[str, str]:
+    """The main menu's direct department choices, for the native-dialplan baseline."""
+    menu = rules.menus[rules.main_menu].all_options()
+    return {digit: opt.target for digit, opt in menu.items()
+            if opt.target and not rules.departments[opt.target].answered_by_ivr}
+
+
+def configure_asterisk(settings: Settings, instance: AsteriskInstance,
+                       rules: Rules | None = None) -> None:
+    """Provision (or reuse) Asterisk, render its configuration and the prompts."""
+    rules = rules or load_rules(settings.rules_path)
+    instance.provision()
+    instance.render(queues=queue_specs(rules), agents=agent_endpoints(rules, settings),
+                    native_menu=native_menu(rules))
+    report = PromptLibrary(instance.sounds_dir).build_all(rules_texts(rules))
+    log.info("asterisk configured", extra={"queues": len(rules.departments),
+                                           "agents": len(rules.agents),
+                                           "prompts_rendered": len(report.rendered)})

@@ -1,0 +1,137 @@
+"""Start, supervise and stop the stack behind ``make run`` and ``townhall-ivr up``.
+
+Asterisk runs as a child of the supervisor; the IVR application and the admin run as
+child processes that are restarted at once if they die (a crashed or killed IVR is
+back within a second or two, and meanwhile the dialplan fallback answers calls).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ivr.asterisk.process import AsteriskInstance
+from ivr.settings import Settings
+from ivr.stack.provisioning import configure_asterisk
+
+log = logging.getLogger(__name__)
+
+RESTART_DELAY = 0.5
+
+
+def supervisor_pid_path(settings: Settings) -> Path:
+    return settings.home / "run" / "stack.pid"
+
+
+@dataclass
+class Child:
+    """A supervised child process, restarted when it exits unexpectedly."""
+
+    name: str
+    argv: list[str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    stopping: bool = field(default=False, repr=False)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        out = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+        log.info("started %s", self.name, extra={"pid": self.process.pid, "log": self.log_path})
+
+    def watch(self) -> None:
+        """Restart the child whenever it exits, until ``stop``."""
+        while not self.stopping:
+            assert self.process is not None
+            code = self.process.wait()
+            if self.stopping:
+                return
+            self.restarts += 1
+            log.warning("%s exited; restarting", self.name,
+                        extra={"code": code, "restarts": self.restarts})
+            time.sleep(RESTART_DELAY)
+            self.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stopping = True
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Stack:
+    """Asterisk + IVR application + admin for one ``Settings``."""
+
+    def __init__(self, settings: Settings, with_admin: bool = True) -> None:
+        self.settings = settings
+        self.asterisk = AsteriskInstance(settings)
+        self.children: list[Child] = []
+        self.with_admin = with_admin
+        self.stopped = threading.Event()
+
+    def start(self) -> None:
+        """Provision and start everything; returns once calls can be taken."""
+        configure_asterisk(self.settings, self.asterisk)
+        self.asterisk.start()
+        logs = self.settings.home / "log"
+        cli = [sys.executable, "-m", "ivr.cli"]
+        self.children.append(Child("ivr-app", [*cli, "app", "--sounds-dir",
+                                               str(self.asterisk.sounds_dir)],
+                                   logs / "ivr-app.log"))
+        if self.with_admin:
+            self.children.append(Child("admin", [*cli, "admin", "serve"], logs / "admin.log"))
+        for child in self.children:
+            child.start()
+            threading.Thread(target=child.watch, name=f"watch-{child.name}", daemon=True).start()
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        self.asterisk.stop()
+        self.stopped.set()
+
+    def banner(self) -> str:
+        s = self.settings
+        lines = [
+            "townhall-ivr is up.",
+            f"  Call it:   sip:3000@{s.bind_host}:{s.sip_port}"
+            "  (any number; try: townhall-ivr call --dtmf 1)",
+            f"  ARI:       http://{s.bind_host}:{s.ari_port}/ari  (user {s.ari_user})",
+        ]
+        if self.with_admin:
+            lines.append(f"  Admin:     http://{s.bind_host}:{s.admin_port}/")
+        lines.append(f"  Logs:      {s.home / 'log'}   Database: {s.db_url.split('@')[-1]}")
+        return "\n".join(lines)
+
+
+def serve_foreground(settings: Settings, with_admin: bool = True) -> None:
+    """``make run``: start the stack, print where to call, stop cleanly on Ctrl-C/SIGTERM."""
+    stack = Stack(settings, with_admin)
+    pid = supervisor_pid_path(settings)
+    pid.parent.mkdir(parents=True, exist_ok=True)
+    pid.write_text(f"{os.getpid()}\n")
+    signal.signal(signal.SIGTERM, lambda *_: stack.stopped.set())
+    try:
+        stack.start()
+        print(stack.banner(), flush=True)
+        stack.stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("Stopping townhall-ivr…", flush=True)
+        stack.stop()
+        pid.unlink(missing_ok=True)

@@ -1,0 +1,170 @@
+"""The ARI adapter: the only module that speaks to Asterisk's REST interface and events.
+
+It keeps one websocket to Asterisk, reconnecting with backoff when Asterisk restarts
+or the connection drops, turns ARI events into ``ivr.flow`` events for the right
+call, and recovers the calls that stayed in the application while it was away
+(Asterisk keeps channels in Stasis when the websocket drops and sends no new
+StasisStart on reconnect).
+
+Why ``ari-client`` rather than ``ari-py``: ari-py is Python 2 only (``import ari``
+fails on Python 3 with ``No module named 'client'``); ari-client is asyncio-native
+(httpx + websockets) and works with Asterisk 22. Only this module imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ari_client import AriClient
+
+from ivr.flow import events as e
+from ivr.flow.session import CallSession
+from ivr.telephony.call import CallRunner, Recorder, SoundResolver
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[str], CallSession]
+BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+def _gone(exc: Exception) -> bool:
+    """True when ARI says the channel or playback no longer exists (the caller left)."""
+    return getattr(exc, "status_code", None) == 404 or " 404 " in str(exc)
+
+
+class AriChannel:
+    """``ivr.telephony.call.Channel`` over ARI REST for one channel id."""
+
+    def __init__(self, client: AriClient, channel_id: str) -> None:
+        self.client, self.id = client, channel_id
+
+    async def _call(self, action: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            await action()
+        except Exception as exc:
+            if not _gone(exc):
+                raise
+            log.debug("channel already gone", extra={"call": self.id})
+
+    async def answer(self) -> None:
+        await self._call(lambda: self.client.ari.answer_channel(self.id))
+
+    async def play(self, sounds: list[str], playback_id: str) -> None:
+        media = [f"sound:{name}" for name in sounds]
+        await self._call(lambda: self.client.ari.play_channel(
+            self.id, media, lang="fr", playback_id=playback_id))
+
+    async def stop_playback(self, playback_id: str) -> None:
+        await self._call(lambda: self.client.ari.stop_playback(playback_id))
+
+    async def continue_in_dialplan(self, context: str, extension: str) -> None:
+        await self._call(lambda: self.client.ari.continue_in_dialplan(
+            self.id, context=context, extension=extension, priority=1))
+
+    async def hangup(self) -> None:
+        await self._call(lambda: self.client.ari.hangup_channel(self.id))
+
+
+class AriApplication:
+    """The Stasis application: one websocket, one ``CallRunner`` per live call."""
+
+    def __init__(self, host: str, port: int, user: str, password: str, app: str, *,
+                 sessions: SessionFactory, recorder: Recorder, sounds: SoundResolver,
+                 now: Callable[[], Any]) -> None:
+        self.host, self.port, self.user, self.password, self.app = host, port, user, password, app
+        self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
+        self.runners: dict[str, CallRunner] = {}
+        self.client: AriClient | None = None
+        self.connected = asyncio.Event()
+
+    async def run_forever(self) -> None:
+        """Connect, serve, and reconnect with backoff whenever the link drops."""
+        attempt = 0
+        while True:
+            try:
+                await self._connect()
+                attempt = 0
+                await self._serve()
+            except asyncio.CancelledError:
+                await self._close()
+                raise
+            except Exception as exc:
+                log.warning("ARI link down: %s", exc, extra={"attempt": attempt})
+            self.connected.clear()
+            await self._close()
+            await asyncio.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])
+            attempt += 1
+
+    async def _connect(self) -> None:
+        client = AriClient(self.host, self.port, self.user, self.password)
+        client.on_stasis_start(self._on_start)
+        client.on_stasis_end(self._on_end)
+        client.on_channel_dtmf_received(self._on_dtmf)
+        client.on_playback_finished(self._on_playback)
+        await client.connect(self.app)
+        self.client = client
+        log.info("ARI connected", extra={"app": self.app, "port": self.port})
+        self.connected.set()
+        await self._recover()
+
+    async def _serve(self) -> None:
+        assert self.client is not None and self.client.event_listener is not None
+        await self.client.event_listener  # returns or raises when the websocket drops
+
+    async def _close(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        if client.event_listener is not None:
+            client.event_listener.cancel()
+        if client.ws is not None:
+            await client.ws.close()
+        if client.controller is not None:
+            await client.controller.client.aclose()
+
+    async def _recover(self) -> None:
+        """Take back the calls left in the application while the link was down."""
+        assert self.client is not None
+        details = await self.client.ari.get_application()
+        orphans = [cid for cid in details.channel_ids if cid not in self.runners]
+        for channel_id in orphans:
+            log.info("resuming a call left in the application", extra={"call": channel_id})
+            self._begin(channel_id, e.CallStarted(self.now(), None, None, None))
+
+    def _begin(self, channel_id: str, started: e.CallStarted) -> None:
+        assert self.client is not None
+        runner = CallRunner(self.sessions(channel_id), AriChannel(self.client, channel_id),
+                            self.recorder, self.sounds, self.now)
+        runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))
+        self.runners[channel_id] = runner
+        runner.feed(started)
+
+    # -- event handlers: synchronous up to the queue, so order is kept ----------------
+
+    async def _on_start(self, event: Any) -> None:
+        args = list(event.args)
+        if not args or args[0] != "inbound":
+            return  # ExternalMedia and originated legs are handled by their owners
+        ch = event.channel
+        ref = args[1] if len(args) > 1 and args[1] else None
+        self._begin(ch.id, e.CallStarted(self.now(), ch.caller.number or None,
+                                         ch.dialplan.exten or None, ref))
+
+    async def _on_end(self, event: Any) -> None:
+        runner = self.runners.get(event.channel.id)
+        if runner is not None:
+            runner.feed(e.HungUp(self.now()))
+
+    async def _on_dtmf(self, event: Any) -> None:
+        runner = self.runners.get(event.channel.id)
+        if runner is not None:
+            runner.feed(e.Dtmf(self.now(), event.digit))
+
+    async def _on_playback(self, event: Any) -> None:
+        target = event.playback.target_uri.removeprefix("channel:")
+        runner = self.runners.get(target)
+        if runner is not None:
+            runner.playback_finished(event.playback.id)

@@ -1,0 +1,157 @@
+"""One call's runner: feeds events to its ``CallSession`` and carries out the commands.
+
+Events for a call are processed strictly in order by one task, so a DTMF never
+overtakes the StasisStart it follows, while different calls never wait on each other.
+A failure here never strands a caller: the channel is sent to the dialplan fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ivr.flow import commands as c
+from ivr.flow import events as e
+from ivr.flow.session import CallSession, Stage
+
+log = logging.getLogger(__name__)
+
+FALLBACK_CONTEXT = "townhall-fallback"
+QUEUE_CONTEXT = "townhall-queue"
+VOICEMAIL_CONTEXT = "townhall-voicemail"
+
+
+class Channel(Protocol):
+    """The telephony operations a call needs; ``AriChannel`` implements it over REST."""
+
+    async def answer(self) -> None: ...
+    async def play(self, sounds: list[str], playback_id: str) -> None: ...
+    async def stop_playback(self, playback_id: str) -> None: ...
+    async def continue_in_dialplan(self, context: str, extension: str) -> None: ...
+    async def hangup(self) -> None: ...
+
+
+class Recorder(Protocol):
+    """The store writer's non-blocking interface (see ``ivr.store.writer``)."""
+
+    def start_contact(self, call_id: str, **fields: Any) -> None: ...
+    def event(self, call_id: str, kind: str, at: Any, **data: Any) -> None: ...
+    def update_contact(self, call_id: str, **fields: Any) -> None: ...
+    def finish_contact(self, call_id: str, **fields: Any) -> None: ...
+
+
+SoundResolver = Callable[[c.PromptItem], Awaitable[str]]
+
+
+@dataclass
+class CallRunner:
+    """Runs one call: an event queue, the session, a timer and the current playback."""
+
+    session: CallSession
+    channel: Channel
+    recorder: Recorder
+    sounds: SoundResolver
+    now: Callable[[], Any]
+
+    def __post_init__(self) -> None:
+        self.queue: asyncio.Queue[e.Event] = asyncio.Queue()
+        self.timer: asyncio.TimerHandle | None = None
+        self.playback: str | None = None
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    @property
+    def call_id(self) -> str:
+        return self.session.call_id
+
+    def feed(self, event: e.Event) -> None:
+        """Queue an event (synchronous, so arrival order is kept)."""
+        self.queue.put_nowait(event)
+
+    def playback_finished(self, playback_id: str) -> None:
+        """Map an ARI playback id back to the session's token."""
+        if playback_id == self.playback:
+            self.playback = None
+        token = int(playback_id.rsplit("_", 1)[1])
+        self.feed(e.PlaybackDone(self.now(), token))
+
+    async def _run(self) -> None:
+        while self.session.stage != Stage.DONE:
+            event = await self.queue.get()
+            try:
+                for command in self.session.handle(event):
+                    await self._execute(command)
+            except Exception:
+                log.exception("call flow failed; sending the caller to the fallback",
+                              extra={"call": self.call_id})
+                await self._rescue()
+                return
+        self._cancel_timer()
+
+    async def _rescue(self) -> None:
+        """Last resort: the dialplan fallback answers for the application."""
+        self.session.stage = Stage.DONE
+        self.recorder.event(self.call_id, "app_error", self.now())
+        self.recorder.update_contact(self.call_id, outcome="fallback")
+        try:
+            await self.channel.continue_in_dialplan(FALLBACK_CONTEXT, "s")
+        except Exception:
+            log.exception("fallback failed too", extra={"call": self.call_id})
+
+    async def _execute(self, cmd: c.Command) -> None:
+        match cmd:
+            case c.Record():
+                self._record(cmd)
+            case c.Answer():
+                await self.channel.answer()
+            case c.Play():
+                await self._play(cmd)
+            case c.StopPlayback():
+                await self._stop_playback()
+            case c.StartTimer():
+                self._start_timer(cmd)
+            case c.CancelTimer():
+                self._cancel_timer()
+            case c.ToQueue():
+                await self.channel.continue_in_dialplan(QUEUE_CONTEXT, cmd.target)
+            case c.ToVoicemail():
+                await self.channel.continue_in_dialplan(VOICEMAIL_CONTEXT, cmd.target)
+            case c.Hangup():
+                await self.channel.hangup()
+            case c.StartSpeech() | c.StopSpeech():
+                pass  # speech streaming is attached by ivr.telephony.speech when available
+
+    async def _play(self, cmd: c.Play) -> None:
+        await self._stop_playback()
+        names = [await self.sounds(item) for item in cmd.items]
+        self.playback = f"{self.call_id}_{cmd.token}"
+        await self.channel.play(names, self.playback)
+
+    async def _stop_playback(self) -> None:
+        if self.playback is not None:
+            playback, self.playback = self.playback, None
+            await self.channel.stop_playback(playback)
+
+    def _start_timer(self, cmd: c.StartTimer) -> None:
+        self._cancel_timer()
+        loop = asyncio.get_running_loop()
+        self.timer = loop.call_later(cmd.seconds,
+                                     lambda: self.feed(e.TimerFired(self.now(), cmd.token)))
+
+    def _cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _record(self, cmd: c.Record) -> None:
+        fields = dict(cmd.fields)
+        if cmd.op == "start_contact":
+            self.recorder.start_contact(self.call_id, started_at=cmd.at, **fields)
+        elif cmd.op == "event":
+            self.recorder.event(self.call_id, fields.pop("kind"), cmd.at, **fields)
+        elif cmd.op == "finish_contact":
+            self.recorder.finish_contact(self.call_id, ended_at=cmd.at, **fields)
+        else:
+            self.recorder.update_contact(self.call_id, **fields)
