@@ -1,0 +1,121 @@
+"""Citizens' telephone numbers: validation for a callback, E.164 storage, spoken form.
+
+A callback costs the town a call and an agent's time, so only numbers that reach a
+person are accepted: French fixed, mobile and VoIP (09) lines, including the
+overseas departments. Premium, shared-cost and other service numbers are refused
+with a reason the IVR can explain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+# Caller IDs that mean "withheld" as Asterisk and French carriers present them.
+HIDDEN_CALLER_IDS = frozenset({"", "anonymous", "unknown", "restricted", "private", "withheld"})
+# Metropolitan France and the overseas departments/collectivities dialled like it.
+FRENCH_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"})
+CALLABLE_TYPES = frozenset({
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.VOIP,
+})
+REFUSED_TYPES = {
+    PhoneNumberType.PREMIUM_RATE: "premium",
+    PhoneNumberType.SHARED_COST: "shared_cost",
+    PhoneNumberType.TOLL_FREE: "service",
+    PhoneNumberType.UAN: "service",
+    PhoneNumberType.VOICEMAIL: "service",
+    PhoneNumberType.PAGER: "service",
+}
+
+UNITS = ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf",
+         "dix", "onze", "douze", "treize", "quatorze", "quinze", "seize")
+TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
+
+
+@dataclass(frozen=True)
+class NumberCheck:
+    """Outcome of ``check_number``: ``e164`` when accepted, else a ``reason`` code."""
+
+    e164: str | None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.e164 is not None
+
+
+def is_hidden(caller_id: str | None) -> bool:
+    """True when the caller withheld the number (nothing to call back)."""
+    return caller_id is None or caller_id.strip().lower() in HIDDEN_CALLER_IDS
+
+
+def check_number(raw: str | None) -> NumberCheck:
+    """Validate ``raw`` (06…, +33…, 0033…, spaces or dots allowed) for a callback.
+
+    Reasons: ``hidden``, ``unparseable``, ``too_short``, ``invalid``, ``foreign``,
+    ``premium``, ``shared_cost``, ``service``.
+    """
+    if is_hidden(raw):
+        return NumberCheck(None, "hidden")
+    assert raw is not None
+    try:
+        number = phonenumbers.parse(raw.strip(), "FR")
+    except NumberParseException:
+        return NumberCheck(None, "unparseable")
+    if not phonenumbers.is_valid_number(number):
+        short = len(str(number.national_number)) < 9
+        return NumberCheck(None, "too_short" if short else "invalid")
+    if phonenumbers.region_code_for_number(number) not in FRENCH_REGIONS:
+        return NumberCheck(None, "foreign")
+    kind = phonenumbers.number_type(number)
+    if kind not in CALLABLE_TYPES:
+        return NumberCheck(None, REFUSED_TYPES.get(kind, "invalid"))
+    return NumberCheck(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+
+
+def national_digits(e164: str) -> str:
+    """``+33612345678`` → ``0612345678`` (the ten digits a French caller knows)."""
+    number = phonenumbers.parse(e164, "FR")
+    return "0" + str(number.national_number)
+
+
+def pair_words(pair: str) -> str:
+    """French words for a two-digit group as read in a phone number (``07`` → zéro sept)."""
+    if pair[0] == "0":
+        return f"zéro {UNITS[int(pair[1])]}"
+    return number_words(int(pair))
+
+
+def number_words(value: int) -> str:
+    """French words for 10-99, with the 70-99 forms (soixante et onze, quatre-vingts)."""
+    if value < len(UNITS):
+        return UNITS[value]
+    tens, unit = divmod(value, 10)
+    if tens in (7, 9):  # 70-79 and 90-99 count on from 60 and 80
+        base = "soixante" if tens == 7 else "quatre-vingt"
+        joiner = " et " if value == 71 else "-"
+        return base + joiner + number_words(10 + unit)
+    if tens == 8:
+        return "quatre-vingts" if unit == 0 else "quatre-vingt-" + UNITS[unit]
+    if unit == 0:
+        return TENS[tens]
+    if tens == 1:
+        return "dix-" + UNITS[unit]
+    joiner = " et " if unit == 1 else "-"
+    return TENS[tens] + joiner + UNITS[unit]
+
+
+def spoken_digits(number: str) -> str:
+    """Read a number back in pairs: « zéro six, douze, trente-quatre, cinquante-six, … ».
+
+    Accepts E.164 or national digits; an odd leftover digit is read on its own.
+    """
+    digits = national_digits(number) if number.startswith("+") else "".join(
+        ch for ch in number if ch.isdigit())
+    pairs = [digits[i:i + 2] for i in range(0, len(digits), 2)]
+    return ", ".join(pair_words(p) if len(p) == 2 else UNITS[int(p)] for p in pairs)
