@@ -22,8 +22,8 @@ import click
 from ivr.settings import Settings
 from ivr.sipp.process import SippProcess, SippStats, local_ip_towards
 from ivr.sipp.rtp import HeardAudio, RtpListener
-from ivr.sipp.scenario import Audio, Dtmf, Say, Step, Wait, render_uac, render_uas
-from ivr.sipp.voice import speech_file
+from ivr.sipp.scenario import Dtmf, Say, Step, Wait, render_uac, render_uas
+from ivr.sipp.voice import speech_audio
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def default_steps(dtmf: str = "", say: str | None = None) -> list[Step]:
 def resolve_speech(steps: list[Step], cache_dir: Path | None = None) -> list[Step]:
     """Replace each ``Say`` by the ``Audio`` of its French rendering."""
     cache = cache_dir or Settings.from_env().home / "cache" / "say"
-    return [Audio(speech_file(s.text, cache)) if isinstance(s, Say) else s for s in steps]
+    return [speech_audio(s.text, cache) if isinstance(s, Say) else s for s in steps]
 
 
 def _outcome(lines: list[str]) -> tuple[int | None, str | None]:
@@ -276,7 +276,8 @@ def call(settings: Settings | None, dtmf: str, say: str | None, caller: str, cal
     """Place a simulated citizen call to the running stack and report it."""
     settings = settings or Settings.from_env()
     result = place_call(host, port or settings.sip_port, dtmf=dtmf, say=say, caller=caller,
-                        called=called, hold_seconds=hold, timeout=timeout, record=record)
+                        called=called, hold_seconds=hold, timeout=timeout, record=record,
+                        cache_dir=settings.home / "cache" / "say")
     contact = lookup_contact(settings.db_url, result.ref) if result.answered else None
     if as_json:
         click.echo(json.dumps({**asdict(result), "contact": contact}, default=str))

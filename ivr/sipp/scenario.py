@@ -4,7 +4,7 @@ A scenario is data: the steps a citizen takes (wait, key digits, speak) become
 ``<pause>``/``<exec>`` elements of ``uac.xml``. Values that land inside CDATA (SIP
 headers) are checked against strict patterns, because CDATA is sent verbatim and a
 CR/LF in a caller number would inject headers; attribute values (file paths) are
-escaped by Jinja2's autoescape.
+escaped by Jinja2's autoescape. Rendering is pure: no file is read.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 import jinja2
 
 DTMF_DIR = Path("/usr/share/sip-tester")
-# RFC 2833 captures shipped with sip-tester, one per key; each lasts 140 ms.
+# RFC 2833 captures shipped with sip-tester, one per key; each lasts 140 ms. Speech is
+# replayed from pcaps too (ivr.sipp.pcap says why not SIPp's rtp_stream).
 DTMF_FILES = {**{d: f"dtmf_2833_{d}.pcap" for d in "0123456789"},
               "#": "dtmf_2833_pound.pcap", "*": "dtmf_2833_star.pcap"}
-ULAW_BYTES_PER_SECOND = 8000
 # Final INVITE answers the citizen scenario expects instead of 200 (then ACKs).
 REJECT_CODES = (403, 404, 408, 480, 486, 487, 488, 500, 503, 603)
 AGENT_MODES = ("answer", "busy", "noanswer")
@@ -57,16 +57,17 @@ class Dtmf:
 
 @dataclass(frozen=True)
 class Say:
-    """Speak French text; ``ivr.sipp.voice`` turns it into an ``Audio`` step."""
+    """Speak French text; ``ivr.sipp.voice.speech_audio`` turns it into ``Audio``."""
 
     text: str
 
 
 @dataclass(frozen=True)
 class Audio:
-    """Send a raw 8 kHz mono µ-law file as RTP (payload type 0)."""
+    """Replay a pcap of µ-law RTP (see ``ivr.sipp.pcap``) lasting ``seconds``."""
 
-    path: Path
+    pcap: Path
+    seconds: float
 
 
 Step = Wait | Dtmf | Say | Audio
@@ -94,11 +95,8 @@ def _dtmf_items(step: Dtmf) -> list[dict[str, object]]:
 
 
 def _audio_item(step: Audio) -> dict[str, object]:
-    if "," in str(step.path):
-        raise ScenarioError(f"SIPp cannot stream a path with a comma: {step.path}")
-    seconds = step.path.stat().st_size / ULAW_BYTES_PER_SECOND
-    # SIPp streams in the background: pause for the audio, plus a little slack.
-    return {"kind": "audio", "audio": str(step.path), "ms": _ms(seconds) + 200}
+    # SIPp replays in the background: pause for the audio, plus a little slack.
+    return {"kind": "audio", "pcap": str(step.pcap), "ms": _ms(step.seconds) + 200}
 
 
 def step_items(steps: Sequence[Step]) -> list[dict[str, object]]:

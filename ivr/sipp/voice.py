@@ -1,4 +1,4 @@
-"""French speech for the simulated citizen: text → raw 8 kHz µ-law for SIPp.
+"""French speech for the simulated citizen: text → µ-law RTP in a pcap for SIPp.
 
 The text is untrusted (it comes from the command line or a test), so it goes to
 espeak-ng on stdin, never through a shell or as an argument that could read as an
@@ -12,6 +12,9 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
+
+from ivr.sipp.pcap import SAMPLE_RATE, ulaw_to_pcap
+from ivr.sipp.scenario import Audio
 
 VOICE = "fr"
 TIMEOUT = 60
@@ -32,3 +35,14 @@ def speech_file(text: str, cache_dir: Path) -> Path:
                        check=True, capture_output=True, timeout=TIMEOUT)
         os.replace(ulaw, target)  # atomic: concurrent calls may render the same text
     return target
+
+
+def speech_audio(text: str, cache_dir: Path) -> Audio:
+    """The ``Audio`` step speaking ``text`` (a pcap beside the cached µ-law file)."""
+    ulaw = speech_file(text, cache_dir)
+    pcap = ulaw.with_suffix(".pcap")
+    if not pcap.exists():
+        partial = pcap.with_suffix(f".{os.getpid()}.tmp")
+        ulaw_to_pcap(ulaw.read_bytes(), partial)
+        os.replace(partial, pcap)
+    return Audio(pcap, ulaw.stat().st_size / SAMPLE_RATE)

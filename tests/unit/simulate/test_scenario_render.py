@@ -49,10 +49,9 @@ def test_without_listener_sdp_uses_sipp_media_port_and_numbered_ref() -> None:
     assert "X-Townhall-Ref: r-1-[call_number]" in invite
 
 
-def test_steps_render_in_order(tmp_path: Path) -> None:
-    speech = tmp_path / "say.ulaw"
-    speech.write_bytes(b"\xff" * 8000)  # one second
-    root = _uac(steps=[Wait(0.5), Dtmf("1#", gap=0.3), Audio(speech)], hold_seconds=2)
+def test_steps_render_in_order() -> None:
+    speech = Path("/cache/say.pcap")
+    root = _uac(steps=[Wait(0.5), Dtmf("1#", gap=0.3), Audio(speech, 1.0)], hold_seconds=2)
     got = []
     for el in _after_steps_label(root)[:8]:
         exec_ = el.find("action/exec")
@@ -61,17 +60,15 @@ def test_steps_render_in_order(tmp_path: Path) -> None:
         "500",
         {"play_pcap_audio": str(DTMF_DIR / "dtmf_2833_1.pcap")}, "300",
         {"play_pcap_audio": str(DTMF_DIR / "dtmf_2833_pound.pcap")}, "300",
-        {"rtp_stream": f"{speech},1,0"}, "1200",
+        {"play_pcap_audio": str(speech)}, "1200",
         "2000",
     ]
 
 
-def test_attribute_values_are_escaped(tmp_path: Path) -> None:
-    odd = tmp_path / 'a&b"<c>.ulaw'
-    odd.write_bytes(b"\xff" * 80)
-    root = _uac(steps=[Audio(odd)])
-    streams = [e.get("rtp_stream") for e in root.iter("exec")]
-    assert streams == [f"{odd},1,0"]
+def test_attribute_values_are_escaped() -> None:
+    odd = Path('/tmp/a&b"<c>\'.pcap')
+    root = _uac(steps=[Audio(odd, 0.1)])
+    assert [e.get("play_pcap_audio") for e in root.iter("exec")] == [str(odd)]
 
 
 @pytest.mark.parametrize("field, value", [
@@ -90,7 +87,7 @@ def test_header_values_are_refused_unless_plain_tokens(field: str, value: str) -
     [Dtmf("1a")],
     [Say("bonjour")],
     [Wait(-1)],
-    [Audio(Path("/tmp/with,comma.ulaw"))],
+    [Audio(Path("/tmp/x.pcap"), -0.5)],
 ])  # fmt: skip
 def test_unplayable_steps_are_refused(steps: list[object]) -> None:
     with pytest.raises(ScenarioError):

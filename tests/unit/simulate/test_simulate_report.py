@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from ivr.simulate import CallResult, _outcome, describe
 from ivr.sipp.process import parse_stats
-from ivr.sipp.voice import speech_file
+from ivr.sipp.voice import speech_audio, speech_file
 
 STATS = (
     "TotalCallCreated;SuccessfulCall(C);FailedCall(C);ResponseTime1(C);CallLength(C)\n"
@@ -54,3 +55,19 @@ def test_speech_is_rendered_once_and_text_is_never_an_option(tmp_path: Path) -> 
     again = speech_file(text, tmp_path)
     assert again == first and again.stat().st_mtime_ns == stamp
     assert speech_file("autre chose", tmp_path) != first
+
+
+def test_speech_pcap_replays_every_sample_at_20_ms(tmp_path: Path) -> None:
+    audio = speech_audio("Bonjour", tmp_path)
+    raw = audio.pcap.with_suffix(".ulaw").read_bytes()
+    data = audio.pcap.read_bytes()
+    offset, payload, stamps = 24, b"", []
+    while offset < len(data):
+        seconds, micros, length, _ = struct.unpack_from("<IIII", data, offset)
+        frame = data[offset + 16:offset + 16 + length]
+        payload += frame[14 + 20 + 8 + 12:]  # Ethernet, IPv4, UDP, RTP headers
+        stamps.append(seconds + micros / 1e6)
+        offset += 16 + length
+    assert payload == raw
+    assert audio.seconds == len(raw) / 8000
+    assert stamps[1] - stamps[0] == 0.02
