@@ -73,6 +73,5 @@ def route(
     if text is not None:
         click.echo(result_json(matcher.match(text)))
         return
-    out = click.get_text_stream("stdout")
     for line in batch_lines(matcher, batch or ()):
-        out.write(line + "\n")
+        click.echo(line)

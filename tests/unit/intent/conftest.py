@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,19 @@ def rules_matcher() -> IntentMatcher:
     return IntentMatcher.from_rules(load_rules(RULES_PATH))
 
 
-def read_utterances(name: str) -> list[tuple[str, str]]:
+def _read_utterances(name: str) -> list[tuple[str, str]]:
     """``target<TAB>utterance`` rows of a labelled data file."""
     lines = (DATA / name).read_text(encoding="utf-8").splitlines()
     return [(target, text) for target, text in (line.split("\t") for line in lines if line)]
+
+
+@pytest.fixture(scope="session")
+def utterances() -> Callable[[str], list[tuple[str, str]]]:
+    """Reader of the labelled sets in tests/data."""
+    return _read_utterances
+
+
+@pytest.fixture(scope="session")
+def rules_path() -> Path:
+    """The repository's default rules file."""
+    return RULES_PATH
