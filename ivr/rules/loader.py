@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ivr.rules.references import Loc, ReferenceProblems
@@ -68,7 +69,7 @@ def load_rules_text(text: str, name: str = "routing_rules.yaml") -> Rules:
         raise RulesError(_issues(exc, data, name)) from None
 
 
-def _parse(text: str, name: str) -> Mapping[str, Any]:
+def _parse(text: str, name: str) -> CommentedMap:
     try:
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -81,12 +82,12 @@ def _parse(text: str, name: str) -> Mapping[str, Any]:
         raise RulesError([RuleIssue(name, line, col, f"YAML syntax: {problem}")]) from None
     except YAMLError as exc:
         raise RulesError([RuleIssue(name, None, None, f"YAML syntax: {exc}")]) from None
-    if not isinstance(data, Mapping):
+    if not isinstance(data, CommentedMap):
         raise RulesError([RuleIssue(name, 1, 1, "the file must be a YAML mapping (key: value)")])
     return data
 
 
-def _issues(exc: ValidationError, data: Mapping[str, Any], name: str) -> list[RuleIssue]:
+def _issues(exc: ValidationError, data: CommentedMap, name: str) -> list[RuleIssue]:
     issues: list[RuleIssue] = []
     for error in exc.errors():
         for loc, message, at_key in _explain(error):
@@ -121,7 +122,7 @@ def _find(node: Mapping[Any, Any], part: str | int) -> Any:
 _ABSENT = object()
 
 
-def _locate(data: Mapping[str, Any], loc: Loc, at_key: bool) -> tuple[tuple[int, int], list[str]]:
+def _locate(data: CommentedMap, loc: Loc, at_key: bool) -> tuple[tuple[int, int], list[str]]:
     """0-based position of ``loc`` in the document, and the parts of it found there.
 
     Parts absent from the document (pydantic's union tags, a missing key) are skipped,
@@ -130,10 +131,10 @@ def _locate(data: Mapping[str, Any], loc: Loc, at_key: bool) -> tuple[tuple[int,
     node: Any = data
     key_pos, value_pos, where = (0, 0), (0, 0), []
     for part in loc:
-        if isinstance(node, Mapping) and (key := _find(node, part)) is not _ABSENT:
+        if isinstance(node, CommentedMap) and (key := _find(node, part)) is not _ABSENT:
             key_pos, value_pos = node.lc.key(key), node.lc.value(key)
             node = node[key]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
             key_pos = value_pos = node.lc.item(part)
             node = node[part]
         else:

@@ -112,10 +112,10 @@ class QueueSettings(_Frozen):
 
     strategy: Literal["ringall", "leastrecent", "fewestcalls", "random", "rrmemory",
                       "linear", "wrandom"] = "ringall"
-    ring_timeout: int = Field(20, gt=0)
-    wrapup: int = Field(10, ge=0)
-    max_wait: int = Field(300, gt=0)
-    announce_every: int = Field(60, ge=0)  # 0: never announce
+    ring_timeout: int = Field(default=20, gt=0)
+    wrapup: int = Field(default=10, ge=0)
+    max_wait: int = Field(default=300, gt=0)
+    announce_every: int = Field(default=60, ge=0)  # 0: never announce
     announce_position: bool = True
     music: Text = "default"
 
@@ -182,8 +182,8 @@ class Menu(_Frozen):
 
 
 class InputSettings(_Frozen):
-    digit_timeout: int = Field(6, gt=0)  # seconds of silence before "no input"
-    retries: int = Field(2, ge=0)  # failed attempts before the caller is put through
+    digit_timeout: int = Field(default=6, gt=0)  # seconds of silence before "no input"
+    retries: int = Field(default=2, ge=0)  # failed attempts before the caller is put through
     fallback_target: Identifier = "accueil"
 
 
@@ -233,8 +233,8 @@ class Closure(_Frozen):
     model_config = ConfigDict(populate_by_name=True)
 
     date: dt.date | None = None
-    start: dt.date | None = Field(None, alias="from")
-    end: dt.date | None = Field(None, alias="to")
+    start: dt.date | None = Field(default=None, alias="from")
+    end: dt.date | None = Field(default=None, alias="to")
     reason: Text
     departments: tuple[Identifier, ...] | None = None  # None: every department
 
@@ -274,8 +274,8 @@ class Calendar(_Frozen):
 class SpeechSettings(_Frozen):
     enabled: bool = True
     mode: Literal["free", "grammar"] = "free"
-    route_threshold: float = Field(0.75, ge=0, le=1)
-    confirm_threshold: float = Field(0.45, ge=0, le=1)
+    route_threshold: float = Field(default=0.75, ge=0, le=1)
+    confirm_threshold: float = Field(default=0.45, ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> SpeechSettings:
@@ -285,9 +285,9 @@ class SpeechSettings(_Frozen):
 
 
 class CallbackSettings(_Frozen):
-    offer_after_wait: int = Field(120, ge=0)  # seconds in queue before offering a callback
-    retry_spacing: int = Field(600, gt=0)
-    max_attempts: int = Field(3, gt=0)
+    offer_after_wait: int = Field(default=120, ge=0)  # seconds in queue before offering a callback
+    retry_spacing: int = Field(default=600, gt=0)
+    max_attempts: int = Field(default=3, gt=0)
 
 
 class Rules(_Frozen):
