@@ -21,11 +21,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
 from text_to_num import alpha2digit
+
+if TYPE_CHECKING:
+    from ivr.rules import Rules
 
 Decision = Literal["route", "confirm", "reject"]
 
@@ -214,12 +217,15 @@ def _with_meta(vocab: Mapping[str, TargetVocabulary]) -> dict[str, TargetVocabul
 
 
 def _drop_subsumed(hits: list[_Hit]) -> list[_Hit]:
-    """Longest match wins: "conseiller municipal" hides "conseiller" on the same words."""
+    """Longest match wins: "conseiller municipal" hides another target's "conseiller"
+    on the same words (within one target both may stand: scoring takes the best)."""
     return [
         hit
         for hit in hits
         if not any(
-            hit.positions < other.positions and other.coverage >= SOLID_COVERAGE
+            hit.positions < other.positions
+            and other.coverage >= SOLID_COVERAGE
+            and other.phrase.target != hit.phrase.target
             for other in hits
         )
     ]
@@ -231,7 +237,7 @@ def _target_scores(hits: Iterable[_Hit]) -> dict[str, tuple[float, float, tuple[
     by_target: dict[str, list[_Hit]] = {}
     for hit in sorted(hits, key=lambda h: (-h.coverage, -h.evidence)):
         by_target.setdefault(hit.phrase.target, []).append(hit)
-    scores = {}
+    scores: dict[str, tuple[float, float, tuple[_Hit, ...]]] = {}
     for target, ranked in by_target.items():
         best = ranked[0]
         second = next((h for h in ranked[1:] if not h.positions & best.positions), None)
@@ -257,7 +263,7 @@ class IntentMatcher:
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
 
     @classmethod
-    def from_rules(cls, rules: Any) -> IntentMatcher:
+    def from_rules(cls, rules: Rules) -> IntentMatcher:
         """Build from loaded ``Rules``: the departments' speech blocks and thresholds."""
         vocab = {
             target: TargetVocabulary(

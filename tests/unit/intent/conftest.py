@@ -18,7 +18,10 @@ DATA = REPO / "tests" / "data"
 def small_matcher() -> IntentMatcher:
     """Three targets, enough to pin scoring behaviour independently of the rules file."""
     vocab = {
-        "etat-civil": TargetVocabulary(("acte de naissance", "livret de famille", "pacs")),
+        "etat-civil": TargetVocabulary(
+            ("acte de naissance", "livret de famille", "pacs"),
+            ("un acte de naissance pour ma fille",),
+        ),
         "titres-identite": TargetVocabulary(("carte d'identité", "passeport")),
         "cabinet-maire": TargetVocabulary(("conseiller municipal", "maire")),
     }

@@ -51,6 +51,12 @@ def test_longest_phrase_wins(small_matcher: IntentMatcher) -> None:
     assert (result.target, result.matched) == ("cabinet-maire", ("conseiller municipal",))
 
 
+def test_an_example_does_not_weaken_its_own_keyword(small_matcher: IntentMatcher) -> None:
+    result = small_matcher.match("l'acte de naissance de ma fille")
+    assert result.confidence == 1.0
+    assert "acte de naissance" in result.matched
+
+
 def test_thresholds_come_from_the_caller() -> None:
     strict = IntentMatcher({}, route_threshold=1.01, confirm_threshold=1.01)
     assert strict.match("rappelez-moi").decision == "reject"
