@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -44,8 +44,11 @@ def new_token(session: Session, name: str) -> str:
     return token
 
 
-def _error(status: int, message: str, detail: Any = None) -> ResponseReturnValue:
-    return jsonify(error=message, detail=detail), status
+def _error(status: int, message: str, detail: Any = None) -> Response:
+    """A JSON ``Error`` answer."""
+    response = jsonify(error=message, detail=detail)
+    response.status_code = status
+    return response
 
 
 def token_required(view: F) -> F:
@@ -62,7 +65,9 @@ def token_required(view: F) -> F:
                 )
             )
         if row is None:
-            return _error(401, "authentication required"), {"WWW-Authenticate": "Bearer"}
+            response = _error(401, "authentication required")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
         row.last_used_at = _now()
         g.api_token = row.name
         return view(*args, **kwargs)

@@ -6,10 +6,18 @@ from the validation the views apply.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import models_json_schema
 
 Target = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
@@ -65,6 +73,12 @@ class ContactOut(BaseModel):
     subject: str | None
     body: str | None
     transcript: str | None
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """Always UTC on the wire, whichever zone the value was created in."""
+        return value.astimezone(UTC) if value else value
 
 
 class ContactList(BaseModel):

@@ -7,8 +7,7 @@ import logging
 from flask import current_app
 from wtforms.fields import SelectChoice
 
-from ivr.rules.loader import RulesError, load_rules
-from ivr.rules.schema import Rules
+from ivr.rules import Rules, RulesError, load_rules
 
 log = logging.getLogger(__name__)
 

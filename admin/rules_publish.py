@@ -19,8 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.rules.loader import RuleIssue, RulesError, load_rules_text
-from ivr.rules.schema import Rules
+from ivr.rules import RuleIssue, Rules, RulesError, load_rules_text
 from ivr.settings import Settings
 from ivr.store.models import RulesVersion
 

@@ -1,6 +1,6 @@
 """The rules simulator: what would the IVR do with this sentence, at this moment?
 
-It runs the IVR's own matcher and opening-hours code on a rules text that may not be
+It runs the IVR's own matcher and call-routing code on a rules text that may not be
 published yet, so administrators see the effect of an edit before callers do.
 """
 
@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ivr.hours import describe_next_opening, status
-
+from ivr.flow.routing import destination
 from ivr.intent import IntentMatcher, IntentResult
-from ivr.rules.schema import Rules
+from ivr.rules import Rules
 
 
 @dataclass(frozen=True)
@@ -31,19 +30,9 @@ def match_phrase(rules: Rules, phrase: str) -> IntentResult:
 
 
 def states_at(rules: Rules, at: datetime) -> list[DepartmentState]:
-    """Every department's state at ``at`` (an aware datetime)."""
-    return [_state(rules, target, at) for target in rules.departments]
-
-
-def _state(rules: Rules, target: str, at: datetime) -> DepartmentState:
-    """One department: the IVR's status and the message the flow would play."""
-    department = rules.departments[target]
-    result = status(rules, target, at)
-    if result.open:
-        sentence = rules.messages.transfer.format(spoken_name=department.spoken_name)
-    else:
-        when = describe_next_opening(result.next_opening, at)
-        sentence = rules.messages.closed.format(
-            spoken_name=department.spoken_name, next_opening=when
-        )
-    return DepartmentState(target, department.name, result.open, sentence)
+    """Every department's state at ``at`` (an aware datetime), as the call flow decides it."""
+    states = []
+    for target, department in rules.departments.items():
+        where = destination(rules, target, at)
+        states.append(DepartmentState(target, department.name, not where.closed, where.text))
+    return states

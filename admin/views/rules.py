@@ -17,8 +17,7 @@ from admin import rules_publish, rules_simulate
 from admin.audit_trail import record
 from admin.auth import role_required
 from admin.db import get_session
-from ivr.rules.loader import RuleIssue
-from ivr.rules.schema import Rules
+from ivr.rules import RuleIssue, Rules
 from ivr.settings import Settings
 from ivr.store.models import RulesVersion
 

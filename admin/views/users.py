@@ -11,12 +11,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from admin.accounts import MIN_PASSWORD, AccountError, add_user
 from admin.audit_trail import record
 from admin.auth import ROLES, role_required
 from admin.db import get_session
+from admin.published import department_choices
 from ivr.store.models import User
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -36,9 +37,9 @@ class UserForm(FlaskForm):
         ],
     )
     role = SelectField("Rôle", choices=[SelectChoice(v, lbl) for v, lbl in ROLES.items()])
-    department = StringField("Service (pour les agents)", validators=[Optional(), Length(max=64)])
+    department = SelectField("Service (pour les agents)", default="")
 
-    def validate_department(self, field: StringField) -> None:
+    def validate_department(self, field: SelectField) -> None:
         """An agent works for one department: it must be given."""
         if self.role.data == "agent" and not field.data:
             raise ValidationError("Un agent doit être rattaché à un service.")
@@ -50,6 +51,7 @@ def index() -> Any:
     """List the accounts and create a new one."""
     session = get_session()
     form = UserForm()
+    form.department.choices = department_choices("Aucun")
     if form.validate_on_submit():
         try:
             now = current_app.config["TOWNHALL_CLOCK"].now()

@@ -18,7 +18,7 @@ from ivr.clock import Clock
 from ivr.settings import Settings
 from ivr.store.db import Store
 
-DATA = Path(__file__).parent / "data"
+DEFAULT_RULES = Path(__file__).parents[2] / "routing_rules.yaml"
 NOW = "2026-12-02T10:00:00+01:00"  # a Wednesday, town hall open
 PASSWORD = "mot-de-passe-solide"
 USERS = {
@@ -31,9 +31,9 @@ USERS = {
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    """Settings of an instance living in ``tmp_path``, with a valid rules file."""
+    """Settings of an instance living in ``tmp_path``, with the default rules file."""
     rules = tmp_path / "routing_rules.yaml"
-    shutil.copy(DATA / "routing_rules.yaml", rules)
+    shutil.copy(DEFAULT_RULES, rules)
     env = {
         "TOWNHALL_HOME": str(tmp_path / "home"),
         "TOWNHALL_RULES": str(rules),
