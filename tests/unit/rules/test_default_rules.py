@@ -21,10 +21,11 @@ def test_default_file_has_every_routing_target() -> None:
     assert set(_rules().departments) == TARGETS
 
 
-def test_every_target_has_a_first_speech_vocabulary() -> None:
+def test_every_target_has_a_speech_vocabulary() -> None:
+    # the intent matcher's owner tunes the sizes; every target must have some
     for target, dept in _rules().departments.items():
-        assert 8 <= len(dept.speech.keywords) <= 20, target
-        assert 3 <= len(dept.speech.examples) <= 6, target
+        assert len(dept.speech.keywords) >= 8, target
+        assert len(dept.speech.examples) >= 3, target
 
 
 def test_every_staffed_department_has_an_agent_and_hours() -> None:
