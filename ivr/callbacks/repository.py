@@ -108,10 +108,12 @@ def claim_due(
     if targets is not None:
         pick = pick.where(Callback.target.in_(list(targets)))
     pick = pick.order_by(Callback.priority.desc(), Callback.due_at, Callback.id)
-    pick = pick.limit(limit).with_for_update(skip_locked=True)
+    # A CTE, not ``IN (subquery)``: PostgreSQL may re-run a locking subquery per outer
+    # row, each run skipping the rows the previous one locked, which voids the LIMIT.
+    pick = pick.limit(limit).with_for_update(skip_locked=True).cte("picked")
     batch = uuid.uuid4().hex
     rows = _update(
-        session, [Callback.id.in_(pick), Callback.state == "pending"],
+        session, [Callback.id.in_(select(pick.c.id)), Callback.state == "pending"],
         state="claimed", claimed_by=worker_id,
         lease_id=literal(f"{batch}:") + cast(Callback.id, String),
         lease_until=now + timedelta(seconds=lease_seconds),
