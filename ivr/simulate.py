@@ -22,7 +22,15 @@ import click
 from ivr.settings import Settings
 from ivr.sipp.process import SippProcess, SippStats, local_ip_towards
 from ivr.sipp.rtp import HeardAudio, RtpListener
-from ivr.sipp.scenario import Dtmf, Say, Step, Wait, render_uac, render_uas
+from ivr.sipp.scenario import (
+    Dtmf,
+    Say,
+    ScenarioError,
+    Step,
+    Wait,
+    render_uac,
+    render_uas,
+)
 from ivr.sipp.voice import speech_audio
 
 log = logging.getLogger(__name__)
@@ -198,6 +206,11 @@ class AgentPhone:
     def calls_answered(self) -> int:
         return self._count("answered")
 
+    @property
+    def calls_cancelled(self) -> int:
+        """Calls the far end gave up on while this phone rang."""
+        return self._count("cancelled")
+
     def heard(self) -> HeardAudio:
         """What callers sent to this phone (requires ``listen=True``)."""
         if self._ears is None:
@@ -275,9 +288,12 @@ def call(settings: Settings | None, dtmf: str, say: str | None, caller: str, cal
          as_json: bool) -> None:
     """Place a simulated citizen call to the running stack and report it."""
     settings = settings or Settings.from_env()
-    result = place_call(host, port or settings.sip_port, dtmf=dtmf, say=say, caller=caller,
-                        called=called, hold_seconds=hold, timeout=timeout, record=record,
-                        cache_dir=settings.home / "cache" / "say")
+    try:
+        result = place_call(host, port or settings.sip_port, dtmf=dtmf, say=say,
+                            caller=caller, called=called, hold_seconds=hold, timeout=timeout,
+                            record=record, cache_dir=settings.home / "cache" / "say")
+    except ScenarioError as exc:
+        raise click.UsageError(str(exc)) from exc
     contact = lookup_contact(settings.db_url, result.ref) if result.answered else None
     if as_json:
         click.echo(json.dumps({**asdict(result), "contact": contact}, default=str))

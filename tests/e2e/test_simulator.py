@@ -101,3 +101,18 @@ def test_call_command_reports_in_plain_english(asterisk: AsteriskInstance) -> No
     report = json.loads(as_json.output)
     assert report["answered"] is True and report["heard_seconds"] > 0.5
     assert report["contact"] is None  # no application ran, so nothing was stored
+
+
+def test_queue_gives_up_on_a_slow_agent(
+    asterisk_fresh: AsteriskInstance, agent_phone: Phones
+) -> None:
+    agent = agent_phone(ring_seconds=30)
+    contact = f"sip:agent1@127.0.0.1:{agent.port}"
+    queues = [q for q in default_queues() if q.name != "accueil"]
+    asterisk_fresh.render(queues=[*queues, QueueSpec("accueil", members=("PJSIP/agent1",))],
+                          agents=[AgentEndpoint("agent1", contact=contact)], fallback_wait=2)
+    asterisk_fresh.restart()
+    result = place_call("127.0.0.1", asterisk_fresh.settings.sip_port, hold_seconds=12,
+                        timeout=40)
+    assert result.answered
+    assert (agent.calls_received, agent.calls_answered, agent.calls_cancelled) == (1, 0, 1)

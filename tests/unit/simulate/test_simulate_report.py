@@ -5,7 +5,10 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from ivr.simulate import CallResult, _outcome, describe
+from click.testing import CliRunner
+
+from ivr.settings import Settings
+from ivr.simulate import CallResult, _outcome, call, describe
 from ivr.sipp.process import parse_stats
 from ivr.sipp.voice import speech_audio, speech_file
 
@@ -71,3 +74,10 @@ def test_speech_pcap_replays_every_sample_at_20_ms(tmp_path: Path) -> None:
     assert payload == raw
     assert audio.seconds == len(raw) / 8000
     assert stamps[1] - stamps[0] == 0.02
+
+
+def test_call_command_refuses_unsafe_numbers_before_dialling() -> None:
+    outcome = CliRunner().invoke(call, ["--from", "06\r\nX-Evil: 1", "--port", "9"],
+                                 obj=Settings.from_env({"TOWNHALL_HOME": "/nonexistent"}))
+    assert outcome.exit_code == 2
+    assert "not allowed in a SIP header" in outcome.output
