@@ -34,7 +34,9 @@ class OpenStatus:
     open: bool
     next_opening: datetime | None
     closes_at: datetime | None
-    reason: str  # open | outside_hours | lunch_break | public_holiday:<name> | closure:<reason>
+    # open | outside_hours | lunch_break | public_holiday:<name> | closure:<reason>
+    # | special_day:<reason> (a special day with no hours at all)
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ def _running_pid(settings: Settings) -> int | None:
         os.kill(pid, 0)
     except (FileNotFoundError, ValueError, ProcessLookupError):
         return None
+    except PermissionError:  # alive, but another user's: reload() reports it
+        pass
     return pid
 
 
@@ -66,7 +68,11 @@ def reload(ctx: click.Context) -> None:
         click.echo(f"no IVR app running (no live pid in {settings.home / 'run'}); "
                    "the rules will be read when it starts")
         raise SystemExit(1)
-    os.kill(pid, signal.SIGHUP)
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except PermissionError:
+        click.echo(f"cannot signal the IVR app (pid {pid}): run as the user that started it")
+        raise SystemExit(1) from None
     click.echo(f"reload requested from the IVR app (pid {pid})")
 
 

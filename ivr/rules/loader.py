@@ -8,12 +8,14 @@ administrator editing the file (or the admin's editor) needs.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -105,13 +107,31 @@ def _explain(error: ErrorDetails) -> Iterator[tuple[Loc, str, bool]]:
         for sub_loc, message in cause.problems:
             yield (*loc, *sub_loc), message, False
     elif kind == "extra_forbidden":
-        yield loc, f"unknown key {loc[-1]!r}", True
+        yield loc, f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]))}", True
     elif kind == "missing":
         yield loc, f"missing key {loc[-1]!r}", True
     elif cause is not None:
         yield loc, str(cause), loc[-1:] == ("[key]",)
     else:
         yield loc, error["msg"], False
+
+
+@cache
+def _known_keys(model: type[BaseModel]) -> frozenset[str]:
+    """Every key the schema knows, to suggest a correction for a typo."""
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        keys.add(field.alias or name)
+        for arg in (field.annotation, *get_args(field.annotation)):
+            for inner in (arg, *get_args(arg)):
+                if isinstance(inner, type) and issubclass(inner, BaseModel) and inner is not model:
+                    keys |= _known_keys(inner)
+    return frozenset(keys)
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, sorted(_known_keys(Rules)), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _find(node: Mapping[Any, Any], part: str | int) -> Any:

@@ -12,7 +12,7 @@ from .helpers import MINIMAL, issues_of, position, replaced
 CASES = {
     "unknown key": (
         '    spoken_name: "le service des sports"', '    spoken_nme: "le service des sports"',
-        "spoken_nme", "unknown key 'spoken_nme'"),
+        "spoken_nme", "unknown key 'spoken_nme' (did you mean 'spoken_name'?)"),
     "missing key": (
         '  welcome: "Bonjour."\n', "", "messages:", "missing key 'welcome'"),
     "bad time": ('["09:00-12:00"]', '["09:00-12:70"]', '"09:00-12:70"', "not a time of day"),
