@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
 import time
 from pathlib import Path
 
@@ -11,63 +10,9 @@ import httpx
 import pytest
 
 from ivr.asterisk.process import AsteriskInstance
-from tests.fixtures.asterisk import free_port
+from tests.fixtures.asterisk import sipp_call
 
 pytestmark = pytest.mark.e2e
-
-# INVITE carrying X-Townhall-Ref, hold the answered call a few seconds, hang up.
-SCENARIO = """<?xml version="1.0" encoding="UTF-8"?>
-<scenario name="fallback">
-  <send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
-From: <sip:citoyen@[local_ip]:[local_port]>;tag=[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:citoyen@[local_ip]:[local_port]>
-Max-Forwards: 70
-X-Townhall-Ref: ref-42_a.b
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=- 1 1 IN IP4 [media_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rrs="true"/>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
-From: <sip:citoyen@[local_ip]:[local_port]>;tag=[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <pause milliseconds="4000"/>
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
-From: <sip:citoyen@[local_ip]:[local_port]>;tag=[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <recv response="200"/>
-</scenario>
-"""
 
 
 def _ari_info(instance: AsteriskInstance, password: str) -> httpx.Response:
@@ -129,20 +74,6 @@ def test_restart_and_status_from_another_object(asterisk_fresh: AsteriskInstance
     assert not asterisk_fresh.is_running()
 
 
-def _run_sipp(asterisk: AsteriskInstance, scenario: Path) -> subprocess.Popen[str]:
-    target = f"{asterisk.settings.bind_host}:{asterisk.settings.sip_port}"
-    command = [
-        "sipp", target, "-sf", str(scenario), "-s", "0155550100", "-m", "1", "-l", "1",
-        "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
-        "-mp", str(free_port(socket.SOCK_DGRAM)), "-timeout", "20s", "-trace_err",
-        "-error_file", str(scenario.with_suffix(".err")),
-    ]  # fmt: skip
-    return subprocess.Popen(
-        command, cwd=scenario.parent, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-
-
 def _channel_variables(asterisk: AsteriskInstance, deadline: float) -> str:
     """``core show channel`` of the caller's channel, once it reached the fallback."""
     while time.monotonic() < deadline:
@@ -161,9 +92,7 @@ def test_call_without_application_is_answered_by_fallback(
 ) -> None:
     auth = (asterisk.settings.ari_user, asterisk.settings.ari_password)
     assert httpx.get(f"{asterisk.ari_url}/applications", auth=auth).json() == []
-    scenario = tmp_path / "fallback.xml"
-    scenario.write_text(SCENARIO)
-    sipp = _run_sipp(asterisk, scenario)
+    sipp = sipp_call(asterisk, tmp_path, ref="ref-42_a.b")
     details = _channel_variables(asterisk, time.monotonic() + 10)
     output, _ = sipp.communicate(timeout=30)
     assert sipp.returncode == 0, output
