@@ -1,0 +1,175 @@
+"""AMI listener: queue and agent events, a live view per queue, member actions.
+
+pyst2's ``Manager`` runs its own reader and dispatch threads and cannot be reused once
+closed, so a supervisor thread builds a fresh one per connection and reconnects with a
+backoff when Asterisk restarts. Events reach ``on_event`` on pyst2's dispatch thread:
+an asyncio consumer must hop with ``loop.call_soon_threadsafe``. After each (re)connect
+the views are rebuilt from ``QueueStatus``, whose reply pyst2 hands back as one block.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from asterisk.manager import Manager, ManagerException
+
+from ivr.settings import Settings
+from ivr.telephony.queue_events import QueueBoard, QueueEvent, QueueView, parse_event
+
+log = logging.getLogger(__name__)
+
+EventCallback = Callable[[QueueEvent], None]
+
+
+class AmiError(RuntimeError):
+    """Not connected to AMI, or Asterisk refused an action."""
+
+
+def reply_blocks(lines: list[str]) -> list[dict[str, str]]:
+    """Split a raw multi-message AMI reply into one header dict per message."""
+    blocks: list[dict[str, str]] = [{}]
+    for line in lines:
+        if line in ("\r\n", "\n"):
+            blocks.append({})
+        elif ":" in line:
+            key, value = line.split(":", 1)
+            blocks[-1][key.strip()] = value.strip()
+    return [block for block in blocks if block]
+
+
+def _close(manager: Manager) -> None:
+    """Close a pyst2 manager whose socket may already be gone (it then raises)."""
+    try:
+        manager.close()
+    except (ManagerException, OSError, ValueError) as exc:
+        log.debug("ami close after connection loss", extra={"error": str(exc)})
+
+
+class AmiListener:
+    """Keeps one AMI connection alive and the queue views current."""
+
+    def __init__(
+        self, settings: Settings, on_event: EventCallback | None = None, backoff: float = 0.5
+    ) -> None:
+        self.settings = settings
+        self.on_event = on_event
+        self.backoff = backoff
+        self._board = QueueBoard()
+        self._lock = threading.Lock()
+        self._action_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._connected = threading.Event()
+        self._manager: Manager | None = None
+        self._thread: threading.Thread | None = None
+        self._clock = settings.clock
+
+    # --- lifecycle --------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._supervise, name="ami", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait_connected(self, timeout: float) -> bool:
+        """True once logged in and the views are seeded."""
+        return self._connected.wait(timeout)
+
+    def _supervise(self) -> None:
+        delay = self.backoff
+        while not self._stop.is_set():
+            manager = Manager()
+            try:
+                self._session(manager)
+                delay = self.backoff
+            except (ManagerException, AmiError, OSError) as exc:
+                # AmiError here: Asterisk still booting (QueueStatus not registered yet)
+                log.warning("ami connection failed", extra={"error": str(exc), "retry_in": delay})
+            finally:
+                self._connected.clear()
+                self._manager = None
+                _close(manager)
+            self._stop.wait(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _session(self, manager: Manager) -> None:
+        host = "127.0.0.1" if self.settings.bind_host == "0.0.0.0" else self.settings.bind_host
+        manager.connect(host, self.settings.ami_port)
+        manager.login(self.settings.ami_user, self.settings.ami_password)
+        manager.register_event("*", self._dispatch)
+        self._manager = manager
+        self._seed()
+        self._connected.set()
+        log.info("ami connected", extra={"port": self.settings.ami_port})
+        while manager.connected() and not self._stop.is_set():
+            self._stop.wait(0.2)
+        if not self._stop.is_set():
+            log.warning("ami connection lost", extra={"port": self.settings.ami_port})
+
+    def _seed(self) -> None:
+        reply = self._send({"Action": "QueueStatus"}, seeding=True)
+        board = QueueBoard()
+        for headers in reply_blocks(reply.response):
+            if headers.get("Event") == "QueueParams":
+                board.ensure(headers.get("Queue", ""))
+            event = parse_event(headers, self._clock.now())
+            if event is not None:
+                board.apply(event)
+        with self._lock:
+            self._board = board
+        log.info("ami queue views seeded", extra={"queues": len(board.queues)})
+
+    # --- events -----------------------------------------------------------------
+    def _dispatch(self, message: Any, _manager: Manager) -> None:
+        headers = {str(k): str(v) for k, v in message.headers.items()}
+        event = parse_event(headers, self._clock.now())
+        if event is None:
+            return
+        with self._lock:
+            self._board.apply(event)
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:
+                log.exception("queue event handler failed", extra={"event": type(event).__name__})
+
+    def views(self) -> dict[str, QueueView]:
+        """A snapshot of every queue's view (safe to keep and read)."""
+        with self._lock:
+            return copy.deepcopy(self._board.queues)
+
+    # --- actions ----------------------------------------------------------------
+    def _send(self, action: dict[str, str], seeding: bool = False) -> Any:
+        """Send one action; callers wait for the seeded state so no event is lost."""
+        manager = self._manager
+        ready = seeding or self._connected.is_set()
+        if manager is None or not manager.connected() or not ready:
+            raise AmiError("not connected to AMI")
+        with self._action_lock:
+            try:
+                reply = manager.send_action(action)
+            except ManagerException as exc:  # the socket died under us
+                raise AmiError(f"{action['Action']}: {exc}") from exc
+        if reply.get_header("Response") == "Error":
+            raise AmiError(f"{action['Action']}: {reply.get_header('Message')}")
+        return reply
+
+    def pause(self, queue: str, member: str, paused: bool = True, reason: str = "") -> None:
+        """Pause (a break) or unpause one member in one queue."""
+        action = {"Action": "QueuePause", "Queue": queue, "Interface": member,
+                  "Paused": "true" if paused else "false", "Reason": reason}  # fmt: skip
+        self._send(action)
+
+    def add_member(self, queue: str, member: str, name: str = "") -> None:
+        """Add a member (``PJSIP/<agent id>``) to a queue until the next restart."""
+        self._send({"Action": "QueueAdd", "Queue": queue, "Interface": member,
+                    "MemberName": name or member.split("/")[-1]})  # fmt: skip
+
+    def remove_member(self, queue: str, member: str) -> None:
+        self._send({"Action": "QueueRemove", "Queue": queue, "Interface": member})
