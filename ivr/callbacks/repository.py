@@ -110,10 +110,10 @@ def claim_due(
     pick = pick.order_by(Callback.priority.desc(), Callback.due_at, Callback.id)
     # A CTE, not ``IN (subquery)``: PostgreSQL may re-run a locking subquery per outer
     # row, each run skipping the rows the previous one locked, which voids the LIMIT.
-    pick = pick.limit(limit).with_for_update(skip_locked=True).cte("picked")
+    picked = pick.limit(limit).with_for_update(skip_locked=True).cte("picked")
     batch = uuid.uuid4().hex
     rows = _update(
-        session, [Callback.id.in_(select(pick.c.id)), Callback.state == "pending"],
+        session, [Callback.id.in_(select(picked.c.id)), Callback.state == "pending"],
         state="claimed", claimed_by=worker_id,
         lease_id=literal(f"{batch}:") + cast(Callback.id, String),
         lease_until=now + timedelta(seconds=lease_seconds),
