@@ -14,7 +14,7 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.asterisk.render import AgentEndpoint, QueueSpec
 from ivr.telephony.ami import AmiError, AmiListener
 from ivr.telephony.queue_events import CallerAbandoned, CallerJoined, MemberPaused, QueueEvent
-from tests.fixtures.asterisk import free_port, make_asterisk_settings, sipp_call
+from tests.fixtures.asterisk import discard, free_port, make_asterisk_settings, sipp_call
 
 pytestmark = pytest.mark.e2e
 AGENT = "PJSIP/agent-1"
@@ -33,7 +33,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskInsta
     )
     instance.start()
     yield instance
-    instance.stop()
+    discard(instance)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from ivr.asterisk.commands import asterisk
 from ivr.asterisk.process import AsteriskInstance
-from tests.fixtures.asterisk import make_asterisk_settings
+from tests.fixtures.asterisk import discard, make_asterisk_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -25,4 +25,4 @@ def test_start_status_cli_stop(tmp_path_factory: pytest.TempPathFactory) -> None
         assert runner.invoke(asterisk, ["stop"], obj=settings).exit_code == 0
         assert runner.invoke(asterisk, ["status"], obj=settings).exit_code == 1
     finally:
-        AsteriskInstance(settings).stop()
+        discard(AsteriskInstance(settings))
