@@ -42,10 +42,11 @@ def outcome_for_cause(cause: int) -> DialOutcome:
     return DialOutcome.FAILED
 
 
-def announcement(town: str, department: str) -> str:
-    """The French sentence the citizen hears on answering."""
+def announcement(town: str, spoken_name: str) -> str:
+    """The French sentence the citizen hears; ``spoken_name`` as in the rules
+    (« le service de l'état civil »)."""
     return (f"Bonjour, ici la mairie de {town}. Vous avez demandé à être rappelé. "
-            f"Nous vous mettons en relation avec le service {department}, "
+            f"Nous vous mettons en relation avec {spoken_name}, "
             f"merci de patienter quelques instants.")
 
 
