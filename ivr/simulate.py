@@ -13,13 +13,14 @@ import logging
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ivr.settings import Settings
+from ivr.sipp.pcap import keypress_pcaps
 from ivr.sipp.process import SippProcess, SippStats, local_ip_towards
 from ivr.sipp.rtp import HeardAudio, RtpListener
 from ivr.sipp.scenario import (
@@ -75,10 +76,22 @@ def default_steps(dtmf: str = "", say: str | None = None) -> list[Step]:
     return steps
 
 
-def resolve_speech(steps: list[Step], cache_dir: Path | None = None) -> list[Step]:
-    """Replace each ``Say`` by the ``Audio`` of its French rendering."""
+def resolve_steps(steps: list[Step], cache_dir: Path | None = None) -> list[Step]:
+    """Turn each ``Say`` into the ``Audio`` of its French rendering and give each key
+    press of the call its own RFC 4733 pcap (``ivr.sipp.pcap.keypress_pcaps``)."""
     cache = cache_dir or Settings.from_env().home / "cache" / "say"
-    return [speech_audio(s.text, cache) if isinstance(s, Say) else s for s in steps]
+    resolved: list[Step] = []
+    presses = 0
+    for step in steps:
+        if isinstance(step, Say):
+            resolved.append(speech_audio(step.text, cache))
+        elif isinstance(step, Dtmf):
+            pcaps = keypress_pcaps(step.digits, cache.parent / "dtmf", presses)
+            resolved.append(replace(step, pcaps=tuple(pcaps)))
+            presses += len(step.digits)
+        else:
+            resolved.append(step)
+    return resolved
 
 
 def _outcome(lines: list[str]) -> tuple[int | None, str | None]:
@@ -103,7 +116,7 @@ def place_call(host: str, port: int, *, dtmf: str = "", say: str | None = None,
     if steps is not None and (dtmf or say):
         raise ValueError("give either steps or dtmf/say, not both")
     ref = ref or str(uuid.uuid4())
-    plan = resolve_speech(steps if steps is not None else default_steps(dtmf, say), cache_dir)
+    plan = resolve_steps(steps if steps is not None else default_steps(dtmf, say), cache_dir)
     local_ip = local_ip_towards(host)
     with RtpListener(local_ip, record=record) as ears:
         scenario = render_uac(caller=caller, called=called, ref=ref, steps=plan,
@@ -135,12 +148,12 @@ def start_call(host: str, port: int, **options: Any) -> Future[CallResult]:
 def run_load(host: str, port: int, *, calls: int, concurrent: int, rate: float,
              hold_seconds: float = 8.0, dtmf: str = "", caller: str = "0612345678",
              called: str = "3000", timeout: float = 300,
-             ref_prefix: str | None = None) -> LoadResult:
+             ref_prefix: str | None = None, cache_dir: Path | None = None) -> LoadResult:
     """Run ``calls`` calls, at most ``concurrent`` at once, started at ``rate``/s.
 
     Refs are ``<ref_prefix>-<n>``. Audio is left to SIPp's media port (not measured).
     """
-    steps = default_steps(dtmf)
+    steps = resolve_steps(default_steps(dtmf), cache_dir)
     scenario = render_uac(caller=caller, called=called, ref=ref_prefix or uuid.uuid4().hex,
                           steps=steps, hold_seconds=hold_seconds, numbered=True)
     sipp = SippProcess(scenario, local_ip=local_ip_towards(host), lifetime=timeout)

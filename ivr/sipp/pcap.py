@@ -1,4 +1,4 @@
-"""Speech as a pcap of RTP packets, for SIPp's ``play_pcap_audio``.
+"""Speech and key presses as pcaps of RTP packets, for SIPp's ``play_pcap_audio``.
 
 Why not SIPp's ``rtp_stream``: SIPp 3.6 streams from a socket of its own, not from
 the media port its DTMF captures come from, and Asterisk's strict RTP then keeps
@@ -8,12 +8,16 @@ replayed from the media port like the sip-tester DTMF captures, so both arrive.
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
 SAMPLE_RATE = 8000  # µ-law: one byte per sample
 SAMPLES_PER_PACKET = 160  # 20 ms
 PT_PCMU = 0
+PT_EVENT = 101  # telephone-event, as offered in uac.xml
+VOLUME = 10
+DTMF_EVENTS = {**{d: int(d) for d in "0123456789"}, "*": 10, "#": 11}
 LINKTYPE_ETHERNET = 1
 # SIPp rewrites addresses and ports when replaying; these are placeholders.
 _ETHERNET = bytes(6) + bytes(6) + b"\x08\x00"
@@ -27,17 +31,49 @@ def _frame(rtp: bytes) -> bytes:
     return _ETHERNET + ip + udp
 
 
-def ulaw_to_pcap(ulaw: bytes, target: Path, *, ssrc: int = 0x7E57) -> float:
-    """Write ``ulaw`` (8 kHz mono) as 20 ms RTP packets in a pcap; return its seconds."""
-    chunks = [ulaw[i:i + SAMPLES_PER_PACKET] for i in range(0, len(ulaw), SAMPLES_PER_PACKET)]
+def _write(rtp_packets: list[bytes], target: Path) -> None:
+    """A pcap of RTP packets 20 ms apart (the pacing SIPp replays them at)."""
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_ETHERNET)]
-    for n, chunk in enumerate(chunks):
-        marker = 0x80 if n == 0 else 0
-        rtp = struct.pack("!BBHII", 0x80, marker | PT_PCMU, n & 0xFFFF,
-                          n * SAMPLES_PER_PACKET, ssrc) + chunk
+    for n, rtp in enumerate(rtp_packets):
         frame = _frame(rtp)
         micros = n * 20_000
         out.append(struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000,
                                len(frame), len(frame)) + frame)
     target.write_bytes(b"".join(out))
+
+
+def ulaw_to_pcap(ulaw: bytes, target: Path, *, ssrc: int = 0x7E57) -> float:
+    """Write ``ulaw`` (8 kHz mono) as 20 ms RTP packets in a pcap; return its seconds."""
+    chunks = [ulaw[i:i + SAMPLES_PER_PACKET] for i in range(0, len(ulaw), SAMPLES_PER_PACKET)]
+    _write([struct.pack("!BBHII", 0x80, (0x80 if n == 0 else 0) | PT_PCMU, n & 0xFFFF,
+                        n * SAMPLES_PER_PACKET, ssrc) + chunk
+            for n, chunk in enumerate(chunks)], target)
     return len(ulaw) / SAMPLE_RATE
+
+
+def dtmf_to_pcap(key: str, target: Path, *, timestamp: int, seq: int,
+                 ssrc: int = 0xD7F0) -> None:
+    """One RFC 4733 key press (140 ms, then three end packets) at its own timestamp.
+
+    Why not sip-tester's captures: each replays the same RTP timestamp, and Asterisk
+    drops an event whose timestamp equals the last one's, so « 11 » arrived as « 1 ».
+    """
+    event = DTMF_EVENTS[key]
+    steps = [(n * SAMPLES_PER_PACKET, 0) for n in range(7)] + [(7 * SAMPLES_PER_PACKET, 0x80)] * 3
+    _write([struct.pack("!BBHIIBBH", 0x80, (0x80 if n == 0 else 0) | PT_EVENT,
+                        (seq + n) & 0xFFFF, timestamp, ssrc, event, end | VOLUME, duration)
+            for n, (duration, end) in enumerate(steps)], target)
+
+
+def keypress_pcaps(keys: str, cache_dir: Path, first_press: int = 0) -> list[Path]:
+    """Pcaps for the key presses numbered from ``first_press`` in a call (cached)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, key in enumerate(keys, start=first_press):
+        path = cache_dir / f"dtmf-{n}-{DTMF_EVENTS[key]}.pcap"
+        if not path.exists():
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            dtmf_to_pcap(key, partial, timestamp=(n + 1) * 48_000, seq=(n + 1) * 100)
+            os.replace(partial, path)
+        paths.append(path)
+    return paths

@@ -1,7 +1,8 @@
 """SIPp scenarios of the simulator, rendered per call from the XML templates.
 
 A scenario is data: the steps a citizen takes (wait, key digits, speak) become
-``<pause>``/``<exec>`` elements of ``uac.xml``. Values that land inside CDATA (SIP
+``<pause>``/``<exec>`` elements of ``uac.xml``; digits and words are pcaps replayed
+from SIPp's media port (``ivr.sipp.pcap`` says why). Values that land inside CDATA (SIP
 headers) are checked against strict patterns, because CDATA is sent verbatim and a
 CR/LF in a caller number would inject headers; attribute values (file paths) are
 escaped by Jinja2's autoescape. Rendering is pure: no file is read.
@@ -16,11 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-DTMF_DIR = Path("/usr/share/sip-tester")
-# RFC 2833 captures shipped with sip-tester, one per key; each lasts 140 ms. Speech is
-# replayed from pcaps too (ivr.sipp.pcap says why not SIPp's rtp_stream).
-DTMF_FILES = {**{d: f"dtmf_2833_{d}.pcap" for d in "0123456789"},
-              "#": "dtmf_2833_pound.pcap", "*": "dtmf_2833_star.pcap"}
+DTMF_KEYS = "0123456789*#"
 # Final INVITE answers the citizen scenario expects instead of 200 (then ACKs).
 REJECT_CODES = (403, 404, 408, 480, 486, 487, 488, 500, 503, 603)
 AGENT_MODES = ("answer", "busy", "noanswer")
@@ -53,6 +50,12 @@ class Dtmf:
 
     digits: str
     gap: float = 0.4
+    pcaps: tuple[Path, ...] = ()  # one per digit, from ``ivr.sipp.pcap.keypress_pcaps``
+
+    def __post_init__(self) -> None:
+        unknown = set(self.digits) - set(DTMF_KEYS)
+        if unknown:
+            raise ScenarioError(f"cannot key {''.join(sorted(unknown))!r} as DTMF")
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,10 @@ def _ms(seconds: float) -> int:
 
 
 def _dtmf_items(step: Dtmf) -> list[dict[str, object]]:
-    unknown = set(step.digits) - set(DTMF_FILES)
-    if unknown:
-        raise ScenarioError(f"cannot key {''.join(sorted(unknown))!r} as DTMF")
-    gap = max(_ms(step.gap), 200)  # the capture must finish before the next starts
-    return [{"kind": "dtmf", "pcap": str(DTMF_DIR / DTMF_FILES[d]), "ms": gap}
-            for d in step.digits]
+    if len(step.pcaps) != len(step.digits):
+        raise ScenarioError(f"resolve {step!r} to key-press pcaps before rendering")
+    gap = max(_ms(step.gap), 250)  # a key press lasts 200 ms: let it end first
+    return [{"kind": "dtmf", "pcap": str(pcap), "ms": gap} for pcap in step.pcaps]
 
 
 def _audio_item(step: Audio) -> dict[str, object]:

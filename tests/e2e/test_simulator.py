@@ -23,13 +23,13 @@ Phones = Callable[..., AgentPhone]
 
 def test_citizen_keys_digits_and_speaks_to_an_agent(agent_phone: Phones, tmp_path: Path) -> None:
     agent = agent_phone(ring_seconds=0.5, listen=True)
-    result = place_call("127.0.0.1", agent.port, dtmf="12#", say="Bonjour, l'état civil.",
+    result = place_call("127.0.0.1", agent.port, dtmf="112#", say="Bonjour, l'état civil.",
                         hold_seconds=0.5, timeout=20, cache_dir=tmp_path)
     assert (result.answered, result.sip_status, result.hangup) == (True, 200, "caller")
     assert result.sipp_exit == 0 and not result.error
     assert agent.calls_answered == 1
     heard = agent.heard()
-    assert heard.digits == "12#"
+    assert heard.digits == "112#"  # a repeated key is two presses
     assert heard.voiced_seconds > 0.5  # the French words reached the far end
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from ivr.sipp.scenario import (
-    DTMF_DIR,
     Audio,
     Dtmf,
     Say,
@@ -50,16 +49,17 @@ def test_without_listener_sdp_uses_sipp_media_port_and_numbered_ref() -> None:
 
 
 def test_steps_render_in_order() -> None:
-    speech = Path("/cache/say.pcap")
-    root = _uac(steps=[Wait(0.5), Dtmf("1#", gap=0.3), Audio(speech, 1.0)], hold_seconds=2)
+    speech, one, pound = Path("/c/say.pcap"), Path("/c/dtmf-0-1.pcap"), Path("/c/dtmf-1-11.pcap")
+    steps = [Wait(0.5), Dtmf("1#", gap=0.3, pcaps=(one, pound)), Audio(speech, 1.0)]
+    root = _uac(steps=steps, hold_seconds=2)
     got = []
     for el in _after_steps_label(root)[:8]:
         exec_ = el.find("action/exec")
         got.append(el.get("milliseconds") if exec_ is None else dict(exec_.attrib))
     assert got == [
         "500",
-        {"play_pcap_audio": str(DTMF_DIR / "dtmf_2833_1.pcap")}, "300",
-        {"play_pcap_audio": str(DTMF_DIR / "dtmf_2833_pound.pcap")}, "300",
+        {"play_pcap_audio": str(one)}, "300",
+        {"play_pcap_audio": str(pound)}, "300",
         {"play_pcap_audio": str(speech)}, "1200",
         "2000",
     ]
@@ -83,8 +83,13 @@ def test_header_values_are_refused_unless_plain_tokens(field: str, value: str) -
         _uac(**{field: value})
 
 
+def test_unknown_keys_are_refused() -> None:
+    with pytest.raises(ScenarioError, match="'a'"):
+        Dtmf("1a")
+
+
 @pytest.mark.parametrize("steps", [
-    [Dtmf("1a")],
+    [Dtmf("12", pcaps=(Path("/c/one.pcap"),))],
     [Say("bonjour")],
     [Wait(-1)],
     [Audio(Path("/tmp/x.pcap"), -0.5)],

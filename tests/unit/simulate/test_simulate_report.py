@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from ivr.settings import Settings
 from ivr.simulate import CallResult, _outcome, call, describe
+from ivr.sipp.pcap import keypress_pcaps
 from ivr.sipp.process import parse_stats
 from ivr.sipp.voice import speech_audio, speech_file
 
@@ -81,3 +82,26 @@ def test_call_command_refuses_unsafe_numbers_before_dialling() -> None:
                                  obj=Settings.from_env({"TOWNHALL_HOME": "/nonexistent"}))
     assert outcome.exit_code == 2
     assert "not allowed in a SIP header" in outcome.output
+
+
+def _rtp_of_pcap(path: Path) -> list[bytes]:
+    data, offset, packets = path.read_bytes(), 24, []
+    while offset < len(data):
+        length = struct.unpack_from("<I", data, offset + 8)[0]
+        packets.append(data[offset + 16 + 42:offset + 16 + length])  # after Eth/IP/UDP
+        offset += 16 + length
+    return packets
+
+
+def test_each_key_press_of_a_call_has_its_own_timestamp(tmp_path: Path) -> None:
+    first = keypress_pcaps("11", tmp_path)
+    later = keypress_pcaps("#", tmp_path, first_press=2)
+    events = []
+    for path in [*first, *later]:
+        packets = _rtp_of_pcap(path)
+        timestamps = {struct.unpack_from("!I", p, 4)[0] for p in packets}
+        assert len(timestamps) == 1  # one event, one timestamp
+        assert packets[-1][13] & 0x80  # ends with end-of-event packets
+        events.append((timestamps.pop(), packets[0][12]))
+    assert [key for _, key in events] == [1, 1, 11]
+    assert len({ts for ts, _ in events}) == 3  # a repeated digit is not a duplicate
