@@ -14,6 +14,8 @@ import os
 import signal
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ivr.flow.session import CallSession
 from ivr.intent import IntentMatcher
 from ivr.prompts import Item, PromptLibrary, rules_texts
@@ -91,7 +93,10 @@ class IvrApp:
             self.writer.close()
 
     def _prepare(self) -> None:
-        self.store.migrate_safely()
+        try:
+            self.store.migrate()
+        except SQLAlchemyError as exc:  # calls are taken anyway: the writer spools
+            log.error("database unavailable at start; contacts are spooled", extra={"error": exc})
         self.sounds.warm(rules_texts(self.rules.current))
 
 

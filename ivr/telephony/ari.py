@@ -8,17 +8,25 @@ StasisStart on reconnect).
 
 Why ``ari-client`` rather than ``ari-py``: ari-py is Python 2 only (``import ari``
 fails on Python 3 with ``No module named 'client'``); ari-client is asyncio-native
-(httpx + websockets) and works with Asterisk 22. Only this module imports it.
+(httpx + websockets) and works with Asterisk 22. Only this module imports it, and
+only for REST: events are read from the websocket here, because ari-client's listener
+catches ``ConnectionClosed`` in its receive loop and then spins without yielding,
+freezing the event loop when Asterisk restarts; plain JSON is also cheaper than its two
+pydantic validations per event.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
-from ari_client import AriClient
+import httpx
+import websockets
+from ari_client.controller import AriClientController
 
 from ivr.flow import events as e
 from ivr.flow.session import CallSession
@@ -38,8 +46,8 @@ def _gone(exc: Exception) -> bool:
 class AriChannel:
     """``ivr.telephony.call.Channel`` over ARI REST for one channel id."""
 
-    def __init__(self, client: AriClient, channel_id: str) -> None:
-        self.client, self.id = client, channel_id
+    def __init__(self, ari: AriClientController, channel_id: str) -> None:
+        self.ari, self.id = ari, channel_id
 
     async def _call(self, action: Callable[[], Awaitable[Any]]) -> None:
         try:
@@ -50,22 +58,22 @@ class AriChannel:
             log.debug("channel already gone", extra={"call": self.id})
 
     async def answer(self) -> None:
-        await self._call(lambda: self.client.ari.answer_channel(self.id))
+        await self._call(lambda: self.ari.answer_channel(self.id))
 
     async def play(self, sounds: list[str], playback_id: str) -> None:
         media = [f"sound:{name}" for name in sounds]
-        await self._call(lambda: self.client.ari.play_channel(
+        await self._call(lambda: self.ari.play_channel(
             self.id, media, lang="fr", playback_id=playback_id))
 
     async def stop_playback(self, playback_id: str) -> None:
-        await self._call(lambda: self.client.ari.stop_playback(playback_id))
+        await self._call(lambda: self.ari.stop_playback(playback_id))
 
     async def continue_in_dialplan(self, context: str, extension: str) -> None:
-        await self._call(lambda: self.client.ari.continue_in_dialplan(
+        await self._call(lambda: self.ari.continue_in_dialplan(
             self.id, context=context, extension=extension, priority=1))
 
     async def hangup(self) -> None:
-        await self._call(lambda: self.client.ari.hangup_channel(self.id))
+        await self._call(lambda: self.ari.hangup_channel(self.id))
 
 
 class AriApplication:
@@ -77,8 +85,13 @@ class AriApplication:
         self.host, self.port, self.user, self.password, self.app = host, port, user, password, app
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
         self.runners: dict[str, CallRunner] = {}
-        self.client: AriClient | None = None
+        self.ari: AriClientController | None = None
+        self.ws: Any = None
         self.connected = asyncio.Event()
+        self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+            "StasisStart": self._on_start, "StasisEnd": self._on_end,
+            "ChannelDtmfReceived": self._on_dtmf, "PlaybackFinished": self._on_playback,
+        }
 
     async def run_forever(self) -> None:
         """Connect, serve, and reconnect with backoff whenever the link drops."""
@@ -91,7 +104,7 @@ class AriApplication:
             except asyncio.CancelledError:
                 await self._close()
                 raise
-            except Exception as exc:
+            except (OSError, httpx.HTTPError, websockets.WebSocketException) as exc:
                 log.warning("ARI link down: %s", exc, extra={"attempt": attempt})
             self.connected.clear()
             await self._close()
@@ -99,72 +112,71 @@ class AriApplication:
             attempt += 1
 
     async def _connect(self) -> None:
-        client = AriClient(self.host, self.port, self.user, self.password)
-        client.on_stasis_start(self._on_start)
-        client.on_stasis_end(self._on_end)
-        client.on_channel_dtmf_received(self._on_dtmf)
-        client.on_playback_finished(self._on_playback)
-        await client.connect(self.app)
-        self.client = client
+        base = f"http://{self.host}:{self.port}/ari"
+        self.ari = AriClientController(
+            httpx.AsyncClient(base_url=base, auth=(self.user, self.password), timeout=10),
+            self.app)
+        query = urlencode({"api_key": f"{self.user}:{self.password}", "app": self.app})
+        self.ws = await websockets.connect(f"ws://{self.host}:{self.port}/ari/events?{query}")
         log.info("ARI connected", extra={"app": self.app, "port": self.port})
         self.connected.set()
         await self._recover()
 
     async def _serve(self) -> None:
-        assert self.client is not None and self.client.event_listener is not None
-        await self.client.event_listener  # returns or raises when the websocket drops
+        """Dispatch events until the websocket closes (then the caller reconnects)."""
+        async for message in self.ws:
+            event = json.loads(message)
+            handler = self.handlers.get(event.get("type", ""))
+            if handler is not None:
+                handler(event)
 
     async def _close(self) -> None:
-        client, self.client = self.client, None
-        if client is None:
-            return
-        if client.event_listener is not None:
-            client.event_listener.cancel()
-        if client.ws is not None:
-            await client.ws.close()
-        if client.controller is not None:
-            await client.controller.client.aclose()
+        ws, ari, self.ws, self.ari = self.ws, self.ari, None, None
+        if ws is not None:
+            await ws.close()
+        if ari is not None:
+            await ari.client.aclose()
 
     async def _recover(self) -> None:
         """Take back the calls left in the application while the link was down."""
-        assert self.client is not None
-        details = await self.client.ari.get_application()
+        assert self.ari is not None
+        details = await self.ari.get_application()
         orphans = [cid for cid in details.channel_ids if cid not in self.runners]
         for channel_id in orphans:
             log.info("resuming a call left in the application", extra={"call": channel_id})
             self._begin(channel_id, e.CallStarted(self.now(), None, None, None))
 
     def _begin(self, channel_id: str, started: e.CallStarted) -> None:
-        assert self.client is not None
-        runner = CallRunner(self.sessions(channel_id), AriChannel(self.client, channel_id),
+        assert self.ari is not None
+        runner = CallRunner(self.sessions(channel_id), AriChannel(self.ari, channel_id),
                             self.recorder, self.sounds, self.now)
         runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))
         self.runners[channel_id] = runner
         runner.feed(started)
 
-    # -- event handlers: synchronous up to the queue, so order is kept ----------------
+    # -- event handlers: synchronous, so each call's events keep their order ----------
 
-    async def _on_start(self, event: Any) -> None:
-        args = list(event.args)
+    def _on_start(self, event: dict[str, Any]) -> None:
+        args = event.get("args") or []
         if not args or args[0] != "inbound":
             return  # ExternalMedia and originated legs are handled by their owners
-        ch = event.channel
+        ch = event["channel"]
         ref = args[1] if len(args) > 1 and args[1] else None
-        self._begin(ch.id, e.CallStarted(self.now(), ch.caller.number or None,
-                                         ch.dialplan.exten or None, ref))
+        self._begin(ch["id"], e.CallStarted(self.now(), ch["caller"].get("number") or None,
+                                            ch["dialplan"].get("exten") or None, ref))
 
-    async def _on_end(self, event: Any) -> None:
-        runner = self.runners.get(event.channel.id)
+    def _on_end(self, event: dict[str, Any]) -> None:
+        runner = self.runners.get(event["channel"]["id"])
         if runner is not None:
             runner.feed(e.HungUp(self.now()))
 
-    async def _on_dtmf(self, event: Any) -> None:
-        runner = self.runners.get(event.channel.id)
+    def _on_dtmf(self, event: dict[str, Any]) -> None:
+        runner = self.runners.get(event["channel"]["id"])
         if runner is not None:
-            runner.feed(e.Dtmf(self.now(), event.digit))
+            runner.feed(e.Dtmf(self.now(), event["digit"]))
 
-    async def _on_playback(self, event: Any) -> None:
-        target = event.playback.target_uri.removeprefix("channel:")
-        runner = self.runners.get(target)
+    def _on_playback(self, event: dict[str, Any]) -> None:
+        playback = event["playback"]
+        runner = self.runners.get(playback["target_uri"].removeprefix("channel:"))
         if runner is not None:
-            runner.playback_finished(event.playback.id)
+            runner.playback_finished(playback["id"])
