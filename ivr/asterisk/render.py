@@ -252,6 +252,8 @@ def _context(
         "ami_port": settings.ami_port,
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
+        # loopback = the development trunk, whose simulator sends from SIPp's port
+        "strict_rtp": "no" if settings.bind_host.startswith("127.") else "yes",
         "ari_app": settings.ari_app,
         "ari_user": settings.ari_user,
         "ari_password": settings.ari_password,
