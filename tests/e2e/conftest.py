@@ -1,0 +1,134 @@
+"""The whole stack for end-to-end tests: a real Asterisk on free ports configured from
+the default rules, the real IVR process, SIPp phones and a real database.
+
+The clock is pinned to a Tuesday at 10:00 (Paris) so departments are open whatever
+the day CI runs; tests about closed hours pin their own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ruamel.yaml import YAML
+
+from ivr.asterisk.process import AsteriskInstance
+from ivr.rules import load_rules
+from ivr.settings import Settings
+from ivr.simulate import AgentPhone, CallResult, lookup_contact, place_call
+from ivr.stack.provisioning import configure_asterisk
+from tests.fixtures.asterisk import make_asterisk_settings
+
+REPO = Path(__file__).resolve().parents[2]
+OPEN_CLOCK = "2026-12-01T10:00:00+01:00"  # a Tuesday morning: every department is open
+
+
+def write_test_rules(dest: Path, agent_contact: str, **overrides: Any) -> Path:
+    """The default rules with every agent's phone at ``agent_contact``."""
+    yaml = YAML()
+    data = yaml.load((REPO / "routing_rules.yaml").read_text())
+    for agent in data["agents"].values():
+        agent["contact"] = agent_contact
+    for key, value in overrides.items():
+        data[key].update(value)
+    with dest.open("w") as out:
+        yaml.dump(data, out)
+    load_rules(dest)  # fail here, clearly, if the test rules are invalid
+    return dest
+
+
+@dataclass
+class Stack:
+    """A running Asterisk + IVR application, with helpers to call and to break it."""
+
+    settings: Settings
+    asterisk: AsteriskInstance
+    app: subprocess.Popen[bytes] | None = None
+
+    def start_app(self, timeout: float = 30) -> None:
+        env = {**os.environ, **self.settings.to_env()}
+        log = (self.settings.home / "ivr-app.log").open("ab")
+        self.app = subprocess.Popen(
+            [sys.executable, "-m", "ivr.cli", "app", "--sounds-dir",
+             str(self.asterisk.sounds_dir)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.wait_registered(timeout)
+
+    def stop_app(self, sig: int = signal.SIGTERM) -> None:
+        if self.app is not None and self.app.poll() is None:
+            self.app.send_signal(sig)
+            self.app.wait(15)
+        self.app = None
+
+    def registered(self) -> bool:
+        s = self.settings
+        try:
+            apps = httpx.get(f"http://127.0.0.1:{s.ari_port}/ari/applications",
+                             auth=(s.ari_user, s.ari_password), timeout=2).json()
+        except (httpx.HTTPError, ValueError):
+            return False
+        return any(a["name"] == s.ari_app for a in apps)
+
+    def wait_registered(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.registered():
+                return
+            if self.app is not None and self.app.poll() is not None:
+                raise RuntimeError(f"IVR app exited: {self.app_log()}")
+            time.sleep(0.2)
+        raise TimeoutError(f"IVR app not registered after {timeout} s: {self.app_log()}")
+
+    def app_log(self) -> str:
+        path = self.settings.home / "ivr-app.log"
+        return path.read_text()[-3000:] if path.exists() else ""
+
+    def call(self, **options: Any) -> CallResult:
+        options.setdefault("hold_seconds", 4)
+        return place_call("127.0.0.1", self.settings.sip_port, **options)
+
+    def contact(self, ref: str, wait: float = 10) -> dict[str, Any] | None:
+        return lookup_contact(self.settings.db_url, ref, wait=wait)
+
+
+@pytest.fixture(scope="module")
+def agent() -> Iterator[AgentPhone]:
+    """One agent phone (SIPp UAS) answering for every department."""
+    with AgentPhone(mode="answer", max_seconds=30) as phone:
+        yield phone
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
+    """Asterisk + the IVR application, module-scoped; the app is (re)started as needed."""
+    base = make_asterisk_settings(tmp_path_factory)
+    rules = write_test_rules(base.home / "routing_rules.yaml",
+                             f"sip:agent@127.0.0.1:{agent.port}")
+    settings = base.with_(rules_path=rules, clock_value=OPEN_CLOCK)
+    instance = AsteriskInstance(settings)
+    configure_asterisk(settings, instance)
+    instance.start(timeout=30)
+    running = Stack(settings, instance)
+    try:
+        running.start_app()
+        yield running
+    finally:
+        running.stop_app()
+        instance.stop()
+
+
+@pytest.fixture
+def live(stack: Stack) -> Stack:
+    """The stack with its application running (restarted if a test stopped it)."""
+    if stack.app is None or stack.app.poll() is not None:
+        stack.start_app()
+    return stack

@@ -1,0 +1,63 @@
+"""A citizen's call through the real stack: Asterisk 22, the IVR process, SIPp phones."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from tests.e2e.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_keypad_choice_reaches_the_department_and_an_agent(live: Stack, agent) -> None:
+    answered_before = agent.calls_answered
+    result = live.call(dtmf="11", hold_seconds=6)
+    assert result.answered and result.sip_status == 200, result.error
+    assert result.heard_seconds > 1.0  # the welcome and the menu were heard
+    contact = live.contact(result.ref)
+    assert contact is not None, live.app_log()
+    assert (contact["target"], contact["routed_by"], contact["menu_path"]) == (
+        "etat-civil", "dtmf", "1>1")
+    deadline = time.monotonic() + 5
+    while agent.calls_answered <= answered_before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert agent.calls_answered > answered_before  # the queue rang the agent's phone
+
+
+def test_nonsense_keys_are_reprompted_then_go_to_a_person(live: Stack) -> None:
+    result = live.call(dtmf="###", hold_seconds=6)
+    assert result.answered
+    contact = live.contact(result.ref)
+    assert contact is not None
+    assert (contact["target"], contact["routed_by"]) == ("accueil", "default")
+
+
+def test_hang_up_in_the_menu_is_recorded_with_its_stage(live: Stack) -> None:
+    result = live.call(dtmf="1", hold_seconds=1)
+    assert result.answered and result.hangup == "caller"
+    deadline = time.monotonic() + 10
+    contact = live.contact(result.ref)
+    while contact and contact["outcome"] is None and time.monotonic() < deadline:
+        time.sleep(0.3)
+        contact = live.contact(result.ref)
+    assert contact is not None
+    assert contact["outcome"] == "abandoned_menu"
+
+
+def test_fallback_answers_while_the_application_is_down(live: Stack) -> None:
+    live.stop_app(signal.SIGKILL)
+    result = live.call(hold_seconds=3)
+    assert result.answered and result.heard_seconds > 0.5  # the dialplan spoke French
+    live.start_app()
+    assert live.call(dtmf="11").answered
+
+
+def test_application_reconnects_after_asterisk_restarts(live: Stack) -> None:
+    live.asterisk.restart(timeout=30)
+    live.wait_registered(timeout=20)  # the app came back by itself, no restart of ours
+    result = live.call(dtmf="11")
+    assert result.answered
+    assert live.contact(result.ref) is not None
