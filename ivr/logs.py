@@ -54,5 +54,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Libraries that log every HTTP request drown the call facts.
-    for noisy in ("httpx", "httpcore", "websockets", "ari_client"):
+    for noisy in ("httpx", "httpcore", "websockets", "ari_client", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

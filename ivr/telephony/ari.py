@@ -40,7 +40,9 @@ BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 def _gone(exc: Exception) -> bool:
     """True when ARI says the channel or playback no longer exists (the caller left)."""
-    return getattr(exc, "status_code", None) == 404 or " 404 " in str(exc)
+    response = getattr(exc, "response", None)  # httpx.HTTPStatusError
+    status = getattr(exc, "status_code", None) or getattr(response, "status_code", None)
+    return status == 404 or " 404 " in str(exc)  # some ari-client calls raise plain text
 
 
 class AriChannel:
