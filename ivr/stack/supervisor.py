@@ -109,7 +109,7 @@ class Stack:
         lines = [
             "townhall-ivr is up.",
             f"  Call it:   sip:3000@{s.bind_host}:{s.sip_port}"
-            "  (any number; try: townhall-ivr call --dtmf 1)",
+            "  (any number; try: townhall-ivr call --dtmf 11)",
             f"  ARI:       http://{s.bind_host}:{s.ari_port}/ari  (user {s.ari_user})",
         ]
         if self.with_admin:
