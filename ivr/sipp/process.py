@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 SIPP = "sipp"
+# How SIPp prints an error: "2026-11-29<TAB>02:57:33.030698<TAB>1795921053.030698: text".
+_EVENT = re.compile(r"\d{4}-\d\d-\d\d\t[\d:.]+\t[\d.]+: ([^\n]+)")
 
 
 def local_ip_towards(host: str) -> str:
@@ -51,6 +55,16 @@ def free_sip_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def _options(source: tuple[str, int], host: str, port: int) -> bytes:
+    """An out-of-dialog OPTIONS request, used to see that a SIPp phone listens."""
+    here = f"{source[0]}:{source[1]}"
+    return (f"OPTIONS sip:ping@{host}:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {here};branch=z9hG4bK-{uuid.uuid4().hex}\r\n"
+            f"From: <sip:ready@{here}>;tag=ready\r\nTo: <sip:ping@{host}:{port}>\r\n"
+            f"Call-ID: ready-{uuid.uuid4().hex}\r\nCSeq: 1 OPTIONS\r\n"
+            "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
 
 
 def _duration_ms(value: str) -> float:
@@ -125,17 +139,25 @@ class SippProcess:
         log.debug("sipp started", extra={"argv": " ".join(argv), "pid": self._proc.pid})
 
     def ready(self, timeout: float = 5.0) -> None:
-        """Return once SIPp runs its scenario (first statistics row written).
+        """Return once this phone answers SIP (an OPTIONS ping, auto-answered by ``-aa``).
 
         Raises RuntimeError with SIPp's own words if it exited (bad scenario, port taken).
         """
         assert self._proc is not None, "start() first"
         deadline = time.monotonic() + timeout
-        while not (self.workdir / "stats.csv").exists():
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"sipp did not start: {self.errors()}")
-            time.sleep(0.05)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind((self.local_ip, 0))
+            probe.settimeout(0.2)
+            while self._proc.poll() is None and time.monotonic() < deadline:
+                probe.sendto(_options(probe.getsockname(), self.local_ip, self.sip_port),
+                             (self.local_ip, self.sip_port))
+                try:
+                    if probe.recv(4096).startswith(b"SIP/2.0 200"):
+                        return
+                except (TimeoutError, ConnectionRefusedError):
+                    continue
+        self.stop()
+        raise RuntimeError(f"sipp did not start: {self.errors() or 'no answer to OPTIONS'}")
 
     def wait(self, timeout: float) -> int | None:
         """Wait for SIPp to end; kill it past ``timeout`` and return None."""
@@ -148,10 +170,10 @@ class SippProcess:
             return None
 
     def stop(self) -> int | None:
-        """Ask SIPp to quit (SIGUSR1 ends calls gracefully), then make sure it did."""
+        """Make SIPp quit now (SIGTERM; SIGUSR1 would wait for open dialogs), then reap it."""
         if self._proc is None or self._proc.poll() is not None:
             return None if self._proc is None else self._proc.returncode
-        self._proc.send_signal(signal.SIGUSR1)
+        self._proc.send_signal(signal.SIGTERM)
         try:
             return self._proc.wait(3)
         except subprocess.TimeoutExpired:
@@ -169,11 +191,12 @@ class SippProcess:
         return path.read_text(errors="replace").splitlines() if path.exists() else []
 
     def errors(self) -> str:
-        """SIPp's error log and screen tail, for the report of a failed run."""
-        parts = [p.read_text(errors="replace").strip()
+        """SIPp's own error messages (error log, then screen), one per line."""
+        texts = [p.read_text(errors="replace")
                  for p in (self.workdir / "errors.log", self.workdir / "screen.txt")
                  if p.exists()]
-        return "\n".join(p for p in parts if p)[-2000:]
+        messages = dict.fromkeys(m for text in texts for m in _EVENT.findall(text))
+        return "\n".join(messages)[-2000:]
 
     def stats(self) -> SippStats | None:
         return parse_stats(self.workdir / "stats.csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -116,3 +117,10 @@ def test_queue_gives_up_on_a_slow_agent(
                         timeout=40)
     assert result.answered
     assert (agent.calls_received, agent.calls_answered, agent.calls_cancelled) == (1, 0, 1)
+
+
+def test_agent_phone_on_a_taken_port_says_why() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        with pytest.raises(RuntimeError, match=r"sipp did not start: .+"):
+            AgentPhone(taken.getsockname()[1]).start()

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ivr.settings import Settings
 from ivr.simulate import CallResult, _outcome, call, describe
 from ivr.sipp.pcap import keypress_pcaps
-from ivr.sipp.process import parse_stats
+from ivr.sipp.process import SippProcess, parse_stats
 from ivr.sipp.voice import speech_audio, speech_file
 
 STATS = (
@@ -105,3 +105,18 @@ def test_each_key_press_of_a_call_has_its_own_timestamp(tmp_path: Path) -> None:
         events.append((timestamps.pop(), packets[0][12]))
     assert [key for _, key in events] == [1, 1, 11]
     assert len({ts for ts, _ in events}) == 3  # a repeated digit is not a duplicate
+
+
+def test_sipp_errors_are_picked_out_of_its_screen() -> None:
+    sipp = SippProcess("<scenario/>", local_ip="127.0.0.1")
+    screen = ("  Successful call        |        0     |        0\n"
+              "  Failed2026-11-29\t02:57:33.030698\t1795921053.030698: scenario timed out "
+              "after '3.000' seconds\n call            |        0     |        0\n")
+    (sipp.workdir / "screen.txt").write_text(screen)
+    (sipp.workdir / "errors.log").write_text(
+        "The following events occurred:\n2026-11-29\t02:57:33.030698\t1795921053.030698: "
+        "scenario timed out after '3.000' seconds")
+    try:
+        assert sipp.errors() == "scenario timed out after '3.000' seconds"
+    finally:
+        sipp.cleanup()
