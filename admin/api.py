@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -97,6 +98,8 @@ def create_contact() -> ResponseReturnValue:
     payload = request.get_json(silent=True)
     if payload is None:
         return _error(400, "the body must be a JSON object (Content-Type: application/json)")
+    if not _encodable(payload):
+        return _error(400, "the body holds text that is not valid Unicode (lone surrogate)")
     try:
         data = ContactIn.model_validate(payload)
     except ValidationError as exc:
@@ -109,6 +112,15 @@ def create_contact() -> ResponseReturnValue:
         "api contact", extra={"contact": contact.id, "channel": data.channel, "token": g.api_token}
     )
     return jsonify(_out(contact)), 201
+
+
+def _encodable(payload: Any) -> bool:
+    """JSON escapes can smuggle lone surrogates, which no database column accepts."""
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _store(session: Session, data: ContactIn) -> Contact:
@@ -157,7 +169,7 @@ def list_contacts() -> ResponseReturnValue:
     return jsonify(ContactList.model_validate({"contacts": contacts}).model_dump(mode="json"))
 
 
-@bp.route("/contacts/<int:contact_id>")
+@bp.route("/contacts/<id:contact_id>")
 @token_required
 def get_contact(contact_id: int) -> ResponseReturnValue:
     """One contact."""

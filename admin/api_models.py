@@ -6,12 +6,14 @@ from the validation the views apply.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -20,19 +22,38 @@ from pydantic import (
 )
 from pydantic.json_schema import models_json_schema
 
+from admin.db import ID_MAX
+
 Target = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=64)]
+# Patterns use explicit ASCII ranges: Python's ``\s`` and JSON Schema's (ECMA 262) differ.
+Email = Annotated[
+    str,
+    StringConstraints(pattern=r"^[^@\x00-\x20]+@[^@\x00-\x20]+\.[^@\x00-\x20]+$", max_length=64),
+]
+# No NUL: PostgreSQL text cannot hold it.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{4,32}$")]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
+
+
+# The "phone or e-mail" rule of ``Caller``, stated in its JSON schema too.
+_REACHABLE = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}}
+        for name in ("phone", "email")
+    ]
+}
 
 
 class Caller(Strict):
     """How to reach the citizen: a phone number or an e-mail address at least."""
 
-    name: str | None = Field(None, max_length=100)
+    model_config = ConfigDict(json_schema_extra=_REACHABLE)
+
+    name: Text | None = Field(None, max_length=100)
     phone: Phone | None = None
     email: Email | None = None
 
@@ -50,8 +71,8 @@ class ContactIn(Strict):
     channel: Literal["web", "email", "counter"]
     caller: Caller
     target: Target
-    subject: str = Field(min_length=1, max_length=255)
-    body: str = Field("", max_length=10_000)
+    subject: Text = Field(min_length=1, max_length=255)
+    body: Text = Field("", max_length=10_000)
     ref: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
 
 
@@ -85,10 +106,17 @@ class ContactList(BaseModel):
     contacts: list[ContactOut]
 
 
+def _iso_text(value: object) -> object:
+    """Only ISO 8601 text: pydantic would also read ``0.0`` as a Unix timestamp."""
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected an ISO 8601 date-time with its UTC offset")
+    return value
+
+
 class ListQuery(Strict):
     """Filters of ``GET /contacts``."""
 
-    since: AwareDatetime | None = None
+    since: Annotated[AwareDatetime, BeforeValidator(_iso_text)] | None = None
     target: Target | None = None
     limit: int = Field(100, ge=1, le=500)
 
@@ -166,7 +194,7 @@ def openapi(prefix: str) -> dict[str, Any]:
                             "name": "contact_id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
                         }
                     ],
                     "responses": _responses(("200", "Contact", "ContactOut"), 401, 404),

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from ivr.store.db import Store
+
+# Primary keys are 32-bit on PostgreSQL: a larger id in a URL is "not found", not a crash.
+ID_MAX = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in routes: a positive integer that fits a primary key column."""
+
+    def __init__(self, map: Any) -> None:
+        super().__init__(map, min=1, max=ID_MAX)
 
 
 def init_app(app: Flask) -> None:
     """Open the store named by the settings (or the one handed in by tests)."""
+    app.url_map.converters["id"] = IdConverter
     store = app.config.get("STORE") or Store(app.config["TOWNHALL_SETTINGS"].db_url)
     app.extensions["townhall_store"] = store
     app.teardown_appcontext(close_session)

@@ -67,7 +67,7 @@ def index() -> tuple[str, int] | str:
     return render_template("contacts/index.html", form=form, contacts=contacts, page=page)
 
 
-@bp.route("/<int:contact_id>")
+@bp.route("/<id:contact_id>")
 @role_required(*ROLES)
 def detail(contact_id: int) -> str:
     """One contact with its history, route and callbacks."""

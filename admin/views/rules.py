@@ -137,7 +137,7 @@ ACTIONS: dict[str, Callable[[RulesForm, Rules], Any]] = {
 }
 
 
-@bp.route("/versions/<int:version_id>")
+@bp.route("/versions/<id:version_id>")
 @role_required("administrateur")
 def version(version_id: int) -> str:
     """One published version and its difference with the current file."""
@@ -146,7 +146,7 @@ def version(version_id: int) -> str:
     return render_template("rules/version.html", version=old, diff=lines)
 
 
-@bp.route("/versions/<int:version_id>/rollback", methods=["POST"])
+@bp.route("/versions/<id:version_id>/rollback", methods=["POST"])
 @role_required("administrateur")
 def rollback(version_id: int) -> Response:
     """Publish an old version again, as a new version (history is never rewritten)."""

@@ -74,7 +74,7 @@ def index() -> Any:
     return render_template("users/index.html", users=users, form=form)
 
 
-@bp.route("/<int:user_id>/active", methods=["POST"])
+@bp.route("/<id:user_id>/active", methods=["POST"])
 @role_required("administrateur")
 def toggle_active(user_id: int) -> Response:
     """Deactivate (or reactivate) an account; one cannot lock oneself out."""
