@@ -24,8 +24,13 @@ from ivr.store.models import RulesVersion
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 
 
+def _unix_newlines(text: str | None) -> str | None:
+    """Browsers submit textareas with CRLF line ends; the file keeps LF."""
+    return text.replace("\r\n", "\n") if text else text
+
+
 class RulesForm(FlaskForm):
-    content = TextAreaField("Contenu de routing_rules.yaml")
+    content = TextAreaField("Contenu de routing_rules.yaml", filters=[_unix_newlines])
     phrase = StringField("Phrase d’un appelant", validators=[Optional(), Length(max=500)])
     at = DateTimeLocalField("Date et heure (heure de la mairie)", validators=[Optional()])
     comment = StringField("Commentaire de publication", validators=[Optional(), Length(max=500)])
