@@ -76,17 +76,25 @@ def default_steps(dtmf: str = "", say: str | None = None) -> list[Step]:
     return steps
 
 
+def default_cache_dir(settings: Settings) -> Path:
+    """Where the simulator keeps its rendered speech and key presses."""
+    return settings.home / "cache" / "simulator"
+
+
 def resolve_steps(steps: list[Step], cache_dir: Path | None = None) -> list[Step]:
     """Turn each ``Say`` into the ``Audio`` of its French rendering and give each key
-    press of the call its own RFC 4733 pcap (``ivr.sipp.pcap.keypress_pcaps``)."""
-    cache = cache_dir or Settings.from_env().home / "cache" / "say"
+    press of the call its own RFC 4733 pcap (``ivr.sipp.pcap.keypress_pcaps``).
+
+    Renderings are cached under ``cache_dir`` (default ``$TOWNHALL_HOME/cache/simulator``).
+    """
+    cache = cache_dir or default_cache_dir(Settings.from_env())
     resolved: list[Step] = []
     presses = 0
     for step in steps:
         if isinstance(step, Say):
-            resolved.append(speech_audio(step.text, cache))
+            resolved.append(speech_audio(step.text, cache / "say"))
         elif isinstance(step, Dtmf):
-            pcaps = keypress_pcaps(step.digits, cache.parent / "dtmf", presses)
+            pcaps = keypress_pcaps(step.digits, cache / "dtmf", presses)
             resolved.append(replace(step, pcaps=tuple(pcaps)))
             presses += len(step.digits)
         else:
@@ -304,7 +312,7 @@ def call(settings: Settings | None, dtmf: str, say: str | None, caller: str, cal
     try:
         result = place_call(host, port or settings.sip_port, dtmf=dtmf, say=say,
                             caller=caller, called=called, hold_seconds=hold, timeout=timeout,
-                            record=record, cache_dir=settings.home / "cache" / "say")
+                            record=record, cache_dir=default_cache_dir(settings))
     except ScenarioError as exc:
         raise click.UsageError(str(exc)) from exc
     contact = lookup_contact(settings.db_url, result.ref) if result.answered else None

@@ -52,10 +52,10 @@ def test_far_end_hangs_up_concurrent_callers(agent_phone: Phones) -> None:
     assert agent.calls_answered == 3
 
 
-def test_load_batch_counts_calls(agent_phone: Phones) -> None:
+def test_load_batch_counts_calls(agent_phone: Phones, tmp_path: Path) -> None:
     agent = agent_phone(max_seconds=30)
     load = run_load("127.0.0.1", agent.port, calls=6, concurrent=3, rate=20,
-                    hold_seconds=0.5, dtmf="1", timeout=30)
+                    hold_seconds=0.5, dtmf="1", timeout=30, cache_dir=tmp_path)
     assert (load.attempted, load.completed, load.failed, load.sipp_exit) == (6, 6, 0, 0)
     assert load.stats is not None and load.stats.call_length_ms > 1000
     assert agent.calls_answered == 6
