@@ -40,7 +40,7 @@ class Strict(BaseModel):
 
 
 # The "phone or e-mail" rule of ``Caller``, stated in its JSON schema too.
-_REACHABLE = {
+_REACHABLE: dict[str, Any] = {
     "anyOf": [
         {"required": [name], "properties": {name: {"type": "string"}}}
         for name in ("phone", "email")
@@ -140,8 +140,8 @@ def _responses(ok: tuple[str, str, str] | None, *errors: int) -> dict[str, Any]:
     if ok:
         code, description, model = ok
         out[code] = {"description": description, "content": _json(model)}
-    for code in errors:
-        out[str(code)] = {"description": reasons[code], "content": _json("Error")}
+    for status in errors:
+        out[str(status)] = {"description": reasons[status], "content": _json("Error")}
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request, url_for
 
@@ -34,5 +35,9 @@ class Page:
 
     def url(self, number: int) -> str:
         """The current URL with another page number."""
-        args = {**request.args.to_dict(), "page": number}
-        return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+        args: dict[str, Any] = {
+            **(request.view_args or {}),
+            **request.args.to_dict(),
+            "page": number,
+        }
+        return url_for(request.endpoint or "", **args)

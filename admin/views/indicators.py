@@ -13,7 +13,7 @@ from admin.db import get_session
 from admin.labels import label
 from admin.metrics import Dashboard, compute
 from admin.period import FilterForm, department_field, today
-from admin.published import department_choices
+from admin.published import department_choices, published_rules
 
 bp = Blueprint("indicators", __name__)
 ROLES = ("administrateur", "superviseur", "elu")
@@ -60,13 +60,13 @@ def index() -> str | tuple[str, int]:
 
 def _charts(board: Dashboard) -> dict[str, list[tuple[str, float]]]:
     """Rows of the bar charts, labelled in French."""
-    c = board.calls
+    c, names = board.calls, _department_names()
     return {
         "Appels par jour": [
             (date.fromisoformat(d).strftime("%d/%m/%Y"), n) for d, n in c.per_day.items()
         ],
         "Appels par service": sorted(
-            ((t if t != "none" else "non orienté", v["calls"]) for t, v in c.per_target.items()),
+            ((names.get(t, t), v["calls"]) for t, v in c.per_target.items()),
             key=lambda row: -row[1],
         ),
         "Orientation des appels (part en %)": [
@@ -75,6 +75,13 @@ def _charts(board: Dashboard) -> dict[str, list[tuple[str, float]]]:
         ],
         "Appels par heure": [(f"{h:02d} h", n) for h, n in c.per_hour.items()],
     }
+
+
+def _department_names() -> dict[str, str]:
+    """Department id → name from the published rules ("none": calls never routed)."""
+    rules = published_rules()
+    names = {t: d.name for t, d in rules.departments.items()} if rules else {}
+    return {**names, "none": "non orienté"}
 
 
 @bp.route("/indicateurs.csv")

@@ -133,3 +133,17 @@ def test_callbacks_worklist_for_agent(store: Store, as_user: Callable[[str], Fla
 def test_queues_page_without_valid_rules(app: Flask, as_user: Callable[[str], FlaskClient]) -> None:
     app.config["TOWNHALL_SETTINGS"].rules_path.write_text("version: [", encoding="utf-8")
     assert "absentes ou invalides" in as_user("superviseur").get("/queues/").text
+
+
+def test_contacts_pagination_keeps_the_filters(
+    store: Store, make_app: Callable[..., Flask]
+) -> None:
+    for n in range(3):
+        _contact(store, target="etat-civil", caller=f"060000000{n}")
+    client = make_app(PAGE_SIZE=2).test_client()
+    client.post("/login", data={"username": "admin", "password": "mot-de-passe-solide"})
+    first = client.get("/contacts/?target=etat-civil").text
+    assert "Page 1 sur 2 (3 résultats)" in first
+    assert 'href="/contacts/?target=etat-civil&amp;page=2"' in first
+    second = client.get("/contacts/?target=etat-civil&page=2").text
+    assert "Page 2 sur 2" in second and second.count("<td>06000000") == 1
