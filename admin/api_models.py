@@ -173,38 +173,42 @@ def openapi(prefix: str) -> dict[str, Any]:
             "schemas": defs["$defs"],
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
-        "paths": {
-            "/contacts": {
-                "post": {
-                    "operationId": "createContact",
-                    "requestBody": {"required": True, "content": _json("ContactIn")},
-                    "responses": _responses(("201", "Created", "ContactOut"), 400, 401, 409, 422),
-                },
-                "get": {
-                    "operationId": "listContacts",
-                    "parameters": _query_parameters(),
-                    "responses": _responses(("200", "Contacts", "ContactList"), 401, 422),
-                },
+        "paths": _paths(),
+    }
+
+
+def _paths() -> dict[str, Any]:
+    """One entry per route of ``admin.api``."""
+    contact_id = {
+        "name": "contact_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+    }
+    return {
+        "/contacts": {
+            "post": {
+                "operationId": "createContact",
+                "requestBody": {"required": True, "content": _json("ContactIn")},
+                "responses": _responses(("201", "Created", "ContactOut"), 400, 401, 409, 422),
             },
-            "/contacts/{contact_id}": {
-                "get": {
-                    "operationId": "getContact",
-                    "parameters": [
-                        {
-                            "name": "contact_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
-                        }
-                    ],
-                    "responses": _responses(("200", "Contact", "ContactOut"), 401, 404),
-                },
+            "get": {
+                "operationId": "listContacts",
+                "parameters": _query_parameters(),
+                "responses": _responses(("200", "Contacts", "ContactList"), 401, 422),
             },
-            "/openapi.json": {
-                "get": {
-                    "operationId": "openapi",
-                    "responses": {"200": {"description": "This document"}, **_responses(None, 401)},
-                },
+        },
+        "/contacts/{contact_id}": {
+            "get": {
+                "operationId": "getContact",
+                "parameters": [contact_id],
+                "responses": _responses(("200", "Contact", "ContactOut"), 401, 404),
+            },
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "responses": {"200": {"description": "This document"}, **_responses(None, 401)},
             },
         },
     }
