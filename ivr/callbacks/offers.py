@@ -47,14 +47,9 @@ class OfferParams:
 
     @classmethod
     def from_rules(cls, rules: Any) -> OfferParams:
-        """Read the town's zone and, when the rules define it, ``callbacks.promise_within``.
-
-        ``promise_within`` (seconds) is not in the rules schema yet; until it is, the
-        default delay applies.
-        """
-        seconds = getattr(rules.callbacks, "promise_within", None)
-        delay = timedelta(seconds=seconds) if seconds else cls.delay
-        return cls(delay=delay, timezone=rules.town.timezone)
+        """Read the town's zone and ``callbacks.promise_within`` (seconds)."""
+        return cls(delay=timedelta(seconds=rules.callbacks.promise_within),
+                   timezone=rules.town.timezone)
 
 
 class Offer(NamedTuple):

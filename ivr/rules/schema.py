@@ -25,7 +25,8 @@ not a silently ignored setting. Shape, in brief (the default file documents each
     calendar: {public_holidays: true, closures: [{date | from+to, reason, departments}],
                special_days: [{date, hours: […], reason, departments}]}
     speech: {enabled, mode: free | grammar, route_threshold, confirm_threshold}
-    callbacks: {offer_after_wait, retry_spacing, max_attempts}
+    callbacks: {offer_after_wait, retry_spacing, max_attempts, promise_within,
+                offer_when_closed}
 
 A menu option has exactly one of ``target``, ``menu`` or ``action`` (``repeat``,
 ``operator``, ``hours``, ``back``, ``callback``). ``*`` (repeat) and ``0`` (operator,
@@ -288,6 +289,10 @@ class CallbackSettings(_Frozen):
     offer_after_wait: int = Field(default=120, ge=0)  # seconds in queue before offering a callback
     retry_spacing: int = Field(default=600, gt=0)
     max_attempts: int = Field(default=3, gt=0)
+    # seconds within which an open department promises to call back (« avant 11 h »)
+    promise_within: int = Field(default=7200, gt=0)
+    # closed department: « Tapez 1 pour être rappelé dès la réouverture » before its usual path
+    offer_when_closed: bool = True
 
 
 class Rules(_Frozen):
