@@ -22,7 +22,10 @@ from ivr.prompts import Item, PromptLibrary, rules_texts
 from ivr.rules import RulesHolder, watch
 from ivr.settings import Settings
 from ivr.store import Store, StoreWriter
+from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
+from ivr.telephony.queue_events import QueueEvent
+from ivr.telephony.queue_facts import QueueFacts
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,15 @@ class IvrApp:
             settings.bind_host, settings.ari_port, settings.ari_user, settings.ari_password,
             settings.ari_app, sessions=self.new_session, recorder=self.writer,
             sounds=self.sounds, now=self.clock.now)
+        self.queue_facts = QueueFacts(lambda method, call_id, kwargs: getattr(
+            self.writer, method)(call_id, **kwargs))
+        self.ami = AmiListener(settings, on_event=self._queue_event)
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def _queue_event(self, event: QueueEvent) -> None:
+        """From pyst2's thread to the event loop, where the writer is used."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.queue_facts, event)
 
     def new_session(self, call_id: str) -> CallSession:
         """A session bound to the rules that are live now."""
@@ -83,13 +95,15 @@ class IvrApp:
     async def run(self) -> None:
         """Serve calls until cancelled."""
         await asyncio.to_thread(self._prepare)
-        loop = asyncio.get_running_loop()
+        loop = self.loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, self.reload_rules)
+        self.ami.start()
         watcher = loop.create_task(watch(self.rules, on_reload=self._after_rules_change))
         try:
             await self.ari.run_forever()
         finally:
             watcher.cancel()
+            self.ami.stop()
             self.writer.close()
 
     def _prepare(self) -> None:

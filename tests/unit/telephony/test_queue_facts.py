@@ -1,0 +1,53 @@
+"""Queue events become contact facts: wait, agent, talk time, outcome."""
+
+from datetime import UTC, datetime
+
+from ivr.telephony.queue_events import (
+    AgentCompleted,
+    AgentConnected,
+    CallerAbandoned,
+    CallerJoined,
+    CallerLeft,
+    MemberPaused,
+)
+from ivr.telephony.queue_facts import QueueFacts
+
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def run(*events) -> list[tuple[str, str, dict]]:
+    out: list[tuple[str, str, dict]] = []
+    facts = QueueFacts(lambda method, call_id, kwargs: out.append((method, call_id, kwargs)))
+    for event in events:
+        facts(event)
+    return out
+
+
+def test_answered_call_gets_wait_agent_and_talk() -> None:
+    out = run(CallerJoined("etat-civil", AT, "c1", "0612", 1),
+              AgentConnected("etat-civil", AT, "c1", "PJSIP/agent-etat-civil-1", 12, 3),
+              CallerLeft("etat-civil", AT, "c1"),
+              AgentCompleted("etat-civil", AT, "c1", "PJSIP/agent-etat-civil-1", 12, 95,
+                             "caller"))
+    assert [m for m, _, _ in out] == ["event", "update_contact", "event", "update_contact",
+                                      "finish_contact"]
+    final = out[-1][2]
+    assert (final["outcome"], final["agent"], final["wait_seconds"], final["talk_seconds"]) == (
+        "answered", "agent-etat-civil-1", 12.0, 95.0)
+
+
+def test_abandon_is_not_mistaken_for_overflow_in_either_order() -> None:
+    for order in ((0, 1), (1, 0)):
+        pair = [CallerAbandoned("social", AT, "c2", 1, 1, 40), CallerLeft("social", AT, "c2")]
+        out = run(pair[order[0]], pair[order[1]])
+        outcomes = [kw.get("outcome") for _, _, kw in out if "outcome" in kw]
+        assert outcomes[-1] == "abandoned_queue"
+
+
+def test_leaving_unanswered_is_an_overflow() -> None:
+    out = run(CallerJoined("urbanisme", AT, "c3", "0612", 1), CallerLeft("urbanisme", AT, "c3"))
+    assert out[-1] == ("update_contact", "c3", {"outcome": "overflow"})
+
+
+def test_agent_state_events_record_nothing() -> None:
+    assert run(MemberPaused("accueil", AT, "PJSIP/agent-accueil-1", True, "pause")) == []
