@@ -150,9 +150,13 @@ class QueueSpec:
     members: tuple[str, ...] = ()
     joinempty: str = "unavailable,invalid"
     leavewhenempty: str = "unavailable,invalid"
+    max_wait: int = 300  # seconds in the queue before the overflow (rules: queue.max_wait)
+    overflow: str | None = None  # another queue, or None: this department's voicemail
 
     def __post_init__(self) -> None:
         _check_id(self.name, "queue")
+        if self.overflow is not None:
+            _check_id(self.overflow, "overflow queue")
         for member in self.members:
             if not re.fullmatch(r"PJSIP/[a-z0-9][a-z0-9_-]*", member):
                 raise ValueError(f"queue {self.name}: member {member!r} is not PJSIP/<agent id>")
@@ -252,8 +256,6 @@ def _context(
         "ami_port": settings.ami_port,
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
-        # loopback = the development trunk, whose simulator sends from SIPp's port
-        "strict_rtp": "no" if settings.bind_host.startswith("127.") else "yes",
         "ari_app": settings.ari_app,
         "ari_user": settings.ari_user,
         "ari_password": settings.ari_password,

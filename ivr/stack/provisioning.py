@@ -26,6 +26,8 @@ def queue_specs(rules: Rules) -> list[QueueSpec]:
             announce_frequency=dept.queue.announce_every,
             announce_position="yes" if dept.queue.announce_position else "no",
             members=tuple(f"PJSIP/{agent}" for agent in rules.queue_members(target)),
+            max_wait=dept.queue.max_wait,
+            overflow=None if dept.overflow == "voicemail" else dept.overflow,
         )
         for target, dept in rules.departments.items() if not dept.answered_by_ivr
     ]
