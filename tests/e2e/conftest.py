@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,10 @@ from ruamel.yaml import YAML
 from ivr.asterisk.process import AsteriskInstance
 from ivr.rules import load_rules
 from ivr.settings import Settings
-from ivr.simulate import AgentPhone, CallResult, lookup_contact, place_call
+from ivr.simulate import AgentPhone, CallResult, default_cache_dir, place_call
 from ivr.stack.provisioning import configure_asterisk
+from ivr.store import Store
+from ivr.store.queries import contact_by_ref, contact_to_dict
 from tests.fixtures.asterisk import make_asterisk_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,10 +96,24 @@ class Stack:
 
     def call(self, **options: Any) -> CallResult:
         options.setdefault("hold_seconds", 4)
+        options.setdefault("cache_dir", default_cache_dir(self.settings))
         return place_call("127.0.0.1", self.settings.sip_port, **options)
 
-    def contact(self, ref: str, wait: float = 10) -> dict[str, Any] | None:
-        return lookup_contact(self.settings.db_url, ref, wait=wait)
+    def contact(self, ref: str, wait: float = 10,
+                until: Callable[[dict[str, Any]], bool] = lambda c: True) -> dict[str, Any] | None:
+        """The stored contact of a call (with its events), once ``until`` holds for it."""
+        deadline = time.monotonic() + wait
+        store = Store(self.settings.db_url)
+        try:
+            while True:
+                with store.session() as session:
+                    row = contact_by_ref(session, ref)
+                    found = contact_to_dict(row, events=True) if row else None
+                if (found and until(found)) or time.monotonic() > deadline:
+                    return found
+                time.sleep(0.3)
+        finally:
+            store.dispose()
 
 
 @pytest.fixture(scope="module")

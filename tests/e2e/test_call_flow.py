@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 
 import pytest
 
@@ -21,10 +20,14 @@ def test_keypad_choice_reaches_the_department_and_an_agent(live: Stack, agent) -
     assert contact is not None, live.app_log()
     assert (contact["target"], contact["routed_by"], contact["menu_path"]) == (
         "etat-civil", "dtmf", "1>1")
-    deadline = time.monotonic() + 5
-    while agent.calls_answered <= answered_before and time.monotonic() < deadline:
-        time.sleep(0.2)
     assert agent.calls_answered > answered_before  # the queue rang the agent's phone
+    done = live.contact(result.ref, until=lambda c: c["talk_seconds"] is not None)
+    assert done is not None, live.app_log()
+    assert done["outcome"] == "answered" and done["agent"] == "agent-etat-civil-1"
+    assert done["wait_seconds"] is not None and done["wait_seconds"] < 10
+    assert done["talk_seconds"] > 0
+    kinds = [event["kind"] for event in done["events"]]
+    assert kinds.index("queue_join") < kinds.index("agent_connect")
 
 
 def test_nonsense_keys_are_reprompted_then_go_to_a_person(live: Stack) -> None:
@@ -38,11 +41,7 @@ def test_nonsense_keys_are_reprompted_then_go_to_a_person(live: Stack) -> None:
 def test_hang_up_in_the_menu_is_recorded_with_its_stage(live: Stack) -> None:
     result = live.call(dtmf="1", hold_seconds=1)
     assert result.answered and result.hangup == "caller"
-    deadline = time.monotonic() + 10
-    contact = live.contact(result.ref)
-    while contact and contact["outcome"] is None and time.monotonic() < deadline:
-        time.sleep(0.3)
-        contact = live.contact(result.ref)
+    contact = live.contact(result.ref, until=lambda c: c["outcome"] is not None)
     assert contact is not None
     assert contact["outcome"] == "abandoned_menu"
 
