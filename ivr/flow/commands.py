@@ -80,6 +80,18 @@ class Hangup:
 
 
 @dataclass(frozen=True)
+class RequestCallback:
+    """Record a promised callback for this call's contact (durably, through the writer)."""
+
+    at: datetime
+    target: str
+    number: str  # E.164, already validated
+    due_at: datetime
+    promised_before: datetime
+    max_attempts: int
+
+
+@dataclass(frozen=True)
 class Record:
     """A fact for the request store: ``op`` is a ``StoreWriter`` method name."""
 
@@ -90,5 +102,5 @@ class Record:
 
 Command = (
     Answer | Play | StopPlayback | StartTimer | CancelTimer | StartSpeech | StopSpeech
-    | ToQueue | ToVoicemail | Hangup | Record
+    | ToQueue | ToVoicemail | Hangup | Record | RequestCallback
 )

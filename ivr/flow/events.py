@@ -17,6 +17,8 @@ class CallStarted:
     caller: str | None
     called: str | None
     ref: str | None = None
+    # set when a caller waiting in <target>'s queue pressed the callback key
+    callback_for: str | None = None
 
 
 @dataclass(frozen=True)
