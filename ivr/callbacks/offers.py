@@ -23,11 +23,14 @@ MONTHS = ("janvier", "fÃ©vrier", "mars", "avril", "mai", "juin", "juillet", "aoÃ
 
 
 class OpenStatusLike(Protocol):
-    """The fields of ``ivr.hours.OpenStatus`` this module reads."""
+    """The fields of ``ivr.hours.OpenStatus`` this module reads (read-only: it is frozen)."""
 
-    open: bool
-    next_opening: datetime | None
-    closes_at: datetime | None
+    @property
+    def open(self) -> bool: ...
+    @property
+    def next_opening(self) -> datetime | None: ...
+    @property
+    def closes_at(self) -> datetime | None: ...
 
 
 HoursFn = Callable[[str, datetime], OpenStatusLike]

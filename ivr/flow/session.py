@@ -8,6 +8,9 @@
                  │ target chosen
                  ▼
               ANNOUNCE ─▶ (queue | voicemail | goodbye)  ─▶ DONE
+                 │ closed, or « rappelez-moi » (menu action, speech, queue key)
+                 ▼
+              CALLBACK ─▶ (callback requested | usual closed path | a person)
 
 Every transition is logged as ``A -> event -> B`` with the call id.
 """
@@ -21,9 +24,10 @@ from enum import StrEnum
 
 from ivr.flow import commands as c
 from ivr.flow import events as e
+from ivr.flow.callback_offer import CallbackOffer, Reply, Step
 from ivr.flow.menu import choose
 from ivr.flow.routing import Destination, destination
-from ivr.intent import IntentMatcher, match_yes_no
+from ivr.intent import CALLBACK, IntentMatcher, match_yes_no
 from ivr.prompts import Text
 from ivr.rules import Rules
 
@@ -39,6 +43,7 @@ class Stage(StrEnum):
     SPEECH = "speech"
     CONFIRM = "confirm"
     ANNOUNCE = "announce"
+    CALLBACK = "callback"
     DONE = "done"
 
 
@@ -60,6 +65,9 @@ class CallSession:
     pending: Destination | None = None
     candidate: str | None = None
     wait_input_after_play: bool = False
+    caller: str | None = None
+    offer: CallbackOffer | None = None
+    offer_listen: float = 0.0
 
     def handle(self, event: e.Event) -> list[c.Command]:
         """Apply one event and return the commands it calls for."""
@@ -85,7 +93,11 @@ class CallSession:
     # -- start and end -------------------------------------------------------------
 
     def _start(self, ev: e.CallStarted) -> list[c.Command]:
-        self.started_at = ev.at
+        self.started_at, self.caller = ev.at, ev.caller
+        if ev.callback_for in self.rules.departments:
+            return [c.Record("event", ev.at, {"kind": "callback_from_queue",
+                                              "queue": ev.callback_for}),
+                    *self._offer_callback(ev.callback_for, ev.at)]
         self.menu_id = self.rules.main_menu
         record = c.Record("start_contact", ev.at, {"caller": ev.caller, "called": ev.called,
                                                    "ref": ev.ref})
@@ -136,6 +148,8 @@ class CallSession:
             self._enter_menu(choice.value or self.rules.main_menu)
         if choice.kind == "hours":
             return [rec, *self._route("horaires", "dtmf", ev.at)]
+        if choice.kind == "callback":
+            return [rec, *self._offer_callback(self.rules.input.fallback_target, ev.at)]
         return [rec, c.StopPlayback(), *self._play(*self._menu_prompt(), wait=True)]
 
     def _enter_menu(self, menu_id: str) -> None:
@@ -178,6 +192,9 @@ class CallSession:
                                         "matched": list(result.matched)})
         upd = c.Record("update_contact", ev.at, {"transcript": ev.text,
                                                  "intent_confidence": result.confidence})
+        if result.decision != "reject" and result.target == CALLBACK:
+            return [rec, upd, c.StopSpeech(),
+                    *self._offer_callback(self.rules.input.fallback_target, ev.at)]
         if result.decision == "route" and result.target in self.rules.departments:
             return [rec, upd, c.StopSpeech(), *self._route(result.target, "speech", ev.at)]
         if result.decision == "confirm" and result.target in self.rules.departments:
@@ -233,17 +250,65 @@ class CallSession:
         return [rec, upd, c.StopPlayback(), *self._play(Text(dest.text))]
 
     def _announce_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+        dest = self.pending
+        assert dest is not None
+        if dest.closed and self.offer is None and self.rules.callbacks.offer_when_closed:
+            return self._offer_callback(dest.target, ev.at, closed_path=dest.kind)
+        return self._hand_off(ev.at)
+
+    def _hand_off(self, at: datetime) -> list[c.Command]:
         dest, self.stage = self.pending, Stage.DONE
         assert dest is not None
         if dest.kind == "queue":
-            return [c.Record("event", ev.at, {"kind": "queue_handoff", "queue": dest.target}),
-                    c.Record("update_contact", ev.at, {"queue": dest.target}),
+            return [c.Record("event", at, {"kind": "queue_handoff", "queue": dest.target}),
+                    c.Record("update_contact", at, {"queue": dest.target}),
                     c.ToQueue(dest.target)]
         if dest.kind == "voicemail":
-            return [c.Record("finish_contact", ev.at, {"outcome": "voicemail"}),
+            return [c.Record("finish_contact", at, {"outcome": "voicemail"}),
                     c.ToVoicemail(dest.target)]
-        return [c.Record("finish_contact", ev.at, {"outcome": "closed"}),
+        return [c.Record("finish_contact", at, {"outcome": "closed"}),
                 c.Hangup("closed_message")]
+
+    # -- callback dialogue (ivr.flow.callback_offer) --------------------------------
+
+    def _offer_callback(self, target: str, at: datetime,
+                        closed_path: str | None = None) -> list[c.Command]:
+        self.stage = Stage.CALLBACK
+        self.offer = CallbackOffer(self.rules, target, self.caller)
+        upd = c.Record("update_contact", at, {"target": target, "menu_path": self._path()})
+        return [upd, c.StopPlayback(), *self._offer_reply(self.offer.start(at, closed_path), at)]
+
+    def _callback_Dtmf(self, ev: e.Dtmf) -> list[c.Command]:
+        assert self.offer is not None
+        return self._offer_reply(self.offer.digit(ev.digit, ev.at), ev.at)
+
+    def _callback_TimerFired(self, ev: e.TimerFired) -> list[c.Command]:
+        assert self.offer is not None
+        return self._offer_reply(self.offer.timeout(ev.at), ev.at)
+
+    def _callback_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+        if self.offer is not None and self.offer.step is Step.DONE:  # the promise was said
+            self.stage = Stage.DONE
+            return [c.Record("finish_contact", ev.at, {"outcome": "callback_requested"}),
+                    c.Hangup("callback_requested")]
+        return [c.StartTimer(self.offer_listen, self.token)] if self.wait_input_after_play else []
+
+    def _offer_reply(self, reply: Reply, at: datetime) -> list[c.Command]:
+        """Carry out one step of the dialogue; its end decides where the call goes."""
+        out: list[c.Command] = list(reply.records)
+        if reply.result == "requested":
+            assert reply.request is not None
+            return [*out, reply.request, *self._play(*reply.say)]
+        if reply.result is not None:  # declined, gave up, or no opening to promise
+            if self.pending is not None and self.pending.closed:
+                return [*out, *self._hand_off(at)]
+            return [*out, *self._route(self.rules.input.fallback_target, "default", at)]
+        if reply.say:
+            self.offer_listen = reply.listen or self.rules.input.digit_timeout
+            return [*out, c.StopPlayback(), *self._play(*reply.say, wait=True)]
+        if reply.listen is not None:  # a digit of a number: wait for the next one
+            return [*out, c.StopPlayback(), c.StartTimer(reply.listen, self.token)]
+        return out
 
     # -- helpers -------------------------------------------------------------------
 

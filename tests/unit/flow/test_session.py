@@ -125,7 +125,8 @@ def test_closed_department_gives_next_opening_then_voicemail() -> None:
     out = call.digit("1")
     assert "le service de l'état civil est fermé. Réouverture demain à 8 heures 30." in said(out)
     assert records(out, "update_contact")[0]["routed_by"] == "closed"
-    done = call.prompt_done()
+    assert "tapez 1. Pour laisser un message, tapez 2." in said(call.prompt_done())
+    done = call.digit("2")  # no callback, thanks: the usual closed path
     assert of(c.ToVoicemail, done) == [c.ToVoicemail("etat-civil")]
     assert records(done, "finish_contact") == [{"outcome": "voicemail"}]
 
@@ -135,7 +136,8 @@ def test_closed_with_message_says_goodbye_and_hangs_up() -> None:
     call.start()
     out = call.digit("2")
     assert "le service scolaire est fermé. Réouverture demain à 8 heures 30." in said(out)
-    done = call.prompt_done()
+    assert "Pour terminer l'appel, tapez 2." in said(call.prompt_done())
+    done = call.digit("2")
     assert of(c.Hangup, done) and records(done, "finish_contact") == [{"outcome": "closed"}]
 
 
