@@ -4,7 +4,10 @@ An op is a JSON object ``{"op", "call_id", "seq", "ts", ...}``: ``event`` ops ca
 ``kind``, ``at`` and ``data`` and become ``contact_events`` rows (unique per contact
 and seq, so a replay inserts nothing twice); ``start``/``update``/``finish`` ops carry
 ``fields`` and set contact columns only when their seq is newer than the contact's
-``op_seq`` (last writer wins, a replayed older op changes nothing).
+``op_seq`` (last writer wins, a replayed older op changes nothing). A ``callback`` op
+(a callback promised in the call) inserts its ``callback_promised`` event first and
+creates the ``callbacks`` row only when that event was new, so a replay never
+promises twice.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,16 +39,36 @@ def apply_ops(session: Session, ops: list[Op]) -> None:
     """Apply ``ops`` (in spool order) inside the caller's transaction."""
     contacts = _load(session, {op["call_id"] for op in ops})
     events: list[dict[str, Any]] = []
+    callbacks: list[tuple[Contact, Op]] = []
     for op in ops:
         contact = contacts.get(op["call_id"]) or _create(session, contacts, op)
         if op["op"] == "event":
             events.append(_event_row(contact, op))
+        elif op["op"] == "callback":
+            callbacks.append((contact, op))
         elif op["seq"] > contact.op_seq:
             _set_fields(session, contact, op["fields"])
             contact.op_seq = op["seq"]
     session.flush()
     if events:
         session.execute(_insert_ignoring_duplicates(session), events)
+    for contact, op in callbacks:
+        _promise_callback(session, contact, op)
+
+
+def _promise_callback(session: Session, contact: Contact, op: Op) -> None:
+    """Create the callback row of a ``callback`` op unless a replay already did."""
+    from ivr.callbacks.repository import request_callback  # the repository imports the models
+
+    promise = op["callback"]
+    event = _event_row(contact, {**op, "kind": "callback_promised", "data": promise})
+    new = _insert_ignoring_duplicates(session).values(event).returning(ContactEvent.id)
+    if session.scalar(new) is None:
+        return
+    request_callback(session, contact.id, promise["number"], promise["target"],
+                     datetime.fromisoformat(promise["due_at"]),
+                     datetime.fromisoformat(promise["promised_before"]),
+                     max_attempts=promise["max_attempts"], now=datetime.fromisoformat(op["at"]))
 
 
 def _load(session: Session, call_ids: Iterable[str]) -> dict[str, Contact]:
@@ -85,7 +108,7 @@ def _event_row(contact: Contact, op: Op) -> dict[str, Any]:
     }
 
 
-def _insert_ignoring_duplicates(session: Session) -> Executable:
+def _insert_ignoring_duplicates(session: Session) -> sqlite.Insert | postgresql.Insert:
     insert = _INSERTS[session.get_bind().dialect.name]
     return insert(ContactEvent).on_conflict_do_nothing(index_elements=["contact_id", "seq"])
 

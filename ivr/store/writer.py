@@ -101,6 +101,17 @@ class StoreWriter:
         """Record the end of a contact and its outcome."""
         self._fields_op("finish", call_id, {"ended_at": ended_at, "outcome": outcome, **fields})
 
+    def request_callback(self, call_id: str, at: datetime, target: str, number: str,
+                         due_at: datetime, promised_before: datetime,
+                         max_attempts: int) -> None:
+        """Record a callback promised during the call, linked to its contact.
+
+        Spooled like every op, so a promise made while the database is away is kept.
+        """
+        callback = {"target": target, "number": number, "due_at": _iso(due_at),
+                    "promised_before": _iso(promised_before), "max_attempts": max_attempts}
+        self._enqueue(call_id, {"op": "callback", "at": _iso(at), "callback": callback})
+
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every op so far is committed; False if the database stayed away."""
         self._kick.set()
