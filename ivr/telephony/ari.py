@@ -160,12 +160,15 @@ class AriApplication:
 
     def _on_start(self, event: dict[str, Any]) -> None:
         args = event.get("args") or []
-        if not args or args[0] != "inbound":
+        if not args or args[0] not in ("inbound", "callback-offer"):
             return  # ExternalMedia and originated legs are handled by their owners
         ch = event["channel"]
-        ref = args[1] if len(args) > 1 and args[1] else None
+        second = args[1] if len(args) > 1 and args[1] else None
+        # "callback-offer,<queue>": the caller pressed the callback key while queued
+        ref, callback_for = (None, second) if args[0] == "callback-offer" else (second, None)
         self._begin(ch["id"], e.CallStarted(self.now(), ch["caller"].get("number") or None,
-                                            ch["dialplan"].get("exten") or None, ref))
+                                            ch["dialplan"].get("exten") or None, ref,
+                                            callback_for))
 
     def _on_end(self, event: dict[str, Any]) -> None:
         runner = self.runners.get(event["channel"]["id"])

@@ -41,6 +41,8 @@ class Recorder(Protocol):
     def event(self, call_id: str, kind: str, at: Any, **data: Any) -> None: ...
     def update_contact(self, call_id: str, **fields: Any) -> None: ...
     def finish_contact(self, call_id: str, **fields: Any) -> None: ...
+    def request_callback(self, call_id: str, at: Any, target: str, number: str,
+                         due_at: Any, promised_before: Any, max_attempts: int) -> None: ...
 
 
 SoundResolver = Callable[[c.PromptItem], Awaitable[str]]
@@ -122,6 +124,10 @@ class CallRunner:
                 await self.channel.hangup()
             case c.StartSpeech() | c.StopSpeech():
                 pass  # speech streaming is attached by ivr.telephony.speech when available
+            case c.RequestCallback():  # spooled by the writer: kept even if the DB is down
+                self.recorder.request_callback(
+                    self.call_id, cmd.at, cmd.target, cmd.number, cmd.due_at,
+                    cmd.promised_before, cmd.max_attempts)
 
     async def _play(self, cmd: c.Play) -> None:
         await self._stop_playback()
