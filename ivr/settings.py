@@ -43,6 +43,10 @@ class Settings:
     admin_secure_cookies: bool = False
     # UDP ports of the app's ExternalMedia receivers; outside Asterisk's RTP range.
     media_ports: range = range(40000, 41000)
+    # Outbound calls to citizens (callbacks): the operator's SIP trunk (IP, no DNS) and the
+    # dial string the scheduler fills with {national} (0XXXXXXXXX) or {number} (E.164).
+    citizen_trunk: str = "sip:127.0.0.1:5070"
+    callback_endpoint: str = "PJSIP/{national}@citizen-trunk"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +78,8 @@ class Settings:
                 int(env.get("TOWNHALL_MEDIA_START", "40000")),
                 int(env.get("TOWNHALL_MEDIA_END", "40999")) + 1,
             ),
+            citizen_trunk=env.get("TOWNHALL_CITIZEN_TRUNK", cls.citizen_trunk),
+            callback_endpoint=env.get("TOWNHALL_CALLBACK_ENDPOINT", cls.callback_endpoint),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -92,6 +98,8 @@ class Settings:
             "TOWNHALL_ADMIN_SECURE_COOKIES": "1" if self.admin_secure_cookies else "0",
             "TOWNHALL_MEDIA_START": str(self.media_ports.start),
             "TOWNHALL_MEDIA_END": str(self.media_ports.stop - 1),
+            "TOWNHALL_CITIZEN_TRUNK": self.citizen_trunk,
+            "TOWNHALL_CALLBACK_ENDPOINT": self.callback_endpoint,
         }
         return {k: v for k, v in env.items() if v}
 

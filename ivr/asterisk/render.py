@@ -242,6 +242,7 @@ def _context(
     settings: Settings, layout: InstanceLayout, options: RenderOptions
 ) -> dict[str, object]:
     _check_ip(settings.bind_host)
+    _check_contact(settings.citizen_trunk)
     queues = with_accueil(options.queues)
     dirs = {name: layout.inner(layout.dir(name)) for name in DIRS}
     welcome = "townhall/welcome" if any(layout.sounds_dir.glob("welcome.*")) else "silence/1"
@@ -264,6 +265,7 @@ def _context(
         "ami_permit": sorted({"127.0.0.1", settings.bind_host} - {"0.0.0.0"}),
         "queues": queues,
         "agents": list(options.agents),
+        "citizen_trunk": settings.citizen_trunk,
         "voicemail_pin": voicemail_pin(settings),
         "moh_dir": dirs["moh"],
         "inbound_patterns": INBOUND_PATTERNS,

@@ -81,12 +81,15 @@ def cancel_command(ctx: click.Context, callback_id: int, reason: str) -> None:
 @click.option("--once", is_flag=True, help="One tick, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between ticks.")
 @click.option("--worker", default=socket.gethostname(), show_default=True)
-@click.option("--endpoint", default="PJSIP/{national}@citizen-trunk", show_default=True,
-              help="Dial string template: {number} (E.164) or {national}.")
+@click.option("--endpoint", default=None,
+              help="Dial string template: {number} (E.164) or {national} "
+                   "[default: TOWNHALL_CALLBACK_ENDPOINT].")
 @click.pass_context
 def run_command(ctx: click.Context, once: bool, interval: float, worker: str,
-                endpoint: str) -> None:
+                endpoint: str | None) -> None:
     """Run the callback scheduler (dials through ARI)."""
     from ivr.callbacks.wiring import run_scheduler
 
-    asyncio.run(run_scheduler(ctx.obj, worker, endpoint, interval, once))
+    settings: Settings = ctx.obj
+    asyncio.run(run_scheduler(settings, worker, endpoint or settings.callback_endpoint,
+                              interval, once))

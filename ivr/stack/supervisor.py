@@ -1,7 +1,8 @@
 """Start, supervise and stop the stack behind ``make run`` and ``townhall-ivr up``.
 
-Asterisk runs as a child of the supervisor; the IVR application and the admin run as
-child processes that are restarted at once if they die (a crashed or killed IVR is
+Asterisk runs as a child of the supervisor; the IVR application, the callback
+scheduler (``callbacks run``) and the admin run as child processes that are restarted
+at once if they die (a crashed or killed IVR is
 back within a second or two, and meanwhile the dialplan fallback answers calls).
 """
 
@@ -92,6 +93,8 @@ class Stack:
         self.children.append(Child("ivr-app", [*cli, "app", "--sounds-dir",
                                                str(self.asterisk.sounds_dir)],
                                    logs / "ivr-app.log"))
+        self.children.append(Child("callbacks", [*cli, "callbacks", "run"],
+                                   logs / "callbacks.log"))
         if self.with_admin:
             self.children.append(Child("admin", [*cli, "admin", "serve"], logs / "admin.log"))
         for child in self.children:
