@@ -51,13 +51,16 @@ class AriChannel:
     def __init__(self, ari: AriClientController, channel_id: str) -> None:
         self.ari, self.id = ari, channel_id
 
-    async def _call(self, action: Callable[[], Awaitable[Any]]) -> None:
+    async def _call(self, action: Callable[[], Awaitable[Any]]) -> bool:
+        """Run one REST action; False when the channel is already gone."""
         try:
             await action()
         except Exception as exc:
             if not _gone(exc):
                 raise
             log.debug("channel already gone", extra={"call": self.id})
+            return False
+        return True
 
     async def answer(self) -> None:
         await self._call(lambda: self.ari.answer_channel(self.id))
@@ -70,8 +73,8 @@ class AriChannel:
     async def stop_playback(self, playback_id: str) -> None:
         await self._call(lambda: self.ari.stop_playback(playback_id))
 
-    async def continue_in_dialplan(self, context: str, extension: str) -> None:
-        await self._call(lambda: self.ari.continue_in_dialplan(
+    async def continue_in_dialplan(self, context: str, extension: str) -> bool:
+        return await self._call(lambda: self.ari.continue_in_dialplan(
             self.id, context=context, extension=extension, priority=1))
 
     async def hangup(self) -> None:

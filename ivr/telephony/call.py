@@ -30,7 +30,7 @@ class Channel(Protocol):
     async def answer(self) -> None: ...
     async def play(self, sounds: list[str], playback_id: str) -> None: ...
     async def stop_playback(self, playback_id: str) -> None: ...
-    async def continue_in_dialplan(self, context: str, extension: str) -> None: ...
+    async def continue_in_dialplan(self, context: str, extension: str) -> bool: ...
     async def hangup(self) -> None: ...
 
 
@@ -117,9 +117,9 @@ class CallRunner:
             case c.CancelTimer():
                 self._cancel_timer()
             case c.ToQueue():
-                await self.channel.continue_in_dialplan(QUEUE_CONTEXT, cmd.target)
+                await self._hand_off(QUEUE_CONTEXT, cmd.target)
             case c.ToVoicemail():
-                await self.channel.continue_in_dialplan(VOICEMAIL_CONTEXT, cmd.target)
+                await self._hand_off(VOICEMAIL_CONTEXT, cmd.target)
             case c.Hangup():
                 await self.channel.hangup()
             case c.StartSpeech() | c.StopSpeech():
@@ -128,6 +128,12 @@ class CallRunner:
                 self.recorder.request_callback(
                     self.call_id, cmd.at, cmd.target, cmd.number, cmd.due_at,
                     cmd.promised_before, cmd.max_attempts)
+
+    async def _hand_off(self, context: str, target: str) -> None:
+        """Pass the call to the dialplan; a caller who left meanwhile abandoned it."""
+        if not await self.channel.continue_in_dialplan(context, target):
+            self.recorder.finish_contact(self.call_id, ended_at=self.now(),
+                                         outcome="abandoned_menu", hangup_stage="announce")
 
     async def _play(self, cmd: c.Play) -> None:
         await self._stop_playback()
