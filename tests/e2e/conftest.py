@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,14 +35,20 @@ REPO = Path(__file__).resolve().parents[2]
 OPEN_CLOCK = "2026-12-01T10:00:00+01:00"  # a Tuesday morning: every department is open
 
 
-def write_test_rules(dest: Path, agent_contact: str, **overrides: Any) -> Path:
-    """The default rules with every agent's phone at ``agent_contact``."""
+def write_test_rules(dest: Path, agent_contact: str, contacts: dict[str, str] | None = None,
+                     departments: dict[str, dict[str, Any]] | None = None) -> Path:
+    """The default rules with every agent's phone at ``agent_contact`` (or ``contacts``
+    per agent id), and some department settings changed (``departments``)."""
     yaml = YAML()
     data = yaml.load((REPO / "routing_rules.yaml").read_text())
-    for agent in data["agents"].values():
-        agent["contact"] = agent_contact
-    for key, value in overrides.items():
-        data[key].update(value)
+    for agent_id, agent in data["agents"].items():
+        agent["contact"] = (contacts or {}).get(agent_id, agent_contact)
+    for target, changes in (departments or {}).items():
+        for key, value in changes.items():
+            if isinstance(value, dict):
+                data["departments"][target].setdefault(key, {}).update(value)
+            else:
+                data["departments"][target][key] = value
     with dest.open("w") as out:
         yaml.dump(data, out)
     load_rules(dest)  # fail here, clearly, if the test rules are invalid
@@ -123,13 +130,14 @@ def agent() -> Iterator[AgentPhone]:
         yield phone
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
-    """Asterisk + the IVR application, module-scoped; the app is (re)started as needed."""
+@contextmanager
+def running_stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone, *,
+                  clock: str = OPEN_CLOCK, **rules: Any) -> Iterator[Stack]:
+    """Asterisk + the IVR application on free ports, rules written by ``write_test_rules``."""
     base = make_asterisk_settings(tmp_path_factory)
-    rules = write_test_rules(base.home / "routing_rules.yaml",
-                             f"sip:agent@127.0.0.1:{agent.port}")
-    settings = base.with_(rules_path=rules, clock_value=OPEN_CLOCK)
+    path = write_test_rules(base.home / "routing_rules.yaml",
+                            f"sip:agent@127.0.0.1:{agent.port}", **rules)
+    settings = base.with_(rules_path=path, clock_value=clock)
     instance = AsteriskInstance(settings)
     configure_asterisk(settings, instance)
     instance.start(timeout=30)
@@ -140,6 +148,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterat
     finally:
         running.stop_app()
         instance.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
+    """Asterisk + the IVR application, module-scoped; the app is (re)started as needed."""
+    with running_stack(tmp_path_factory, agent) as running:
+        yield running
 
 
 @pytest.fixture
