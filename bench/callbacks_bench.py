@@ -1,6 +1,6 @@
 """Callback dispatch throughput and exactly-once check: two scheduler processes, N callbacks.
 
-    .venv/bin/python bench/callbacks_bench.py [-n 1000] [--db sqlite|postgresql|both]
+    .venv/bin/python -m bench.callbacks_bench [-n 1000] [--db sqlite|postgresql|both]
 
 The dialer is a recording fake that answers at once: this measures the claim and the
 state transitions (three short transactions per callback), not telephony.
@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
-import platform
 import secrets
 import tempfile
 import time
@@ -21,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.machine import describe
 from ivr.callbacks import repository as repo
 from ivr.callbacks.scheduler import CallbackScheduler, DialOutcome, DialRequest
-from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.models import Contact
 
@@ -112,8 +111,7 @@ def main() -> None:
     parser.add_argument("-n", "--count", type=int, default=1000)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
-    print(f"# callbacks bench — {platform.node()} {platform.platform()} "
-          f"{os.cpu_count()} cpu — {Settings.from_env().clock.now():%Y-%m-%d %H:%M %Z}")
+    print(describe("callbacks bench"))
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.count)

