@@ -22,6 +22,14 @@ class CallStarted:
 
 
 @dataclass(frozen=True)
+class CallResumed:
+    """A call found in the application after a restart or a lost link: its state
+    is gone, so it restarts at the main menu (the contact keeps what it had)."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Dtmf:
     """One keypad digit (``0-9``, ``*``, ``#``)."""
 
@@ -68,4 +76,5 @@ class HungUp:
     at: datetime
 
 
-Event = CallStarted | Dtmf | PlaybackDone | TimerFired | SpeechHeard | SpeechFinal | HungUp
+Event = (CallStarted | CallResumed | Dtmf | PlaybackDone | TimerFired | SpeechHeard | SpeechFinal
+         | HungUp)

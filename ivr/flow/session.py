@@ -28,7 +28,7 @@ from ivr.flow.callback_offer import CallbackOffer, Reply, Step
 from ivr.flow.menu import choose
 from ivr.flow.routing import Destination, destination
 from ivr.intent import CALLBACK, IntentMatcher, match_yes_no
-from ivr.prompts import Text
+from ivr.prompts import Prompt, Text
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,8 @@ class CallSession:
             return []
         if isinstance(event, e.CallStarted):
             return self._start(event)
+        if isinstance(event, e.CallResumed):
+            return self._resume(event)
         if isinstance(event, e.HungUp):
             return self._hung_up(event)
         if isinstance(event, e.PlaybackDone | e.TimerFired) and event.token != self.token:
@@ -112,6 +114,12 @@ class CallSession:
                     c.StartSpeech()]
         self.stage = Stage.MENU
         return [record, c.Answer(), *self._play(*intro, *self._menu_prompt(), wait=True)]
+
+    def _resume(self, ev: e.CallResumed) -> list[c.Command]:
+        """Apologise and offer the main menu again (the session's state was lost)."""
+        self.started_at, self.menu_id, self.stage = ev.at, self.rules.main_menu, Stage.MENU
+        return [c.Record("event", ev.at, {"kind": "resumed"}),
+                *self._play(Prompt("resume"), *self._menu_prompt(), wait=True)]
 
     def _hung_up(self, ev: e.HungUp) -> list[c.Command]:
         stage = self.stage.value

@@ -192,3 +192,14 @@ def test_a_flood_of_keys_ends_with_a_person_not_a_loop() -> None:
     outs = [call.digit("#") for _ in range(20)]
     routed = [o for o in outs if records(o, "update_contact")]
     assert len(routed) == 1 and records(routed[0], "update_contact")[0]["target"] == "accueil"
+
+
+def test_a_resumed_call_apologises_and_offers_the_main_menu() -> None:
+    call = Call()
+    out = call.send(e.CallResumed)
+    assert not records(out, "start_contact")  # the contact keeps its caller and start
+    assert records(out, "event") == [{"kind": "resumed"}]
+    assert "Menu principal." in said(out) and call.session.stage is Stage.MENU
+    call.digit("1")
+    call.digit("1")
+    assert of(c.ToQueue, call.prompt_done()) == [c.ToQueue("etat-civil")]
