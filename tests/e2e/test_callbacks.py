@@ -1,0 +1,177 @@
+"""Callbacks end to end: asked for in a real call, stored, then performed by the
+scheduler through Asterisk to a citizen's phone (SIPp UAS on the citizen trunk) and
+put through the queue to an agent's phone. SQLite and PostgreSQL.
+
+The stack's clock is pinned to a Sunday (everything closed); each scheduler run pins
+its own clock (``TOWNHALL_CLOCK``), e.g. at the reopening.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ivr import hours
+from ivr.asterisk.process import AsteriskInstance
+from ivr.callbacks import repository as repo
+from ivr.rules import load_rules
+from ivr.simulate import AgentPhone
+from ivr.sipp.scenario import Dtmf, Wait
+from ivr.stack.provisioning import configure_asterisk
+from ivr.store.db import Store
+from ivr.store.models import Callback, ContactEvent
+from tests.e2e.conftest import Stack, write_test_rules
+from tests.fixtures.asterisk import make_asterisk_settings
+from tests.fixtures.db import create_pg_database, drop_pg_database, pg_url
+
+pytestmark = pytest.mark.e2e
+
+SUNDAY = "2026-12-06T10:00:00+01:00"  # every department closed
+ANNOUNCE_WAIT = 16.0  # welcome + the closed message, before the 1/2 question is live
+
+
+@pytest.fixture(scope="module")
+def phones() -> Iterator[tuple[AgentPhone, AgentPhone]]:
+    """(agent, citizen): the agent answers queue calls, the citizen answers callbacks."""
+    with AgentPhone(mode="answer", max_seconds=20) as agent, \
+            AgentPhone(mode="answer", max_seconds=30) as citizen:
+        yield agent, citizen
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def cb_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+             phones: tuple[AgentPhone, AgentPhone]) -> Iterator[Stack]:
+    agent, citizen = phones
+    base = make_asterisk_settings(tmp_path_factory)
+    rules = write_test_rules(base.home / "routing_rules.yaml",
+                             f"sip:agent@127.0.0.1:{agent.port}")
+    rules.write_text(rules.read_text().replace("retry_spacing: 600", "retry_spacing: 30"))
+    pg_name = create_pg_database() if request.param == "postgresql" else None
+    settings = base.with_(rules_path=rules, clock_value=SUNDAY,
+                          citizen_trunk=f"sip:127.0.0.1:{citizen.port}",
+                          **({"db_url": pg_url(pg_name)} if pg_name else {}))
+    Store(settings.db_url).migrate()
+    instance = AsteriskInstance(settings)
+    configure_asterisk(settings, instance)
+    instance.start(timeout=30)
+    running = Stack(settings, instance)
+    try:
+        running.start_app()
+        yield running
+    finally:
+        running.stop_app()
+        instance.stop()
+        if pg_name:
+            drop_pg_database(pg_name)
+
+
+def callback_of(stack: Stack, ref: str) -> Callback:
+    contact = stack.contact(ref, wait=15)
+    assert contact is not None, stack.app_log()
+    assert contact["outcome"] == "callback_requested", (contact, stack.app_log())
+    store = Store(stack.settings.db_url)
+    try:
+        with store.session() as session:
+            return session.scalars(select(Callback).where(
+                Callback.contact_id == contact["id"])).one()
+    finally:
+        store.dispose()
+
+
+def run_scheduler(stack: Stack, clock: datetime, *extra: str) -> str:
+    """``townhall-ivr callbacks run --once`` as the stack runs it, at ``clock``."""
+    env = {**os.environ, **stack.settings.to_env(), "TOWNHALL_CLOCK": clock.isoformat()}
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "callbacks", "run", "--once",
+                           *extra], env=env, capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def state_of(stack: Stack, callback_id: int) -> tuple[str, int, str | None]:
+    store = Store(stack.settings.db_url)
+    try:
+        with store.session() as session:
+            row = session.get(Callback, callback_id)
+            assert row is not None
+            return row.state, row.attempts, row.outcome
+    finally:
+        store.dispose()
+
+
+def wait_for(predicate, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_closed_hours_request_by_dtmf_then_called_back_at_opening(
+        cb_stack: Stack, phones: tuple[AgentPhone, AgentPhone]) -> None:
+    agent, citizen = phones
+    steps = [Wait(1), Dtmf("11"), Wait(ANNOUNCE_WAIT), Dtmf("1"), Wait(3), Dtmf("1")]
+    result = cb_stack.call(steps=steps, hold_seconds=15, caller="0612345678")
+    assert result.answered and result.hangup == "remote", result.error  # the IVR hung up
+    row = callback_of(cb_stack, result.ref)
+    rules = load_rules(cb_stack.settings.rules_path)
+    opening = hours.status(rules, "etat-civil", datetime.fromisoformat(SUNDAY)).next_opening
+    assert opening is not None
+    assert (row.number, row.target, row.state) == ("+33612345678", "etat-civil", "pending")
+    assert row.due_at == opening and row.promised_before > opening
+
+    before = (agent.calls_answered, citizen.calls_answered)
+    run_scheduler(cb_stack, opening - timedelta(minutes=5))  # still closed: not dialled
+    assert state_of(cb_stack, row.id) == ("pending", 0, None)
+    run_scheduler(cb_stack, opening + timedelta(minutes=1))
+    assert state_of(cb_stack, row.id) == ("done", 1, "answered")
+    assert citizen.calls_answered == before[1] + 1
+    assert wait_for(lambda: agent.calls_answered > before[0]), "the queue never rang the agent"
+
+
+def test_keyed_number_refused_then_a_valid_one_accepted(cb_stack: Stack) -> None:
+    steps = [Wait(1), Dtmf("11"), Wait(ANNOUNCE_WAIT), Dtmf("1"), Wait(4),
+             Dtmf("0899123456"), Wait(7), Dtmf("0698765432"), Wait(4), Dtmf("1")]
+    result = cb_stack.call(steps=steps, hold_seconds=15, caller="anonymous")
+    assert result.answered, result.error
+    row = callback_of(cb_stack, result.ref)
+    assert row.number == "+33698765432"
+    store = Store(cb_stack.settings.db_url)
+    with store.session() as session:
+        keyed = [e.data for e in session.scalars(select(ContactEvent).where(
+            ContactEvent.contact_id == row.contact_id,
+            ContactEvent.kind == "callback_number_keyed").order_by(ContactEvent.seq))]
+    store.dispose()
+    assert [(k["ok"], k["reason"]) for k in keyed] == [(False, "premium"), (True, None)]
+
+
+def test_busy_citizen_is_called_again_and_answers(
+        cb_stack: Stack, phones: tuple[AgentPhone, AgentPhone]) -> None:
+    agent, _ = phones
+    now = datetime.fromisoformat("2026-12-01T10:00:00+01:00")  # a Tuesday: open
+    store = Store(cb_stack.settings.db_url)
+    with store.session() as session:
+        row = repo.request_callback(session, None, "0612345678", "etat-civil", now, None,
+                                    now=now)
+        callback_id = row.id
+    store.dispose()
+    with AgentPhone(mode="busy") as busy:
+        run_scheduler(cb_stack, now, "--endpoint",
+                      f"PJSIP/citizen-trunk/sip:{{national}}@127.0.0.1:{busy.port}")
+        assert busy.calls_received == 1
+    assert state_of(cb_stack, callback_id) == ("pending", 1, "busy")
+    answered = agent.calls_answered
+    with AgentPhone(mode="answer", max_seconds=30) as citizen:
+        run_scheduler(cb_stack, now + timedelta(seconds=10), "--endpoint",
+                      f"PJSIP/citizen-trunk/sip:{{national}}@127.0.0.1:{citizen.port}")
+        assert state_of(cb_stack, callback_id) == ("pending", 1, "busy")  # spacing: not yet
+        run_scheduler(cb_stack, now + timedelta(seconds=40), "--endpoint",
+                      f"PJSIP/citizen-trunk/sip:{{national}}@127.0.0.1:{citizen.port}")
+        assert citizen.calls_answered == 1
+    assert state_of(cb_stack, callback_id) == ("done", 2, "answered")
+    assert wait_for(lambda: agent.calls_answered > answered)
