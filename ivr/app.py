@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,13 +20,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr.flow.session import CallSession
 from ivr.intent import IntentMatcher
 from ivr.prompts import Item, PromptLibrary, rules_texts
-from ivr.rules import RulesHolder, watch
+from ivr.rules import Rules, RulesHolder, watch
 from ivr.settings import Settings
+from ivr.speech import SpeechEngine
 from ivr.store import Store, StoreWriter
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
 from ivr.telephony.queue_events import QueueEvent
 from ivr.telephony.queue_facts import QueueFacts
+from ivr.telephony.speech_bridge import MediaRest, SpeechBridge
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +68,13 @@ class IvrApp:
         self.sounds = SoundCache(self.library)
         self.store = Store(settings.db_url)
         self.writer = StoreWriter(self.store, settings.spool_dir)
-        self.matcher: IntentMatcher | None = None
+        # -- speech (vosk): one engine per process; keypad only when it cannot load --
+        self.speech = SpeechEngine.from_settings(settings)
+        self.matcher: tuple[Rules, IntentMatcher] | None = None
         self.ari = AriApplication(
             settings.bind_host, settings.ari_port, settings.ari_user, settings.ari_password,
             settings.ari_app, sessions=self.new_session, recorder=self.writer,
-            sounds=self.sounds, now=self.clock.now)
+            sounds=self.sounds, now=self.clock.now, speech=self.speech_input)
         self.queue_facts = QueueFacts(lambda method, call_id, kwargs: getattr(
             self.writer, method)(call_id, **kwargs))
         self.ami = AmiListener(settings, on_event=self._queue_event)
@@ -82,7 +87,23 @@ class IvrApp:
 
     def new_session(self, call_id: str) -> CallSession:
         """A session bound to the rules that are live now."""
-        return CallSession(call_id, self.rules.current, matcher=self.matcher)
+        rules = self.rules.current
+        return CallSession(call_id, rules, matcher=self.matcher_for(rules))
+
+    def matcher_for(self, rules: Rules) -> IntentMatcher | None:
+        """The intent matcher of ``rules`` (rebuilt once after a reload); None: keypad only."""
+        if not self.speech.available:
+            return None
+        if self.matcher is None or self.matcher[0] is not rules:
+            self.matcher = (rules, IntentMatcher.from_rules(rules))
+        return self.matcher[1]
+
+    def speech_input(self, rest: Callable[[], MediaRest], channel_id: str) -> SpeechBridge | None:
+        """One call's speech input through ExternalMedia, when the model is loaded."""
+        if not self.speech.available:
+            return None
+        return SpeechBridge(rest, self.speech, channel_id, self.settings.media_ports,
+                            self.clock.now, host=self.settings.bind_host)
 
     def reload_rules(self) -> None:
         if self.rules.reload():
@@ -105,6 +126,7 @@ class IvrApp:
             watcher.cancel()
             self.ami.stop()
             self.writer.close()
+            self.speech.close()
 
     def _prepare(self) -> None:
         try:
@@ -112,6 +134,8 @@ class IvrApp:
         except SQLAlchemyError as exc:  # calls are taken anyway: the writer spools
             log.error("database unavailable at start; contacts are spooled", extra={"error": exc})
         self.sounds.warm(rules_texts(self.rules.current))
+        if self.speech.load_sync():  # else one "speech disabled: <why>" line, keypad only
+            self.matcher_for(self.rules.current)
 
 
 def run_app(settings: Settings, sounds_dir: Path) -> None:

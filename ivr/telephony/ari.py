@@ -30,11 +30,14 @@ from ari_client.controller import AriClientController
 
 from ivr.flow import events as e
 from ivr.flow.session import CallSession
-from ivr.telephony.call import CallRunner, Recorder, SoundResolver
+from ivr.telephony.call import CallRunner, Recorder, SoundResolver, SpeechInput
+from ivr.telephony.speech_bridge import LEG_PREFIX
 
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[str], CallSession]
+# (current REST controller, caller channel id) -> that call's speech input, None: keypad only
+SpeechFactory = Callable[[Callable[[], AriClientController], str], SpeechInput | None]
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -86,7 +89,8 @@ class AriApplication:
 
     def __init__(self, host: str, port: int, user: str, password: str, app: str, *,
                  sessions: SessionFactory, recorder: Recorder, sounds: SoundResolver,
-                 now: Callable[[], Any]) -> None:
+                 now: Callable[[], Any], speech: SpeechFactory | None = None) -> None:
+        self.speech = speech
         self.host, self.port, self.user, self.password, self.app = host, port, user, password, app
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
         self.runners: dict[str, CallRunner] = {}
@@ -146,15 +150,22 @@ class AriApplication:
         """Take back the calls left in the application while the link was down."""
         assert self.ari is not None
         details = await self.ari.get_application()
-        orphans = [cid for cid in details.channel_ids if cid not in self.runners]
+        orphans = [cid for cid in details.channel_ids
+                   if cid not in self.runners and not cid.startswith(LEG_PREFIX)]
         for channel_id in orphans:
             log.info("resuming a call left in the application", extra={"call": channel_id})
             self._begin(channel_id, e.CallStarted(self.now(), None, None, None))
 
+    def _rest(self) -> AriClientController:
+        """The live REST controller (replaced on each reconnection)."""
+        assert self.ari is not None
+        return self.ari
+
     def _begin(self, channel_id: str, started: e.CallStarted) -> None:
         assert self.ari is not None
+        speech = self.speech(self._rest, channel_id) if self.speech else None
         runner = CallRunner(self.sessions(channel_id), AriChannel(self.ari, channel_id),
-                            self.recorder, self.sounds, self.now)
+                            self.recorder, self.sounds, self.now, speech)
         runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))
         self.runners[channel_id] = runner
         runner.feed(started)

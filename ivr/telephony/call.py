@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
+from ivr.telephony.speech_bridge import phrases_for
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,14 @@ class Recorder(Protocol):
                          due_at: Any, promised_before: Any, max_attempts: int) -> None: ...
 
 
+class SpeechInput(Protocol):
+    """The caller's voice to the recogniser; ``ivr.telephony.speech_bridge`` implements it."""
+
+    async def start(self, grammar: Callable[[], list[str] | None],
+                    feed: Callable[[e.Event], None]) -> None: ...
+    async def stop(self) -> None: ...
+
+
 SoundResolver = Callable[[c.PromptItem], Awaitable[str]]
 
 
@@ -57,6 +66,7 @@ class CallRunner:
     recorder: Recorder
     sounds: SoundResolver
     now: Callable[[], Any]
+    speech: SpeechInput | None = None  # None: keypad only
 
     def __post_init__(self) -> None:
         self.queue: asyncio.Queue[e.Event] = asyncio.Queue()
@@ -91,12 +101,14 @@ class CallRunner:
                 await self._rescue()
                 return
         self._cancel_timer()
+        await self._stop_speech()
 
     async def _rescue(self) -> None:
         """Last resort: the dialplan fallback answers for the application."""
         self.session.stage = Stage.DONE
         self.recorder.event(self.call_id, "app_error", self.now())
         self.recorder.update_contact(self.call_id, outcome="fallback")
+        await self._stop_speech()
         try:
             await self.channel.continue_in_dialplan(FALLBACK_CONTEXT, "s")
         except Exception:
@@ -122,12 +134,20 @@ class CallRunner:
                 await self._hand_off(VOICEMAIL_CONTEXT, cmd.target)
             case c.Hangup():
                 await self.channel.hangup()
-            case c.StartSpeech() | c.StopSpeech():
-                pass  # speech streaming is attached by ivr.telephony.speech when available
+            case c.StartSpeech():
+                if self.speech is not None:
+                    grammar = cmd.grammar
+                    await self.speech.start(lambda: phrases_for(self.session, grammar), self.feed)
+            case c.StopSpeech():
+                await self._stop_speech()
             case c.RequestCallback():  # spooled by the writer: kept even if the DB is down
                 self.recorder.request_callback(
                     self.call_id, cmd.at, cmd.target, cmd.number, cmd.due_at,
                     cmd.promised_before, cmd.max_attempts)
+
+    async def _stop_speech(self) -> None:
+        if self.speech is not None:
+            await self.speech.stop()
 
     async def _hand_off(self, context: str, target: str) -> None:
         """Pass the call to the dialplan; a caller who left meanwhile abandoned it."""
