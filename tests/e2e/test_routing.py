@@ -1,0 +1,93 @@
+"""Routing by time and by queue outcome, through the real stack (issue: routing rules,
+hours, queues): closed hours, a public holiday, overflow after the maximum wait, a
+caller abandoning in the queue, and a bad rules file refused while calls keep flowing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from ivr.rules import load_rules
+from ivr.simulate import AgentPhone
+from tests.e2e.conftest import Stack, running_stack
+
+pytestmark = pytest.mark.e2e
+
+SUNDAY = "2026-12-06T10:00:00+01:00"
+CHRISTMAS = "2026-12-25T10:00:00+01:00"  # a Friday, a public holiday
+
+
+@pytest.mark.parametrize("clock", [SUNDAY, CHRISTMAS], ids=["sunday", "christmas"])
+def test_closed_department_says_when_it_reopens_and_takes_a_message(
+        tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone, clock: str) -> None:
+    with running_stack(tmp_path_factory, agent, clock=clock) as stack:
+        # closed message, then the callback offer; silence declines it → voicemail
+        result = stack.call(dtmf="11", hold_seconds=30)
+        assert result.answered and result.heard_seconds > 2
+        contact = stack.contact(result.ref, until=lambda c: c["outcome"] is not None, wait=15)
+        assert contact is not None, stack.app_log()
+        assert (contact["target"], contact["routed_by"], contact["outcome"]) == (
+            "etat-civil", "closed", "voicemail")
+        route = next(e for e in contact["events"] if e["kind"] == "route")
+        assert route["data"]["closed"] is True
+
+
+@pytest.fixture(scope="module")
+def slow_desk(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
+    """État civil's only phone never answers; it waits 4 s at most, then overflows to
+    the accueil, whose agent answers."""
+    with AgentPhone(mode="noanswer", max_seconds=60) as silent, running_stack(
+            tmp_path_factory, agent,
+            contacts={"agent-etat-civil-1": f"sip:agent@127.0.0.1:{silent.port}"},
+            departments={"etat-civil": {"queue": {"max_wait": 4}, "overflow": "accueil"}},
+    ) as stack:
+        yield stack
+
+
+def test_overflow_after_the_maximum_wait_reaches_the_accueil(slow_desk: Stack) -> None:
+    result = slow_desk.call(dtmf="11", hold_seconds=14)
+    assert result.answered
+    contact = slow_desk.contact(result.ref, wait=20,
+                                until=lambda c: c["talk_seconds"] is not None)
+    assert contact is not None, slow_desk.app_log()
+    joined = [e["data"]["queue"] for e in contact["events"] if e["kind"] == "queue_join"]
+    assert joined == ["etat-civil", "accueil"]
+    assert any(e["kind"] == "queue_leave" for e in contact["events"])
+    assert (contact["outcome"], contact["agent"]) == ("answered", "agent-accueil-1")
+
+
+def test_hanging_up_in_the_queue_is_an_abandon(slow_desk: Stack) -> None:
+    result = slow_desk.call(dtmf="11", hold_seconds=6)  # ~2 s in the queue
+    contact = slow_desk.contact(result.ref, wait=15,
+                                until=lambda c: c["outcome"] == "abandoned_queue")
+    assert contact is not None
+    assert contact["outcome"] == "abandoned_queue"
+    assert contact["hangup_stage"] == "queue:etat-civil"
+
+
+def test_bad_rules_are_refused_and_calls_keep_flowing(stack: Stack) -> None:
+    rules_file = stack.settings.rules_path
+    good = rules_file.read_text()
+    try:
+        rules_file.write_text(good.replace("version: 1", "version: 1\nbogus_key: true", 1))
+        time.sleep(1.5)  # the app watches the file
+        assert "rules refused" in stack.app_log()
+        result = stack.call(dtmf="11", hold_seconds=3)
+        contact = stack.contact(result.ref, until=lambda c: c["target"] is not None)
+        assert contact is not None and contact["target"] == "etat-civil"
+        # a valid change goes live for the next calls: key 4 now leads to the CCAS
+        changed = good.replace("target: police-municipale}", "target: social}", 1)
+        candidate = rules_file.with_name("candidate.yaml")
+        candidate.write_text(changed)
+        load_rules(candidate)  # the change itself is valid
+        rules_file.write_text(changed)
+        deadline = time.monotonic() + 10
+        while "rules live" not in stack.app_log() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        result = stack.call(dtmf="4", hold_seconds=3)
+        contact = stack.contact(result.ref, until=lambda c: c["target"] is not None)
+        assert contact is not None and contact["target"] == "social"
+    finally:
+        rules_file.write_text(good)
