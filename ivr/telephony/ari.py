@@ -154,14 +154,14 @@ class AriApplication:
                    if cid not in self.runners and not cid.startswith(LEG_PREFIX)]
         for channel_id in orphans:
             log.info("resuming a call left in the application", extra={"call": channel_id})
-            self._begin(channel_id, e.CallStarted(self.now(), None, None, None))
+            self._begin(channel_id, e.CallResumed(self.now()))
 
     def _rest(self) -> AriClientController:
         """The live REST controller (replaced on each reconnection)."""
         assert self.ari is not None
         return self.ari
 
-    def _begin(self, channel_id: str, started: e.CallStarted) -> None:
+    def _begin(self, channel_id: str, started: e.CallStarted | e.CallResumed) -> None:
         assert self.ari is not None
         speech = self.speech(self._rest, channel_id) if self.speech else None
         runner = CallRunner(self.sessions(channel_id), AriChannel(self.ari, channel_id),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
+from ivr.simulate import default_cache_dir, start_call
+from ivr.sipp.scenario import Dtmf, Wait
 from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.e2e
@@ -60,3 +63,19 @@ def test_application_reconnects_after_asterisk_restarts(live: Stack) -> None:
     result = live.call(dtmf="11")
     assert result.answered
     assert live.contact(result.ref) is not None
+
+
+def test_a_call_survives_a_crash_of_the_application(live: Stack) -> None:
+    """kill -9 mid-menu: the restarted app takes the call back and it still routes."""
+    call = start_call("127.0.0.1", live.settings.sip_port, hold_seconds=6,
+                      cache_dir=default_cache_dir(live.settings),
+                      steps=[Wait(9), Dtmf("11")])
+    time.sleep(3)  # answered, hearing the menu
+    live.stop_app(signal.SIGKILL)
+    live.start_app()
+    result = call.result(timeout=60)
+    assert result.answered
+    contact = live.contact(result.ref, until=lambda c: c["target"] is not None)
+    assert contact is not None, live.app_log()
+    assert (contact["caller"], contact["target"]) == ("0612345678", "etat-civil")
+    assert "resumed" in [event["kind"] for event in contact["events"]]
