@@ -152,6 +152,7 @@ class QueueSpec:
     leavewhenempty: str = "unavailable,invalid"
     max_wait: int = 300  # seconds in the queue before the overflow (rules: queue.max_wait)
     overflow: str | None = None  # another queue, or None: this department's voicemail
+    callback_offer_every: int = 0  # seconds between callback offers while waiting; 0: none
 
     def __post_init__(self) -> None:
         _check_id(self.name, "queue")

@@ -28,6 +28,7 @@ def queue_specs(rules: Rules) -> list[QueueSpec]:
             members=tuple(f"PJSIP/{agent}" for agent in rules.queue_members(target)),
             max_wait=dept.queue.max_wait,
             overflow=None if dept.overflow == "voicemail" else dept.overflow,
+            callback_offer_every=rules.callbacks.offer_after_wait,
         )
         for target, dept in rules.departments.items() if not dept.answered_by_ivr
     ]
