@@ -36,9 +36,11 @@ OPEN_CLOCK = "2026-12-01T10:00:00+01:00"  # a Tuesday morning: every department 
 
 
 def write_test_rules(dest: Path, agent_contact: str, contacts: dict[str, str] | None = None,
-                     departments: dict[str, dict[str, Any]] | None = None) -> Path:
+                     departments: dict[str, dict[str, Any]] | None = None,
+                     sections: dict[str, dict[str, Any]] | None = None) -> Path:
     """The default rules with every agent's phone at ``agent_contact`` (or ``contacts``
-    per agent id), and some department settings changed (``departments``)."""
+    per agent id), some department settings changed (``departments``) and some
+    top-level sections updated (``sections``, e.g. ``{"callbacks": {...}}``)."""
     yaml = YAML()
     data = yaml.load((REPO / "routing_rules.yaml").read_text())
     for agent_id, agent in data["agents"].items():
@@ -49,6 +51,8 @@ def write_test_rules(dest: Path, agent_contact: str, contacts: dict[str, str] | 
                 data["departments"][target].setdefault(key, {}).update(value)
             else:
                 data["departments"][target][key] = value
+    for section, changes in (sections or {}).items():
+        data[section].update(changes)
     with dest.open("w") as out:
         yaml.dump(data, out)
     load_rules(dest)  # fail here, clearly, if the test rules are invalid
@@ -132,16 +136,18 @@ def agent() -> Iterator[AgentPhone]:
 
 @contextmanager
 def running_stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone, *,
-                  clock: str = OPEN_CLOCK, **rules: Any) -> Iterator[Stack]:
-    """Asterisk + the IVR application on free ports, rules written by ``write_test_rules``."""
+                  clock: str = OPEN_CLOCK, settings: dict[str, Any] | None = None,
+                  **rules: Any) -> Iterator[Stack]:
+    """Asterisk + the IVR application on free ports, rules written by ``write_test_rules``,
+    ``settings`` overriding fields of the test's ``Settings`` (e.g. ``db_url``)."""
     base = make_asterisk_settings(tmp_path_factory)
     path = write_test_rules(base.home / "routing_rules.yaml",
                             f"sip:agent@127.0.0.1:{agent.port}", **rules)
-    settings = base.with_(rules_path=path, clock_value=clock)
-    instance = AsteriskInstance(settings)
-    configure_asterisk(settings, instance)
+    settings_ = base.with_(rules_path=path, clock_value=clock, **(settings or {}))
+    instance = AsteriskInstance(settings_)
+    configure_asterisk(settings_, instance)
     instance.start(timeout=30)
-    running = Stack(settings, instance)
+    running = Stack(settings_, instance)
     try:
         running.start_app()
         yield running

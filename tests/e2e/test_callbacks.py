@@ -19,16 +19,13 @@ import pytest
 from sqlalchemy import select
 
 from ivr import hours
-from ivr.asterisk.process import AsteriskInstance
 from ivr.callbacks import repository as repo
 from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Wait
-from ivr.stack.provisioning import configure_asterisk
 from ivr.store.db import Store
 from ivr.store.models import Callback, ContactEvent
-from tests.e2e.conftest import Stack, write_test_rules
-from tests.fixtures.asterisk import make_asterisk_settings
+from tests.e2e.conftest import Stack, running_stack
 from tests.fixtures.db import create_pg_database, drop_pg_database, pg_url
 
 pytestmark = pytest.mark.e2e
@@ -49,25 +46,14 @@ def phones() -> Iterator[tuple[AgentPhone, AgentPhone]]:
 def cb_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
              phones: tuple[AgentPhone, AgentPhone]) -> Iterator[Stack]:
     agent, citizen = phones
-    base = make_asterisk_settings(tmp_path_factory)
-    rules = write_test_rules(base.home / "routing_rules.yaml",
-                             f"sip:agent@127.0.0.1:{agent.port}")
-    rules.write_text(rules.read_text().replace("retry_spacing: 600", "retry_spacing: 30"))
     pg_name = create_pg_database() if request.param == "postgresql" else None
-    settings = base.with_(rules_path=rules, clock_value=SUNDAY,
-                          citizen_trunk=f"sip:127.0.0.1:{citizen.port}",
-                          **({"db_url": pg_url(pg_name)} if pg_name else {}))
-    Store(settings.db_url).migrate()
-    instance = AsteriskInstance(settings)
-    configure_asterisk(settings, instance)
-    instance.start(timeout=30)
-    running = Stack(settings, instance)
+    changes = {"citizen_trunk": f"sip:127.0.0.1:{citizen.port}",
+               **({"db_url": pg_url(pg_name)} if pg_name else {})}
     try:
-        running.start_app()
-        yield running
+        with running_stack(tmp_path_factory, agent, clock=SUNDAY, settings=changes,
+                           sections={"callbacks": {"retry_spacing": 30}}) as running:
+            yield running
     finally:
-        running.stop_app()
-        instance.stop()
         if pg_name:
             drop_pg_database(pg_name)
 
@@ -175,3 +161,25 @@ def test_busy_citizen_is_called_again_and_answers(
         assert citizen.calls_answered == 1
     assert state_of(cb_stack, callback_id) == ("done", 2, "answered")
     assert wait_for(lambda: agent.calls_answered > answered)
+
+
+def test_caller_waiting_in_the_queue_presses_1_to_be_called_back(
+        tmp_path_factory: pytest.TempPathFactory, phones: tuple[AgentPhone, AgentPhone]) -> None:
+    """Nobody answers état civil; after 3 s in the queue the offer is heard, 1 leaves the
+    queue for the application, which confirms the caller ID and promises the callback."""
+    agent, _citizen = phones
+    with AgentPhone(mode="noanswer", max_seconds=60) as silent, running_stack(
+            tmp_path_factory, agent,
+            contacts={"agent-etat-civil-1": f"sip:agent@127.0.0.1:{silent.port}"},
+            departments={"etat-civil": {"queue": {"max_wait": 60}}},
+            sections={"callbacks": {"offer_after_wait": 3}}) as stack:
+        result = stack.call(steps=[Wait(1), Dtmf("11"), Wait(14), Dtmf("1"), Wait(9),
+                                   Dtmf("1")], hold_seconds=10)
+        assert result.answered
+        callback = callback_of(stack, result.ref)
+        assert (callback.target, callback.number, callback.state) == (
+            "etat-civil", "+33612345678", "pending")
+        contact = stack.contact(result.ref)
+        assert contact is not None
+        kinds = [event["kind"] for event in contact["events"]]
+        assert kinds.index("queue_join") < kinds.index("callback_promised")
