@@ -24,7 +24,16 @@ from ivr.stack.provisioning import configure_asterisk
 
 log = logging.getLogger(__name__)
 
-RESTART_DELAY = 0.5
+RESTART_DELAY = 0.5  # a crashed IVR is back at once; the dialplan answers meanwhile
+MAX_RESTART_DELAY = 30.0
+STABLE_SECONDS = 30.0  # a child that ran this long is healthy again: restart quickly
+
+
+def next_delay(previous: float, uptime: float) -> float:
+    """Back off for a child that keeps failing at start-up (e.g. ARI unreachable)."""
+    if uptime >= STABLE_SECONDS:
+        return RESTART_DELAY
+    return min(MAX_RESTART_DELAY, max(RESTART_DELAY, previous * 2))
 
 
 def supervisor_pid_path(settings: Settings) -> Path:
@@ -40,12 +49,15 @@ class Child:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    delay: float = 0.0
+    started_at: float = 0.0
     stopping: bool = field(default=False, repr=False)
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         out = self.log_path.open("ab")
         self.process = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
+        self.started_at = time.monotonic()
         out.close()
         log.info("started %s", self.name, extra={"pid": self.process.pid, "log": self.log_path})
 
@@ -57,9 +69,10 @@ class Child:
             if self.stopping:
                 return
             self.restarts += 1
+            self.delay = next_delay(self.delay, time.monotonic() - self.started_at)
             log.warning("%s exited; restarting", self.name,
-                        extra={"code": code, "restarts": self.restarts})
-            time.sleep(RESTART_DELAY)
+                        extra={"code": code, "restarts": self.restarts, "delay": self.delay})
+            time.sleep(self.delay)
             self.start()
 
     def stop(self, timeout: float = 10) -> None:

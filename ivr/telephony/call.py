@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from ivr.flow import commands as c
@@ -38,12 +39,16 @@ class Channel(Protocol):
 class Recorder(Protocol):
     """The store writer's non-blocking interface (see ``ivr.store.writer``)."""
 
-    def start_contact(self, call_id: str, **fields: Any) -> None: ...
-    def event(self, call_id: str, kind: str, at: Any, **data: Any) -> None: ...
+    def start_contact(self, call_id: str, started_at: datetime, caller: str | None,
+                      called: str | None, channel: str = ..., direction: str = ...,
+                      ref: str | None = ...) -> None: ...
+    def event(self, call_id: str, kind: str, at: datetime, **data: Any) -> None: ...
     def update_contact(self, call_id: str, **fields: Any) -> None: ...
-    def finish_contact(self, call_id: str, **fields: Any) -> None: ...
-    def request_callback(self, call_id: str, at: Any, target: str, number: str,
-                         due_at: Any, promised_before: Any, max_attempts: int) -> None: ...
+    def finish_contact(self, call_id: str, ended_at: datetime, outcome: str,
+                       **fields: Any) -> None: ...
+    def request_callback(self, call_id: str, at: datetime, target: str, number: str,
+                         due_at: datetime, promised_before: datetime,
+                         max_attempts: int) -> None: ...
 
 
 class SpeechInput(Protocol):

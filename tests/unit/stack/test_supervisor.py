@@ -1,0 +1,33 @@
+"""Supervised children: restarted at once after a crash, backed off when failing to start."""
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ivr.stack.supervisor import MAX_RESTART_DELAY, RESTART_DELAY, Child, next_delay
+
+
+def test_backoff_grows_for_a_failing_child_and_resets_once_stable() -> None:
+    delays = [RESTART_DELAY]
+    for _ in range(8):
+        delays.append(next_delay(delays[-1], uptime=0.2))
+    assert delays[1] == 1.0 and delays[-1] == MAX_RESTART_DELAY
+    assert next_delay(MAX_RESTART_DELAY, uptime=120) == RESTART_DELAY
+
+
+def test_a_killed_child_is_restarted(tmp_path: Path) -> None:
+    child = Child("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"],
+                  tmp_path / "child.log")
+    child.start()
+    threading.Thread(target=child.watch, daemon=True).start()
+    first = child.process
+    assert first is not None
+    first.kill()
+    deadline = time.monotonic() + 5
+    while child.process is first and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert child.process is not first and child.process.poll() is None
+    assert child.restarts == 1
+    child.stop()
+    assert child.process.poll() is not None
