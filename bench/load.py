@@ -1,0 +1,207 @@
+"""Load benchmark: N simultaneous citizen calls through the IVR, and the same load
+through the native dialplan menu on the same Asterisk, for the cost ratio.
+
+Run it as ``townhall-ivr bench calls --concurrent 200 --duration 20`` (``make bench``).
+A wave is one SIPp run: each caller hears the welcome, keys its digits (``11`` for the
+IVR, ``4`` for the native menu, whose only choices are the main menu's departments),
+is queued and answered by a SIPp agent, and hangs up ``duration`` seconds after the
+200 OK. Time to answer is INVITE → 200 OK; time to first prompt is 200 OK → first RTP
+packet from the port that 200 OK announced (``bench.probe``). CPU is read from
+``/proc`` for Asterisk and for the IVR process only, so SIPp and this process do not
+count. The tracked figure is (Asterisk + IVR) CPU per call over native CPU per call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.probe import FirstRtp, ProcessMeter, percentiles, read_message_trace
+from bench.stack import BenchStack
+from ivr.simulate import default_cache_dir, default_steps, resolve_steps
+from ivr.sipp.process import SippProcess, SippStats
+from ivr.sipp.scenario import render_uac, step_items
+
+IVR_NUMBER, IVR_DTMF = "3000", "11"
+NATIVE_NUMBER, NATIVE_DTMF = "native", "4"
+CALLER = "0612345678"
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One batch of calls: who is dialled, what is keyed, how many, how long."""
+
+    label: str
+    called: str
+    dtmf: str
+    concurrent: int
+    calls: int
+    duration: float  # seconds from the 200 OK to the caller's hang-up
+    rate: float  # new calls per second
+
+    @property
+    def lifetime(self) -> float:
+        """A bound on the whole run: ramp-up, calls, and a minute of slack."""
+        return self.calls / self.rate + self.duration + 60
+
+
+@dataclass
+class WaveResult:
+    """Figures of one wave, all measured in that run."""
+
+    wave: Wave
+    attempted: int
+    completed: int
+    failed: int
+    answer_ms: dict[int, float]
+    first_prompt_ms: dict[int, float]
+    silent: int  # answered calls on which no RTP was heard
+    cpu: dict[str, float]
+    peak_rss: dict[str, int]
+    contacts: int | None = None  # IVR waves only: contacts stored with this wave's refs
+    distinct_refs: int | None = None
+    errors: str = ""
+    extra: dict[str, float] = field(default_factory=dict)  # fault scenarios' own figures
+
+    def cpu_per_call(self, names: tuple[str, ...]) -> float:
+        return sum(self.cpu[n] for n in names) / max(1, self.attempted)
+
+
+class TracingSipp(SippProcess):
+    """SIPp that also writes every SIP message with its time (``-trace_msg``)."""
+
+    @property
+    def message_log(self) -> Path:
+        return self.workdir / "messages.log"
+
+    def argv(self, **options: object) -> list[str]:
+        return [*super().argv(**options),  # type: ignore[arg-type]
+                "-trace_msg", "-message_file", str(self.message_log)]
+
+
+def ivr_wave(concurrent: int, duration: float, calls: int | None = None,
+             rate: float | None = None) -> Wave:
+    """Citizens calling the town hall number and keying ``11`` (état civil)."""
+    return Wave("ivr", IVR_NUMBER, IVR_DTMF, concurrent, calls or concurrent, duration,
+                rate or default_rate(concurrent))
+
+
+def native_wave(like: Wave) -> Wave:
+    """The same load on the native dialplan menu."""
+    return Wave("native", NATIVE_NUMBER, NATIVE_DTMF, like.concurrent, like.calls,
+                like.duration, like.rate)
+
+
+def default_rate(concurrent: int) -> float:
+    """Start all calls within about eight seconds (at least 10 calls/s)."""
+    return max(10.0, concurrent / 8)
+
+
+def _timings(sipp: TracingSipp, ears: FirstRtp) -> tuple[list[float], list[float], int]:
+    """(answer ms, first prompt ms, answered calls without any RTP) from the traces."""
+    answer, prompt, silent = [], [], 0
+    for call in read_message_trace(sipp.message_log).values():
+        if call.invite_sent is None or call.answered is None:
+            continue
+        answer.append((call.answered - call.invite_sent) * 1000)
+        heard = ears.first_after(call.media_port, call.answered) if call.media_port else None
+        if heard is None:
+            silent += 1
+        else:
+            prompt.append(max(0.0, heard - call.answered) * 1000)
+    return answer, prompt, silent
+
+
+def run_wave(stack: BenchStack, wave: Wave) -> WaveResult:
+    """Place the wave's calls and measure them; blocks until SIPp ends."""
+    ref = f"bench-{uuid.uuid4().hex[:10]}"
+    steps = resolve_steps(default_steps(wave.dtmf), default_cache_dir(stack.settings))
+    before_answer = sum(int(item["ms"]) for item in step_items(steps)) / 1000  # type: ignore[call-overload]
+    with FirstRtp() as ears:
+        scenario = render_uac(caller=CALLER, called=wave.called, ref=ref, steps=steps,
+                              hold_seconds=max(1.0, wave.duration - before_answer),
+                              listen_port=ears.port, numbered=True)
+        sipp = TracingSipp(scenario, local_ip="127.0.0.1", lifetime=wave.lifetime)
+        meter = ProcessMeter({"asterisk": stack.asterisk_pid, "ivr": stack.app_pid})
+        with meter:
+            sipp.start(remote=f"127.0.0.1:{stack.settings.sip_port}", calls=wave.calls,
+                       limit=wave.concurrent, rate=wave.rate)
+            code = sipp.wait(wave.lifetime + 30)
+            stats = sipp.stats() or SippStats(wave.calls, 0, wave.calls, 0, 0)
+            contacts, distinct = (stack.count_contacts(ref, stats.created)
+                                  if wave.called == IVR_NUMBER else (None, None))
+        answer, prompt, silent = _timings(sipp, ears)
+    errors = "" if code == 0 else sipp.errors()
+    sipp.cleanup()
+    return WaveResult(wave, stats.created, stats.successful, stats.failed,
+                      percentiles(answer), percentiles(prompt), silent, meter.cpu,
+                      meter.peak_rss, contacts, distinct, errors=errors)
+
+
+def _ms(points: dict[int, float]) -> str:
+    return " / ".join(f"{points[p]:.0f}" for p in (50, 95, 99)) if points else "n/a"
+
+
+def describe_wave(result: WaveResult) -> list[str]:
+    """Plain lines for one wave."""
+    w = result.wave
+    lines = [
+        f"[{w.label}] {w.calls} calls to {w.called!r} keying {w.dtmf!r}, "
+        f"{w.concurrent} at once, {w.duration:g} s each, {w.rate:g} calls/s",
+        f"  calls: attempted {result.attempted}, completed {result.completed}, "
+        f"failed {result.failed}",
+        f"  time to answer ms p50/p95/p99: {_ms(result.answer_ms)}",
+        f"  time to first prompt ms p50/p95/p99: {_ms(result.first_prompt_ms)}"
+        f"  (answered calls with no audio: {result.silent})",
+        "  CPU s: " + ", ".join(f"{n} {s:.2f} ({s / max(1, result.attempted) * 1000:.1f} ms/call)"
+                                for n, s in result.cpu.items()),
+        "  peak RSS MB: " + ", ".join(f"{n} {b / 2**20:.0f}" for n, b in result.peak_rss.items()),
+    ]
+    if result.contacts is not None:
+        lines.append(f"  contacts recorded: {result.contacts} for {result.attempted} calls "
+                     f"placed (missing {result.attempted - result.contacts}, duplicates "
+                     f"{result.contacts - (result.distinct_refs or 0)})")
+    lines += [f"  {name}: {value:.2f}" for name, value in result.extra.items()]
+    if result.errors:
+        lines.append("  sipp errors: " + result.errors.splitlines()[-1][:200])
+    return lines
+
+
+def cpu_ratio(ivr: WaveResult, native: WaveResult) -> float:
+    """(Asterisk + IVR) CPU per call of the IVR over Asterisk CPU per call of native."""
+    return ivr.cpu_per_call(("asterisk", "ivr")) / max(1e-9, native.cpu_per_call(("asterisk",)))
+
+
+def healthy(result: WaveResult) -> bool:
+    """No failed call, and (IVR) every call recorded once."""
+    missing = result.contacts is not None and result.contacts < result.attempted
+    return result.failed == 0 and result.attempted > 0 and not missing
+
+
+def ramp(stack: BenchStack, levels: list[int], duration: float) -> list[str]:
+    """Both paths at rising concurrency: the knee is the first level that is not healthy.
+
+    A path stops climbing at its knee, so the ramp stays bounded in time.
+    """
+    lines = [f"ramp ({duration:g} s calls): level: ivr failed/missing, first prompt p95 | "
+             "native failed, first prompt p95"]
+    knees: dict[str, int | None] = {"ivr": None, "native": None}
+    for level in levels:
+        ivr = ivr_wave(level, duration)
+        row = [f"  {level}:"]
+        for wave in (ivr, native_wave(ivr)):
+            if knees[wave.label] is not None:
+                row.append("(past knee)")
+                continue
+            result = run_wave(stack, wave)
+            missing = "" if result.contacts is None else f"/{result.attempted - result.contacts}"
+            p95 = result.first_prompt_ms.get(95)
+            row.append(f"{wave.label} {result.failed}{missing}, "
+                       f"{'n/a' if p95 is None else f'{p95:.0f} ms'}")
+            if not healthy(result):
+                knees[wave.label] = level
+        lines.append(" | ".join(row))
+    lines.append("knee: " + ", ".join(f"{k} {'none up to ' + str(levels[-1]) if v is None else v}"
+                                      for k, v in knees.items()))
+    return lines

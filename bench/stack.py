@@ -1,0 +1,183 @@
+"""A private stack for the load benchmark: Asterisk + the IVR process + agent phones.
+
+Everything runs on free loopback ports under a temporary home, with the clock pinned
+to an open hour, so a benchmark never touches a running ``make run`` stack. The IVR
+process is a supervised ``Child`` (``ivr.stack.supervisor``): when a fault scenario
+kills it, it comes back exactly as in production.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from sqlalchemy import func, select
+
+from ivr.asterisk.process import AsteriskInstance
+from ivr.rules import load_rules
+from ivr.settings import Settings
+from ivr.simulate import AgentPhone
+from ivr.stack.provisioning import configure_asterisk
+from ivr.stack.supervisor import Child
+from ivr.store import Store
+from ivr.store.models import Contact
+
+log = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parents[1]
+OPEN_CLOCK = "2026-12-01T10:00:00+01:00"  # a Tuesday morning: every department is open
+INHERITED = ("TOWNHALL_ASTERISK_ROOT", "TOWNHALL_ASTERISK")
+RTP_PORTS = 10000  # two channels (caller, agent) per call, two ports each, and reuse slack
+# Departments the benchmark's callers reach: by the IVR (11, 0) and by the native menu (4).
+ROUTED = ("etat-civil", "police-municipale", "accueil")
+
+
+def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """A port the kernel just handed out on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def free_rtp_range(size: int) -> tuple[int, int]:
+    """A UDP range for Asterisk's RTP, clear of the ephemeral ports SIPp and we take."""
+    start = 20000 + (os.getpid() % 50) * 2  # 20000-30000 is below Linux's ephemeral range
+    return start, start + size
+
+
+def bench_rules(dest: Path, agent_uri: str, agents: int) -> Path:
+    """The default rules, every agent at ``agent_uri``, plus ``agents`` extra agents in the
+    routed departments (round-robin, no wrap-up) so calls are answered, not queued."""
+    yaml = YAML()
+    data = yaml.load((REPO / "routing_rules.yaml").read_text())
+    for agent in data["agents"].values():
+        agent["contact"] = agent_uri
+    for n in range(agents):
+        data["agents"][f"bench-agent-{n}"] = {
+            "name": f"Banc {n}", "departments": list(ROUTED), "contact": agent_uri}
+    for target in ROUTED:
+        data["departments"][target]["queue"].update(strategy="rrmemory", wrapup=0)
+    with dest.open("w") as out:
+        yaml.dump(data, out)
+    load_rules(dest)  # refuse to run on invalid rules, with the loader's message
+    return dest
+
+
+def bench_settings(home: Path, db_url: str | None = None) -> Settings:
+    """Settings on free loopback ports; only where Asterisk comes from is inherited."""
+    env = {k: v for k, v in os.environ.items() if k in INHERITED}
+    env["TOWNHALL_HOME"] = str(home)
+    if db_url:
+        env["TOWNHALL_DB_URL"] = db_url
+    rtp_start, rtp_end = free_rtp_range(RTP_PORTS)
+    return Settings.from_env(env).with_(
+        sip_port=free_port(socket.SOCK_DGRAM), ari_port=free_port(), ami_port=free_port(),
+        rtp_start=rtp_start, rtp_end=rtp_end, clock_value=OPEN_CLOCK)
+
+
+@dataclass
+class BenchStack:
+    """A running Asterisk, IVR process and agent phone; helpers to measure and break it."""
+
+    settings: Settings
+    asterisk: AsteriskInstance
+    app: Child
+    agent: AgentPhone
+
+    def asterisk_pid(self) -> int | None:
+        """Asterisk's pid from its state file (``chroot`` execs it: same pid)."""
+        try:
+            return int(json.loads(self.asterisk.state_path.read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def app_pid(self) -> int | None:
+        process = self.app.process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def ari_connections(self) -> int:
+        """How many times the IVR process logged its ARI connection (all restarts).
+
+        ``/ari/applications`` is no readiness probe after a crash: Asterisk keeps listing
+        an application while channels are still in it, websocket or not.
+        """
+        try:
+            return self.app.log_path.read_text(errors="replace").count("ARI connected")
+        except OSError:
+            return 0
+
+    def wait_connected(self, more_than: int, timeout: float = 30) -> float:
+        """Seconds until the IVR logs an ARI connection beyond ``more_than``."""
+        started = time.monotonic()
+        while self.ari_connections() <= more_than:
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"IVR app not connected after {timeout} s")
+            time.sleep(0.05)
+        return time.monotonic() - started
+
+    def count_contacts(self, ref_prefix: str, expected: int, wait: float = 20) -> tuple[int, int]:
+        """(contacts, distinct refs) whose ref starts with ``ref_prefix``, polled until
+        ``expected`` are there or the counts stop growing for ``wait`` seconds."""
+        store = Store(self.settings.db_url)
+        query = select(func.count(), func.count(func.distinct(Contact.ref))).where(
+            Contact.ref.like(f"{ref_prefix}-%"))
+        seen, still_since = (0, 0), time.monotonic()
+        try:
+            while time.monotonic() - still_since < wait:
+                with store.session() as session:
+                    row = session.execute(query).one()
+                counts = (int(row[0]), int(row[1]))
+                if counts[0] >= expected:
+                    return counts
+                if counts != seen:
+                    seen, still_since = counts, time.monotonic()
+                time.sleep(0.5)
+        finally:
+            store.dispose()
+        return seen
+
+
+def _app_child(settings: Settings, sounds_dir: Path) -> Child:
+    argv = [sys.executable, "-m", "ivr.cli", "app", "--sounds-dir", str(sounds_dir)]
+    return Child("ivr-app", argv, settings.home / "log" / "ivr-app.log")
+
+
+@contextmanager
+def bench_stack(*, agents: int = 20, db_url: str | None = None,
+                keep: bool = False) -> Iterator[BenchStack]:
+    """Start agents, Asterisk and the supervised IVR process; stop them all at the end."""
+    home = Path(tempfile.mkdtemp(prefix="townhall-bench-"))
+    base = bench_settings(home, db_url)
+    with AgentPhone(mode="answer", max_seconds=600, lifetime=7200) as agent:
+        settings = base.with_(rules_path=bench_rules(
+            home / "routing_rules.yaml", f"sip:agent@127.0.0.1:{agent.port}", agents))
+        # the supervised child reads its settings from the environment, as in production
+        os.environ.update(settings.to_env())
+        instance = AsteriskInstance(settings)
+        configure_asterisk(settings, instance)
+        instance.start(timeout=60)
+        stack = BenchStack(settings, instance, _app_child(settings, instance.sounds_dir), agent)
+        try:
+            stack.app.start()
+            threading.Thread(target=stack.app.watch, name="watch-app", daemon=True).start()
+            stack.wait_connected(0, timeout=60)
+            yield stack
+        finally:
+            stack.app.stop()
+            instance.stop()
+            if not keep:
+                shutil.rmtree(instance.layout.base, ignore_errors=True)
+                shutil.rmtree(home, ignore_errors=True)
+

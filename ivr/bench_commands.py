@@ -1,0 +1,57 @@
+"""``townhall-ivr bench``: measurements of the whole stack on this machine.
+
+The benchmark code lives in the repository's ``bench/`` folder (it is not installed
+with the package), so these commands run from a checkout, like ``make bench``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+# The checkout this package runs from (an editable install), where ``bench/`` lives.
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def _levels(text: str) -> list[int]:
+    try:
+        return sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError as exc:
+        raise click.BadParameter("comma-separated call counts, e.g. 100,200,300,500") from exc
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks of the running system (each starts its own stack on free ports)."""
+
+
+@bench.command("calls")
+@click.option("--concurrent", type=click.IntRange(1), default=200, show_default=True,
+              help="Calls in progress at once.")
+@click.option("--duration", type=click.FloatRange(2), default=20.0, show_default=True,
+              help="Seconds each call lasts, from the answer to the caller's hang-up.")
+@click.option("--calls", type=click.IntRange(1), default=None,
+              help="Calls placed in all [default: --concurrent].")
+@click.option("--rate", type=click.FloatRange(0.1), default=None,
+              help="New calls per second [default: all started within ~8 s].")
+@click.option("--scenario", type=click.Choice(["dtmf", "kill-app", "restart-asterisk",
+                                               "flood"]), default="dtmf", show_default=True)
+@click.option("--ramp", "ramp_levels", default="", metavar="N,N,…",
+              help="Also find the knee of both paths at these concurrencies, e.g. 100,200,300,500.")
+@click.option("--ramp-duration", type=click.FloatRange(2), default=12.0, show_default=True)
+@click.option("--agents", type=click.IntRange(1), default=20, show_default=True,
+              help="Agents answering the routed departments (one SIPp phone for all).")
+def calls(concurrent: int, duration: float, calls: int | None, rate: float | None,
+          scenario: str, ramp_levels: str, ramp_duration: float, agents: int) -> None:
+    """Simultaneous citizen calls through the IVR and through the native dialplan."""
+    if not (CHECKOUT / "bench" / "runner.py").exists():
+        raise click.ClickException("bench/ is not installed: run from a checkout")
+    if str(CHECKOUT) not in sys.path:
+        sys.path.insert(0, str(CHECKOUT))
+    from bench.runner import run_calls
+    report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,
+                       scenario=scenario, ramp_levels=_levels(ramp_levels),
+                       ramp_duration=ramp_duration, agents=agents)
+    click.echo("\n".join(report))

@@ -1,0 +1,180 @@
+"""Under load and under faults: the real stack keeps answering citizens.
+
+Each test breaks one thing while calls are in progress — the IVR process (kill -9),
+Asterisk (restart), the database (a cut TCP link to PostgreSQL), the SIP port (a flood
+of bad requests) — and checks what citizens and the contact store see.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bench.flood import SipFlood
+from ivr.simulate import AgentPhone, LoadResult, default_cache_dir, run_load
+from ivr.store import Store
+from ivr.store.models import Contact
+from ivr.store.queries import contact_to_dict
+from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.db import TcpProxy, pg_url
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="load") as executor:
+        yield executor
+
+
+def start_load(pool: ThreadPoolExecutor, stack: Stack, prefix: str, **options: Any,
+               ) -> Future[LoadResult]:
+    """Concurrent citizen calls (SIPp) in the background; refs ``<prefix>-<n>``."""
+    options = {"calls": 20, "concurrent": 20, "rate": 20, "hold_seconds": 8,
+               "dtmf": "11", **options}
+    return pool.submit(run_load, "127.0.0.1", stack.settings.sip_port, ref_prefix=prefix,
+                       cache_dir=default_cache_dir(stack.settings), timeout=120, **options)
+
+
+def contacts_with_prefix(db_url: str, prefix: str) -> list[dict[str, Any]]:
+    """Every stored contact whose ref starts with ``prefix``, with its events."""
+    store = Store(db_url)
+    try:
+        with store.session() as session:
+            rows = session.scalars(select(Contact).where(Contact.ref.like(f"{prefix}-%")))
+            return [contact_to_dict(row, events=True) for row in rows]
+    finally:
+        store.dispose()
+
+
+def wait_for_contacts(db_url: str, prefix: str, count: int,
+                      timeout: float = 60) -> list[dict[str, Any]]:
+    """The contacts of a load, once ``count`` of them are finished (or at ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = contacts_with_prefix(db_url, prefix)
+        if sum(c["outcome"] is not None for c in found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
+def ari_connections(stack: Stack) -> int:
+    """ARI connections the IVR process logged. ``Stack.registered`` cannot tell after a
+    crash: Asterisk keeps listing an application while channels are still in it."""
+    path = stack.settings.home / "ivr-app.log"
+    return path.read_text(errors="replace").count("ARI connected") if path.exists() else 0
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> float:
+    """Seconds until ``condition()`` holds; fails the test past ``timeout``."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, f"not within {timeout} s"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def queued(stack: Stack, prefix: str) -> int:
+    """Calls of a load that joined a queue (per their stored events)."""
+    return sum(any(e["kind"] == "queue_join" for e in c["events"])
+               for c in contacts_with_prefix(stack.settings.db_url, prefix))
+
+
+@pytest.fixture(scope="module")
+def quick_agent() -> Iterator[AgentPhone]:
+    """An agent who hangs up two seconds after answering: the queue keeps moving."""
+    with AgentPhone(mode="answer", max_seconds=2) as phone:
+        yield phone
+
+
+def test_killed_application_fallback_then_back_queued_calls_answered(
+        tmp_path_factory: pytest.TempPathFactory, quick_agent: AgentPhone,
+        pool: ThreadPoolExecutor) -> None:
+    no_wrapup = {"etat-civil": {"queue": {"wrapup": 0}}, "accueil": {"queue": {"wrapup": 0}}}
+    with running_stack(tmp_path_factory, quick_agent, departments=no_wrapup) as stack:
+        prefix = f"kill-{uuid.uuid4().hex[:8]}"
+        load = start_load(pool, stack, prefix, hold_seconds=40)
+        wait_until(lambda: queued(stack, prefix) == 20, 40)  # every caller is in the queue
+        connections = ari_connections(stack)
+        assert stack.app is not None
+        stack.app.send_signal(signal.SIGKILL)
+        stack.app.wait(5)
+        answered_at_kill = quick_agent.calls_answered
+        during = stack.call(hold_seconds=3)  # the dialplan fallback answers at once
+        assert during.answered and during.heard_seconds > 0.5, during.error
+        assert stack.contact(during.ref, wait=1) is None  # not the application: it is down
+        stack.start_app()  # what the supervisor does
+        wait_until(lambda: ari_connections(stack) > connections, 5)
+        after = stack.call(dtmf="11")
+        assert after.answered
+        contact = stack.contact(after.ref)
+        assert contact is not None and contact["routed_by"] == "dtmf", stack.app_log()
+        result = load.result(timeout=150)
+        assert (result.attempted, result.failed) == (20, 0), result.error  # nobody dropped
+        # callers queued before the kill went on being answered after it
+        assert quick_agent.calls_answered >= answered_at_kill + 3
+
+
+def test_application_reconnects_by_itself_after_asterisk_restarts_under_load(
+        live: Stack, pool: ThreadPoolExecutor) -> None:
+    app = live.app
+    first = start_load(pool, live, f"before-{uuid.uuid4().hex[:8]}", hold_seconds=2)
+    first.result(timeout=120)
+    live.asterisk.restart(timeout=30)
+    live.wait_registered(timeout=15)  # backoff tops out at 5 s
+    assert app is not None and app.poll() is None  # the same process, reconnected
+    prefix = f"after-{uuid.uuid4().hex[:8]}"
+    result = start_load(pool, live, prefix, hold_seconds=2).result(timeout=120)
+    assert (result.attempted, result.failed) == (20, 0), result.error
+    stored = wait_for_contacts(live.settings.db_url, prefix, 20)
+    assert {c["routed_by"] for c in stored} == {"dtmf"} and len(stored) == 20
+
+
+@pytest.mark.pg
+def test_database_outage_loses_and_duplicates_no_contact(
+        stack: Stack, pg_database: str, pg_proxy: TcpProxy, pool: ThreadPoolExecutor) -> None:
+    original = stack.settings
+    stack.stop_app()
+    stack.settings = original.with_(db_url=pg_url(pg_database, pg_proxy.port))
+    try:
+        stack.start_app()
+        prefix = f"outage-{uuid.uuid4().hex[:8]}"
+        load = start_load(pool, stack, prefix, calls=30, concurrent=15, rate=3,
+                          hold_seconds=2)
+        time.sleep(2)
+        pg_proxy.close()  # the database vanishes while calls come and go
+        time.sleep(8)
+        pg_proxy.open()
+        result = load.result(timeout=150)
+        assert (result.attempted, result.failed) == (30, 0), result.error
+        stored = wait_for_contacts(pg_url(pg_database), prefix, 30)
+    finally:
+        stack.stop_app()
+        stack.settings = original
+    assert sorted(c["ref"] for c in stored) == sorted(f"{prefix}-{n}" for n in range(1, 31))
+    assert all(c["outcome"] is not None for c in stored)  # every spooled op was replayed
+    for contact in stored:  # replaying twice would repeat events
+        seqs = [event["seq"] for event in contact["events"]]
+        assert len(seqs) == len(set(seqs)), contact
+
+
+def test_flood_of_bad_sip_and_key_garbage_does_not_starve_a_real_caller(
+        live: Stack, pool: ThreadPoolExecutor) -> None:
+    garbage = start_load(pool, live, f"garbage-{uuid.uuid4().hex[:8]}", calls=10,
+                         concurrent=10, rate=10, dtmf="*#9*#*#0##", hold_seconds=4)
+    with SipFlood(("127.0.0.1", live.settings.sip_port), rate=1000) as flood:
+        time.sleep(1)
+        real = live.call(dtmf="11")
+    assert flood.sent > 1000  # the flood really ran while the real call was placed
+    assert real.answered and real.heard_seconds > 1.0, real.error
+    contact = live.contact(real.ref)
+    assert contact is not None, live.app_log()
+    assert (contact["target"], contact["routed_by"]) == ("etat-civil", "dtmf")
+    assert garbage.result(timeout=120).failed == 0
