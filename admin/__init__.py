@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from ivr.prompts import PROMPTS_DIR
 from ivr.settings import Settings
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -36,17 +37,21 @@ def create_app(
         PAGE_SIZE=50,
         TOWNHALL_SETTINGS=settings,
         TOWNHALL_CLOCK=settings.clock,
+        PROMPTS_DIR=PROMPTS_DIR,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,  # uploaded recordings
+        QUEUES_REFRESH_SECONDS=5,
     )
     if test_config:
         app.config.from_mapping(test_config)
+    app.config.setdefault("AMI_ENABLED", not app.testing)
     _init_extensions(app)
     _register_blueprints(app)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    """Attach the store, login manager, CSRF protection and rate limiter."""
-    from admin import auth, db, errors, templating
+    """Attach the store, login manager, CSRF protection, rate limiter and AMI listener."""
+    from admin import auth, db, errors, live_queues, templating
     from admin.security import csrf, limiter
 
     db.init_app(app)
@@ -55,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    live_queues.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -22,15 +22,33 @@ def admin() -> None:
 @click.option("--host", default=None, help="Adresse d’écoute (défaut : TOWNHALL_BIND).")
 @click.pass_obj
 def serve(settings: Settings, port: int | None, host: str | None) -> None:
-    """Serve the admin with waitress."""
+    """Migrate the store, then serve the admin with waitress."""
     import waitress
 
     from admin import create_app
 
+    _migrate(settings)
     app = create_app(settings)
     host, port = host or settings.bind_host, port or settings.admin_port
     log.info("admin serving", extra={"url": f"http://{host}:{port}/"})
     waitress.serve(app, host=host, port=port, threads=4, ident="townhall-admin")
+
+
+def _migrate(settings: Settings) -> None:
+    """Bring the schema to the latest revision; stop with a clear message if unreachable."""
+    from sqlalchemy.exc import OperationalError
+
+    from ivr.store.db import Store, public_url
+
+    store = Store(settings.db_url)
+    try:
+        store.migrate()
+    except OperationalError as exc:
+        db = public_url(settings.db_url)
+        log.error("admin database unreachable", extra={"db": db, "error": str(exc.orig)})
+        raise click.ClickException(f"base de données injoignable ({db}) : {exc.orig}") from exc
+    finally:
+        store.dispose()
 
 
 def _password(from_stdin: bool) -> str:

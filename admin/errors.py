@@ -16,6 +16,7 @@ MESSAGES = {
     403: "Vous n’avez pas accès à cette page.",
     404: "Cette page n’existe pas.",
     405: "Cette action n’est pas permise ici.",
+    413: "Le fichier envoyé est trop volumineux.",
     429: "Trop de tentatives : veuillez patienter une minute avant de réessayer.",
 }
 

@@ -43,11 +43,8 @@ def compute(
 def _callbacks(
     session: Session, since: datetime, until: datetime, department: str | None
 ) -> tuple[int, int]:
-    """Callbacks promised for the period, and how many were done before the promise.
-
-    The store has no completion time yet, so ``updated_at`` of a ``done`` callback
-    stands for it (the row is last touched when the call back succeeds).
-    """
+    """Callbacks promised for the period, and how many were done before the promise
+    (``completed_at``, set by the repository when the citizen is reached)."""
     period = [Callback.promised_before >= since, Callback.promised_before < until]
     if department:
         period.append(Callback.target == department)
@@ -55,6 +52,8 @@ def _callbacks(
     kept_rows = (
         select(func.count())
         .select_from(Callback)
-        .where(*period, Callback.state == "done", Callback.updated_at <= Callback.promised_before)
+        .where(
+            *period, Callback.state == "done", Callback.completed_at <= Callback.promised_before
+        )
     )
     return due, session.scalar(kept_rows) or 0

@@ -43,6 +43,7 @@ PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 DEFAULT_CATALOGUE = PROMPTS_DIR / "catalogue.yaml"
 SOUND_PREFIX = "townhall"
 MANIFEST = "manifest.json"
+OVERRIDES = "overrides.yaml"  # texts changed from the admin, beside the catalogue
 # extension → sample rate: the two slin formats of Asterisk's format_wav module.
 OUTPUTS: dict[str, int] = {"wav": 8000, "wav16": 16000}
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -113,6 +114,20 @@ def load_catalogue(path: Path) -> dict[str, str]:
     return catalogue
 
 
+def load_overrides(path: Path, catalogue: dict[str, str]) -> dict[str, str]:
+    """Texts changed from the admin (``overrides.yaml``), for ids of the catalogue only.
+
+    Kept out of ``catalogue.yaml`` so an upgrade of the software never loses a town's
+    wording; an id that left the catalogue is ignored with a warning.
+    """
+    if not path.is_file():
+        return {}
+    overrides = load_catalogue(path)
+    for unknown in sorted(set(overrides) - set(catalogue)):
+        log.warning("prompt override ignored", extra={"prompt": unknown, "file": str(path)})
+    return {k: v for k, v in overrides.items() if k in catalogue}
+
+
 def synthesise(text: str, voice: Voice, out: Path) -> None:
     """Run espeak-ng into a WAV file; the text goes through stdin, never argv."""
     cmd = ["espeak-ng", *voice.args(), "-w", str(out)]
@@ -146,13 +161,17 @@ class PromptLibrary:
         catalogue_path: Path | None = None,
         recordings_dir: Path | None = None,
         voice: Voice | None = None,
+        overrides_path: Path | None = None,
     ) -> None:
         sounds_dir = sounds.sounds_dir if isinstance(sounds, Settings) else Path(sounds)
         self.sounds_dir = sounds_dir
         self.catalogue_path = catalogue_path or DEFAULT_CATALOGUE
         self.recordings_dir = recordings_dir or self.catalogue_path.parent / "recordings"
+        self.overrides_path = overrides_path or self.catalogue_path.parent / OVERRIDES
         self.voice = voice or Voice()
-        self.catalogue = load_catalogue(self.catalogue_path)
+        self.base_catalogue = load_catalogue(self.catalogue_path)
+        self.overrides = load_overrides(self.overrides_path, self.base_catalogue)
+        self.catalogue = {**self.base_catalogue, **self.overrides}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._manifest = self._read_manifest()

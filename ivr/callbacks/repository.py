@@ -136,7 +136,8 @@ def mark_dialing(session: Session, lease_id: str, now: datetime, lease_seconds: 
 def complete(session: Session, lease_id: str, outcome: str, now: datetime) -> Callback:
     """The citizen was reached: ``done``."""
     return _one(session, _dialing(lease_id), now, "callback_done",
-                {"outcome": outcome}, state="done", outcome=outcome, **_NO_LEASE)
+                {"outcome": outcome}, state="done", outcome=outcome, completed_at=now,
+                **_NO_LEASE)
 
 
 def retry_later(
@@ -214,7 +215,7 @@ def record_result(
     mine = [Callback.id == callback_id, Callback.state == "claimed",
             Callback.claimed_by == agent, Callback.lease_until.is_(None)]
     return _one(session, mine, now, "callback_result", {"agent": agent, "outcome": outcome},
-                state="done", outcome=outcome, note=note, **_NO_LEASE)
+                state="done", outcome=outcome, note=note, completed_at=now, **_NO_LEASE)
 
 
 def reschedule(

@@ -232,5 +232,6 @@ class Callback(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None]  # set when ``done`` (app clock), for the indicator
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()

@@ -173,3 +173,10 @@ class AmiListener:
 
     def remove_member(self, queue: str, member: str) -> None:
         self._send({"Action": "QueueRemove", "Queue": queue, "Interface": member})
+
+    def originate(self, channel: str, application: str, data: str, caller_id: str,
+                  timeout_ms: int) -> None:
+        """Ring ``channel``; once answered it runs ``application(data)`` (queued, async)."""
+        self._send({"Action": "Originate", "Channel": channel, "Application": application,
+                    "Data": data, "CallerID": caller_id, "Timeout": str(timeout_ms),
+                    "Async": "true"})  # fmt: skip

@@ -15,6 +15,7 @@ from admin import create_app
 from admin.accounts import add_user
 from admin.api import new_token
 from ivr.clock import Clock
+from ivr.prompts import DEFAULT_CATALOGUE as PROMPT_CATALOGUE
 from ivr.settings import Settings
 from ivr.store.db import Store
 
@@ -54,11 +55,23 @@ def users(store: Store) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_app(settings: Settings, store: Store, users: dict[str, str]) -> Callable[..., Flask]:
+def prompts_dir(tmp_path: Path) -> Path:
+    """A copy of the prompt catalogue: recordings and edited texts stay in the test."""
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    shutil.copy(PROMPT_CATALOGUE, folder / "catalogue.yaml")
+    return folder
+
+
+@pytest.fixture
+def make_app(
+    settings: Settings, store: Store, users: dict[str, str], prompts_dir: Path
+) -> Callable[..., Flask]:
     """Build an app on the test store; keyword arguments override its config."""
 
     def make(**config: object) -> Flask:
-        base = {"TESTING": True, "STORE": store, "WTF_CSRF_ENABLED": False}
+        base = {"TESTING": True, "STORE": store, "WTF_CSRF_ENABLED": False, "AMI_ENABLED": False,
+                "PROMPTS_DIR": prompts_dir}  # fmt: skip
         return create_app(settings, {**base, **config})
 
     return make
