@@ -70,24 +70,24 @@ class DialerConfig:
 
 
 class AriDialer:
-    """``Dialer`` over an ari-client ``AriClient`` connected to the callbacks application."""
+    """``Dialer`` over the callbacks application's ``ivr.telephony.ari_link.AriLink``."""
 
-    def __init__(self, client: Any, config: DialerConfig, sound_for: Callable[[str], str],
+    def __init__(self, link: Any, config: DialerConfig, sound_for: Callable[[str], str],
                  spoken_name: Callable[[str], str] = str) -> None:
-        self.client, self.config = client, config
+        self.link, self.config = link, config
         self.sound_for, self.spoken_name = sound_for, spoken_name
         self._answers: dict[str, asyncio.Future[DialOutcome]] = {}
         self._playbacks: dict[str, asyncio.Future[None]] = {}
-        client.on_stasis_start(self._on_stasis_start)
-        client.on_channel_destroyed(self._on_channel_destroyed)
-        client.on_playback_finished(self._on_playback_finished)
+        link.handlers.update({"StasisStart": self._on_stasis_start,
+                              "ChannelDestroyed": self._on_channel_destroyed,
+                              "PlaybackFinished": self._on_playback_finished})
 
     async def dial(self, request: DialRequest) -> DialOutcome:
         channel_id = channel_id_for(request)
         answer = self._answers[channel_id] = asyncio.get_running_loop().create_future()
         facts = {"callback": request.callback_id, "channel": channel_id}
         try:
-            await self.client.ari.originate(
+            await self.link.rest.originate(
                 endpoint=endpoint_for(self.config.endpoint_template, request),
                 channel_id=channel_id, app_args=f"callback,{request.callback_id}",
                 timeout=self.config.ring_timeout,
@@ -113,10 +113,10 @@ class AriDialer:
         playback_id = f"{channel_id}-hello"
         finished = self._playbacks[playback_id] = asyncio.get_running_loop().create_future()
         try:
-            await self.client.ari.play_channel(channel_id, [f"sound:{self.sound_for(text)}"],
+            await self.link.rest.play_channel(channel_id, [f"sound:{self.sound_for(text)}"],
                                                lang="fr", playback_id=playback_id)
             await asyncio.wait_for(finished, self.config.announcement_timeout)
-            await self.client.ari.continue_in_dialplan(channel_id, QUEUE_CONTEXT, target, 1)
+            await self.link.rest.continue_in_dialplan(channel_id, QUEUE_CONTEXT, target, 1)
         except Exception:
             log.warning("callback hand-over interrupted", exc_info=True,
                         extra={"channel": channel_id, "target": target})
@@ -125,19 +125,20 @@ class AriDialer:
 
     async def _hang_up(self, channel_id: str) -> None:
         with contextlib.suppress(Exception):  # already gone is the expected case
-            await self.client.ari.stop_channel(channel_id)
+            await self.link.rest.stop_channel(channel_id)
 
-    async def _on_stasis_start(self, event: Any) -> None:
-        _settle(self._answers.get(event.channel.id), DialOutcome.ANSWERED)
+    def _on_stasis_start(self, event: dict[str, Any]) -> None:
+        _settle(self._answers.get(event["channel"]["id"]), DialOutcome.ANSWERED)
 
-    async def _on_channel_destroyed(self, event: Any) -> None:
-        _settle(self._answers.get(event.channel.id), outcome_for_cause(event.cause))
+    def _on_channel_destroyed(self, event: dict[str, Any]) -> None:
+        channel_id = event["channel"]["id"]
+        _settle(self._answers.get(channel_id), outcome_for_cause(int(event.get("cause", 0))))
         for playback_id, future in list(self._playbacks.items()):
-            if playback_id.startswith(event.channel.id):
+            if playback_id.startswith(channel_id):
                 _settle(future, None)
 
-    async def _on_playback_finished(self, event: Any) -> None:
-        _settle(self._playbacks.get(event.playback.id), None)
+    def _on_playback_finished(self, event: dict[str, Any]) -> None:
+        _settle(self._playbacks.get(event["playback"]["id"]), None)
 
 
 def _settle(future: asyncio.Future[Any] | None, value: Any) -> None:

@@ -8,28 +8,22 @@ StasisStart on reconnect).
 
 Why ``ari-client`` rather than ``ari-py``: ari-py is Python 2 only (``import ari``
 fails on Python 3 with ``No module named 'client'``); ari-client is asyncio-native
-(httpx + websockets) and works with Asterisk 22. Only this module imports it, and
-only for REST: events are read from the websocket here, because ari-client's listener
-catches ``ConnectionClosed`` in its receive loop and then spins without yielding,
-freezing the event loop when Asterisk restarts; plain JSON is also cheaper than its two
-pydantic validations per event.
+(httpx + websockets) and works with Asterisk 22. Only ``ivr.telephony`` imports it,
+and only for REST: ``ivr.telephony.ari_link`` reads the events itself (see why there).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
 
-import httpx
-import websockets
 from ari_client.controller import AriClientController
 
 from ivr.flow import events as e
 from ivr.flow.session import CallSession
+from ivr.telephony.ari_link import AriLink
 from ivr.telephony.call import CallRunner, Recorder, SoundResolver, SpeechInput
 from ivr.telephony.speech_bridge import LEG_PREFIX
 
@@ -38,7 +32,6 @@ log = logging.getLogger(__name__)
 SessionFactory = Callable[[str], CallSession]
 # (current REST controller, caller channel id) -> that call's speech input, None: keypad only
 SpeechFactory = Callable[[Callable[[], AriClientController], str], SpeechInput | None]
-BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 def _gone(exc: Exception) -> bool:
@@ -51,8 +44,8 @@ def _gone(exc: Exception) -> bool:
 class AriChannel:
     """``ivr.telephony.call.Channel`` over ARI REST for one channel id."""
 
-    def __init__(self, ari: AriClientController, channel_id: str) -> None:
-        self.ari, self.id = ari, channel_id
+    def __init__(self, rest: Callable[[], AriClientController], channel_id: str) -> None:
+        self.rest, self.id = rest, channel_id  # the live controller, across reconnections
 
     async def _call(self, action: Callable[[], Awaitable[Any]]) -> bool:
         """Run one REST action; False when the channel is already gone."""
@@ -66,90 +59,50 @@ class AriChannel:
         return True
 
     async def answer(self) -> None:
-        await self._call(lambda: self.ari.answer_channel(self.id))
+        await self._call(lambda: self.rest().answer_channel(self.id))
 
     async def play(self, sounds: list[str], playback_id: str) -> None:
         media = [f"sound:{name}" for name in sounds]
-        await self._call(lambda: self.ari.play_channel(
+        await self._call(lambda: self.rest().play_channel(
             self.id, media, lang="fr", playback_id=playback_id))
 
     async def stop_playback(self, playback_id: str) -> None:
-        await self._call(lambda: self.ari.stop_playback(playback_id))
+        await self._call(lambda: self.rest().stop_playback(playback_id))
 
     async def continue_in_dialplan(self, context: str, extension: str) -> bool:
-        return await self._call(lambda: self.ari.continue_in_dialplan(
+        return await self._call(lambda: self.rest().continue_in_dialplan(
             self.id, context=context, extension=extension, priority=1))
 
     async def hangup(self) -> None:
-        await self._call(lambda: self.ari.hangup_channel(self.id))
+        await self._call(lambda: self.rest().hangup_channel(self.id))
 
 
 class AriApplication:
-    """The Stasis application: one websocket, one ``CallRunner`` per live call."""
+    """The Stasis application: one ``AriLink``, one ``CallRunner`` per live call."""
 
     def __init__(self, host: str, port: int, user: str, password: str, app: str, *,
                  sessions: SessionFactory, recorder: Recorder, sounds: SoundResolver,
                  now: Callable[[], Any], speech: SpeechFactory | None = None) -> None:
         self.speech = speech
-        self.host, self.port, self.user, self.password, self.app = host, port, user, password, app
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
         self.runners: dict[str, CallRunner] = {}
-        self.ari: AriClientController | None = None
-        self.ws: Any = None
-        self.connected = asyncio.Event()
-        self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+        self.link = AriLink(host, port, user, password, app, on_connect=self._recover)
+        self.link.handlers.update({
             "StasisStart": self._on_start, "StasisEnd": self._on_end,
             "ChannelDtmfReceived": self._on_dtmf, "PlaybackFinished": self._on_playback,
-        }
+        })
+
+    @property
+    def connected(self) -> asyncio.Event:
+        return self.link.connected
 
     async def run_forever(self) -> None:
-        """Connect, serve, and reconnect with backoff whenever the link drops."""
-        attempt = 0
-        while True:
-            try:
-                await self._connect()
-                attempt = 0
-                await self._serve()
-            except asyncio.CancelledError:
-                await self._close()
-                raise
-            except (OSError, httpx.HTTPError, websockets.WebSocketException) as exc:
-                log.warning("ARI link down: %s", exc, extra={"attempt": attempt})
-            self.connected.clear()
-            await self._close()
-            await asyncio.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])
-            attempt += 1
-
-    async def _connect(self) -> None:
-        base = f"http://{self.host}:{self.port}/ari"
-        self.ari = AriClientController(
-            httpx.AsyncClient(base_url=base, auth=(self.user, self.password), timeout=10),
-            self.app)
-        query = urlencode({"api_key": f"{self.user}:{self.password}", "app": self.app})
-        self.ws = await websockets.connect(f"ws://{self.host}:{self.port}/ari/events?{query}")
-        log.info("ARI connected", extra={"app": self.app, "port": self.port})
-        self.connected.set()
-        await self._recover()
-
-    async def _serve(self) -> None:
-        """Dispatch events until the websocket closes (then the caller reconnects)."""
-        async for message in self.ws:
-            event = json.loads(message)
-            handler = self.handlers.get(event.get("type", ""))
-            if handler is not None:
-                handler(event)
-
-    async def _close(self) -> None:
-        ws, ari, self.ws, self.ari = self.ws, self.ari, None, None
-        if ws is not None:
-            await ws.close()
-        if ari is not None:
-            await ari.client.aclose()
+        """Serve calls; the link reconnects by itself when Asterisk restarts."""
+        await self.link.run_forever()
 
     async def _recover(self) -> None:
         """Take back the calls left in the application while the link was down."""
-        assert self.ari is not None
-        details = await self.ari.get_application()
+        details = await self.link.rest.get_application()
         orphans = [cid for cid in details.channel_ids
                    if cid not in self.runners and not cid.startswith(LEG_PREFIX)]
         for channel_id in orphans:
@@ -158,13 +111,11 @@ class AriApplication:
 
     def _rest(self) -> AriClientController:
         """The live REST controller (replaced on each reconnection)."""
-        assert self.ari is not None
-        return self.ari
+        return self.link.rest
 
     def _begin(self, channel_id: str, started: e.CallStarted | e.CallResumed) -> None:
-        assert self.ari is not None
         speech = self.speech(self._rest, channel_id) if self.speech else None
-        runner = CallRunner(self.sessions(channel_id), AriChannel(self.ari, channel_id),
+        runner = CallRunner(self.sessions(channel_id), AriChannel(self._rest, channel_id),
                             self.recorder, self.sounds, self.now, speech)
         runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))
         self.runners[channel_id] = runner

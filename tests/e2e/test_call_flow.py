@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 def test_keypad_choice_reaches_the_department_and_an_agent(live: Stack, agent) -> None:
     answered_before = agent.calls_answered
-    result = live.call(dtmf="11", hold_seconds=6)
+    result = live.call(dtmf="11", hold_seconds=10)  # ~3 s of announcement, then talk
     assert result.answered and result.sip_status == 200, result.error
     assert result.heard_seconds > 1.0  # the welcome and the menu were heard
     contact = live.contact(result.ref)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,40 +20,31 @@ REQUEST = DialRequest(7, "abc:7", "+33612345678", "etat-civil", 1)
 
 
 class FakeAri:
-    """Records REST calls; ``script`` says what Asterisk does after the originate."""
+    """A fake ``AriLink``: records REST calls; ``script`` says what Asterisk does after
+    the originate, as the JSON events the link would dispatch."""
 
     def __init__(self, script: str, cause: int = 0) -> None:
         self.script, self.cause = script, cause
         self.calls: list[tuple[str, Any]] = []
         self.handlers: dict[str, Any] = {}
-        self.ari = self
+        self.rest = self
 
-    def on_stasis_start(self, handler: Any) -> None:
-        self.handlers["start"] = handler
-
-    def on_channel_destroyed(self, handler: Any) -> None:
-        self.handlers["destroyed"] = handler
-
-    def on_playback_finished(self, handler: Any) -> None:
-        self.handlers["played"] = handler
-
-    def _later(self, name: str, event: Any) -> None:
-        asyncio.get_running_loop().call_soon(
-            lambda: asyncio.ensure_future(self.handlers[name](event)))
+    def _later(self, kind: str, event: dict[str, Any]) -> None:
+        asyncio.get_running_loop().call_soon(lambda: self.handlers[kind]({"type": kind, **event}))
 
     async def originate(self, **kwargs: Any) -> None:
         self.calls.append(("originate", kwargs))
-        channel = SimpleNamespace(id=kwargs["channel_id"])
+        channel = {"id": kwargs["channel_id"]}
         if self.script == "error":
             raise RuntimeError("HTTP 500")
         if self.script == "answer":
-            self._later("start", SimpleNamespace(channel=channel, args=["callback", "7"]))
+            self._later("StasisStart", {"channel": channel, "args": ["callback", "7"]})
         elif self.script == "hangup":
-            self._later("destroyed", SimpleNamespace(channel=channel, cause=self.cause))
+            self._later("ChannelDestroyed", {"channel": channel, "cause": self.cause})
 
     async def play_channel(self, channel_id: str, media: list[str], **kwargs: Any) -> None:
         self.calls.append(("play", media))
-        self._later("played", SimpleNamespace(playback=SimpleNamespace(id=kwargs["playback_id"])))
+        self._later("PlaybackFinished", {"playback": {"id": kwargs["playback_id"]}})
 
     async def continue_in_dialplan(self, *args: Any) -> None:
         self.calls.append(("continue", args))
