@@ -50,6 +50,12 @@ Grammar = Callable[[], list[str] | None]
 Feed = Callable[[e.Event], None]
 
 
+# No audio at all for this long after the caller spoke: the utterance is over. Phones
+# with silence suppression (and SIPp) send nothing during silence, so vosk would
+# never hear the trailing silence its own end-of-speech detection waits for.
+AUDIO_GAP_SECONDS = 0.8
+
+
 class MediaRest(Protocol):
     """The ARI REST operations the bridge uses (a subset of ``AriClientController``)."""
 
@@ -127,6 +133,8 @@ class SpeechBridge:
         self.receiver: RtpReceiver | None = None
         self.stream: Recognition | None = None
         self.heard = False  # SpeechHeard already sent for the current utterance
+        self.ending = False  # the current stream was told the utterance is over
+        self._gap: asyncio.TimerHandle | None = None
         self.utterance = 0  # number of the current stream: late events of others are dropped
         self._grammar: Grammar = lambda: None
         self._feed: Feed | None = None
@@ -188,6 +196,7 @@ class SpeechBridge:
     async def stop(self) -> None:
         """Stop listening and release everything (idempotent, never raises)."""
         self._feed = None
+        self._disarm_gap()
         stream, self.stream = self.stream, None
         if stream is not None:
             stream.finish()  # frees its recogniser; its result is ignored
@@ -216,17 +225,34 @@ class SpeechBridge:
     # -- audio and recogniser events, on the event loop ------------------------------
 
     def _on_pcm(self, pcm: bytes) -> None:
-        if not self.listening:
-            return
+        if not self.listening or self.ending:
+            return  # while ending, wait for the stream's result before the next one
         if self.stream is None:
             self.stream = self._open()
         if self.vad.feed(pcm):
             self._speech_heard("energy")
         self.stream.feed(pcm)
+        if self.heard:
+            self._disarm_gap()
+            self._gap = asyncio.get_running_loop().call_later(AUDIO_GAP_SECONDS,
+                                                              self._audio_stopped)
+
+    def _disarm_gap(self) -> None:
+        if self._gap is not None:
+            self._gap.cancel()
+            self._gap = None
+
+    def _audio_stopped(self) -> None:
+        """The caller's audio stopped after speech: ask the recogniser for its result."""
+        self._gap = None
+        if self.stream is not None and not self.ending:
+            log.info("caller audio stopped; utterance ended", extra={"call": self.channel_id})
+            self.ending = True
+            self.stream.finish()
 
     def _open(self) -> Recognition:
         self.utterance += 1
-        self.heard = False
+        self.heard = self.ending = False
         on_event = partial(self._on_speech, self.utterance)
         return self.engine.open_stream(self._grammar(),
                                        in_loop(asyncio.get_running_loop(), on_event))
@@ -237,7 +263,8 @@ class SpeechBridge:
         if isinstance(event, SpeechStarted):
             self._speech_heard("recogniser")
         elif isinstance(event, Final | NoSpeech):
-            self.stream = None
+            self.stream, self.ending = None, False
+            self._disarm_gap()
             if isinstance(event, Final):
                 self._result(event.text, event.confidence)
             elif self.heard:

@@ -18,7 +18,13 @@ from ivr.intent import IntentMatcher
 from ivr.rules import Rules
 from ivr.speech import EventCallback, Final, NoSpeech, SpeechStarted
 from ivr.telephony.call import CallRunner
-from ivr.telephony.speech_bridge import LEG_PREFIX, SPEECH_ARG, SpeechBridge, phrases_for
+from ivr.telephony.speech_bridge import (
+    AUDIO_GAP_SECONDS,
+    LEG_PREFIX,
+    SPEECH_ARG,
+    SpeechBridge,
+    phrases_for,
+)
 from tests.unit.flow.test_session import RULES
 from tests.unit.telephony.test_call_runner import FakeChannel, FakeRecorder, sound
 
@@ -276,3 +282,29 @@ async def test_runner_starts_speech_and_tears_it_down_when_the_caller_hangs_up()
     await asyncio.wait_for(runner.task, 2)
     assert len(h.rest.named("stop_bridge")) == 1 and h.bridge.receiver is None
     assert h.engine.streams[0].finished
+
+
+async def test_audio_stopping_after_speech_ends_the_utterance() -> None:
+    """Phones with silence suppression send nothing after the words: the bridge must
+    ask for the result itself instead of waiting for silence that never comes."""
+    h = Harness()
+    await h.start()
+    await h.send(*LOUD, packets=5)
+    assert not h.engine.streams[0].finished
+    await asyncio.sleep(AUDIO_GAP_SECONDS + 0.2)
+    assert h.engine.streams[0].finished
+    await h.send(*LOUD)  # audio while the result is pending is not fed to a new stream
+    assert len(h.engine.streams) == 1
+    h.recognise(Final("bonjour", 0.8, ()))
+    await settle()
+    assert h.events == [e.SpeechHeard(NOW), e.SpeechFinal(NOW, "bonjour", 0.8)]
+    await h.bridge.stop()
+
+
+async def test_quiet_listening_never_ends_an_utterance() -> None:
+    h = Harness()
+    await h.start()
+    await h.send(*QUIET, packets=3)
+    await asyncio.sleep(AUDIO_GAP_SECONDS + 0.2)
+    assert not h.engine.streams[0].finished and h.events == []
+    await h.bridge.stop()
