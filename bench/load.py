@@ -57,6 +57,7 @@ class WaveResult:
     answer_ms: dict[int, float]
     first_prompt_ms: dict[int, float]
     silent: int  # answered calls on which no RTP was heard
+    sipp_failed: int  # calls SIPp saw fail; ``failed`` also counts calls cut at the bound
     cpu: dict[str, float]
     peak_rss: dict[str, int]
     contacts: int | None = None  # IVR waves only: contacts stored with this wave's refs
@@ -134,8 +135,8 @@ def run_wave(stack: BenchStack, wave: Wave) -> WaveResult:
         answer, prompt, silent = _timings(sipp, ears)
     errors = "" if code == 0 else sipp.errors()
     sipp.cleanup()
-    return WaveResult(wave, stats.created, stats.successful, stats.failed,
-                      percentiles(answer), percentiles(prompt), silent, meter.cpu,
+    return WaveResult(wave, stats.created, stats.successful, stats.created - stats.successful,
+                      percentiles(answer), percentiles(prompt), silent, stats.failed, meter.cpu,
                       meter.peak_rss, contacts, distinct, errors=errors)
 
 
@@ -150,7 +151,8 @@ def describe_wave(result: WaveResult) -> list[str]:
         f"[{w.label}] {w.calls} calls to {w.called!r} keying {w.dtmf!r}, "
         f"{w.concurrent} at once, {w.duration:g} s each, {w.rate:g} calls/s",
         f"  calls: attempted {result.attempted}, completed {result.completed}, "
-        f"failed {result.failed}",
+        f"failed {result.failed} (SIPp: {result.sipp_failed} failed, the rest unfinished "
+        "when the run's time bound was reached)",
         f"  time to answer ms p50/p95/p99: {_ms(result.answer_ms)}",
         f"  time to first prompt ms p50/p95/p99: {_ms(result.first_prompt_ms)}"
         f"  (answered calls with no audio: {result.silent})",
