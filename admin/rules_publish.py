@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.rules import RuleIssue, Rules, RulesError, load_rules_text
+from ivr.runfiles import app_pid_path
 from ivr.settings import Settings
 from ivr.store.models import RulesVersion
 
@@ -56,7 +57,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 def signal_ivr(settings: Settings) -> bool:
     """SIGHUP the running IVR (pid file in ``home/run``); False when none is running."""
-    pid_file = settings.home / "run" / "ivr-app.pid"
+    pid_file = app_pid_path(settings)
     try:
         pid = int(pid_file.read_text().strip())
         os.kill(pid, signal.SIGHUP)

@@ -21,6 +21,7 @@ from ivr.flow.session import CallSession
 from ivr.intent import IntentMatcher
 from ivr.prompts import Item, PromptLibrary, rules_texts
 from ivr.rules import Rules, RulesHolder, watch
+from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings
 from ivr.speech import SpeechEngine
 from ivr.store import Store, StoreWriter
@@ -31,11 +32,6 @@ from ivr.telephony.queue_facts import QueueFacts
 from ivr.telephony.speech_bridge import MediaRest, SpeechBridge
 
 log = logging.getLogger(__name__)
-
-
-def pid_path(settings: Settings) -> Path:
-    """Where the running IVR writes its pid (read by ``rules reload`` and the admin)."""
-    return settings.home / "run" / "ivr-app.pid"
 
 
 class SoundCache:
@@ -74,7 +70,8 @@ class IvrApp:
         self.ari = AriApplication(
             settings.bind_host, settings.ari_port, settings.ari_user, settings.ari_password,
             settings.ari_app, sessions=self.new_session, recorder=self.writer,
-            sounds=self.sounds, now=self.clock.now, speech=self.speech_input)
+            sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
+            on_down=self._mark_down, speech=self.speech_input)
         self.queue_facts = QueueFacts(lambda method, call_id, kwargs: getattr(
             self.writer, method)(call_id, **kwargs))
         self.ami = AmiListener(settings, on_event=self._queue_event)
@@ -113,6 +110,14 @@ class IvrApp:
         self.sounds.names.clear()
         log.info("rules live", extra={"version": self.rules.version[:12]})
 
+    def _mark_ready(self) -> None:
+        app_ready_path(self.settings).write_text(f"{os.getpid()}\n")
+        log.info("taking calls", extra={"pid": os.getpid()})
+
+    def _mark_down(self) -> None:
+        app_ready_path(self.settings).unlink(missing_ok=True)
+        log.warning("not taking calls: ARI link down (the dialplan answers meanwhile)")
+
     async def run(self) -> None:
         """Serve calls until cancelled."""
         await asyncio.to_thread(self._prepare)
@@ -123,6 +128,7 @@ class IvrApp:
         try:
             await self.ari.run_forever()
         finally:
+            app_ready_path(self.settings).unlink(missing_ok=True)
             watcher.cancel()
             self.ami.stop()
             self.writer.close()
@@ -140,7 +146,7 @@ class IvrApp:
 
 def run_app(settings: Settings, sounds_dir: Path) -> None:
     """Foreground entry point with a pid file."""
-    pid = pid_path(settings)
+    pid = app_pid_path(settings)
     pid.parent.mkdir(parents=True, exist_ok=True)
     pid.write_text(f"{os.getpid()}\n")
     try:

@@ -12,6 +12,7 @@ import click
 from ivr.rules.loader import RulesError, load_rules
 from ivr.rules.schema import Menu, Rules
 from ivr.rules.times import DAY_NAMES
+from ivr.runfiles import app_pid_path, live_pid
 from ivr.settings import Settings
 
 
@@ -45,25 +46,13 @@ def check(ctx: click.Context, file: Path | None) -> None:
                f"{len(loaded.agents)} agents")
 
 
-def _running_pid(settings: Settings) -> int | None:
-    """The pid the IVR app wrote, if that process still exists."""
-    try:
-        pid = int((settings.home / "run" / "ivr-app.pid").read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    except PermissionError:  # alive, but another user's: reload() reports it
-        pass
-    return pid
-
-
 @rules.command()
 @click.pass_context
 def reload(ctx: click.Context) -> None:
     """Fait relire les règles par l'application en cours (SIGHUP), après vérification."""
     settings = _settings(ctx)
     _load_or_exit(settings.rules_path)
-    pid = _running_pid(settings)
+    pid = live_pid(app_pid_path(settings))
     if pid is None:
         click.echo(f"no IVR app running (no live pid in {settings.home / 'run'}); "
                    "the rules will be read when it starts")

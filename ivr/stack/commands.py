@@ -12,29 +12,11 @@ from pathlib import Path
 import click
 import httpx
 
+from ivr.runfiles import app_pid_path, app_ready_path, live_pid, stack_pid_path
 from ivr.settings import Settings
-from ivr.stack.supervisor import serve_foreground, supervisor_pid_path
+from ivr.stack.supervisor import serve_foreground
 
 pass_settings = click.make_pass_decorator(Settings)
-
-
-def _alive(pid_file: Path) -> int | None:
-    """The pid recorded in ``pid_file`` if that process is alive."""
-    try:
-        pid = int(pid_file.read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    return pid
-
-
-def _ari_up(settings: Settings) -> bool:
-    try:
-        r = httpx.get(f"http://{settings.bind_host}:{settings.ari_port}/ari/applications",
-                      auth=(settings.ari_user, settings.ari_password), timeout=2)
-    except httpx.HTTPError:
-        return False
-    return r.status_code == 200 and any(a["name"] == settings.ari_app for a in r.json())
 
 
 @click.command()
@@ -42,7 +24,7 @@ def _ari_up(settings: Settings) -> bool:
 @pass_settings
 def run(settings: Settings, no_admin: bool) -> None:
     """Run the whole stack in the foreground (Ctrl-C stops everything)."""
-    if (pid := _alive(supervisor_pid_path(settings))) is not None:
+    if (pid := live_pid(stack_pid_path(settings))) is not None:
         raise click.ClickException(f"already running (pid {pid}); `townhall-ivr down` first")
     serve_foreground(settings, with_admin=not no_admin)
 
@@ -52,7 +34,7 @@ def run(settings: Settings, no_admin: bool) -> None:
 @pass_settings
 def up(settings: Settings, timeout: float) -> None:
     """Start the stack in the background (idempotent)."""
-    if (pid := _alive(supervisor_pid_path(settings))) is not None:
+    if (pid := live_pid(stack_pid_path(settings))) is not None:
         click.echo(f"already up (pid {pid})")
         return
     log = settings.home / "log" / "stack.log"
@@ -65,7 +47,7 @@ def up(settings: Settings, timeout: float) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise click.ClickException(f"the stack exited (code {proc.returncode}); see {log}")
-        if _ari_up(settings):
+        if live_pid(app_ready_path(settings)) is not None:
             click.echo(f"up (pid {proc.pid}); sip:3000@{settings.bind_host}:{settings.sip_port}")
             return
         time.sleep(0.5)
@@ -77,15 +59,15 @@ def up(settings: Settings, timeout: float) -> None:
 @pass_settings
 def down(settings: Settings, timeout: float) -> None:
     """Stop the background stack (idempotent)."""
-    pid = _alive(supervisor_pid_path(settings))
+    pid = live_pid(stack_pid_path(settings))
     if pid is None:
         click.echo("already down")
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(supervisor_pid_path(settings)):
+    while time.monotonic() < deadline and live_pid(stack_pid_path(settings)):
         time.sleep(0.2)
-    if _alive(supervisor_pid_path(settings)):
+    if live_pid(stack_pid_path(settings)):
         os.kill(pid, signal.SIGKILL)
     click.echo("down")
 
@@ -94,13 +76,13 @@ def down(settings: Settings, timeout: float) -> None:
 @pass_settings
 def status(settings: Settings) -> None:
     """Show what runs: supervisor, Asterisk/ARI, IVR application, admin."""
-    from ivr.app import pid_path
-    sup = _alive(supervisor_pid_path(settings))
-    app = _alive(pid_path(settings))
+    sup = live_pid(stack_pid_path(settings))
+    app = live_pid(app_pid_path(settings))
     click.echo(f"stack:     {f'up, pid {sup}' if sup else 'down'}")
     click.echo(f"ivr app:   {f'running, pid {app}' if app else 'not running'}")
-    click.echo(f"ari:       {'app registered' if _ari_up(settings) else 'not reachable'}"
-               f" ({settings.bind_host}:{settings.ari_port})")
+    ready = live_pid(app_ready_path(settings))
+    taking = f"taken by the IVR (pid {ready})" if ready else "not taken by the IVR"
+    click.echo(f"calls:     {taking} (ARI {settings.bind_host}:{settings.ari_port})")
     try:
         admin = httpx.get(f"http://{settings.bind_host}:{settings.admin_port}/login", timeout=2)
         click.echo(f"admin:     HTTP {admin.status_code} on port {settings.admin_port}")

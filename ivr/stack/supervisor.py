@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.asterisk.process import AsteriskInstance
+from ivr.runfiles import stack_pid_path
 from ivr.settings import Settings
 from ivr.stack.provisioning import configure_asterisk
 
@@ -34,10 +35,6 @@ def next_delay(previous: float, uptime: float) -> float:
     if uptime >= STABLE_SECONDS:
         return RESTART_DELAY
     return min(MAX_RESTART_DELAY, max(RESTART_DELAY, previous * 2))
-
-
-def supervisor_pid_path(settings: Settings) -> Path:
-    return settings.home / "run" / "stack.pid"
 
 
 @dataclass
@@ -137,7 +134,7 @@ class Stack:
 def serve_foreground(settings: Settings, with_admin: bool = True) -> None:
     """``make run``: start the stack, print where to call, stop cleanly on Ctrl-C/SIGTERM."""
     stack = Stack(settings, with_admin)
-    pid = supervisor_pid_path(settings)
+    pid = stack_pid_path(settings)
     pid.parent.mkdir(parents=True, exist_ok=True)
     pid.write_text(f"{os.getpid()}\n")
     signal.signal(signal.SIGTERM, lambda *_: stack.stopped.set())

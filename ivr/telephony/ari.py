@@ -82,11 +82,14 @@ class AriApplication:
 
     def __init__(self, host: str, port: int, user: str, password: str, app: str, *,
                  sessions: SessionFactory, recorder: Recorder, sounds: SoundResolver,
-                 now: Callable[[], Any], speech: SpeechFactory | None = None) -> None:
-        self.speech = speech
+                 now: Callable[[], Any], speech: SpeechFactory | None = None,
+                 on_ready: Callable[[], None] | None = None,
+                 on_down: Callable[[], None] | None = None) -> None:
+        self.speech, self.on_ready = speech, on_ready
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
         self.runners: dict[str, CallRunner] = {}
-        self.link = AriLink(host, port, user, password, app, on_connect=self._recover)
+        self.link = AriLink(host, port, user, password, app, on_connect=self._recover,
+                            on_disconnect=on_down)
         self.link.handlers.update({
             "StasisStart": self._on_start, "StasisEnd": self._on_end,
             "ChannelDtmfReceived": self._on_dtmf, "PlaybackFinished": self._on_playback,
@@ -108,6 +111,8 @@ class AriApplication:
         for channel_id in orphans:
             log.info("resuming a call left in the application", extra={"call": channel_id})
             self._begin(channel_id, e.CallResumed(self.now()))
+        if self.on_ready is not None:
+            self.on_ready()
 
     def _rest(self) -> AriClientController:
         """The live REST controller (replaced on each reconnection)."""

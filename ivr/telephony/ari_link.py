@@ -30,9 +30,10 @@ class AriLink:
     """REST controller + websocket of one application, reconnecting forever."""
 
     def __init__(self, host: str, port: int, user: str, password: str, app: str,
-                 on_connect: Callable[[], Awaitable[None]] | None = None) -> None:
+                 on_connect: Callable[[], Awaitable[None]] | None = None,
+                 on_disconnect: Callable[[], None] | None = None) -> None:
         self.host, self.port, self.user, self.password, self.app = host, port, user, password, app
-        self.on_connect = on_connect
+        self.on_connect, self.on_disconnect = on_connect, on_disconnect
         self.handlers: dict[str, Handler] = {}
         self.connected = asyncio.Event()
         self._ari: AriClientController | None = None
@@ -83,6 +84,8 @@ class AriLink:
                 handler(event)
 
     async def close(self) -> None:
+        if self.connected.is_set() and self.on_disconnect is not None:
+            self.on_disconnect()
         self.connected.clear()
         ws, ari, self._ws, self._ari = self._ws, self._ari, None, None
         if ws is not None:
