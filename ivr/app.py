@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.asterisk.process import AsteriskInstance
 from ivr.flow.session import CallSession
 from ivr.intent import IntentMatcher
 from ivr.prompts import Item, PromptLibrary, rules_texts
@@ -25,6 +26,7 @@ from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings
 from ivr.speech import SpeechEngine
 from ivr.store import Store, StoreWriter
+from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
 from ivr.telephony.queue_events import QueueEvent
@@ -58,6 +60,7 @@ class IvrApp:
 
     def __init__(self, settings: Settings, sounds_dir: Path) -> None:
         self.settings = settings
+        self.fallback_log = AsteriskInstance(settings).fallback_log
         self.clock = settings.clock
         self.rules = RulesHolder(settings.rules_path)
         self.library = PromptLibrary(sounds_dir)
@@ -111,6 +114,7 @@ class IvrApp:
         log.info("rules live", extra={"version": self.rules.version[:12]})
 
     def _mark_ready(self) -> None:
+        fallback_log.ingest(self.fallback_log, self.writer)
         app_ready_path(self.settings).write_text(f"{os.getpid()}\n")
         log.info("taking calls", extra={"pid": os.getpid()})
 

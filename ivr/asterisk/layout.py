@@ -99,6 +99,11 @@ class InstanceLayout:
     def log_path(self) -> Path:
         return self.base / "log" / "messages.log"
 
+    @property
+    def fallback_log(self) -> Path:
+        """Calls the dialplan answered while the IVR was away, one line each."""
+        return self.base / "spool" / "fallback-calls.log"
+
     def make_dirs(self) -> None:
         for name in DIRS:
             self.dir(name).mkdir(parents=True, exist_ok=True)

@@ -85,6 +85,11 @@ class AsteriskInstance:
     def log_path(self) -> Path:
         return self.layout.log_path
 
+    @property
+    def fallback_log(self) -> Path:
+        """Host path of the dialplan's log of calls answered without the IVR."""
+        return self.layout.fallback_log
+
     # --- preparing --------------------------------------------------------------
     def provision(self) -> Runtime:
         """Find or build the Asterisk runtime (see ``ivr.asterisk.provision``)."""

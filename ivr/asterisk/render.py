@@ -274,6 +274,7 @@ def _context(
         "native_welcome": welcome,
         "native_wait": options.native_wait,
         "fallback_wait": options.fallback_wait,
+        "fallback_log": layout.inner(layout.fallback_log),
     }
 
 

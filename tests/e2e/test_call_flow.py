@@ -54,6 +54,10 @@ def test_fallback_answers_while_the_application_is_down(live: Stack) -> None:
     result = live.call(hold_seconds=3)
     assert result.answered and result.heard_seconds > 0.5  # the dialplan spoke French
     live.start_app()
+    # the call the IVR never saw is recorded once it is back (the dialplan logged it)
+    contact = live.contact(result.ref, until=lambda c: c["outcome"] == "fallback")
+    assert contact is not None and contact["outcome"] == "fallback", live.app_log()
+    assert contact["caller"] == "0612345678"
     assert live.call(dtmf="11").answered
 
 
