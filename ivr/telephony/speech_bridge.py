@@ -44,7 +44,8 @@ from ivr.telephony.media import RtpReceiver, VoiceActivity
 log = logging.getLogger(__name__)
 
 SPEECH_ARG = "speech"  # StasisStart args of our legs: ignored by AriApplication._on_start
-JOIN_ATTEMPTS, JOIN_RETRY_SECONDS = 50, 0.02  # legs usually enter Stasis within a few ms
+# Legs usually enter Stasis within a few ms; a loaded machine may take seconds.
+JOIN_ATTEMPTS, JOIN_RETRY_SECONDS = 150, 0.02
 LEG_PREFIX = "stt-"  # ids of our legs: not callers to resume after a reconnection
 Grammar = Callable[[], list[str] | None]
 Feed = Callable[[e.Event], None]
@@ -88,6 +89,12 @@ class Recogniser(Protocol):
 def _not_found(exc: Exception) -> bool:
     """ARI says a channel is gone (ari-client raises plain text with the status)."""
     return isinstance(exc, LookupError) or " 404 " in str(exc) or "not found" in str(exc)
+
+
+def _not_joined_yet(exc: Exception) -> bool:
+    """ARI refuses a leg that has not entered the application yet: 404, or 422 « Channel
+    not in Stasis application » when it exists but is still on its way."""
+    return _not_found(exc) or " 422 " in str(exc)
 
 
 def phrases_for(session: CallSession, asked: tuple[str, ...] | None = None) -> list[str] | None:
@@ -156,6 +163,9 @@ class SpeechBridge:
             # No speech for this call: the session's timer falls back to the keypad menu.
             if _not_found(exc):
                 log.info("caller left during speech set-up", extra={"call": self.channel_id})
+            elif isinstance(exc, LookupError):  # the caller left, or Asterisk was too slow
+                log.warning("speech legs did not join: keypad only for this call",
+                            extra={"call": self.channel_id, "reason": str(exc)})
             else:
                 log.exception("speech input could not be set up",
                               extra={"call": self.channel_id})
@@ -187,7 +197,7 @@ class SpeechBridge:
                 await rest.bridge_add_channel(bridge, leg)
                 return
             except Exception as exc:
-                if not _not_found(exc):
+                if not _not_joined_yet(exc):
                     raise
             await asyncio.sleep(JOIN_RETRY_SECONDS)
         # a snoop leg dies with its caller: this is how a hang-up during set-up looks

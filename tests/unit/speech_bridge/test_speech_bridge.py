@@ -239,9 +239,11 @@ async def test_teardown_after_the_caller_left_is_quiet(caplog: pytest.LogCapture
 
 async def test_legs_are_bridged_once_they_have_entered_the_application() -> None:
     not_yet = RuntimeError('Failed to add channel to bridge: 400 {"message":"Channel not found"}')
-    h = Harness(FakeRest(fail={"add": [not_yet, not_yet]}))
+    on_its_way = RuntimeError('Failed to add channel to bridge: 422 '
+                              '{"message":"Channel not in Stasis application"}')
+    h = Harness(FakeRest(fail={"add": [not_yet, on_its_way, not_yet]}))
     await h.start()
-    assert len(h.rest.named("add")) == 4 and h.bridge.legs is not None
+    assert len(h.rest.named("add")) == 5 and h.bridge.legs is not None
     await h.bridge.stop()
 
 
