@@ -50,11 +50,6 @@ def announcement(town: str, spoken_name: str) -> str:
             f"merci de patienter quelques instants.")
 
 
-def channel_id_for(request: DialRequest) -> str:
-    """One channel id per attempt: a later check can ask ARI whether it still exists."""
-    return "callback-" + request.lease_id.replace(":", "-")
-
-
 def endpoint_for(template: str, request: DialRequest) -> str:
     """Fill ``{number}`` (E.164) and ``{national}`` (0XXXXXXXXX) in the endpoint template."""
     return template.format(number=request.number, national=national_digits(request.number))
@@ -83,7 +78,7 @@ class AriDialer:
                               "PlaybackFinished": self._on_playback_finished})
 
     async def dial(self, request: DialRequest) -> DialOutcome:
-        channel_id = channel_id_for(request)
+        channel_id = request.channel_id
         answer = self._answers[channel_id] = asyncio.get_running_loop().create_future()
         facts = {"callback": request.callback_id, "channel": channel_id}
         try:

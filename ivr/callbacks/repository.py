@@ -133,6 +133,28 @@ def mark_dialing(session: Session, lease_id: str, now: datetime, lease_seconds: 
     )
 
 
+def record_attempt(session: Session, callback_id: int, call_id: str, outcome: str,
+                   started: datetime, now: datetime) -> Contact:
+    """Every callback attempt is a contact: outbound, linked to the call that asked for
+    it, keyed by its channel id so the queue facts of an answered one complete it (the
+    IVR may have recorded those facts first: the contact is then completed, not doubled)."""
+    callback = session.get(Callback, callback_id)
+    assert callback is not None
+    contact = session.scalar(select(Contact).where(Contact.call_id == call_id))
+    if contact is None:
+        contact = Contact(call_id=call_id, started_at=started)
+        session.add(contact)
+    contact.channel, contact.direction = "phone", "outbound"
+    contact.called, contact.target = callback.number, callback.target
+    contact.parent_contact_id = callback.contact_id
+    if outcome != "answered":  # an answered one is finished by its queue facts
+        contact.outcome, contact.ended_at = outcome, now
+    elif contact.outcome is None:
+        contact.outcome = "answered"
+    session.flush()
+    return contact
+
+
 def complete(session: Session, lease_id: str, outcome: str, now: datetime) -> Callback:
     """The citizen was reached: ``done``."""
     return _one(session, _dialing(lease_id), now, "callback_done",

@@ -40,6 +40,12 @@ class DialRequest:
     target: str
     attempt: int
 
+    @property
+    def channel_id(self) -> str:
+        """One channel id per attempt: the outbound contact and AMI facts are keyed by it,
+        and a later check can ask ARI whether it still exists."""
+        return "callback-" + self.lease_id.replace(":", "-")
+
 
 class Dialer(Protocol):
     async def dial(self, request: DialRequest) -> DialOutcome:
@@ -113,8 +119,9 @@ class CallbackScheduler:
             log.info("callback lease lost before dialling", extra={"callback": row.id})
             return None
         request = DialRequest(row.id, row.lease_id, row.number, row.target, dialing.attempts)
+        started = self.now()
         outcome = await self._dial(request)
-        self._record(request, outcome)
+        self._record(request, outcome, started)
         return outcome
 
     async def _dial(self, request: DialRequest) -> DialOutcome:
@@ -124,11 +131,13 @@ class CallbackScheduler:
             log.exception("callback dial failed", extra={"callback": request.callback_id})
             return DialOutcome.FAILED
 
-    def _record(self, request: DialRequest, outcome: DialOutcome) -> None:
+    def _record(self, request: DialRequest, outcome: DialOutcome, started: datetime) -> None:
         facts = {"callback": request.callback_id, "outcome": str(outcome),
                  "attempt": request.attempt, "worker": self.worker_id}
         try:
             with self.store.session() as session:
+                repo.record_attempt(session, request.callback_id, request.channel_id,
+                                    outcome.value, started, self.now())
                 if outcome is DialOutcome.ANSWERED:
                     repo.complete(session, request.lease_id, outcome.value, self.now())
                 else:

@@ -24,7 +24,7 @@ from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Wait
 from ivr.store.db import Store
-from ivr.store.models import Callback, ContactEvent
+from ivr.store.models import Callback, Contact, ContactEvent
 from tests.e2e.conftest import Stack, running_stack
 from tests.fixtures.db import create_pg_database, drop_pg_database, pg_url
 
@@ -91,6 +91,19 @@ def state_of(stack: Stack, callback_id: int) -> tuple[str, int, str | None]:
         store.dispose()
 
 
+def outbound(stack: Stack, callback_id: int) -> list[Contact]:
+    """The outbound contacts of a callback's attempts, oldest first (the attempt's
+    channel id ends with its callback id, see ``DialRequest.channel_id``)."""
+    store = Store(stack.settings.db_url)
+    try:
+        with store.session() as session:
+            return list(session.scalars(select(Contact).where(
+                Contact.direction == "outbound",
+                Contact.call_id.like(f"callback-%-{callback_id}")).order_by(Contact.started_at)))
+    finally:
+        store.dispose()
+
+
 def wait_for(predicate, seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while not predicate() and time.monotonic() < deadline:
@@ -118,6 +131,11 @@ def test_closed_hours_request_by_dtmf_then_called_back_at_opening(
     assert state_of(cb_stack, row.id) == ("done", 1, "answered")
     assert citizen.calls_answered == before[1] + 1
     assert wait_for(lambda: agent.calls_answered > before[0]), "the queue never rang the agent"
+    # the callback is a contact too: outbound, linked to the call that asked for it, and
+    # completed by the queue facts once the agent answered
+    assert wait_for(lambda: outbound(cb_stack, row.id)[-1].agent is not None, 20)
+    attempt = outbound(cb_stack, row.id)[-1]
+    assert (attempt.parent_contact_id, attempt.outcome) == (row.contact_id, "answered")
 
 
 def test_keyed_number_refused_then_a_valid_one_accepted(cb_stack: Stack) -> None:
@@ -161,6 +179,7 @@ def test_busy_citizen_is_called_again_and_answers(
         assert citizen.calls_answered == 1
     assert state_of(cb_stack, callback_id) == ("done", 2, "answered")
     assert wait_for(lambda: agent.calls_answered > answered)
+    assert [c.outcome for c in outbound(cb_stack, callback_id)] == ["busy", "answered"]
 
 
 def test_caller_waiting_in_the_queue_presses_1_to_be_called_back(
