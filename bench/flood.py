@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 import os
 import socket
-import threading
 import uuid
+
+from bench.probe import UdpThread
 
 FLOOD_SOURCE = "127.0.0.2"
 
@@ -33,29 +34,19 @@ def _request(method: str, n: int, source: tuple[str, int], target: tuple[str, in
     return f"{head}Content-Length: {len(sdp)}\r\n\r\n{sdp}".encode()
 
 
-class SipFlood:
+class SipFlood(UdpThread):
     """Send ``rate`` bad datagrams per second to ``target`` on a thread until stopped."""
 
     def __init__(self, target: tuple[str, int], rate: float = 500) -> None:
         self.target = target
         self.rate = rate
         self.sent = 0
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            self._sock.bind((FLOOD_SOURCE, 0))
+            sock.bind((FLOOD_SOURCE, 0))
         except OSError:  # some loopbacks only have 127.0.0.1: the flood is then "known"
-            self._sock.bind(("127.0.0.1", 0))
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sip-flood", daemon=True)
-
-    def __enter__(self) -> SipFlood:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sock.close()
+            sock.bind(("127.0.0.1", 0))
+        super().__init__(sock, "sip-flood")
 
     def _datagram(self, n: int) -> bytes:
         kind = n % 3

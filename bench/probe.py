@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Self
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -94,7 +95,28 @@ class ProcessMeter:
             self.peak_rss[name] = max(self.peak_rss[name], rss_bytes(pid))
 
 
-class FirstRtp:
+class UdpThread:
+    """A UDP socket served by a daemon thread: started on enter, stopped on exit."""
+
+    def __init__(self, sock: socket.socket, name: str) -> None:
+        self._sock = sock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sock.close()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class FirstRtp(UdpThread):
     """A UDP socket noting when each source port starts sending, on its own thread.
 
     A port starts a burst when it was silent for ``GAP`` seconds: Asterisk may give a
@@ -104,23 +126,13 @@ class FirstRtp:
     GAP = 1.0
 
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self._sock.bind((host, 0))
-        self._sock.settimeout(0.2)
-        self.port: int = self._sock.getsockname()[1]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sock.bind((host, 0))
+        sock.settimeout(0.2)
+        super().__init__(sock, "first-rtp")
+        self.port: int = sock.getsockname()[1]
         self.bursts: dict[int, list[float]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="first-rtp", daemon=True)
-
-    def __enter__(self) -> FirstRtp:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sock.close()
 
     def _run(self) -> None:
         last: dict[int, float] = {}
