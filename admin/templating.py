@@ -10,6 +10,7 @@ from flask import Flask, url_for
 from flask_login import current_user
 
 from admin.auth import ROLES, home_for
+from admin.charts import bar_chart
 from admin.labels import label
 
 # The town hall's wall time; stored timestamps are UTC.
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         dt=format_datetime, duration=format_duration, pct=format_percent, fr=label
     )
+    app.jinja_env.globals["bar_chart"] = bar_chart
     app.context_processor(_menu)
 
 
