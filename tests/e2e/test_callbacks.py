@@ -20,11 +20,13 @@ from sqlalchemy import select
 
 from ivr import hours
 from ivr.callbacks import repository as repo
+from ivr.callbacks.click_to_call import click_to_call
 from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Wait
 from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
+from ivr.telephony.ami import AmiListener
 from tests.e2e.conftest import Stack, running_stack
 from tests.fixtures.db import create_pg_database, drop_pg_database, pg_url
 
@@ -202,3 +204,24 @@ def test_caller_waiting_in_the_queue_presses_1_to_be_called_back(
         assert contact is not None
         kinds = [event["kind"] for event in contact["events"]]
         assert kinds.index("queue_join") < kinds.index("callback_promised")
+
+
+def test_click_to_call_rings_the_agent_then_the_citizen(
+        tmp_path_factory: pytest.TempPathFactory, phones: tuple[AgentPhone, AgentPhone]) -> None:
+    """The admin's « Appeler »: AMI Originate rings the agent's phone, then dials the
+    citizen through the citizen trunk once the agent picks up."""
+    agent, _ = phones
+    with AgentPhone(mode="answer", max_seconds=15) as citizen, running_stack(
+            tmp_path_factory, agent,
+            settings={"citizen_trunk": f"sip:127.0.0.1:{citizen.port}"}) as stack:
+        ami = AmiListener(stack.settings)
+        ami.start()
+        try:
+            assert ami.wait_connected(15)
+            before = agent.calls_answered
+            click_to_call(ami, "PJSIP/agent-etat-civil-1", "06 12 34 56 78",
+                          stack.settings.callback_endpoint)
+            assert wait_for(lambda: citizen.calls_answered == 1, 20)
+            assert agent.calls_answered == before + 1  # the agent was rung first
+        finally:
+            ami.stop()
