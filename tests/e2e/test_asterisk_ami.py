@@ -12,9 +12,10 @@ import pytest
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.asterisk.render import AgentEndpoint, QueueSpec
+from ivr.simulate import start_call
 from ivr.telephony.ami import AmiError, AmiListener
 from ivr.telephony.queue_events import CallerAbandoned, CallerJoined, MemberPaused, QueueEvent
-from tests.fixtures.asterisk import discard, free_port, make_asterisk_settings, sipp_call
+from tests.fixtures.asterisk import discard, free_port, make_asterisk_settings
 
 pytestmark = pytest.mark.e2e
 AGENT = "PJSIP/agent-1"
@@ -87,11 +88,12 @@ def test_caller_join_and_abandon(
     ami, events = listener
     # paused agents do not empty the queue: the fallback caller waits in accueil
     ami.pause("accueil", AGENT)
-    sipp = sipp_call(instance, tmp_path, hold_ms=6000)
+    call = start_call("127.0.0.1", instance.settings.sip_port, steps=[], hold_seconds=6,
+                      cache_dir=tmp_path)
     joined = _eventually(lambda: _first(events, CallerJoined))
     assert joined.queue == "accueil" and joined.position == 1
     assert ami.views()["accueil"].waiting == [joined.uniqueid]
-    sipp.communicate(timeout=30)
+    assert call.result(timeout=30).answered
     abandoned = _eventually(lambda: _first(events, CallerAbandoned))
     assert abandoned.uniqueid == joined.uniqueid
     _eventually(lambda: ami.views()["accueil"].waiting == [] or None)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ivr.asterisk.process import AsteriskInstance
-from tests.fixtures.asterisk import sipp_call
+from ivr.simulate import start_call
 
 pytestmark = pytest.mark.e2e
 
@@ -92,8 +92,9 @@ def test_call_without_application_is_answered_by_fallback(
 ) -> None:
     auth = (asterisk.settings.ari_user, asterisk.settings.ari_password)
     assert httpx.get(f"{asterisk.ari_url}/applications", auth=auth).json() == []
-    sipp = sipp_call(asterisk, tmp_path, ref="ref-42_a.b")
+    call = start_call("127.0.0.1", asterisk.settings.sip_port, steps=[], hold_seconds=4,
+                      ref="ref-42_a.b", cache_dir=tmp_path)
     details = _channel_variables(asterisk, time.monotonic() + 10)
-    output, _ = sipp.communicate(timeout=30)
-    assert sipp.returncode == 0, output
+    result = call.result(timeout=30)
+    assert result.answered and result.sipp_exit == 0, result.error
     assert "TOWNHALL_REF=ref-42_a.b" in details
