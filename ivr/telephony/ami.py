@@ -42,7 +42,7 @@ def reply_blocks(lines: list[str]) -> list[dict[str, str]]:
     return [block for block in blocks if block]
 
 
-class BufferedManager(Manager):  # type: ignore[misc]
+class BufferedManager(Manager):
     """pyst2's ``Manager`` reading AMI through a buffer.
 
     pyst2 opens its socket file with ``buffering=0`` and iterates it by line: an

@@ -23,7 +23,7 @@ from ari_client.controller import AriClientController
 
 from ivr.flow import events as e
 from ivr.flow.session import CallSession
-from ivr.telephony.ari_link import AriLink
+from ivr.telephony.ari_link import AriLink, AriRestError, Params
 from ivr.telephony.call import CallRunner, Recorder, SoundResolver, SpeechInput
 from ivr.telephony.speech_bridge import LEG_PREFIX
 
@@ -34,47 +34,43 @@ SessionFactory = Callable[[str], CallSession]
 SpeechFactory = Callable[[Callable[[], AriClientController], str], SpeechInput | None]
 
 
-def _gone(exc: Exception) -> bool:
-    """True when ARI says the channel or playback no longer exists (the caller left)."""
-    response = getattr(exc, "response", None)  # httpx.HTTPStatusError
-    status = getattr(exc, "status_code", None) or getattr(response, "status_code", None)
-    return status == 404 or " 404 " in str(exc)  # some ari-client calls raise plain text
+Request = Callable[..., Awaitable[Any]]  # ``AriLink.request``
 
 
 class AriChannel:
-    """``ivr.telephony.call.Channel`` over ARI REST for one channel id."""
+    """``ivr.telephony.call.Channel`` over ARI REST (on the event websocket) for one channel."""
 
-    def __init__(self, rest: Callable[[], AriClientController], channel_id: str) -> None:
-        self.rest, self.id = rest, channel_id  # the live controller, across reconnections
+    def __init__(self, request: Request, channel_id: str) -> None:
+        self.request, self.id = request, channel_id
 
-    async def _call(self, action: Callable[[], Awaitable[Any]]) -> bool:
-        """Run one REST action; False when the channel is already gone."""
+    async def _call(self, method: str, uri: str, params: Params | None = None) -> bool:
+        """Run one REST request; False when the channel (or playback) is already gone."""
         try:
-            await action()
-        except Exception as exc:
-            if not _gone(exc):
+            await self.request(method, uri, params)
+        except AriRestError as exc:
+            if exc.status_code != 404:
                 raise
             log.debug("channel already gone", extra={"call": self.id})
             return False
         return True
 
     async def answer(self) -> None:
-        await self._call(lambda: self.rest().answer_channel(self.id))
+        await self._call("POST", f"channels/{self.id}/answer")
 
     async def play(self, sounds: list[str], playback_id: str) -> None:
-        media = [f"sound:{name}" for name in sounds]
-        await self._call(lambda: self.rest().play_channel(
-            self.id, media, lang="fr", playback_id=playback_id))
+        media = [("media", f"sound:{name}") for name in sounds]
+        await self._call("POST", f"channels/{self.id}/play/{playback_id}",
+                         [*media, ("lang", "fr")])
 
     async def stop_playback(self, playback_id: str) -> None:
-        await self._call(lambda: self.rest().stop_playback(playback_id))
+        await self._call("DELETE", f"playbacks/{playback_id}")
 
     async def continue_in_dialplan(self, context: str, extension: str) -> bool:
-        return await self._call(lambda: self.rest().continue_in_dialplan(
-            self.id, context=context, extension=extension, priority=1))
+        return await self._call("POST", f"channels/{self.id}/continue", [
+            ("context", context), ("extension", extension), ("priority", "1")])
 
     async def hangup(self) -> None:
-        await self._call(lambda: self.rest().hangup_channel(self.id))
+        await self._call("DELETE", f"channels/{self.id}")
 
 
 class AriApplication:
@@ -105,8 +101,10 @@ class AriApplication:
 
     async def _recover(self) -> None:
         """Take back the calls left in the application while the link was down."""
-        details = await self.link.rest.get_application()
-        orphans = [cid for cid in details.channel_ids
+        # Asked on the websocket: every StasisStart sent before this answer is already
+        # dispatched, so a call is either in ``runners`` or an orphan, never both.
+        details = await self.link.request("GET", f"applications/{self.link.app}")
+        orphans = [cid for cid in details["channel_ids"]
                    if cid not in self.runners and not cid.startswith(LEG_PREFIX)]
         for channel_id in orphans:
             log.info("resuming a call left in the application", extra={"call": channel_id})
@@ -120,7 +118,7 @@ class AriApplication:
 
     def _begin(self, channel_id: str, started: e.CallStarted | e.CallResumed) -> None:
         speech = self.speech(self._rest, channel_id) if self.speech else None
-        runner = CallRunner(self.sessions(channel_id), AriChannel(self._rest, channel_id),
+        runner = CallRunner(self.sessions(channel_id), AriChannel(self.link.request, channel_id),
                             self.recorder, self.sounds, self.now, speech)
         runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))
         self.runners[channel_id] = runner

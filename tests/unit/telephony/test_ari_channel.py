@@ -1,0 +1,43 @@
+"""A channel or playback that vanished under a request (the caller hung up) is no error;
+any other refusal from Asterisk is."""
+
+from typing import Any
+
+import pytest
+
+from ivr.telephony.ari import AriChannel
+from ivr.telephony.ari_link import AriRestError, Params
+
+
+def refusing(status: int) -> Any:
+    async def request(method: str, uri: str, params: Params | None = None) -> Any:
+        raise AriRestError(status, method, uri, '{"message": "x"}')
+    return request
+
+
+async def test_a_gone_channel_is_reported_not_raised() -> None:
+    assert await AriChannel(refusing(404), "c1").continue_in_dialplan("ctx", "s") is False
+    await AriChannel(refusing(404), "c1").stop_playback("c1_3")  # no exception
+
+
+async def test_other_errors_are_raised() -> None:
+    with pytest.raises(AriRestError) as caught:
+        await AriChannel(refusing(400), "c1").play(["x"], "c1_1")
+    assert caught.value.status_code == 400
+
+
+async def test_requests_carry_the_ari_paths_and_query() -> None:
+    sent: list[tuple[str, str, Params | None]] = []
+
+    async def request(method: str, uri: str, params: Params | None = None) -> None:
+        sent.append((method, uri, params))
+
+    channel = AriChannel(request, "c1")
+    await channel.play(["fr/a", "fr/b"], "c1_2")
+    assert await channel.continue_in_dialplan("townhall-queue", "etat-civil") is True
+    assert sent == [
+        ("POST", "channels/c1/play/c1_2", [("media", "sound:fr/a"), ("media", "sound:fr/b"),
+                                            ("lang", "fr")]),
+        ("POST", "channels/c1/continue", [("context", "townhall-queue"),
+                                          ("extension", "etat-civil"), ("priority", "1")]),
+    ]
