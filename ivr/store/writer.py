@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 # The database is away (down, unreachable, locked): keep the ops and retry later.
 OUTAGE_ERRORS = (OperationalError, InterfaceError, PoolTimeout, ConnectionError)
+# Each commit costs an fsync, a transaction and a reload of the contacts it touches,
+# whatever its size: at 0.05 s the writer was the IVR's largest CPU cost under load
+# (100 concurrent calls: 18.4 ms/call; 12.6 at 0.25 s). A quarter second is still
+# well under what an agent refreshing the admin would notice.
+BATCH_DELAY = 0.25
 # Calls last minutes; remembering this many seq counters bounds memory on a busy day.
 MAX_TRACKED_CALLS = 100_000
 
@@ -42,7 +47,7 @@ class StoreWriter:
         spool_dir: Path,
         *,
         clock: Clock | None = None,
-        batch_delay: float = 0.05,
+        batch_delay: float = BATCH_DELAY,
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,
     ):
