@@ -2,9 +2,9 @@
 through the native dialplan menu on the same Asterisk, for the cost ratio.
 
 Run it as ``townhall-ivr bench calls --concurrent 200 --duration 20`` (``make bench``).
-A wave is one SIPp run: each caller hears the welcome, keys its digits (``11`` for the
-IVR, ``4`` for the native menu, whose only choices are the main menu's departments),
-is queued and answered by a SIPp agent, and hangs up ``duration`` seconds after the
+A wave is one SIPp run: each caller hears the welcome, keys its digits (``4`` on both
+paths unless ``--keys`` says otherwise; the native menu only has the main menu's
+departments), is queued and answered by a SIPp agent, and hangs up ``duration`` seconds after the
 200 OK. Time to answer is INVITE → 200 OK; time to first prompt is 200 OK → first RTP
 packet from the port that 200 OK announced (``bench.probe``). CPU is read from
 ``/proc`` for Asterisk and for the IVR process only, so SIPp and this process do not
@@ -23,8 +23,10 @@ from ivr.simulate import default_cache_dir, default_steps, resolve_steps
 from ivr.sipp.process import SippProcess, SippStats
 from ivr.sipp.scenario import render_uac, step_items
 
-IVR_NUMBER, IVR_DTMF = "3000", "11"
-NATIVE_NUMBER, NATIVE_DTMF = "native", "4"
+# Both paths key "4" (police municipale, a department of the main menu) by default: the
+# same menu choice through the same SIPp scenario. ``--keys 11`` sends the IVR callers
+# through a sub-menu, which the native menu does not have.
+IVR_NUMBER, NATIVE_NUMBER, SAME_KEY = "3000", "native", "4"
 CALLER = "0612345678"
 
 
@@ -82,15 +84,15 @@ class TracingSipp(SippProcess):
 
 
 def ivr_wave(concurrent: int, duration: float, calls: int | None = None,
-             rate: float | None = None) -> Wave:
-    """Citizens calling the town hall number and keying ``11`` (état civil)."""
-    return Wave("ivr", IVR_NUMBER, IVR_DTMF, concurrent, calls or concurrent, duration,
+             rate: float | None = None, keys: str = SAME_KEY) -> Wave:
+    """Citizens calling the town hall number and keying ``keys``."""
+    return Wave("ivr", IVR_NUMBER, keys, concurrent, calls or concurrent, duration,
                 rate or default_rate(concurrent))
 
 
 def native_wave(like: Wave) -> Wave:
     """The same load on the native dialplan menu."""
-    return Wave("native", NATIVE_NUMBER, NATIVE_DTMF, like.concurrent, like.calls,
+    return Wave("native", NATIVE_NUMBER, SAME_KEY, like.concurrent, like.calls,
                 like.duration, like.rate)
 
 
@@ -181,7 +183,8 @@ def healthy(result: WaveResult) -> bool:
     return result.failed == 0 and result.attempted > 0 and not missing
 
 
-def ramp(stack: BenchStack, levels: list[int], duration: float) -> list[str]:
+def ramp(stack: BenchStack, levels: list[int], duration: float,
+         keys: str = SAME_KEY) -> list[str]:
     """Both paths at rising concurrency: the knee is the first level that is not healthy.
 
     A path stops climbing at its knee, so the ramp stays bounded in time.
@@ -190,7 +193,7 @@ def ramp(stack: BenchStack, levels: list[int], duration: float) -> list[str]:
              "native failed, first prompt p95"]
     knees: dict[str, int | None] = {"ivr": None, "native": None}
     for level in levels:
-        ivr = ivr_wave(level, duration)
+        ivr = ivr_wave(level, duration, keys=keys)
         row = [f"  {level}:"]
         for wave in (ivr, native_wave(ivr)):
             if knees[wave.label] is not None:

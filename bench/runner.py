@@ -44,11 +44,11 @@ def verdict(ivr: WaveResult, native: WaveResult) -> list[str]:
 
 def run_calls(*, concurrent: int, duration: float, calls: int | None, rate: float | None,
               scenario: str, ramp_levels: list[int], ramp_duration: float,
-              agents: int) -> list[str]:
+              agents: int, keys: str) -> list[str]:
     """Start a private stack, run the scenario, and return the report's lines."""
-    wave = ivr_wave(concurrent, duration, calls, rate)
+    wave = ivr_wave(concurrent, duration, calls, rate, keys)
     lines = [describe(f"townhall-ivr bench calls --scenario {scenario} --concurrent "
-                      f"{concurrent} --duration {duration:g}")]
+                      f"{concurrent} --duration {duration:g} --keys {keys}")]
     with bench_stack(agents=agents) as stack:
         run_wave(stack, Wave("warm-up", wave.called, wave.dtmf, 2, 2, 3, 2))
         if scenario in FAULTS:
@@ -58,5 +58,5 @@ def run_calls(*, concurrent: int, duration: float, calls: int | None, rate: floa
             native = run_wave(stack, native_wave(wave))
             lines += [*describe_wave(ivr), *describe_wave(native), *verdict(ivr, native)]
         if ramp_levels:
-            lines += ramp(stack, ramp_levels, ramp_duration)
+            lines += ramp(stack, ramp_levels, ramp_duration, keys)
     return lines

@@ -43,9 +43,15 @@ def bench() -> None:
 @click.option("--ramp-duration", type=click.FloatRange(2), default=12.0, show_default=True)
 @click.option("--agents", type=click.IntRange(1), default=20, show_default=True,
               help="Agents answering the routed departments (one SIPp phone for all).")
+@click.option("--keys", default="4", show_default=True,
+              help="Digits the IVR callers key; the native callers key 4 (the same "
+                   "choice). 11 goes through the « démarches » sub-menu.")
 def calls(concurrent: int, duration: float, calls: int | None, rate: float | None,
-          scenario: str, ramp_levels: str, ramp_duration: float, agents: int) -> None:
+          scenario: str, ramp_levels: str, ramp_duration: float, agents: int,
+          keys: str) -> None:
     """Simultaneous citizen calls through the IVR and through the native dialplan."""
+    if not keys or not set(keys) <= set("0123456789*#"):
+        raise click.BadParameter("keypad digits, e.g. 4 or 11", param_hint="--keys")
     if not (CHECKOUT / "bench" / "runner.py").exists():
         raise click.ClickException("bench/ is not installed: run from a checkout")
     if str(CHECKOUT) not in sys.path:
@@ -53,5 +59,5 @@ def calls(concurrent: int, duration: float, calls: int | None, rate: float | Non
     from bench.runner import run_calls
     report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,
                        scenario=scenario, ramp_levels=_levels(ramp_levels),
-                       ramp_duration=ramp_duration, agents=agents)
+                       ramp_duration=ramp_duration, agents=agents, keys=keys)
     click.echo("\n".join(report))
