@@ -1,6 +1,7 @@
 """Find or build the Asterisk we run.
 
-A system ``asterisk`` of version 20 or later is used as is. Otherwise we run Asterisk 22
+A system ``asterisk`` that answers ARI REST over the event websocket (20.13, 21.8,
+22.3 or later: see ``ivr.telephony.ari_link``) is used as is. Otherwise we run Asterisk 22
 from a private Debian-sid root built once with mmdebstrap (Debian stable ships no
 Asterisk). The root is built in a temporary directory and renamed into place, so an
 interrupted build never leaves a half root behind; then a few fixes make it runnable
@@ -22,7 +23,8 @@ from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MIN_MAJOR = 20
+# The first release of each branch with ARI REST over WebSocket; later majors have it.
+FIRST_WITH_REST_OVER_WS = {20: 13, 21: 8, 22: 3}
 PACKAGES = (
     "asterisk",
     "asterisk-modules",
@@ -44,14 +46,23 @@ class ProvisionError(RuntimeError):
     """Asterisk cannot be found nor built here."""
 
 
-def asterisk_major(argv: list[str]) -> int | None:
-    """The major version printed by ``asterisk -V`` (None if it does not run)."""
+def asterisk_version(argv: list[str]) -> tuple[int, int] | None:
+    """(major, minor) printed by ``asterisk -V`` (None if it does not run)."""
     try:
         out = subprocess.run([*argv, "-V"], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
-    match = re.search(r"Asterisk (\d+)", out)
-    return int(match[1]) if match else None
+    match = re.search(r"Asterisk (\d+)\.(\d+)", out)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def supported(version: tuple[int, int] | None) -> bool:
+    """True for an Asterisk whose ARI answers REST over the event websocket."""
+    if version is None:
+        return False
+    major, minor = version
+    first = FIRST_WITH_REST_OVER_WS.get(major)
+    return major > max(FIRST_WITH_REST_OVER_WS) if first is None else minor >= first
 
 
 def mirror_url(sources: tuple[Path, ...] = SOURCES) -> str:
@@ -143,15 +154,17 @@ def fix_root(root: Path) -> None:
 def provision(settings: Settings) -> Runtime:
     """Return the runtime to use, building the private root when needed."""
     if settings.asterisk_bin:
-        major = asterisk_major([settings.asterisk_bin])
-        if major is not None and major >= MIN_MAJOR:
-            log.info("using system asterisk", extra={"bin": settings.asterisk_bin, "major": major})
+        version = asterisk_version([settings.asterisk_bin])
+        if supported(version):
+            log.info("using system asterisk", extra={"bin": settings.asterisk_bin,
+                                                     "version": version})
             return Runtime(settings.asterisk_bin)
-        log.info("system asterisk unusable", extra={"bin": settings.asterisk_bin, "major": major})
+        log.info("system asterisk too old or not running (needs 20.13, 21.8, 22.3 or later)",
+                 extra={"bin": settings.asterisk_bin, "version": version})
     if os.geteuid() != 0:
         raise ProvisionError(
             "the private Asterisk root needs root (chroot); "
-            "install Asterisk >= 20 or set TOWNHALL_ASTERISK"
+            "install Asterisk 22.3 or later (or 20.13 / 21.8) or set TOWNHALL_ASTERISK"
         )
     root = settings.asterisk_root
     if not (root / "usr/sbin/asterisk").exists():

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from ivr.asterisk.layout import Runtime
-from ivr.asterisk.provision import fix_root, mirror_url, mmdebstrap_command, provision
+from ivr.asterisk.provision import (
+    fix_root,
+    mirror_url,
+    mmdebstrap_command,
+    provision,
+    supported,
+)
 from ivr.settings import Settings
 
 
@@ -56,7 +62,17 @@ def test_fix_root_removes_dns_and_keeps_var_run_inside(tmp_path: Path) -> None:
     assert (root / "run/asterisk").is_dir()  # not the host's /run/asterisk
 
 
-def test_system_asterisk_20_or_later_is_used(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("version", "ok"), [
+    ((20, 12), False), ((20, 13), True), ((21, 7), False), ((21, 8), True),
+    ((22, 2), False), ((22, 3), True), ((22, 10), True), ((23, 0), True), ((18, 20), False),
+    (None, False),
+])
+def test_rest_over_websocket_decides_which_asterisk_will_do(
+        version: tuple[int, int] | None, ok: bool) -> None:
+    assert supported(version) is ok
+
+
+def test_a_recent_system_asterisk_is_used(tmp_path: Path) -> None:
     settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path)})
     runtime = provision(settings.with_(asterisk_bin=_fake_asterisk(tmp_path, "22.1.0")))
     assert runtime.root is None
@@ -66,7 +82,7 @@ def test_system_asterisk_20_or_later_is_used(tmp_path: Path) -> None:
 def test_old_system_asterisk_falls_back_to_the_root(tmp_path: Path) -> None:
     root = _fake_root(tmp_path)
     settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path)})
-    old = settings.with_(asterisk_bin=_fake_asterisk(tmp_path, "18.2.0"), asterisk_root=root)
+    old = settings.with_(asterisk_bin=_fake_asterisk(tmp_path, "22.2.0"), asterisk_root=root)
     assert provision(old) == Runtime("asterisk", root)
 
 
