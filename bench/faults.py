@@ -11,9 +11,11 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from bench.flood import SipFlood
 from bench.load import Wave, WaveResult, run_wave
+from bench.pg import TcpProxy
 from bench.stack import BenchStack
 
 
@@ -66,4 +68,27 @@ def flood(stack: BenchStack, wave: Wave, rate: float = 1000) -> WaveResult:
         result = run_wave(stack, wave)
         elapsed = time.monotonic() - started
     result.extra["flood datagrams/s sent"] = bad.sent / elapsed
+    return result
+
+
+def db_outage(stack: BenchStack, wave: Wave, proxy: TcpProxy, seconds: float = 30) -> WaveResult:
+    """Cut the database off for ``seconds`` while calls arrive and talk.
+
+    The stack reaches PostgreSQL through ``proxy``; closing it resets the connections
+    and refuses new ones. Calls are made to outlast the outage, so the contacts are
+    counted after the database is back: every call must then be recorded once, from
+    the writer's spool.
+    """
+    start = min(2.0, wave.calls / wave.rate / 2)
+    wave = replace(wave, duration=max(wave.duration, start + seconds + 10))
+
+    def cut() -> None:
+        proxy.close()
+        time.sleep(seconds)
+        proxy.open()
+
+    fault = _later(start, cut)
+    result = run_wave(stack, wave)
+    fault.join()
+    result.extra["database unreachable, s"] = seconds
     return result

@@ -14,7 +14,7 @@ count. The tracked figure is (Asterisk + IVR) CPU per call over native CPU per c
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench.probe import FirstRtp, ProcessMeter, percentiles, read_message_trace
@@ -27,6 +27,8 @@ from ivr.sipp.scenario import render_uac, step_items
 # same menu choice through the same SIPp scenario. ``--keys 11`` sends the IVR callers
 # through a sub-menu, which the native menu does not have.
 IVR_NUMBER, NATIVE_NUMBER, SAME_KEY = "3000", "native", "4"
+SENTENCE = "je voudrais parler à la police municipale"  # what speech callers say
+PROMPT_TARGET_MS = 300.0  # the issue's bound on the time to first prompt, p95
 CALLER = "0612345678"
 
 
@@ -41,6 +43,7 @@ class Wave:
     calls: int
     duration: float  # seconds from the 200 OK to the caller's hang-up
     rate: float  # new calls per second
+    say: str | None = None  # French words spoken after the keys (speech scenario)
 
     @property
     def lifetime(self) -> float:
@@ -90,6 +93,11 @@ def ivr_wave(concurrent: int, duration: float, calls: int | None = None,
                 rate or default_rate(concurrent))
 
 
+def speech_wave(like: Wave, sentence: str = SENTENCE) -> Wave:
+    """The same calls, spoken instead of keyed."""
+    return replace(like, label="ivr-speech", dtmf="", say=sentence)
+
+
 def native_wave(like: Wave) -> Wave:
     """The same load on the native dialplan menu."""
     return Wave("native", NATIVE_NUMBER, SAME_KEY, like.concurrent, like.calls,
@@ -119,7 +127,7 @@ def _timings(sipp: TracingSipp, ears: FirstRtp) -> tuple[list[float], list[float
 def run_wave(stack: BenchStack, wave: Wave) -> WaveResult:
     """Place the wave's calls and measure them; blocks until SIPp ends."""
     ref = f"bench-{uuid.uuid4().hex[:10]}"
-    steps = resolve_steps(default_steps(wave.dtmf), default_cache_dir(stack.settings))
+    steps = resolve_steps(default_steps(wave.dtmf, wave.say), default_cache_dir(stack.settings))
     before_answer = sum(int(item["ms"]) for item in step_items(steps)) / 1000  # type: ignore[call-overload]
     with FirstRtp() as ears:
         scenario = render_uac(caller=CALLER, called=wave.called, ref=ref, steps=steps,
@@ -150,7 +158,8 @@ def describe_wave(result: WaveResult) -> list[str]:
     """Plain lines for one wave."""
     w = result.wave
     lines = [
-        f"[{w.label}] {w.calls} calls to {w.called!r} keying {w.dtmf!r}, "
+        f"[{w.label}] {w.calls} calls to {w.called!r} "
+        f"{f'saying {w.say!r}' if w.say else f'keying {w.dtmf!r}'}, "
         f"{w.concurrent} at once, {w.duration:g} s each, {w.rate:g} calls/s",
         f"  calls: attempted {result.attempted}, completed {result.completed}, "
         f"failed {result.failed} (SIPp: {result.sipp_failed} failed, the rest unfinished "
@@ -185,28 +194,37 @@ def healthy(result: WaveResult) -> bool:
 
 def ramp(stack: BenchStack, levels: list[int], duration: float,
          keys: str = SAME_KEY) -> list[str]:
-    """Both paths at rising concurrency: the knee is the first level that is not healthy.
+    """Both paths at rising concurrency, with two knees per path.
 
-    A path stops climbing at its knee, so the ramp stays bounded in time.
+    The failure knee is the first level that is not healthy (a path stops climbing
+    there, so the ramp stays bounded in time); the latency knee is the first level whose
+    first prompt p95 reaches ``PROMPT_TARGET_MS``.
     """
     lines = [f"ramp ({duration:g} s calls): level: ivr failed/missing, first prompt p95 | "
-             "native failed, first prompt p95"]
+             "native failed, first prompt p95 | CPU ratio"]
     knees: dict[str, int | None] = {"ivr": None, "native": None}
+    slow: dict[str, int | None] = {"ivr": None, "native": None}
     for level in levels:
         ivr = ivr_wave(level, duration, keys=keys)
-        row = [f"  {level}:"]
+        row, results = [f"  {level}:"], {}
         for wave in (ivr, native_wave(ivr)):
             if knees[wave.label] is not None:
                 row.append("(past knee)")
                 continue
-            result = run_wave(stack, wave)
+            result = results[wave.label] = run_wave(stack, wave)
             missing = "" if result.contacts is None else f"/{result.attempted - result.contacts}"
             p95 = result.first_prompt_ms.get(95)
             row.append(f"{wave.label} {result.failed}{missing}, "
                        f"{'n/a' if p95 is None else f'{p95:.0f} ms'}")
             if not healthy(result):
                 knees[wave.label] = level
+            if slow[wave.label] is None and (p95 is None or p95 >= PROMPT_TARGET_MS):
+                slow[wave.label] = level
+        if len(results) == 2:
+            row.append(f"{cpu_ratio(results['ivr'], results['native']):.2f}x")
         lines.append(" | ".join(row))
-    lines.append("knee: " + ", ".join(f"{k} {'none up to ' + str(levels[-1]) if v is None else v}"
-                                      for k, v in knees.items()))
+    for name, found in (("failure knee", knees), (f"latency knee (p95 >= {PROMPT_TARGET_MS:g} ms)",
+                                                  slow)):
+        lines.append(f"{name}: " + ", ".join(
+            f"{k} {'none up to ' + str(levels[-1]) if v is None else v}" for k, v in found.items()))
     return lines

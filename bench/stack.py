@@ -75,10 +75,16 @@ def bench_rules(dest: Path, agent_uri: str, agents: int) -> Path:
     return dest
 
 
-def bench_settings(home: Path, db_url: str | None = None) -> Settings:
-    """Settings on free loopback ports; only where Asterisk comes from is inherited."""
+def bench_settings(home: Path, db_url: str | None = None,
+                   vosk_model: Path | None = None) -> Settings:
+    """Settings on free loopback ports; only where Asterisk comes from is inherited.
+
+    Speech is off unless ``vosk_model`` is given: with it, every call opens a speech
+    leg, which a keypad benchmark must not pay for.
+    """
     env = {k: v for k, v in os.environ.items() if k in INHERITED}
     env["TOWNHALL_HOME"] = str(home)
+    env["TOWNHALL_VOSK_MODEL"] = str(vosk_model or "")
     if db_url:
         env["TOWNHALL_DB_URL"] = db_url
     rtp_start, rtp_end = free_rtp_range(RTP_PORTS)
@@ -156,10 +162,10 @@ def _app_child(settings: Settings, sounds_dir: Path) -> Child:
 
 @contextmanager
 def bench_stack(*, agents: int = 20, db_url: str | None = None,
-                keep: bool = False) -> Iterator[BenchStack]:
+                vosk_model: Path | None = None, keep: bool = False) -> Iterator[BenchStack]:
     """Start agents, Asterisk and the supervised IVR process; stop them all at the end."""
     home = Path(tempfile.mkdtemp(prefix="townhall-bench-"))
-    base = bench_settings(home, db_url)
+    base = bench_settings(home, db_url, vosk_model)
     with AgentPhone(mode="answer", max_seconds=600, lifetime=7200) as agent:
         settings = base.with_(rules_path=bench_rules(
             home / "routing_rules.yaml", f"sip:agent@127.0.0.1:{agent.port}", agents))

@@ -36,8 +36,12 @@ def bench() -> None:
               help="Calls placed in all [default: --concurrent].")
 @click.option("--rate", type=click.FloatRange(0.1), default=None,
               help="New calls per second [default: all started within ~8 s].")
-@click.option("--scenario", type=click.Choice(["dtmf", "kill-app", "restart-asterisk",
-                                               "flood"]), default="dtmf", show_default=True)
+@click.option("--scenario", type=click.Choice(["dtmf", "speech", "kill-app",
+                                               "restart-asterisk", "flood", "db-outage"]),
+              default="dtmf", show_default=True,
+              help="dtmf / speech: the IVR (callers key, or speak to the vosk model of "
+                   "TOWNHALL_VOSK_MODEL) and the native dialplan; the others break the "
+                   "stack under load (db-outage runs on PostgreSQL, cut for 30 s).")
 @click.option("--ramp", "ramp_levels", default="", metavar="N,N,…",
               help="Also find the knee of both paths at these concurrencies, e.g. 100,200,300,500.")
 @click.option("--ramp-duration", type=click.FloatRange(2), default=12.0, show_default=True)
@@ -56,8 +60,11 @@ def calls(concurrent: int, duration: float, calls: int | None, rate: float | Non
         raise click.ClickException("bench/ is not installed: run from a checkout")
     if str(CHECKOUT) not in sys.path:
         sys.path.insert(0, str(CHECKOUT))
-    from bench.runner import run_calls
-    report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,
-                       scenario=scenario, ramp_levels=_levels(ramp_levels),
-                       ramp_duration=ramp_duration, agents=agents, keys=keys)
+    from bench.runner import BenchError, run_calls
+    try:
+        report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,
+                           scenario=scenario, ramp_levels=_levels(ramp_levels),
+                           ramp_duration=ramp_duration, agents=agents, keys=keys)
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo("\n".join(report))

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bench.pg import create_pg_database, drop_pg_database, pg_url
 from ivr import hours
 from ivr.callbacks import repository as repo
 from ivr.callbacks.click_to_call import click_to_call
@@ -28,7 +29,6 @@ from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
 from ivr.telephony.ami import AmiListener
 from tests.e2e.conftest import Stack, running_stack
-from tests.fixtures.db import create_pg_database, drop_pg_database, pg_url
 
 pytestmark = pytest.mark.e2e
 

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from bench.flood import SipFlood
+from bench.pg import TcpProxy, pg_url
 from ivr.simulate import AgentPhone, LoadResult, default_cache_dir, run_load
 from ivr.store import Store
 from ivr.store.models import Contact
 from ivr.store.queries import contact_to_dict
 from tests.e2e.conftest import Stack, running_stack
-from tests.fixtures.db import TcpProxy, pg_url
 
 pytestmark = pytest.mark.e2e
 
