@@ -67,6 +67,7 @@ class WaveResult:
     peak_rss: dict[str, int]
     contacts: int | None = None  # IVR waves only: contacts stored with this wave's refs
     distinct_refs: int | None = None
+    routes: dict[str, int] = field(default_factory=dict)  # IVR waves: how calls were routed
     errors: str = ""
     extra: dict[str, float] = field(default_factory=dict)  # fault scenarios' own figures
 
@@ -142,12 +143,13 @@ def run_wave(stack: BenchStack, wave: Wave) -> WaveResult:
             stats = sipp.stats() or SippStats(wave.calls, 0, wave.calls, 0, 0)
             contacts, distinct = (stack.count_contacts(ref, stats.created)
                                   if wave.called == IVR_NUMBER else (None, None))
+            routes = stack.routes(ref) if wave.called == IVR_NUMBER else {}
         answer, prompt, silent = _timings(sipp, ears)
     errors = "" if code == 0 else sipp.errors()
     sipp.cleanup()
     return WaveResult(wave, stats.created, stats.successful, stats.created - stats.successful,
                       percentiles(answer), percentiles(prompt), silent, stats.failed, meter.cpu,
-                      meter.peak_rss, contacts, distinct, errors=errors)
+                      meter.peak_rss, contacts, distinct, routes, errors=errors)
 
 
 def _ms(points: dict[int, float]) -> str:
@@ -175,6 +177,9 @@ def describe_wave(result: WaveResult) -> list[str]:
         lines.append(f"  contacts recorded: {result.contacts} for {result.attempted} calls "
                      f"placed (missing {result.attempted - result.contacts}, duplicates "
                      f"{result.contacts - (result.distinct_refs or 0)})")
+    if result.routes:
+        lines.append("  routed (by → target: outcome): " + ", ".join(
+            f"{route} ×{n}" for route, n in sorted(result.routes.items(), key=lambda r: -r[1])))
     lines += [f"  {name}: {value:.2f}" for name, value in result.extra.items()]
     if result.errors:
         lines.append("  sipp errors: " + result.errors.splitlines()[-1][:200])

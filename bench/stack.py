@@ -155,6 +155,21 @@ class BenchStack:
         return seen
 
 
+    def routes(self, ref_prefix: str) -> dict[str, int]:
+        """How the contacts whose ref starts with ``ref_prefix`` were routed and ended:
+        ``"<routed_by> → <target>: <outcome>"`` → count."""
+        store = Store(self.settings.db_url)
+        query = (select(Contact.routed_by, Contact.target, Contact.outcome, func.count())
+                 .where(Contact.ref.like(f"{ref_prefix}-%"))
+                 .group_by(Contact.routed_by, Contact.target, Contact.outcome))
+        try:
+            with store.session() as session:
+                return {f"{by} → {target}: {outcome}": int(n)
+                        for by, target, outcome, n in session.execute(query)}
+        finally:
+            store.dispose()
+
+
 def _app_child(settings: Settings, sounds_dir: Path) -> Child:
     argv = [sys.executable, "-m", "ivr.cli", "app", "--sounds-dir", str(sounds_dir)]
     return Child("ivr-app", argv, settings.home / "log" / "ivr-app.log")
