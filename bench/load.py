@@ -71,9 +71,6 @@ class WaveResult:
     errors: str = ""
     extra: dict[str, float] = field(default_factory=dict)  # fault scenarios' own figures
 
-    def cpu_per_call(self, names: tuple[str, ...]) -> float:
-        return sum(self.cpu[n] for n in names) / max(1, self.attempted)
-
 
 class TracingSipp(SippProcess):
     """SIPp that also writes every SIP message with its time (``-trace_msg``)."""
@@ -186,9 +183,13 @@ def describe_wave(result: WaveResult) -> list[str]:
     return lines
 
 
-def cpu_ratio(ivr: WaveResult, native: WaveResult) -> float:
-    """(Asterisk + IVR) CPU per call of the IVR over Asterisk CPU per call of native."""
-    return ivr.cpu_per_call(("asterisk", "ivr")) / max(1e-9, native.cpu_per_call(("asterisk",)))
+def cpu_ratio(ivr: list[WaveResult], native: list[WaveResult]) -> float:
+    """(Asterisk + IVR) CPU per call of the IVR waves over Asterisk CPU per call of the
+    native waves, each pooled over all its waves' calls."""
+    def per_call(results: list[WaveResult], names: tuple[str, ...]) -> float:
+        return sum(sum(r.cpu[n] for n in names) for r in results) / max(
+            1, sum(r.attempted for r in results))
+    return per_call(ivr, ("asterisk", "ivr")) / max(1e-9, per_call(native, ("asterisk",)))
 
 
 def healthy(result: WaveResult) -> bool:
@@ -226,7 +227,7 @@ def ramp(stack: BenchStack, levels: list[int], duration: float,
             if slow[wave.label] is None and (p95 is None or p95 >= PROMPT_TARGET_MS):
                 slow[wave.label] = level
         if len(results) == 2:
-            row.append(f"{cpu_ratio(results['ivr'], results['native']):.2f}x")
+            row.append(f"{cpu_ratio([results['ivr']], [results['native']]):.2f}x")
         lines.append(" | ".join(row))
     for name, found in (("failure knee", knees), (f"latency knee (p95 >= {PROMPT_TARGET_MS:g} ms)",
                                                   slow)):

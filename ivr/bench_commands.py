@@ -50,9 +50,12 @@ def bench() -> None:
 @click.option("--keys", default="4", show_default=True,
               help="Digits the IVR callers key; the native callers key 4 (the same "
                    "choice). 11 goes through the « démarches » sub-menu.")
+@click.option("--repeat", type=click.IntRange(1), default=1, show_default=True,
+              help="IVR and native waves, alternated this many times; the ratio is "
+                   "taken over all of them.")
 def calls(concurrent: int, duration: float, calls: int | None, rate: float | None,
           scenario: str, ramp_levels: str, ramp_duration: float, agents: int,
-          keys: str) -> None:
+          keys: str, repeat: int) -> None:
     """Simultaneous citizen calls through the IVR and through the native dialplan."""
     if not keys or not set(keys) <= set("0123456789*#"):
         raise click.BadParameter("keypad digits, e.g. 4 or 11", param_hint="--keys")
@@ -64,7 +67,8 @@ def calls(concurrent: int, duration: float, calls: int | None, rate: float | Non
     try:
         report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,
                            scenario=scenario, ramp_levels=_levels(ramp_levels),
-                           ramp_duration=ramp_duration, agents=agents, keys=keys)
+                           ramp_duration=ramp_duration, agents=agents, keys=keys,
+                           repeat=repeat)
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("\n".join(report))
