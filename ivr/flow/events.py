@@ -24,9 +24,18 @@ class CallStarted:
 @dataclass(frozen=True)
 class CallResumed:
     """A call found in the application after a restart or a lost link: its state
-    is gone, so it restarts at the main menu (the contact keeps what it had)."""
+    is gone, so it restarts at the main menu.
+
+    What Asterisk still knows of the call comes with it, so that a call the previous
+    process took but never answered, or never recorded, is answered and recorded now.
+    """
 
     at: datetime
+    started_at: datetime | None = None
+    caller: str | None = None
+    called: str | None = None
+    ref: str | None = None
+    answered: bool = True
 
 
 @dataclass(frozen=True)

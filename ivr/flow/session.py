@@ -116,9 +116,17 @@ class CallSession:
         return [record, c.Answer(), *self._play(*intro, *self._menu_prompt(), wait=True)]
 
     def _resume(self, ev: e.CallResumed) -> list[c.Command]:
-        """Apologise and offer the main menu again (the session's state was lost)."""
-        self.started_at, self.menu_id, self.stage = ev.at, self.rules.main_menu, Stage.MENU
-        return [c.Record("event", ev.at, {"kind": "resumed"}),
+        """Apologise and offer the main menu again (the session's state was lost).
+
+        The contact's start is recorded again from what Asterisk knows (the same values
+        when the previous process had recorded it), and a call never answered is.
+        """
+        self.started_at, self.caller = ev.started_at or ev.at, ev.caller
+        self.menu_id, self.stage = self.rules.main_menu, Stage.MENU
+        start = c.Record("start_contact", self.started_at, {
+            "caller": ev.caller, "called": ev.called, "ref": ev.ref})
+        return [start, *([] if ev.answered else [c.Answer()]),
+                c.Record("event", ev.at, {"kind": "resumed"}),
                 *self._play(Prompt("resume"), *self._menu_prompt(), wait=True)]
 
     def _hung_up(self, ev: e.HungUp) -> list[c.Command]:

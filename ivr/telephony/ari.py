@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ari_client.controller import AriClientController
@@ -35,6 +36,20 @@ SpeechFactory = Callable[[Callable[[], AriClientController], str], SpeechInput |
 
 
 Request = Callable[..., Awaitable[Any]]  # ``AriLink.request``
+
+
+def resumed_event(channel: dict[str, Any], ref: str | None, now: datetime,
+                  real_now: datetime) -> e.CallResumed:
+    """A ``CallResumed`` from ARI's channel details.
+
+    The start is the channel's age taken back from ``now``, so it is on the
+    application's clock (``TOWNHALL_CLOCK`` may shift it) rather than Asterisk's.
+    """
+    created = datetime.strptime(channel["creationtime"], "%Y-%m-%dT%H:%M:%S.%f%z")
+    return e.CallResumed(now, started_at=now - max(real_now - created, timedelta(0)),
+                         caller=channel.get("caller", {}).get("number") or None,
+                         called=channel.get("dialplan", {}).get("exten") or None,
+                         ref=ref or None, answered=channel.get("state") == "Up")
 
 
 class AriChannel:
@@ -107,10 +122,31 @@ class AriApplication:
         orphans = [cid for cid in details["channel_ids"]
                    if cid not in self.runners and not cid.startswith(LEG_PREFIX)]
         for channel_id in orphans:
-            log.info("resuming a call left in the application", extra={"call": channel_id})
-            self._begin(channel_id, e.CallResumed(self.now()))
+            resumed = await self._resumed(channel_id)
+            if resumed is None or channel_id in self.runners:
+                continue  # gone meanwhile
+            log.info("resuming a call left in the application",
+                     extra={"call": channel_id, "answered": resumed.answered})
+            self._begin(channel_id, resumed)
         if self.on_ready is not None:
             self.on_ready()
+
+    async def _resumed(self, channel_id: str) -> e.CallResumed | None:
+        """What Asterisk still knows of a call left in the application (None: gone)."""
+        try:
+            channel = await self.link.request("GET", f"channels/{channel_id}")
+        except AriRestError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+        try:
+            ref = await self.link.request("GET", f"channels/{channel_id}/variable",
+                                          [("variable", "TOWNHALL_REF")])
+        except AriRestError as exc:
+            if exc.status_code != 404:
+                raise
+            ref = {}
+        return resumed_event(channel, ref.get("value"), self.now(), datetime.now(UTC))
 
     def _rest(self) -> AriClientController:
         """The live REST controller (replaced on each reconnection)."""

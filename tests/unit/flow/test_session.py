@@ -186,6 +186,14 @@ def test_stale_prompt_end_and_timer_are_ignored() -> None:
     assert call.session.handle(e.TimerFired(call.at, old)) == []
 
 
+def test_a_call_resumed_before_it_was_answered_is_answered_first() -> None:
+    call = Call()
+    out = call.send(e.CallResumed, call.at, None, "3000", None, False)
+    kinds = [type(cmd) for cmd in out]
+    assert c.Answer in kinds and kinds.index(c.Answer) < kinds.index(c.Play)
+    assert records(out, "start_contact") == [{"caller": None, "called": "3000", "ref": None}]
+
+
 def test_a_flood_of_keys_ends_with_a_person_not_a_loop() -> None:
     call = Call()
     call.start()
@@ -196,8 +204,13 @@ def test_a_flood_of_keys_ends_with_a_person_not_a_loop() -> None:
 
 def test_a_resumed_call_apologises_and_offers_the_main_menu() -> None:
     call = Call()
-    out = call.send(e.CallResumed)
-    assert not records(out, "start_contact")  # the contact keeps its caller and start
+    started = call.at
+    out = call.send(e.CallResumed, started, "0612345678", "3000", "ref-1")
+    # recorded again from Asterisk's facts: the same values if it had been recorded
+    assert records(out, "start_contact") == [
+        {"caller": "0612345678", "called": "3000", "ref": "ref-1"}]
+    assert of(c.Record, out)[0].at == started
+    assert not of(c.Answer, out)  # answered before the restart
     assert records(out, "event") == [{"kind": "resumed"}]
     assert "Menu principal." in said(out) and call.session.stage is Stage.MENU
     call.digit("1")

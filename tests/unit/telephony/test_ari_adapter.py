@@ -1,11 +1,12 @@
-"""A channel or playback that vanished under a request (the caller hung up) is no error;
-any other refusal from Asterisk is."""
+"""The ARI adapter's own logic: a channel or playback that vanished under a request (the
+caller hung up) is no error, any other refusal is; what a resumed call is made of."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from ivr.telephony.ari import AriChannel
+from ivr.telephony.ari import AriChannel, resumed_event
 from ivr.telephony.ari_link import AriRestError, Params
 
 
@@ -41,3 +42,17 @@ async def test_requests_carry_the_ari_paths_and_query() -> None:
         ("POST", "channels/c1/continue", [("context", "townhall-queue"),
                                           ("extension", "etat-civil"), ("priority", "1")]),
     ]
+
+
+def test_a_resumed_call_keeps_asterisks_facts_on_the_applications_clock() -> None:
+    channel = {"id": "c1", "state": "Ring", "creationtime": "2026-11-29T06:28:10.500+0000",
+               "caller": {"number": "0612345678"}, "dialplan": {"exten": "3000"}}
+    real_now = datetime(2026, 11, 29, 6, 28, 12, 500000, tzinfo=UTC)  # 2 s later
+    shifted_now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # TOWNHALL_CLOCK
+    resumed = resumed_event(channel, "bench-1", shifted_now, real_now)
+    assert resumed.started_at == shifted_now - timedelta(seconds=2)
+    assert (resumed.caller, resumed.called, resumed.ref) == ("0612345678", "3000", "bench-1")
+    assert resumed.answered is False
+    up = resumed_event({**channel, "state": "Up", "caller": {"number": ""}}, "", real_now,
+                       real_now)
+    assert up.answered and up.caller is None and up.ref is None
