@@ -63,6 +63,14 @@ class AgentCompleted(QueueEvent):
 
 
 @dataclass(frozen=True)
+class VoicemailEnded(QueueEvent):
+    """A caller sent to a voicemail box (``queue`` = the department) hung up."""
+
+    uniqueid: str
+    status: str  # VMSTATUS: SUCCESS (a message was left), USEREXIT, FAILED, or empty
+
+
+@dataclass(frozen=True)
 class MemberStatus(QueueEvent):
     """A member's state (also emitted for members found by QueueStatus and QueueMemberAdded)."""
 
@@ -101,7 +109,14 @@ def _status(h: Mapping[str, str], q: str, at: datetime) -> MemberStatus:
     return MemberStatus(q, at, _member(h), _int(h, "Status"), paused, in_call)
 
 
-_Builder = Callable[[Mapping[str, str], str, datetime], QueueEvent]
+def _user_event(h: Mapping[str, str], q: str, at: datetime) -> QueueEvent | None:
+    """Our dialplan's UserEvents: only the end of a voicemail call is a fact."""
+    if h.get("UserEvent") != "TownhallVoicemailEnd":
+        return None
+    return VoicemailEnded(q, at, h.get("Uniqueid", ""), h.get("Status", ""))
+
+
+_Builder = Callable[[Mapping[str, str], str, datetime], QueueEvent | None]
 _BUILDERS: dict[str, _Builder] = {
     "QueueCallerJoin": lambda h, q, at: CallerJoined(
         q, at, h.get("Uniqueid", ""), h.get("CallerIDNum", ""), _int(h, "Position")
@@ -137,6 +152,7 @@ _BUILDERS: dict[str, _Builder] = {
         q, at, _member(h), h.get("Paused") == "1", h.get("PausedReason", h.get("Reason", ""))
     ),
     "QueueMemberRemoved": lambda h, q, at: MemberRemoved(q, at, _member(h)),
+    "UserEvent": _user_event,
 }
 
 

@@ -17,6 +17,7 @@ from ivr.telephony.queue_events import (
     CallerJoined,
     CallerLeft,
     QueueEvent,
+    VoicemailEnded,
 )
 
 # A call left a queue without an agent and without hanging up: it overflowed.
@@ -73,6 +74,12 @@ class QueueFacts:
                     "hangup_stage": f"queue:{ev.queue}"})]
             case CallerLeft():
                 return self._left(ev)
+            case VoicemailEnded():
+                return [("event", ev.uniqueid, {"kind": "voicemail_end", "at": ev.at,
+                                                 "box": ev.queue, "status": ev.status}),
+                        ("finish_contact", ev.uniqueid, {
+                            "ended_at": ev.at, "outcome": "voicemail",
+                            "hangup_stage": f"voicemail:{ev.queue}"})]
         return []
 
     def _left(self, ev: CallerLeft) -> list[Fact]:

@@ -32,6 +32,11 @@ def test_closed_department_says_when_it_reopens_and_takes_a_message(
             "etat-civil", "closed", "voicemail")
         route = next(e for e in contact["events"] if e["kind"] == "route")
         assert route["data"]["closed"] is True
+        # the hang-up in the voicemail box ends the contact (dialplan UserEvent over AMI)
+        ended = stack.contact(result.ref, until=lambda c: c["hangup_stage"] is not None, wait=45)
+        assert ended is not None and ended["hangup_stage"] == "voicemail:etat-civil"
+        assert [e["data"]["box"] for e in ended["events"] if e["kind"] == "voicemail_end"] == [
+            "etat-civil"]
 
 
 @pytest.fixture(scope="module")

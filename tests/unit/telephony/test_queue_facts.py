@@ -9,6 +9,8 @@ from ivr.telephony.queue_events import (
     CallerJoined,
     CallerLeft,
     MemberPaused,
+    VoicemailEnded,
+    parse_event,
 )
 from ivr.telephony.queue_facts import QueueFacts
 
@@ -51,3 +53,13 @@ def test_leaving_unanswered_is_an_overflow() -> None:
 
 def test_agent_state_events_record_nothing() -> None:
     assert run(MemberPaused("accueil", AT, "PJSIP/agent-accueil-1", True, "pause")) == []
+
+
+def test_the_end_of_a_voicemail_call_ends_the_contact() -> None:
+    headers = {"Event": "UserEvent", "UserEvent": "TownhallVoicemailEnd",
+               "Queue": "police-municipale", "Uniqueid": "c4", "Status": "SUCCESS"}
+    event = parse_event(headers, AT)
+    assert event == VoicemailEnded("police-municipale", AT, "c4", "SUCCESS")
+    assert run(event)[-1] == ("finish_contact", "c4", {
+        "ended_at": AT, "outcome": "voicemail", "hangup_stage": "voicemail:police-municipale"})
+    assert parse_event({**headers, "UserEvent": "SomethingElse"}, AT) is None
