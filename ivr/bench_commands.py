@@ -45,8 +45,9 @@ def bench() -> None:
 @click.option("--ramp", "ramp_levels", default="", metavar="N,N,…",
               help="Also find the knee of both paths at these concurrencies, e.g. 100,200,300,500.")
 @click.option("--ramp-duration", type=click.FloatRange(2), default=12.0, show_default=True)
-@click.option("--agents", type=click.IntRange(1), default=20, show_default=True,
-              help="Agents answering the routed departments (one SIPp phone for all).")
+@click.option("--agents", type=click.IntRange(1), default=None,
+              help="Agents answering the routed departments (one SIPp phone for all) "
+                   "[default: --concurrent, so every call is answered, none overflows].")
 @click.option("--keys", default="4", show_default=True,
               help="Digits the IVR callers key; the native callers key 4 (the same "
                    "choice). 11 goes through the « démarches » sub-menu.")
@@ -54,7 +55,7 @@ def bench() -> None:
               help="IVR and native waves, alternated this many times; the ratio is "
                    "taken over all of them.")
 def calls(concurrent: int, duration: float, calls: int | None, rate: float | None,
-          scenario: str, ramp_levels: str, ramp_duration: float, agents: int,
+          scenario: str, ramp_levels: str, ramp_duration: float, agents: int | None,
           keys: str, repeat: int) -> None:
     """Simultaneous citizen calls through the IVR and through the native dialplan."""
     if not keys or not set(keys) <= set("0123456789*#"):
@@ -67,7 +68,7 @@ def calls(concurrent: int, duration: float, calls: int | None, rate: float | Non
     try:
         report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,
                            scenario=scenario, ramp_levels=_levels(ramp_levels),
-                           ramp_duration=ramp_duration, agents=agents, keys=keys,
+                           ramp_duration=ramp_duration, agents=agents or concurrent, keys=keys,
                            repeat=repeat)
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
