@@ -29,7 +29,6 @@ from ivr.store import Store, StoreWriter
 from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
-from ivr.telephony.queue_events import QueueEvent
 from ivr.telephony.queue_facts import QueueFacts
 from ivr.telephony.speech_bridge import MediaRest, SpeechBridge
 
@@ -77,13 +76,10 @@ class IvrApp:
             on_down=self._mark_down, speech=self.speech_input)
         self.queue_facts = QueueFacts(lambda method, call_id, kwargs: getattr(
             self.writer, method)(call_id, **kwargs))
-        self.ami = AmiListener(settings, on_event=self._queue_event)
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    def _queue_event(self, event: QueueEvent) -> None:
-        """From pyst2's thread to the event loop, where the writer is used."""
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.queue_facts, event)
+        # Called on pyst2's dispatch thread, with no hop to the event loop: the writer is
+        # thread-safe and only that thread touches QueueFacts. A hop per AMI event (every
+        # agent's status in every queue) woke the loop for nothing, mostly.
+        self.ami = AmiListener(settings, on_event=self.queue_facts, facts_only=True)
 
     def new_session(self, call_id: str) -> CallSession:
         """A session bound to the rules that are live now."""
@@ -125,7 +121,7 @@ class IvrApp:
     async def run(self) -> None:
         """Serve calls until cancelled."""
         await asyncio.to_thread(self._prepare)
-        loop = self.loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, self.reload_rules)
         self.ami.start()
         watcher = loop.create_task(watch(self.rules, on_reload=self._after_rules_change))

@@ -152,5 +152,10 @@ class Settings:
         return "townhall"
 
     @property
+    def ami_facts_user(self) -> str:
+        """The IVR process's AMI user: call facts only, no agent states (see manager.conf)."""
+        return "townhall-facts"
+
+    @property
     def ami_password(self) -> str:
         return self.secret("ami_password")

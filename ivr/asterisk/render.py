@@ -217,6 +217,11 @@ def with_accueil(queues: Sequence[QueueSpec]) -> list[QueueSpec]:
     return result
 
 
+# The AMI events of a call's facts (ivr.telephony.queue_facts): QueueCallerJoin/Leave/
+# Abandon, AgentConnect/Complete and our voicemail UserEvent.
+FACT_EVENTS = "QueueCaller|AgentConnect|AgentComplete|UserEvent"
+
+
 def default_native_menu(queues: Sequence[QueueSpec]) -> dict[str, str]:
     """Digits 1..9 to the queues in order: the plain-dialplan menu when none is given."""
     return {str(digit): queue.name for digit, queue in enumerate(queues[:9], start=1)}
@@ -262,6 +267,9 @@ def _context(
         "ari_user": settings.ari_user,
         "ari_password": settings.ari_password,
         "ami_user": settings.ami_user,
+        "ami_facts_user": settings.ami_facts_user,
+        "ami_users": [(settings.ami_user, "Queue|Agent|UserEvent"),
+                      (settings.ami_facts_user, FACT_EVENTS)],
         "ami_password": settings.ami_password,
         "ami_permit": sorted({"127.0.0.1", settings.bind_host} - {"0.0.0.0"}),
         "queues": queues,

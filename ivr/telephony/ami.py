@@ -75,9 +75,13 @@ class AmiListener:
     """Keeps one AMI connection alive and the queue views current."""
 
     def __init__(
-        self, settings: Settings, on_event: EventCallback | None = None, backoff: float = 0.5
+        self, settings: Settings, on_event: EventCallback | None = None, backoff: float = 0.5,
+        *, facts_only: bool = False,
     ) -> None:
+        """``facts_only``: log in as the AMI user that receives the calls' facts only (no
+        agent states): ``on_event`` gets them, and the queue views stay empty."""
         self.settings = settings
+        self.facts_only = facts_only
         self.on_event = on_event
         self.backoff = backoff
         self._board = QueueBoard()
@@ -123,10 +127,12 @@ class AmiListener:
     def _session(self, manager: Manager) -> None:
         host = "127.0.0.1" if self.settings.bind_host == "0.0.0.0" else self.settings.bind_host
         manager.connect(host, self.settings.ami_port)
-        manager.login(self.settings.ami_user, self.settings.ami_password)
+        user = self.settings.ami_facts_user if self.facts_only else self.settings.ami_user
+        manager.login(user, self.settings.ami_password)
         manager.register_event("*", self._dispatch)
         self._manager = manager
-        self._seed()
+        if not self.facts_only:
+            self._seed()
         self._connected.set()
         log.info("ami connected", extra={"port": self.settings.ami_port})
         while manager.connected() and not self._stop.is_set():

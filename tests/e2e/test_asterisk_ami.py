@@ -14,7 +14,12 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.asterisk.render import AgentEndpoint, QueueSpec
 from ivr.simulate import start_call
 from ivr.telephony.ami import AmiError, AmiListener
-from ivr.telephony.queue_events import CallerAbandoned, CallerJoined, MemberPaused, QueueEvent
+from ivr.telephony.queue_events import (
+    CallerAbandoned,
+    CallerJoined,
+    MemberPaused,
+    QueueEvent,
+)
 from tests.fixtures.asterisk import discard, free_port, make_asterisk_settings
 
 pytestmark = pytest.mark.e2e
@@ -86,6 +91,10 @@ def test_caller_join_and_abandon(
     listener: tuple[AmiListener, list[QueueEvent]], instance: AsteriskInstance, tmp_path: Path
 ) -> None:
     ami, events = listener
+    facts: list[QueueEvent] = []  # the IVR's listener: call facts, no agent states
+    facts_listener = AmiListener(instance.settings, on_event=facts.append, facts_only=True)
+    facts_listener.start()
+    assert facts_listener.wait_connected(10)
     # paused agents do not empty the queue: the fallback caller waits in accueil
     ami.pause("accueil", AGENT)
     call = start_call("127.0.0.1", instance.settings.sip_port, steps=[], hold_seconds=6,
@@ -97,6 +106,11 @@ def test_caller_join_and_abandon(
     abandoned = _eventually(lambda: _first(events, CallerAbandoned))
     assert abandoned.uniqueid == joined.uniqueid
     _eventually(lambda: ami.views()["accueil"].waiting == [] or None)
+    facts_listener.stop()
+    # (Asterisk sends the leave before or after the abandon)
+    assert sorted(type(e).__name__ for e in facts) == [
+        "CallerAbandoned", "CallerJoined", "CallerLeft"]
+    assert any(isinstance(e, MemberPaused) for e in events)  # sent to the other user only
 
 
 def test_reconnects_after_asterisk_restart(
