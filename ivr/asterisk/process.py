@@ -16,7 +16,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -24,7 +24,14 @@ import httpx
 from ivr.asterisk.datadir import prepare_data_dir, prepare_hold_music
 from ivr.asterisk.layout import InstanceLayout, Runtime
 from ivr.asterisk.provision import provision
-from ivr.asterisk.render import AgentEndpoint, QueueSpec, RenderOptions, render_config, write_config
+from ivr.asterisk.render import (
+    AgentEndpoint,
+    NativeMenu,
+    QueueSpec,
+    RenderOptions,
+    render_config,
+    write_config,
+)
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -100,7 +107,7 @@ class AsteriskInstance:
         self,
         queues: Sequence[QueueSpec] = (),
         agents: Sequence[AgentEndpoint] = (),
-        native_menu: Mapping[str, str] | None = None,
+        native_menu: NativeMenu | None = None,
         fallback_wait: int = 120,
     ) -> None:
         """Write this instance's configuration; reload or restart to apply it."""
@@ -108,7 +115,7 @@ class AsteriskInstance:
         layout.make_dirs()
         prepare_data_dir(layout)
         prepare_hold_music(layout)
-        options = RenderOptions(queues, agents, native_menu or {}, fallback_wait)
+        options = RenderOptions(queues, agents, native_menu or NativeMenu(), fallback_wait)
         write_config(render_config(self.settings, layout, options), layout.dir("etc"))
         self._link_settings_sounds(layout.sounds_dir)
 

@@ -180,12 +180,22 @@ class AgentEndpoint:
 
 
 @dataclass(frozen=True)
+class NativeMenu:
+    """The keypad main menu in plain dialplan, the load benchmark's baseline: the same
+    choices and the same sounds as the application (``ivr.stack.provisioning``)."""
+
+    choices: Mapping[str, str] = field(default_factory=dict)  # digit → queue
+    prompt: Sequence[str] = ()  # sounds of the welcome and the menu
+    announce: Mapping[str, Sequence[str]] = field(default_factory=dict)  # digit → sounds
+
+
+@dataclass(frozen=True)
 class RenderOptions:
     """What varies between renders besides the settings."""
 
     queues: Sequence[QueueSpec] = ()
     agents: Sequence[AgentEndpoint] = ()
-    native_menu: Mapping[str, str] = field(default_factory=dict)
+    native_menu: NativeMenu = field(default_factory=NativeMenu)
     fallback_wait: int = 120
     native_wait: int = 5
 
@@ -278,8 +288,10 @@ def _context(
         "voicemail_pin": voicemail_pin(settings),
         "moh_dir": dirs["moh"],
         "inbound_patterns": INBOUND_PATTERNS,
-        "native_menu": dict(options.native_menu) or default_native_menu(queues),
-        "native_welcome": welcome,
+        "native_menu": dict(options.native_menu.choices) or default_native_menu(queues),
+        "native_welcome": "&".join(options.native_menu.prompt) or welcome,
+        "native_announce": {digit: "&".join(sounds)
+                            for digit, sounds in options.native_menu.announce.items()},
         "native_wait": options.native_wait,
         "fallback_wait": options.fallback_wait,
         "fallback_log": layout.inner(layout.fallback_log),

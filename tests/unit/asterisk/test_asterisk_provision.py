@@ -74,7 +74,7 @@ def test_rest_over_websocket_decides_which_asterisk_will_do(
 
 def test_a_recent_system_asterisk_is_used(tmp_path: Path) -> None:
     settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path)})
-    runtime = provision(settings.with_(asterisk_bin=_fake_asterisk(tmp_path, "22.1.0")))
+    runtime = provision(settings.with_(asterisk_bin=_fake_asterisk(tmp_path, "22.10.1")))
     assert runtime.root is None
 
 

@@ -10,6 +10,7 @@ import pytest
 from ivr.asterisk.layout import InstanceLayout, Runtime
 from ivr.asterisk.render import (
     AgentEndpoint,
+    NativeMenu,
     QueueSpec,
     RenderOptions,
     render_config,
@@ -65,7 +66,7 @@ def test_ports_and_addresses_are_honoured(settings: Settings, root: Path) -> Non
     assert _values(files["rtp.conf"], "rtpstart") == ["31000"]
     assert _values(files["rtp.conf"], "rtpend") == ["31200"]
     assert _values(files["ari.conf"], "password") == [settings.ari_password]
-    assert _values(files["manager.conf"], "secret") == [settings.ami_password]
+    assert _values(files["manager.conf"], "secret") == [settings.ami_password] * 2  # 2 users
 
 
 def test_directories_are_per_instance_and_inside_the_root(settings: Settings, root: Path) -> None:
@@ -124,7 +125,9 @@ def test_bind_host_must_be_an_address(settings: Settings, root: Path) -> None:
 
 
 def test_dialplan_contexts(settings: Settings, root: Path) -> None:
-    extensions = _render(settings, root, native_menu={"1": "etat-civil"})["extensions.conf"]
+    menu = NativeMenu({"1": "etat-civil", "2": "urbanisme"}, ("townhall/welcome", "townhall/m"),
+                      {"1": ("townhall/t-1",)})
+    extensions = _render(settings, root, native_menu=menu)["extensions.conf"]
     inbound = extensions.split("[townhall-inbound]")[1].split("\n[")[0]
     for pattern in ("_X.", "_+X.", "s", "_[a-zA-Z0-9]."):
         assert f"exten => {pattern},1," in inbound
@@ -132,7 +135,11 @@ def test_dialplan_contexts(settings: Settings, root: Path) -> None:
     assert '"${STASISSTATUS}" = "FAILED"]?townhall-fallback,s,1' in inbound
     fallback = extensions.split("[townhall-fallback]")[1].split("\n[")[0]
     assert "TOWNHALL_FALLBACK=1" in fallback and "VoiceMail(accueil@townhall" in fallback
-    assert "exten => 1,1,Goto(townhall-queue,etat-civil,1)" in extensions
+    assert "Background(townhall/welcome&townhall/m)" in extensions
+    assert "exten => 1,1,Playback(townhall/t-1)\n same => n,Goto(townhall-queue,etat-civil,1)" \
+        in extensions
+    assert "exten => 2,1,NoOp(no announcement)\n same => n,Goto(townhall-queue,urbanisme,1)" \
+        in extensions
     for context in ("townhall-queue", "townhall-voicemail", "townhall-native"):
         assert f"[{context}]" in extensions
 
