@@ -106,6 +106,8 @@ class AriLink:
         try:
             await ws.send(json.dumps(frame))
             answer = await asyncio.wait_for(reply, REQUEST_TIMEOUT)
+        except websockets.ConnectionClosed as exc:
+            raise ConnectionError(f"ARI link of {self.app} closed") from exc
         finally:
             self._pending.pop(request_id, None)
         body = answer.get("message_body") or ""
