@@ -22,4 +22,4 @@ test:
 check: lint test
 
 bench: bootstrap
-	.venv/bin/townhall-ivr bench calls --concurrent 500 --duration 20
+	.venv/bin/townhall-ivr bench calls --concurrent 500 --duration 20 --repeat 3

@@ -92,6 +92,15 @@ class RequestCallback:
 
 
 @dataclass(frozen=True)
+class Remember:
+    """Keep the department the call is being put through to on the call itself (in
+    Asterisk), so that an application restarted meanwhile puts it through, instead of
+    asking the caller again."""
+
+    target: str
+
+
+@dataclass(frozen=True)
 class Record:
     """A fact for the request store: ``op`` is a ``StoreWriter`` method name."""
 
@@ -102,5 +111,5 @@ class Record:
 
 Command = (
     Answer | Play | StopPlayback | StartTimer | CancelTimer | StartSpeech | StopSpeech
-    | ToQueue | ToVoicemail | Hangup | Record | RequestCallback
+    | ToQueue | ToVoicemail | Hangup | Record | RequestCallback | Remember
 )

@@ -36,6 +36,7 @@ class CallResumed:
     called: str | None = None
     ref: str | None = None
     answered: bool = True
+    target: str | None = None  # the department it was being put through to (Remember)
 
 
 @dataclass(frozen=True)

@@ -125,8 +125,14 @@ class CallSession:
         self.menu_id, self.stage = self.rules.main_menu, Stage.MENU
         start = c.Record("start_contact", self.started_at, {
             "caller": ev.caller, "called": ev.called, "ref": ev.ref})
-        return [start, *([] if ev.answered else [c.Answer()]),
-                c.Record("event", ev.at, {"kind": "resumed"}),
+        head: list[c.Command] = [start, *([] if ev.answered else [c.Answer()])]
+        dest = (destination(self.rules, ev.target, ev.at)
+                if ev.target in self.rules.departments else None)
+        if dest is not None and dest.kind == "queue":  # it was being put through: go on
+            self.stage, self.pending = Stage.ANNOUNCE, dest
+            return [*head, c.Record("event", ev.at, {"kind": "resumed", "target": dest.target}),
+                    *self._play(Prompt("resume"), Text(dest.text))]
+        return [*head, c.Record("event", ev.at, {"kind": "resumed"}),
                 *self._play(Prompt("resume"), *self._menu_prompt(), wait=True)]
 
     def _hung_up(self, ev: e.HungUp) -> list[c.Command]:
@@ -263,7 +269,10 @@ class CallSession:
         upd = c.Record("update_contact", at, {"target": dest.target,
                                               "routed_by": "closed" if dest.closed else routed_by,
                                               "menu_path": self._path()})
-        return [rec, upd, c.StopPlayback(), *self._play(Text(dest.text))]
+        # after the stop: Asterisk runs a channel's commands one after the other, and one
+        # waiting behind the menu's playback would wait for the whole menu
+        remember = [c.Remember(dest.target)] if dest.kind == "queue" else []
+        return [rec, upd, c.StopPlayback(), *remember, *self._play(Text(dest.text))]
 
     def _announce_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
         dest = self.pending

@@ -36,10 +36,13 @@ SpeechFactory = Callable[[Callable[[], AriClientController], str], SpeechInput |
 
 
 Request = Callable[..., Awaitable[Any]]  # ``AriLink.request``
+# Channel variables read back when a call is resumed: the simulator's ref (set by the
+# dialplan) and the department the call was being put through to (``c.Remember``).
+REF_VARIABLE, TARGET_VARIABLE = "TOWNHALL_REF", "TOWNHALL_TARGET"
 
 
 def resumed_event(channel: dict[str, Any], ref: str | None, now: datetime,
-                  real_now: datetime) -> e.CallResumed:
+                  real_now: datetime, target: str | None = None) -> e.CallResumed:
     """A ``CallResumed`` from ARI's channel details.
 
     The start is the channel's age taken back from ``now``, so it is on the
@@ -49,14 +52,16 @@ def resumed_event(channel: dict[str, Any], ref: str | None, now: datetime,
     return e.CallResumed(now, started_at=now - max(real_now - created, timedelta(0)),
                          caller=channel.get("caller", {}).get("number") or None,
                          called=channel.get("dialplan", {}).get("exten") or None,
-                         ref=ref or None, answered=channel.get("state") == "Up")
+                         ref=ref or None, answered=channel.get("state") == "Up",
+                         target=target)
 
 
 class AriChannel:
     """``ivr.telephony.call.Channel`` over ARI REST (on the event websocket) for one channel."""
 
-    def __init__(self, request: Request, channel_id: str) -> None:
-        self.request, self.id = request, channel_id
+    def __init__(self, request: Request, channel_id: str,
+                 rest: Callable[[], AriClientController]) -> None:
+        self.request, self.id, self.rest = request, channel_id, rest
 
     async def _call(self, method: str, uri: str, params: Params | None = None) -> bool:
         """Run one REST request; False when the channel (or playback) is already gone."""
@@ -86,6 +91,16 @@ class AriChannel:
 
     async def hangup(self) -> None:
         await self._call("DELETE", f"channels/{self.id}")
+
+    async def remember(self, target: str) -> None:
+        """Over HTTP, not the websocket: setting a variable waits for the channel to be
+        free (a playback holds it), and Asterisk answers a websocket's requests one at a
+        time, so every call's requests would wait with it. Failing here only loses the
+        shortcut after a restart."""
+        try:
+            await self.rest().set_channel_variable(self.id, TARGET_VARIABLE, target)
+        except Exception as exc:
+            log.warning("target not kept on the channel: %s", exc, extra={"call": self.id})
 
 
 class AriApplication:
@@ -139,14 +154,20 @@ class AriApplication:
             if exc.status_code == 404:
                 return None
             raise
+        ref, target = [await self._variable(channel_id, name)
+                       for name in (REF_VARIABLE, TARGET_VARIABLE)]
+        return resumed_event(channel, ref, self.now(), datetime.now(UTC), target)
+
+    async def _variable(self, channel_id: str, name: str) -> str | None:
+        """A channel variable's value (None when unset or empty)."""
         try:
-            ref = await self.link.request("GET", f"channels/{channel_id}/variable",
-                                          [("variable", "TOWNHALL_REF")])
+            found = await self.link.request("GET", f"channels/{channel_id}/variable",
+                                            [("variable", name)])
         except AriRestError as exc:
             if exc.status_code != 404:
                 raise
-            ref = {}
-        return resumed_event(channel, ref.get("value"), self.now(), datetime.now(UTC))
+            return None
+        return (found or {}).get("value") or None
 
     def _rest(self) -> AriClientController:
         """The live REST controller (replaced on each reconnection)."""
@@ -154,8 +175,9 @@ class AriApplication:
 
     def _begin(self, channel_id: str, started: e.CallStarted | e.CallResumed) -> None:
         speech = self.speech(self._rest, channel_id) if self.speech else None
-        runner = CallRunner(self.sessions(channel_id), AriChannel(self.link.request, channel_id),
-                            self.recorder, self.sounds, self.now, speech)
+        channel = AriChannel(self.link.request, channel_id, self._rest)
+        runner = CallRunner(self.sessions(channel_id), channel, self.recorder, self.sounds,
+                            self.now, speech)
         runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))
         self.runners[channel_id] = runner
         runner.feed(started)

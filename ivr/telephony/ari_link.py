@@ -10,8 +10,11 @@ REST has two paths. ``request`` sends the per-call requests (answer, play, stop,
 continue, hang up) over that same websocket ("ARI REST over WebSocket", Asterisk
 20.13 / 21.8 / 22.3 and later): the load benchmark measured ~1 ms of CPU per request
 in httpx's generic machinery, several per call, against a few tens of µs here.
+Asterisk answers a websocket's requests one at a time, so only requests that never
+wait on a busy channel go there (a variable set waits for the current playback).
 ``rest`` is ari-client's controller over HTTP, for the rest (recovery, the speech
-bridge's snoops and bridges, callbacks), where a request per call or less is made.
+bridge's snoops and bridges, callbacks, channel variables), one request per call or
+less.
 """
 
 from __future__ import annotations
@@ -155,9 +158,9 @@ class AriLink:
 
         Without it every channel state change, variable set and playback start of every
         call is serialised by Asterisk and parsed here only to be dropped. Sent over HTTP:
-        Asterisk 22.10 leaves a websocket REST request with a body unanswered, and an
-        absent ``disallowed`` list is refused as invalid. The filter also applies to the
-        answers of websocket requests, so ``RESTResponse`` must stay allowed.
+        on the websocket, Asterisk 22.10 left this request (it has a body) unanswered in
+        our tests; an absent ``disallowed`` list is refused as invalid. The filter also
+        applies to the answers of websocket requests: ``RESTResponse`` must stay allowed.
         """
         allowed = sorted({*self.handlers, "RESTResponse"})
         await self.rest.set_application_event_filter(allowed=allowed, disallowed=[])

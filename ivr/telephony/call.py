@@ -34,6 +34,7 @@ class Channel(Protocol):
     async def stop_playback(self, playback_id: str) -> None: ...
     async def continue_in_dialplan(self, context: str, extension: str) -> bool: ...
     async def hangup(self) -> None: ...
+    async def remember(self, target: str) -> None: ...
 
 
 class Recorder(Protocol):
@@ -139,6 +140,8 @@ class CallRunner:
                 await self._hand_off(VOICEMAIL_CONTEXT, cmd.target)
             case c.Hangup():
                 await self.channel.hangup()
+            case c.Remember():
+                await self.channel.remember(cmd.target)
             case c.StartSpeech():
                 if self.speech is not None:
                     grammar = cmd.grammar

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+import uuid
 
 import pytest
 
@@ -23,7 +24,7 @@ def test_keypad_choice_reaches_the_department_and_an_agent(live: Stack, agent) -
     assert contact is not None, live.app_log()
     assert (contact["target"], contact["routed_by"], contact["menu_path"]) == (
         "etat-civil", "dtmf", "1>1")
-    assert agent.calls_answered > answered_before  # the queue rang the agent's phone
+    assert agent.calls_answered > answered_before, live.app_log()[-2500:]
     done = live.contact(result.ref, until=lambda c: c["talk_seconds"] is not None)
     assert done is not None, live.app_log()
     assert done["outcome"] == "answered" and done["agent"] == "agent-etat-civil-1"
@@ -83,3 +84,23 @@ def test_a_call_survives_a_crash_of_the_application(live: Stack) -> None:
     assert contact is not None, live.app_log()
     assert (contact["caller"], contact["target"]) == ("0612345678", "etat-civil")
     assert "resumed" in [event["kind"] for event in contact["events"]]
+
+
+def test_a_crash_during_the_transfer_announcement_still_puts_the_call_through(
+        live: Stack) -> None:
+    """kill -9 once the caller chose: the department is kept on the channel, so the
+    restarted app puts the call through instead of asking again (SIPp keys only once)."""
+    ref = f"through-{uuid.uuid4().hex[:8]}"
+    call = start_call("127.0.0.1", live.settings.sip_port, hold_seconds=14, ref=ref,
+                      cache_dir=default_cache_dir(live.settings), steps=[Wait(1), Dtmf("11")])
+    # the route is stored as the announcement starts (~3 s long): kill then
+    assert live.contact(ref, wait=20, until=lambda c: c["target"] is not None) is not None
+    live.stop_app(signal.SIGKILL)
+    live.start_app()
+    assert call.result(timeout=60).answered
+    done = live.contact(ref, wait=20, until=lambda c: c["outcome"] is not None)
+    assert done is not None, live.app_log()
+    resumed = [e["data"] for e in done["events"] if e["kind"] == "resumed"]
+    assert resumed == [{"target": "etat-civil"}], live.app_log()[-3000:]
+    assert "queue_join" in [e["kind"] for e in done["events"]]
+    assert done["outcome"] == "answered"

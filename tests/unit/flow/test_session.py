@@ -186,6 +186,19 @@ def test_stale_prompt_end_and_timer_are_ignored() -> None:
     assert call.session.handle(e.TimerFired(call.at, old)) == []
 
 
+def test_a_call_being_put_through_remembers_its_target_and_a_resumed_one_goes_on() -> None:
+    call = Call()
+    call.start()
+    call.digit("1")
+    assert of(c.Remember, call.digit("1")) == [c.Remember("etat-civil")]
+    resumed = Call()
+    out = resumed.send(e.CallResumed, resumed.at, "0612345678", "3000", None, True,
+                       "etat-civil")
+    assert records(out, "event") == [{"kind": "resumed", "target": "etat-civil"}]
+    assert "Menu principal." not in said(out) and "Je vous mets en relation" in said(out)
+    assert of(c.ToQueue, resumed.prompt_done()) == [c.ToQueue("etat-civil")]
+
+
 def test_a_call_resumed_before_it_was_answered_is_answered_first() -> None:
     call = Call()
     out = call.send(e.CallResumed, call.at, None, "3000", None, False)

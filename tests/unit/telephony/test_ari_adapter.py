@@ -10,6 +10,10 @@ from ivr.telephony.ari import AriChannel, resumed_event
 from ivr.telephony.ari_link import AriRestError, Params
 
 
+def no_http() -> Any:
+    raise AssertionError("these requests go over the websocket")
+
+
 def refusing(status: int) -> Any:
     async def request(method: str, uri: str, params: Params | None = None) -> Any:
         raise AriRestError(status, method, uri, '{"message": "x"}')
@@ -17,13 +21,13 @@ def refusing(status: int) -> Any:
 
 
 async def test_a_gone_channel_is_reported_not_raised() -> None:
-    assert await AriChannel(refusing(404), "c1").continue_in_dialplan("ctx", "s") is False
-    await AriChannel(refusing(404), "c1").stop_playback("c1_3")  # no exception
+    assert await AriChannel(refusing(404), "c1", no_http).continue_in_dialplan("ctx", "s") is False
+    await AriChannel(refusing(404), "c1", no_http).stop_playback("c1_3")  # no exception
 
 
 async def test_other_errors_are_raised() -> None:
     with pytest.raises(AriRestError) as caught:
-        await AriChannel(refusing(400), "c1").play(["x"], "c1_1")
+        await AriChannel(refusing(400), "c1", no_http).play(["x"], "c1_1")
     assert caught.value.status_code == 400
 
 
@@ -33,7 +37,7 @@ async def test_requests_carry_the_ari_paths_and_query() -> None:
     async def request(method: str, uri: str, params: Params | None = None) -> None:
         sent.append((method, uri, params))
 
-    channel = AriChannel(request, "c1")
+    channel = AriChannel(request, "c1", no_http)
     await channel.play(["fr/a", "fr/b"], "c1_2")
     assert await channel.continue_in_dialplan("townhall-queue", "etat-civil") is True
     assert sent == [
@@ -49,10 +53,10 @@ def test_a_resumed_call_keeps_asterisks_facts_on_the_applications_clock() -> Non
                "caller": {"number": "0612345678"}, "dialplan": {"exten": "3000"}}
     real_now = datetime(2026, 11, 29, 6, 28, 12, 500000, tzinfo=UTC)  # 2 s later
     shifted_now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # TOWNHALL_CLOCK
-    resumed = resumed_event(channel, "bench-1", shifted_now, real_now)
+    resumed = resumed_event(channel, "bench-1", shifted_now, real_now, "etat-civil")
     assert resumed.started_at == shifted_now - timedelta(seconds=2)
     assert (resumed.caller, resumed.called, resumed.ref) == ("0612345678", "3000", "bench-1")
-    assert resumed.answered is False
+    assert resumed.answered is False and resumed.target == "etat-civil"
     up = resumed_event({**channel, "state": "Up", "caller": {"number": ""}}, "", real_now,
                        real_now)
     assert up.answered and up.caller is None and up.ref is None

@@ -39,6 +39,9 @@ class FakeChannel:
     async def hangup(self) -> None:
         self.calls.append(("hangup",))
 
+    async def remember(self, target: str) -> None:
+        self.calls.append(("remember", target))
+
 
 class FakeRecorder:
     def __init__(self) -> None:
