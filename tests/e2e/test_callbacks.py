@@ -61,7 +61,7 @@ def cb_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 def callback_of(stack: Stack, ref: str) -> Callback:
-    contact = stack.contact(ref, wait=15)
+    contact = stack.contact(ref, wait=15, until=lambda c: c["outcome"] == "callback_requested")
     assert contact is not None, stack.app_log()
     assert contact["outcome"] == "callback_requested", (contact, stack.app_log())
     store = Store(stack.settings.db_url)
