@@ -227,8 +227,10 @@ def with_accueil(queues: Sequence[QueueSpec]) -> list[QueueSpec]:
     return result
 
 
-# The AMI events of a call's facts (ivr.telephony.queue_facts): QueueCallerJoin/Leave/
-# Abandon, AgentConnect/Complete and our voicemail UserEvent.
+# AMI event filters (manager.conf): the live queue views and actions need the queue and
+# agent events; a call's facts (ivr.telephony.queue_facts) need QueueCallerJoin/Leave/
+# Abandon, AgentConnect/Complete and our voicemail UserEvent only.
+VIEW_EVENTS = "Queue|Agent"
 FACT_EVENTS = "QueueCaller|AgentConnect|AgentComplete|UserEvent"
 
 
@@ -278,7 +280,7 @@ def _context(
         "ari_password": settings.ari_password,
         "ami_user": settings.ami_user,
         "ami_facts_user": settings.ami_facts_user,
-        "ami_users": [(settings.ami_user, "Queue|Agent|UserEvent"),
+        "ami_users": [(settings.ami_user, VIEW_EVENTS),
                       (settings.ami_facts_user, FACT_EVENTS)],
         "ami_password": settings.ami_password,
         "ami_permit": sorted({"127.0.0.1", settings.bind_host} - {"0.0.0.0"}),

@@ -23,8 +23,8 @@ class CallStarted:
 
 @dataclass(frozen=True)
 class CallResumed:
-    """A call found in the application after a restart or a lost link: its state
-    is gone, so it restarts at the main menu.
+    """A call found in the application after a restart or a lost link: its session
+    is gone, so it restarts at the main menu, or is put through to ``target``.
 
     What Asterisk still knows of the call comes with it, so that a call the previous
     process took but never answered, or never recorded, is answered and recorded now.

@@ -116,7 +116,8 @@ class CallSession:
         return [record, c.Answer(), *self._play(*intro, *self._menu_prompt(), wait=True)]
 
     def _resume(self, ev: e.CallResumed) -> list[c.Command]:
-        """Apologise and offer the main menu again (the session's state was lost).
+        """Apologise, then put the call through if it had chosen its department (kept
+        on the channel, ``c.Remember``), else offer the main menu again.
 
         The contact's start is recorded again from what Asterisk knows (the same values
         when the previous process had recorded it), and a call never answered is.
