@@ -25,13 +25,16 @@ def serve(settings: Settings, port: int | None, host: str | None) -> None:
     """Migrate the store, then serve the admin with waitress."""
     import waitress
 
-    from admin import create_app
+    from admin import create_app, live_queues
 
     _migrate(settings)
     app = create_app(settings)
     host, port = host or settings.bind_host, port or settings.admin_port
     log.info("admin serving", extra={"url": f"http://{host}:{port}/"})
-    waitress.serve(app, host=host, port=port, threads=4, ident="townhall-admin")
+    try:
+        waitress.serve(app, host=host, port=port, threads=4, ident="townhall-admin")
+    finally:
+        live_queues.stop_listener(app)
 
 
 def _migrate(settings: Settings) -> None:

@@ -46,6 +46,7 @@ class Listener(Protocol):
     def wait_connected(self, timeout: float) -> bool: ...
     def views(self) -> dict[str, QueueView]: ...
     def pause(self, queue: str, member: str, paused: bool = True, reason: str = "") -> None: ...
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,13 @@ def init_app(app: Flask) -> None:
         live.listener = listener
         log.info("admin ami listener started")
     app.extensions["townhall_live_queues"] = live
+
+
+def stop_listener(app: Flask) -> None:
+    """Stop the AMI listener ``init_app`` started (it would otherwise retry for ever)."""
+    listener = app.extensions["townhall_live_queues"].listener
+    if listener is not None:
+        listener.stop()
 
 
 def get_live() -> LiveQueues:

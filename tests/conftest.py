@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.asterisk",
     "tests.fixtures.phones",
     "tests.fixtures.db",
+    "tests.fixtures.threads",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from admin import create_app
+from admin import create_app, live_queues
 from admin.accounts import add_user
 from ivr.simulate import AgentPhone
 from ivr.store.db import Store
@@ -43,8 +43,12 @@ def admin_url(stack: Stack) -> Iterator[str]:
                      "administrateur", None, actor="test")  # fmt: skip
     finally:
         store.dispose()
-    with served(create_app(stack.settings)) as url:
-        yield url
+    app = create_app(stack.settings)
+    try:
+        with served(app) as url:
+            yield url
+    finally:
+        live_queues.stop_listener(app)
 
 
 def _calls_today(page: Page, base_url: str) -> int:

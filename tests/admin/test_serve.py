@@ -20,10 +20,13 @@ class QuietListener:
     """An AMI listener that never connects (no Asterisk in this test)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        self.started = False
+        self.started = self.stopped = False
 
     def start(self) -> None:
         self.started = True
+
+    def stop(self) -> None:
+        self.stopped = True
 
 
 def test_serve_migrates_then_serves(
@@ -40,7 +43,8 @@ def test_serve_migrates_then_serves(
     finally:
         store.dispose()
     assert "completed_at" in columns and len(served) == 1
-    assert served[0][0].extensions["townhall_live_queues"].listener.started
+    listener = served[0][0].extensions["townhall_live_queues"].listener
+    assert listener.started and listener.stopped  # stopped once waitress returned
 
 
 def test_serve_stops_clearly_when_the_database_is_unreachable(

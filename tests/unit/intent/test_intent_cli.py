@@ -20,7 +20,7 @@ def route(rules_path: Path) -> Route:
         argv = ["route", *args, "--rules", str(rules_path)]
         result = CliRunner().invoke(main, argv, input=stdin)
         assert result.exit_code == 0, result.output
-        return [json.loads(line) for line in result.output.splitlines()]
+        return [json.loads(line) for line in result.stdout.splitlines()]
 
     return run
 
