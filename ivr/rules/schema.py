@@ -11,8 +11,8 @@ not a silently ignored setting. Shape, in brief (the default file documents each
         name, spoken_name               # admin label; « Je vous mets en relation avec … »
         answered_by_ivr: false          # true for `horaires`: no queue, always "open"
         hours: <schedule name> | {lundi: […], …}
-        queue: {strategy, ring_timeout, wrapup, max_wait, announce_every,
-                announce_position, music}
+        queue: {strategy, ring_timeout, wrapup, max_wait, max_callers,
+                announce_every, announce_position, music}
         members: [<agent id>]           # plus the agents naming the department
         overflow: voicemail | <target>  # when max_wait is reached
         when_closed: voicemail | message | <target>
@@ -116,6 +116,7 @@ class QueueSettings(_Frozen):
     ring_timeout: int = Field(default=20, gt=0)
     wrapup: int = Field(default=10, ge=0)
     max_wait: int = Field(default=300, gt=0)
+    max_callers: int = Field(default=10, ge=0)  # waiting callers; the next overflows; 0: no limit
     announce_every: int = Field(default=60, ge=0)  # 0: never announce
     announce_position: bool = True
     music: Text = "default"

@@ -131,3 +131,11 @@ def test_agents_may_not_pause(make_app: Callable[..., Flask], ami: FakeListener)
         == 403
     )
     assert ami.paused == []
+
+
+def test_services_table_shows_each_queue_limit(live_client: FlaskClient) -> None:
+    page = live_client.get("/queues/").text
+    assert "Appelants en attente (max.)" in page
+    table = page.split("Services et appels d’aujourd’hui")[1]
+    row = table.split("<small>(etat-civil)</small>")[1].split("</tr>")[0]
+    assert '<td class="num">10</td>' in row  # routing_rules.yaml leaves the default

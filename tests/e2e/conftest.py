@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.rules import load_rules
 from ivr.runfiles import app_ready_path, live_pid
 from ivr.settings import Settings
-from ivr.simulate import AgentPhone, CallResult, default_cache_dir, place_call
+from ivr.simulate import AgentPhone, CallResult, default_cache_dir, start_call
 from ivr.stack.provisioning import configure_asterisk
 from ivr.store import Store
 from ivr.store.queries import contact_by_ref, contact_to_dict
@@ -102,9 +103,14 @@ class Stack:
         return path.read_text()[-3000:] if path.exists() else ""
 
     def call(self, **options: Any) -> CallResult:
+        """Place one citizen call; blocks until it ends."""
+        return self.start_call(**options).result()
+
+    def start_call(self, **options: Any) -> Future[CallResult]:
+        """Place one citizen call in the background (calls at the same time)."""
         options.setdefault("hold_seconds", 4)
         options.setdefault("cache_dir", default_cache_dir(self.settings))
-        return place_call("127.0.0.1", self.settings.sip_port, **options)
+        return start_call("127.0.0.1", self.settings.sip_port, **options)
 
     def contact(self, ref: str, wait: float = 10,
                 until: Callable[[dict[str, Any]], bool] = lambda c: True) -> dict[str, Any] | None:

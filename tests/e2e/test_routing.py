@@ -41,12 +41,13 @@ def test_closed_department_says_when_it_reopens_and_takes_a_message(
 
 @pytest.fixture(scope="module")
 def slow_desk(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
-    """État civil's only phone never answers; it waits 4 s at most, then overflows to
-    the accueil, whose agent answers."""
+    """État civil's only phone never answers; one caller waits there 4 s at most, then
+    overflows to the accueil, whose agent answers."""
     with AgentPhone(mode="noanswer", max_seconds=60) as silent, running_stack(
             tmp_path_factory, agent,
             contacts={"agent-etat-civil-1": f"sip:agent@127.0.0.1:{silent.port}"},
-            departments={"etat-civil": {"queue": {"max_wait": 4}, "overflow": "accueil"}},
+            departments={"etat-civil": {"queue": {"max_wait": 4, "max_callers": 1},
+                                        "overflow": "accueil"}},
     ) as stack:
         yield stack
 
@@ -61,6 +62,21 @@ def test_overflow_after_the_maximum_wait_reaches_the_accueil(slow_desk: Stack) -
     assert joined == ["etat-civil", "accueil"]
     assert any(e["kind"] == "queue_leave" for e in contact["events"])
     assert (contact["outcome"], contact["agent"]) == ("answered", "agent-accueil-1")
+
+
+def test_a_full_queue_overflows_at_once(slow_desk: Stack) -> None:
+    """``max_callers: 1``: while one caller waits at the état civil, the next one goes
+    straight to the accueil instead of joining the line."""
+    first = slow_desk.start_call(dtmf="11", hold_seconds=25)
+    time.sleep(1)  # both reach the queue within its 4 s wait
+    second = slow_desk.call(dtmf="11", hold_seconds=6)
+    contacts = {name: slow_desk.contact(result.ref, wait=30,
+                                        until=lambda c: c["talk_seconds"] is not None)
+                for name, result in (("second", second), ("first", first.result(timeout=60)))}
+    joined = {name: [e["data"]["queue"] for e in c["events"] if e["kind"] == "queue_join"]
+              for name, c in contacts.items() if c is not None}
+    assert joined == {"first": ["etat-civil", "accueil"], "second": ["accueil"]}
+    assert contacts["second"] is not None and contacts["second"]["target"] == "etat-civil"
 
 
 def test_hanging_up_in_the_queue_is_an_abandon(slow_desk: Stack) -> None:

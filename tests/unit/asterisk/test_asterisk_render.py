@@ -15,7 +15,10 @@ from ivr.asterisk.render import (
     RenderOptions,
     render_config,
 )
+from ivr.rules import load_rules_text
 from ivr.settings import Settings
+from ivr.stack.provisioning import queue_specs
+from tests.unit.rules.helpers import MINIMAL, replaced
 
 # name-like tokens: a label, a dot, a letters-only top-level label (IPs never match)
 HOST_NAME = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,})\b", re.IGNORECASE)
@@ -150,3 +153,13 @@ def test_noisy_modules_are_not_loaded(settings: Settings, root: Path) -> None:
     assert {"chan_dahdi.so", "res_corosync.so", "app_voicemail_odbc.so"} <= noload
     assert "res_resolver_unbound.so" in noload  # it would resolve names
     assert _values(modules, "autoload") == ["yes"]
+
+
+def test_queue_length_comes_from_the_rules(settings: Settings, root: Path) -> None:
+    rules = load_rules_text(replaced(MINIMAL, "    hours: bureau\n",
+                                     "    hours: bureau\n    queue: {max_callers: 3}\n"))
+    files = _render(settings, root, queues=queue_specs(rules))
+    sections = dict(re.findall(r"^\[([a-z-]+)\]$\n(.*?)(?=^\[|\Z)", files["queues.conf"],
+                               re.MULTILINE | re.DOTALL))
+    assert _values(sections["accueil"], "maxlen") == ["3"]
+    assert _values(sections["sports"], "maxlen") == ["10"]  # the default

@@ -36,6 +36,9 @@ CASES = {
                          '{label: "les sports"', "exactly one of target, menu or action"),
     "unknown member": ("    hours: bureau\n", "    hours: bureau\n    members: [nobody]\n",
                        "nobody", "unknown agent 'nobody'"),
+    "negative queue length": (
+        "    hours: bureau\n", "    hours: bureau\n    queue: {max_callers: -1}\n",
+        "-1}", "max_callers: Input should be greater than or equal to 0"),
 }
 
 
