@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ivr.prompts import Prompt, Text
 
@@ -93,11 +93,13 @@ class RequestCallback:
 
 @dataclass(frozen=True)
 class Remember:
-    """Keep the department the call is being put through to on the call itself (in
-    Asterisk), so that an application restarted meanwhile puts it through, instead of
-    asking the caller again."""
+    """Keep where the call is on the call itself (in Asterisk), so that an application
+    restarted meanwhile goes on from there instead of asking the caller again:
+    ``target`` is the department it is being put through to, ``menu`` the menus it is in
+    (``principal/demarches``: the main menu first, the current one last)."""
 
-    target: str
+    name: Literal["target", "menu"]
+    value: str
 
 
 @dataclass(frozen=True)

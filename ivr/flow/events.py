@@ -24,7 +24,8 @@ class CallStarted:
 @dataclass(frozen=True)
 class CallResumed:
     """A call found in the application after a restart or a lost link: its session
-    is gone, so it restarts at the main menu, or is put through to ``target``.
+    is gone, so it is put through to ``target``, or goes on in the last of ``menus``
+    (the menus it was in, ``c.Remember``), else restarts at the main menu.
 
     What Asterisk still knows of the call comes with it, so that a call the previous
     process took but never answered, or never recorded, is answered and recorded now.
@@ -37,6 +38,7 @@ class CallResumed:
     ref: str | None = None
     answered: bool = True
     target: str | None = None  # the department it was being put through to (Remember)
+    menus: tuple[str, ...] = ()  # the main menu … the menu it was in (Remember)
 
 
 @dataclass(frozen=True)

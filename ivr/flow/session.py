@@ -21,6 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from itertools import pairwise
 
 from ivr.flow import commands as c
 from ivr.flow import events as e
@@ -117,7 +118,7 @@ class CallSession:
 
     def _resume(self, ev: e.CallResumed) -> list[c.Command]:
         """Apologise, then put the call through if it had chosen its department (kept
-        on the channel, ``c.Remember``), else offer the main menu again.
+        on the channel, ``c.Remember``), else offer again the menu it was in.
 
         The contact's start is recorded again from what Asterisk knows (the same values
         when the previous process had recorded it), and a call never answered is.
@@ -133,8 +134,23 @@ class CallSession:
             self.stage, self.pending = Stage.ANNOUNCE, dest
             return [*head, c.Record("event", ev.at, {"kind": "resumed", "target": dest.target}),
                     *self._play(Prompt("resume"), Text(dest.text))]
-        return [*head, c.Record("event", ev.at, {"kind": "resumed"}),
+        resumed: dict[str, str] = {"kind": "resumed"}
+        if self._back_in(ev.menus):
+            resumed["menu"] = self.menu_id
+        return [*head, c.Record("event", ev.at, resumed),
                 *self._play(Prompt("resume"), *self._menu_prompt(), wait=True)]
+
+    def _back_in(self, menus: tuple[str, ...]) -> bool:
+        """Go back to the sub-menu a resumed call was in, if the rules still lead there
+        from the main menu (they may have been changed meanwhile)."""
+        if len(menus) < 2 or menus[0] != self.rules.main_menu:
+            return False
+        for parent, child in pairwise(menus):
+            menu = self.rules.menus.get(parent)
+            if menu is None or child not in {opt.menu for opt in menu.options.values()}:
+                return False
+        self.parents, self.menu_id = list(menus[:-1]), menus[-1]
+        return True
 
     def _hung_up(self, ev: e.HungUp) -> list[c.Command]:
         stage = self.stage.value
@@ -169,6 +185,8 @@ class CallSession:
             return [rec, *self._route(self.rules.input.fallback_target, "dtmf", ev.at)]
         if choice.kind == "menu":
             self._enter_menu(choice.value or self.rules.main_menu)
+            where = c.Remember("menu", "/".join([*self.parents, self.menu_id]))
+            return [rec, c.StopPlayback(), where, *self._play(*self._menu_prompt(), wait=True)]
         if choice.kind == "hours":
             return [rec, *self._route("horaires", "dtmf", ev.at)]
         if choice.kind == "callback":
@@ -272,7 +290,7 @@ class CallSession:
                                               "menu_path": self._path()})
         # after the stop: Asterisk runs a channel's commands one after the other, and one
         # waiting behind the menu's playback would wait for the whole menu
-        remember = [c.Remember(dest.target)] if dest.kind == "queue" else []
+        remember = [c.Remember("target", dest.target)] if dest.kind == "queue" else []
         return [rec, upd, c.StopPlayback(), *remember, *self._play(Text(dest.text))]
 
     def _announce_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:

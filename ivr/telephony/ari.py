@@ -37,12 +37,15 @@ SpeechFactory = Callable[[Callable[[], AriClientController], str], SpeechInput |
 
 Request = Callable[..., Awaitable[Any]]  # ``AriLink.request``
 # Channel variables read back when a call is resumed: the simulator's ref (set by the
-# dialplan) and the department the call was being put through to (``c.Remember``).
-REF_VARIABLE, TARGET_VARIABLE = "TOWNHALL_REF", "TOWNHALL_TARGET"
+# dialplan), then what ``c.Remember`` kept: the department the call was being put
+# through to and the menus it was in.
+REF_VARIABLE = "TOWNHALL_REF"
+KEPT_VARIABLES = {"target": "TOWNHALL_TARGET", "menu": "TOWNHALL_MENU"}
 
 
 def resumed_event(channel: dict[str, Any], ref: str | None, now: datetime,
-                  real_now: datetime, target: str | None = None) -> e.CallResumed:
+                  real_now: datetime, target: str | None = None,
+                  menus: str | None = None) -> e.CallResumed:
     """A ``CallResumed`` from ARI's channel details.
 
     The start is the channel's age taken back from ``now``, so it is on the
@@ -53,7 +56,7 @@ def resumed_event(channel: dict[str, Any], ref: str | None, now: datetime,
                          caller=channel.get("caller", {}).get("number") or None,
                          called=channel.get("dialplan", {}).get("exten") or None,
                          ref=ref or None, answered=channel.get("state") == "Up",
-                         target=target)
+                         target=target, menus=tuple(menus.split("/")) if menus else ())
 
 
 class AriChannel:
@@ -92,15 +95,15 @@ class AriChannel:
     async def hangup(self) -> None:
         await self._call("DELETE", f"channels/{self.id}")
 
-    async def remember(self, target: str) -> None:
+    async def remember(self, name: str, value: str) -> None:
         """Over HTTP, not the websocket: setting a variable waits for the channel to be
         free (a playback holds it), and Asterisk answers a websocket's requests one at a
         time, so every call's requests would wait with it. Failing here only loses the
         shortcut after a restart."""
         try:
-            await self.rest().set_channel_variable(self.id, TARGET_VARIABLE, target)
+            await self.rest().set_channel_variable(self.id, KEPT_VARIABLES[name], value)
         except Exception as exc:
-            log.warning("target not kept on the channel: %s", exc, extra={"call": self.id})
+            log.warning("%s not kept on the channel: %s", name, exc, extra={"call": self.id})
 
 
 class AriApplication:
@@ -154,9 +157,9 @@ class AriApplication:
             if exc.status_code == 404:
                 return None
             raise
-        ref, target = [await self._variable(channel_id, name)
-                       for name in (REF_VARIABLE, TARGET_VARIABLE)]
-        return resumed_event(channel, ref, self.now(), datetime.now(UTC), target)
+        ref, target, menus = [await self._variable(channel_id, name)
+                              for name in (REF_VARIABLE, *KEPT_VARIABLES.values())]
+        return resumed_event(channel, ref, self.now(), datetime.now(UTC), target, menus)
 
     async def _variable(self, channel_id: str, name: str) -> str | None:
         """A channel variable's value (None when unset or empty)."""

@@ -34,7 +34,7 @@ class Channel(Protocol):
     async def stop_playback(self, playback_id: str) -> None: ...
     async def continue_in_dialplan(self, context: str, extension: str) -> bool: ...
     async def hangup(self) -> None: ...
-    async def remember(self, target: str) -> None: ...
+    async def remember(self, name: str, value: str) -> None: ...
 
 
 class Recorder(Protocol):
@@ -141,7 +141,7 @@ class CallRunner:
             case c.Hangup():
                 await self.channel.hangup()
             case c.Remember():
-                await self.channel.remember(cmd.target)
+                await self.channel.remember(cmd.name, cmd.value)
             case c.StartSpeech():
                 if self.speech is not None:
                     grammar = cmd.grammar

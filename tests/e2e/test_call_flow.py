@@ -86,6 +86,27 @@ def test_a_call_survives_a_crash_of_the_application(live: Stack) -> None:
     assert "resumed" in [event["kind"] for event in contact["events"]]
 
 
+def test_a_crash_in_a_sub_menu_resumes_in_that_sub_menu(live: Stack) -> None:
+    """kill -9 once the caller is in the « démarches » menu: the menus are kept on the
+    channel, so after the restart the caller's next key (1: état civil) means what it
+    meant there, not « 1 » of the main menu (another sub-menu)."""
+    ref = f"submenu-{uuid.uuid4().hex[:8]}"
+    call = start_call("127.0.0.1", live.settings.sip_port, hold_seconds=10, ref=ref,
+                      cache_dir=default_cache_dir(live.settings),
+                      steps=[Wait(1), Dtmf("1"), Wait(10), Dtmf("1")])
+    entered = live.contact(ref, wait=20, until=lambda c: any(
+        e["kind"] == "dtmf" and e["data"]["meaning"] == "menu" for e in c["events"]))
+    assert entered is not None, live.app_log()
+    live.stop_app(signal.SIGKILL)
+    live.start_app()
+    assert call.result(timeout=60).answered
+    done = live.contact(ref, wait=20, until=lambda c: c["target"] is not None)
+    assert done is not None, live.app_log()
+    resumed = [e["data"] for e in done["events"] if e["kind"] == "resumed"]
+    assert resumed == [{"menu": "demarches"}], live.app_log()[-3000:]
+    assert done["target"] == "etat-civil"
+
+
 def test_a_crash_during_the_transfer_announcement_still_puts_the_call_through(
         live: Stack) -> None:
     """kill -9 once the caller chose: the department is kept on the channel, so the

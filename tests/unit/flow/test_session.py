@@ -190,13 +190,41 @@ def test_a_call_being_put_through_remembers_its_target_and_a_resumed_one_goes_on
     call = Call()
     call.start()
     call.digit("1")
-    assert of(c.Remember, call.digit("1")) == [c.Remember("etat-civil")]
+    assert of(c.Remember, call.digit("1")) == [c.Remember("target", "etat-civil")]
     resumed = Call()
     out = resumed.send(e.CallResumed, resumed.at, "0612345678", "3000", None, True,
                        "etat-civil")
     assert records(out, "event") == [{"kind": "resumed", "target": "etat-civil"}]
     assert "Menu principal." not in said(out) and "Je vous mets en relation" in said(out)
     assert of(c.ToQueue, resumed.prompt_done()) == [c.ToQueue("etat-civil")]
+
+
+def test_a_call_in_a_sub_menu_remembers_it_and_a_resumed_one_is_back_there() -> None:
+    call = Call()
+    call.start()
+    entered = call.digit("1")
+    assert of(c.Remember, entered) == [c.Remember("menu", "principal/demarches")]
+    kinds = [type(cmd) for cmd in entered]  # kept once the menu's prompt stopped
+    assert kinds.index(c.StopPlayback) < kinds.index(c.Remember) < kinds.index(c.Play)
+    assert of(c.Remember, call.digit("8")) == [c.Remember("menu", "principal")]
+    resumed = Call()
+    out = resumed.send(e.CallResumed, resumed.at, "0612345678", "3000", None, True, None,
+                       ("principal", "demarches"))
+    assert records(out, "event") == [{"kind": "resumed", "menu": "demarches"}]
+    assert "Menu principal." not in said(out) and "l'état civil" in said(out)
+    assert records(resumed.digit("1"), "update_contact")[0]["target"] == "etat-civil"
+    back = Call()  # « revenir » still leads to the main menu
+    back.send(e.CallResumed, back.at, None, "3000", None, True, None, ("principal", "demarches"))
+    assert "Menu principal." in said(back.digit("8"))
+
+
+@pytest.mark.parametrize("menus", [("principal", "nulle-part"), ("demarches",),
+                                   ("autre", "demarches"), ("principal",)])
+def test_a_resumed_call_whose_menus_no_longer_lead_there_gets_the_main_menu(
+        menus: tuple[str, ...]) -> None:
+    call = Call()
+    out = call.send(e.CallResumed, call.at, None, "3000", None, True, None, menus)
+    assert records(out, "event") == [{"kind": "resumed"}] and "Menu principal." in said(out)
 
 
 def test_a_call_resumed_before_it_was_answered_is_answered_first() -> None:

@@ -53,10 +53,12 @@ def test_a_resumed_call_keeps_asterisks_facts_on_the_applications_clock() -> Non
                "caller": {"number": "0612345678"}, "dialplan": {"exten": "3000"}}
     real_now = datetime(2026, 11, 29, 6, 28, 12, 500000, tzinfo=UTC)  # 2 s later
     shifted_now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # TOWNHALL_CLOCK
-    resumed = resumed_event(channel, "bench-1", shifted_now, real_now, "etat-civil")
+    resumed = resumed_event(channel, "bench-1", shifted_now, real_now, "etat-civil",
+                            "principal/demarches")
     assert resumed.started_at == shifted_now - timedelta(seconds=2)
     assert (resumed.caller, resumed.called, resumed.ref) == ("0612345678", "3000", "bench-1")
     assert resumed.answered is False and resumed.target == "etat-civil"
+    assert resumed.menus == ("principal", "demarches")
     up = resumed_event({**channel, "state": "Up", "caller": {"number": ""}}, "", real_now,
                        real_now)
-    assert up.answered and up.caller is None and up.ref is None
+    assert up.answered and up.caller is None and up.ref is None and up.menus == ()

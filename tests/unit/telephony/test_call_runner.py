@@ -39,8 +39,8 @@ class FakeChannel:
     async def hangup(self) -> None:
         self.calls.append(("hangup",))
 
-    async def remember(self, target: str) -> None:
-        self.calls.append(("remember", target))
+    async def remember(self, name: str, value: str) -> None:
+        self.calls.append(("remember", name, value))
 
 
 class FakeRecorder:
@@ -81,6 +81,8 @@ async def test_keys_lead_to_the_queue_in_order() -> None:
     runner, _ = await drive(channel, "1", "1")
     assert channel.calls[0] == ("answer",)
     assert channel.calls[-1] == ("continue", QUEUE_CONTEXT, "etat-civil")
+    kept = [call[1:] for call in channel.calls if call[0] == "remember"]
+    assert kept == [("menu", "principal/demarches"), ("target", "etat-civil")]
     assert runner.session.stage is Stage.DONE
 
 
