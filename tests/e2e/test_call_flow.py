@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -86,23 +88,35 @@ def test_a_call_survives_a_crash_of_the_application(live: Stack) -> None:
     assert "resumed" in [event["kind"] for event in contact["events"]]
 
 
+Contact = dict[str, Any]
+
+
+def crash_then_resume(live: Stack, prefix: str, steps: list[Any], hold_seconds: float,
+                      crash_when: Callable[[Contact], bool],
+                      done_when: Callable[[Contact], bool]) -> tuple[Contact, list[Any]]:
+    """Place a call, kill -9 the app once its contact shows ``crash_when``, restart it;
+    the contact once ``done_when`` holds, and the data of its ``resumed`` events."""
+    ref = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    call = start_call("127.0.0.1", live.settings.sip_port, hold_seconds=hold_seconds, ref=ref,
+                      cache_dir=default_cache_dir(live.settings), steps=steps)
+    assert live.contact(ref, wait=20, until=crash_when) is not None, live.app_log()
+    live.stop_app(signal.SIGKILL)
+    live.start_app()
+    assert call.result(timeout=60).answered
+    done = live.contact(ref, wait=20, until=done_when)
+    assert done is not None, live.app_log()
+    return done, [e["data"] for e in done["events"] if e["kind"] == "resumed"]
+
+
 def test_a_crash_in_a_sub_menu_resumes_in_that_sub_menu(live: Stack) -> None:
     """kill -9 once the caller is in the « démarches » menu: the menus are kept on the
     channel, so after the restart the caller's next key (1: état civil) means what it
     meant there, not « 1 » of the main menu (another sub-menu)."""
-    ref = f"submenu-{uuid.uuid4().hex[:8]}"
-    call = start_call("127.0.0.1", live.settings.sip_port, hold_seconds=10, ref=ref,
-                      cache_dir=default_cache_dir(live.settings),
-                      steps=[Wait(1), Dtmf("1"), Wait(10), Dtmf("1")])
-    entered = live.contact(ref, wait=20, until=lambda c: any(
-        e["kind"] == "dtmf" and e["data"]["meaning"] == "menu" for e in c["events"]))
-    assert entered is not None, live.app_log()
-    live.stop_app(signal.SIGKILL)
-    live.start_app()
-    assert call.result(timeout=60).answered
-    done = live.contact(ref, wait=20, until=lambda c: c["target"] is not None)
-    assert done is not None, live.app_log()
-    resumed = [e["data"] for e in done["events"] if e["kind"] == "resumed"]
+    done, resumed = crash_then_resume(
+        live, "submenu", [Wait(1), Dtmf("1"), Wait(10), Dtmf("1")], hold_seconds=10,
+        crash_when=lambda c: any(e["kind"] == "dtmf" and e["data"]["meaning"] == "menu"
+                                 for e in c["events"]),
+        done_when=lambda c: c["target"] is not None)
     assert resumed == [{"menu": "demarches"}], live.app_log()[-3000:]
     assert done["target"] == "etat-civil"
 
@@ -110,18 +124,12 @@ def test_a_crash_in_a_sub_menu_resumes_in_that_sub_menu(live: Stack) -> None:
 def test_a_crash_during_the_transfer_announcement_still_puts_the_call_through(
         live: Stack) -> None:
     """kill -9 once the caller chose: the department is kept on the channel, so the
-    restarted app puts the call through instead of asking again (SIPp keys only once)."""
-    ref = f"through-{uuid.uuid4().hex[:8]}"
-    call = start_call("127.0.0.1", live.settings.sip_port, hold_seconds=14, ref=ref,
-                      cache_dir=default_cache_dir(live.settings), steps=[Wait(1), Dtmf("11")])
-    # the route is stored as the announcement starts (~3 s long): kill then
-    assert live.contact(ref, wait=20, until=lambda c: c["target"] is not None) is not None
-    live.stop_app(signal.SIGKILL)
-    live.start_app()
-    assert call.result(timeout=60).answered
-    done = live.contact(ref, wait=20, until=lambda c: c["outcome"] is not None)
-    assert done is not None, live.app_log()
-    resumed = [e["data"] for e in done["events"] if e["kind"] == "resumed"]
+    restarted app puts the call through instead of asking again (SIPp keys only once).
+    The route is stored as the announcement starts (~3 s long): the kill comes then."""
+    done, resumed = crash_then_resume(
+        live, "through", [Wait(1), Dtmf("11")], hold_seconds=14,
+        crash_when=lambda c: c["target"] is not None,
+        done_when=lambda c: c["outcome"] is not None)
     assert resumed == [{"target": "etat-civil"}], live.app_log()[-3000:]
     assert "queue_join" in [e["kind"] for e in done["events"]]
     assert done["outcome"] == "answered"
