@@ -146,11 +146,11 @@ def test_database_outage_loses_and_duplicates_no_contact(
     try:
         stack.start_app()
         prefix = f"outage-{uuid.uuid4().hex[:8]}"
-        load = start_load(pool, stack, prefix, calls=30, concurrent=15, rate=3,
+        load = start_load(pool, stack, prefix, calls=30, concurrent=15, rate=1,
                           hold_seconds=2)
         time.sleep(2)
-        pg_proxy.close()  # the database vanishes while calls come and go
-        time.sleep(8)
+        pg_proxy.close()  # the database vanishes for the 30 s while calls come and go
+        time.sleep(30)
         pg_proxy.open()
         result = load.result(timeout=150)
         assert (result.attempted, result.failed) == (30, 0), result.error
