@@ -67,9 +67,10 @@ def main() -> None:
     print(f"keypad call flow:  {call:8.2f} µs per call ({1e6 / call:,.0f} calls/s on one core)")
     with tempfile.TemporaryDirectory() as tmp, databases(Path(tmp)) as kinds:
         for name, url in kinds:
-            caller_us, rate = run(url, Path(tmp) / f"spool-{name}", args.contacts, Clock())
+            caller_us, rate, cpu_ms = run(url, Path(tmp) / f"spool-{name}", args.contacts,
+                                          Clock())
             print(f"contacts {name:10s} {rate:8,.0f} /s committed ({OPS_PER_CONTACT} ops each), "
-                  f"caller {caller_us:.1f} µs/op")
+                  f"caller {caller_us:.1f} µs/op, CPU {cpu_ms:.2f} ms/contact")
 
 
 if __name__ == "__main__":

@@ -48,13 +48,14 @@ def databases(workdir: Path) -> Iterator[Iterator[tuple[str, str]]]:
             drop_pg_database(name)
 
 
-def run(url: str, spool: Path, contacts: int, clock: Clock) -> tuple[float, float]:
-    """Return (caller µs per op, contacts committed per second)."""
+def run(url: str, spool: Path, contacts: int, clock: Clock) -> tuple[float, float, float]:
+    """Return (caller µs per op, contacts committed per second, process CPU ms per
+    contact: the caller and the writer thread)."""
     store = Store(url)
     store.migrate()
     writer = StoreWriter(store, spool, clock=clock)
     at = clock.now()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     caller_time = 0.0
     for n in range(contacts):
         call_id = f"bench-{n}"
@@ -66,10 +67,11 @@ def run(url: str, spool: Path, contacts: int, clock: Clock) -> tuple[float, floa
         caller_time += time.perf_counter() - t0
     if not writer.flush(timeout=600):
         raise RuntimeError(f"not flushed, spool_pending={writer.pending}")
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     writer.close()
     store.dispose()
-    return caller_time / (contacts * OPS_PER_CONTACT) * 1e6, contacts / elapsed
+    return (caller_time / (contacts * OPS_PER_CONTACT) * 1e6, contacts / elapsed,
+            cpu / contacts * 1e3)
 
 
 def main() -> None:
@@ -80,9 +82,11 @@ def main() -> None:
     print(describe("store writer bench"))
     with tempfile.TemporaryDirectory() as tmp, databases(Path(tmp)) as kinds:
         for name, url in kinds:
-            caller_us, rate = run(url, Path(tmp) / f"spool-{name}", args.contacts, clock)
+            caller_us, rate, cpu_ms = run(url, Path(tmp) / f"spool-{name}", args.contacts,
+                                          clock)
             print(f"{name}: {args.contacts} contacts × {OPS_PER_CONTACT} ops: "
-                  f"{rate:,.0f} contacts/s committed, caller {caller_us:.1f} µs/op")  # fmt: skip
+                  f"{rate:,.0f} contacts/s committed, caller {caller_us:.1f} µs/op, "
+                  f"CPU {cpu_ms:.2f} ms/contact")  # fmt: skip
 
 
 if __name__ == "__main__":

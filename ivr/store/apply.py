@@ -38,10 +38,11 @@ _INSERTS: dict[str, Callable[..., Any]] = {"sqlite": sqlite.insert, "postgresql"
 def apply_ops(session: Session, ops: list[Op]) -> None:
     """Apply ``ops`` (in spool order) inside the caller's transaction."""
     contacts = _load(session, {op["call_id"] for op in ops})
+    _create_missing(session, contacts, ops)
     events: list[dict[str, Any]] = []
     callbacks: list[tuple[Contact, Op]] = []
     for op in ops:
-        contact = contacts.get(op["call_id"]) or _create(session, contacts, op)
+        contact = contacts[op["call_id"]]
         if op["op"] == "event":
             events.append(_event_row(contact, op))
         elif op["op"] == "callback":
@@ -76,15 +77,22 @@ def _load(session: Session, call_ids: Iterable[str]) -> dict[str, Contact]:
     return {contact.call_id: contact for contact in rows if contact.call_id}
 
 
-def _create(session: Session, contacts: dict[str, Contact], op: Op) -> Contact:
-    """A new contact; an op arriving before its start still gets a row (started then)."""
-    fields = op.get("fields", {})
-    started = fields.get("started_at") or op.get("at") or op["ts"]
-    contact = Contact(call_id=op["call_id"], started_at=_parse_time(started), op_seq=0)
-    session.add(contact)
-    session.flush()  # the id is needed by the events of this batch
-    contacts[op["call_id"]] = contact
-    return contact
+def _create_missing(session: Session, contacts: dict[str, Contact], ops: list[Op]) -> None:
+    """A row for each call not stored yet, started by its first op (an op arriving before
+    the call's start still gets one). One flush for all: the ORM sends them as one
+    multi-row INSERT, where a flush per contact cost a statement each (the load
+    benchmark's profile: the writer's largest item). The ids are needed by the events."""
+    new: dict[str, Contact] = {}
+    for op in ops:
+        call_id = op["call_id"]
+        if call_id not in contacts and call_id not in new:
+            fields = op.get("fields", {})
+            started = fields.get("started_at") or op.get("at") or op["ts"]
+            new[call_id] = Contact(call_id=call_id, started_at=_parse_time(started), op_seq=0)
+    if new:
+        session.add_all(new.values())
+        session.flush()
+        contacts.update(new)
 
 
 def _set_fields(session: Session, contact: Contact, fields: dict[str, Any]) -> None:
