@@ -183,15 +183,15 @@ class CallSession:
             return [rec, *self._route(choice.value or "", "dtmf", ev.at)]
         if choice.kind == "operator":
             return [rec, *self._route(self.rules.input.fallback_target, "dtmf", ev.at)]
-        if choice.kind == "menu":
-            self._enter_menu(choice.value or self.rules.main_menu)
-            where = c.Remember("menu", "/".join([*self.parents, self.menu_id]))
-            return [rec, c.StopPlayback(), where, *self._play(*self._menu_prompt(), wait=True)]
         if choice.kind == "hours":
             return [rec, *self._route("horaires", "dtmf", ev.at)]
         if choice.kind == "callback":
             return [rec, *self._offer_callback(self.rules.input.fallback_target, ev.at)]
-        return [rec, c.StopPlayback(), *self._play(*self._menu_prompt(), wait=True)]
+        kept: list[c.Command] = []  # repeat: the same menu again
+        if choice.kind == "menu":
+            self._enter_menu(choice.value or self.rules.main_menu)
+            kept = [c.Remember("menu", "/".join([*self.parents, self.menu_id]))]
+        return [rec, c.StopPlayback(), *kept, *self._play(*self._menu_prompt(), wait=True)]
 
     def _enter_menu(self, menu_id: str) -> None:
         if menu_id in self.parents:
