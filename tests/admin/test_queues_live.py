@@ -39,9 +39,6 @@ class FakeListener:
             raise AmiError("QueuePause: Interface not found")
         self.paused.append((queue, member, paused))
 
-    def stop(self) -> None:
-        self.connected = False
-
 
 @pytest.fixture
 def ami() -> FakeListener:

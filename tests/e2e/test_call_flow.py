@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from ivr.simulate import default_cache_dir, start_call
 from ivr.sipp.scenario import Dtmf, Wait
 from tests.e2e.conftest import Stack
 
@@ -74,9 +73,7 @@ def test_application_reconnects_after_asterisk_restarts(live: Stack) -> None:
 
 def test_a_call_survives_a_crash_of_the_application(live: Stack) -> None:
     """kill -9 mid-menu: the restarted app takes the call back and it still routes."""
-    call = start_call("127.0.0.1", live.settings.sip_port, hold_seconds=6,
-                      cache_dir=default_cache_dir(live.settings),
-                      steps=[Wait(9), Dtmf("11")])
+    call = live.start_call(hold_seconds=6, steps=[Wait(9), Dtmf("11")])
     time.sleep(3)  # answered, hearing the menu
     live.stop_app(signal.SIGKILL)
     live.start_app()
@@ -97,8 +94,7 @@ def crash_then_resume(live: Stack, prefix: str, steps: list[Any], hold_seconds: 
     """Place a call, kill -9 the app once its contact shows ``crash_when``, restart it;
     the contact once ``done_when`` holds, and the data of its ``resumed`` events."""
     ref = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    call = start_call("127.0.0.1", live.settings.sip_port, hold_seconds=hold_seconds, ref=ref,
-                      cache_dir=default_cache_dir(live.settings), steps=steps)
+    call = live.start_call(hold_seconds=hold_seconds, ref=ref, steps=steps)
     assert live.contact(ref, wait=20, until=crash_when) is not None, live.app_log()
     live.stop_app(signal.SIGKILL)
     live.start_app()
