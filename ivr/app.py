@@ -18,9 +18,10 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.asterisk.process import AsteriskInstance
+from ivr.domain.intent import IntentMatcher
+from ivr.domain.prompt_texts import Item, rules_texts
 from ivr.flow.session import CallSession
-from ivr.intent import IntentMatcher
-from ivr.prompts import Item, PromptLibrary, rules_texts
+from ivr.prompts import PromptLibrary
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings

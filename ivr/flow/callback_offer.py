@@ -21,11 +21,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from ivr import hours
-from ivr.callbacks.numbers import check_number, spoken_digits
-from ivr.callbacks.offers import NoOpening, Offer, OfferParams, promised_window
+from ivr.domain import hours
+from ivr.domain.callback_offers import NoOpening, Offer, OfferParams, promised_window
+from ivr.domain.phone_numbers import check_number, spoken_digits
+from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
-from ivr.prompts import Prompt, Text
 from ivr.rules import Rules
 
 Result = Literal["requested", "declined", "gave_up", "unavailable"]

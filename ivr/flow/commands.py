@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ivr.prompts import Prompt, Text
+from ivr.domain.prompt_texts import Prompt, Text
 
 PromptItem = Prompt | Text
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from ivr import hours
+from ivr.domain import hours
 from ivr.rules import Rules
 
 Outcome = Literal["queue", "voicemail", "message", "info"]

@@ -23,13 +23,13 @@ from datetime import datetime
 from enum import StrEnum
 from itertools import pairwise
 
+from ivr.domain.intent import CALLBACK, IntentMatcher, match_yes_no
+from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.callback_offer import CallbackOffer, Reply, Step
 from ivr.flow.menu import choose
 from ivr.flow.routing import Destination, destination
-from ivr.intent import CALLBACK, IntentMatcher, match_yes_no
-from ivr.prompts import Prompt, Text
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ from datetime import datetime
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.asterisk.render import AgentEndpoint, NativeMenu, QueueSpec
+from ivr.domain.prompt_texts import rules_texts
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession
-from ivr.prompts import PromptLibrary, rules_texts
+from ivr.prompts import PromptLibrary
 from ivr.rules import Rules, load_rules
 from ivr.settings import Settings
 

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
+from ivr.domain.intent import NO_PHRASES, YES_PHRASES
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
-from ivr.intent import NO_PHRASES, YES_PHRASES
 from ivr.speech import EventCallback, Final, NoSpeech, SpeechEvent, SpeechStarted, in_loop
 from ivr.telephony.media import RtpReceiver, VoiceActivity
 

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import select
 
 from bench.pg import create_pg_database, drop_pg_database, pg_url
-from ivr import hours
 from ivr.callbacks import repository as repo
 from ivr.callbacks.click_to_call import click_to_call
+from ivr.domain import hours
 from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Wait

@@ -9,7 +9,7 @@ import pytest
 from callbacks_helpers import T0, add_callbacks, get
 from click.testing import CliRunner
 
-from ivr.callbacks.commands import callbacks
+from ivr.cli.callbacks import callbacks
 from ivr.settings import Settings
 from ivr.store.db import Store
 

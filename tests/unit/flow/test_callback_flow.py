@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from ivr.domain.intent import IntentMatcher
+from ivr.domain.prompt_texts import Prompt
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
-from ivr.intent import IntentMatcher
-from ivr.prompts import Prompt
 from ivr.rules import load_rules
 from tests.unit.flow.test_session import PARIS, RULES, SUNDAY_10H, TUESDAY_10H, Call, of, records
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ivr.domain.prompt_texts import Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
-from ivr.prompts import Text
 from ivr.rules import load_rules
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ivr.domain.intent import IntentMatcher, TargetVocabulary
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import Stage
-from ivr.intent import IntentMatcher, TargetVocabulary
 from tests.unit.flow.test_session import PARIS, RULES, Call, of, records, said
 
 WEDNESDAY_10H = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from ivr.hours import describe_hours, describe_next_opening, spoken_date, spoken_time
+from ivr.domain.hours import describe_hours, describe_next_opening, spoken_date, spoken_time
 
 from .helpers import paris, rules
 

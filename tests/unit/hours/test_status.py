@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ivr.hours import status
+from ivr.domain.hours import status
 
 from .helpers import paris, rules
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.rules.commands import rules
+from ivr.cli.rules import rules
 from ivr.settings import Settings
 
 from .helpers import DEFAULT_RULES, MINIMAL, position, replaced

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from ivr.domain.intent import IntentMatcher
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
-from ivr.intent import IntentMatcher
 from ivr.rules import Rules
 from ivr.speech import EventCallback, Final, NoSpeech, SpeechStarted
 from ivr.telephony.call import CallRunner

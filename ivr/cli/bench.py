@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 # The checkout this package runs from (an editable install), where ``bench/`` lives.
-CHECKOUT = Path(__file__).resolve().parents[1]
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def _levels(text: str) -> list[int]:
