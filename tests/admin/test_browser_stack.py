@@ -17,8 +17,8 @@ from admin import create_app, live_queues
 from admin.accounts import add_user
 from ivr.simulate import AgentPhone
 from ivr.store.db import Store
-from tests.admin.browser import chromium, log_in, served
 from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.browser import chromium, log_in, served
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "mot-de-passe-solide"

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ivr.domain.hours import status
-
-from .helpers import paris, rules
+from tests.fixtures.hours import paris, rules
 
 
 @pytest.mark.parametrize(("at", "is_open", "reason", "next_opening"), [

@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 from ivr.cli.rules import rules
 from ivr.settings import Settings
-
-from .helpers import DEFAULT_RULES, MINIMAL, position, replaced
+from tests.fixtures.rules import DEFAULT_RULES, MINIMAL, position, replaced
 
 
 @pytest.fixture

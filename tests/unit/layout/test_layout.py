@@ -1,0 +1,67 @@
+"""The folder rules of docs/LAYOUT.md, checked on the imports of every module."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+PURE_FOLDERS = ("ivr/domain", "ivr/flow")
+# What a pure module may not import: adapters of ours, and the stdlib and third-party
+# modules that reach files, processes, the network, the environment or the terminal.
+NOT_PURE = ("ivr.store", "ivr.telephony", "ivr.speech", "ivr.prompts", "ivr.asterisk",
+            "ivr.stack", "ivr.simulate", "ivr.sipp", "ivr.callbacks", "ivr.cli", "ivr.app",
+            "ivr.settings", "ivr.clock", "ivr.runfiles", "admin",
+            "os", "subprocess", "socket", "pathlib", "shutil", "tempfile", "asyncio",
+            "threading", "time", "sqlalchemy", "httpx", "click", "pydub", "vosk")
+# third-party module → the only folder allowed to import it
+OWNED = {"ari_client": "ivr/telephony", "websockets": "ivr/telephony",
+         "asterisk": "ivr/telephony", "click": "ivr/cli"}
+
+
+def modules(*folders: str) -> Iterator[Path]:
+    for folder in folders:
+        yield from sorted((REPO / folder).rglob("*.py"))
+
+
+def imported(path: Path) -> set[str]:
+    """Absolute names of the modules ``path`` imports (type-checking-only ones included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def within_any(names: set[str], prefixes: tuple[str, ...]) -> bool:
+    return any(within(n, prefixes) for n in names)
+
+
+@pytest.mark.parametrize("path", list(modules(*PURE_FOLDERS)), ids=lambda p: p.name)
+def test_pure_folders_import_no_adapter(path: Path) -> None:
+    assert sorted(n for n in imported(path) if within(n, NOT_PURE)) == []
+
+
+def test_domain_does_not_depend_on_the_call_flow() -> None:
+    assert not [p.name for p in modules("ivr/domain") if within_any(imported(p), ("ivr.flow",))]
+
+
+def test_libraries_are_imported_by_their_folder_only() -> None:
+    strays = [(str(p.relative_to(REPO)), lib) for p in modules("ivr", "admin")
+              for lib, owner in OWNED.items()
+              if within_any(imported(p), (lib,)) and not p.is_relative_to(REPO / owner)]
+    assert strays == []
+
+
+def test_one_commands_module_left() -> None:
+    found = [str(p.relative_to(REPO)) for p in modules("ivr", "admin") if p.name == "commands.py"]
+    assert found == ["ivr/flow/commands.py"]  # the call flow's output types, not click
