@@ -9,7 +9,7 @@ from flask import Flask
 from playwright.sync_api import Browser, expect
 
 from ivr.settings import Settings
-from tests.admin.conftest import PASSWORD
+from tests.fixtures.admin import PASSWORD
 from tests.fixtures.browser import chromium, log_in, served
 
 
