@@ -52,7 +52,7 @@ class Reply:
 
     say: tuple[c.PromptItem, ...] = ()
     listen: float | None = None
-    records: tuple[c.Record, ...] = ()
+    records: tuple[c.ContactEvent, ...] = ()
     result: Result | None = None
     request: c.RequestCallback | None = None  # with ``result="requested"``
 
@@ -175,8 +175,8 @@ class CallbackOffer:
         return promised_window(OfferParams.from_rules(self.rules), self.target, at,
                                lambda target, moment: hours.status(self.rules, target, moment))
 
-    def _record(self, at: datetime, kind: str, **data: object) -> c.Record:
-        return c.Record("event", at, {"kind": kind, "target": self.target, **data})
+    def _record(self, at: datetime, kind: str, **data: object) -> c.ContactEvent:
+        return c.ContactEvent(at, kind, {"target": self.target, **data})
 
     @property
     def _timeout(self) -> float:
