@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from ivr.telephony.call import record
 from ivr.telephony.queue_events import (
     AgentCompleted,
     AgentConnected,
@@ -12,7 +13,6 @@ from ivr.telephony.queue_events import (
     VoicemailEnded,
     parse_event,
 )
-from ivr.telephony.call import record
 from ivr.telephony.queue_facts import QueueFacts
 from tests.unit.telephony.test_call_runner import FakeRecorder
 
