@@ -23,14 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from itertools import pairwise
 from typing import Any
 
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.callback_offer import CallbackOffer, Reply, Step
 from ivr.flow.grammar import Expect, phrases
-from ivr.flow.menu import choose
+from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination
 from ivr.intent import CALLBACK, IntentMatcher, match_yes_no
 from ivr.outcomes import ContactOutcome
@@ -136,21 +135,12 @@ class CallSession:
             self.stage, self.pending = Stage.ANNOUNCE, dest
             return [*head, c.ContactEvent(ev.at, "resumed", {"target": dest.target}),
                     *self._play(Prompt("resume"), Text(dest.text))]
-        resumed = {"menu": self.menu_id} if self._back_in(ev.menus) else {}
+        resumed: dict[str, str] = {}
+        if reachable(self.rules, ev.menus):  # back in the sub-menu it was in
+            self.parents, self.menu_id = list(ev.menus[:-1]), ev.menus[-1]
+            resumed["menu"] = self.menu_id
         return [*head, c.ContactEvent(ev.at, "resumed", resumed),
                 *self._play(Prompt("resume"), *self._menu_prompt(), wait=True)]
-
-    def _back_in(self, menus: tuple[str, ...]) -> bool:
-        """Go back to the sub-menu a resumed call was in, if the rules still lead there
-        from the main menu (they may have been changed meanwhile)."""
-        if len(menus) < 2 or menus[0] != self.rules.main_menu:
-            return False
-        for parent, child in pairwise(menus):
-            menu = self.rules.menus.get(parent)
-            if menu is None or child not in {opt.menu for opt in menu.options.values()}:
-                return False
-        self.parents, self.menu_id = list(menus[:-1]), menus[-1]
-        return True
 
     def _hung_up(self, ev: e.HungUp) -> list[c.Command]:
         stage = self.stage.value
