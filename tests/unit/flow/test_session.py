@@ -3,6 +3,8 @@ the call goes, for keypad menus, retries, hours and hang-ups."""
 
 from __future__ import annotations
 
+import logging
+import typing
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +13,7 @@ import pytest
 
 from ivr.flow import commands as c
 from ivr.flow import events as e
-from ivr.flow.session import CallSession, Stage
+from ivr.flow.session import HANDLERS, CallSession, Stage
 from ivr.prompts import Text
 from ivr.rules import load_rules
 
@@ -92,6 +94,24 @@ def test_digit_to_open_department_announces_then_queues() -> None:
     done = call.prompt_done()
     assert of(c.ToQueue, done) == [c.ToQueue("scolaire")]
     assert call.session.stage is Stage.DONE
+
+
+def test_each_transition_is_logged_with_the_call(caplog: pytest.LogCaptureFixture) -> None:
+    call = Call(at=datetime(2026, 12, 2, 10, 0, tzinfo=PARIS))
+    with caplog.at_level(logging.INFO, "ivr.flow.session"):
+        call.start()
+        call.digit("2")
+    assert [r.getMessage() for r in caplog.records] == ["welcome -> CallStarted -> menu",
+                                                        "menu -> Dtmf -> announce"]
+    assert {r.call for r in caplog.records} == {"call-1"}  # type: ignore[attr-defined]
+
+
+def test_each_handler_of_the_table_takes_the_event_it_is_listed_for() -> None:
+    """mypy cannot see through the table: a handler filed under the wrong event
+    would only fail on a call."""
+    for (stage, event_type), handler in HANDLERS.items():
+        assert typing.get_type_hints(handler)["ev"] is event_type, (stage, handler)
+        assert handler.__name__.startswith(f"_{stage.value}_"), (stage, handler)
 
 
 def test_submenu_path_and_back() -> None:
