@@ -10,7 +10,11 @@
               ANNOUNCE ─▶ (queue | voicemail | goodbye)  ─▶ DONE
                  │ closed, or « rappelez-moi » (menu action, speech, queue key)
                  ▼
-              CALLBACK ─▶ (callback requested | usual closed path | a person)
+              DIALOGUE ─▶ (its end: goodbye | a department | the main menu |
+                           the usual closed path or a person)
+
+A DIALOGUE stage hosts one ``ivr.flow.dialogue.Dialogue`` (the callback offer, …): the
+session carries out its replies and decides where its end leads.
 
 Every transition is logged as ``A -> event -> B`` with the call id. Which method
 handles an event in a stage is written out in ``HANDLERS``, after the class.
@@ -27,7 +31,8 @@ from typing import Any
 
 from ivr.flow import commands as c
 from ivr.flow import events as e
-from ivr.flow.callback_offer import CallbackOffer, Reply, Step
+from ivr.flow.callback_offer import CallbackOffer
+from ivr.flow.dialogue import Dialogue, End, Fallback, Finish, Reply, ToMainMenu, Transfer
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination
@@ -48,7 +53,7 @@ class Stage(StrEnum):
     SPEECH = "speech"
     CONFIRM = "confirm"
     ANNOUNCE = "announce"
-    CALLBACK = "callback"
+    DIALOGUE = "dialogue"
     DONE = "done"
 
 
@@ -71,8 +76,10 @@ class CallSession:
     candidate: str | None = None
     wait_input_after_play: bool = False
     caller: str | None = None
-    offer: CallbackOffer | None = None
-    offer_listen: float = 0.0
+    dialogue: Dialogue | None = None
+    dialogue_listen: float = 0.0
+    ending: Finish | ToMainMenu | None = None  # said when the current prompts end
+    offered_callback: bool = False
 
     def handle(self, event: e.Event) -> list[c.Command]:
         """Apply one event and return the commands it calls for."""
@@ -146,6 +153,8 @@ class CallSession:
         stage = self.stage.value
         if self.stage == Stage.MENU:
             stage = f"{stage}:{self.menu_id}"
+        elif self.stage == Stage.DIALOGUE and self.dialogue is not None:
+            stage = f"{stage}:{self.dialogue.name}"
         self.stage = Stage.DONE
         return [c.FinishContact(at=ev.at, outcome=ContactOutcome.ABANDONED_MENU,
                                 hangup_stage=stage, menu_path=self._path())]
@@ -265,14 +274,16 @@ class CallSession:
 
     # -- routing and hand-off ------------------------------------------------------
 
-    def _route(self, target: str, routed_by: c.RoutedBy, at: datetime) -> list[c.Command]:
+    def _route(self, target: str, routed_by: c.RoutedBy, at: datetime,
+               *before: c.PromptItem) -> list[c.Command]:
+        """Put the call through to ``target`` (saying ``before`` first)."""
         dest = destination(self.rules, target, at)
         rec = c.ContactEvent(at, "route", {"target": target, "by": routed_by,
                                            "destination": dest.kind, "closed": dest.closed})
         if dest.kind == "info":  # answered by the IVR itself, then back to the menu
             self.stage, self.failures = Stage.MENU, 0
             return [rec, c.StopSpeech(),
-                    *self._play(Text(dest.text), *self._menu_prompt(), wait=True)]
+                    *self._play(*before, Text(dest.text), *self._menu_prompt(), wait=True)]
         self.stage, self.pending = Stage.ANNOUNCE, dest
         upd = c.UpdateContact(at=at, target=dest.target,
                               routed_by="closed" if dest.closed else routed_by,
@@ -280,12 +291,12 @@ class CallSession:
         # after the stop: Asterisk runs a channel's commands one after the other, and one
         # waiting behind the menu's playback would wait for the whole menu
         remember = [c.Remember("target", dest.target)] if dest.kind == "queue" else []
-        return [rec, upd, c.StopPlayback(), *remember, *self._play(Text(dest.text))]
+        return [rec, upd, c.StopPlayback(), *remember, *self._play(*before, Text(dest.text))]
 
     def _announce_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         dest = self.pending
         assert dest is not None
-        if dest.closed and self.offer is None and self.rules.callbacks.offer_when_closed:
+        if dest.closed and not self.offered_callback and self.rules.callbacks.offer_when_closed:
             return self._offer_callback(dest.target, ev.at, closed_path=dest.kind)
         return self._hand_off(ev.at)
 
@@ -300,46 +311,69 @@ class CallSession:
                     c.ToVoicemail(dest.target)]
         return [c.FinishContact(at=at, outcome=ContactOutcome.CLOSED), c.Hangup("closed_message")]
 
-    # -- callback dialogue (ivr.flow.callback_offer) --------------------------------
+    # -- dialogues (ivr.flow.dialogue) ---------------------------------------------
 
     def _offer_callback(self, target: str, at: datetime,
                         closed_path: str | None = None) -> list[c.Command]:
-        self.stage = Stage.CALLBACK
-        self.offer = CallbackOffer(self.rules, target, self.caller)
+        self.offered_callback = True
         upd = c.UpdateContact(at=at, target=target, menu_path=self._path())
-        return [upd, c.StopPlayback(), *self._offer_reply(self.offer.start(at, closed_path), at)]
+        return [upd, *self.begin(CallbackOffer(self.rules, target, self.caller, closed_path),
+                                  at)]
 
-    def _callback_digit(self, ev: e.Dtmf) -> list[c.Command]:
-        assert self.offer is not None
-        return self._offer_reply(self.offer.digit(ev.digit, ev.at), ev.at)
+    def begin(self, dialogue: Dialogue, at: datetime) -> list[c.Command]:
+        """Hand the call to ``dialogue`` and carry out its first step."""
+        self.stage, self.dialogue = Stage.DIALOGUE, dialogue
+        return [c.StopPlayback(), *self._dialogue_reply(dialogue.start(at), at)]
 
-    def _callback_timeout(self, ev: e.TimerFired) -> list[c.Command]:
-        assert self.offer is not None
-        return self._offer_reply(self.offer.timeout(ev.at), ev.at)
+    def _dialogue_digit(self, ev: e.Dtmf) -> list[c.Command]:
+        assert self.dialogue is not None
+        return self._dialogue_reply(self.dialogue.digit(ev.digit, ev.at), ev.at)
 
-    def _callback_played(self, ev: e.PlaybackDone) -> list[c.Command]:
-        if self.offer is not None and self.offer.step is Step.DONE:  # the promise was said
-            self.stage = Stage.DONE
-            return [c.FinishContact(at=ev.at, outcome=ContactOutcome.CALLBACK_REQUESTED),
-                    c.Hangup("callback_requested")]
-        return [c.StartTimer(self.offer_listen, self.token)] if self.wait_input_after_play else []
+    def _dialogue_timeout(self, ev: e.TimerFired) -> list[c.Command]:
+        assert self.dialogue is not None
+        return self._dialogue_reply(self.dialogue.timeout(ev.at), ev.at)
 
-    def _offer_reply(self, reply: Reply, at: datetime) -> list[c.Command]:
+    def _dialogue_played(self, ev: e.PlaybackDone) -> list[c.Command]:
+        if self.ending is not None:  # the dialogue's last words were said
+            ending, self.ending = self.ending, None
+            return self._ended(ending, ev.at)
+        if self.wait_input_after_play:
+            return [c.StartTimer(self.dialogue_listen, self.token)]
+        return []
+
+    def _dialogue_reply(self, reply: Reply, at: datetime) -> list[c.Command]:
         """Carry out one step of the dialogue; its end decides where the call goes."""
-        out: list[c.Command] = list(reply.records)
-        if reply.result == "requested":
-            assert reply.request is not None
-            return [*out, reply.request, *self._play(*reply.say)]
-        if reply.result is not None:  # declined, gave up, or no opening to promise
-            if self.pending is not None and self.pending.closed:
-                return [*out, *self._hand_off(at)]
-            return [*out, *self._route(self.rules.input.fallback_target, "default", at)]
+        out: list[c.Command] = list(reply.commands)
+        if reply.end is not None:
+            return [*out, *self._dialogue_end(reply.end, reply.say, at)]
         if reply.say:
-            self.offer_listen = reply.listen or self.rules.input.digit_timeout
+            self.dialogue_listen = reply.listen or self.rules.input.digit_timeout
             return [*out, c.StopPlayback(), *self._play(*reply.say, wait=True)]
         if reply.listen is not None:  # a digit of a number: wait for the next one
             return [*out, c.StopPlayback(), c.StartTimer(reply.listen, self.token)]
         return out
+
+    def _dialogue_end(self, end: End, say: tuple[c.PromptItem, ...],
+                      at: datetime) -> list[c.Command]:
+        """Leave the dialogue: say its last words where the end lets them be heard."""
+        if isinstance(end, Transfer):
+            return self._route(end.target, end.routed_by, at, *say)
+        if isinstance(end, Fallback):
+            if self.pending is not None and self.pending.closed:
+                return self._hand_off(at)
+            return self._route(self.rules.input.fallback_target, "default", at, *say)
+        if not say:
+            return self._ended(end, at)
+        self.ending = end
+        return [c.StopPlayback(), *self._play(*say)]
+
+    def _ended(self, end: Finish | ToMainMenu, at: datetime) -> list[c.Command]:
+        if isinstance(end, Finish):
+            self.stage = Stage.DONE
+            return [c.FinishContact(at=at, outcome=end.outcome), c.Hangup(end.reason)]
+        self.stage, self.menu_id, self.parents, self.failures = (
+            Stage.MENU, self.rules.main_menu, [], 0)
+        return self._play(*self._menu_prompt(), wait=True)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -387,7 +421,7 @@ HANDLERS: dict[tuple[Stage, type[e.Event]], Handler] = {
     (Stage.CONFIRM, e.Dtmf): CallSession._confirm_digit,
     (Stage.CONFIRM, e.TimerFired): CallSession._confirm_timeout,
     (Stage.ANNOUNCE, e.PlaybackDone): CallSession._announce_played,
-    (Stage.CALLBACK, e.Dtmf): CallSession._callback_digit,
-    (Stage.CALLBACK, e.TimerFired): CallSession._callback_timeout,
-    (Stage.CALLBACK, e.PlaybackDone): CallSession._callback_played,
+    (Stage.DIALOGUE, e.Dtmf): CallSession._dialogue_digit,
+    (Stage.DIALOGUE, e.TimerFired): CallSession._dialogue_timeout,
+    (Stage.DIALOGUE, e.PlaybackDone): CallSession._dialogue_played,
 }

@@ -37,7 +37,7 @@ def closed_offer(caller: str | None = "0612345678") -> Call:
     call.digit("1")
     out = call.prompt_done()
     assert "Pour être rappelé dès la réouverture, tapez 1." in heard(out)
-    assert call.session.stage is Stage.CALLBACK
+    assert call.session.stage is Stage.DIALOGUE
     return call
 
 
@@ -96,7 +96,7 @@ def test_two_keys_another_number_and_digits_restart_the_timer() -> None:
     out = call.digit("0")
     assert of(c.StartTimer, out) and not of(c.Play, out)
     call.timer()  # a pause after one digit: checked as keyed (too short), asked again
-    assert call.session.stage is Stage.CALLBACK
+    assert call.session.stage is Stage.DIALOGUE
 
 
 def test_too_many_invalid_numbers_give_up_to_the_closed_path() -> None:
@@ -127,7 +127,7 @@ def test_speech_call_me_back_offers_a_callback_to_the_fallback_department() -> N
     session = CallSession("call-1", RULES, matcher=IntentMatcher.from_rules(RULES))
     session.handle(e.CallStarted(TUESDAY_10H, "0612345678", "3000"))
     out = session.handle(e.SpeechFinal(TUESDAY_10H, "rappelez-moi s'il vous plaît"))
-    assert session.stage is Stage.CALLBACK and of(c.StopSpeech, out)
+    assert session.stage is Stage.DIALOGUE and of(c.StopSpeech, out)
     assert records(out, c.UpdateContact)[-1]["target"] == "accueil"
 
 
@@ -146,7 +146,7 @@ def test_menu_callback_action_then_giving_up_reaches_a_person(menu_rules) -> Non
     session = CallSession("call-1", menu_rules)
     session.handle(e.CallStarted(TUESDAY_10H, "0612345678", "3000"))
     session.handle(e.Dtmf(TUESDAY_10H, "7"))
-    assert session.stage is Stage.CALLBACK
+    assert session.stage is Stage.DIALOGUE
     out: list[c.Command] = []
     for _ in range(menu_rules.input.retries + 1):
         out = session.handle(e.Dtmf(TUESDAY_10H, "5"))  # neither 1 nor 2
