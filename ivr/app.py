@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,6 +31,7 @@ from ivr.store import Store, StoreWriter
 from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
+from ivr.telephony.call import record
 from ivr.telephony.queue_facts import QueueFacts
 from ivr.telephony.speech_bridge import MediaRest, SpeechBridge
 
@@ -75,8 +77,7 @@ class IvrApp:
             settings.ari_app, sessions=self.new_session, recorder=self.writer,
             sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input)
-        self.queue_facts = QueueFacts(lambda method, call_id, kwargs: getattr(
-            self.writer, method)(call_id, **kwargs))
+        self.queue_facts = QueueFacts(partial(record, self.writer))
         # Called on pyst2's dispatch thread, with no hop to the event loop: the writer is
         # thread-safe and only that thread touches QueueFacts. A hop per AMI event (every
         # agent's status in every queue) woke the loop for nothing, mostly.
