@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wtforms.fields import SelectChoice
 
-from ivr.outcomes import ContactOutcome
+from ivr.domain.outcomes import ContactOutcome
 
 OUTCOMES: dict[str, str] = {
     ContactOutcome.ANSWERED: "Répondu",

@@ -24,11 +24,11 @@ from typing import ClassVar
 
 from ivr.domain import hours
 from ivr.domain.callback_offers import NoOpening, Offer, OfferParams, promised_window
+from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.phone_numbers import check_number, spoken_digits
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow.dialogue import Fallback, Finish, Reply
-from ivr.outcomes import ContactOutcome
 from ivr.rules import Rules
 
 NUMBER_LENGTH = 10  # a French number keyed without its country code: 0X XX XX XX XX

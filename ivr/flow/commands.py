@@ -12,8 +12,8 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any, Literal
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
-from ivr.outcomes import ContactOutcome
 
 PromptItem = Prompt | Text
 RoutedBy = Literal["dtmf", "speech", "default", "closed"]

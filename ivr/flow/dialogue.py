@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.flow import commands as c
-from ivr.outcomes import ContactOutcome
 
 
 @dataclass(frozen=True)

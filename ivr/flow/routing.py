@@ -13,7 +13,7 @@ from ivr.domain import hours
 from ivr.rules import Rules
 
 DestinationKind = Literal["queue", "voicemail", "message", "info"]
-"""Where the IVR part of a call ends (a contact's outcome is ``ivr.outcomes.ContactOutcome``)."""
+"""Where the IVR part of a call ends (the contact's outcome: ``ivr.domain.outcomes``)."""
 
 
 @dataclass(frozen=True)

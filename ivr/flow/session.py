@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from ivr.domain.intent import CALLBACK, IntentMatcher, match_yes_no
+from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
@@ -38,7 +39,6 @@ from ivr.flow.dialogue import Dialogue, End, Fallback, Finish, Reply, ToMainMenu
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination
-from ivr.outcomes import ContactOutcome
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)

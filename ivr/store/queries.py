@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ivr.outcomes import ContactOutcome
+from ivr.domain.outcomes import ContactOutcome
 from ivr.store.models import Contact
 
 CONTACT_JSON_FIELDS = (

@@ -21,7 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ivr.clock import Clock
-from ivr.outcomes import ContactOutcome
+from ivr.domain.outcomes import ContactOutcome
 from ivr.store.apply import CONTACT_FIELDS, DATETIME_FIELDS, Op, apply_ops
 from ivr.store.db import Store
 from ivr.store.spool import Spool, read_segment

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, assert_never
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
-from ivr.outcomes import ContactOutcome
 
 log = logging.getLogger(__name__)
 

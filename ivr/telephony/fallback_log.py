@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ivr.outcomes import ContactOutcome
+from ivr.domain.outcomes import ContactOutcome
 from ivr.telephony.call import Recorder
 
 log = logging.getLogger(__name__)

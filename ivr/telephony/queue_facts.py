@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.flow import commands as c
-from ivr.outcomes import ContactOutcome
 from ivr.telephony.queue_events import (
     AgentCompleted,
     AgentConnected,

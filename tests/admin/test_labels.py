@@ -1,7 +1,7 @@
 """Every contact outcome the IVR can store has its French label in the admin."""
 
 from admin.labels import OUTCOMES, label, options
-from ivr.outcomes import ContactOutcome
+from ivr.domain.outcomes import ContactOutcome
 
 
 def test_every_outcome_has_a_french_label_and_nothing_else_does() -> None:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.dialogue import Fallback, Finish, Reply, ToMainMenu, Transfer
 from ivr.flow.session import Stage
-from ivr.outcomes import ContactOutcome
 from tests.unit.flow.test_session import RULES, Call, of, records, said
 
 ENDS = {

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
-from ivr.outcomes import ContactOutcome
 from ivr.telephony.call import QUEUE_CONTEXT, CallRunner, record
 from tests.unit.flow.test_session import RULES
 
