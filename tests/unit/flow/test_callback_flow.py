@@ -18,7 +18,7 @@ from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
 from ivr.rules import load_rules
-from tests.unit.flow.test_session import PARIS, RULES, SUNDAY_10H, TUESDAY_10H, Call, of, records
+from tests.fixtures.flow import PARIS, RULES, RULES_FILE, SUNDAY_10H, TUESDAY_10H, Call, of, records
 
 MONDAY_0830 = datetime(2026, 12, 7, 8, 30, tzinfo=PARIS)
 
@@ -134,7 +134,7 @@ def test_speech_call_me_back_offers_a_callback_to_the_fallback_department() -> N
 @pytest.fixture
 def menu_rules(tmp_path: Path):
     yaml = YAML()
-    data = yaml.load(Path(__file__).with_name("rules_flow.yaml").read_text())
+    data = yaml.load(RULES_FILE.read_text())
     data["menus"]["principal"]["options"]["7"] = {"label": "être rappelé", "action": "callback"}
     path = tmp_path / "rules.yaml"
     with path.open("w") as out:

@@ -13,7 +13,7 @@ from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.dialogue import Fallback, Finish, Reply, ToMainMenu, Transfer
 from ivr.flow.session import Stage
-from tests.unit.flow.test_session import RULES, Call, of, records, said
+from tests.fixtures.flow import RULES, Call, of, records, said
 
 ENDS = {
     "1": Transfer("etat-civil"),

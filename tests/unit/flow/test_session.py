@@ -5,72 +5,14 @@ from __future__ import annotations
 
 import logging
 import typing
-from datetime import datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import pytest
 
-from ivr.domain.prompt_texts import Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
-from ivr.flow.session import HANDLERS, CallSession, Stage
-from ivr.rules import load_rules
-
-PARIS = ZoneInfo("Europe/Paris")
-TUESDAY_10H = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
-SUNDAY_10H = datetime(2026, 12, 6, 10, 0, tzinfo=PARIS)
-RULES = load_rules(Path(__file__).with_name("rules_flow.yaml"))
-
-
-def of(kind: type, commands: list[c.Command]) -> list:
-    return [cmd for cmd in commands if isinstance(cmd, kind)]
-
-
-def said(commands: list[c.Command]) -> str:
-    """Everything the caller hears from these commands, as one string."""
-    return " ".join(item.text for play in of(c.Play, commands) for item in play.items
-                    if isinstance(item, Text))
-
-
-def fields(cmd: c.StoreCommand) -> dict:
-    """What a store command writes, as the writer's keyword arguments (without times)."""
-    match cmd:
-        case c.StartContact():
-            return {"caller": cmd.caller, "called": cmd.called, "ref": cmd.ref}
-        case c.ContactEvent():
-            return {"kind": cmd.kind, **cmd.data}
-        case c.UpdateContact() | c.FinishContact():
-            return cmd.fields()
-    raise AssertionError(cmd)
-
-
-def records(commands: list[c.Command], kind: type) -> list[dict]:
-    return [fields(cmd) for cmd in of(kind, commands)]
-
-
-class Call:
-    """A session plus a clock, with helpers that play the adapter's part."""
-
-    def __init__(self, at: datetime = TUESDAY_10H, matcher=None, rules=RULES) -> None:
-        self.at = at
-        self.session = CallSession("call-1", rules, matcher=matcher)
-
-    def send(self, event_type: type, *args) -> list[c.Command]:
-        self.at += timedelta(seconds=1)
-        return self.session.handle(event_type(self.at, *args))
-
-    def start(self) -> list[c.Command]:
-        return self.send(e.CallStarted, "0612345678", "3000", "ref-1")
-
-    def prompt_done(self) -> list[c.Command]:
-        return self.send(e.PlaybackDone, self.session.token)
-
-    def timer(self) -> list[c.Command]:
-        return self.send(e.TimerFired, self.session.token)
-
-    def digit(self, d: str) -> list[c.Command]:
-        return self.send(e.Dtmf, d)
+from ivr.flow.session import HANDLERS, Stage
+from tests.fixtures.flow import PARIS, SUNDAY_10H, Call, of, records, said
 
 
 def test_welcome_answers_records_and_says_the_menu() -> None:

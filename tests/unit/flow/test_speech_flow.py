@@ -9,7 +9,7 @@ from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import Stage
 from ivr.rules import Rules
-from tests.unit.flow.test_session import PARIS, RULES, Call, of, records, said
+from tests.fixtures.flow import PARIS, RULES, Call, of, records, said
 
 WEDNESDAY_10H = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)
 

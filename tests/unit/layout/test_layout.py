@@ -65,3 +65,18 @@ def test_libraries_are_imported_by_their_folder_only() -> None:
 def test_one_commands_module_left() -> None:
     found = [str(p.relative_to(REPO)) for p in modules("ivr", "admin") if p.name == "commands.py"]
     assert found == ["ivr/flow/commands.py"]  # the call flow's output types, not click
+
+
+def test_test_modules_import_helpers_from_fixtures_only() -> None:
+    """What two test modules share lives in tests/fixtures, never in a test or a conftest."""
+    local = {p.stem for p in modules("tests") if not p.is_relative_to(REPO / "tests/fixtures")}
+    strays = []
+    for path in modules("tests/unit"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
+        names = imported(path)
+        strays += [(path.name, n) for n in sorted(names) if
+                   (n.startswith("tests.") and not n.startswith("tests.fixtures."))
+                   or n.split(".")[0] in local]
+        strays += [(path.name, "." * n.level + (n.module or "")) for n in relative]
+    assert strays == []

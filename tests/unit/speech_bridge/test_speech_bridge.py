@@ -23,8 +23,8 @@ from ivr.telephony.speech_bridge import (
     SPEECH_ARG,
     SpeechBridge,
 )
-from tests.unit.flow.test_session import RULES
-from tests.unit.telephony.test_call_runner import FakeChannel, FakeRecorder, sound
+from tests.fixtures.flow import RULES
+from tests.fixtures.telephony import FakeChannel, FakeRecorder, sound
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 PORTS = range(47300, 47400)

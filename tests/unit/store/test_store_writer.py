@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,13 +17,7 @@ from ivr.store.db import Store
 from ivr.store.models import Contact, ContactEvent
 from ivr.store.spool import SpoolLocked
 from ivr.store.writer import StoreWriter
-
-T0 = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
-UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"  # port 1: refused at once
-
-
-def fast_writer(store: Store, spool: Path) -> StoreWriter:
-    return StoreWriter(store, spool, batch_delay=0.01, min_backoff=0.05, max_backoff=0.3)
+from tests.fixtures.store import T0, UNREACHABLE, fast_writer
 
 
 def write_call(writer: StoreWriter, call_id: str, target: str = "etat-civil") -> None:

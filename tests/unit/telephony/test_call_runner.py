@@ -16,58 +16,10 @@ from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
 from ivr.telephony.call import QUEUE_CONTEXT, CallRunner, record
-from tests.unit.flow.test_session import RULES
+from tests.fixtures.flow import RULES
+from tests.fixtures.telephony import FakeChannel, FakeRecorder, sound
 
 WEDNESDAY = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-class FakeChannel:
-    """Records what the runner asks of Asterisk; ``gone`` simulates a caller who left."""
-
-    def __init__(self, gone: bool = False, fail_play: bool = False) -> None:
-        self.gone, self.fail_play = gone, fail_play
-        self.calls: list[tuple[Any, ...]] = []
-
-    async def answer(self) -> None:
-        self.calls.append(("answer",))
-
-    async def play(self, sounds: list[str], playback_id: str) -> None:
-        if self.fail_play:
-            raise RuntimeError("ARI said 500")
-        self.calls.append(("play", tuple(sounds), playback_id))
-
-    async def stop_playback(self, playback_id: str) -> None:
-        self.calls.append(("stop", playback_id))
-
-    async def continue_in_dialplan(self, context: str, extension: str) -> bool:
-        self.calls.append(("continue", context, extension))
-        return not self.gone
-
-    async def hangup(self) -> None:
-        self.calls.append(("hangup",))
-
-    async def remember(self, name: str, value: str) -> None:
-        self.calls.append(("remember", name, value))
-
-
-class FakeRecorder:
-    def __init__(self) -> None:
-        self.ops: list[tuple[str, str, dict[str, Any]]] = []
-
-    def start_contact(self, call_id: str, **f: Any) -> None:
-        self.ops.append(("start", call_id, f))
-
-    def event(self, call_id: str, kind: str, at: Any, **d: Any) -> None:
-        self.ops.append(("event", call_id, {"kind": kind, **d}))
-
-    def update_contact(self, call_id: str, **f: Any) -> None:
-        self.ops.append(("update", call_id, f))
-
-    def finish_contact(self, call_id: str, **f: Any) -> None:
-        self.ops.append(("finish", call_id, f))
-
-    def request_callback(self, call_id: str, *args: Any) -> None:
-        self.ops.append(("callback", call_id, {"args": args}))
 
 
 class FakeSpeech:
@@ -80,10 +32,6 @@ class FakeSpeech:
 
     async def stop(self) -> None:
         self.calls.append(("stop",))
-
-
-async def sound(item: Any) -> str:
-    return f"townhall/{abs(hash(item)) % 1000}"
 
 
 async def drive(channel: FakeChannel, *digits: str) -> tuple[CallRunner, FakeRecorder]:

@@ -14,7 +14,7 @@ from ivr.telephony.queue_events import (
     parse_event,
 )
 from ivr.telephony.queue_facts import QueueFacts
-from tests.unit.telephony.test_call_runner import FakeRecorder
+from tests.fixtures.telephony import FakeRecorder
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
