@@ -12,6 +12,7 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any, Literal
 
+from ivr.flow.queries import Query
 from ivr.outcomes import ContactOutcome
 from ivr.prompts import Prompt, Text
 
@@ -168,10 +169,19 @@ class Remember:
     value: str
 
 
+@dataclass(frozen=True)
+class Ask:
+    """Ask a question outside the call for the current dialogue (``ivr.flow.queries``);
+    ``Answered(token)`` follows, with the answer or ``Unavailable``."""
+
+    query: Query
+    token: int
+
+
 StoreCommand = StartContact | ContactEvent | UpdateContact | FinishContact | RequestCallback
 """A fact for the request store; the adapter adds the call id."""
 
 Command = (
     Answer | Play | StopPlayback | StartTimer | CancelTimer | StartSpeech | StopSpeech
-    | ToQueue | ToVoicemail | Hangup | Remember | StoreCommand
+    | ToQueue | ToVoicemail | Hangup | Remember | Ask | StoreCommand
 )
