@@ -33,6 +33,7 @@ from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.callback_offer import CallbackOffer
 from ivr.flow.dialogue import Dialogue, End, Fallback, Finish, Reply, ToMainMenu, Transfer
+from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination
@@ -181,6 +182,10 @@ class CallSession:
         if choice.kind == "invalid":
             return [rec, *self._failure(ev.at, Text(self.rules.messages.invalid), "invalid")]
         self.path.append(ev.digit)
+        if choice.kind in DIALOGUES:
+            option = self.rules.menus[self.menu_id].options.get(ev.digit)
+            opening = Opening(self.rules, self.call_id, self.caller, ev.at, option)
+            return [rec, *self.begin(DIALOGUES[choice.kind](opening), ev.at)]
         if choice.kind == "target":
             return [rec, *self._route(choice.value or "", "dtmf", ev.at)]
         if choice.kind == "operator":

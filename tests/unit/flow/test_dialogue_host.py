@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+import pytest
+
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.dialogue import Fallback, Finish, Reply, ToMainMenu, Transfer
+from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.queries import Query, Unavailable
 from ivr.flow.session import Stage
 from ivr.outcomes import ContactOutcome
@@ -126,3 +129,21 @@ def test_an_unavailable_answer_leads_to_a_person() -> None:
     out = call.send(e.Answered, ask.token, Unavailable("store"))
     assert said(out).startswith("Service indisponible.")
     assert records(out, c.UpdateContact)[0]["target"] == RULES.input.fallback_target
+
+
+def test_a_menu_action_opens_the_dialogue_registered_for_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[Opening] = []
+
+    def open_stub(opening: Opening) -> Stub:
+        opened.append(opening)
+        return Stub()
+
+    monkeypatch.setitem(DIALOGUES, "hours", open_stub)  # any action of the shipped rules
+    call = Call()
+    call.start()
+    key = next(k for k, o in RULES.menus[RULES.main_menu].options.items() if o.action == "hours")
+    out = call.digit(key)
+    assert call.session.stage is Stage.DIALOGUE and said(out) == "Question ?"
+    assert opened[0].option is not None and opened[0].option.action == "hours"
+    assert (opened[0].call_id, opened[0].caller) == ("call-1", "0612345678")
