@@ -91,6 +91,10 @@ class CallbackOffer:
             return self._check_keyed(at)
         return self._retry(at, Prompt("no-input"))
 
+    def answered(self, result: object, at: datetime) -> Reply:
+        """Never asked: the promise is computed from the rules alone."""
+        return Reply()
+
     # -- steps ---------------------------------------------------------------------
 
     def _chosen(self, digit: str, at: datetime) -> Reply:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
+from ivr.flow.queries import Query
 
 PromptItem = Prompt | Text
 RoutedBy = Literal["dtmf", "speech", "default", "closed"]
@@ -168,10 +169,19 @@ class Remember:
     value: str
 
 
+@dataclass(frozen=True)
+class Ask:
+    """Ask a question outside the call for the current dialogue (``ivr.flow.queries``);
+    ``Answered(token)`` follows, with the answer or ``Unavailable``."""
+
+    query: Query
+    token: int
+
+
 StoreCommand = StartContact | ContactEvent | UpdateContact | FinishContact | RequestCallback
 """A fact for the request store; the adapter adds the call id."""
 
 Command = (
     Answer | Play | StopPlayback | StartTimer | CancelTimer | StartSpeech | StopSpeech
-    | ToQueue | ToVoicemail | Hangup | Remember | StoreCommand
+    | ToQueue | ToVoicemail | Hangup | Remember | Ask | StoreCommand
 )

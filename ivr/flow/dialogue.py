@@ -2,8 +2,9 @@
 
 A dialogue (the callback offer, a request's status, a document request, a booking…)
 is a small state machine with no I/O, like ``ivr.flow.callback_offer``: the session
-hands it the caller's keys and silences, and carries out each ``Reply`` —
-prompts to say, how long to listen, commands for the store — until the reply says how
+hands it the caller's keys and silences and the answers to its questions, and carries
+out each ``Reply`` — prompts to say, how long to listen, commands for the store, a
+question to ask outside the call — until the reply says how
 the dialogue ends. Where the call goes then is the session's decision, not the
 dialogue's: it only names the kind of end.
 """
@@ -16,6 +17,7 @@ from typing import ClassVar, Protocol
 
 from ivr.domain.outcomes import ContactOutcome
 from ivr.flow import commands as c
+from ivr.flow.queries import Query
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,17 @@ End = Finish | Transfer | ToMainMenu | Fallback
 
 @dataclass(frozen=True)
 class Reply:
-    """One step: say prompts (then listen ``listen`` seconds for a key or words), or
-    only restart the input timer (``listen`` without ``say``: the next digit of a
-    number); ``commands`` are carried out first; ``end`` closes the dialogue."""
+    """One step: say prompts (then listen ``listen`` seconds for a key), or only restart
+    the input timer (``listen`` without ``say``: the next digit of a number), or ask a
+    question outside the call (``ask``: ``answered`` follows; ``say`` is heard
+    meanwhile, without listening); ``commands`` are carried out first; ``end`` closes
+    the dialogue."""
 
     say: tuple[c.PromptItem, ...] = ()
     listen: float | None = None
     commands: tuple[c.Command, ...] = ()
     end: End | None = None
+    ask: Query | None = None
 
 
 class Dialogue(Protocol):
@@ -78,4 +83,8 @@ class Dialogue(Protocol):
 
     def timeout(self, at: datetime) -> Reply:
         """No key (or words) before the input timer."""
+        ...
+
+    def answered(self, result: object, at: datetime) -> Reply:
+        """The answer to the reply's ``ask`` (or ``ivr.flow.queries.Unavailable``)."""
         ...

@@ -36,6 +36,7 @@ from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.callback_offer import CallbackOffer
 from ivr.flow.dialogue import Dialogue, End, Fallback, Finish, Reply, ToMainMenu, Transfer
+from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination
@@ -80,6 +81,8 @@ class CallSession:
     dialogue_listen: float = 0.0
     ending: Finish | ToMainMenu | None = None  # said when the current prompts end
     offered_callback: bool = False
+    asked: int = 0  # token of the dialogue's last question (``c.Ask``)
+    awaiting: bool = False  # its answer has not come yet: keys wait
 
     def handle(self, event: e.Event) -> list[c.Command]:
         """Apply one event and return the commands it calls for."""
@@ -101,6 +104,8 @@ class CallSession:
             return self._hung_up(event)
         if isinstance(event, e.PlaybackDone | e.TimerFired) and event.token != self.token:
             return []  # a stale prompt or timer from an earlier step
+        if isinstance(event, e.Answered) and event.token != self.asked:
+            return []  # the answer to a question of an earlier step
         handler = HANDLERS.get((self.stage, type(event)))
         return handler(self, event) if handler else []
 
@@ -177,6 +182,10 @@ class CallSession:
         if choice.kind == "invalid":
             return [rec, *self._failure(ev.at, Text(self.rules.messages.invalid), "invalid")]
         self.path.append(ev.digit)
+        if choice.kind in DIALOGUES:
+            option = self.rules.menus[self.menu_id].options.get(ev.digit)
+            opening = Opening(self.rules, self.call_id, self.caller, ev.at, option)
+            return [rec, *self.begin(DIALOGUES[choice.kind](opening), ev.at)]
         if choice.kind == "target":
             return [rec, *self._route(choice.value or "", "dtmf", ev.at)]
         if choice.kind == "operator":
@@ -327,11 +336,18 @@ class CallSession:
 
     def _dialogue_digit(self, ev: e.Dtmf) -> list[c.Command]:
         assert self.dialogue is not None
+        if self.awaiting:  # a key typed ahead of the answer would answer the wrong step
+            return []
         return self._dialogue_reply(self.dialogue.digit(ev.digit, ev.at), ev.at)
 
     def _dialogue_timeout(self, ev: e.TimerFired) -> list[c.Command]:
         assert self.dialogue is not None
         return self._dialogue_reply(self.dialogue.timeout(ev.at), ev.at)
+
+    def _dialogue_answered(self, ev: e.Answered) -> list[c.Command]:
+        assert self.dialogue is not None
+        self.awaiting = False
+        return self._dialogue_reply(self.dialogue.answered(ev.result, ev.at), ev.at)
 
     def _dialogue_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         if self.ending is not None:  # the dialogue's last words were said
@@ -346,6 +362,9 @@ class CallSession:
         out: list[c.Command] = list(reply.commands)
         if reply.end is not None:
             return [*out, *self._dialogue_end(reply.end, reply.say, at)]
+        if reply.ask is not None:  # ``say`` is heard while the answer comes
+            self.asked, self.awaiting = self.asked + 1, True
+            return [*out, c.StopPlayback(), *self._play(*reply.say), c.Ask(reply.ask, self.asked)]
         if reply.say:
             self.dialogue_listen = reply.listen or self.rules.input.digit_timeout
             return [*out, c.StopPlayback(), *self._play(*reply.say, wait=True)]
@@ -424,4 +443,5 @@ HANDLERS: dict[tuple[Stage, type[e.Event]], Handler] = {
     (Stage.DIALOGUE, e.Dtmf): CallSession._dialogue_digit,
     (Stage.DIALOGUE, e.TimerFired): CallSession._dialogue_timeout,
     (Stage.DIALOGUE, e.PlaybackDone): CallSession._dialogue_played,
+    (Stage.DIALOGUE, e.Answered): CallSession._dialogue_answered,
 }

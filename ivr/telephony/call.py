@@ -17,6 +17,7 @@ from typing import Any, Protocol, assert_never
 from ivr.domain.outcomes import ContactOutcome
 from ivr.flow import commands as c
 from ivr.flow import events as e
+from ivr.flow.queries import Query, Unavailable
 from ivr.flow.session import CallSession, Stage
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,13 @@ class SpeechInput(Protocol):
 
 
 SoundResolver = Callable[[c.PromptItem], Awaitable[str]]
+Answers = Callable[[Query], Awaitable[object]]
+"""Answers dialogues' questions (``ivr.store.answers.StoreAnswers``)."""
+
+
+async def unanswered(query: Query) -> object:
+    """The answers of a process wired to no store (tests of the telephony alone)."""
+    return Unavailable("unanswerable")
 
 
 def record(recorder: Recorder, call_id: str, cmd: c.StoreCommand) -> None:
@@ -92,11 +100,13 @@ class CallRunner:
     sounds: SoundResolver
     now: Callable[[], Any]
     speech: SpeechInput | None = None  # None: keypad only
+    answers: Answers = unanswered
 
     def __post_init__(self) -> None:
         self.queue: asyncio.Queue[e.Event] = asyncio.Queue()
         self.timer: asyncio.TimerHandle | None = None
         self.playback: str | None = None
+        self.asking: asyncio.Task[None] | None = None
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     @property
@@ -167,8 +177,17 @@ class CallRunner:
                     await self.speech.start(cmd.phrases, self.feed)
             case c.StopSpeech():
                 await self._stop_speech()
+            case c.Ask():
+                self._ask(cmd)
             case _:
                 assert_never(cmd)
+
+    def _ask(self, cmd: c.Ask) -> None:
+        """Answer off this call's queue, so hang-ups and keys are not held up."""
+        async def answer() -> None:
+            self.feed(e.Answered(self.now(), cmd.token, await self.answers(cmd.query)))
+
+        self.asking = asyncio.get_running_loop().create_task(answer())
 
     async def _stop_speech(self) -> None:
         if self.speech is not None:

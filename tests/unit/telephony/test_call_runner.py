@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import typing
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
+from ivr.flow.queries import Query, Unavailable
 from ivr.flow.session import CallSession, Stage
 from ivr.telephony.call import QUEUE_CONTEXT, CallRunner, record
 from tests.fixtures.flow import RULES
@@ -81,6 +83,7 @@ SAMPLES: list[c.Command] = [
     c.UpdateContact(at=AT, target="etat-civil"),
     c.FinishContact(at=AT, outcome=ContactOutcome.CLOSED),
     c.RequestCallback(AT, "etat-civil", "+33612345678", AT, AT, 3),
+    c.Ask(Query(), 1),
 ]
 
 
@@ -92,7 +95,8 @@ async def test_the_runner_carries_out_every_kind_of_command() -> None:
     runner = CallRunner(CallSession("c3", RULES), channel, recorder, sound, lambda: AT, speech)
 
     def trace() -> tuple[Any, ...]:
-        return (len(channel.calls), len(recorder.ops), len(speech.calls), runner.timer)
+        return (len(channel.calls), len(recorder.ops), len(speech.calls), runner.timer,
+                runner.asking)
 
     for cmd in SAMPLES:
         before = trace()
@@ -116,3 +120,33 @@ def test_store_commands_reach_their_writer_method() -> None:
         ("finish", "c4", {"ended_at": AT, "outcome": "closed"}),
         ("callback", "c4", {"args": (AT, "etat-civil", "+33612345678", AT, AT, 3)}),
     ]
+
+
+async def stop_reading(runner: CallRunner) -> None:
+    """Stop the runner's own reader, so the test reads what reaches the call's queue."""
+    runner.task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await runner.task
+
+
+async def test_an_answer_comes_back_as_an_event_of_the_call() -> None:
+    async def answers(query: Query) -> object:
+        return "42"
+
+    runner = CallRunner(CallSession("c5", RULES), FakeChannel(), FakeRecorder(), sound,
+                        lambda: AT, answers=answers)
+    await stop_reading(runner)
+    await runner._execute(c.Ask(Query(), 7))
+    assert runner.asking is not None
+    await runner.asking
+    assert runner.queue.get_nowait() == e.Answered(AT, 7, "42")
+
+
+async def test_without_a_store_every_question_is_unavailable() -> None:
+    runner = CallRunner(CallSession("c6", RULES), FakeChannel(), FakeRecorder(), sound,
+                        lambda: AT)
+    await stop_reading(runner)
+    await runner._execute(c.Ask(Query(), 1))
+    assert runner.asking is not None
+    await runner.asking
+    assert runner.queue.get_nowait() == e.Answered(AT, 1, Unavailable("unanswerable"))
