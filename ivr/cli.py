@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "contacts": "ivr.store.commands:contacts",
     "db": "ivr.store.commands:db",
     "callbacks": "ivr.callbacks.commands:callbacks",
+    "requests": "ivr.requests.commands:requests",
     "prompts": "ivr.prompts:prompts",
     "speech": "ivr.speech:speech",
     "bench": "ivr.bench_commands:bench",

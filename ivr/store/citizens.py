@@ -62,6 +62,16 @@ class CitizenView:
         }
 
 
+@dataclass(frozen=True)
+class NewCitizen:
+    """Who a new request is for, when the citizen may not be known yet."""
+
+    name: str | None = None
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    birth_date: date | None = None
+
+
 def normalise_phone(raw: str) -> str:
     """E.164 form of ``raw``, or ``InvalidInput``."""
     e164 = to_e164(raw)

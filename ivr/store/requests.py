@@ -38,7 +38,7 @@ from ivr.requests.errors import (
 )
 from ivr.requests.reference import grouped, new_reference, normalise
 from ivr.rules import Rules
-from ivr.store.citizens import citizen_ids
+from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
 from ivr.store.db import Store
 from ivr.store.models import CHANNELS, Citizen, Contact, Request, RequestEvent
 
@@ -182,24 +182,42 @@ def request_row(session: Session, reference: str, *, full: bool = False) -> Requ
     return row
 
 
-def _is_reference_clash(exc: IntegrityError) -> bool:
+def _is_clash(exc: IntegrityError) -> bool:
+    """A race lost on a unique value (reference, contact point): retrying may succeed."""
     text = str(exc.orig)
-    return "requests.reference" in text or "uq_requests_reference" in text
+    return any(name in text for name in ("requests.reference", "uq_requests_reference",
+                                         "citizen_contact_points"))
+
+
+def _owner(session: Session, citizen_id: int | None, citizen: NewCitizen | None) -> int | None:
+    if citizen_id is not None:
+        if session.get(Citizen, citizen_id) is None:
+            raise InvalidInput(f"Usager n° {citizen_id} introuvable.")
+        return citizen_id
+    if citizen is None:
+        return None
+    return ensure_citizen_in(session, name=citizen.name, phones=citizen.phones,
+                             emails=citizen.emails, birth_date=citizen.birth_date).id
 
 
 def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, actor: str,
                    channel: str = "phone", citizen_id: int | None = None,
+                   citizen: NewCitizen | None = None,
                    department: str | None = None, agent: str | None = None,
                    subject: str | None = None, description: str | None = None,
                    pin: str | None = None, rng: random.Random | None = None) -> RequestView:
-    """Record a new request of ``type_id``, due ``delay`` working days after ``at``."""
+    """Record a new request of ``type_id``, due ``delay`` working days after ``at``.
+
+    The citizen is ``citizen_id``, or found/created from ``citizen`` in the same
+    transaction (so a refused request leaves no citizen behind), or nobody.
+    """
     kind = lifecycle.request_type(rules, type_id)
     department = _department(rules, department or kind.department)
     if channel not in CHANNELS:
         raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
     pin_hash = hash_pin(pin) if pin else None
     rng = rng or random.SystemRandom()
-    values = dict(type=type_id, citizen_id=citizen_id, channel=channel, department=department,
+    values = dict(type=type_id, channel=channel, department=department,
                   agent=agent, status=lifecycle.initial_status(rules, type_id),
                   subject=(subject or "").strip()[:255] or None, description=description,
                   pin_hash=pin_hash, created_at=at,
@@ -207,16 +225,15 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
     for _ in range(REFERENCE_ATTEMPTS):
         try:
             with store.session() as session:
-                if citizen_id is not None and session.get(Citizen, citizen_id) is None:
-                    raise InvalidInput(f"Usager n° {citizen_id} introuvable.")
-                row = Request(reference=new_reference(rng), **values)
+                owner = _owner(session, citizen_id, citizen)
+                row = Request(reference=new_reference(rng), citizen_id=owner, **values)
                 row.events.append(RequestEvent(at=at, actor=actor, kind="created",
                                                to_status=row.status))
                 session.add(row)
                 session.flush()
                 return _view(row)
         except IntegrityError as exc:
-            if not _is_reference_clash(exc):
+            if not _is_clash(exc):
                 raise
     raise RuntimeError(f"no free reference after {REFERENCE_ATTEMPTS} attempts")
 
