@@ -12,14 +12,15 @@ from typing import Literal
 from ivr import hours
 from ivr.rules import Rules
 
-Outcome = Literal["queue", "voicemail", "message", "info"]
+DestinationKind = Literal["queue", "voicemail", "message", "info"]
+"""Where the IVR part of a call ends (a contact's outcome is ``ivr.outcomes.ContactOutcome``)."""
 
 
 @dataclass(frozen=True)
 class Destination:
     """The end of the IVR part of a call and what the caller hears before it."""
 
-    kind: Outcome
+    kind: DestinationKind
     target: str
     text: str
     closed: bool = False

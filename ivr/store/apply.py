@@ -44,13 +44,17 @@ def apply_ops(session: Session, ops: list[Op]) -> None:
     callbacks: list[tuple[Contact, Op]] = []
     for op in ops:
         contact = contacts[op["call_id"]]
-        if op["op"] == "event":
-            events.append(_event_row(contact, op))
-        elif op["op"] == "callback":
-            callbacks.append((contact, op))
-        elif op["seq"] > contact.op_seq:
-            _set_fields(session, contact, op["fields"])
-            contact.op_seq = op["seq"]
+        match op["op"]:
+            case "event":
+                events.append(_event_row(contact, op))
+            case "callback":
+                callbacks.append((contact, op))
+            case "start" | "update" | "finish":
+                if op["seq"] > contact.op_seq:
+                    _set_fields(session, contact, op["fields"])
+                    contact.op_seq = op["seq"]
+            case other:  # the writer isolates and logs the op; the others go on
+                raise ValueError(f"unknown store op {other!r}")
     session.flush()
     if events:
         session.execute(_insert_ignoring_duplicates(session), events)
