@@ -44,7 +44,7 @@ class ImportLine:
 
     line: int  # 1-based line number in the file
     reference: str
-    status: str
+    status: str  # as written: a status id or label, resolved against the request's type
     note: str | None = None
 
 
@@ -137,7 +137,7 @@ def _check_row(cells: list[str], columns: dict[str, int], number: int,
         out.errors.append(LineError(number, f"note trop longue (au plus {MAX_NOTE} caractères)."))
         return
     out.seen[reference] = number
-    out.lines.append(ImportLine(number, reference, status.lower(), note or None))
+    out.lines.append(ImportLine(number, reference, status, note or None))
 
 
 def parse_import(data: bytes) -> ParsedImport:

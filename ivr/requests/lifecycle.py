@@ -35,6 +35,20 @@ def status(rules: Rules, type_id: str, status_id: str) -> RequestStatus:
     return found
 
 
+def status_id(rules: Rules, type_id: str, text: str) -> str:
+    """The status of ``type_id`` named by ``text``: its id or its label, in any case.
+
+    People filling a spreadsheet write « Disponible en mairie » as often as
+    ``disponible``; an unknown name is ``UnknownStatus``.
+    """
+    wanted = text.strip().casefold()
+    for key, found in workflow(rules, type_id).statuses.items():
+        if wanted in (key, found.label.casefold()):
+            return key
+    status(rules, type_id, text.strip())  # raises UnknownStatus with the known ones
+    raise AssertionError("unreachable")
+
+
 def initial_status(rules: Rules, type_id: str) -> str:
     """The status a new request of ``type_id`` starts in."""
     return workflow(rules, type_id).initial

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.callbacks.numbers import to_e164
+from ivr.callbacks.numbers import is_hidden, to_e164
 from ivr.requests.errors import CitizenConflict, InvalidInput
 from ivr.store.db import Store
 from ivr.store.models import CONSENT_CHANNELS, Citizen, CitizenContactPoint, Consent
@@ -169,8 +169,12 @@ def ensure_citizen(store: Store, *, name: str | None = None, phones: Iterable[st
 
 def citizen_ids(session: Session, *, phone: str | None = None,
                 email: str | None = None) -> set[int]:
-    """Ids of the citizens owning ``phone`` or ``email`` (normalised here)."""
-    return _owners(session, _points([phone] if phone else [], [email] if email else []))
+    """Ids of the citizens owning ``phone`` or ``email`` (normalised here).
+
+    A withheld caller ID (``anonymous``…) finds nobody rather than being an error.
+    """
+    phones = [] if is_hidden(phone) else [phone or ""]
+    return _owners(session, _points(phones, [email] if email else []))
 
 
 def find_citizen(store: Store, *, phone: str | None = None,

@@ -213,6 +213,9 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
     """
     kind = lifecycle.request_type(rules, type_id)
     department = _department(rules, department or kind.department)
+    if citizen and citizen.birth_date and kind.verification != "date_naissance":
+        raise InvalidInput(f"La date de naissance n'est pas demandée pour une demande "
+                           f"« {kind.label} » : ne l'enregistrez pas (minimisation des données).")
     if channel not in CHANNELS:
         raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
     pin_hash = hash_pin(pin) if pin else None
@@ -406,17 +409,19 @@ def _apply_line(store: Store, rules: Rules, line: ImportLine, actor: str,
     moved: list[bool] = []
 
     def work(session: Session, row: Request) -> None:
-        if row.status != line.status:
-            _move(session, rules, row, line.status, actor, at, line.note)
+        target = lifecycle.status_id(rules, row.type, line.status)
+        if row.status != target:
+            _move(session, rules, row, target, actor, at, line.note)
             moved.append(True)
 
     try:
-        _committed(store, line.reference, work)
+        view = _committed(store, line.reference, work)
     except RequestError as exc:
         return ImportResult(line.line, line.reference, "refusée", exc.message)
+    label = lifecycle.status(rules, view.type, view.status).label
     if not moved:
-        return ImportResult(line.line, line.reference, _ALREADY, f"déjà au statut {line.status}")
-    return ImportResult(line.line, line.reference, "appliquée", f"passée au statut {line.status}")
+        return ImportResult(line.line, line.reference, _ALREADY, f"déjà au statut « {label} »")
+    return ImportResult(line.line, line.reference, "appliquée", f"passée au statut « {label} »")
 
 
 def apply_import(store: Store, rules: Rules, parsed: ParsedImport, *, actor: str,

@@ -25,6 +25,7 @@ def test_one_person_several_numbers_found_by_each(store: Store) -> None:
         found = find_citizen(store, **key)
         assert found is not None and found.id == first.id
     assert find_citizen(store, phone="06 99 88 77 66") is None
+    assert find_citizen(store, phone="anonymous") is None  # a withheld caller ID
     assert get_citizen(store, first.id).birth_date is None  # only when a type needs it
 
 

@@ -19,7 +19,7 @@ def test_semicolons_bom_header_and_empty_lines() -> None:
     parsed = parse_import(text.encode("utf-8"))
     assert parsed.errors == () and parsed.fatal is None
     assert [(line.line, line.reference, line.status, line.note) for line in parsed.lines] == [
-        (3, REFS[0], "disponible", "arrivé ce matin"), (5, REFS[1], "disponible", None)]
+        (3, REFS[0], "Disponible", "arrivé ce matin"), (5, REFS[1], "disponible", None)]
 
 
 def test_commas_without_header_and_windows_1252() -> None:

@@ -58,14 +58,18 @@ def test_a_thousand_lines_three_bad_then_reimport(store: Store) -> None:
     assert again.to_dict()["unchanged"] == GOOD
 
 
-def test_unknown_status_and_fatal_file(store: Store) -> None:
+def test_unknown_status_labels_and_fatal_file(store: Store) -> None:
     view = repo.create_request(store, RULES, type_id="signalement-voirie", at=T0, actor="a")
-    text = f"{view.reference};réparé\n{view.reference[:5]};transmis\n"
+    other = repo.create_request(store, RULES, type_id="signalement-voirie", at=T0, actor="a")
+    text = f"{view.reference};réparé\n{view.reference[:5]};transmis\n" \
+           f"{other.reference};Transmis aux services techniques\n"
     report = repo.apply_import(store, RULES, parse_import(text.encode("cp1252")), actor="i",
                                at=T0)
-    assert [(r.line, r.outcome) for r in report.results] == [(1, "refusée"), (2, "refusée")]
+    assert [(r.line, r.outcome) for r in report.results] == [
+        (1, "refusée"), (2, "refusée"), (3, "appliquée")]  # a status may be named by its label
     assert "Statut inconnu" in report.results[0].message
     assert "10 chiffres" in report.results[1].message
     assert repo.get_request(store, view.reference).version == 1
+    assert repo.get_request(store, other.reference).status == "transmis"
     empty = repo.apply_import(store, RULES, parse_import(b""), actor="i", at=T0)
     assert empty.fatal and empty.results == ()

@@ -196,7 +196,10 @@ def test_assign_search_link_and_verification(store: Store) -> None:
     citizen = NewCitizen(name="Paul", phones=("+33 6 11 22 33 44",), emails=("Paul@Ex.fr",),
                          birth_date=date(1990, 1, 2))
     card = new(store, citizen=citizen)
-    creche = new(store, "place-creche", citizen=citizen, pin="4321")
+    with pytest.raises(InvalidInput, match="minimisation des données"):
+        new(store, "place-creche", citizen=citizen, pin="4321")  # no birth date for this type
+    parent = NewCitizen(phones=("06 11 22 33 44",))
+    creche = new(store, "place-creche", citizen=parent, pin="4321")
     moved = repo.assign(store, RULES, card.reference, agent="marie", actor="chef", at=T0,
                         department="etat-civil", expected_version=card.version)
     assert (moved.agent, moved.department, moved.version) == ("marie", "etat-civil", 2)
