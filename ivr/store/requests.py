@@ -41,107 +41,22 @@ from ivr.rules import Rules
 from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
 from ivr.store.db import Store
 from ivr.store.models import CHANNELS, Citizen, Contact, Request, RequestEvent
+from ivr.store.request_views import (
+    AttachmentView,
+    EventView,
+    RequestView,
+    request_view,
+)
+
+__all__ = [
+    "AttachmentView", "EventView", "ImportReport", "ImportResult", "RequestView",
+    "apply_import", "assign", "change_status", "create_request", "get_request", "hash_pin",
+    "link_contact", "request_row", "search", "verify_caller", "worklist",
+]
 
 REFERENCE_ATTEMPTS = 20  # 10⁹ references: a collision is rare, twenty in a row impossible
 _PIN_ITERATIONS = 100_000
 _ALREADY = "déjà à jour"
-
-
-@dataclass(frozen=True)
-class EventView:
-    """One line of a request's history."""
-
-    at: datetime
-    actor: str
-    kind: str  # created | status | assigned
-    from_status: str | None
-    to_status: str
-    note: str | None
-
-
-@dataclass(frozen=True)
-class AttachmentView:
-    """A file of a request; ``path`` is relative to ``settings.attachments_dir``."""
-
-    id: int
-    filename: str
-    path: str
-    size: int
-    sha256: str
-    mime: str
-    at: datetime
-    actor: str | None
-
-
-@dataclass(frozen=True)
-class RequestView:
-    """A request as shown to agents; ``events`` etc. are filled by ``get_request`` only."""
-
-    id: int
-    reference: str
-    type: str
-    citizen_id: int | None
-    citizen_name: str | None
-    channel: str
-    department: str
-    agent: str | None
-    status: str
-    subject: str | None
-    description: str | None
-    created_at: datetime
-    due_at: datetime
-    clock_stopped_at: datetime | None
-    closed_at: datetime | None
-    version: int
-    events: tuple[EventView, ...] = ()
-    attachments: tuple[AttachmentView, ...] = ()
-    contact_ids: tuple[int, ...] = ()
-
-    @property
-    def display_reference(self) -> str:
-        """« 12 34 56 78 90 »."""
-        return grouped(self.reference)
-
-    def is_late(self, now: datetime) -> bool:
-        """Open, not waiting for the citizen, and past its due date."""
-        return self.closed_at is None and self.clock_stopped_at is None and self.due_at < now
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (ISO date-times)."""
-        return _jsonable({
-            **{k: getattr(self, k) for k in self.__dataclass_fields__
-               if k not in ("events", "attachments")},
-            "events": [e.__dict__ for e in self.events],
-            "attachments": [a.__dict__ for a in self.attachments],
-        })
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def _view(row: Request, *, full: bool = False, session: Session | None = None) -> RequestView:
-    citizen_name = row.citizen.name if full and row.citizen is not None else None
-    extra: dict[str, Any] = {}
-    if full and session is not None:
-        extra = {
-            "events": tuple(EventView(e.at, e.actor, e.kind, e.from_status, e.to_status, e.note)
-                            for e in row.events),
-            "attachments": tuple(AttachmentView(a.id, a.filename, a.path, a.size, a.sha256,
-                                                a.mime, a.at, a.actor) for a in row.attachments),
-            "contact_ids": tuple(session.scalars(select(Contact.id).where(
-                Contact.request_id == row.id).order_by(Contact.id))),
-        }
-    return RequestView(row.id, row.reference, row.type, row.citizen_id, citizen_name, row.channel,
-                       row.department, row.agent, row.status, row.subject, row.description,
-                       row.created_at, row.due_at, row.clock_stopped_at, row.closed_at,
-                       row.version, **extra)
 
 
 def hash_pin(pin: str, salt: bytes | None = None) -> str:
@@ -234,7 +149,7 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
                                                to_status=row.status))
                 session.add(row)
                 session.flush()
-                return _view(row)
+                return request_view(row)
         except IntegrityError as exc:
             if not _is_clash(exc):
                 raise
@@ -244,7 +159,7 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
 def get_request(store: Store, reference: str) -> RequestView:
     """The request keyed as ``reference`` with its history, attachments and contacts."""
     with store.session() as session:
-        return _view(request_row(session, reference, full=True), full=True, session=session)
+        return request_view(request_row(session, reference, full=True), full=True, session=session)
 
 
 def _check_version(row: Request, expected_version: int | None) -> None:
@@ -277,7 +192,7 @@ def _committed(store: Store, reference: str, work: Any) -> RequestView:
             with session.no_autoflush:  # one UPDATE (one version step) per change
                 work(session, row)
             session.flush()
-            return _view(row)
+            return request_view(row)
     except StaleDataError:
         raise StaleVersion(f"La demande {grouped(normalise(reference))} vient d'être modifiée "
                            "par quelqu'un d'autre : rechargez-la avant de recommencer.") from None
@@ -336,7 +251,7 @@ def worklist(store: Store, *, now: datetime, department: str | None = None,
     query = query.order_by(case((_late(now), 0), else_=1), Request.due_at, Request.id)
     with store.session() as session:
         rows = session.scalars(query.limit(max(0, limit)).offset(max(0, offset)))
-        return [_view(row) for row in rows]
+        return [request_view(row) for row in rows]
 
 
 def search(store: Store, *, phone: str | None = None, email: str | None = None,
@@ -349,7 +264,7 @@ def search(store: Store, *, phone: str | None = None, email: str | None = None,
         rows = session.scalars(select(Request).where(Request.citizen_id.in_(ids))
                                .order_by(Request.created_at.desc(), Request.id.desc())
                                .limit(limit))
-        return [_view(row) for row in rows]
+        return [request_view(row) for row in rows]
 
 
 def link_contact(store: Store, contact_id: int, reference: str) -> None:
