@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ivr.requests import lifecycle
-from ivr.requests.csv_import import parse_import
+from ivr.requests.csv_import import parse_import, size_refusal
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
 from ivr.rules import Rules, RulesError, load_rules
@@ -175,6 +175,9 @@ def import_command(ctx: click.Context, path: Path, actor: str, as_json: bool) ->
     sortie est 1 si une ligne (ou le fichier) est refusée.
     """
     rules = _rules(ctx)
+    refusal = size_refusal(path.stat().st_size)
+    if refusal:  # do not read a huge file into memory to refuse it
+        raise click.ClickException(refusal)
     parsed = parse_import(path.read_bytes())
     with _store(ctx) as store:
         report = repo.apply_import(store, rules, parsed, actor=actor, at=ctx.obj.clock.now())

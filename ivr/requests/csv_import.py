@@ -140,11 +140,22 @@ def _check_row(cells: list[str], columns: dict[str, int], number: int,
     out.lines.append(ImportLine(number, reference, status, note or None))
 
 
+def size_refusal(size: int) -> str | None:
+    """The French refusal of a file of ``size`` bytes, or None when it is small enough.
+
+    Callers holding a file or an upload check its size first, before reading it.
+    """
+    if size <= MAX_BYTES:
+        return None
+    return (f"Fichier trop volumineux ({size} octets) : au plus {MAX_BYTES} octets, "
+            "découpez-le en plusieurs fichiers.")
+
+
 def parse_import(data: bytes) -> ParsedImport:
     """Parse a CSV file of ``reference;statut[;note]`` lines (see the module docstring)."""
-    if len(data) > MAX_BYTES:
-        return ParsedImport(fatal=f"Fichier trop volumineux ({len(data)} octets) : au plus "
-                                  f"{MAX_BYTES} octets, découpez-le en plusieurs fichiers.")
+    refusal = size_refusal(len(data))
+    if refusal:
+        return ParsedImport(fatal=refusal)
     out = _Collector()
     texts = _decoded_lines(data, out.errors)
     rows = [(n, t) for n, t in enumerate(texts, start=1) if t.strip()]

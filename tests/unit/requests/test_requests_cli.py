@@ -71,6 +71,10 @@ def test_import_reports_each_line(db_url: str, store: Store, tmp_path: Path) -> 
     csv.write_bytes(f"{reference};transmis\n".encode())
     again = invoke(db_url, "import", str(csv))
     assert again.exit_code == 0 and "déjà à jour" in again.output
+    with csv.open("r+b") as sparse:  # 3 MB of holes: refused by its size, never read
+        sparse.truncate(3_000_000)
+    huge = invoke(db_url, "import", str(csv))
+    assert huge.exit_code == 1 and "trop volumineux (3000000 octets)" in huge.output
 
 
 def test_the_group_is_registered() -> None:
