@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ivr.callbacks.numbers import is_hidden, to_e164
 from ivr.requests.errors import CitizenConflict, InvalidInput
+from ivr.requests.inputs import clean_text
 from ivr.store.db import Store
 from ivr.store.models import CONSENT_CHANNELS, Citizen, CitizenContactPoint, Consent
 
@@ -142,8 +143,9 @@ def ensure_citizen_in(session: Session, *, name: str | None = None, phones: Iter
     else:
         citizen = Citizen()
         session.add(citizen)
-    if name and name.strip():
-        citizen.name = name.strip()[:255]
+    name = clean_text(name, "le nom", 255)
+    if name:
+        citizen.name = name
     if birth_date is not None:
         citizen.birth_date = birth_date
     known = {(p.kind, p.value) for p in citizen.contact_points}
@@ -202,13 +204,16 @@ def record_consent(store: Store, citizen_id: int, *, purpose: str, granted: bool
     """Record a consent given or withdrawn (``granted=False``) for ``purpose``, with its proof."""
     if channel not in CONSENT_CHANNELS:
         raise InvalidInput(f"Canal de consentement inconnu : « {channel} ».")
-    if not purpose.strip() or len(purpose) > 64 or not wording.strip():
+    purpose_text = clean_text(purpose, "la finalité", 64)
+    wording_text = clean_text(wording, "le texte accepté", 5000)
+    if purpose_text is None or wording_text is None:
         raise InvalidInput("Un consentement doit indiquer sa finalité et le texte accepté.")
     with store.session() as session:
         citizen = session.get(Citizen, citizen_id)
         if citizen is None:
             raise InvalidInput(f"Usager n° {citizen_id} introuvable.")
-        session.add(Consent(citizen_id=citizen_id, purpose=purpose.strip(), granted=granted,
-                            at=at, channel=channel, wording=wording.strip(), actor=actor))
+        session.add(Consent(citizen_id=citizen_id, purpose=purpose_text, granted=granted,
+                            at=at, channel=channel, wording=wording_text,
+                            actor=clean_text(actor, "l'auteur", 64)))
         session.flush()
         return citizen_view(session, citizen)

@@ -36,6 +36,7 @@ from ivr.requests.errors import (
     StaleVersion,
     UnknownReference,
 )
+from ivr.requests.inputs import clean_text
 from ivr.requests.reference import grouped, new_reference, normalise
 from ivr.rules import Rules
 from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
@@ -133,13 +134,15 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
                            f"« {kind.label} » : ne l'enregistrez pas (minimisation des données).")
     if channel not in CHANNELS:
         raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
-    pin_hash = hash_pin(pin) if pin else None
     rng = rng or random.SystemRandom()
     values = dict(type=type_id, channel=channel, department=department,
-                  agent=agent, status=lifecycle.initial_status(rules, type_id),
-                  subject=(subject or "").strip()[:255] or None, description=description,
-                  pin_hash=pin_hash, created_at=at,
+                  agent=clean_text(agent, "l'agent", 64),
+                  status=lifecycle.initial_status(rules, type_id),
+                  subject=clean_text(subject, "l'objet", 255),
+                  description=clean_text(description, "la description", 20_000),
+                  pin_hash=hash_pin(pin) if pin else None, created_at=at,
                   due_at=due.due_at(rules, department, at, kind.delay))
+    actor = _actor(actor)
     for _ in range(REFERENCE_ATTEMPTS):
         try:
             with store.session() as session:
@@ -168,9 +171,18 @@ def _check_version(row: Request, expected_version: int | None) -> None:
                            "par quelqu'un d'autre : rechargez-la avant de recommencer.")
 
 
+def _actor(actor: str) -> str:
+    """Who acts (a user name, ``ivr``, ``api:<token>``…): required, 64 characters at most."""
+    cleaned = clean_text(actor, "l'auteur de la modification", 64)
+    if cleaned is None:
+        raise InvalidInput("L'auteur de la modification est obligatoire.")
+    return cleaned
+
+
 def _move(session: Session, rules: Rules, row: Request, to_status: str, actor: str,
           at: datetime, note: str | None) -> None:
     """Apply an allowed status change to ``row``: clock, closing, history line."""
+    actor, note = _actor(actor), clean_text(note, "la note", 5000)
     target = lifecycle.check_transition(rules, row.type, row.status, to_status)
     if row.clock_stopped_at is not None and not target.stops_clock:
         row.due_at = due.pushed_back(rules, row.department, row.due_at, row.clock_stopped_at, at)
@@ -215,6 +227,8 @@ def assign(store: Store, rules: Rules, reference: str, *, agent: str | None, act
     """Give the request to ``agent`` (None: nobody) and possibly another department."""
     if department is not None:
         _department(rules, department)
+    actor, agent = _actor(actor), clean_text(agent, "l'agent", 64)
+    note = clean_text(note, "la note", 5000)
 
     def work(session: Session, row: Request) -> None:
         _check_version(row, expected_version)

@@ -63,6 +63,9 @@ def lifecycle_due(department: str, delay: int) -> datetime:
     ({"citizen_id": 999}, InvalidInput),
     ({"pin": "12"}, InvalidInput),
     ({"citizen": NewCitizen(name="X", phones=("08 99 12",))}, InvalidInput),
+    ({"subject": "x" * 256}, InvalidInput),  # PostgreSQL would refuse it, SQLite not
+    ({"description": "a\x00b"}, InvalidInput),
+    ({"agent": "a" * 65}, InvalidInput),
 ])
 def test_refused_creations_store_nothing(store: Store, kwargs: dict, error: type) -> None:
     kwargs = {"type_id": "passeport", **kwargs}
@@ -223,3 +226,13 @@ def test_assign_search_link_and_verification(store: Store) -> None:
     assert repo.verify_caller(store, RULES, creche.reference, pin="4321")
     assert not repo.verify_caller(store, RULES, creche.reference, pin="1234")
     assert repo.verify_caller(store, RULES, new(store, "reclamation").reference)
+
+
+@pytest.mark.parametrize("kwargs", [{"note": "\x00"}, {"actor": " "}, {"actor": "x" * 65}])
+def test_bad_notes_and_actors_write_nothing(store: Store, kwargs: dict) -> None:
+    view = new(store)
+    with pytest.raises(InvalidInput):
+        repo.change_status(store, RULES, view.reference, "en-instruction",
+                           **{"actor": "agent", "at": T0, **kwargs})
+    after = repo.get_request(store, view.reference)
+    assert (after.status, after.version, len(after.events)) == ("depose", 1, 1)
