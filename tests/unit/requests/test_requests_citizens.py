@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -62,3 +63,28 @@ def test_consents_per_purpose_keep_their_proof(store: Store) -> None:
     with pytest.raises(InvalidInput, match="introuvable"):
         record_consent(store, 999, purpose="notifications", granted=True, at=T0,
                        channel="web", wording=wording)
+
+
+def test_two_writers_adding_the_same_number_make_one_citizen(db_url: str, store: Store) -> None:
+    start, ids, errors = threading.Barrier(4), [], []
+
+    def add(index: int) -> None:
+        own = Store(db_url)
+        try:
+            start.wait()
+            for n in range(10):
+                ids.append(ensure_citizen(own, phones=[f"06 12 34 56 {n:02d}"],
+                                          emails=[f"w{index}-{n}@example.org"]).id)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and len(ids) == 40 and len(set(ids)) == 10
+    found = find_citizen(store, phone="0612345607")
+    assert found is not None and len(found.emails) == 4
