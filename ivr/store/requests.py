@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -196,7 +197,8 @@ def _move(session: Session, rules: Rules, row: Request, to_status: str, actor: s
     row.status = to_status
 
 
-def _committed(store: Store, reference: str, work: Any) -> RequestView:
+def _committed(store: Store, reference: str,
+               work: Callable[[Session, Request], None]) -> RequestView:
     """Run ``work(session, row)`` on the request and commit; a lost race is ``StaleVersion``."""
     try:
         with store.session() as session:
