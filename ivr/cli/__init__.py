@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "contacts": "ivr.cli.store:contacts",
     "db": "ivr.cli.store:db",
     "callbacks": "ivr.cli.callbacks:callbacks",
+    "requests": "ivr.cli.requests:requests",
     "prompts": "ivr.cli.prompts:prompts",
     "speech": "ivr.cli.speech:speech",
     "bench": "ivr.cli.bench:bench",

@@ -26,9 +26,10 @@ Op = dict[str, Any]
 
 DATETIME_FIELDS = frozenset({"started_at", "answered_at", "ended_at"})
 # Columns the writer may set; ``parent_call_id`` is resolved to ``parent_contact_id``.
+# ``request_id`` is set by ``ivr.store.requests.link_contact``, which checks the request.
 CONTACT_FIELDS = frozenset(
     {c.key for c in Contact.__table__.columns}
-    - {"id", "call_id", "op_seq", "created_at", "updated_at", "parent_contact_id"}
+    - {"id", "call_id", "op_seq", "created_at", "updated_at", "parent_contact_id", "request_id"}
 ) | {"parent_call_id"}
 
 # Both dialects spell "insert unless (contact, seq) exists" the same way.

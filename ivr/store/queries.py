@@ -25,7 +25,7 @@ CONTACT_JSON_FIELDS = (
     "id", "ref", "call_id", "channel", "direction", "started_at", "answered_at", "ended_at",
     "caller", "called", "target", "routed_by", "menu_path", "transcript", "intent_confidence",
     "queue", "wait_seconds", "talk_seconds", "agent", "outcome", "hangup_stage",
-    "parent_contact_id", "subject", "body",
+    "parent_contact_id", "request_id", "subject", "body",
 )  # fmt: skip
 
 
