@@ -22,7 +22,7 @@ from bench.machine import describe
 from ivr.clock import Clock
 from ivr.store.db import Store
 from ivr.store.writer import StoreWriter
-from tests.fixtures.db import create_pg_database, drop_pg_database, pg_url
+from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
 
 OPS_PER_CONTACT = 5
 

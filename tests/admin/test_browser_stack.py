@@ -18,7 +18,8 @@ from admin.accounts import add_user
 from ivr.simulate import AgentPhone
 from ivr.store.db import Store
 from tests.admin.browser import chromium, log_in, served
-from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "mot-de-passe-solide"

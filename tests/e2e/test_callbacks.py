@@ -11,14 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bench.pg import create_pg_database, drop_pg_database, pg_url
 from ivr import hours
 from ivr.callbacks import repository as repo
 from ivr.callbacks.click_to_call import click_to_call
@@ -28,7 +26,10 @@ from ivr.sipp.scenario import Dtmf, Wait
 from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
 from ivr.telephony.ami import AmiListener
-from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.stack import running_stack
+from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -106,13 +107,6 @@ def outbound(stack: Stack, callback_id: int) -> list[Contact]:
         store.dispose()
 
 
-def wait_for(predicate, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return predicate()
-
-
 def test_closed_hours_request_by_dtmf_then_called_back_at_opening(
         cb_stack: Stack, phones: tuple[AgentPhone, AgentPhone]) -> None:
     agent, citizen = phones
@@ -132,10 +126,10 @@ def test_closed_hours_request_by_dtmf_then_called_back_at_opening(
     run_scheduler(cb_stack, opening + timedelta(minutes=1))
     assert state_of(cb_stack, row.id) == ("done", 1, "answered")
     assert citizen.calls_answered == before[1] + 1
-    assert wait_for(lambda: agent.calls_answered > before[0]), "the queue never rang the agent"
+    assert eventually(lambda: agent.calls_answered > before[0]), "the queue never rang the agent"
     # the callback is a contact too: outbound, linked to the call that asked for it, and
     # completed by the queue facts once the agent answered
-    assert wait_for(lambda: outbound(cb_stack, row.id)[-1].agent is not None, 20)
+    assert eventually(lambda: outbound(cb_stack, row.id)[-1].agent is not None, 20)
     attempt = outbound(cb_stack, row.id)[-1]
     assert (attempt.parent_contact_id, attempt.outcome) == (row.contact_id, "answered")
 
@@ -180,7 +174,7 @@ def test_busy_citizen_is_called_again_and_answers(
                       f"PJSIP/citizen-trunk/sip:{{national}}@127.0.0.1:{citizen.port}")
         assert citizen.calls_answered == 1
     assert state_of(cb_stack, callback_id) == ("done", 2, "answered")
-    assert wait_for(lambda: agent.calls_answered > answered)
+    assert eventually(lambda: agent.calls_answered > answered)
     assert [c.outcome for c in outbound(cb_stack, callback_id)] == ["busy", "answered"]
 
 
@@ -221,7 +215,7 @@ def test_click_to_call_rings_the_agent_then_the_citizen(
             before = agent.calls_answered
             click_to_call(ami, "PJSIP/agent-etat-civil-1", "06 12 34 56 78",
                           stack.settings.callback_endpoint)
-            assert wait_for(lambda: citizen.calls_answered == 1, 20)
+            assert eventually(lambda: citizen.calls_answered == 1, 20)
             assert agent.calls_answered == before + 1  # the agent was rung first
         finally:
             ami.stop()

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bench.pg import pg_url
 from ivr.store.db import Store
 from ivr.store.models import Contact, ContactEvent
 from ivr.store.spool import SpoolLocked
 from ivr.store.writer import StoreWriter
+from townhall_support.pg import pg_url
 
 T0 = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"  # port 1: refused at once
