@@ -2,6 +2,9 @@
 .PHONY: run test check lint bench bootstrap
 
 PYTEST_ARGS ?=
+# Parallel test processes: the tests mostly wait on Asterisk, SIPp and the IVR, so more
+# workers than the 2 cores CI has; a module's stack stays in one worker (loadfile).
+TEST_WORKERS ?= 4
 
 bootstrap:
 	scripts/bootstrap
@@ -10,14 +13,15 @@ run: bootstrap
 	.venv/bin/townhall-ivr run
 
 lint: bootstrap
-	.venv/bin/ruff check ivr admin tests bench
-	.venv/bin/mypy ivr admin
+	.venv/bin/ruff check ivr admin tests bench townhall_support
+	.venv/bin/mypy ivr admin bench townhall_support
 
 test: export TOWNHALL_TEST_PG = 1
 test:
 	scripts/bootstrap --with-postgres
-	.venv/bin/ruff check ivr admin tests bench
-	.venv/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	.venv/bin/ruff check ivr admin tests bench townhall_support
+	scripts/check-wheel
+	.venv/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 check: lint test
 
