@@ -3,8 +3,10 @@
 
 PYTEST_ARGS ?=
 # Parallel test processes: the tests mostly wait on Asterisk, SIPp and the IVR, so more
-# workers than the 2 cores CI has; a module's stack stays in one worker (loadfile).
+# workers than the 2 cores CI has. Groups keep a module's stack in one worker
+# (tests/conftest.py); collection order, not group size, says what starts first.
 TEST_WORKERS ?= 4
+PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 bootstrap:
 	scripts/bootstrap
@@ -21,7 +23,7 @@ test:
 	scripts/bootstrap --with-postgres
 	.venv/bin/ruff check ivr admin tests bench townhall_support
 	scripts/check-wheel
-	.venv/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	.venv/bin/pytest -q -p no:cacheprovider $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 check: lint test
 

@@ -45,7 +45,11 @@ def phones() -> Iterator[tuple[AgentPhone, AgentPhone]]:
         yield agent, citizen
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+# one stack per database, each in a pytest-xdist worker of its own
+@pytest.fixture(scope="module", params=[
+    pytest.param("sqlite", marks=pytest.mark.xdist_group("callbacks-sqlite")),
+    pytest.param("postgresql", marks=[pytest.mark.pg, pytest.mark.xdist_group("callbacks-pg")]),
+])
 def cb_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
              phones: tuple[AgentPhone, AgentPhone]) -> Iterator[Stack]:
     agent, citizen = phones
@@ -178,6 +182,7 @@ def test_busy_citizen_is_called_again_and_answers(
     assert [c.outcome for c in outbound(cb_stack, callback_id)] == ["busy", "answered"]
 
 
+@pytest.mark.own_stack
 def test_caller_waiting_in_the_queue_presses_1_to_be_called_back(
         tmp_path_factory: pytest.TempPathFactory, phones: tuple[AgentPhone, AgentPhone]) -> None:
     """Nobody answers état civil; after 3 s in the queue the offer is heard, 1 leaves the
@@ -200,6 +205,7 @@ def test_caller_waiting_in_the_queue_presses_1_to_be_called_back(
         assert kinds.index("queue_join") < kinds.index("callback_promised")
 
 
+@pytest.mark.own_stack
 def test_click_to_call_rings_the_agent_then_the_citizen(
         tmp_path_factory: pytest.TempPathFactory, phones: tuple[AgentPhone, AgentPhone]) -> None:
     """The admin's « Appeler »: AMI Originate rings the agent's phone, then dials the

@@ -21,6 +21,7 @@ SUNDAY = "2026-12-06T10:00:00+01:00"
 CHRISTMAS = "2026-12-25T10:00:00+01:00"  # a Friday, a public holiday
 
 
+@pytest.mark.own_stack
 @pytest.mark.parametrize("clock", [SUNDAY, CHRISTMAS], ids=["sunday", "christmas"])
 def test_closed_department_says_when_it_reopens_and_takes_a_message(
         tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone, clock: str) -> None:
