@@ -3,10 +3,12 @@
 
 PYTEST_ARGS ?=
 # Parallel test processes: the tests mostly wait on Asterisk, SIPp and the IVR, so more
-# workers than the 2 cores CI has. Groups keep a module's stack in one worker
-# (tests/conftest.py); collection order, not group size, says what starts first.
+# workers than the 2 cores CI has. A module's tests run in one worker (they share its
+# stack); collection order (tests/conftest.py), not module size, says what starts first.
+# (Not --dist loadgroup: pytest-xdist 3.8 cannot rename test ids under pytest 9, so its
+# groups are silently ignored.)
 TEST_WORKERS ?= 4
-PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bootstrap:
 	scripts/bootstrap

@@ -83,7 +83,6 @@ def quick_agent() -> Iterator[AgentPhone]:
         yield phone
 
 
-@pytest.mark.own_stack
 def test_killed_application_fallback_then_back_queued_calls_answered(
         tmp_path_factory: pytest.TempPathFactory, quick_agent: AgentPhone,
         pool: ThreadPoolExecutor) -> None:
