@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from wtforms.fields import SelectChoice
 
-OUTCOMES = {
-    "answered": "Répondu",
-    "abandoned_menu": "Raccroché dans le menu",
-    "abandoned_queue": "Raccroché en attente",
-    "overflow": "Débordement",
-    "voicemail": "Messagerie",
-    "closed": "Service fermé",
-    "fallback": "Renvoi vers l’accueil",
-    "info": "Information donnée",
+from ivr.domain.outcomes import ContactOutcome
+
+OUTCOMES: dict[str, str] = {
+    ContactOutcome.ANSWERED: "Répondu",
+    ContactOutcome.ABANDONED_MENU: "Raccroché dans le menu",
+    ContactOutcome.ABANDONED_QUEUE: "Raccroché en attente",
+    ContactOutcome.OVERFLOW: "Débordement",
+    ContactOutcome.VOICEMAIL: "Messagerie",
+    ContactOutcome.CLOSED: "Service fermé",
+    ContactOutcome.FALLBACK: "Renvoi vers l’accueil",
+    ContactOutcome.INFO: "Information donnée",
+    ContactOutcome.CALLBACK_REQUESTED: "Rappel demandé",
+    ContactOutcome.BUSY: "Occupé (rappel)",
+    ContactOutcome.NO_ANSWER: "Sans réponse (rappel)",
+    ContactOutcome.FAILED: "Échec (rappel)",
 }
 ROUTED_BY = {"dtmf": "Clavier", "speech": "Parole", "default": "Par défaut", "closed": "Fermé"}
 CHANNELS = {"phone": "Téléphone", "web": "Site web", "email": "Courriel", "counter": "Guichet"}

@@ -17,7 +17,8 @@ from typing import IO
 
 from ruamel.yaml import YAML
 
-from ivr.prompts import Prompt, PromptError, PromptLibrary, load_catalogue
+from ivr.domain.prompt_texts import Prompt, PromptError
+from ivr.prompts import PromptLibrary, load_catalogue
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ivr.domain.intent import IntentMatcher, IntentResult
 from ivr.flow.routing import destination
-from ivr.intent import IntentMatcher, IntentResult
 from ivr.rules import Rules
 
 

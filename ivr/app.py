@@ -13,26 +13,35 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.asterisk.process import AsteriskInstance
+from ivr.domain.intent import IntentMatcher
+from ivr.domain.prompt_texts import Item, rules_texts
+from ivr.flow.queries import Query
 from ivr.flow.session import CallSession
-from ivr.intent import IntentMatcher
-from ivr.prompts import Item, PromptLibrary, rules_texts
+from ivr.prompts import PromptLibrary
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings
 from ivr.speech import SpeechEngine
 from ivr.store import Store, StoreWriter
+from ivr.store.answers import Handler, StoreAnswers
 from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
+from ivr.telephony.call import record
 from ivr.telephony.queue_facts import QueueFacts
 from ivr.telephony.speech_bridge import MediaRest, SpeechBridge
 
 log = logging.getLogger(__name__)
+
+# The questions the call's dialogues ask (``ivr.flow.queries``), each answered by a
+# function of the store; a query type missing here is answered ``Unavailable``.
+ANSWERS: dict[type[Query], Handler] = {}
 
 
 class SoundCache:
@@ -73,9 +82,9 @@ class IvrApp:
             settings.bind_host, settings.ari_port, settings.ari_user, settings.ari_password,
             settings.ari_app, sessions=self.new_session, recorder=self.writer,
             sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
-            on_down=self._mark_down, speech=self.speech_input)
-        self.queue_facts = QueueFacts(lambda method, call_id, kwargs: getattr(
-            self.writer, method)(call_id, **kwargs))
+            on_down=self._mark_down, speech=self.speech_input,
+            answers=StoreAnswers(self.store, ANSWERS))
+        self.queue_facts = QueueFacts(partial(record, self.writer))
         # Called on pyst2's dispatch thread, with no hop to the event loop: the writer is
         # thread-safe and only that thread touches QueueFacts. A hop per AMI event (every
         # agent's status in every queue) woke the loop for nothing, mostly.

@@ -1,4 +1,4 @@
-"""What the IVR says: the prompt catalogue and its rendering into Asterisk sound files.
+"""The prompts rendered into Asterisk sound files: espeak-ng, recordings, a manifest.
 
 Prompts are synthesised with espeak-ng (French) so that a town can change a sentence
 without a recording studio; a recorded file in ``prompts/recordings/<id>.<ext>``
@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -29,15 +28,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import click
 from ruamel.yaml import YAML
 
+from ivr.domain.prompt_texts import (
+    Item,
+    Prompt,
+    PromptError,
+    Text,
+    check_catalogue,
+    normalise,
+)
 from ivr.settings import Settings
-
-if TYPE_CHECKING:
-    from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
 
@@ -48,28 +50,6 @@ MANIFEST = "manifest.json"
 OVERRIDES = "overrides.yaml"  # texts changed from the admin, beside the catalogue
 # extension → sample rate: the two slin formats of Asterisk's format_wav module.
 OUTPUTS: dict[str, int] = {"wav": 8000, "wav16": 16000}
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-class PromptError(Exception):
-    """A prompt cannot be found or rendered."""
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """A catalogue entry, named by its id."""
-
-    id: str
-
-
-@dataclass(frozen=True)
-class Text:
-    """Free French text (from the rules or built at run time)."""
-
-    text: str
-
-
-Item = Prompt | Text
 
 
 @dataclass(frozen=True)
@@ -96,24 +76,9 @@ class BuildReport:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def _normalise(text: str) -> str:
-    """Collapse whitespace so YAML folding or indentation never changes a name."""
-    return " ".join(text.split())
-
-
 def load_catalogue(path: Path) -> dict[str, str]:
     """Read and validate the catalogue (ids well formed, texts non-empty)."""
-    data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise PromptError(f"{path}: expected a mapping of prompt id to text")
-    catalogue: dict[str, str] = {}
-    for key, value in data.items():
-        if not isinstance(key, str) or not _ID.match(key):
-            raise PromptError(f"{path}: bad prompt id {key!r} (use lowercase-with-dashes)")
-        if not isinstance(value, str) or not value.strip():
-            raise PromptError(f"{path}: prompt {key!r} has no text")
-        catalogue[key] = _normalise(value)
-    return catalogue
+    return check_catalogue(YAML(typ="safe").load(path.read_text(encoding="utf-8")), str(path))
 
 
 def load_overrides(path: Path, catalogue: dict[str, str]) -> dict[str, str]:
@@ -209,7 +174,7 @@ class PromptLibrary:
         if isinstance(item, Prompt):
             self.text_of(item)
             return item.id
-        key = f"{self.voice.key()}\n{_normalise(item.text)}"
+        key = f"{self.voice.key()}\n{normalise(item.text)}"
         return "t-" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
     def recording_for(self, prompt_id: str) -> Path | None:
@@ -224,7 +189,7 @@ class PromptLibrary:
         recording = self.recording_for(item.id) if isinstance(item, Prompt) else None
         if recording is not None:
             return "rec:" + hashlib.sha1(recording.read_bytes()).hexdigest(), recording
-        text = self.text_of(item) if isinstance(item, Prompt) else _normalise(item.text)
+        text = self.text_of(item) if isinstance(item, Prompt) else normalise(item.text)
         if not text:
             raise PromptError("cannot render an empty text")
         key = f"{self.voice.key()}\n{text}"
@@ -289,7 +254,7 @@ class PromptLibrary:
     def build_all(self, extra_texts: Iterable[str] = (), force: bool = False) -> BuildReport:
         """Render the catalogue and the given texts (rules' messages, menu sentences)."""
         items: list[Item] = [Prompt(pid) for pid in self.catalogue]
-        texts = dict.fromkeys(_normalise(t) for t in extra_texts)
+        texts = dict.fromkeys(normalise(t) for t in extra_texts)
         items += [Text(t) for t in texts if t]
         report = BuildReport()
         for index, item in enumerate(items, 1):
@@ -315,7 +280,7 @@ class PromptLibrary:
         if recording is not None:
             yield recording
             return
-        text = self.text_of(item) if isinstance(item, Prompt) else _normalise(item.text)
+        text = self.text_of(item) if isinstance(item, Prompt) else normalise(item.text)
         with tempfile.TemporaryDirectory(prefix="tts-") as tmp:
             wav = Path(tmp) / "speech.wav"
             synthesise(text, self.voice, wav)
@@ -351,77 +316,3 @@ class PromptLibrary:
             tmp = self.sounds_dir / f".{MANIFEST}.{os.getpid()}.tmp"
             tmp.write_text(snapshot)
             os.replace(tmp, self.sounds_dir / MANIFEST)
-
-
-def rules_texts(rules: Rules) -> list[str]:
-    """What the rules make the IVR say that can be rendered ahead of calls.
-
-    Messages with placeholders (« … {spoken_name}. ») are rendered once per department
-    for ``transfer``; the others (closed-hours sentences with a date) on demand.
-    """
-    texts = [v for v in rules.messages.model_dump().values() if "{" not in v]
-    texts += [menu.spoken_text() for menu in rules.menus.values()]
-    texts += [rules.messages.transfer.format(spoken_name=dept.spoken_name)
-              for dept in rules.departments.values() if not dept.answered_by_ivr]
-    return texts
-
-
-def _live_rules_texts(settings: Settings) -> list[str]:
-    """Texts of the live rules file; the catalogue alone when the file is invalid."""
-    from ivr.rules import RulesError, load_rules
-    try:
-        return rules_texts(load_rules(settings.rules_path))
-    except (RulesError, OSError) as exc:
-        log.warning("rules texts skipped", extra={"reason": str(exc) or type(exc).__name__})
-        return []
-
-
-# -- command line ------------------------------------------------------------------
-
-
-@click.group()
-def prompts() -> None:
-    """Messages vocaux : catalogue et synthèse (espeak-ng)."""
-
-
-@prompts.command()
-@click.option("--force", is_flag=True, help="Tout regénérer, même sans changement.")
-@click.option("--sounds-dir", type=click.Path(path_type=Path), default=None)
-@click.pass_obj
-def build(settings: Settings, force: bool, sounds_dir: Path | None) -> None:
-    """Génère les fichiers sonores du catalogue et des règles."""
-    library = PromptLibrary(sounds_dir or settings.sounds_dir)
-    report = library.build_all(_live_rules_texts(settings), force=force)
-    click.echo(f"rendered={len(report.rendered)} unchanged={len(report.unchanged)} "
-               f"failed={len(report.failed)} dir={library.sounds_dir}")
-    for name, error in report.failed.items():
-        click.echo(f"ÉCHEC {name}: {error}", err=True)
-    if report.failed:
-        raise SystemExit(1)
-
-
-@prompts.command("list")
-@click.pass_obj
-def list_(settings: Settings) -> None:
-    """Affiche les messages du catalogue (id, enregistrement éventuel, texte)."""
-    library = PromptLibrary(settings.sounds_dir)
-    for pid, text in library.catalogue.items():
-        mark = "enregistré" if library.recording_for(pid) else "synthèse"
-        click.echo(f"{pid:<24} {mark:<10} {text}")
-
-
-@prompts.command()
-@click.argument("prompt_id", required=False)
-@click.option("--text", default=None, help="Texte libre à dire.")
-@click.option("--out", type=click.Path(path_type=Path), required=True)
-@click.pass_obj
-def say(settings: Settings, prompt_id: str | None, text: str | None, out: Path) -> None:
-    """Génère un message dans un fichier pour l'écouter."""
-    if (prompt_id is None) == (text is None):
-        raise click.UsageError("donnez soit un ID, soit --text")
-    item: Item = Prompt(prompt_id) if prompt_id else Text(text or "")
-    try:
-        PromptLibrary(settings.sounds_dir).render_to(item, out)
-    except PromptError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(str(out))

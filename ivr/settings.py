@@ -123,6 +123,11 @@ class Settings:
         return self.home / "sounds" / "townhall"
 
     @property
+    def attachments_dir(self) -> Path:
+        """Files of citizen requests (voice messages, scans), each mode 0600."""
+        return self.home / "attachments"
+
+    @property
     def spool_dir(self) -> Path:
         """Durable spool of store writes waiting for the database."""
         return self.home / "spool"

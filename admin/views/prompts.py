@@ -13,7 +13,8 @@ from admin import prompt_files
 from admin.audit_trail import record
 from admin.auth import role_required
 from admin.db import get_session
-from ivr.prompts import Prompt, PromptError, PromptLibrary
+from ivr.domain.prompt_texts import Prompt, PromptError
+from ivr.prompts import PromptLibrary
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts")
 FORMATS_HINT = "Formats acceptés : " + ", ".join(prompt_files.UPLOAD_FORMATS) + "."

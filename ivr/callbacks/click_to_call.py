@@ -14,7 +14,7 @@ import logging
 import re
 from typing import Protocol
 
-from ivr.callbacks.numbers import check_number, national_digits
+from ivr.domain.phone_numbers import check_number, national_digits
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ivr.callbacks.numbers import national_digits
 from ivr.callbacks.scheduler import DialOutcome, DialRequest
+from ivr.domain.phone_numbers import national_digits
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from sqlalchemy import ColumnElement, String, and_, case, cast, func, insert, li
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
-from ivr.callbacks.numbers import check_number
+from ivr.domain.phone_numbers import check_number
 from ivr.store.models import Callback, Contact, ContactEvent
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Assembly of the production scheduler: rules, opening hours, prompts, ARI, store.
 
-Kept apart from ``commands`` so the CLI module imports nothing heavy, and from
+Kept apart from ``ivr.cli.callbacks`` so the CLI module imports nothing heavy, and from
 ``scheduler``/``dialer`` so those stay testable with fakes.
 """
 
@@ -29,8 +29,9 @@ def agents_available(views: Mapping[str, QueueView], target: str) -> bool:
 async def run_scheduler(settings: Settings, worker: str, endpoint: str, interval: float,
                         once: bool) -> None:
     """Connect to ARI as ``<ari_app>-callbacks`` and to AMI (free agents), then tick."""
-    from ivr.hours import status
-    from ivr.prompts import PromptLibrary, Text
+    from ivr.domain.hours import status
+    from ivr.domain.prompt_texts import Text
+    from ivr.prompts import PromptLibrary
     from ivr.rules.loader import load_rules
     from ivr.telephony.ami import AmiListener
     from ivr.telephony.ari_link import AriLink

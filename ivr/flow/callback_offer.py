@@ -1,7 +1,7 @@
 """The callback dialogue inside a call: a small state machine with no I/O.
 
-``CallSession`` hands the call to a ``CallbackOffer`` in its CALLBACK stage and
-carries out the ``Reply`` of each step (prompts, timer, records). Steps:
+``CallSession`` hands the call to a ``CallbackOffer`` in its DIALOGUE stage and
+carries out the ``Reply`` of each step (``ivr.flow.dialogue``). Steps:
 
     CHOOSE ──1──▶ READBACK ──1──▶ DONE (requested: the promised window is said)
       │2/silence     │2  ▲ valid
@@ -11,7 +11,8 @@ carries out the ``Reply`` of each step (prompts, timer, records). Steps:
 CHOOSE is asked only when the department is closed (« Tapez 1 pour être rappelé dès
 la réouverture, 2 pour laisser un message »). READBACK reads the number in digit
 pairs, the way French numbers are said; a hidden or unusable caller ID goes straight
-to KEYING. Too many failures give up (the session decides where the call goes).
+to KEYING. Declining, too many failures or no opening to promise end it with a
+``Fallback`` (the session decides where the call goes).
 """
 
 from __future__ import annotations
@@ -19,16 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar
 
-from ivr import hours
-from ivr.callbacks.numbers import check_number, spoken_digits
-from ivr.callbacks.offers import NoOpening, Offer, OfferParams, promised_window
+from ivr.domain import hours
+from ivr.domain.callback_offers import NoOpening, Offer, OfferParams, promised_window
+from ivr.domain.outcomes import ContactOutcome
+from ivr.domain.phone_numbers import check_number, spoken_digits
+from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
-from ivr.prompts import Prompt, Text
+from ivr.flow.dialogue import Fallback, Finish, Reply
 from ivr.rules import Rules
 
-Result = Literal["requested", "declined", "gave_up", "unavailable"]
 NUMBER_LENGTH = 10  # a French number keyed without its country code: 0X XX XX XX XX
 CHOICES = {
     "voicemail": "Pour être rappelé dès la réouverture, tapez 1. "
@@ -45,39 +47,30 @@ class Step(StrEnum):
     DONE = "done"
 
 
-@dataclass(frozen=True)
-class Reply:
-    """What the session does for one step: say prompts (then wait ``listen`` seconds for
-    a key), or restart the input timer only; ``result`` ends the dialogue."""
-
-    say: tuple[c.PromptItem, ...] = ()
-    listen: float | None = None
-    records: tuple[c.Record, ...] = ()
-    result: Result | None = None
-    request: c.RequestCallback | None = None  # with ``result="requested"``
-
-
 @dataclass
 class CallbackOffer:
-    """One callback dialogue for ``target``; ``caller`` is the presented caller ID."""
+    """One callback dialogue for ``target``; ``caller`` is the presented caller ID;
+    ``closed_path`` (voicemail|message), on the way to a closed department, asks 1/2 first."""
 
+    name: ClassVar[str] = "callback"
     rules: Rules
     target: str
     caller: str | None
+    closed_path: str | None = None
     step: Step = Step.READBACK
     number: str | None = None  # E.164 being confirmed
     digits: str = ""
     failures: int = 0
 
-    def start(self, at: datetime, closed_path: str | None = None) -> Reply:
-        """Open the dialogue; ``closed_path`` (voicemail|message) asks 1/2 first."""
+    def start(self, at: datetime) -> Reply:
+        """Open the dialogue."""
         try:
             self._offer(at)
         except NoOpening:
             return self._end(at, "unavailable")
-        if closed_path in CHOICES:
+        if self.closed_path in CHOICES:
             self.step = Step.CHOOSE
-            return Reply((Text(CHOICES[closed_path]),), self._timeout)
+            return Reply((Text(CHOICES[self.closed_path]),), self._timeout)
         return self._readback_or_keying(self.caller, at)
 
     def digit(self, digit: str, at: datetime) -> Reply:
@@ -97,6 +90,10 @@ class CallbackOffer:
         if self.step == Step.KEYING and self.digits:
             return self._check_keyed(at)
         return self._retry(at, Prompt("no-input"))
+
+    def answered(self, result: object, at: datetime) -> Reply:
+        """Never asked: the promise is computed from the rules alone."""
+        return Reply()
 
     # -- steps ---------------------------------------------------------------------
 
@@ -130,7 +127,7 @@ class CallbackOffer:
         rec = self._record(at, "callback_number_keyed", ok=checked.ok, reason=checked.reason)
         reply = (self._readback_or_keying(keyed, at) if checked.ok
                  else self._retry(at, Prompt("callback-invalid-number")))
-        return replace(reply, records=(rec, *reply.records))
+        return replace(reply, commands=(rec, *reply.commands))
 
     def _readback_or_keying(self, number: str | None, at: datetime) -> Reply:
         checked = check_number(number)
@@ -150,8 +147,8 @@ class CallbackOffer:
         request = c.RequestCallback(at, self.target, number, offer.due_at, offer.promised_before,
                                     self.rules.callbacks.max_attempts)
         return Reply((Text(f"C'est noté. {offer.sentence}"), Text(self.rules.messages.goodbye)),
-                     records=(self._record(at, "callback_accepted", target=self.target),),
-                     result="requested", request=request)
+                     commands=(self._record(at, "callback_accepted", target=self.target), request),
+                     end=Finish(ContactOutcome.CALLBACK_REQUESTED, "callback_requested"))
 
     def _retry(self, at: datetime, why: Prompt) -> Reply:
         """Say why and ask again, up to ``input.retries`` times."""
@@ -165,9 +162,10 @@ class CallbackOffer:
                           Text(spoken_digits(self.number or ""))), self._timeout)
         return Reply((why,), self._timeout)
 
-    def _end(self, at: datetime, result: Result) -> Reply:
+    def _end(self, at: datetime, why: str) -> Reply:
+        """Not requested (declined, gave_up, unavailable): the session's usual path."""
         self.step = Step.DONE
-        return Reply(records=(self._record(at, f"callback_{result}"),), result=result)
+        return Reply(commands=(self._record(at, f"callback_{why}"),), end=Fallback(why))
 
     # -- helpers -------------------------------------------------------------------
 
@@ -175,8 +173,8 @@ class CallbackOffer:
         return promised_window(OfferParams.from_rules(self.rules), self.target, at,
                                lambda target, moment: hours.status(self.rules, target, moment))
 
-    def _record(self, at: datetime, kind: str, **data: object) -> c.Record:
-        return c.Record("event", at, {"kind": kind, "target": self.target, **data})
+    def _record(self, at: datetime, kind: str, **data: object) -> c.ContactEvent:
+        return c.ContactEvent(at, kind, {"target": self.target, **data})
 
     @property
     def _timeout(self) -> float:

@@ -6,13 +6,18 @@ timers, ExternalMedia, the store writer).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any, Literal
 
-from ivr.prompts import Prompt, Text
+from ivr.domain.outcomes import ContactOutcome
+from ivr.domain.prompt_texts import Prompt, Text
+from ivr.flow.queries import Query
 
 PromptItem = Prompt | Text
+RoutedBy = Literal["dtmf", "speech", "default", "closed"]
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,11 @@ class CancelTimer:
 
 @dataclass(frozen=True)
 class StartSpeech:
-    """Stream the caller's audio to the recogniser (optionally with a phrase list)."""
+    """Stream the caller's audio to the recogniser, for utterances from now on:
+    ``phrases`` is the phrase list the session expects (None: free speech). Sent again
+    when the session expects something else (a yes or a no to confirm)."""
 
-    grammar: tuple[str, ...] | None = None
+    phrases: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,66 @@ class Hangup:
     reason: str
 
 
+# -- facts for the request store (``ivr.store.writer``), one type per writer operation --
+
+
+@dataclass(frozen=True)
+class StartContact:
+    """The call's contact begins (or, for a resumed call, is recorded again)."""
+
+    at: datetime
+    caller: str | None
+    called: str | None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactEvent:
+    """One step of the contact's history (``dtmf``, ``route``, ``speech``…)."""
+
+    at: datetime
+    kind: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactFields:
+    """Contact columns to set; a field left at None is not written."""
+
+    target: str | None = None
+    routed_by: RoutedBy | None = None
+    menu_path: str | None = None
+    transcript: str | None = None
+    intent_confidence: float | None = None
+    queue: str | None = None
+    answered_at: datetime | None = None
+    wait_seconds: float | None = None
+    talk_seconds: float | None = None
+    agent: str | None = None
+    hangup_stage: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The columns to write (the outcome among them), for the writer's ``**fields``."""
+        values = ((f.name, getattr(self, f.name)) for f in dataclass_fields(self))
+        return {name: value for name, value in values if value is not None and name != "at"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateContact(ContactFields):
+    """Set contact fields while the call goes on."""
+
+    at: datetime
+    outcome: ContactOutcome | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinishContact(ContactFields):
+    """The contact ends, with its outcome."""
+
+    at: datetime
+    outcome: ContactOutcome
+
+
 @dataclass(frozen=True)
 class RequestCallback:
     """Record a promised callback for this call's contact (durably, through the writer)."""
@@ -103,15 +170,18 @@ class Remember:
 
 
 @dataclass(frozen=True)
-class Record:
-    """A fact for the request store: ``op`` is a ``StoreWriter`` method name."""
+class Ask:
+    """Ask a question outside the call for the current dialogue (``ivr.flow.queries``);
+    ``Answered(token)`` follows, with the answer or ``Unavailable``."""
 
-    op: str
-    at: datetime
-    fields: dict[str, Any] = field(default_factory=dict)
+    query: Query
+    token: int
 
+
+StoreCommand = StartContact | ContactEvent | UpdateContact | FinishContact | RequestCallback
+"""A fact for the request store; the adapter adds the call id."""
 
 Command = (
     Answer | Play | StopPlayback | StartTimer | CancelTimer | StartSpeech | StopSpeech
-    | ToQueue | ToVoicemail | Hangup | Record | RequestCallback | Remember
+    | ToQueue | ToVoicemail | Hangup | Remember | Ask | StoreCommand
 )

@@ -88,5 +88,14 @@ class HungUp:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Answered:
+    """The answer to ``Ask(token=...)``: the query's result, or ``Unavailable``."""
+
+    at: datetime
+    token: int
+    result: object
+
+
 Event = (CallStarted | CallResumed | Dtmf | PlaybackDone | TimerFired | SpeechHeard | SpeechFinal
-         | HungUp)
+         | HungUp | Answered)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from ivr.rules import Rules
@@ -34,3 +35,15 @@ def choose(rules: Rules, menu_id: str, digit: str, parent: str | None) -> Choice
     if option.action == "back":
         return Choice("menu", parent) if parent else Choice("repeat")
     return Choice(option.action)  # type: ignore[arg-type]
+
+
+def reachable(rules: Rules, menus: tuple[str, ...]) -> bool:
+    """Whether the rules still lead from the main menu through ``menus``, a sub-menu
+    and its parents (a resumed call's: the rules may have changed meanwhile)."""
+    if len(menus) < 2 or menus[0] != rules.main_menu:
+        return False
+    for parent, child in pairwise(menus):
+        menu = rules.menus.get(parent)
+        if menu is None or child not in {opt.menu for opt in menu.options.values()}:
+            return False
+    return True

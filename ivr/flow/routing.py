@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from ivr import hours
+from ivr.domain import hours
 from ivr.rules import Rules
 
-Outcome = Literal["queue", "voicemail", "message", "info"]
+DestinationKind = Literal["queue", "voicemail", "message", "info"]
+"""Where the IVR part of a call ends (the contact's outcome: ``ivr.domain.outcomes``)."""
 
 
 @dataclass(frozen=True)
 class Destination:
     """The end of the IVR part of a call and what the caller hears before it."""
 
-    kind: Outcome
+    kind: DestinationKind
     target: str
     text: str
     closed: bool = False

@@ -10,26 +10,36 @@
               ANNOUNCE ─▶ (queue | voicemail | goodbye)  ─▶ DONE
                  │ closed, or « rappelez-moi » (menu action, speech, queue key)
                  ▼
-              CALLBACK ─▶ (callback requested | usual closed path | a person)
+              DIALOGUE ─▶ (its end: goodbye | a department | the main menu |
+                           the usual closed path or a person)
 
-Every transition is logged as ``A -> event -> B`` with the call id.
+A DIALOGUE stage hosts one ``ivr.flow.dialogue.Dialogue`` (the callback offer, …): the
+session carries out its replies and decides where its end leads.
+
+Every transition is logged as ``A -> event -> B`` with the call id. Which method
+handles an event in a stage is written out in ``HANDLERS``, after the class.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from itertools import pairwise
+from typing import Any
 
+from ivr.domain.intent import CALLBACK, IntentMatcher, match_yes_no
+from ivr.domain.outcomes import ContactOutcome
+from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
-from ivr.flow.callback_offer import CallbackOffer, Reply, Step
-from ivr.flow.menu import choose
+from ivr.flow.callback_offer import CallbackOffer
+from ivr.flow.dialogue import Dialogue, End, Fallback, Finish, Reply, ToMainMenu, Transfer
+from ivr.flow.dialogues import DIALOGUES, Opening
+from ivr.flow.grammar import Expect, phrases
+from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination
-from ivr.intent import CALLBACK, IntentMatcher, match_yes_no
-from ivr.prompts import Prompt, Text
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -44,7 +54,7 @@ class Stage(StrEnum):
     SPEECH = "speech"
     CONFIRM = "confirm"
     ANNOUNCE = "announce"
-    CALLBACK = "callback"
+    DIALOGUE = "dialogue"
     DONE = "done"
 
 
@@ -67,8 +77,12 @@ class CallSession:
     candidate: str | None = None
     wait_input_after_play: bool = False
     caller: str | None = None
-    offer: CallbackOffer | None = None
-    offer_listen: float = 0.0
+    dialogue: Dialogue | None = None
+    dialogue_listen: float = 0.0
+    ending: Finish | ToMainMenu | None = None  # said when the current prompts end
+    offered_callback: bool = False
+    asked: int = 0  # token of the dialogue's last question (``c.Ask``)
+    awaiting: bool = False  # its answer has not come yet: keys wait
 
     def handle(self, event: e.Event) -> list[c.Command]:
         """Apply one event and return the commands it calls for."""
@@ -90,20 +104,20 @@ class CallSession:
             return self._hung_up(event)
         if isinstance(event, e.PlaybackDone | e.TimerFired) and event.token != self.token:
             return []  # a stale prompt or timer from an earlier step
-        handler = getattr(self, f"_{self.stage.value}_{type(event).__name__}", None)
-        return handler(event) if handler else []
+        if isinstance(event, e.Answered) and event.token != self.asked:
+            return []  # the answer to a question of an earlier step
+        handler = HANDLERS.get((self.stage, type(event)))
+        return handler(self, event) if handler else []
 
     # -- start and end -------------------------------------------------------------
 
     def _start(self, ev: e.CallStarted) -> list[c.Command]:
         self.started_at, self.caller = ev.at, ev.caller
         if ev.callback_for in self.rules.departments:
-            return [c.Record("event", ev.at, {"kind": "callback_from_queue",
-                                              "queue": ev.callback_for}),
+            return [c.ContactEvent(ev.at, "callback_from_queue", {"queue": ev.callback_for}),
                     *self._offer_callback(ev.callback_for, ev.at)]
         self.menu_id = self.rules.main_menu
-        record = c.Record("start_contact", ev.at, {"caller": ev.caller, "called": ev.called,
-                                                   "ref": ev.ref})
+        record = c.StartContact(ev.at, ev.caller, ev.called, ev.ref)
         msgs = self.rules.messages
         intro: list[c.PromptItem] = [Text(msgs.welcome)]
         closed = destination(self.rules, self.rules.input.fallback_target, ev.at)
@@ -112,7 +126,7 @@ class CallSession:
         if self._speech_on():
             self.stage = Stage.SPEECH
             return [record, c.Answer(), *self._play(*intro, Text(msgs.speech_prompt), wait=True),
-                    c.StartSpeech()]
+                    self._listen("intent")]
         self.stage = Stage.MENU
         return [record, c.Answer(), *self._play(*intro, *self._menu_prompt(), wait=True)]
 
@@ -125,60 +139,53 @@ class CallSession:
         """
         self.started_at, self.caller = ev.started_at or ev.at, ev.caller
         self.menu_id, self.stage = self.rules.main_menu, Stage.MENU
-        start = c.Record("start_contact", self.started_at, {
-            "caller": ev.caller, "called": ev.called, "ref": ev.ref})
+        start = c.StartContact(self.started_at, ev.caller, ev.called, ev.ref)
         head: list[c.Command] = [start, *([] if ev.answered else [c.Answer()])]
         dest = (destination(self.rules, ev.target, ev.at)
                 if ev.target in self.rules.departments else None)
         if dest is not None and dest.kind == "queue":  # it was being put through: go on
             self.stage, self.pending = Stage.ANNOUNCE, dest
-            return [*head, c.Record("event", ev.at, {"kind": "resumed", "target": dest.target}),
+            return [*head, c.ContactEvent(ev.at, "resumed", {"target": dest.target}),
                     *self._play(Prompt("resume"), Text(dest.text))]
-        resumed: dict[str, str] = {"kind": "resumed"}
-        if self._back_in(ev.menus):
+        resumed: dict[str, str] = {}
+        if reachable(self.rules, ev.menus):  # back in the sub-menu it was in
+            self.parents, self.menu_id = list(ev.menus[:-1]), ev.menus[-1]
             resumed["menu"] = self.menu_id
-        return [*head, c.Record("event", ev.at, resumed),
+        return [*head, c.ContactEvent(ev.at, "resumed", resumed),
                 *self._play(Prompt("resume"), *self._menu_prompt(), wait=True)]
-
-    def _back_in(self, menus: tuple[str, ...]) -> bool:
-        """Go back to the sub-menu a resumed call was in, if the rules still lead there
-        from the main menu (they may have been changed meanwhile)."""
-        if len(menus) < 2 or menus[0] != self.rules.main_menu:
-            return False
-        for parent, child in pairwise(menus):
-            menu = self.rules.menus.get(parent)
-            if menu is None or child not in {opt.menu for opt in menu.options.values()}:
-                return False
-        self.parents, self.menu_id = list(menus[:-1]), menus[-1]
-        return True
 
     def _hung_up(self, ev: e.HungUp) -> list[c.Command]:
         stage = self.stage.value
         if self.stage == Stage.MENU:
             stage = f"{stage}:{self.menu_id}"
+        elif self.stage == Stage.DIALOGUE and self.dialogue is not None:
+            stage = f"{stage}:{self.dialogue.name}"
         self.stage = Stage.DONE
-        return [c.Record("finish_contact", ev.at, {"outcome": "abandoned_menu",
-                                                   "hangup_stage": stage,
-                                                   "menu_path": self._path()})]
+        return [c.FinishContact(at=ev.at, outcome=ContactOutcome.ABANDONED_MENU,
+                                hangup_stage=stage, menu_path=self._path())]
 
     # -- keypad menu ---------------------------------------------------------------
 
-    def _menu_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+    def _menu_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         return self._wait_digit() if self.wait_input_after_play else []
 
-    def _menu_TimerFired(self, ev: e.TimerFired) -> list[c.Command]:
+    def _menu_timeout(self, ev: e.TimerFired) -> list[c.Command]:
         return self._failure(ev.at, Text(self.rules.messages.no_input), "no_input")
 
-    def _menu_Dtmf(self, ev: e.Dtmf) -> list[c.Command]:
+    def _menu_digit(self, ev: e.Dtmf) -> list[c.Command]:
         if self._over_time(ev.at):
             return self._route(self.rules.input.fallback_target, "default", ev.at)
         choice = choose(self.rules, self.menu_id, ev.digit,
                         self.parents[-1] if self.parents else None)
-        rec = c.Record("event", ev.at, {"kind": "dtmf", "digit": ev.digit, "menu": self.menu_id,
-                                        "meaning": choice.kind})
+        rec = c.ContactEvent(ev.at, "dtmf", {"digit": ev.digit, "menu": self.menu_id,
+                                             "meaning": choice.kind})
         if choice.kind == "invalid":
             return [rec, *self._failure(ev.at, Text(self.rules.messages.invalid), "invalid")]
         self.path.append(ev.digit)
+        if choice.kind in DIALOGUES:
+            option = self.rules.menus[self.menu_id].options.get(ev.digit)
+            opening = Opening(self.rules, self.call_id, self.caller, ev.at, option)
+            return [rec, *self.begin(DIALOGUES[choice.kind](opening), ev.at)]
         if choice.kind == "target":
             return [rec, *self._route(choice.value or "", "dtmf", ev.at)]
         if choice.kind == "operator":
@@ -204,35 +211,35 @@ class CallSession:
     def _failure(self, at: datetime, why: Text, kind: str) -> list[c.Command]:
         """Re-prompt up to ``input.retries`` times, then put the caller through to a person."""
         self.failures += 1
-        rec = c.Record("event", at, {"kind": kind, "menu": self.menu_id, "count": self.failures})
+        rec = c.ContactEvent(at, kind, {"menu": self.menu_id, "count": self.failures})
         if self.failures > self.rules.input.retries or self._over_time(at):
             return [rec, *self._route(self.rules.input.fallback_target, "default", at)]
         return [rec, c.StopPlayback(), *self._play(why, *self._menu_prompt(), wait=True)]
 
     # -- speech --------------------------------------------------------------------
 
-    def _speech_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+    def _speech_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         return [c.StartTimer(self.rules.input.digit_timeout + 2, self.token)]
 
-    def _speech_SpeechHeard(self, ev: e.SpeechHeard) -> list[c.Command]:
+    def _speech_heard(self, ev: e.SpeechHeard) -> list[c.Command]:
         return [c.StopPlayback(), c.CancelTimer()]
 
-    def _speech_Dtmf(self, ev: e.Dtmf) -> list[c.Command]:
+    def _speech_digit(self, ev: e.Dtmf) -> list[c.Command]:
         self.stage = Stage.MENU
-        return [c.StopSpeech(), *self._menu_Dtmf(ev)]
+        return [c.StopSpeech(), *self._menu_digit(ev)]
 
-    def _speech_TimerFired(self, ev: e.TimerFired) -> list[c.Command]:
+    def _speech_timeout(self, ev: e.TimerFired) -> list[c.Command]:
         return self._to_menu(ev.at, "speech_timeout")
 
-    def _speech_SpeechFinal(self, ev: e.SpeechFinal) -> list[c.Command]:
+    def _speech_final(self, ev: e.SpeechFinal) -> list[c.Command]:
         assert self.matcher is not None
         result = self.matcher.match(ev.text)
-        rec = c.Record("event", ev.at, {"kind": "speech", "text": ev.text,
-                                        "target": result.target, "decision": result.decision,
-                                        "confidence": round(result.confidence, 3),
-                                        "matched": list(result.matched)})
-        upd = c.Record("update_contact", ev.at, {"transcript": ev.text,
-                                                 "intent_confidence": result.confidence})
+        rec = c.ContactEvent(ev.at, "speech", {"text": ev.text, "target": result.target,
+                                               "decision": result.decision,
+                                               "confidence": round(result.confidence, 3),
+                                               "matched": list(result.matched)})
+        upd = c.UpdateContact(at=ev.at, transcript=ev.text,
+                              intent_confidence=result.confidence)
         if result.decision != "reject" and result.target == CALLBACK:
             return [rec, upd, c.StopSpeech(),
                     *self._offer_callback(self.rules.input.fallback_target, ev.at)]
@@ -242,7 +249,7 @@ class CallSession:
             self.candidate, self.stage = result.target, Stage.CONFIRM
             ask = Text(self.rules.messages.confirm.format(
                 spoken_name=self.rules.departments[result.target].spoken_name))
-            return [rec, upd, *self._play(ask)]
+            return [rec, upd, self._listen("yes_no"), *self._play(ask)]
         self.speech_failures += 1
         if self.speech_failures >= MAX_SPEECH_FAILURES:
             return [rec, upd, *self._to_menu(ev.at, "speech_not_understood")]
@@ -251,52 +258,54 @@ class CallSession:
     def _to_menu(self, at: datetime, why: str) -> list[c.Command]:
         """Fall back to the keypad menu: the safety net under speech."""
         self.stage = Stage.MENU
-        return [c.Record("event", at, {"kind": why}), c.StopSpeech(),
+        return [c.ContactEvent(at, why), c.StopSpeech(),
                 *self._play(*self._menu_prompt(), wait=True)]
 
     # -- confirmation of a middle-confidence speech match --------------------------
 
-    def _confirm_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+    def _confirm_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         return [c.StartTimer(self.rules.input.digit_timeout, self.token)]
 
-    def _confirm_SpeechFinal(self, ev: e.SpeechFinal) -> list[c.Command]:
+    def _confirm_said(self, ev: e.SpeechFinal) -> list[c.Command]:
         return self._confirmed(match_yes_no(ev.text), ev.at)
 
-    def _confirm_Dtmf(self, ev: e.Dtmf) -> list[c.Command]:
+    def _confirm_digit(self, ev: e.Dtmf) -> list[c.Command]:
         return self._confirmed({"1": True, "2": False}.get(ev.digit), ev.at)
 
-    def _confirm_TimerFired(self, ev: e.TimerFired) -> list[c.Command]:
+    def _confirm_timeout(self, ev: e.TimerFired) -> list[c.Command]:
         return self._confirmed(None, ev.at)
 
     def _confirmed(self, yes: bool | None, at: datetime) -> list[c.Command]:
-        rec = c.Record("event", at, {"kind": "confirm", "target": self.candidate, "answer": yes})
+        rec = c.ContactEvent(at, "confirm", {"target": self.candidate, "answer": yes})
         if yes and self.candidate:
             return [rec, c.StopSpeech(), *self._route(self.candidate, "speech", at)]
         return [rec, *self._to_menu(at, "confirm_refused" if yes is False else "confirm_unclear")]
 
     # -- routing and hand-off ------------------------------------------------------
 
-    def _route(self, target: str, routed_by: str, at: datetime) -> list[c.Command]:
+    def _route(self, target: str, routed_by: c.RoutedBy, at: datetime,
+               *before: c.PromptItem) -> list[c.Command]:
+        """Put the call through to ``target`` (saying ``before`` first)."""
         dest = destination(self.rules, target, at)
-        rec = c.Record("event", at, {"kind": "route", "target": target, "by": routed_by,
-                                     "destination": dest.kind, "closed": dest.closed})
+        rec = c.ContactEvent(at, "route", {"target": target, "by": routed_by,
+                                           "destination": dest.kind, "closed": dest.closed})
         if dest.kind == "info":  # answered by the IVR itself, then back to the menu
             self.stage, self.failures = Stage.MENU, 0
             return [rec, c.StopSpeech(),
-                    *self._play(Text(dest.text), *self._menu_prompt(), wait=True)]
+                    *self._play(*before, Text(dest.text), *self._menu_prompt(), wait=True)]
         self.stage, self.pending = Stage.ANNOUNCE, dest
-        upd = c.Record("update_contact", at, {"target": dest.target,
-                                              "routed_by": "closed" if dest.closed else routed_by,
-                                              "menu_path": self._path()})
+        upd = c.UpdateContact(at=at, target=dest.target,
+                              routed_by="closed" if dest.closed else routed_by,
+                              menu_path=self._path())
         # after the stop: Asterisk runs a channel's commands one after the other, and one
         # waiting behind the menu's playback would wait for the whole menu
         remember = [c.Remember("target", dest.target)] if dest.kind == "queue" else []
-        return [rec, upd, c.StopPlayback(), *remember, *self._play(Text(dest.text))]
+        return [rec, upd, c.StopPlayback(), *remember, *self._play(*before, Text(dest.text))]
 
-    def _announce_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
+    def _announce_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         dest = self.pending
         assert dest is not None
-        if dest.closed and self.offer is None and self.rules.callbacks.offer_when_closed:
+        if dest.closed and not self.offered_callback and self.rules.callbacks.offer_when_closed:
             return self._offer_callback(dest.target, ev.at, closed_path=dest.kind)
         return self._hand_off(ev.at)
 
@@ -304,55 +313,86 @@ class CallSession:
         dest, self.stage = self.pending, Stage.DONE
         assert dest is not None
         if dest.kind == "queue":
-            return [c.Record("event", at, {"kind": "queue_handoff", "queue": dest.target}),
-                    c.Record("update_contact", at, {"queue": dest.target}),
-                    c.ToQueue(dest.target)]
+            return [c.ContactEvent(at, "queue_handoff", {"queue": dest.target}),
+                    c.UpdateContact(at=at, queue=dest.target), c.ToQueue(dest.target)]
         if dest.kind == "voicemail":
-            return [c.Record("finish_contact", at, {"outcome": "voicemail"}),
+            return [c.FinishContact(at=at, outcome=ContactOutcome.VOICEMAIL),
                     c.ToVoicemail(dest.target)]
-        return [c.Record("finish_contact", at, {"outcome": "closed"}),
-                c.Hangup("closed_message")]
+        return [c.FinishContact(at=at, outcome=ContactOutcome.CLOSED), c.Hangup("closed_message")]
 
-    # -- callback dialogue (ivr.flow.callback_offer) --------------------------------
+    # -- dialogues (ivr.flow.dialogue) ---------------------------------------------
 
     def _offer_callback(self, target: str, at: datetime,
                         closed_path: str | None = None) -> list[c.Command]:
-        self.stage = Stage.CALLBACK
-        self.offer = CallbackOffer(self.rules, target, self.caller)
-        upd = c.Record("update_contact", at, {"target": target, "menu_path": self._path()})
-        return [upd, c.StopPlayback(), *self._offer_reply(self.offer.start(at, closed_path), at)]
+        self.offered_callback = True
+        upd = c.UpdateContact(at=at, target=target, menu_path=self._path())
+        return [upd, *self.begin(CallbackOffer(self.rules, target, self.caller, closed_path),
+                                  at)]
 
-    def _callback_Dtmf(self, ev: e.Dtmf) -> list[c.Command]:
-        assert self.offer is not None
-        return self._offer_reply(self.offer.digit(ev.digit, ev.at), ev.at)
+    def begin(self, dialogue: Dialogue, at: datetime) -> list[c.Command]:
+        """Hand the call to ``dialogue`` and carry out its first step."""
+        self.stage, self.dialogue = Stage.DIALOGUE, dialogue
+        return [c.StopPlayback(), *self._dialogue_reply(dialogue.start(at), at)]
 
-    def _callback_TimerFired(self, ev: e.TimerFired) -> list[c.Command]:
-        assert self.offer is not None
-        return self._offer_reply(self.offer.timeout(ev.at), ev.at)
+    def _dialogue_digit(self, ev: e.Dtmf) -> list[c.Command]:
+        assert self.dialogue is not None
+        if self.awaiting:  # a key typed ahead of the answer would answer the wrong step
+            return []
+        return self._dialogue_reply(self.dialogue.digit(ev.digit, ev.at), ev.at)
 
-    def _callback_PlaybackDone(self, ev: e.PlaybackDone) -> list[c.Command]:
-        if self.offer is not None and self.offer.step is Step.DONE:  # the promise was said
-            self.stage = Stage.DONE
-            return [c.Record("finish_contact", ev.at, {"outcome": "callback_requested"}),
-                    c.Hangup("callback_requested")]
-        return [c.StartTimer(self.offer_listen, self.token)] if self.wait_input_after_play else []
+    def _dialogue_timeout(self, ev: e.TimerFired) -> list[c.Command]:
+        assert self.dialogue is not None
+        return self._dialogue_reply(self.dialogue.timeout(ev.at), ev.at)
 
-    def _offer_reply(self, reply: Reply, at: datetime) -> list[c.Command]:
+    def _dialogue_answered(self, ev: e.Answered) -> list[c.Command]:
+        assert self.dialogue is not None
+        self.awaiting = False
+        return self._dialogue_reply(self.dialogue.answered(ev.result, ev.at), ev.at)
+
+    def _dialogue_played(self, ev: e.PlaybackDone) -> list[c.Command]:
+        if self.ending is not None:  # the dialogue's last words were said
+            ending, self.ending = self.ending, None
+            return self._ended(ending, ev.at)
+        if self.wait_input_after_play:
+            return [c.StartTimer(self.dialogue_listen, self.token)]
+        return []
+
+    def _dialogue_reply(self, reply: Reply, at: datetime) -> list[c.Command]:
         """Carry out one step of the dialogue; its end decides where the call goes."""
-        out: list[c.Command] = list(reply.records)
-        if reply.result == "requested":
-            assert reply.request is not None
-            return [*out, reply.request, *self._play(*reply.say)]
-        if reply.result is not None:  # declined, gave up, or no opening to promise
-            if self.pending is not None and self.pending.closed:
-                return [*out, *self._hand_off(at)]
-            return [*out, *self._route(self.rules.input.fallback_target, "default", at)]
+        out: list[c.Command] = list(reply.commands)
+        if reply.end is not None:
+            return [*out, *self._dialogue_end(reply.end, reply.say, at)]
+        if reply.ask is not None:  # ``say`` is heard while the answer comes
+            self.asked, self.awaiting = self.asked + 1, True
+            return [*out, c.StopPlayback(), *self._play(*reply.say), c.Ask(reply.ask, self.asked)]
         if reply.say:
-            self.offer_listen = reply.listen or self.rules.input.digit_timeout
+            self.dialogue_listen = reply.listen or self.rules.input.digit_timeout
             return [*out, c.StopPlayback(), *self._play(*reply.say, wait=True)]
         if reply.listen is not None:  # a digit of a number: wait for the next one
             return [*out, c.StopPlayback(), c.StartTimer(reply.listen, self.token)]
         return out
+
+    def _dialogue_end(self, end: End, say: tuple[c.PromptItem, ...],
+                      at: datetime) -> list[c.Command]:
+        """Leave the dialogue: say its last words where the end lets them be heard."""
+        if isinstance(end, Transfer):
+            return self._route(end.target, end.routed_by, at, *say)
+        if isinstance(end, Fallback):
+            if self.pending is not None and self.pending.closed:
+                return self._hand_off(at)
+            return self._route(self.rules.input.fallback_target, "default", at, *say)
+        if not say:
+            return self._ended(end, at)
+        self.ending = end
+        return [c.StopPlayback(), *self._play(*say)]
+
+    def _ended(self, end: Finish | ToMainMenu, at: datetime) -> list[c.Command]:
+        if isinstance(end, Finish):
+            self.stage = Stage.DONE
+            return [c.FinishContact(at=at, outcome=end.outcome), c.Hangup(end.reason)]
+        self.stage, self.menu_id, self.parents, self.failures = (
+            Stage.MENU, self.rules.main_menu, [], 0)
+        return self._play(*self._menu_prompt(), wait=True)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -361,6 +401,10 @@ class CallSession:
         self.token += 1
         self.wait_input_after_play = wait
         return [c.CancelTimer(), c.Play(tuple(items), self.token)]
+
+    def _listen(self, expect: Expect) -> c.StartSpeech:
+        """Listen to the caller for what this step expects (the recogniser's phrases)."""
+        return c.StartSpeech(phrases(self.rules, expect))
 
     def _wait_digit(self) -> list[c.Command]:
         return [c.StartTimer(self.rules.input.digit_timeout, self.token)]
@@ -377,3 +421,27 @@ class CallSession:
 
     def _path(self) -> str:
         return ">".join(self.path)
+
+
+Handler = Callable[[CallSession, Any], list[c.Command]]
+# What each stage does with each event; an event a stage does not list is ignored there
+# (CallStarted, CallResumed and HungUp are handled the same in every stage).
+HANDLERS: dict[tuple[Stage, type[e.Event]], Handler] = {
+    (Stage.MENU, e.PlaybackDone): CallSession._menu_played,
+    (Stage.MENU, e.TimerFired): CallSession._menu_timeout,
+    (Stage.MENU, e.Dtmf): CallSession._menu_digit,
+    (Stage.SPEECH, e.PlaybackDone): CallSession._speech_played,
+    (Stage.SPEECH, e.SpeechHeard): CallSession._speech_heard,
+    (Stage.SPEECH, e.Dtmf): CallSession._speech_digit,
+    (Stage.SPEECH, e.TimerFired): CallSession._speech_timeout,
+    (Stage.SPEECH, e.SpeechFinal): CallSession._speech_final,
+    (Stage.CONFIRM, e.PlaybackDone): CallSession._confirm_played,
+    (Stage.CONFIRM, e.SpeechFinal): CallSession._confirm_said,
+    (Stage.CONFIRM, e.Dtmf): CallSession._confirm_digit,
+    (Stage.CONFIRM, e.TimerFired): CallSession._confirm_timeout,
+    (Stage.ANNOUNCE, e.PlaybackDone): CallSession._announce_played,
+    (Stage.DIALOGUE, e.Dtmf): CallSession._dialogue_digit,
+    (Stage.DIALOGUE, e.TimerFired): CallSession._dialogue_timeout,
+    (Stage.DIALOGUE, e.PlaybackDone): CallSession._dialogue_played,
+    (Stage.DIALOGUE, e.Answered): CallSession._dialogue_answered,
+}

@@ -2,6 +2,7 @@
 
 from ivr.rules.holder import RulesHolder, watch
 from ivr.rules.loader import RuleIssue, RulesError, load_rules, load_rules_text
+from ivr.rules.request_types import RequestStatus, RequestType, Workflow
 from ivr.rules.schema import (
     Agent,
     Calendar,
@@ -26,6 +27,8 @@ __all__ = [
     "MenuOption",
     "Messages",
     "QueueSettings",
+    "RequestStatus",
+    "RequestType",
     "RuleIssue",
     "Rules",
     "RulesError",
@@ -34,6 +37,7 @@ __all__ = [
     "TimeRange",
     "Town",
     "WeeklyHours",
+    "Workflow",
     "load_rules",
     "load_rules_text",
     "watch",

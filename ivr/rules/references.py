@@ -28,7 +28,8 @@ class ReferenceProblems(ValueError):
 
 def check_references(rules: Rules) -> list[Problem]:
     """Every dangling or contradictory reference in ``rules``, in document order."""
-    return [*_departments(rules), *_agents(rules), *_menus(rules), *_others(rules)]
+    return [*_departments(rules), *_agents(rules), *_menus(rules), *_others(rules),
+            *_workflows(rules), *_request_types(rules)]
 
 
 def _target(rules: Rules, loc: Loc, value: str, also: tuple[str, ...] = ()) -> Iterator[Problem]:
@@ -84,3 +85,31 @@ def _others(rules: Rules) -> Iterator[Problem]:
         for i, entry in enumerate(getattr(rules.calendar, section)):
             for j, target in enumerate(entry.departments or ()):
                 yield from _target(rules, ("calendar", section, i, "departments", j), target)
+
+
+def _workflows(rules: Rules) -> Iterator[Problem]:
+    for key, workflow in rules.request_workflows.items():
+        loc: Loc = ("request_workflows", key)
+        if workflow.initial not in workflow.statuses:
+            yield (*loc, "initial"), f"unknown status {workflow.initial!r}"
+        if not any(status.final for status in workflow.statuses.values()):
+            yield (*loc, "statuses"), "a workflow needs at least one `final: true` status"
+        for name, status in workflow.statuses.items():
+            status_loc: Loc = (*loc, "statuses", name)
+            if status.final and status.next:
+                yield (*status_loc, "next"), "a final status leads nowhere: remove `next`"
+            if not status.final and not status.next:
+                yield status_loc, "a status that is not final needs `next` (or `final: true`)"
+            if status.final and status.stops_clock:
+                yield (*status_loc, "stops_clock"), "a final status cannot stop the clock"
+            for i, following in enumerate(status.next):
+                if following not in workflow.statuses:
+                    yield (*status_loc, "next", i), f"unknown status {following!r}"
+
+
+def _request_types(rules: Rules) -> Iterator[Problem]:
+    for key, kind in rules.request_types.items():
+        loc: Loc = ("request_types", key)
+        yield from _target(rules, (*loc, "department"), kind.department)
+        if kind.workflow not in rules.request_workflows:
+            yield (*loc, "workflow"), f"unknown workflow {kind.workflow!r}"

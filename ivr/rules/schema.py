@@ -27,6 +27,10 @@ not a silently ignored setting. Shape, in brief (the default file documents each
     speech: {enabled, mode: free | grammar, route_threshold, confirm_threshold}
     callbacks: {offer_after_wait, retry_spacing, max_attempts, promise_within,
                 offer_when_closed}
+    request_workflows: {<workflow id>: {initial, statuses: {<status id>: {…}}}}
+    request_types: {<type id>: {label, department, delay, workflow, verification}}
+
+Request types and their workflows are described in ``ivr.rules.request_types``.
 
 A menu option has exactly one of ``target``, ``menu`` or ``action`` (``repeat``,
 ``operator``, ``hours``, ``back``, ``callback``). ``*`` (repeat) and ``0`` (operator,
@@ -55,6 +59,7 @@ from pydantic import (
 )
 
 from ivr.rules.references import ReferenceProblems, check_references
+from ivr.rules.request_types import RequestType, Workflow
 from ivr.rules.times import DayHours, WeeklyHours
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -311,6 +316,8 @@ class Rules(_Frozen):
     calendar: Calendar = Calendar()
     speech: SpeechSettings = SpeechSettings()
     callbacks: CallbackSettings = CallbackSettings()
+    request_workflows: dict[Identifier, Workflow] = {}
+    request_types: dict[Identifier, RequestType] = {}
 
     @model_validator(mode="after")
     def _references(self) -> Rules:

@@ -1,6 +1,6 @@
 """Opening-hours value types of the rules: ``"08:30-12:00"`` ranges and weekly maps.
 
-Kept apart from the rest of the schema because ``ivr.hours`` computes with them and
+Kept apart from the rest of the schema because ``ivr.domain.hours`` computes with them and
 the admin displays them; a range is parsed once, at load time, into ``time`` values.
 """
 

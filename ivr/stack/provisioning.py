@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.asterisk.render import AgentEndpoint, QueueSpec
-from ivr.prompts import PromptLibrary, rules_texts
+from ivr.domain.prompt_texts import rules_texts
+from ivr.prompts import PromptLibrary
 from ivr.rules import Rules, load_rules
 from ivr.settings import Settings
 

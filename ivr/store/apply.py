@@ -26,9 +26,10 @@ Op = dict[str, Any]
 
 DATETIME_FIELDS = frozenset({"started_at", "answered_at", "ended_at"})
 # Columns the writer may set; ``parent_call_id`` is resolved to ``parent_contact_id``.
+# ``request_id`` is set by ``ivr.store.requests.link_contact``, which checks the request.
 CONTACT_FIELDS = frozenset(
     {c.key for c in Contact.__table__.columns}
-    - {"id", "call_id", "op_seq", "created_at", "updated_at", "parent_contact_id"}
+    - {"id", "call_id", "op_seq", "created_at", "updated_at", "parent_contact_id", "request_id"}
 ) | {"parent_call_id"}
 
 # Both dialects spell "insert unless (contact, seq) exists" the same way.
@@ -43,13 +44,17 @@ def apply_ops(session: Session, ops: list[Op]) -> None:
     callbacks: list[tuple[Contact, Op]] = []
     for op in ops:
         contact = contacts[op["call_id"]]
-        if op["op"] == "event":
-            events.append(_event_row(contact, op))
-        elif op["op"] == "callback":
-            callbacks.append((contact, op))
-        elif op["seq"] > contact.op_seq:
-            _set_fields(session, contact, op["fields"])
-            contact.op_seq = op["seq"]
+        match op["op"]:
+            case "event":
+                events.append(_event_row(contact, op))
+            case "callback":
+                callbacks.append((contact, op))
+            case "start" | "update" | "finish":
+                if op["seq"] > contact.op_seq:
+                    _set_fields(session, contact, op["fields"])
+                    contact.op_seq = op["seq"]
+            case other:  # the writer isolates and logs the op; the others go on
+                raise ValueError(f"unknown store op {other!r}")
     session.flush()
     if events:
         session.execute(_insert_ignoring_duplicates(session), events)

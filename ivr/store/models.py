@@ -8,12 +8,13 @@ Alembic revisions in ``ivr/store/migrations``, never by ``create_all``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -34,6 +35,9 @@ DIRECTIONS = ("inbound", "outbound")
 ROUTED_BY = ("dtmf", "speech", "default", "closed")
 ROLES = ("administrateur", "superviseur", "agent", "elu")
 CALLBACK_STATES = ("pending", "claimed", "dialing", "done", "failed", "cancelled")
+CONTACT_POINT_KINDS = ("phone", "email")
+CONSENT_CHANNELS = ("phone", "web", "email", "counter", "sms", "letter")
+REQUEST_EVENT_KINDS = ("created", "status", "assigned")
 
 # Stable constraint names, so later migrations can alter them on both dialects.
 NAMING = {
@@ -124,6 +128,7 @@ class Contact(Base):
     outcome: Mapped[str | None] = mapped_column(String(32), index=True)
     hangup_stage: Mapped[str | None] = mapped_column(String(32))
     parent_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     subject: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str | None] = mapped_column(Text)
     # Highest writer op seq applied to the fields above: replays are last-writer-wins.
@@ -235,3 +240,144 @@ class Callback(Base):
     completed_at: Mapped[datetime | None]  # set when ``done`` (app clock), for the indicator
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
+
+
+class Citizen(Base):
+    """A person the town hall owes something to; data kept to the minimum (GDPR).
+
+    The date of birth is filled only for request types that verify it on the phone.
+    """
+
+    __tablename__ = "citizens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+    contact_points: Mapped[list[CitizenContactPoint]] = relationship(
+        back_populates="citizen", order_by="CitizenContactPoint.id", cascade="all, delete-orphan")
+
+
+class CitizenContactPoint(Base):
+    """A phone number (E.164) or e-mail address (lower case) of one citizen, unique per kind."""
+
+    __tablename__ = "citizen_contact_points"
+    __table_args__ = (
+        _one_of("kind", CONTACT_POINT_KINDS, "kind"),
+        UniqueConstraint("kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizens.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = _created()
+
+    citizen: Mapped[Citizen] = relationship(back_populates="contact_points")
+
+
+class Consent(Base):
+    """A consent given or withdrawn for one purpose, with its proof; append-only.
+
+    The latest row of a (citizen, purpose) is in force. ``wording`` is the sentence the
+    citizen agreed to, ``channel`` where, ``at`` when (application clock).
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        _one_of("channel", CONSENT_CHANNELS, "channel"),
+        Index(None, "citizen_id", "purpose", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(64))  # notifications, liste:<name>…
+    granted: Mapped[bool]
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    wording: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(64))
+
+
+class Request(Base):
+    """A request (demande): what the town hall owes a citizen, by a promised date.
+
+    ``version`` is SQLAlchemy's ``version_id_col``: every UPDATE says ``WHERE version=``,
+    so of two agents changing the same request at once, one wins and the other gets a
+    ``StaleDataError`` (``StaleVersion`` for callers). ``clock_stopped_at`` is set while
+    the request sits in a status that stops the clock; ``closed_at`` once it is final.
+    """
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        _one_of("channel", CHANNELS, "channel"),
+        Index(None, "department", "closed_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]  # application clock: the promised delay runs from it
+    due_at: Mapped[datetime]
+    clock_stopped_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = _updated()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it once)
+
+    citizen: Mapped[Citizen | None] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="Attachment.id", cascade="all, delete-orphan")
+
+
+class RequestEvent(Base):
+    """Append-only history of a request: creation, each status change, each assignment."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (_one_of("kind", REQUEST_EVENT_KINDS, "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(64))
+    to_status: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    request: Mapped[Request] = relationship(back_populates="events")
+
+
+class Attachment(Base):
+    """A file of a request (voice message, scan) kept in the attachment area, mode 0600.
+
+    ``path`` is relative to that area; size and SHA-256 let anyone check the file.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))  # the name given by the sender
+    path: Mapped[str] = mapped_column(String(255), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))

@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.store.models import Contact
 
 CONTACT_JSON_FIELDS = (
     "id", "ref", "call_id", "channel", "direction", "started_at", "answered_at", "ended_at",
     "caller", "called", "target", "routed_by", "menu_path", "transcript", "intent_confidence",
     "queue", "wait_seconds", "talk_seconds", "agent", "outcome", "hangup_stage",
-    "parent_contact_id", "subject", "body",
+    "parent_contact_id", "request_id", "subject", "body",
 )  # fmt: skip
 
 
@@ -150,12 +151,12 @@ def indicators(
 
 
 def _totals(session: Session, where: list[ColumnElement[bool]], sl: float) -> Indicators:
-    answered = Contact.outcome == "answered"
+    answered = Contact.outcome == ContactOutcome.ANSWERED.value
     query = select(
         func.count(),
         func.count(Contact.queue),
         func.count(case((answered, 1))),
-        func.count(case((Contact.outcome == "abandoned_queue", 1))),
+        func.count(case((Contact.outcome == ContactOutcome.ABANDONED_QUEUE.value, 1))),
         func.avg(case((answered, Contact.wait_seconds))),
         func.count(case((and_(answered, Contact.wait_seconds <= sl), 1))),
     ).where(*where)
@@ -175,7 +176,7 @@ def _grouped(session: Session, where: list[ColumnElement[bool]], column: Any) ->
 
 
 def _per_target(session: Session, where: list[ColumnElement[bool]]) -> dict[str, dict[str, int]]:
-    answered = func.count(case((Contact.outcome == "answered", 1)))
+    answered = func.count(case((Contact.outcome == ContactOutcome.ANSWERED.value, 1)))
     query = select(Contact.target, func.count(), answered).where(*where).group_by(Contact.target)
     return {str(t or "none"): {"calls": n, "answered": a} for t, n, a in session.execute(query)}
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ivr.clock import Clock
+from ivr.domain.outcomes import ContactOutcome
 from ivr.store.apply import CONTACT_FIELDS, DATETIME_FIELDS, Op, apply_ops
 from ivr.store.db import Store
 from ivr.store.spool import Spool, read_segment
@@ -102,7 +103,8 @@ class StoreWriter:
         """Set contact fields (target, routed_by, wait_seconds…)."""
         self._fields_op("update", call_id, fields)
 
-    def finish_contact(self, call_id: str, ended_at: datetime, outcome: str, **fields: Any) -> None:
+    def finish_contact(self, call_id: str, ended_at: datetime, outcome: ContactOutcome,
+                       **fields: Any) -> None:
         """Record the end of a contact and its outcome."""
         self._fields_op("finish", call_id, {"ended_at": ended_at, "outcome": outcome, **fields})
 
@@ -139,6 +141,8 @@ class StoreWriter:
         unknown = set(fields) - CONTACT_FIELDS
         if unknown:
             raise ValueError(f"unknown contact fields: {sorted(unknown)}")
+        if "outcome" in fields:
+            ContactOutcome(fields["outcome"])  # ValueError for a value nothing else knows
         encoded = {
             k: _iso(v) if k in DATETIME_FIELDS and v is not None else v for k, v in fields.items()
         }

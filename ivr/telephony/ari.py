@@ -25,7 +25,14 @@ from ari_client.controller import AriClientController
 from ivr.flow import events as e
 from ivr.flow.session import CallSession
 from ivr.telephony.ari_link import AriLink, AriRestError, Params
-from ivr.telephony.call import CallRunner, Recorder, SoundResolver, SpeechInput
+from ivr.telephony.call import (
+    Answers,
+    CallRunner,
+    Recorder,
+    SoundResolver,
+    SpeechInput,
+    unanswered,
+)
 from ivr.telephony.speech_bridge import LEG_PREFIX
 
 log = logging.getLogger(__name__)
@@ -112,9 +119,10 @@ class AriApplication:
     def __init__(self, host: str, port: int, user: str, password: str, app: str, *,
                  sessions: SessionFactory, recorder: Recorder, sounds: SoundResolver,
                  now: Callable[[], Any], speech: SpeechFactory | None = None,
+                 answers: Answers = unanswered,
                  on_ready: Callable[[], None] | None = None,
                  on_down: Callable[[], None] | None = None) -> None:
-        self.speech, self.on_ready = speech, on_ready
+        self.speech, self.on_ready, self.answers = speech, on_ready, answers
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
         self.runners: dict[str, CallRunner] = {}
         self.link = AriLink(host, port, user, password, app, on_connect=self._recover,
@@ -180,7 +188,7 @@ class AriApplication:
         speech = self.speech(self._rest, channel_id) if self.speech else None
         channel = AriChannel(self.link.request, channel_id, self._rest)
         runner = CallRunner(self.sessions(channel_id), channel, self.recorder, self.sounds,
-                            self.now, speech)
+                            self.now, speech, self.answers)
         runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))
         self.runners[channel_id] = runner
         runner.feed(started)

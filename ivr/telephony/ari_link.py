@@ -4,7 +4,9 @@ Events are read here from the websocket, as plain JSON, because ari-client's own
 listener catches ``ConnectionClosed`` in its receive loop and then spins without
 yielding, freezing the event loop when Asterisk restarts (and plain JSON also spares
 two pydantic validations per event). The link reconnects with backoff, and
-``on_connect`` runs after each (re)connection.
+``on_connect`` runs after each (re)connection. A handler that raises costs its own call
+only: the error is logged with the channel, that channel is hung up, and the reader
+goes on serving the other calls.
 
 REST has two paths. ``request`` sends the per-call requests (answer, play, stop,
 continue, hang up) over that same websocket ("ARI REST over WebSocket", Asterisk
@@ -62,6 +64,7 @@ class AriLink:
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._request_ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
+        self._hangups: set[asyncio.Task[None]] = set()  # of calls whose handler failed
 
     @property
     def rest(self) -> AriClientController:
@@ -175,7 +178,31 @@ class AriLink:
                 continue
             handler = self.handlers.get(kind)
             if handler is not None:
-                handler(event)
+                self._dispatch(handler, kind, event)
+
+    def _dispatch(self, handler: Handler, kind: str, event: dict[str, Any]) -> None:
+        """Run one handler; a bug in it must not end the reader, which serves every call."""
+        try:
+            handler(event)
+        except Exception:
+            channel = channel_of(event)
+            log.exception("ARI %s handler failed; hanging the call up", kind,
+                          extra={"call": channel, "app": self.app})
+            if channel is not None:
+                # a task: its answer comes through this reader, which must go on reading
+                task = asyncio.get_running_loop().create_task(self._hang_up(channel))
+                self._hangups.add(task)
+                task.add_done_callback(self._hangups.discard)
+
+    async def _hang_up(self, channel: str) -> None:
+        """Hang up a call whose events we could not handle (gone already: fine)."""
+        try:
+            await self.request("DELETE", f"channels/{channel}")
+        except AriRestError as exc:
+            if exc.status_code != 404:
+                log.warning("hang-up refused: %s", exc, extra={"call": channel})
+        except ConnectionError as exc:
+            log.warning("hang-up not sent: %s", exc, extra={"call": channel})
 
     async def close(self) -> None:
         if self.connected.is_set() and self.on_disconnect is not None:
@@ -192,3 +219,16 @@ class AriLink:
             await ws.close()
         if ari is not None:
             await ari.client.aclose()
+
+
+def channel_of(event: dict[str, Any]) -> str | None:
+    """The id of the channel an ARI event is about (a playback's target for its events);
+    never raises: it runs when a handler already failed on this event."""
+    channel = event.get("channel")
+    if isinstance(channel, dict) and isinstance(channel.get("id"), str):
+        return channel["id"]
+    playback = event.get("playback")
+    target = playback.get("target_uri") if isinstance(playback, dict) else None
+    if isinstance(target, str) and target.startswith("channel:"):
+        return target.removeprefix("channel:")
+    return None

@@ -12,12 +12,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.flow import commands as c
 from ivr.flow import events as e
+from ivr.flow.queries import Query, Unavailable
 from ivr.flow.session import CallSession, Stage
-from ivr.telephony.speech_bridge import phrases_for
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class Recorder(Protocol):
                       ref: str | None = ...) -> None: ...
     def event(self, call_id: str, kind: str, at: datetime, **data: Any) -> None: ...
     def update_contact(self, call_id: str, **fields: Any) -> None: ...
-    def finish_contact(self, call_id: str, ended_at: datetime, outcome: str,
+    def finish_contact(self, call_id: str, ended_at: datetime, outcome: ContactOutcome,
                        **fields: Any) -> None: ...
     def request_callback(self, call_id: str, at: datetime, target: str, number: str,
                          due_at: datetime, promised_before: datetime,
@@ -55,12 +56,38 @@ class Recorder(Protocol):
 class SpeechInput(Protocol):
     """The caller's voice to the recogniser; ``ivr.telephony.speech_bridge`` implements it."""
 
-    async def start(self, grammar: Callable[[], list[str] | None],
+    async def start(self, phrases: tuple[str, ...] | None,
                     feed: Callable[[e.Event], None]) -> None: ...
     async def stop(self) -> None: ...
 
 
 SoundResolver = Callable[[c.PromptItem], Awaitable[str]]
+Answers = Callable[[Query], Awaitable[object]]
+"""Answers dialogues' questions (``ivr.store.answers.StoreAnswers``)."""
+
+
+async def unanswered(query: Query) -> object:
+    """The answers of a process wired to no store (tests of the telephony alone)."""
+    return Unavailable("unanswerable")
+
+
+def record(recorder: Recorder, call_id: str, cmd: c.StoreCommand) -> None:
+    """Hand one store command of ``call_id`` to the writer method it stands for."""
+    match cmd:
+        case c.StartContact():
+            recorder.start_contact(call_id, started_at=cmd.at, caller=cmd.caller,
+                                   called=cmd.called, ref=cmd.ref)
+        case c.ContactEvent():
+            recorder.event(call_id, cmd.kind, cmd.at, **cmd.data)
+        case c.UpdateContact():
+            recorder.update_contact(call_id, **cmd.fields())
+        case c.FinishContact():
+            recorder.finish_contact(call_id, ended_at=cmd.at, **cmd.fields())
+        case c.RequestCallback():  # spooled by the writer: kept even if the DB is down
+            recorder.request_callback(call_id, cmd.at, cmd.target, cmd.number, cmd.due_at,
+                                      cmd.promised_before, cmd.max_attempts)
+        case _:
+            assert_never(cmd)
 
 
 @dataclass
@@ -73,11 +100,13 @@ class CallRunner:
     sounds: SoundResolver
     now: Callable[[], Any]
     speech: SpeechInput | None = None  # None: keypad only
+    answers: Answers = unanswered
 
     def __post_init__(self) -> None:
         self.queue: asyncio.Queue[e.Event] = asyncio.Queue()
         self.timer: asyncio.TimerHandle | None = None
         self.playback: str | None = None
+        self.asking: asyncio.Task[None] | None = None
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     @property
@@ -113,7 +142,7 @@ class CallRunner:
         """Last resort: the dialplan fallback answers for the application."""
         self.session.stage = Stage.DONE
         self.recorder.event(self.call_id, "app_error", self.now())
-        self.recorder.update_contact(self.call_id, outcome="fallback")
+        self.recorder.update_contact(self.call_id, outcome=ContactOutcome.FALLBACK)
         await self._stop_speech()
         try:
             await self.channel.continue_in_dialplan(FALLBACK_CONTEXT, "s")
@@ -122,8 +151,9 @@ class CallRunner:
 
     async def _execute(self, cmd: c.Command) -> None:
         match cmd:
-            case c.Record():
-                self._record(cmd)
+            case (c.StartContact() | c.ContactEvent() | c.UpdateContact() | c.FinishContact()
+                  | c.RequestCallback()):
+                record(self.recorder, self.call_id, cmd)
             case c.Answer():
                 await self.channel.answer()
             case c.Play():
@@ -144,14 +174,20 @@ class CallRunner:
                 await self.channel.remember(cmd.name, cmd.value)
             case c.StartSpeech():
                 if self.speech is not None:
-                    grammar = cmd.grammar
-                    await self.speech.start(lambda: phrases_for(self.session, grammar), self.feed)
+                    await self.speech.start(cmd.phrases, self.feed)
             case c.StopSpeech():
                 await self._stop_speech()
-            case c.RequestCallback():  # spooled by the writer: kept even if the DB is down
-                self.recorder.request_callback(
-                    self.call_id, cmd.at, cmd.target, cmd.number, cmd.due_at,
-                    cmd.promised_before, cmd.max_attempts)
+            case c.Ask():
+                self._ask(cmd)
+            case _:
+                assert_never(cmd)
+
+    def _ask(self, cmd: c.Ask) -> None:
+        """Answer off this call's queue, so hang-ups and keys are not held up."""
+        async def answer() -> None:
+            self.feed(e.Answered(self.now(), cmd.token, await self.answers(cmd.query)))
+
+        self.asking = asyncio.get_running_loop().create_task(answer())
 
     async def _stop_speech(self) -> None:
         if self.speech is not None:
@@ -161,7 +197,8 @@ class CallRunner:
         """Pass the call to the dialplan; a caller who left meanwhile abandoned it."""
         if not await self.channel.continue_in_dialplan(context, target):
             self.recorder.finish_contact(self.call_id, ended_at=self.now(),
-                                         outcome="abandoned_menu", hangup_stage="announce")
+                                         outcome=ContactOutcome.ABANDONED_MENU,
+                                         hangup_stage="announce")
 
     async def _play(self, cmd: c.Play) -> None:
         await self._stop_playback()
@@ -184,14 +221,3 @@ class CallRunner:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-
-    def _record(self, cmd: c.Record) -> None:
-        fields = dict(cmd.fields)
-        if cmd.op == "start_contact":
-            self.recorder.start_contact(self.call_id, started_at=cmd.at, **fields)
-        elif cmd.op == "event":
-            self.recorder.event(self.call_id, fields.pop("kind"), cmd.at, **fields)
-        elif cmd.op == "finish_contact":
-            self.recorder.finish_contact(self.call_id, ended_at=cmd.at, **fields)
-        else:
-            self.recorder.update_contact(self.call_id, **fields)

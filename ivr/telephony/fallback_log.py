@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.telephony.call import Recorder
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def record(call: FallbackCall, recorder: Recorder) -> None:
     recorder.start_contact(call.call_id, started_at=call.at, caller=call.caller,
                            called=call.called, ref=call.ref)
     recorder.event(call.call_id, "fallback", call.at)
-    recorder.update_contact(call.call_id, outcome="fallback", routed_by="default",
+    recorder.update_contact(call.call_id, outcome=ContactOutcome.FALLBACK, routed_by="default",
                             target="accueil")
 
 

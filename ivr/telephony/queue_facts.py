@@ -8,8 +8,9 @@ under the channel's unique id, which is the ARI channel id the contact is keyed 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from ivr.domain.outcomes import ContactOutcome
+from ivr.flow import commands as c
 from ivr.telephony.queue_events import (
     AgentCompleted,
     AgentConnected,
@@ -20,8 +21,7 @@ from ivr.telephony.queue_events import (
     VoicemailEnded,
 )
 
-# A call left a queue without an agent and without hanging up: it overflowed.
-Fact = tuple[str, str, dict[str, Any]]  # (writer method, call id, keyword arguments)
+Fact = tuple[str, c.StoreCommand]  # (call id, what to record)
 
 
 def agent_name(member: str) -> str:
@@ -30,56 +30,54 @@ def agent_name(member: str) -> str:
 
 
 class QueueFacts:
-    """Turns queue events into store writer calls.
+    """Turns queue events into store commands (``ivr.telephony.call.record`` writes them).
 
     AMI also reports ``QueueCallerLeave`` for calls answered or abandoned (before or
     after the abandon event): only a call that left without either overflowed.
     """
 
-    def __init__(self, record: Callable[[str, str, dict[str, Any]], None]) -> None:
+    def __init__(self, record: Callable[[str, c.StoreCommand], None]) -> None:
         self.record = record
         self.talking: set[str] = set()
         self.abandoned: set[str] = set()
 
     def __call__(self, event: QueueEvent) -> None:
-        for method, call_id, kwargs in self.facts(event):
-            self.record(method, call_id, kwargs)
+        for call_id, command in self.facts(event):
+            self.record(call_id, command)
 
     def facts(self, ev: QueueEvent) -> list[Fact]:
-        """The writer calls one event stands for (empty for agent-state events)."""
+        """The store commands one event stands for (empty for agent-state events)."""
         match ev:
             case CallerJoined():
-                return [("event", ev.uniqueid, {"kind": "queue_join", "at": ev.at,
-                                                 "queue": ev.queue, "position": ev.position}),
-                        ("update_contact", ev.uniqueid, {"queue": ev.queue})]
+                return [(ev.uniqueid, c.ContactEvent(ev.at, "queue_join", {
+                            "queue": ev.queue, "position": ev.position})),
+                        (ev.uniqueid, c.UpdateContact(at=ev.at, queue=ev.queue))]
             case AgentConnected():
                 self.talking.add(ev.uniqueid)
-                return [("event", ev.uniqueid, {"kind": "agent_connect", "at": ev.at,
-                                                 "agent": agent_name(ev.member)}),
-                        ("update_contact", ev.uniqueid, {
-                            "answered_at": ev.at, "wait_seconds": float(ev.hold_seconds),
-                            "agent": agent_name(ev.member), "outcome": "answered"})]
+                agent = agent_name(ev.member)
+                return [(ev.uniqueid, c.ContactEvent(ev.at, "agent_connect", {"agent": agent})),
+                        (ev.uniqueid, c.UpdateContact(
+                            at=ev.at, answered_at=ev.at, wait_seconds=float(ev.hold_seconds),
+                            agent=agent, outcome=ContactOutcome.ANSWERED))]
             case AgentCompleted():
                 self.talking.discard(ev.uniqueid)
-                return [("finish_contact", ev.uniqueid, {
-                    "ended_at": ev.at, "outcome": "answered",
-                    "talk_seconds": float(ev.talk_seconds),
-                    "wait_seconds": float(ev.hold_seconds), "agent": agent_name(ev.member),
-                    "hangup_stage": f"talk:{ev.reason}"})]
+                return [(ev.uniqueid, c.FinishContact(
+                    at=ev.at, outcome=ContactOutcome.ANSWERED,
+                    talk_seconds=float(ev.talk_seconds), wait_seconds=float(ev.hold_seconds),
+                    agent=agent_name(ev.member), hangup_stage=f"talk:{ev.reason}"))]
             case CallerAbandoned():
                 self.abandoned.add(ev.uniqueid)
-                return [("finish_contact", ev.uniqueid, {
-                    "ended_at": ev.at, "outcome": "abandoned_queue",
-                    "wait_seconds": float(ev.hold_seconds),
-                    "hangup_stage": f"queue:{ev.queue}"})]
+                return [(ev.uniqueid, c.FinishContact(
+                    at=ev.at, outcome=ContactOutcome.ABANDONED_QUEUE,
+                    wait_seconds=float(ev.hold_seconds), hangup_stage=f"queue:{ev.queue}"))]
             case CallerLeft():
                 return self._left(ev)
             case VoicemailEnded():
-                return [("event", ev.uniqueid, {"kind": "voicemail_end", "at": ev.at,
-                                                 "box": ev.queue, "status": ev.status}),
-                        ("finish_contact", ev.uniqueid, {
-                            "ended_at": ev.at, "outcome": "voicemail",
-                            "hangup_stage": f"voicemail:{ev.queue}"})]
+                return [(ev.uniqueid, c.ContactEvent(ev.at, "voicemail_end", {
+                            "box": ev.queue, "status": ev.status})),
+                        (ev.uniqueid, c.FinishContact(
+                            at=ev.at, outcome=ContactOutcome.VOICEMAIL,
+                            hangup_stage=f"voicemail:{ev.queue}"))]
         return []
 
     def _left(self, ev: CallerLeft) -> list[Fact]:
@@ -88,5 +86,6 @@ class QueueFacts:
         if ev.uniqueid in self.abandoned:
             self.abandoned.discard(ev.uniqueid)
             return []
-        return [("event", ev.uniqueid, {"kind": "queue_leave", "at": ev.at, "queue": ev.queue}),
-                ("update_contact", ev.uniqueid, {"outcome": "overflow"})]
+        # A call left a queue without an agent and without hanging up: it overflowed.
+        return [(ev.uniqueid, c.ContactEvent(ev.at, "queue_leave", {"queue": ev.queue})),
+                (ev.uniqueid, c.UpdateContact(at=ev.at, outcome=ContactOutcome.OVERFLOW))]

@@ -20,7 +20,8 @@ flow events, fed to the runner in arrival order:
   « pardon, nous n'avons pas compris ».
 
 After a result the next utterance's stream opens on the next audio packet, with the
-phrase list asked for *then* (the confirmation stage asks for yes/no words).
+phrase list of the latest ``StartSpeech`` (the session sends one with yes/no words
+when it asks for a confirmation): what to expect is the session's decision, not ours.
 ``stop`` (``StopSpeech``, hang-up, rescue) tears everything down: bridge, channels,
 receiver, stream.
 """
@@ -36,8 +37,6 @@ from functools import partial
 from typing import Any, Protocol
 
 from ivr.flow import events as e
-from ivr.flow.session import CallSession, Stage
-from ivr.intent import NO_PHRASES, YES_PHRASES
 from ivr.speech import EventCallback, Final, NoSpeech, SpeechEvent, SpeechStarted, in_loop
 from ivr.telephony.media import RtpReceiver, VoiceActivity
 
@@ -47,7 +46,7 @@ SPEECH_ARG = "speech"  # StasisStart args of our legs: ignored by AriApplication
 # Legs usually enter Stasis within a few ms; a loaded machine may take seconds.
 JOIN_ATTEMPTS, JOIN_RETRY_SECONDS = 150, 0.02
 LEG_PREFIX = "stt-"  # ids of our legs: not callers to resume after a reconnection
-Grammar = Callable[[], list[str] | None]
+Phrases = tuple[str, ...] | None  # None: free speech
 Feed = Callable[[e.Event], None]
 
 
@@ -97,22 +96,6 @@ def _not_joined_yet(exc: Exception) -> bool:
     return _not_found(exc) or " 422 " in str(exc)
 
 
-def phrases_for(session: CallSession, asked: tuple[str, ...] | None = None) -> list[str] | None:
-    """The phrase list for the session's next utterance: None means free speech.
-
-    In grammar mode: the departments' keywords, plus yes/no words when confirming.
-    """
-    if asked is not None:
-        return list(asked)
-    rules = session.rules
-    if rules.speech.mode != "grammar":
-        return None
-    words = {kw for dept in rules.departments.values() for kw in dept.speech.keywords}
-    if session.stage == Stage.CONFIRM:
-        words.update(YES_PHRASES, NO_PHRASES)
-    return sorted(words)
-
-
 @dataclass
 class _Legs:
     """What Asterisk holds for this call's speech input (ids we chose, so teardown
@@ -143,16 +126,17 @@ class SpeechBridge:
         self.ending = False  # the current stream was told the utterance is over
         self._gap: asyncio.TimerHandle | None = None
         self.utterance = 0  # number of the current stream: late events of others are dropped
-        self._grammar: Grammar = lambda: None
+        self._phrases: Phrases = None
         self._feed: Feed | None = None
 
     @property
     def listening(self) -> bool:
         return self._feed is not None
 
-    async def start(self, grammar: Grammar, feed: Feed) -> None:
-        """Listen to the caller (media set up once); failures leave the keypad working."""
-        self._grammar, self._feed = grammar, feed
+    async def start(self, phrases: Phrases, feed: Feed) -> None:
+        """Listen to the caller (media set up once) with ``phrases`` for the utterances
+        from now on; failures leave the keypad working."""
+        self._phrases, self._feed = phrases, feed
         if self.legs is not None:
             return
         try:
@@ -264,7 +248,8 @@ class SpeechBridge:
         self.utterance += 1
         self.heard = self.ending = False
         on_event = partial(self._on_speech, self.utterance)
-        return self.engine.open_stream(self._grammar(),
+        phrases = None if self._phrases is None else list(self._phrases)
+        return self.engine.open_stream(phrases,
                                        in_loop(asyncio.get_running_loop(), on_event))
 
     def _on_speech(self, utterance: int, event: SpeechEvent) -> None:

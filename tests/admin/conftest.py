@@ -14,14 +14,12 @@ from flask.testing import FlaskClient
 from admin import create_app
 from admin.accounts import add_user
 from admin.api import new_token
-from ivr.clock import Clock
 from ivr.prompts import DEFAULT_CATALOGUE as PROMPT_CATALOGUE
 from ivr.settings import Settings
 from ivr.store.db import Store
+from tests.fixtures.admin import NOW, PASSWORD, login
 
 DEFAULT_RULES = Path(__file__).parents[2] / "routing_rules.yaml"
-NOW = "2026-12-02T10:00:00+01:00"  # a Wednesday, town hall open
-PASSWORD = "mot-de-passe-solide"
 USERS = {
     "admin": ("administrateur", None),
     "superviseur": ("superviseur", None),
@@ -87,11 +85,6 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def login(client: FlaskClient, username: str, password: str = PASSWORD) -> int:
-    """Post the login form; the status of the answer."""
-    return client.post("/login", data={"username": username, "password": password}).status_code
-
-
 @pytest.fixture
 def as_user(client: FlaskClient) -> Callable[[str], FlaskClient]:
     """The client, logged in as the given user."""
@@ -108,8 +101,3 @@ def token(store: Store) -> str:
     """A valid API bearer token."""
     with store.session() as session:
         return new_token(session, "tests")
-
-
-def set_clock(app: Flask, iso: str) -> None:
-    """Move the app's clock (idle timeout, default periods)."""
-    app.config["TOWNHALL_CLOCK"] = Clock(start=datetime.fromisoformat(iso))

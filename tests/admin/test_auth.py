@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from ivr.store.db import Store
 from ivr.store.models import User
-from tests.admin.conftest import PASSWORD, login, set_clock
+from tests.fixtures.admin import PASSWORD, login, set_clock
 
 
 def test_wrong_password_is_refused(client: FlaskClient) -> None:

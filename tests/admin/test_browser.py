@@ -10,8 +10,8 @@ from flask import Flask
 from playwright.sync_api import Browser, expect
 
 from ivr.settings import Settings
-from tests.admin.browser import chromium, log_in, served
-from tests.admin.conftest import PASSWORD
+from tests.fixtures.admin import PASSWORD
+from tests.fixtures.browser import chromium, log_in, served
 from tests.fixtures.db import sqlite_url
 
 

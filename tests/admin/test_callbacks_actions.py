@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from ivr.store.db import Store
 from ivr.store.models import AuditLog, Callback
 from ivr.telephony.queue_events import QueueView
-from tests.admin.conftest import NOW, PASSWORD
+from tests.fixtures.admin import NOW, PASSWORD
 
 AT = datetime.fromisoformat(NOW)
 

@@ -17,7 +17,7 @@ from ivr.store.db import Store
 from ivr.store.models import AuditLog
 from ivr.telephony.ami import AmiError
 from ivr.telephony.queue_events import CallerJoined, CallerLeft, MemberState, QueueView
-from tests.admin.conftest import PASSWORD
+from tests.fixtures.admin import PASSWORD
 from tests.fixtures.db import sqlite_url
 
 

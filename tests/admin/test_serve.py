@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from admin import live_queues
-from admin.commands import admin
+from ivr.cli.admin import admin
 from ivr.settings import Settings
 from ivr.store.db import Store
 

@@ -14,7 +14,7 @@ from ivr.cli import main
 from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.models import ApiToken, AuditLog, User
-from tests.admin.conftest import login
+from tests.fixtures.admin import login
 
 
 def _user(store: Store, username: str) -> User | None:

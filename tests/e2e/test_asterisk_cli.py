@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ivr.asterisk.commands import asterisk
 from ivr.asterisk.process import AsteriskInstance
+from ivr.cli.asterisk import asterisk
 from tests.fixtures.asterisk import discard, make_asterisk_settings
 
 pytestmark = pytest.mark.e2e

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ivr import hours
 from ivr.callbacks import repository as repo
+from ivr.domain import hours
 from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Wait

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.asterisk.render import AgentEndpoint, QueueSpec
-from ivr.simulate import AgentPhone, CallResult, call, place_call, run_load, start_call
+from ivr.cli.call import call
+from ivr.simulate import AgentPhone, CallResult, place_call, run_load, start_call
 from ivr.sipp.scenario import Dtmf, Say, Step, Wait
 from tests.fixtures.asterisk import default_queues
 

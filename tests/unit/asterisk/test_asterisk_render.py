@@ -17,7 +17,7 @@ from ivr.asterisk.render import (
 from ivr.rules import load_rules_text
 from ivr.settings import Settings
 from ivr.stack.provisioning import queue_specs
-from tests.unit.rules.helpers import MINIMAL, replaced
+from tests.fixtures.rules import MINIMAL, replaced
 
 # name-like tokens: a label, a dot, a letters-only top-level label (IPs never match)
 HOST_NAME = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,})\b", re.IGNORECASE)

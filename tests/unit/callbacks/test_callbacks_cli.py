@@ -6,12 +6,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from callbacks_helpers import T0, add_callbacks, get
 from click.testing import CliRunner
 
-from ivr.callbacks.commands import callbacks
+from ivr.cli.callbacks import callbacks
 from ivr.settings import Settings
 from ivr.store.db import Store
+from tests.fixtures.callbacks import T0, add_callbacks, get
 
 pytestmark = pytest.mark.pg
 

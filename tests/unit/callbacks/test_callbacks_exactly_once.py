@@ -14,16 +14,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from callbacks_helpers import T0, add_callbacks, get
-from callbacks_worker import drain
 
 from ivr.callbacks import repository as repo
 from ivr.callbacks.scheduler import CallbackScheduler, DialOutcome, DialRequest
 from ivr.store.db import Store
+from tests.fixtures.callbacks import T0, add_callbacks, get
+from tests.fixtures.callbacks_worker import drain
 from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.pg
-WORKER = Path(__file__).with_name("callbacks_worker.py")
+WORKER = Path(__file__).parents[2] / "fixtures" / "callbacks_worker.py"
 COUNT = 200
 
 

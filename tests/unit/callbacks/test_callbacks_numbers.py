@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr.callbacks.numbers import check_number, is_hidden, number_words, spoken_digits
+from ivr.domain.phone_numbers import check_number, is_hidden, number_words, spoken_digits
 
 
 @pytest.mark.parametrize("raw", ["06 12 34 56 78", "0612345678", "+33612345678",

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.callbacks.offers import NoOpening, OfferParams, ceil_quarter, promised_window
+from ivr.domain.callback_offers import NoOpening, OfferParams, ceil_quarter, promised_window
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from callbacks_helpers import T0, add_callbacks, get
 from sqlalchemy import select
 
 from ivr.callbacks import repository as repo
 from ivr.store.db import Store
 from ivr.store.models import Callback, ContactEvent
+from tests.fixtures.callbacks import T0, add_callbacks, get
 
 pytestmark = pytest.mark.pg
 MIN = timedelta(minutes=1)

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from ivr.domain.intent import IntentMatcher
+from ivr.domain.prompt_texts import Prompt
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession, Stage
-from ivr.intent import IntentMatcher
-from ivr.prompts import Prompt
 from ivr.rules import load_rules
-from tests.unit.flow.test_session import PARIS, RULES, SUNDAY_10H, TUESDAY_10H, Call, of, records
+from tests.fixtures.flow import PARIS, RULES, RULES_FILE, SUNDAY_10H, TUESDAY_10H, Call, of, records
 
 MONDAY_0830 = datetime(2026, 12, 7, 8, 30, tzinfo=PARIS)
 
@@ -37,7 +37,7 @@ def closed_offer(caller: str | None = "0612345678") -> Call:
     call.digit("1")
     out = call.prompt_done()
     assert "Pour être rappelé dès la réouverture, tapez 1." in heard(out)
-    assert call.session.stage is Stage.CALLBACK
+    assert call.session.stage is Stage.DIALOGUE
     return call
 
 
@@ -57,7 +57,7 @@ def test_closed_department_callback_reads_the_number_in_pairs_then_promises_the_
     assert "C'est noté. Nous vous rappellerons dès la réouverture, demain à 8 h 30." in heard(out)
     assert not of(c.Hangup, out)  # the promise is heard to its end first
     done = call.prompt_done()
-    assert records(done, "finish_contact") == [{"outcome": "callback_requested"}]
+    assert records(done, c.FinishContact) == [{"outcome": "callback_requested"}]
     assert of(c.Hangup, done) and call.session.stage is Stage.DONE
 
 
@@ -76,8 +76,9 @@ def test_hidden_caller_keys_a_number_invalid_ones_are_refused_with_a_reason() ->
     for d in "0899123456":  # premium rate: the town will not call it
         out = call.digit(d)
     assert heard(out) == "<callback-invalid-number> <callback-enter-number>"
-    assert records(out, "event")[0] == {"kind": "callback_number_keyed", "target": "etat-civil",
-                                        "ok": False, "reason": "premium"}
+    assert records(out, c.ContactEvent)[0] == {"kind": "callback_number_keyed",
+                                               "target": "etat-civil", "ok": False,
+                                               "reason": "premium"}
     for d in "0123#":  # too short, ended by the pound key
         out = call.digit(d)
     assert "<callback-invalid-number>" in heard(out)
@@ -95,7 +96,7 @@ def test_two_keys_another_number_and_digits_restart_the_timer() -> None:
     out = call.digit("0")
     assert of(c.StartTimer, out) and not of(c.Play, out)
     call.timer()  # a pause after one digit: checked as keyed (too short), asked again
-    assert call.session.stage is Stage.CALLBACK
+    assert call.session.stage is Stage.DIALOGUE
 
 
 def test_too_many_invalid_numbers_give_up_to_the_closed_path() -> None:
@@ -112,8 +113,8 @@ def test_queue_key_re_entry_offers_a_callback_to_that_department() -> None:
     session = CallSession("call-1", RULES)
     out = session.handle(e.CallStarted(TUESDAY_10H, "0612345678", "3000",
                                        callback_for="etat-civil"))
-    assert not records(out, "start_contact")  # same contact, it continues
-    assert records(out, "event")[0] == {"kind": "callback_from_queue", "queue": "etat-civil"}
+    assert not records(out, c.StartContact)  # same contact, it continues
+    assert records(out, c.ContactEvent)[0] == {"kind": "callback_from_queue", "queue": "etat-civil"}
     assert Prompt("callback-confirm-number") in of(c.Play, out)[0].items
     out = session.handle(e.Dtmf(TUESDAY_10H, "1"))
     request = of(c.RequestCallback, out)[0]
@@ -126,14 +127,14 @@ def test_speech_call_me_back_offers_a_callback_to_the_fallback_department() -> N
     session = CallSession("call-1", RULES, matcher=IntentMatcher.from_rules(RULES))
     session.handle(e.CallStarted(TUESDAY_10H, "0612345678", "3000"))
     out = session.handle(e.SpeechFinal(TUESDAY_10H, "rappelez-moi s'il vous plaît"))
-    assert session.stage is Stage.CALLBACK and of(c.StopSpeech, out)
-    assert records(out, "update_contact")[-1]["target"] == "accueil"
+    assert session.stage is Stage.DIALOGUE and of(c.StopSpeech, out)
+    assert records(out, c.UpdateContact)[-1]["target"] == "accueil"
 
 
 @pytest.fixture
 def menu_rules(tmp_path: Path):
     yaml = YAML()
-    data = yaml.load(Path(__file__).with_name("rules_flow.yaml").read_text())
+    data = yaml.load(RULES_FILE.read_text())
     data["menus"]["principal"]["options"]["7"] = {"label": "être rappelé", "action": "callback"}
     path = tmp_path / "rules.yaml"
     with path.open("w") as out:
@@ -145,9 +146,9 @@ def test_menu_callback_action_then_giving_up_reaches_a_person(menu_rules) -> Non
     session = CallSession("call-1", menu_rules)
     session.handle(e.CallStarted(TUESDAY_10H, "0612345678", "3000"))
     session.handle(e.Dtmf(TUESDAY_10H, "7"))
-    assert session.stage is Stage.CALLBACK
+    assert session.stage is Stage.DIALOGUE
     out: list[c.Command] = []
     for _ in range(menu_rules.input.retries + 1):
         out = session.handle(e.Dtmf(TUESDAY_10H, "5"))  # neither 1 nor 2
-    assert records(out, "update_contact")[-1]["target"] == "accueil"
+    assert records(out, c.UpdateContact)[-1]["target"] == "accueil"
     assert session.stage is Stage.ANNOUNCE

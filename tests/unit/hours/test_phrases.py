@@ -6,9 +6,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from ivr.hours import describe_hours, describe_next_opening, spoken_date, spoken_time
-
-from .helpers import paris, rules
+from ivr.domain.hours import describe_hours, describe_next_opening, spoken_date, spoken_time
+from tests.fixtures.hours import paris, rules
 
 
 @pytest.mark.parametrize(("opening", "now", "phrase"), [

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ivr.hours import status
-
-from .helpers import paris, rules
+from ivr.domain.hours import status
+from tests.fixtures.hours import paris, rules
 
 
 @pytest.mark.parametrize(("at", "is_open", "reason", "next_opening"), [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.intent import IntentMatcher, TargetVocabulary
+from ivr.domain.intent import IntentMatcher, TargetVocabulary
 
 REPO = Path(__file__).resolve().parents[3]
 RULES_PATH = REPO / "routing_rules.yaml"

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ivr.intent import CALLBACK, IntentMatcher
+from ivr.domain.intent import CALLBACK, IntentMatcher
 
 Reader = Callable[[str], list[tuple[str, str]]]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr.intent import CALLBACK, OPERATOR, IntentMatcher, match_yes_no
+from ivr.domain.intent import CALLBACK, OPERATOR, IntentMatcher, match_yes_no
 
 
 def test_full_keyword_routes_and_names_it(small_matcher: IntentMatcher) -> None:

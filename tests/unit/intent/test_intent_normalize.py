@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr.intent import content_words, fold, normalize
+from ivr.domain.intent import content_words, fold, normalize
 
 
 @pytest.mark.parametrize(

@@ -10,16 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.prompts import (
-    DEFAULT_CATALOGUE,
-    Prompt,
-    PromptError,
-    PromptLibrary,
-    Text,
-    Voice,
-    load_catalogue,
-    prompts,
-)
+from ivr.cli.prompts import prompts
+from ivr.domain.prompt_texts import Prompt, PromptError, Text
+from ivr.prompts import DEFAULT_CATALOGUE, PromptLibrary, Voice, load_catalogue
 from ivr.settings import Settings
 
 REQUIRED = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import DEFAULT_RULES
+from tests.fixtures.rules import DEFAULT_RULES
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.rules.commands import rules
+from ivr.cli.rules import rules
 from ivr.settings import Settings
-
-from .helpers import DEFAULT_RULES, MINIMAL, position, replaced
+from tests.fixtures.rules import DEFAULT_RULES, MINIMAL, position, replaced
 
 
 @pytest.fixture
@@ -30,6 +29,7 @@ def test_check_default_file_says_ok(settings: Settings) -> None:
     result = _run(settings, "check")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: 14 departments, 5 menus")
+    assert result.output.rstrip().endswith(", 16 request types")
 
 
 def test_check_prints_each_error_with_its_position(settings: Settings, tmp_path: Path) -> None:

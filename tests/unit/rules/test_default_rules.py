@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ivr.rules import Rules, load_rules
-
-from .helpers import DEFAULT_RULES
+from tests.fixtures.rules import DEFAULT_RULES
 
 TARGETS = {
     "accueil", "etat-civil", "titres-identite", "elections", "urbanisme", "scolaire",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.rules import RulesError, load_rules, load_rules_text
-
-from .helpers import MINIMAL, issues_of, position, replaced
+from tests.fixtures.rules import MINIMAL, issues_of, position, replaced
 
 # (what to replace, replacement, text whose position is reported, words of the message)
 CASES = {

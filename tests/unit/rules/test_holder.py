@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from ivr.rules import RulesError, RulesHolder, watch
-
-from .helpers import MINIMAL, replaced
+from tests.fixtures.rules import MINIMAL, replaced
 
 RENAMED = replaced(MINIMAL, 'name: "Mairie de Test"', 'name: "Mairie de Test 2"')
 

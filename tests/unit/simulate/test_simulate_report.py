@@ -7,8 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from ivr.cli.call import call
 from ivr.settings import Settings
-from ivr.simulate import CallResult, _outcome, call, describe
+from ivr.simulate import CallResult, _outcome, describe
 from ivr.sipp.pcap import keypress_pcaps
 from ivr.sipp.process import SippProcess, parse_stats
 from ivr.sipp.voice import speech_audio, speech_file

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ivr.cli.speech import speech
 from ivr.settings import Settings
 from ivr.speech import (
     Final,
@@ -28,7 +29,6 @@ from ivr.speech import (
     find_test_model,
     in_loop,
     read_pcm,
-    speech,
     transcribe,
 )
 

@@ -12,7 +12,7 @@ from ivr.store.apply import apply_ops
 from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
 from ivr.store.spool import read_segment
-from tests.unit.store.test_store_writer import T0, UNREACHABLE, fast_writer
+from tests.fixtures.store import T0, UNREACHABLE, fast_writer
 
 DUE = T0 + timedelta(hours=20)
 

@@ -21,6 +21,12 @@ TABLES = {
     "api_tokens",
     "rules_versions",
     "callbacks",
+    "citizens",
+    "citizen_contact_points",
+    "consents",
+    "requests",
+    "request_events",
+    "attachments",
     "alembic_version",
 }
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from ivr.cli.store import contacts, db
 from ivr.settings import Settings
-from ivr.store.commands import contacts, db
 from ivr.store.db import Store
 from ivr.store.models import Contact, ContactEvent
 from ivr.store.queries import (

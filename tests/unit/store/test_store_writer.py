@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,14 +16,8 @@ from ivr.store.db import Store
 from ivr.store.models import Contact, ContactEvent
 from ivr.store.spool import SpoolLocked
 from ivr.store.writer import StoreWriter
+from tests.fixtures.store import T0, UNREACHABLE, fast_writer
 from townhall_support.pg import pg_url
-
-T0 = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
-UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"  # port 1: refused at once
-
-
-def fast_writer(store: Store, spool: Path) -> StoreWriter:
-    return StoreWriter(store, spool, batch_delay=0.01, min_backoff=0.05, max_backoff=0.3)
 
 
 def write_call(writer: StoreWriter, call_id: str, target: str = "etat-civil") -> None:
@@ -165,7 +159,40 @@ def test_unknown_field_and_naive_time_are_programming_errors(tmp_path: Path) -> 
         writer.update_contact("c", colour="blue")
     with pytest.raises(ValueError, match="naive"):
         writer.event("c", "answered", datetime(2026, 12, 2, 9, 30))
+    with pytest.raises(ValueError, match="ContactOutcome"):
+        writer.finish_contact("c", T0, "hung_up")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ContactOutcome"):
+        writer.update_contact("c", outcome="transfered")
+    assert writer.pending == 0
     writer.close(timeout=2)
+
+
+# A segment as the writer spooled it before the call flow's commands were typed: a
+# spool left by an older process must still replay (its op names are the disk format).
+OLD_SEGMENT = """\
+{"call_id":"chan-old","seq":1,"ts":"2026-12-02T09:30:00+00:00","op":"start","fields":{"started_at":"2026-12-02T09:30:00+00:00","caller":"+33612345678","called":"3000","channel":"phone","direction":"inbound"}}
+{"call_id":"chan-old","seq":2,"ts":"2026-12-02T09:30:04+00:00","op":"event","kind":"dtmf","at":"2026-12-02T09:30:04+00:00","data":{"digit":"1","menu":"principal","meaning":"target"}}
+{"call_id":"chan-old","seq":3,"ts":"2026-12-02T09:30:04+00:00","op":"update","fields":{"target":"etat-civil","routed_by":"dtmf","menu_path":"1"}}
+{"call_id":"chan-old","seq":4,"ts":"2026-12-02T09:30:05+00:00","op":"frobnicate","fields":{}}
+{"call_id":"chan-old","seq":5,"ts":"2026-12-02T09:30:20+00:00","op":"finish","fields":{"ended_at":"2026-12-02T09:30:20+00:00","outcome":"closed"}}
+"""
+
+
+def test_a_spool_written_by_the_previous_format_replays(store: Store, tmp_path: Path) -> None:
+    """An op name nothing knows is refused alone; the others are applied."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "000000000001.jsonl").write_text(OLD_SEGMENT)
+    writer = fast_writer(store, spool)
+    assert writer.flush(10)
+    writer.close()
+    with store.session() as session:
+        contact = session.scalars(select(Contact)).one()
+        events = [(e.seq, e.kind) for e in contact.events]
+    assert (contact.call_id, contact.target, contact.routed_by, contact.outcome) == (
+        "chan-old", "etat-civil", "dtmf", "closed")
+    assert contact.ended_at == T0 + timedelta(seconds=20) and contact.op_seq == 5
+    assert events == [(2, "dtmf")]
 
 
 def test_one_process_per_spool(tmp_path: Path) -> None:

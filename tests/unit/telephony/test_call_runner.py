@@ -3,65 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import typing
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from ivr.domain.outcomes import ContactOutcome
+from ivr.domain.prompt_texts import Text
+from ivr.flow import commands as c
 from ivr.flow import events as e
+from ivr.flow.queries import Query, Unavailable
 from ivr.flow.session import CallSession, Stage
-from ivr.telephony.call import QUEUE_CONTEXT, CallRunner
-from tests.unit.flow.test_session import RULES
+from ivr.telephony.call import QUEUE_CONTEXT, CallRunner, record
+from tests.fixtures.flow import RULES
+from tests.fixtures.telephony import FakeChannel, FakeRecorder, sound
 
 WEDNESDAY = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 
-class FakeChannel:
-    """Records what the runner asks of Asterisk; ``gone`` simulates a caller who left."""
-
-    def __init__(self, gone: bool = False, fail_play: bool = False) -> None:
-        self.gone, self.fail_play = gone, fail_play
+class FakeSpeech:
+    def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
 
-    async def answer(self) -> None:
-        self.calls.append(("answer",))
+    async def start(self, phrases: tuple[str, ...] | None,
+                    feed: Callable[[e.Event], None]) -> None:
+        self.calls.append(("start", phrases))
 
-    async def play(self, sounds: list[str], playback_id: str) -> None:
-        if self.fail_play:
-            raise RuntimeError("ARI said 500")
-        self.calls.append(("play", tuple(sounds), playback_id))
-
-    async def stop_playback(self, playback_id: str) -> None:
-        self.calls.append(("stop", playback_id))
-
-    async def continue_in_dialplan(self, context: str, extension: str) -> bool:
-        self.calls.append(("continue", context, extension))
-        return not self.gone
-
-    async def hangup(self) -> None:
-        self.calls.append(("hangup",))
-
-    async def remember(self, name: str, value: str) -> None:
-        self.calls.append(("remember", name, value))
-
-
-class FakeRecorder:
-    def __init__(self) -> None:
-        self.ops: list[tuple[str, str, dict[str, Any]]] = []
-
-    def start_contact(self, call_id: str, **f: Any) -> None:
-        self.ops.append(("start", call_id, f))
-
-    def event(self, call_id: str, kind: str, at: Any, **d: Any) -> None:
-        self.ops.append(("event", call_id, {"kind": kind, **d}))
-
-    def update_contact(self, call_id: str, **f: Any) -> None:
-        self.ops.append(("update", call_id, f))
-
-    def finish_contact(self, call_id: str, **f: Any) -> None:
-        self.ops.append(("finish", call_id, f))
-
-
-async def sound(item: Any) -> str:
-    return f"townhall/{abs(hash(item)) % 1000}"
+    async def stop(self) -> None:
+        self.calls.append(("stop",))
 
 
 async def drive(channel: FakeChannel, *digits: str) -> tuple[CallRunner, FakeRecorder]:
@@ -100,3 +72,81 @@ async def test_a_failure_sends_the_caller_to_the_dialplan_fallback() -> None:
     await asyncio.wait_for(runner.task, 2)
     assert channel.calls[-1] == ("continue", "townhall-fallback", "s")
     assert ("update", "c2", {"outcome": "fallback"}) in recorder.ops
+
+
+AT = WEDNESDAY
+SAMPLES: list[c.Command] = [
+    c.Answer(), c.Play((Text("Bonjour."),), 1), c.StopPlayback(), c.StartTimer(30, 1),
+    c.CancelTimer(), c.StartSpeech(("oui", "non")), c.StopSpeech(), c.ToQueue("etat-civil"),
+    c.ToVoicemail("etat-civil"), c.Hangup("closed_message"), c.Remember("target", "etat-civil"),
+    c.StartContact(AT, "0612345678", "3000", "ref-1"), c.ContactEvent(AT, "dtmf", {"digit": "1"}),
+    c.UpdateContact(at=AT, target="etat-civil"),
+    c.FinishContact(at=AT, outcome=ContactOutcome.CLOSED),
+    c.RequestCallback(AT, "etat-civil", "+33612345678", AT, AT, 3),
+    c.Ask(Query(), 1),
+]
+
+
+async def test_the_runner_carries_out_every_kind_of_command() -> None:
+    """mypy checks that ``_execute`` matches every ``Command`` (``assert_never``); this
+    checks at run time that each one does something, so none is silently dropped."""
+    assert {type(cmd) for cmd in SAMPLES} == set(typing.get_args(c.Command))
+    channel, recorder, speech = FakeChannel(), FakeRecorder(), FakeSpeech()
+    runner = CallRunner(CallSession("c3", RULES), channel, recorder, sound, lambda: AT, speech)
+
+    def trace() -> tuple[Any, ...]:
+        return (len(channel.calls), len(recorder.ops), len(speech.calls), runner.timer,
+                runner.asking)
+
+    for cmd in SAMPLES:
+        before = trace()
+        await runner._execute(cmd)
+        assert trace() != before, cmd
+    with pytest.raises(AssertionError):
+        await runner._execute(object())  # type: ignore[arg-type]
+    runner.task.cancel()
+
+
+def test_store_commands_reach_their_writer_method() -> None:
+    recorder = FakeRecorder()
+    for cmd in SAMPLES:
+        if isinstance(cmd, typing.get_args(c.StoreCommand)):
+            record(recorder, "c4", cmd)
+    assert recorder.ops == [
+        ("start", "c4", {"started_at": AT, "caller": "0612345678", "called": "3000",
+                         "ref": "ref-1"}),
+        ("event", "c4", {"kind": "dtmf", "digit": "1"}),
+        ("update", "c4", {"target": "etat-civil"}),  # the fields left at None are not written
+        ("finish", "c4", {"ended_at": AT, "outcome": "closed"}),
+        ("callback", "c4", {"args": (AT, "etat-civil", "+33612345678", AT, AT, 3)}),
+    ]
+
+
+async def stop_reading(runner: CallRunner) -> None:
+    """Stop the runner's own reader, so the test reads what reaches the call's queue."""
+    runner.task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await runner.task
+
+
+async def test_an_answer_comes_back_as_an_event_of_the_call() -> None:
+    async def answers(query: Query) -> object:
+        return "42"
+
+    runner = CallRunner(CallSession("c5", RULES), FakeChannel(), FakeRecorder(), sound,
+                        lambda: AT, answers=answers)
+    await stop_reading(runner)
+    await runner._execute(c.Ask(Query(), 7))
+    assert runner.asking is not None
+    await runner.asking
+    assert runner.queue.get_nowait() == e.Answered(AT, 7, "42")
+
+
+async def test_without_a_store_every_question_is_unavailable() -> None:
+    runner = CallRunner(CallSession("c6", RULES), FakeChannel(), FakeRecorder(), sound,
+                        lambda: AT)
+    await stop_reading(runner)
+    await runner._execute(c.Ask(Query(), 1))
+    assert runner.asking is not None
+    await runner.asking
+    assert runner.queue.get_nowait() == e.Answered(AT, 1, Unavailable("unanswerable"))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ivr.telephony.fallback_log import TAKEN, ingest, parse_line
-from tests.unit.telephony.test_call_runner import FakeRecorder
+from tests.fixtures.telephony import FakeRecorder
 
 LINE = "1796112000|townhall-x-1.7|0612345678|3000|ref-9"
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from ivr.telephony.call import record
 from ivr.telephony.queue_events import (
     AgentCompleted,
     AgentConnected,
@@ -13,16 +14,18 @@ from ivr.telephony.queue_events import (
     parse_event,
 )
 from ivr.telephony.queue_facts import QueueFacts
+from tests.fixtures.telephony import FakeRecorder
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def run(*events) -> list[tuple[str, str, dict]]:
-    out: list[tuple[str, str, dict]] = []
-    facts = QueueFacts(lambda method, call_id, kwargs: out.append((method, call_id, kwargs)))
+    """The writer calls the events stand for: (method, call id, keyword arguments)."""
+    recorder = FakeRecorder()
+    facts = QueueFacts(lambda call_id, command: record(recorder, call_id, command))
     for event in events:
         facts(event)
-    return out
+    return recorder.ops
 
 
 def test_answered_call_gets_wait_agent_and_talk() -> None:
@@ -31,8 +34,9 @@ def test_answered_call_gets_wait_agent_and_talk() -> None:
               CallerLeft("etat-civil", AT, "c1"),
               AgentCompleted("etat-civil", AT, "c1", "PJSIP/agent-etat-civil-1", 12, 95,
                              "caller"))
-    assert [m for m, _, _ in out] == ["event", "update_contact", "event", "update_contact",
-                                      "finish_contact"]
+    assert [m for m, _, _ in out] == ["event", "update", "event", "update", "finish"]
+    assert out[3][2] == {"answered_at": AT, "wait_seconds": 12.0, "agent": "agent-etat-civil-1",
+                         "outcome": "answered"}
     final = out[-1][2]
     assert (final["outcome"], final["agent"], final["wait_seconds"], final["talk_seconds"]) == (
         "answered", "agent-etat-civil-1", 12.0, 95.0)
@@ -48,7 +52,7 @@ def test_abandon_is_not_mistaken_for_overflow_in_either_order() -> None:
 
 def test_leaving_unanswered_is_an_overflow() -> None:
     out = run(CallerJoined("urbanisme", AT, "c3", "0612", 1), CallerLeft("urbanisme", AT, "c3"))
-    assert out[-1] == ("update_contact", "c3", {"outcome": "overflow"})
+    assert out[-1] == ("update", "c3", {"outcome": "overflow"})
 
 
 def test_agent_state_events_record_nothing() -> None:
@@ -60,6 +64,6 @@ def test_the_end_of_a_voicemail_call_ends_the_contact() -> None:
                "Queue": "police-municipale", "Uniqueid": "c4", "Status": "SUCCESS"}
     event = parse_event(headers, AT)
     assert event == VoicemailEnded("police-municipale", AT, "c4", "SUCCESS")
-    assert run(event)[-1] == ("finish_contact", "c4", {
+    assert run(event)[-1] == ("finish", "c4", {
         "ended_at": AT, "outcome": "voicemail", "hangup_stage": "voicemail:police-municipale"})
     assert parse_event({**headers, "UserEvent": "SomethingElse"}, AT) is None

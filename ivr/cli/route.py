@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import click
 
-from ivr.intent import IntentMatcher, IntentResult
+from ivr.domain.intent import IntentMatcher, IntentResult
 from ivr.settings import Settings
 
 

@@ -54,6 +54,22 @@ def is_hidden(caller_id: str | None) -> bool:
     return caller_id is None or caller_id.strip().lower() in HIDDEN_CALLER_IDS
 
 
+def parse_number(raw: str) -> phonenumbers.PhoneNumber | None:
+    """``raw`` parsed as dialled from France (06…, +33…, 0033…), or None."""
+    try:
+        return phonenumbers.parse(raw.strip(), "FR")
+    except NumberParseException:
+        return None
+
+
+def to_e164(raw: str) -> str | None:
+    """Any valid number, French or foreign, in E.164: how a citizen's phone is stored."""
+    number = parse_number(raw)
+    if number is None or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
 def check_number(raw: str | None) -> NumberCheck:
     """Validate ``raw`` (06…, +33…, 0033…, spaces or dots allowed) for a callback.
 
@@ -63,9 +79,8 @@ def check_number(raw: str | None) -> NumberCheck:
     if is_hidden(raw):
         return NumberCheck(None, "hidden")
     assert raw is not None
-    try:
-        number = phonenumbers.parse(raw.strip(), "FR")
-    except NumberParseException:
+    number = parse_number(raw)
+    if number is None:
         return NumberCheck(None, "unparseable")
     if not phonenumbers.is_valid_number(number):
         short = len(str(number.national_number)) < 9

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
+from ivr.domain.intent import IntentMatcher
 from ivr.flow import events as e
-from ivr.flow.session import CallSession, Stage
-from ivr.intent import IntentMatcher
-from ivr.rules import Rules
+from ivr.flow.session import CallSession
 from ivr.speech import EventCallback, Final, NoSpeech, SpeechStarted
 from ivr.telephony.call import CallRunner
 from ivr.telephony.speech_bridge import (
@@ -23,10 +22,9 @@ from ivr.telephony.speech_bridge import (
     LEG_PREFIX,
     SPEECH_ARG,
     SpeechBridge,
-    phrases_for,
 )
-from tests.unit.flow.test_session import RULES
-from tests.unit.telephony.test_call_runner import FakeChannel, FakeRecorder, sound
+from tests.fixtures.flow import RULES
+from tests.fixtures.telephony import FakeChannel, FakeRecorder, sound
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 PORTS = range(47300, 47400)
@@ -101,12 +99,11 @@ class Harness:
         self.events: list[e.Event] = []
         self.bridge = SpeechBridge(lambda: self.rest, self.engine, "caller-1", PORTS,
                                    lambda: NOW)
-        self.grammar: list[str] | None = None
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.seq = 0
 
-    async def start(self) -> None:
-        await self.bridge.start(lambda: self.grammar, self.events.append)
+    async def start(self, phrases: tuple[str, ...] | None = None) -> None:
+        await self.bridge.start(phrases, self.events.append)
 
     async def send(self, *samples: int, packets: int = 1) -> None:
         """RTP slin16 as Asterisk sends it: big-endian samples."""
@@ -179,14 +176,14 @@ async def test_audio_arrives_little_endian_and_events_come_in_order() -> None:
     assert h.events == [e.SpeechHeard(NOW), e.SpeechFinal(NOW, "annyeong", 0.61)]
 
 
-async def test_next_utterance_opens_with_the_grammar_asked_then() -> None:
+async def test_next_utterance_opens_with_the_phrases_of_the_latest_start() -> None:
     h = Harness()
     await h.start()
     await h.send(*QUIET)
     h.recognise(SpeechStarted())
     h.recognise(Final("x", 0.5, ()))
     await settle()
-    h.grammar = ["oui", "non"]  # e.g. the session is now confirming
+    await h.start(("oui", "non"))  # the session now confirms: a StartSpeech with yes/no
     await h.send(*QUIET)
     assert [s.grammar for s in h.engine.streams] == [None, ["oui", "non"]]
     h.recognise(Final("late", 0.9, ()), stream=0)  # an earlier stream's straggler
@@ -254,20 +251,6 @@ async def test_a_caller_gone_during_set_up_is_no_error(caplog: pytest.LogCapture
     await h.start()
     assert "caller left during speech set-up" in caplog.text
     assert "ERROR" not in caplog.text and h.bridge.receiver is None
-
-
-def _rules(mode: str) -> Rules:
-    return RULES.model_copy(update={"speech": RULES.speech.model_copy(update={"mode": mode})})
-
-
-def test_phrase_list_follows_the_mode_and_the_stage() -> None:
-    assert phrases_for(CallSession("c", _rules("free"))) is None
-    session = CallSession("c", _rules("grammar"))
-    keywords = {kw for d in RULES.departments.values() for kw in d.speech.keywords}
-    assert set(phrases_for(session) or []) == keywords
-    session.stage = Stage.CONFIRM
-    assert {"oui", "non"} <= set(phrases_for(session) or []) and "oui" not in keywords
-    assert phrases_for(session, ("a", "b")) == ["a", "b"]  # a StartSpeech phrase list wins
 
 
 async def test_runner_starts_speech_and_tears_it_down_when_the_caller_hangs_up() -> None:

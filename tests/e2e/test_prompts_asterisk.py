@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ivr.asterisk.process import AsteriskInstance
-from ivr.prompts import Prompt, PromptLibrary
+from ivr.domain.prompt_texts import Prompt
+from ivr.prompts import PromptLibrary
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ Open department: « Nous vous rappellerons aujourd'hui avant 11 h. » — now pl
 promise delay, rounded up to the quarter hour (a promise a citizen can remember),
 capped at closing time. Closed, or closing too soon to keep the promise: the next
 opening, « dès la réouverture, lundi à 8 h 30 ». The opening-hours function is a
-parameter (``ivr.hours.status`` bound to the rules) so this module stays pure.
+parameter (``ivr.domain.hours.status`` bound to the rules) so this module stays pure.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 
 
 class OpenStatusLike(Protocol):
-    """The fields of ``ivr.hours.OpenStatus`` this module reads (read-only: it is frozen)."""
+    """The fields of ``ivr.domain.hours.OpenStatus`` this module reads (read-only: it is frozen)."""
 
     @property
     def open(self) -> bool: ...

@@ -43,7 +43,7 @@ def check(ctx: click.Context, file: Path | None) -> None:
     """Vérifie le fichier de règles (par défaut TOWNHALL_RULES)."""
     loaded = _load_or_exit(file or _settings(ctx).rules_path)
     click.echo(f"ok: {len(loaded.departments)} departments, {len(loaded.menus)} menus, "
-               f"{len(loaded.agents)} agents")
+               f"{len(loaded.agents)} agents, {len(loaded.request_types)} request types")
 
 
 @rules.command()

@@ -1,0 +1,34 @@
+"""Which dialogue each menu action opens: one line per dialogue in ``DIALOGUES``.
+
+A new dialogue of the round (a request's status, a document request, a booking, the
+subscriptions, a complaint…) is its own module like ``ivr.flow.callback_offer``; its
+menu action is declared in the rules' schema (``Action``) and in ``ivr.flow.menu``
+(``Kind``), and mapped here to the function that opens it. The session needs no change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ivr.flow.dialogue import Dialogue
+from ivr.rules import Rules
+from ivr.rules.schema import MenuOption
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a dialogue knows when it opens: the call's rules and caller ID, the instant,
+    and the menu option that opened it (whose fields may parameterise it)."""
+
+    rules: Rules
+    call_id: str
+    caller: str | None
+    at: datetime
+    option: MenuOption | None = None
+
+
+DialogueFactory = Callable[[Opening], Dialogue]
+
+DIALOGUES: dict[str, DialogueFactory] = {}

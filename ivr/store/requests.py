@@ -1,0 +1,370 @@
+"""Citizen requests in the store: create, read, change status, assign, import, indicators.
+
+The admin, the API, the CLI and the IVR call these functions. Each public function
+takes the ``Store`` (plus the ``Rules`` in force and the instant ``at`` or ``now`` when
+it needs them), runs its own transaction and returns frozen views — never ORM
+objects. Refusals are the typed errors of ``ivr.requests.errors`` (French messages);
+nothing is written when one is raised.
+
+Concurrency: a new reference is random; a collision with an existing one fails the
+unique constraint and the creation is retried with another. Changes go through
+SQLAlchemy's ``version_id_col``: of two agents changing one request at once, one wins
+and the other gets ``StaleVersion``; a history line is written in the same
+transaction as the change it records, so none is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, case, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ivr.requests import due, lifecycle
+from ivr.requests.csv_import import ImportLine, ParsedImport
+from ivr.requests.errors import (
+    InvalidInput,
+    RequestError,
+    StaleVersion,
+    UnknownReference,
+)
+from ivr.requests.inputs import clean_text
+from ivr.requests.reference import grouped, new_reference, normalise
+from ivr.rules import Rules
+from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
+from ivr.store.db import Store
+from ivr.store.models import CHANNELS, Citizen, Contact, Request, RequestEvent
+from ivr.store.request_views import (
+    AttachmentView,
+    EventView,
+    RequestView,
+    request_view,
+)
+
+__all__ = [
+    "AttachmentView", "EventView", "ImportReport", "ImportResult", "RequestView",
+    "apply_import", "assign", "change_status", "create_request", "get_request", "hash_pin",
+    "link_contact", "request_row", "search", "verify_caller", "worklist",
+]
+
+REFERENCE_ATTEMPTS = 20  # 10⁹ references: a collision is rare, twenty in a row impossible
+_PIN_ITERATIONS = 100_000
+_ALREADY = "déjà à jour"
+
+
+def hash_pin(pin: str, salt: bytes | None = None) -> str:
+    """``pbkdf2_sha256$salt$hash`` of a PIN of 4 to 8 digits (never stored in clear)."""
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+        raise InvalidInput("Le code confidentiel doit comporter de 4 à 8 chiffres.")
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, _PIN_ITERATIONS)
+    return f"pbkdf2_sha256${salt.hex()}${digest.hex()}"
+
+
+def _pin_matches(stored: str | None, pin: str) -> bool:
+    if not stored or not (pin.isascii() and pin.isdigit()):
+        return False
+    _, salt, _digest = stored.split("$")
+    try:
+        return hmac.compare_digest(stored, hash_pin(pin, bytes.fromhex(salt)))
+    except InvalidInput:
+        return False
+
+
+def _department(rules: Rules, department: str) -> str:
+    if department not in rules.departments:
+        raise InvalidInput(f"Service inconnu : « {department} ».")
+    return department
+
+
+def request_row(session: Session, reference: str, *, full: bool = False) -> Request:
+    """The ORM row of a keyed reference (for the store's own modules), or a typed error."""
+    query = select(Request).where(Request.reference == normalise(reference))
+    if full:
+        query = query.options(selectinload(Request.events), selectinload(Request.attachments),
+                              selectinload(Request.citizen))
+    row = session.scalar(query)
+    if row is None:
+        raise UnknownReference(
+            f"Aucune demande ne porte la référence {grouped(normalise(reference))}.")
+    return row
+
+
+def _is_clash(exc: IntegrityError) -> bool:
+    """A race lost on a unique value (reference, contact point): retrying may succeed."""
+    text = str(exc.orig)
+    return any(name in text for name in ("requests.reference", "uq_requests_reference",
+                                         "citizen_contact_points"))
+
+
+def _owner(session: Session, citizen_id: int | None, citizen: NewCitizen | None) -> int | None:
+    if citizen_id is not None:
+        if session.get(Citizen, citizen_id) is None:
+            raise InvalidInput(f"Usager n° {citizen_id} introuvable.")
+        return citizen_id
+    if citizen is None:
+        return None
+    return ensure_citizen_in(session, name=citizen.name, phones=citizen.phones,
+                             emails=citizen.emails, birth_date=citizen.birth_date).id
+
+
+def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, actor: str,
+                   channel: str = "phone", citizen_id: int | None = None,
+                   citizen: NewCitizen | None = None,
+                   department: str | None = None, agent: str | None = None,
+                   subject: str | None = None, description: str | None = None,
+                   pin: str | None = None, rng: random.Random | None = None) -> RequestView:
+    """Record a new request of ``type_id``, due ``delay`` working days after ``at``.
+
+    The citizen is ``citizen_id``, or found/created from ``citizen`` in the same
+    transaction (so a refused request leaves no citizen behind), or nobody.
+    """
+    kind = lifecycle.request_type(rules, type_id)
+    department = _department(rules, department or kind.department)
+    if citizen and citizen.birth_date and kind.verification != "date_naissance":
+        raise InvalidInput(f"La date de naissance n'est pas demandée pour une demande "
+                           f"« {kind.label} » : ne l'enregistrez pas (minimisation des données).")
+    if channel not in CHANNELS:
+        raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
+    rng = rng or random.SystemRandom()
+    values = dict(type=type_id, channel=channel, department=department,
+                  agent=clean_text(agent, "l'agent", 64),
+                  status=lifecycle.initial_status(rules, type_id),
+                  subject=clean_text(subject, "l'objet", 255),
+                  description=clean_text(description, "la description", 20_000),
+                  pin_hash=hash_pin(pin) if pin else None, created_at=at,
+                  due_at=due.due_at(rules, department, at, kind.delay))
+    actor = _actor(actor)
+    for _ in range(REFERENCE_ATTEMPTS):
+        try:
+            with store.session() as session:
+                owner = _owner(session, citizen_id, citizen)
+                row = Request(reference=new_reference(rng), citizen_id=owner, **values)
+                row.events.append(RequestEvent(at=at, actor=actor, kind="created",
+                                               to_status=row.status))
+                session.add(row)
+                session.flush()
+                return request_view(row)
+        except IntegrityError as exc:
+            if not _is_clash(exc):
+                raise
+    raise RuntimeError(f"no free reference after {REFERENCE_ATTEMPTS} attempts")
+
+
+def get_request(store: Store, reference: str) -> RequestView:
+    """The request keyed as ``reference`` with its history, attachments and contacts."""
+    with store.session() as session:
+        return request_view(request_row(session, reference, full=True), full=True, session=session)
+
+
+def _check_version(row: Request, expected_version: int | None) -> None:
+    if expected_version is not None and row.version != expected_version:
+        raise StaleVersion(f"La demande {grouped(row.reference)} a été modifiée entre-temps "
+                           "par quelqu'un d'autre : rechargez-la avant de recommencer.")
+
+
+def _actor(actor: str) -> str:
+    """Who acts (a user name, ``ivr``, ``api:<token>``…): required, 64 characters at most."""
+    cleaned = clean_text(actor, "l'auteur de la modification", 64)
+    if cleaned is None:
+        raise InvalidInput("L'auteur de la modification est obligatoire.")
+    return cleaned
+
+
+def _move(session: Session, rules: Rules, row: Request, to_status: str, actor: str,
+          at: datetime, note: str | None) -> None:
+    """Apply an allowed status change to ``row``: clock, closing, history line."""
+    actor, note = _actor(actor), clean_text(note, "la note", 5000)
+    target = lifecycle.check_transition(rules, row.type, row.status, to_status)
+    if row.clock_stopped_at is not None and not target.stops_clock:
+        row.due_at = due.pushed_back(rules, row.department, row.due_at, row.clock_stopped_at, at)
+        row.clock_stopped_at = None
+    elif target.stops_clock and row.clock_stopped_at is None:
+        row.clock_stopped_at = at
+    row.closed_at = at if target.final else None
+    # added through the session: appending to row.events would load the whole history
+    session.add(RequestEvent(request_id=row.id, at=at, actor=actor, kind="status",
+                             from_status=row.status, to_status=to_status, note=note))
+    row.status = to_status
+
+
+def _committed(store: Store, reference: str,
+               work: Callable[[Session, Request], None]) -> RequestView:
+    """Run ``work(session, row)`` on the request and commit; a lost race is ``StaleVersion``."""
+    try:
+        with store.session() as session:
+            row = request_row(session, reference)
+            with session.no_autoflush:  # one UPDATE (one version step) per change
+                work(session, row)
+            session.flush()
+            return request_view(row)
+    except StaleDataError:
+        raise StaleVersion(f"La demande {grouped(normalise(reference))} vient d'être modifiée "
+                           "par quelqu'un d'autre : rechargez-la avant de recommencer.") from None
+
+
+def change_status(store: Store, rules: Rules, reference: str, to_status: str, *, actor: str,
+                  at: datetime, note: str | None = None,
+                  expected_version: int | None = None) -> RequestView:
+    """Move the request to ``to_status`` if its type allows it; one history line."""
+    def work(session: Session, row: Request) -> None:
+        _check_version(row, expected_version)
+        _move(session, rules, row, to_status, actor, at, note)
+
+    return _committed(store, reference, work)
+
+
+def assign(store: Store, rules: Rules, reference: str, *, agent: str | None, actor: str,
+           at: datetime, department: str | None = None, note: str | None = None,
+           expected_version: int | None = None) -> RequestView:
+    """Give the request to ``agent`` (None: nobody) and possibly another department."""
+    if department is not None:
+        _department(rules, department)
+    actor, agent = _actor(actor), clean_text(agent, "l'agent", 64)
+    note = clean_text(note, "la note", 5000)
+
+    def work(session: Session, row: Request) -> None:
+        _check_version(row, expected_version)
+        row.agent = agent
+        row.department = department or row.department
+        who = f"attribuée à {agent}" if agent else "attribution retirée"
+        text = f"{who} ({row.department})" + (f" : {note}" if note else "")
+        session.add(RequestEvent(request_id=row.id, at=at, actor=actor, kind="assigned",
+                                 from_status=row.status, to_status=row.status, note=text))
+
+    return _committed(store, reference, work)
+
+
+def _late(now: datetime) -> Any:
+    return (Request.closed_at.is_(None) & Request.clock_stopped_at.is_(None)
+            & (Request.due_at < now))
+
+
+def worklist(store: Store, *, now: datetime, department: str | None = None,
+             status: str | None = None, agent: str | None = None, late_only: bool = False,
+             include_closed: bool = False, limit: int = 50, offset: int = 0) -> list[RequestView]:
+    """Requests to work on: late ones first, then by due date (then oldest first)."""
+    query: Select[tuple[Request]] = select(Request)
+    if department:
+        query = query.where(Request.department == department)
+    if status:
+        query = query.where(Request.status == status)
+    if agent:
+        query = query.where(Request.agent == agent)
+    if not include_closed:
+        query = query.where(Request.closed_at.is_(None))
+    if late_only:
+        query = query.where(_late(now))
+    query = query.order_by(case((_late(now), 0), else_=1), Request.due_at, Request.id)
+    with store.session() as session:
+        rows = session.scalars(query.limit(max(0, limit)).offset(max(0, offset)))
+        return [request_view(row) for row in rows]
+
+
+def search(store: Store, *, phone: str | None = None, email: str | None = None,
+           limit: int = 50) -> list[RequestView]:
+    """The requests of the citizen reached by ``phone`` or ``email``, newest first."""
+    with store.session() as session:
+        ids = citizen_ids(session, phone=phone, email=email)
+        if not ids:
+            return []
+        rows = session.scalars(select(Request).where(Request.citizen_id.in_(ids))
+                               .order_by(Request.created_at.desc(), Request.id.desc())
+                               .limit(limit))
+        return [request_view(row) for row in rows]
+
+
+def link_contact(store: Store, contact_id: int, reference: str) -> None:
+    """Attach a contact (a call, a visit…) to the request it was about."""
+    with store.session() as session:
+        row = request_row(session, reference)
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise InvalidInput(f"Contact n° {contact_id} introuvable.")
+        contact.request_id = row.id
+
+
+def verify_caller(store: Store, rules: Rules, reference: str, *, birth_date: date | None = None,
+                  pin: str | None = None) -> bool:
+    """Whether the caller proved what the request's type asks before hearing its status."""
+    with store.session() as session:
+        row = request_row(session, reference)
+        check = lifecycle.request_type(rules, row.type).verification
+        if check == "none":
+            return True
+        if check == "pin":
+            return pin is not None and _pin_matches(row.pin_hash, pin)
+        born = row.citizen.birth_date if row.citizen is not None else None
+        return born is not None and birth_date == born
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What happened to one line of an import."""
+
+    line: int
+    reference: str | None
+    outcome: str  # appliquée | déjà à jour | refusée
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """Line-by-line report of ``apply_import``; ``fatal`` when the file was refused whole."""
+
+    results: tuple[ImportResult, ...]
+    fatal: str | None = None
+
+    def count(self, outcome: str) -> int:
+        """Lines with ``outcome`` (appliquée, déjà à jour, refusée)."""
+        return sum(r.outcome == outcome for r in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form with totals."""
+        return {"fatal": self.fatal, "applied": self.count("appliquée"),
+                "unchanged": self.count(_ALREADY), "refused": self.count("refusée"),
+                "lines": [r.__dict__ for r in self.results]}
+
+
+def _apply_line(store: Store, rules: Rules, line: ImportLine, actor: str,
+                at: datetime) -> ImportResult:
+    moved: list[bool] = []
+
+    def work(session: Session, row: Request) -> None:
+        target = lifecycle.status_id(rules, row.type, line.status)
+        if row.status != target:
+            _move(session, rules, row, target, actor, at, line.note)
+            moved.append(True)
+
+    try:
+        view = _committed(store, line.reference, work)
+    except RequestError as exc:
+        return ImportResult(line.line, line.reference, "refusée", exc.message)
+    label = lifecycle.status(rules, view.type, view.status).label
+    if not moved:
+        return ImportResult(line.line, line.reference, _ALREADY, f"déjà au statut « {label} »")
+    return ImportResult(line.line, line.reference, "appliquée", f"passée au statut « {label} »")
+
+
+def apply_import(store: Store, rules: Rules, parsed: ParsedImport, *, actor: str,
+                 at: datetime) -> ImportReport:
+    """Apply each parsed line in its own transaction; refused lines do not stop the others.
+
+    A line whose request already has the status is « déjà à jour » (no history line),
+    so importing the same file twice changes nothing the second time.
+    """
+    if parsed.fatal:
+        return ImportReport((), parsed.fatal)
+    refused = [ImportResult(e.line, None, "refusée", e.message) for e in parsed.errors]
+    applied = [_apply_line(store, rules, line, actor, at) for line in parsed.lines]
+    return ImportReport(tuple(sorted(refused + applied, key=lambda r: r.line)))
+
