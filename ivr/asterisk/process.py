@@ -96,6 +96,10 @@ class AsteriskInstance:
         """Host path of the dialplan's log of calls answered without the IVR."""
         return self.layout.fallback_log
 
+    def recording_path(self, name: str) -> Path:
+        """Host path of a caller's recording made by ARI (``c.RecordVoice``)."""
+        return self.layout.dir("spool") / "recording" / f"{name}.wav"
+
     # --- preparing --------------------------------------------------------------
     def provision(self) -> Runtime:
         """Find or build the Asterisk runtime (see ``ivr.asterisk.provision``)."""
