@@ -195,10 +195,9 @@ def run(name: str, url: str, home: Path, count: int, rounds: int) -> None:
           f"({len(lines) / elapsed:,.0f} lines/s, CPU {cpu:.1f} s), "
           f"applied {report.count('appliquée'):,}, refused {report.count('refusée')}")
     if name == "postgresql":
-        for label in ("worklist, agent", "search by phone"):
-            call = measures["worklist page, agent (one department)" if "agent" in label
-                            else "API search by phone"]
-            for plan in explain(store, call):
+        for label in ("worklist page, agent (one department)", "worklist page, superviseur (all)",
+                      "API search by phone"):
+            for plan in explain(store, measures[label]):
                 print(f"-- EXPLAIN ANALYZE ({label})\n{plan}")
     store.dispose()
 

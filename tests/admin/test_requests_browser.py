@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, expect
 
 from ivr.store import requests as store_requests
 from ivr.store.db import Store
 from tests.fixtures.admin import NOW, PASSWORD
-from tests.fixtures.browser import chromium, served, sign_in
+from tests.fixtures.browser import sign_in
+from tests.fixtures.db import sqlite_url
 from tests.fixtures.requests import RULES
 
 T = datetime.fromisoformat(NOW)
 
 
 @pytest.fixture
-def base_url(make_app: Callable[..., Flask]) -> Iterator[str]:
-    """The admin with its production protections (CSRF on), on a free port."""
-    with served(make_app(TESTING=False, WTF_CSRF_ENABLED=True)) as url:
-        yield url
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as instance:
-        yield instance
+def db_url(tmp_path: Path) -> str:
+    """The browser checks pages, not the database: SQLite only (the request pages run
+    on both databases in test_requests.py)."""
+    return sqlite_url(tmp_path)
 
 
 def test_agent_moves_the_late_request_first(browser: Browser, base_url: str,
