@@ -83,7 +83,10 @@ def test_csv_import_applies_good_lines_and_reports_every_line(
            f"{refused};remis\n{good};en-instruction\n")
     code, page = _upload(as_user("superviseur"), csv)
     assert code == 200
-    assert "1 ligne(s) appliquée(s)" in page and "refusée(s)" in page
+    assert "1 ligne(s) appliquée(s), 0 déjà à jour, 3 refusée(s)" in page
+    assert "un chiffre a sans doute été mal saisi" in page  # line 3: wrong check digit
+    assert "« Dossier déposé » ne peut pas passer au statut « Remis »" in page  # line 4
+    assert "référence déjà présente ligne 2 (ligne en double)" in page  # line 5
     assert store_requests.get_request(store, good).status == "en-instruction"
     assert store_requests.get_request(store, refused).status == "depose"
     assert "passée au statut « En instruction »" in page
