@@ -97,6 +97,11 @@ class AsteriskInstance:
         """Host path of the dialplan's log of calls answered without the IVR."""
         return self.layout.fallback_log
 
+    @property
+    def voicemail_spool(self) -> Path:
+        """Host path of the voicemail boxes the IVR turns into requests."""
+        return self.layout.voicemail_spool
+
     # --- preparing --------------------------------------------------------------
     def provision(self) -> Runtime:
         """Find or build the Asterisk runtime (see ``ivr.asterisk.provision``)."""
