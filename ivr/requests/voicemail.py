@@ -1,7 +1,8 @@
 """Voicemail messages as requests: the message's metadata and what to do with it.
 
 Asterisk's ``VoiceMail()`` leaves ``msgNNNN.wav`` beside ``msgNNNN.txt``, an INI file
-(``[message]`` with ``callerid``, ``origtime``, ``duration``, ``msg_id``…). That text
+(``[message]`` with ``callerid``, ``origtime``, ``duration``, ``msg_id``, and
+``category``, where our dialplan puts the channel's unique id). That text
 comes from outside (the caller ID is whatever the caller's network sent): it is parsed
 here defensively, and a file that cannot be trusted is refused with a reason rather
 than half-read. Pure: the text, the box and the time zone come in as arguments.
@@ -22,6 +23,7 @@ MIME = "audio/wav"
 MAX_METADATA_CHARS = 8_000
 MAX_DURATION = 24 * 3600  # far above voicemail.conf's maxsecs: anything above is garbage
 _MSG_ID = re.compile(r"[0-9A-Za-z_.-]{1,64}")
+_CALL_ID = re.compile(r"[0-9A-Za-z_.-]{1,128}")
 _BOX = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _ANGLED = re.compile(r"<([^<>]*)>\s*$")
 _RAW_NUMBER = re.compile(r"[0-9+]{1,32}")
@@ -41,6 +43,7 @@ class VoicemailMessage:
     duration: int  # seconds, as Asterisk counted them
     caller: str | None  # E.164, or None when withheld or not a valid number
     caller_raw: str  # the digits as received ("" when withheld), for the agent's eyes
+    call_id: str | None = None  # the channel's unique id (our dialplan's VM_CATEGORY)
 
     @property
     def key(self) -> str:
@@ -89,8 +92,10 @@ def parse_metadata(text: str, box: str, stem: str) -> VoicemailMessage:
     if not _MSG_ID.fullmatch(msg_id):
         raise MetadataError("msg_id is not a plain identifier")
     raw = caller_number(fields.get("callerid", ""))
+    call_id = fields.get("category", "").strip()
     return VoicemailMessage(box, msg_id, datetime.fromtimestamp(origtime, UTC), duration,
-                            to_e164(raw) if raw else None, raw)
+                            to_e164(raw) if raw else None, raw,
+                            call_id if _CALL_ID.fullmatch(call_id) else None)
 
 
 @dataclass(frozen=True)

@@ -76,13 +76,13 @@ def _drop_orphan(session: Session, area: Path, reference: str, filename: str,
 
 
 def _work(session: Session, rules: Rules, area: Path, message: vm.VoicemailMessage,
-          audio: bytes, at: datetime, call_id: str | None, transcript: str | None,
-          rng: random.Random, written: list[Path]) -> Ingested:
+          audio: bytes, at: datetime, transcript: str | None, rng: random.Random,
+          written: list[Path]) -> Ingested:
     done = _ingested(session, message.key)
     if done is not None:
         return done
     log = VoicemailIngest(key=message.key, box=message.box, msg_id=message.msg_id,
-                          call_id=call_id, at=at)
+                          call_id=message.call_id, at=at)
     session.add(log)
     session.flush()  # the message is ours from here until the commit
     zone: tzinfo = rules.town.zone
@@ -106,7 +106,7 @@ def _work(session: Session, rules: Rules, area: Path, message: vm.VoicemailMessa
     attach_in(session, area, row, filename=filename, data=audio, at=at, actor=vm.ACTOR,
               mime=vm.MIME, written=written)
     log.request_id = row.id
-    _link(session, call_id, row.id)
+    _link(session, message.call_id, row.id)
     return Ingested(row.reference, created=isinstance(decision, vm.Create),
                     joined=isinstance(decision, vm.Join))
 
@@ -119,8 +119,7 @@ def _link(session: Session, call_id: str | None, request_id: int) -> None:
 
 
 def ingest_message(store: Store, rules: Rules, area: Path, message: vm.VoicemailMessage,
-                   audio: bytes, *, at: datetime, call_id: str | None = None,
-                   transcript: str | None = None,
+                   audio: bytes, *, at: datetime, transcript: str | None = None,
                    rng: random.Random | None = None) -> Ingested:
     """Make ``message`` a request of its box's department (or join the caller's open one).
 
@@ -132,8 +131,8 @@ def ingest_message(store: Store, rules: Rules, area: Path, message: vm.Voicemail
         written: list[Path] = []
         try:
             with store.session() as session:
-                return _work(session, rules, area, message, audio, at, call_id, transcript,
-                             rng, written)
+                return _work(session, rules, area, message, audio, at, transcript, rng,
+                             written)
         except IntegrityError as exc:
             _remove(written)
             if not is_clash(exc) and "voicemail_ingests" not in str(exc.orig):

@@ -9,9 +9,8 @@ or while the database was, is ingested later. Exactly once: the database's uniqu
 message's files leave the spool only after its request is committed.
 
 Files per message, in ``<spool>/<box>/INBOX/``: ``msgNNNN.txt`` (the truth: caller,
-time, duration), ``msgNNNN.wav`` and ``msgNNNN.call`` (the channel's unique id, written
-by the hang-up handler, to link the call's contact). A message without ``.call`` waits
-``LINK_GRACE`` after it is first seen, in case the hang-up handler is about to write it.
+time, duration, and the channel's unique id in ``category`` to link the call's
+contact) and ``msgNNNN.wav``.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from pydub.exceptions import CouldntDecodeError
@@ -37,9 +36,7 @@ from ivr.store.voicemail import ingest_message, ingested, link_pending
 
 log = logging.getLogger(__name__)
 
-LINK_GRACE = timedelta(seconds=20)
 MAX_AUDIO_BYTES = 24 * 1024 * 1024  # under the attachment area's limit
-_CALL_ID = re.compile(r"[0-9A-Za-z_.-]{1,128}")
 _STEM = re.compile(r"msg[0-9]{4,6}")
 
 
@@ -67,14 +64,6 @@ class SpoolMessage:
     def sibling(self, suffix: str) -> Path:
         return self.txt.with_suffix(suffix)
 
-    def call_id(self) -> str | None:
-        """The unique id the hang-up handler wrote, if any and well-formed."""
-        try:
-            text = self.sibling(".call").read_text(errors="replace").strip()
-        except FileNotFoundError:
-            return None
-        return text if _CALL_ID.fullmatch(text) else None
-
     def remove(self) -> None:
         """Every file of the message, the metadata last (it is what marks a message)."""
         for path in sorted(self.txt.parent.glob(f"{self.stem}.*"), key=lambda p: p == self.txt):
@@ -98,7 +87,6 @@ class VoicemailIngestor:
                  interval: float = 60.0) -> None:
         self.spool, self.store, self.rules, self.area = spool, store, rules, area
         self.now, self.speech, self.interval = now, speech, interval
-        self.first_seen: dict[Path, datetime] = {}
         self.transcripts: dict[str, str] = {}  # kept across attempts while the database is away
         self.refused: set[Path] = set()
         self._wake = threading.Event()
@@ -157,20 +145,17 @@ class VoicemailIngestor:
             report.removed += 1
             return
         audio = self._audio(message)
-        call_id = message.call_id()
-        if audio is None or (call_id is None and self._young(message)):
+        if audio is None:
             report.waiting += 1
             return
         done = ingest_message(self.store, self.rules(), self.area, parsed, audio,
-                              at=self.now(), call_id=call_id,
-                              transcript=self._transcript(message, parsed))
+                              at=self.now(), transcript=self._transcript(message, parsed))
         if not done.already:
             report.ingested.append(parsed.key)
             log.info("voicemail message became a request",
                      extra={"box": parsed.box, "reference": done.reference,
-                            "joined": done.joined, "call_id": call_id})
+                            "joined": done.joined, "call_id": parsed.call_id})
         message.remove()
-        self.first_seen.pop(message.txt, None)
         self.transcripts.pop(parsed.key, None)
         report.removed += 1
 
@@ -202,11 +187,6 @@ class VoicemailIngestor:
                             extra={"file": str(wav)})
             return None
         return data or None
-
-    def _young(self, message: SpoolMessage) -> bool:
-        now = self.now()
-        seen = self.first_seen.setdefault(message.txt, now)
-        return now - seen < LINK_GRACE
 
     def _transcript(self, message: SpoolMessage, parsed: vm.VoicemailMessage) -> str | None:
         """The recording as text when a speech model is loaded ("" if nothing was heard)."""

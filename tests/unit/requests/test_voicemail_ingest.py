@@ -7,14 +7,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from ivr.requests import voicemail as vm
-from ivr.requests.adapters.voicemail_spool import LINK_GRACE, VoicemailIngestor, pending
+from ivr.requests.adapters.voicemail_spool import VoicemailIngestor, pending
 from ivr.speech import SpeechEngine, find_test_model
 from ivr.store import requests as repo
 from ivr.store.attachments import attachment_file
@@ -156,13 +156,12 @@ def test_a_contact_written_after_its_message_is_linked_by_a_later_sweep(
     assert contact_request(store, contact_id) == view.id
 
 
-def test_a_message_without_its_call_id_waits_a_little_then_goes_in_unlinked(
+def test_a_message_without_a_call_id_goes_in_unlinked(
         store: Store, spool: Path, tmp_path: Path, clock: Clock) -> None:
-    worker = ingestor(store, spool, tmp_path / "a", clock)
-    leave_message(spool, "etat-civil", call_id=None)
-    assert (worker.sweep().waiting, len(pending(spool))) == (1, 1)
-    clock.at += LINK_GRACE + timedelta(seconds=1)
-    assert len(worker.sweep().ingested) == 1 and pending(spool) == []
+    contact_id = add_contact(store, "1796112000.42")
+    leave_message(spool, "etat-civil", call_id="")
+    assert len(ingestor(store, spool, tmp_path / "a", clock).sweep().ingested) == 1
+    assert contact_request(store, contact_id) is None and pending(spool) == []
 
 
 def test_unusable_messages_stay_in_the_spool_and_do_not_stop_the_others(

@@ -15,7 +15,7 @@ def test_a_message_file_gives_caller_time_duration_and_a_stable_key() -> None:
     message = vm.parse_metadata(metadata(), "etat-civil", "msg0000")
     assert message == vm.VoicemailMessage(
         "etat-civil", "1796112000-00000001", datetime(2026, 12, 1, 8, 0, tzinfo=UTC), 5,
-        "+33612345678", "0612345678")
+        "+33612345678", "0612345678", "1796112000.42")
     assert message.key == "etat-civil/1796112000/1796112000-00000001"
     assert vm.attachment_name(message) == (
         "message-vocal-etat-civil-20261201-080000-1796112000-00000001.wav")
@@ -33,6 +33,18 @@ def test_a_message_file_gives_caller_time_duration_and_a_stable_key() -> None:
 def test_caller_ids_are_numbers_or_nothing(callerid: str, e164: str | None, raw: str) -> None:
     message = vm.parse_metadata(metadata(callerid=callerid), "etat-civil", "msg0000")
     assert (message.caller, message.caller_raw) == (e164, raw)
+
+
+@pytest.mark.parametrize(("category", "call_id"), [
+    ("townhall-03deef672e-1796043936.0", "townhall-03deef672e-1796043936.0"),
+    ("", None),
+    ("a b", None),
+    ("x" * 129, None),
+])
+def test_the_call_id_is_taken_only_when_it_looks_like_one(category: str,
+                                                          call_id: str | None) -> None:
+    message = vm.parse_metadata(metadata(call_id=category), "accueil", "msg0000")
+    assert message.call_id == call_id
 
 
 def test_an_older_asterisk_without_msg_id_keys_on_the_file_name() -> None:
