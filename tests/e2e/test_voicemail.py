@@ -18,16 +18,18 @@ from ivr.store import Store
 from ivr.store import requests as repo
 from ivr.store.attachments import attachment_file
 from ivr.store.citizens import get_citizen
-from tests.e2e.conftest import running_stack
+from tests.e2e.conftest import Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 
 SUNDAY = "2026-12-06T10:00:00+01:00"
-# The closed message and the callback offer last ~20 s after the keys, the voicemail
-# greeting ~6 s more: the caller starts speaking at ~15 s and goes on for ~23 s, so the
-# beep falls inside the speech with margin on both sides (the recording stops after 3 s
-# of silence, and a message under 4 s is dropped by Asterisk).
-BEFORE_SPEAKING = 14.0
+# The closed message lasts ~8 s after the keys, then the callback offer (« … tapez 1.
+# Pour laisser un message, tapez 2. »): the caller keys 2 during it and speaks for
+# ~23 s at once; the voicemail greeting takes ~6 s, so the beep falls inside the speech
+# with margin on both sides (the recording stops after 3 s of silence, and Asterisk
+# drops a message under 4 s). Had the 2 come too early, the offer's timeout would lead
+# to the voicemail too, ~10 s later, still inside the speech.
+BEFORE_DECLINING = 11.0
 MESSAGE = ("Bonjour, je m'appelle Jeanne Dupont, j'ai besoin d'une copie intégrale de mon "
            "acte de naissance pour un dossier de mariage. ") * 4
 T = TypeVar("T")
@@ -44,12 +46,18 @@ def eventually(probe: Callable[[], T | None], timeout: float) -> T:
         time.sleep(0.3)
 
 
+def kinds(stack: Stack, ref: str) -> list[str]:
+    """The kinds of the call's contact events, in order."""
+    contact = stack.contact(ref)
+    return [e["kind"] for e in contact["events"]] if contact else []
+
+
 def test_a_message_left_at_a_closed_department_is_a_request_in_its_worklist(
-        tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> None:
-    with running_stack(tmp_path_factory, agent, clock=SUNDAY) as stack:
-        result = stack.call(steps=[Wait(FIRST_WAIT), Dtmf("11"), Wait(BEFORE_SPEAKING),
-                                   Say(MESSAGE)],
-                            hold_seconds=5, timeout=120)
+        tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone, db_url: str) -> None:
+    with running_stack(tmp_path_factory, agent, clock=SUNDAY,
+                       settings={"db_url": db_url}) as stack:
+        result = stack.call(steps=[Wait(FIRST_WAIT), Dtmf("11"), Wait(BEFORE_DECLINING),
+                                   Dtmf("2"), Say(MESSAGE)], hold_seconds=5, timeout=120)
         assert result.answered, result.error
         store = Store(stack.settings.db_url)
         try:
@@ -69,6 +77,7 @@ def test_a_message_left_at_a_closed_department_is_a_request_in_its_worklist(
             with wave.open(str(attachment_file(stack.settings.attachments_dir, audio))) as w:
                 assert w.getnframes() / w.getframerate() > 1.0
             assert full.description is not None and " s laissé le " in full.description
+            assert "callback_declined" in kinds(stack, result.ref), stack.app_log()
             spool = stack.asterisk.voicemail_spool / "etat-civil" / "INBOX"
             assert not list(spool.glob("msg*")), "the spool keeps an ingested message"
         finally:
