@@ -1,14 +1,11 @@
 """Voicemail messages are requests (issue #12, item 4), through the real stack: a SIPp
-citizen reaches a closed department, lets the callback offer pass and speaks a message
+citizen reaches a closed department, declines the callback (2) and speaks a message
 (espeak-ng); the IVR turns Asterisk's spool file into a request of that department with
 the caller's number, the recording kept in the attachment area and the call linked."""
 
 from __future__ import annotations
 
-import time
 import wave
-from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
 
@@ -18,7 +15,9 @@ from ivr.store import Store
 from ivr.store import requests as repo
 from ivr.store.attachments import attachment_file
 from ivr.store.citizens import get_citizen
-from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -27,23 +26,10 @@ SUNDAY = "2026-12-06T10:00:00+01:00"
 # Pour laisser un message, tapez 2. »): the caller keys 2 during it and speaks for
 # ~23 s at once; the voicemail greeting takes ~6 s, so the beep falls inside the speech
 # with margin on both sides (the recording stops after 3 s of silence, and Asterisk
-# drops a message under 4 s). Had the 2 come too early, the offer's timeout would lead
-# to the voicemail too, ~10 s later, still inside the speech.
+# drops a message under 4 s).
 BEFORE_DECLINING = 11.0
 MESSAGE = ("Bonjour, je m'appelle Jeanne Dupont, j'ai besoin d'une copie intégrale de mon "
            "acte de naissance pour un dossier de mariage. ") * 4
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float) -> T:
-    """The first non-empty value ``probe`` returns, polling until ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            assert value, f"nothing after {timeout} s"
-            return value
-        time.sleep(0.3)
 
 
 def kinds(stack: Stack, ref: str) -> list[str]:
@@ -61,9 +47,10 @@ def test_a_message_left_at_a_closed_department_is_a_request_in_its_worklist(
         assert result.answered, result.error
         store = Store(stack.settings.db_url)
         try:
-            [request] = eventually(
-                lambda: repo.worklist(store, now=stack.settings.clock.now(),
-                                      department="etat-civil"), 30)
+            found = eventually(lambda: repo.worklist(store, now=stack.settings.clock.now(),
+                                                     department="etat-civil"), 30)
+            assert len(found) == 1, stack.app_log()
+            [request] = found
             assert request.type == "message-vocal"
             assert request.citizen_id is not None, stack.app_log()
             assert get_citizen(store, request.citizen_id).phones == ("+33612345678",)

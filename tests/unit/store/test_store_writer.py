@@ -16,7 +16,6 @@ from ivr.store.spool import SpoolLocked
 from ivr.store.writer import StoreWriter
 from tests.fixtures.db import Outage
 from tests.fixtures.store import T0, UNREACHABLE, fast_writer
-from townhall_support.pg import pg_url
 
 
 def write_call(writer: StoreWriter, call_id: str, target: str = "etat-civil") -> None:
