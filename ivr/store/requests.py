@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, case, select
 from sqlalchemy.exc import IntegrityError
@@ -51,11 +51,13 @@ from ivr.store.request_views import (
 )
 
 __all__ = [
-    "AttachmentView", "EventView", "ImportReport", "ImportResult", "RequestView",
-    "apply_import", "assign", "change_status", "create_request", "get_request", "hash_pin",
-    "link_contact", "request_row", "search", "verify_caller", "worklist",
+    "AttachmentView", "EventView", "ImportReport", "ImportResult", "NewRequest", "RequestView",
+    "add_request", "apply_import", "assign", "change_status", "create_request", "get_request",
+    "hash_pin", "link_contact", "move_status", "request_row", "search", "verify_caller",
+    "with_new_reference", "worklist",
 ]
 
+T = TypeVar("T")
 REFERENCE_ATTEMPTS = 20  # 10⁹ references: a collision is rare, twenty in a row impossible
 _PIN_ITERATIONS = 100_000
 _ALREADY = "déjà à jour"
@@ -128,32 +130,65 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
     The citizen is ``citizen_id``, or found/created from ``citizen`` in the same
     transaction (so a refused request leaves no citizen behind), or nobody.
     """
-    kind = lifecycle.request_type(rules, type_id)
-    department = _department(rules, department or kind.department)
-    if citizen and citizen.birth_date and kind.verification != "date_naissance":
+    new = NewRequest(type_id=type_id, at=at, actor=actor, channel=channel,
+                     citizen_id=citizen_id, citizen=citizen, department=department,
+                     agent=agent, subject=subject, description=description, pin=pin)
+    return with_new_reference(store, lambda session, reference: request_view(
+        add_request(session, rules, new, reference)), rng)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """What ``add_request`` records (the arguments of ``create_request``)."""
+
+    type_id: str
+    at: datetime
+    actor: str
+    channel: str = "phone"
+    citizen_id: int | None = None
+    citizen: NewCitizen | None = None
+    department: str | None = None
+    agent: str | None = None
+    subject: str | None = None
+    description: str | None = None
+    pin: str | None = None
+
+
+def add_request(session: Session, rules: Rules, new: NewRequest, reference: str) -> Request:
+    """Add the request ``new`` under ``reference`` in ``session`` (the caller's transaction:
+    an appointment adds its slot beside it); typed errors before anything is written."""
+    kind = lifecycle.request_type(rules, new.type_id)
+    department = _department(rules, new.department or kind.department)
+    if new.citizen and new.citizen.birth_date and kind.verification != "date_naissance":
         raise InvalidInput(f"La date de naissance n'est pas demandée pour une demande "
                            f"« {kind.label} » : ne l'enregistrez pas (minimisation des données).")
-    if channel not in CHANNELS:
-        raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
+    if new.channel not in CHANNELS:
+        raise InvalidInput(f"Canal inconnu : « {new.channel} » "
+                           f"(possibles : {', '.join(CHANNELS)}).")
+    row = Request(reference=reference, type=new.type_id, channel=new.channel,
+                  department=department, agent=clean_text(new.agent, "l'agent", 64),
+                  status=lifecycle.initial_status(rules, new.type_id),
+                  subject=clean_text(new.subject, "l'objet", 255),
+                  description=clean_text(new.description, "la description", 20_000),
+                  pin_hash=hash_pin(new.pin) if new.pin else None, created_at=new.at,
+                  due_at=due.due_at(rules, department, new.at, kind.delay))
+    actor = _actor(new.actor)
+    row.citizen_id = _owner(session, new.citizen_id, new.citizen)
+    row.events.append(RequestEvent(at=new.at, actor=actor, kind="created", to_status=row.status))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def with_new_reference(store: Store, work: Callable[[Session, str], T],
+                          rng: random.Random | None = None) -> T:
+    """Run ``work(session, reference)`` in a transaction with a fresh random reference,
+    again with another one when it lost a race on a unique reference or contact point."""
     rng = rng or random.SystemRandom()
-    values = dict(type=type_id, channel=channel, department=department,
-                  agent=clean_text(agent, "l'agent", 64),
-                  status=lifecycle.initial_status(rules, type_id),
-                  subject=clean_text(subject, "l'objet", 255),
-                  description=clean_text(description, "la description", 20_000),
-                  pin_hash=hash_pin(pin) if pin else None, created_at=at,
-                  due_at=due.due_at(rules, department, at, kind.delay))
-    actor = _actor(actor)
     for _ in range(REFERENCE_ATTEMPTS):
         try:
             with store.session() as session:
-                owner = _owner(session, citizen_id, citizen)
-                row = Request(reference=new_reference(rng), citizen_id=owner, **values)
-                row.events.append(RequestEvent(at=at, actor=actor, kind="created",
-                                               to_status=row.status))
-                session.add(row)
-                session.flush()
-                return request_view(row)
+                return work(session, new_reference(rng))
         except IntegrityError as exc:
             if not _is_clash(exc):
                 raise
@@ -180,8 +215,8 @@ def _actor(actor: str) -> str:
     return cleaned
 
 
-def _move(session: Session, rules: Rules, row: Request, to_status: str, actor: str,
-          at: datetime, note: str | None) -> None:
+def move_status(session: Session, rules: Rules, row: Request, to_status: str, actor: str,
+                at: datetime, note: str | None) -> None:
     """Apply an allowed status change to ``row``: clock, closing, history line."""
     actor, note = _actor(actor), clean_text(note, "la note", 5000)
     target = lifecycle.check_transition(rules, row.type, row.status, to_status)
@@ -218,7 +253,7 @@ def change_status(store: Store, rules: Rules, reference: str, to_status: str, *,
     """Move the request to ``to_status`` if its type allows it; one history line."""
     def work(session: Session, row: Request) -> None:
         _check_version(row, expected_version)
-        _move(session, rules, row, to_status, actor, at, note)
+        move_status(session, rules, row, to_status, actor, at, note)
 
     return _committed(store, reference, work)
 
@@ -342,7 +377,7 @@ def _apply_line(store: Store, rules: Rules, line: ImportLine, actor: str,
     def work(session: Session, row: Request) -> None:
         target = lifecycle.status_id(rules, row.type, line.status)
         if row.status != target:
-            _move(session, rules, row, target, actor, at, line.note)
+            move_status(session, rules, row, target, actor, at, line.note)
             moved.append(True)
 
     try:

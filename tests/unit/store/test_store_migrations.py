@@ -27,6 +27,7 @@ TABLES = {
     "requests",
     "request_events",
     "attachments",
+    "appointments",
     "alembic_version",
 }
 
