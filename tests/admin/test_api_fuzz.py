@@ -28,6 +28,9 @@ def test_api_conforms_to_its_document(
         "GET /contacts",
         "POST /contacts",
         "GET /contacts/{contact_id}",
+        "GET /appointments/slots",
+        "POST /appointments",
+        "DELETE /appointments/{reference}",
     }
 
     for operation in operations:
