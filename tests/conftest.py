@@ -4,5 +4,6 @@ pytest_plugins = [
     "tests.fixtures.asterisk",
     "tests.fixtures.phones",
     "tests.fixtures.db",
+    "tests.fixtures.radicale",
     "tests.fixtures.threads",
 ]

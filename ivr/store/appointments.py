@@ -11,6 +11,7 @@ free slot. Reading the booked slots first only gives better messages.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -217,8 +218,9 @@ def _still_reserved(row: Appointment, at: datetime) -> None:
 
 
 def _sync_later(rules: Rules, row: Appointment, at: datetime) -> None:
-    if rules.appointments.calendars.get(row.calendar, None) and \
-            rules.appointments.calendars[row.calendar].caldav:
+    """A change the élu's CalDAV server must hear about (pushed later, retried)."""
+    cal = rules.appointments.calendars.get(row.calendar)
+    if cal is not None and cal.caldav is not None:
         row.sync_state, row.sync_due_at, row.sync_attempts = "pending", at, 0
 
 
@@ -296,3 +298,28 @@ def no_show_rate(store: Store, since: datetime, until: datetime) -> tuple[int, i
             .group_by(Request.status)).all()
     counts = {status: count for status, count in rows}
     return counts.get(ABSENT, 0), counts.get(ABSENT, 0) + counts.get(HONOURED, 0)
+
+
+def pending_syncs(store: Store, now: datetime, limit: int = 50) -> list[AppointmentView]:
+    """Appointments whose CalDAV copy is due to be pushed or removed."""
+    query = (select(Appointment).where(Appointment.sync_state == "pending",
+                                       Appointment.sync_due_at <= now)
+             .order_by(Appointment.sync_due_at, Appointment.id).limit(limit))
+    with store.session() as session:
+        return [_view(row) for row in session.scalars(query)]
+
+
+def sync_done(store: Store, reference: str) -> None:
+    """The copy on the CalDAV server is up to date."""
+    with store.session() as session:
+        row = _row(session, reference)
+        row.sync_state, row.sync_error, row.sync_due_at = "done", None, None
+
+
+def sync_failed(store: Store, reference: str, error: str, now: datetime,
+                backoff: Callable[[int], timedelta]) -> None:
+    """The push failed: still pending, tried again after ``backoff(attempts)``."""
+    with store.session() as session:
+        row = _row(session, reference)
+        row.sync_attempts += 1
+        row.sync_error, row.sync_due_at = error, now + backoff(row.sync_attempts)
