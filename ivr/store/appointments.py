@@ -6,6 +6,9 @@ transaction. « Never twice » is the database's: a partial unique index on (cal
 start) among the rows not cancelled refuses the second of two simultaneous
 bookings, whatever was read before; the loser gets ``SlotUnavailable`` with the next
 free slot. Reading the booked slots first only gives better messages.
+
+Each change takes an optional ``audit(session)``, called inside its transaction: the
+admin's audit line is committed with the change, or not at all.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from ivr.store.models import Appointment, Request
 from ivr.store.requests import NewRequest, add_request, move_status, with_new_reference
 
 RESERVED, HONOURED, CANCELLED, ABSENT = "reserve", "honore", "annule", "absent"
+Audit = Callable[[Session], None] | None
 _SLOT_INDEX = ("uq_appointments_calendar_start_active", "appointments.calendar, appointments.start")
 
 
@@ -161,7 +165,7 @@ class Booking:
 
 
 def book(store: Store, rules: Rules, booking: Booking, *, at: datetime, actor: str,
-         rng: random.Random | None = None) -> AppointmentView:
+         rng: random.Random | None = None, audit: Audit = None) -> AppointmentView:
     """Book ``booking.start`` on its calendar: the request and its slot in one transaction."""
     cal = _calendar(rules, booking.calendar)
     if booking.motive not in cal.motives:
@@ -183,6 +187,8 @@ def book(store: Store, rules: Rules, booking: Booking, *, at: datetime, actor: s
                           sync_due_at=at if cal.caldav else None)
         session.add(row)
         session.flush()
+        if audit:
+            audit(session)
         return _view(row)
 
     try:
@@ -225,7 +231,8 @@ def _sync_later(rules: Rules, row: Appointment, at: datetime) -> None:
 
 
 def cancel(store: Store, rules: Rules, reference: str, *, at: datetime, actor: str,
-           phone: str | None = None, note: str | None = None) -> AppointmentView:
+           phone: str | None = None, note: str | None = None,
+           audit: Audit = None) -> AppointmentView:
     """Cancel a future appointment: its slot is free again at once."""
     with store.session() as session:
         row = _row(session, reference, phone)
@@ -234,11 +241,13 @@ def cancel(store: Store, rules: Rules, reference: str, *, at: datetime, actor: s
         row.cancelled_at = at
         _sync_later(rules, row, at)
         session.flush()
+        if audit:
+            audit(session)
         return _view(row)
 
 
 def move(store: Store, rules: Rules, reference: str, start: datetime, *, at: datetime,
-         actor: str, phone: str | None = None) -> AppointmentView:
+         actor: str, phone: str | None = None, audit: Audit = None) -> AppointmentView:
     """Move a future appointment to ``start``; when that slot is taken, the old one is kept."""
     try:
         with store.session() as session:
@@ -249,6 +258,8 @@ def move(store: Store, rules: Rules, reference: str, start: datetime, *, at: dat
             row.start, row.end = start, start + length
             _sync_later(rules, row, at)
             session.flush()
+            if audit:
+                audit(session)
             return _view(row)
     except IntegrityError as exc:
         if not _is_slot_clash(exc):
@@ -262,7 +273,7 @@ def _calendar_of(store: Store, reference: str) -> str:
 
 
 def mark(store: Store, rules: Rules, reference: str, status: str, *, at: datetime,
-         actor: str) -> AppointmentView:
+         actor: str, audit: Audit = None) -> AppointmentView:
     """Record how a past appointment went: ``honore`` or ``absent``."""
     if status not in (HONOURED, ABSENT):
         raise InvalidInput("Un rendez-vous passé est « honoré » ou « absent ».")
@@ -272,6 +283,8 @@ def mark(store: Store, rules: Rules, reference: str, status: str, *, at: datetim
             raise InvalidInput("Ce rendez-vous n'a pas encore eu lieu.")
         move_status(session, rules, row.request, status, actor, at, None)
         session.flush()
+        if audit:
+            audit(session)
         return _view(row)
 
 

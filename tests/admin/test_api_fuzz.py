@@ -10,7 +10,13 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
+# Beyond what a JSON schema can say, the appointments check the published calendars and
+# their motives, phone numbers (phonenumbers) and the references' check digit, and answer
+# 422 in French (asserted in test_api_appointments): schema-valid is not always valid there.
+SEMANTIC_422 = {"GET /appointments/slots", "POST /appointments",
+                "DELETE /appointments/{reference}"}
 EXAMPLES = 50  # per operation and mode: the whole run stays well under a minute
 
 
@@ -34,6 +40,7 @@ def test_api_conforms_to_its_document(
     }
 
     for operation in operations:
+        skipped = [positive_data_acceptance] if operation.label in SEMANTIC_422 else []
 
         @given(case=operation.as_strategy(mode, headers=headers))
         @settings(
@@ -43,6 +50,6 @@ def test_api_conforms_to_its_document(
             suppress_health_check=list(HealthCheck),
         )
         def conforms(case: schemathesis.Case) -> None:
-            case.call_and_validate()
+            case.call_and_validate(excluded_checks=skipped)  # noqa: B023 (called right below)
 
         conforms()
