@@ -6,10 +6,10 @@ whose ``detail.next_free`` is the next free slot, so the site can offer it at on
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
@@ -18,13 +18,15 @@ from admin.api_models import AppointmentIn, AppointmentOut, SlotList, SlotQuery
 from admin.db import get_store
 from admin.published import published_rules
 from admin.security import csrf
+from ivr.appointments.adapters.ical import calendar_document
 from ivr.appointments.errors import SlotUnavailable, TooManyAppointments
 from ivr.requests.errors import RequestError, UnknownReference
 from ivr.rules import Rules
-from ivr.store import appointments
+from ivr.store import appointments, calendar_feeds
 from ivr.store.citizens import NewCitizen
 
 bp = Blueprint("api_appointments", __name__, url_prefix="/api/v1/appointments")
+FEED_PAST, FEED_FUTURE = timedelta(days=31), timedelta(days=366)
 csrf.exempt(bp)
 
 
@@ -112,3 +114,18 @@ def cancel(reference: str) -> ResponseReturnValue:
     except RequestError as exc:
         return _refused(exc)
     return jsonify(_out(view))
+
+
+@bp.route("/feed/<token>.ics")
+def feed(token: str) -> ResponseReturnValue:
+    """The calendar's iCalendar feed at its secret address (no bearer: calendar apps)."""
+    store = get_store()
+    calendar_id = calendar_feeds.calendar_of(store, token[:100])
+    rules = published_rules()
+    if calendar_id is None or rules is None or calendar_id not in rules.appointments.calendars:
+        return _error(404, "Adresse de calendrier inconnue ou révoquée.")
+    now = _now()
+    views = appointments.agenda(store, calendar_id, now - FEED_PAST, now + FEED_FUTURE,
+                                include_cancelled=True)
+    name = rules.appointments.calendars[calendar_id].name
+    return Response(calendar_document(rules, name, views, now), mimetype="text/calendar")

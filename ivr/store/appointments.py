@@ -336,3 +336,12 @@ def sync_failed(store: Store, reference: str, error: str, now: datetime,
         row = _row(session, reference)
         row.sync_attempts += 1
         row.sync_error, row.sync_due_at = error, now + backoff(row.sync_attempts)
+
+
+def upcoming(store: Store, since: datetime, until: datetime) -> list[AppointmentView]:
+    """Reserved appointments of every calendar starting in [since, until) (reminders)."""
+    query = (select(Appointment).join(Request, Request.id == Appointment.request_id)
+             .where(Appointment.start >= since, Appointment.start < until,
+                    Request.status == RESERVED).order_by(Appointment.start))
+    with store.session() as session:
+        return [_view(row) for row in session.scalars(query)]

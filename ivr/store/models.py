@@ -417,3 +417,16 @@ class Appointment(Base):
     sync_due_at: Mapped[datetime | None]
 
     request: Mapped[Request] = relationship()
+
+
+class CalendarFeed(Base):
+    """The secret address of a calendar's iCalendar feed (only its SHA-256 is kept);
+    revoked when a new one is made or on demand, so a leaked address stops working."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

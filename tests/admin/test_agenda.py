@@ -71,6 +71,8 @@ def test_a_past_appointment_is_marked_absent(
         as_text=True)
     assert only_appointment(store).status == "absent"
     assert actions(store) == ["appointment.mark"]
+    board = client.get("/?start=2026-12-01&end=2026-12-31").get_data(as_text=True)
+    assert "Rendez-vous non honorés" in board and "1 absence(s) sur 1 rendez-vous" in board
 
 
 def test_cancel_frees_the_slot(as_user: Callable[[str], FlaskClient], store: Store) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ivr.store.db import Store
 from ivr.store.models import Appointment
+from tests.fixtures.admin import NOW
 
 # The admin tests' clock: Wednesday 2 December 2026, 10:00 (24 h notice for the maire)
 FIRST = "2026-12-03T13:00:00Z"  # Thursday 14:00 in Paris
@@ -69,3 +70,25 @@ def test_bad_bookings_are_refused_in_french(client: FlaskClient, token: str,
     assert client.get("/api/v1/appointments/slots?calendar=x&limit=99",
                       headers=auth(token)).status_code == 422
     assert client.get("/api/v1/appointments/slots?calendar=maire").status_code == 401
+
+
+def test_the_ical_feed_at_its_secret_address_until_revoked(client: FlaskClient, token: str,
+                                                            store: Store) -> None:
+    from datetime import datetime
+
+    from icalendar import Calendar
+
+    from ivr.store import calendar_feeds
+
+    booked = client.post("/api/v1/appointments", json=booking(), headers=auth(token)).json
+    secret = calendar_feeds.new_feed(store, "maire", datetime.fromisoformat(NOW))
+    answer = client.get(f"/api/v1/appointments/feed/{secret}.ics")
+    assert answer.status_code == 200 and answer.mimetype == "text/calendar"
+    events = Calendar.from_ical(answer.data).walk("VEVENT")
+    assert [str(e["UID"]) for e in events] == [f"rdv-{booked['reference']}@townhall-ivr"]
+    assert b"06 12" not in answer.data and b"Jeanne" not in answer.data
+    newer = calendar_feeds.new_feed(store, "maire", datetime.fromisoformat(NOW))
+    assert client.get(f"/api/v1/appointments/feed/{secret}.ics").status_code == 404
+    assert client.get(f"/api/v1/appointments/feed/{newer}.ics").status_code == 200
+    assert calendar_feeds.revoke(store, "maire", datetime.fromisoformat(NOW)) == 1
+    assert client.get(f"/api/v1/appointments/feed/{newer}.ics").status_code == 404

@@ -28,6 +28,7 @@ TABLES = {
     "request_events",
     "attachments",
     "appointments",
+    "calendar_feeds",
     "alembic_version",
 }
 

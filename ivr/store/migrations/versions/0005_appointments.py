@@ -1,4 +1,5 @@
-"""appointments: the slot of each appointment request, never booked twice.
+"""appointments: the slot of each appointment request, never booked twice; the secret
+addresses of the calendars' iCalendar feeds.
 
 A partial unique index on (calendar, start) among the rows not cancelled (SQLite
 and PostgreSQL both have them) refuses a second booking of a slot; the sync_*
@@ -22,7 +23,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    """Create the appointments table and its indexes."""
+    """Create the appointments and calendar_feeds tables and their indexes."""
     op.create_table('appointments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -47,8 +48,24 @@ def upgrade() -> None:
                               postgresql_where=sa.text('cancelled_at IS NULL'))
 
 
+    op.create_table('calendar_feeds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('calendar', sa.String(length=64), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash'))
+    )
+    with op.batch_alter_table('calendar_feeds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendar_feeds_calendar'), ['calendar'], unique=False)
+
+
 def downgrade() -> None:
-    """Drop the appointments table."""
+    """Drop the appointments and calendar_feeds tables."""
+    with op.batch_alter_table('calendar_feeds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calendar_feeds_calendar'))
+    op.drop_table('calendar_feeds')
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.drop_index('uq_appointments_calendar_start_active')
         batch_op.drop_index(batch_op.f('ix_appointments_calendar_start'))
