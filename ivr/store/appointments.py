@@ -97,8 +97,9 @@ def free_slots(store: Store, rules: Rules, calendar_id: str, now: datetime, *,
                after: datetime | None = None, limit: int = 10) -> list[datetime]:
     """The first ``limit`` free slots of ``calendar_id`` after ``after`` (or the notice)."""
     _calendar(rules, calendar_id)
+    earliest, latest = slots.bounds(rules, calendar_id, now)
     with store.session() as session:
-        booked = booked_starts(session, calendar_id, min(now, after or now))
+        booked = booked_starts(session, calendar_id, max(earliest, after or earliest), latest)
     found: list[datetime] = []
     for start in slots.free_slots(rules, calendar_id, booked, now, after):
         if len(found) >= limit:
