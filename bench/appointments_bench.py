@@ -20,12 +20,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.machine import describe
-from bench.pg import create_pg_database, drop_pg_database, pg_url
 from ivr.appointments import slots
 from ivr.rules import Rules, load_rules
 from ivr.store import appointments as ap
 from ivr.store.db import Store
 from ivr.store.models import Appointment, Request
+from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Europe/Paris"))

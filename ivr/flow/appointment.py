@@ -205,6 +205,10 @@ class AppointmentDialogue:
                      "est annulé. Le créneau est libéré."),))
         return self._end(at, "unexpected_answer", "Une erreur est survenue.")
 
+    def recorded(self, name: str | None, seconds: float, at: datetime) -> Reply:
+        """Never asked: nothing is recorded in a booking."""
+        return Reply()
+
     # -- steps ---------------------------------------------------------------------
 
     def _ask_calendar(self, before: tuple[Text, ...]) -> Reply:

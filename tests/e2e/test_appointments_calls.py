@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bench.pg import create_pg_database, drop_pg_database, pg_url
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Wait
 from ivr.store import appointments as ap
 from ivr.store.db import Store
-from tests.e2e.conftest import OPEN_CLOCK, Stack, running_stack
+from tests.fixtures.stack import running_stack
+from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
+from townhall_support.stack import OPEN_CLOCK, Stack
 
 pytestmark = pytest.mark.e2e
 
