@@ -69,7 +69,7 @@ class Book(Query):
 
 @dataclass(frozen=True)
 class Lookup(Query):
-    """The caller's appointment keyed as ``reference``."""
+    """The caller's appointment keyed as ``reference`` (checked against their number)."""
 
     rules: Rules = field(compare=False, repr=False)  # the call's
     reference: str
@@ -78,20 +78,15 @@ class Lookup(Query):
 
 
 @dataclass(frozen=True)
-class Cancel(Query):
-    rules: Rules = field(compare=False, repr=False)  # the call's
-    reference: str
-    caller: str | None
-    at: datetime
+class Cancel(Lookup):
+    """Cancel the caller's appointment."""
 
 
 @dataclass(frozen=True)
-class Move(Query):
-    rules: Rules = field(compare=False, repr=False)  # the call's
-    reference: str
-    caller: str | None
-    start: datetime
-    at: datetime
+class Move(Lookup):
+    """Move the caller's appointment to ``start``."""
+
+    start: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -267,7 +262,7 @@ class AppointmentDialogue:
     def _offer_key(self, digit: str, at: datetime) -> Reply:
         assert self.calendar is not None and self.slot is not None
         if digit == "1":
-            query: Query = (Move(self.rules, self.reference, self.caller, self.slot, at)
+            query: Query = (Move(self.rules, self.reference, self.caller, at, self.slot)
                             if self.reference
                             else Book(self.rules, self.calendar, self.motive or "", self.slot,
                                       self.caller, self.call_id, at))

@@ -86,6 +86,8 @@ def cancel(store: Store, query: q.Cancel) -> q.Cancelled | q.Refused:
 
 def move(store: Store, query: q.Move) -> q.Booked | q.Taken | q.Refused:
     """Move the caller's appointment; a taken slot keeps the old one."""
+    if query.start is None:
+        return q.Refused("Aucun nouveau créneau n'a été choisi.")
     try:
         view = appointments.move(store, query.rules, query.reference, query.start,
                                  at=query.at, actor=ACTOR, phone=_number(query.caller) or "")

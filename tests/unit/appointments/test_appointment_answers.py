@@ -53,8 +53,8 @@ def test_move_by_phone_keeps_the_old_slot_when_the_new_one_is_taken(store: Store
     mine = booked(store, "0612345678")
     answers.book(store, a.Book(RULES, "maire", "projet", paris(2026, 12, 3, 14), "0698765432",
                                "call-2", MONDAY_9H))
-    taken = answers.move(store, a.Move(RULES, mine.reference, "0612345678",
-                                       paris(2026, 12, 3, 14), MONDAY_9H))
+    taken = answers.move(store, a.Move(RULES, mine.reference, "0612345678", MONDAY_9H,
+                                       paris(2026, 12, 3, 14)))
     assert taken == a.Taken(paris(2026, 12, 3, 14, 30))
     assert answers.lookup(store, a.Lookup(RULES, mine.reference, "0612345678",
                                           MONDAY_9H)).start == TUESDAY_14H

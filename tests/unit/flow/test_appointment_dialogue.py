@@ -124,8 +124,8 @@ def test_move_offers_slots_of_the_same_calendar_then_moves() -> None:
     d.answered(a.Found("1234567890", "titres-identite", TUESDAY_14H), MONDAY_9H)
     assert d.digit("2", MONDAY_9H).ask == a.FreeSlot(RULES, "titres-identite", MONDAY_9H, None)
     d.answered(a.Slot(paris(2026, 12, 2, 9)), MONDAY_9H)
-    assert d.digit("1", MONDAY_9H).ask == a.Move(RULES, "1234567890", CALLER,
-                                                  paris(2026, 12, 2, 9), MONDAY_9H)
+    assert d.digit("1", MONDAY_9H).ask == a.Move(RULES, "1234567890", CALLER, MONDAY_9H,
+                                                  paris(2026, 12, 2, 9))
     done = d.answered(a.Booked("1234567890", paris(2026, 12, 2, 9)), MONDAY_9H)
     assert "C'est déplacé : mercredi 2 décembre à 9 heures" in text(done)
 
