@@ -37,7 +37,15 @@ from ivr.rules.appointments import AppointmentCalendar
 from ivr.store.citizens import NewCitizen, citizen_ids
 from ivr.store.db import Store
 from ivr.store.models import Appointment, Request
-from ivr.store.requests import NewRequest, add_request, move_status, with_new_reference
+from ivr.store.requests import (
+    REFERENCE_ATTEMPTS,
+    _actor,
+    _move,
+    _owner,
+    insert_request,
+    is_clash,
+    request_values,
+)
 
 RESERVED, HONOURED, CANCELLED, ABSENT = "reserve", "honore", "annule", "absent"
 Audit = Callable[[Session], None] | None
@@ -172,32 +180,41 @@ def book(store: Store, rules: Rules, booking: Booking, *, at: datetime, actor: s
     if booking.motive not in cal.motives:
         raise MotiveNotAllowed(f"Le motif « {booking.motive} » n'est pas proposé dans l'agenda "
                                f"« {cal.name} ».")
-    new = NewRequest(type_id=cal.request_type, at=at, actor=actor, channel=booking.channel,
-                     citizen_id=booking.citizen_id, citizen=booking.citizen,
-                     department=cal.department,
-                     subject=booking.subject or f"{cal.name} : {cal.motives[booking.motive]}")
+    subject = booking.subject or f"{cal.name} : {cal.motives[booking.motive]}"
+    values = request_values(rules, type_id=cal.request_type, at=at, channel=booking.channel,
+                            department=cal.department, subject=subject)
+    rng = rng or random.SystemRandom()
+    for _ in range(REFERENCE_ATTEMPTS):
+        try:
+            with store.session() as session:
+                return _add(session, store, rules, booking, values, at, _actor(actor), rng,
+                            audit)
+        except IntegrityError as exc:
+            if _is_slot_clash(exc):
+                raise _taken(store, rules, booking.calendar, booking.start, at) from None
+            if not is_clash(exc):
+                raise
+    raise RuntimeError(f"no free reference after {REFERENCE_ATTEMPTS} attempts")
 
-    def work(session: Session, reference: str) -> AppointmentView:
-        _check_slot(session, rules, booking.calendar, booking.start, at, store)
-        request = add_request(session, rules, new, reference)
-        _limit(session, rules, booking.calendar, request.citizen_id, at)
-        row = Appointment(request=request, calendar=booking.calendar, start=booking.start,
-                          end=booking.start + timedelta(minutes=cal.slot_minutes),
-                          motive=booking.motive, sync_attempts=0,
-                          sync_state="pending" if cal.caldav else "none",
-                          sync_due_at=at if cal.caldav else None)
-        session.add(row)
-        session.flush()
-        if audit:
-            audit(session)
-        return _view(row)
 
-    try:
-        return with_new_reference(store, work, rng)
-    except IntegrityError as exc:
-        if _is_slot_clash(exc):
-            raise _taken(store, rules, booking.calendar, booking.start, at) from None
-        raise
+def _add(session: Session, store: Store, rules: Rules, booking: Booking, values: dict[str, Any],
+         at: datetime, actor: str, rng: random.Random, audit: Audit) -> AppointmentView:
+    """The request and its slot in ``session`` (the slot's unique index decides at flush)."""
+    cal = rules.appointments.calendars[booking.calendar]
+    _check_slot(session, rules, booking.calendar, booking.start, at, store)
+    owner = _owner(session, booking.citizen_id, booking.citizen)
+    request = insert_request(session, values, owner=owner, actor=actor, rng=rng)
+    _limit(session, rules, booking.calendar, request.citizen_id, at)
+    row = Appointment(request=request, calendar=booking.calendar, start=booking.start,
+                      end=booking.start + timedelta(minutes=cal.slot_minutes),
+                      motive=booking.motive, sync_attempts=0,
+                      sync_state="pending" if cal.caldav else "none",
+                      sync_due_at=at if cal.caldav else None)
+    session.add(row)
+    session.flush()
+    if audit:
+        audit(session)
+    return _view(row)
 
 
 def _row(session: Session, reference: str, phone: str | None = None) -> Appointment:
@@ -238,7 +255,7 @@ def cancel(store: Store, rules: Rules, reference: str, *, at: datetime, actor: s
     with store.session() as session:
         row = _row(session, reference, phone)
         _still_reserved(row, at)
-        move_status(session, rules, row.request, CANCELLED, actor, at, note)
+        _move(session, rules, row.request, CANCELLED, actor, at, note)
         row.cancelled_at = at
         _sync_later(rules, row, at)
         session.flush()
@@ -282,7 +299,7 @@ def mark(store: Store, rules: Rules, reference: str, status: str, *, at: datetim
         row = _row(session, reference)
         if row.start > at:
             raise InvalidInput("Ce rendez-vous n'a pas encore eu lieu.")
-        move_status(session, rules, row.request, status, actor, at, None)
+        _move(session, rules, row.request, status, actor, at, None)
         session.flush()
         if audit:
             audit(session)

@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, case, select
 from sqlalchemy.exc import IntegrityError
@@ -51,13 +51,11 @@ from ivr.store.request_views import (
 )
 
 __all__ = [
-    "AttachmentView", "EventView", "ImportReport", "ImportResult", "NewRequest", "RequestView",
-    "add_request", "apply_import", "assign", "change_status", "create_request", "get_request",
-    "hash_pin", "link_contact", "move_status", "request_row", "search", "verify_caller",
-    "with_new_reference", "worklist",
+    "AttachmentView", "EventView", "ImportReport", "ImportResult", "RequestView",
+    "apply_import", "assign", "change_status", "create_request", "get_request", "hash_pin",
+    "link_contact", "request_row", "search", "verify_caller", "worklist",
 ]
 
-T = TypeVar("T")
 REFERENCE_ATTEMPTS = 20  # 10⁹ references: a collision is rare, twenty in a row impossible
 _PIN_ITERATIONS = 100_000
 _ALREADY = "déjà à jour"
@@ -101,7 +99,7 @@ def request_row(session: Session, reference: str, *, full: bool = False) -> Requ
     return row
 
 
-def _is_clash(exc: IntegrityError) -> bool:
+def is_clash(exc: IntegrityError) -> bool:
     """A race lost on a unique value (reference, contact point): retrying may succeed."""
     text = str(exc.orig)
     return any(name in text for name in ("requests.reference", "uq_requests_reference",
@@ -119,6 +117,36 @@ def _owner(session: Session, citizen_id: int | None, citizen: NewCitizen | None)
                              emails=citizen.emails, birth_date=citizen.birth_date).id
 
 
+def request_values(rules: Rules, *, type_id: str, at: datetime, channel: str = "phone",
+                   department: str | None = None, agent: str | None = None,
+                   subject: str | None = None, description: str | None = None,
+                   pin: str | None = None) -> dict[str, Any]:
+    """The checked columns of a new request of ``type_id`` (typed errors before any write)."""
+    kind = lifecycle.request_type(rules, type_id)
+    department = _department(rules, department or kind.department)
+    if channel not in CHANNELS:
+        raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
+    return dict(type=type_id, channel=channel, department=department,
+                agent=clean_text(agent, "l'agent", 64),
+                status=lifecycle.initial_status(rules, type_id),
+                subject=clean_text(subject, "l'objet", 255),
+                description=clean_text(description, "la description", 20_000),
+                pin_hash=hash_pin(pin) if pin else None, created_at=at,
+                due_at=due.due_at(rules, department, at, kind.delay))
+
+
+def insert_request(session: Session, values: dict[str, Any], *, owner: int | None, actor: str,
+                   rng: random.Random) -> Request:
+    """Add a request with ``values`` and its "created" line (a reference clash raises
+    ``IntegrityError`` at flush: the caller retries its transaction)."""
+    row = Request(reference=new_reference(rng), citizen_id=owner, **values)
+    row.events.append(RequestEvent(at=values["created_at"], actor=actor, kind="created",
+                                   to_status=row.status))
+    session.add(row)
+    session.flush()
+    return row
+
+
 def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, actor: str,
                    channel: str = "phone", citizen_id: int | None = None,
                    citizen: NewCitizen | None = None,
@@ -130,67 +158,23 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
     The citizen is ``citizen_id``, or found/created from ``citizen`` in the same
     transaction (so a refused request leaves no citizen behind), or nobody.
     """
-    new = NewRequest(type_id=type_id, at=at, actor=actor, channel=channel,
-                     citizen_id=citizen_id, citizen=citizen, department=department,
-                     agent=agent, subject=subject, description=description, pin=pin)
-    return with_new_reference(store, lambda session, reference: request_view(
-        add_request(session, rules, new, reference)), rng)
-
-
-@dataclass(frozen=True)
-class NewRequest:
-    """What ``add_request`` records (the arguments of ``create_request``)."""
-
-    type_id: str
-    at: datetime
-    actor: str
-    channel: str = "phone"
-    citizen_id: int | None = None
-    citizen: NewCitizen | None = None
-    department: str | None = None
-    agent: str | None = None
-    subject: str | None = None
-    description: str | None = None
-    pin: str | None = None
-
-
-def add_request(session: Session, rules: Rules, new: NewRequest, reference: str) -> Request:
-    """Add the request ``new`` under ``reference`` in ``session`` (the caller's transaction:
-    an appointment adds its slot beside it); typed errors before anything is written."""
-    kind = lifecycle.request_type(rules, new.type_id)
-    department = _department(rules, new.department or kind.department)
-    if new.citizen and new.citizen.birth_date and kind.verification != "date_naissance":
+    kind = lifecycle.request_type(rules, type_id)
+    if citizen and citizen.birth_date and kind.verification != "date_naissance":
         raise InvalidInput(f"La date de naissance n'est pas demandée pour une demande "
                            f"« {kind.label} » : ne l'enregistrez pas (minimisation des données).")
-    if new.channel not in CHANNELS:
-        raise InvalidInput(f"Canal inconnu : « {new.channel} » "
-                           f"(possibles : {', '.join(CHANNELS)}).")
-    row = Request(reference=reference, type=new.type_id, channel=new.channel,
-                  department=department, agent=clean_text(new.agent, "l'agent", 64),
-                  status=lifecycle.initial_status(rules, new.type_id),
-                  subject=clean_text(new.subject, "l'objet", 255),
-                  description=clean_text(new.description, "la description", 20_000),
-                  pin_hash=hash_pin(new.pin) if new.pin else None, created_at=new.at,
-                  due_at=due.due_at(rules, department, new.at, kind.delay))
-    actor = _actor(new.actor)
-    row.citizen_id = _owner(session, new.citizen_id, new.citizen)
-    row.events.append(RequestEvent(at=new.at, actor=actor, kind="created", to_status=row.status))
-    session.add(row)
-    session.flush()
-    return row
-
-
-def with_new_reference(store: Store, work: Callable[[Session, str], T],
-                          rng: random.Random | None = None) -> T:
-    """Run ``work(session, reference)`` in a transaction with a fresh random reference,
-    again with another one when it lost a race on a unique reference or contact point."""
+    values = request_values(rules, type_id=type_id, at=at, channel=channel,
+                            department=department, agent=agent, subject=subject,
+                            description=description, pin=pin)
     rng = rng or random.SystemRandom()
+    actor = _actor(actor)
     for _ in range(REFERENCE_ATTEMPTS):
         try:
             with store.session() as session:
-                return work(session, new_reference(rng))
+                owner = _owner(session, citizen_id, citizen)
+                return request_view(insert_request(session, values, owner=owner, actor=actor,
+                                                   rng=rng))
         except IntegrityError as exc:
-            if not _is_clash(exc):
+            if not is_clash(exc):
                 raise
     raise RuntimeError(f"no free reference after {REFERENCE_ATTEMPTS} attempts")
 
@@ -215,8 +199,8 @@ def _actor(actor: str) -> str:
     return cleaned
 
 
-def move_status(session: Session, rules: Rules, row: Request, to_status: str, actor: str,
-                at: datetime, note: str | None) -> None:
+def _move(session: Session, rules: Rules, row: Request, to_status: str, actor: str,
+          at: datetime, note: str | None) -> None:
     """Apply an allowed status change to ``row``: clock, closing, history line."""
     actor, note = _actor(actor), clean_text(note, "la note", 5000)
     target = lifecycle.check_transition(rules, row.type, row.status, to_status)
@@ -253,7 +237,7 @@ def change_status(store: Store, rules: Rules, reference: str, to_status: str, *,
     """Move the request to ``to_status`` if its type allows it; one history line."""
     def work(session: Session, row: Request) -> None:
         _check_version(row, expected_version)
-        move_status(session, rules, row, to_status, actor, at, note)
+        _move(session, rules, row, to_status, actor, at, note)
 
     return _committed(store, reference, work)
 
@@ -377,7 +361,7 @@ def _apply_line(store: Store, rules: Rules, line: ImportLine, actor: str,
     def work(session: Session, row: Request) -> None:
         target = lifecycle.status_id(rules, row.type, line.status)
         if row.status != target:
-            move_status(session, rules, row, target, actor, at, line.note)
+            _move(session, rules, row, target, actor, at, line.note)
             moved.append(True)
 
     try:

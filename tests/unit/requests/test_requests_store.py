@@ -160,7 +160,7 @@ def test_two_sessions_racing_one_wins_the_other_is_stale(store: Store) -> None:
     def agent_b(session: Session, row: Request) -> None:
         repo.change_status(store, RULES, view.reference, "en-instruction", actor="agent-a",
                            at=T0)  # another connection commits in between
-        repo.move_status(session, RULES, row, "a-completer", "agent-b", T0, None)
+        repo._move(session, RULES, row, "a-completer", "agent-b", T0, None)
 
     with pytest.raises(StaleVersion, match="vient d'être modifiée"):
         repo._committed(store, view.reference, agent_b)

@@ -29,6 +29,7 @@ TABLES = {
     "attachments",
     "appointments",
     "calendar_feeds",
+    "voicemail_ingests",
     "alembic_version",
 }
 
