@@ -65,8 +65,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area of the admin, plus the JSON API."""
-    from admin import api, api_requests, auth
+    from admin import api, api_appointments, api_requests, auth
     from admin.views import (
+        agenda,
         audit,
         callbacks,
         contacts,
@@ -79,8 +80,8 @@ def _register_blueprints(app: Flask) -> None:
         users,
     )
 
-    for module in (auth, indicators, contacts, requests, request_intake, rules, prompts, queues,
-                   callbacks, users, audit):
+    for module in (auth, indicators, contacts, requests, request_intake, agenda, rules, prompts,
+                   queues, callbacks, users, audit):
         app.register_blueprint(module.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(api_requests.bp)
+    for api_module in (api, api_requests, api_appointments):
+        app.register_blueprint(api_module.bp)

@@ -121,6 +121,57 @@ class ListQuery(Strict):
     limit: int = Field(100, ge=1, le=500)
 
 
+Iso = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+
+
+class SlotQuery(Strict):
+    """Filters of ``GET /appointments/slots``."""
+
+    calendar: Target
+    after: Iso | None = None
+    limit: int = Field(10, ge=1, le=50)
+
+
+class SlotList(BaseModel):
+    """Free slots of a calendar, in order (UTC)."""
+
+    calendar: str
+    slots: list[datetime]
+
+    @field_validator("slots")
+    @classmethod
+    def _utc(cls, value: list[datetime]) -> list[datetime]:
+        """UTC on the wire, like every instant of the API."""
+        return [moment.astimezone(UTC) for moment in value]
+
+
+class AppointmentIn(Strict):
+    """A booking from the web site: a free slot of a calendar, for a citizen."""
+
+    calendar: Target
+    motive: Target
+    start: Iso
+    caller: Caller
+    subject: Text | None = Field(None, min_length=1, max_length=255)
+
+
+class AppointmentOut(BaseModel):
+    """An appointment: its reference (10 digits) is the citizen's key to cancel it."""
+
+    reference: str
+    calendar: str
+    start: datetime
+    end: datetime
+    motive: str
+    status: str
+    channel: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+
 class Error(BaseModel):
     """Every 4xx answer: a short reason and, for validation errors, the faulty fields."""
 
@@ -133,7 +184,7 @@ def _responses(ok: tuple[str, str, str] | None, *errors: int) -> dict[str, Any]:
         400: "Bad request",
         401: "Missing or invalid token",
         404: "Not found",
-        409: "Conflict (reference already used, request changed meanwhile, forbidden transition)",
+        409: "Conflict (reference used, request changed, forbidden transition, slot taken)",
         422: "Invalid data",
     }
     out: dict[str, Any] = {}
@@ -149,11 +200,12 @@ def _json(model: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}
 
 
-def _query_parameters() -> list[dict[str, Any]]:
-    """``ListQuery`` fields as OpenAPI query parameters."""
-    schema = ListQuery.model_json_schema()
+def _query_parameters(model: type[BaseModel] = ListQuery) -> list[dict[str, Any]]:
+    """A query model's fields as OpenAPI query parameters."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
     return [
-        {"name": name, "in": "query", "required": False, "schema": prop}
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
         for name, prop in schema["properties"].items()
     ]
 
@@ -163,7 +215,8 @@ def openapi(prefix: str) -> dict[str, Any]:
     from admin.api_request_models import MODELS, request_paths
 
     _, defs = models_json_schema(
-        [(m, "validation") for m in (ContactIn, ContactOut, ContactList, Error, *MODELS)],
+        [(m, "validation") for m in (ContactIn, ContactOut, ContactList, Error, SlotList,
+                                     AppointmentIn, AppointmentOut, *MODELS)],
         ref_template="#/components/schemas/{model}",
     )
     return {
@@ -207,10 +260,41 @@ def _paths() -> dict[str, Any]:
                 "responses": _responses(("200", "Contact", "ContactOut"), 401, 404),
             },
         },
+        **_appointment_paths(),
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
                 "responses": {"200": {"description": "This document"}, **_responses(None, 401)},
+            },
+        },
+    }
+
+
+def _appointment_paths() -> dict[str, Any]:
+    """The routes of ``admin.api_appointments``."""
+    reference = {"name": "reference", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^[0-9]{10}$"}}
+    return {
+        "/appointments/slots": {
+            "get": {
+                "operationId": "freeSlots",
+                "parameters": _query_parameters(SlotQuery),
+                "responses": _responses(("200", "Free slots", "SlotList"), 401, 422),
+            },
+        },
+        "/appointments": {
+            "post": {
+                "operationId": "bookAppointment",
+                "requestBody": {"required": True, "content": _json("AppointmentIn")},
+                "responses": _responses(("201", "Booked", "AppointmentOut"), 400, 401, 409, 422),
+            },
+        },
+        "/appointments/{reference}": {
+            "delete": {
+                "operationId": "cancelAppointment",
+                "parameters": [reference],
+                "responses": _responses(("200", "Cancelled", "AppointmentOut"), 401, 404, 409,
+                                        422),
             },
         },
     }

@@ -2,40 +2,34 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
+from functools import lru_cache
+from pathlib import Path
 
 from flask import current_app
 from wtforms.fields import SelectChoice
 
-from ivr.rules import Rules, RulesError
-from ivr.rules.loader import load_rules_text, read_rules_file
+from ivr.rules import Rules, RulesError, load_rules
 
 log = logging.getLogger(__name__)
-# (path, sha256 of the text) → rules: reading the file is cheap, validating it is not
-# (tens of milliseconds), and the request pages and API read the rules on every call.
-_parsed: dict[tuple[str, str], Rules] = {}
-_lock = threading.Lock()
 
 
 def published_rules() -> Rules | None:
     """The rules file in use, or None when it is missing or invalid (logged)."""
     path = current_app.config["TOWNHALL_SETTINGS"].rules_path
     try:
-        text = read_rules_file(path)
-        key = (str(path), hashlib.sha256(text.encode()).hexdigest())
-        with _lock:
-            rules = _parsed.get(key)
-        if rules is None:
-            rules = load_rules_text(text, str(path))
-            with _lock:
-                _parsed.clear()  # only the file as it is now is worth keeping
-                _parsed[key] = rules
-        return rules
-    except RulesError as exc:
+        stat = path.stat()
+        return _parsed(path, stat.st_mtime_ns, stat.st_size)
+    except (RulesError, OSError) as exc:
         log.warning("published rules unreadable", extra={"path": str(path), "error": str(exc)})
         return None
+
+
+@lru_cache(maxsize=4)
+def _parsed(path: Path, mtime_ns: int, size: int) -> Rules:
+    """Parsing the file takes tens of milliseconds: once per version of the file (the API
+    and the agenda read it on every request)."""
+    return load_rules(path)
 
 
 def department_choices(everything: str = "Tous") -> list[SelectChoice]:

@@ -22,6 +22,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("contacts.index", "Contacts", ("administrateur", "superviseur", "agent")),
     ("requests.index", "Demandes", ("administrateur", "superviseur", "agent")),
     ("callbacks.index", "Rappels", ("administrateur", "superviseur", "agent")),
+    ("agenda.index", "Agendas", ("administrateur", "superviseur", "agent", "elu")),
     ("queues.index", "Files d’attente", ("administrateur", "superviseur")),
     ("rules.index", "Règles d’accueil", ("administrateur",)),
     ("prompts.index", "Messages vocaux", ("administrateur",)),

@@ -29,7 +29,7 @@ from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings
 from ivr.speech import SpeechEngine
-from ivr.store import Store, StoreWriter
+from ivr.store import Store, StoreWriter, appointment_answers
 from ivr.store.answers import Handler, StoreAnswers
 from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # The questions the call's dialogues ask (``ivr.flow.queries``), each answered by a
 # function of the store; a query type missing here is answered ``Unavailable``.
-ANSWERS: dict[type[Query], Handler] = {}
+ANSWERS: dict[type[Query], Handler] = {**appointment_answers.ANSWERS}
 
 
 class SoundCache:

@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.asterisk",
     "tests.fixtures.phones",
     "tests.fixtures.db",
+    "tests.fixtures.radicale",
     "tests.fixtures.threads",
 ]
 

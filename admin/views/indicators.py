@@ -12,9 +12,10 @@ from admin.auth import role_required
 from admin.db import get_session, get_store
 from admin.labels import label
 from admin.metrics import Dashboard, compute
-from admin.period import PARIS, FilterForm, department_field, today
+from admin.period import PARIS, FilterForm, bounds, department_field, today
 from admin.published import department_choices, published_rules
 from admin.request_common import department_name, type_label
+from ivr.store.appointments import no_show_rate
 from ivr.store.request_indicators import IndicatorRow, indicators
 
 bp = Blueprint("indicators", __name__)
@@ -61,7 +62,15 @@ def index() -> str | tuple[str, int]:
         c=board.calls,
         charts=_charts(board),
         sl=current_app.config["SERVICE_LEVEL_SECONDS"],
+        no_shows=_no_shows(form),
     )
+
+
+def _no_shows(form: IndicatorsForm) -> tuple[int, int]:
+    """(absent, honoured or absent) appointments of the period: the no-show rate."""
+    low, high = bounds(form.start.data, form.end.data)
+    assert low is not None and high is not None
+    return no_show_rate(get_store(), low, high)
 
 
 def _charts(board: Dashboard) -> dict[str, list[tuple[str, float]]]:

@@ -43,7 +43,8 @@ def check(ctx: click.Context, file: Path | None) -> None:
     """Vérifie le fichier de règles (par défaut TOWNHALL_RULES)."""
     loaded = _load_or_exit(file or _settings(ctx).rules_path)
     click.echo(f"ok: {len(loaded.departments)} departments, {len(loaded.menus)} menus, "
-               f"{len(loaded.agents)} agents, {len(loaded.request_types)} request types")
+               f"{len(loaded.agents)} agents, {len(loaded.request_types)} request types, "
+               f"{len(loaded.appointments.calendars)} appointment calendars")
 
 
 @rules.command()

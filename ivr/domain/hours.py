@@ -51,6 +51,13 @@ def _public_holidays(year: int, alsace_moselle: bool) -> dict[date, str]:
     return dict(holidays.France(years=year, subdiv=subdiv, language="fr"))
 
 
+def public_holiday(rules: Rules, day: date) -> str | None:
+    """The name of the public holiday on ``day`` (the town's list), or None."""
+    if not rules.calendar.public_holidays:
+        return None
+    return _public_holidays(day.year, rules.town.alsace_moselle).get(day)
+
+
 def day_plan(rules: Rules, target: str, day: date) -> DayPlan:
     """The opening ranges of ``target`` on ``day``, after the calendar's exceptions."""
     calendar = rules.calendar
@@ -60,10 +67,9 @@ def day_plan(rules: Rules, target: str, day: date) -> DayPlan:
     for special in calendar.special_days:
         if special.date == day and (special.departments is None or target in special.departments):
             return DayPlan(special.hours, f"special_day:{special.reason}")
-    if calendar.public_holidays:
-        name = _public_holidays(day.year, rules.town.alsace_moselle).get(day)
-        if name:
-            return DayPlan((), f"public_holiday:{name}")
+    name = public_holiday(rules, day)
+    if name:
+        return DayPlan((), f"public_holiday:{name}")
     weekly = rules.weekly_hours(target)
     return DayPlan(weekly.day(day.weekday()) if weekly else (), None)
 

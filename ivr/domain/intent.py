@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 Decision = Literal["route", "confirm", "reject"]
 
 CALLBACK = "callback"  # meta-target handled by the call flow, not a department
+APPOINTMENT = "rendez-vous"  # meta-target: the appointment dialogue (when calendars exist)
 OPERATOR = "accueil"  # where "a person" goes
 
 # Fillers, politeness and function words: they carry no routing information and,
@@ -92,6 +93,19 @@ class TargetVocabulary:
 
     keywords: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+
+
+# Understood only when the rules declare appointment calendars.
+APPOINTMENT_VOCABULARY = TargetVocabulary(
+    keywords=("prendre rendez-vous", "un rendez-vous", "rendez-vous avec le maire",
+              "rendez-vous avec un élu", "rendez-vous avec un adjoint",
+              "annuler mon rendez-vous", "déplacer mon rendez-vous", "rendez-vous élu",
+              "rendez-vous avec madame la maire", "rencontrer le maire"),
+    examples=("je voudrais un rendez-vous avec le maire",
+              "je voudrais prendre rendez-vous avec monsieur le maire",
+              "quel jour puis-je prendre un rendez-vous avec monsieur le maire",
+              "je veux annuler mon rendez-vous", "changer la date de mon rendez-vous"),
+)
 
 
 @dataclass(frozen=True)
@@ -271,6 +285,8 @@ class IntentMatcher:
             )
             for target, department in rules.departments.items()
         }
+        if rules.appointments.calendars:
+            vocab[APPOINTMENT] = APPOINTMENT_VOCABULARY
         return cls(vocab, rules.speech.route_threshold, rules.speech.confirm_threshold)
 
     @property

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ivr.flow.appointment import open_appointment
 from ivr.flow.dialogue import Dialogue
 from ivr.rules import Rules
 from ivr.rules.schema import MenuOption
@@ -31,4 +32,6 @@ class Opening:
 
 DialogueFactory = Callable[[Opening], Dialogue]
 
-DIALOGUES: dict[str, DialogueFactory] = {}
+DIALOGUES: dict[str, DialogueFactory] = {
+    "appointment": open_appointment,
+}

@@ -29,7 +29,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ivr.domain.intent import CALLBACK, IntentMatcher, match_yes_no
+from ivr.domain.intent import APPOINTMENT, CALLBACK, IntentMatcher, match_yes_no
 from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
@@ -254,6 +254,10 @@ class CallSession:
         if result.decision != "reject" and result.target == CALLBACK:
             return [rec, upd, c.StopSpeech(),
                     *self._offer_callback(self.rules.input.fallback_target, ev.at)]
+        if result.decision == "route" and result.target == APPOINTMENT:
+            opening = Opening(self.rules, self.call_id, self.caller, ev.at)
+            return [rec, upd, c.StopSpeech(),
+                    *self.begin(DIALOGUES["appointment"](opening), ev.at)]
         if result.decision == "route" and result.target in self.rules.departments:
             return [rec, upd, c.StopSpeech(), *self._route(result.target, "speech", ev.at)]
         if result.decision == "confirm" and result.target in self.rules.departments:

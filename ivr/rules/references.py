@@ -29,7 +29,7 @@ class ReferenceProblems(ValueError):
 def check_references(rules: Rules) -> list[Problem]:
     """Every dangling or contradictory reference in ``rules``, in document order."""
     return [*_departments(rules), *_agents(rules), *_menus(rules), *_others(rules),
-            *_workflows(rules), *_request_types(rules)]
+            *_workflows(rules), *_request_types(rules), *_calendars(rules)]
 
 
 def _target(rules: Rules, loc: Loc, value: str, also: tuple[str, ...] = ()) -> Iterator[Problem]:
@@ -113,3 +113,20 @@ def _request_types(rules: Rules) -> Iterator[Problem]:
         yield from _target(rules, (*loc, "department"), kind.department)
         if kind.workflow not in rules.request_workflows:
             yield (*loc, "workflow"), f"unknown workflow {kind.workflow!r}"
+
+
+def _calendars(rules: Rules) -> Iterator[Problem]:
+    for key, calendar in rules.appointments.calendars.items():
+        loc: Loc = ("appointments", "calendars", key)
+        yield from _target(rules, (*loc, "department"), calendar.department)
+        if isinstance(calendar.hours, str) and calendar.hours not in rules.schedules:
+            yield (*loc, "hours"), f"unknown schedule {calendar.hours!r}"
+        kind = rules.request_types.get(calendar.request_type)
+        if kind is None:
+            yield (*loc, "request_type"), f"unknown request type {calendar.request_type!r}"
+        elif "reserve" not in rules.request_workflows[kind.workflow].statuses:
+            yield (*loc, "request_type"), ("an appointment's request type needs a workflow "
+                                           "with the statuses reserve, honore, annule, absent")
+        for i, absence in enumerate(calendar.absences):
+            if absence.departments is not None:
+                yield (*loc, "absences", i, "departments"), "an absence concerns its calendar only"

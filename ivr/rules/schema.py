@@ -29,12 +29,14 @@ not a silently ignored setting. Shape, in brief (the default file documents each
                 offer_when_closed}
     request_workflows: {<workflow id>: {initial, statuses: {<status id>: {…}}}}
     request_types: {<type id>: {label, department, delay, workflow, verification}}
+    appointments: {max_future_per_citizen, calendars: {<calendar id>: {…}}}
 
-Request types and their workflows are described in ``ivr.rules.request_types``.
+Request types and their workflows are described in ``ivr.rules.request_types``, the
+appointment calendars in ``ivr.rules.appointments``.
 
 A menu option has exactly one of ``target``, ``menu`` or ``action`` (``repeat``,
-``operator``, ``hours``, ``back``, ``callback``). ``*`` (repeat) and ``0`` (operator,
-i.e. ``input.fallback_target``) exist on every menu unless the menu redefines them.
+``operator``, ``hours``, ``back``, ``callback``, ``appointment``). ``*`` (repeat) and
+``0`` (operator, i.e. ``input.fallback_target``) exist on every menu unless the menu redefines them.
 References between sections are checked by ``ivr.rules.references``.
 """
 
@@ -42,29 +44,28 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
     StringConstraints,
-    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from ivr.rules.appointments import AppointmentSettings
 from ivr.rules.references import ReferenceProblems, check_references
 from ivr.rules.request_types import RequestType, Workflow
-from ivr.rules.times import DayHours, WeeklyHours
+from ivr.rules.times import Closure, DayHours, HoursRef, WeeklyHours
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Action = Literal["repeat", "operator", "hours", "back", "callback"]
+Action = Literal["repeat", "operator", "hours", "back", "callback", "appointment"]
 DIGIT_ORDER = "1234567890#*"  # the order in which a menu's options are spoken
 _DIGIT_WORDS = {"*": "étoile", "#": "dièse"}
 
@@ -82,16 +83,6 @@ def _digit_key(value: object) -> str:
 
 
 Digit = Annotated[str, BeforeValidator(_digit_key)]
-
-
-def _hours_kind(value: Any) -> str:
-    return "weekly" if isinstance(value, dict | WeeklyHours) else "schedule"
-
-
-HoursRef = Annotated[
-    Annotated[Identifier, Tag("schedule")] | Annotated[WeeklyHours, Tag("weekly")],
-    Discriminator(_hours_kind),
-]
 
 
 class Town(_Frozen):
@@ -234,35 +225,6 @@ class Messages(_Frozen):
         return value
 
 
-class Closure(_Frozen):
-    """A day or a range of days when the town hall (or some departments) is closed."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    date: dt.date | None = None
-    start: dt.date | None = Field(default=None, alias="from")
-    end: dt.date | None = Field(default=None, alias="to")
-    reason: Text
-    departments: tuple[Identifier, ...] | None = None  # None: every department
-
-    @model_validator(mode="after")
-    def _one_period(self) -> Closure:
-        if (self.date is None) == (self.start is None and self.end is None):
-            raise ValueError("a closure needs either `date` or both `from` and `to`")
-        if self.date is None and (self.start is None or self.end is None):
-            raise ValueError("a closure range needs both `from` and `to`")
-        if self.start and self.end and self.start > self.end:
-            raise ValueError("`from` must not be after `to`")
-        return self
-
-    def covers(self, day: dt.date, target: str) -> bool:
-        if self.departments is not None and target not in self.departments:
-            return False
-        if self.date is not None:
-            return day == self.date
-        return self.start is not None and self.end is not None and self.start <= day <= self.end
-
-
 class SpecialDay(_Frozen):
     """A day with its own hours (e.g. 24 December), replacing the weekly ones."""
 
@@ -318,6 +280,7 @@ class Rules(_Frozen):
     callbacks: CallbackSettings = CallbackSettings()
     request_workflows: dict[Identifier, Workflow] = {}
     request_types: dict[Identifier, RequestType] = {}
+    appointments: AppointmentSettings = AppointmentSettings()
 
     @model_validator(mode="after")
     def _references(self) -> Rules:
@@ -329,6 +292,11 @@ class Rules(_Frozen):
     def weekly_hours(self, target: str) -> WeeklyHours | None:
         """The weekly hours of a department, its schedule name resolved."""
         hours = self.departments[target].hours
+        return self.schedules[hours] if isinstance(hours, str) else hours
+
+    def availability(self, calendar: str) -> WeeklyHours:
+        """The weekly availability of an appointment calendar, its schedule name resolved."""
+        hours = self.appointments.calendars[calendar].hours
         return self.schedules[hours] if isinstance(hours, str) else hours
 
     def queue_members(self, target: str) -> tuple[str, ...]:

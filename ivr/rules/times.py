@@ -1,4 +1,4 @@
-"""Opening-hours value types of the rules: ``"08:30-12:00"`` ranges and weekly maps.
+"""Opening-hours value types of the rules: ``"08:30-12:00"`` ranges, weekly maps, closures.
 
 Kept apart from the rest of the schema because ``ivr.domain.hours`` computes with them and
 the admin displays them; a range is parsed once, at load time, into ``time`` values.
@@ -6,13 +6,26 @@ the admin displays them; a range is parsed once, at load time, into ``time`` val
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import time
 from itertools import pairwise
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, PlainValidator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
+_Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 _RANGE = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 
 DAY_NAMES: tuple[str, ...] = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
@@ -77,3 +90,42 @@ class WeeklyHours(BaseModel):
         """Ranges of ``weekday`` (0 = Monday, as ``date.weekday()``)."""
         ranges: tuple[TimeRange, ...] = getattr(self, DAY_NAMES[weekday])
         return ranges
+
+
+def _hours_kind(value: Any) -> str:
+    return "weekly" if isinstance(value, dict | WeeklyHours) else "schedule"
+
+
+HoursRef = Annotated[
+    Annotated[_Identifier, Tag("schedule")] | Annotated[WeeklyHours, Tag("weekly")],
+    Discriminator(_hours_kind),
+]
+
+
+class Closure(BaseModel):
+    """A day or a range of days when the town hall (or some departments) is closed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    date: dt.date | None = None
+    start: dt.date | None = Field(default=None, alias="from")
+    end: dt.date | None = Field(default=None, alias="to")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    departments: tuple[_Identifier, ...] | None = None  # None: every department
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Closure:
+        if (self.date is None) == (self.start is None and self.end is None):
+            raise ValueError("a closure needs either `date` or both `from` and `to`")
+        if self.date is None and (self.start is None or self.end is None):
+            raise ValueError("a closure range needs both `from` and `to`")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("`from` must not be after `to`")
+        return self
+
+    def covers(self, day: dt.date, target: str) -> bool:
+        if self.departments is not None and target not in self.departments:
+            return False
+        if self.date is not None:
+            return day == self.date
+        return self.start is not None and self.end is not None and self.start <= day <= self.end

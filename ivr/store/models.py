@@ -26,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -38,6 +39,7 @@ CALLBACK_STATES = ("pending", "claimed", "dialing", "done", "failed", "cancelled
 CONTACT_POINT_KINDS = ("phone", "email")
 CONSENT_CHANNELS = ("phone", "web", "email", "counter", "sms", "letter")
 REQUEST_EVENT_KINDS = ("created", "status", "assigned", "note")
+SYNC_STATES = ("none", "pending", "done")  # an appointment's copy on the élu's CalDAV server
 
 # Stable constraint names, so later migrations can alter them on both dialects.
 NAMING = {
@@ -381,6 +383,53 @@ class Attachment(Base):
     mime: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime]
     actor: Mapped[str | None] = mapped_column(String(64))
+
+
+class Appointment(Base):
+    """The slot of an appointment request: one calendar, one start instant.
+
+    The partial unique index on (calendar, start) among rows not cancelled is what
+    makes « never twice » true: of two bookings of the same slot at the same instant,
+    the database refuses the second. ``sync_*`` follow the copy pushed to the élu's
+    own calendar server (CalDAV), retried from here while it is ``pending``.
+    """
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("uq_appointments_calendar_start_active", "calendar", "start", unique=True,
+              sqlite_where=text("cancelled_at IS NULL"),
+              postgresql_where=text("cancelled_at IS NULL")),
+        Index(None, "calendar", "start"),
+        _one_of("sync_state", SYNC_STATES, "sync_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), unique=True)
+    calendar: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    motive: Mapped[str] = mapped_column(String(64))
+    cancelled_at: Mapped[datetime | None]
+    sync_state: Mapped[str] = mapped_column(String(8), default="none")
+    sync_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sync_error: Mapped[str | None] = mapped_column(Text)
+    sync_due_at: Mapped[datetime | None]
+
+    request: Mapped[Request] = relationship()
+
+
+class CalendarFeed(Base):
+    """The secret address of a calendar's iCalendar feed (only its SHA-256 is kept);
+    revoked when a new one is made or on demand, so a leaked address stops working."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class VoicemailIngest(Base):

@@ -116,6 +116,7 @@ def test_openapi_document(client: FlaskClient, token: str) -> None:
     assert set(doc["paths"]) == {  # type: ignore[index]
         "/contacts", "/contacts/{contact_id}", "/openapi.json",
         "/requests", "/requests/{reference}", "/requests/{reference}/status",
+        "/appointments/slots", "/appointments", "/appointments/{reference}",
     }
     channel = doc["components"]["schemas"]["ContactIn"]["properties"]["channel"]  # type: ignore[index]
     assert channel["enum"] == ["web", "email", "counter"]

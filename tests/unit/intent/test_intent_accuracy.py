@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ivr.domain.intent import CALLBACK, IntentMatcher
+from ivr.domain.intent import APPOINTMENT, CALLBACK, IntentMatcher
 
 Reader = Callable[[str], list[tuple[str, str]]]
 
@@ -31,6 +31,7 @@ def test_sets_cover_every_target(
     rows = utterances(name)
     assert len(rows) >= size
     assert {gold for gold, _ in rows} == set(rules_matcher.targets) | {CALLBACK}
+    assert APPOINTMENT in rules_matcher.targets  # the shipped rules declare calendars
 
 
 def test_held_out_shares_no_sentence_with_dev(utterances: Reader) -> None:

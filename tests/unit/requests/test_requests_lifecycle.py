@@ -13,6 +13,7 @@ from tests.fixtures.requests import RULES
 SHIPPED_TYPES = {
     "acte-naissance", "acte-mariage", "acte-deces", "carte-identite", "passeport",
     "inscription-scolaire", "cantine-periscolaire", "place-creche", "rendez-vous-elu",
+    "rendez-vous-agenda-elu", "rendez-vous-agenda-titre",
     "reclamation", "suggestion", "signalement-voirie", "signalement-eclairage",
     "signalement-proprete", "demande-information", "message-vocal",
 }

@@ -27,6 +27,8 @@ TABLES = {
     "requests",
     "request_events",
     "attachments",
+    "appointments",
+    "calendar_feeds",
     "voicemail_ingests",
     "alembic_version",
 }

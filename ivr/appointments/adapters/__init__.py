@@ -1,0 +1,1 @@
+"""I/O of the appointments: the iCalendar feed and the CalDAV push."""

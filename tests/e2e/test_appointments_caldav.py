@@ -1,0 +1,78 @@
+"""The élu's calendar server receives the appointments: a real Radicale over CalDAV.
+
+A booking appears there, its cancellation removes it; while the server is down the
+bookings go on, the push stays pending with its error, and is done once it is back.
+The iCalendar it receives and the feed parse with ``icalendar``.
+"""
+
+from __future__ import annotations
+
+import caldav
+import pytest
+from icalendar import Calendar
+
+from ivr.appointments.adapters import caldav_push
+from ivr.appointments.adapters.ical import calendar_document, uid
+from ivr.rules.appointments import CalDavTarget
+from ivr.store import appointments as ap
+from ivr.store.citizens import NewCitizen
+from ivr.store.db import Store
+from tests.fixtures.appointments import MONDAY_9H, paris, with_calendar
+from tests.fixtures.radicale import Radicale
+from tests.fixtures.requests import RULES
+
+pytestmark = pytest.mark.e2e
+
+
+def no_secret(name: str) -> str:
+    raise AssertionError(f"no password expected, asked for {name}")
+
+
+def events(url: str) -> dict[str, str]:
+    """UID → SUMMARY of the events on the server's calendar."""
+    found = caldav.DAVClient(url=url).calendar(url=url).events()
+    parsed = [Calendar.from_ical(item.data).walk("VEVENT")[0] for item in found]
+    return {str(e["UID"]): str(e["SUMMARY"]) for e in parsed}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_push_then_removal_and_a_server_down(store: Store, radicale: Radicale) -> None:
+    url = radicale.calendar_url("maire")
+    rules = with_calendar("maire", caldav=CalDavTarget(url=url))
+    book = ap.Booking("maire", paris(2026, 12, 1, 14), "association",
+                      citizen=NewCitizen(phones=("+33612345678",)))
+    view = ap.book(store, rules, book, at=MONDAY_9H, actor="test")
+    assert view.sync_state == "pending"
+    assert caldav_push.sync_pending(store, rules, no_secret, MONDAY_9H) == (1, 0)
+    assert events(url) == {uid(view.reference): "Rendez-vous : une association"}
+    assert ap.get_appointment(store, view.reference).sync_state == "done"
+
+    ap.cancel(store, rules, view.reference, at=MONDAY_9H, actor="test")
+    assert caldav_push.sync_pending(store, rules, no_secret, MONDAY_9H) == (1, 0)
+    assert events(url) == {}
+
+    radicale.stop()
+    try:
+        later = ap.book(store, rules, book, at=MONDAY_9H, actor="test")  # bookings go on
+        assert caldav_push.sync_pending(store, rules, no_secret, MONDAY_9H) == (0, 1)
+        pending = ap.get_appointment(store, later.reference)
+        assert pending.sync_state == "pending" and "Connection" in (pending.sync_error or "")
+        assert ap.pending_syncs(store, MONDAY_9H) == []  # retried later, not in a loop
+    finally:
+        radicale.start_again()
+    retry_at = MONDAY_9H + caldav_push.backoff(1)
+    assert caldav_push.sync_pending(store, rules, no_secret, retry_at) == (1, 0)
+    assert uid(later.reference) in events(url)
+
+
+def test_the_feed_parses_with_a_maintained_library() -> None:
+    view = ap.AppointmentView("1234567897", "maire", paris(2026, 12, 1, 14),
+                              paris(2026, 12, 1, 14, 30), "projet", "reserve", "phone", 1, None,
+                              "none", None)
+    parsed = Calendar.from_ical(calendar_document(RULES, "Monsieur le Maire", [view],
+                                                  MONDAY_9H))
+    event = parsed.walk("VEVENT")[0]
+    assert event["UID"] == uid("1234567897")
+    assert event.decoded("DTSTART") == paris(2026, 12, 1, 14)
+    assert "12 34 56 78 97" in str(event["DESCRIPTION"])
+    assert "+336" not in parsed.to_ical().decode()  # no contact details in the feed
