@@ -27,6 +27,7 @@ TABLES = {
     "requests",
     "request_events",
     "attachments",
+    "surveys",
     "alembic_version",
 }
 

@@ -1,0 +1,58 @@
+"""Rows of the Marianne dashboard, and the survey answers of the phone.
+
+The figures themselves are computed by ``ivr.marianne.figures`` (pure) over the rows
+these queries fetch for a window; nothing here divides or rounds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from ivr.marianne.figures import CallbackRow, CallRow, RequestRow, Rows, SurveyRow
+from ivr.store.db import Store
+from ivr.store.models import Callback, Contact, Request, Survey
+
+SURVEY_INTERVAL = timedelta(days=7)  # never more than one survey a week per number
+
+
+def dashboard_rows(store: Store, since: datetime, until: datetime) -> Rows:
+    """Calls, surveys, callbacks of [since, until) and the requests alive during it."""
+    calls = select(Contact.started_at, Contact.outcome, Contact.wait_seconds).where(
+        Contact.channel == "phone", Contact.direction == "inbound",
+        Contact.started_at >= since, Contact.started_at < until)
+    surveys = select(Survey.at, Survey.department, Survey.satisfaction, Survey.got_answer).where(
+        Survey.at >= since, Survey.at < until)
+    requests = select(Request.type, Request.created_at, Request.due_at, Request.closed_at,
+                      Request.clock_stopped_at, Request.acknowledge_due_at,
+                      Request.acknowledged_at, Request.adopted).where(
+        Request.created_at < until, or_(Request.closed_at.is_(None), Request.closed_at >= since))
+    callbacks = select(Callback.promised_before, Callback.state, Callback.completed_at).where(
+        Callback.promised_before >= since, Callback.promised_before < until)
+    with store.session() as session:
+        return Rows(
+            calls=tuple(CallRow(*row) for row in session.execute(calls)),
+            surveys=tuple(SurveyRow(*row) for row in session.execute(surveys)),
+            requests=tuple(RequestRow(*row) for row in session.execute(requests)),
+            callbacks=tuple(CallbackRow(*row) for row in session.execute(callbacks)))
+
+
+def surveyed_recently(store: Store, caller: str, now: datetime) -> bool:
+    """True when ``caller`` was offered a survey less than a week before ``now``."""
+    query = select(func.count()).select_from(Survey).where(
+        Survey.caller == caller, Survey.at > now - SURVEY_INTERVAL)
+    with store.session() as session:
+        return bool(session.scalar(query))
+
+
+def record_survey(store: Store, *, at: datetime, caller: str | None, contact_id: int | None,
+                  department: str | None, agent: str | None, satisfaction: int | None,
+                  got_answer: bool | None) -> int:
+    """Store one survey (scores None when none was keyed); its id."""
+    row = Survey(at=at, caller=caller, contact_id=contact_id, department=department,
+                 agent=agent, satisfaction=satisfaction, got_answer=got_answer)
+    with store.session() as session:
+        session.add(row)
+        session.flush()
+        return row.id
