@@ -6,15 +6,26 @@ these queries fetch for a window; nothing here divides or rounds.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func, or_, select
 
-from ivr.marianne.figures import CallbackRow, CallRow, RequestRow, Rows, SurveyRow
+from ivr.marianne.figures import (
+    CallbackRow,
+    CallRow,
+    Figures,
+    RequestRow,
+    Rows,
+    SurveyRow,
+    figures,
+    trend,
+)
+from ivr.marianne.months import Month, trend_months, year_bounds
 from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, Request, Survey
 
 SURVEY_INTERVAL = timedelta(days=7)  # never more than one survey a week per number
+TREND_MONTHS = 12
 
 
 def dashboard_rows(store: Store, since: datetime, until: datetime) -> Rows:
@@ -56,3 +67,18 @@ def record_survey(store: Store, *, at: datetime, caller: str | None, contact_id:
         session.add(row)
         session.flush()
         return row.id
+
+
+def month_board(store: Store, month: Month, zone: tzinfo, now: datetime,
+                months: int = TREND_MONTHS) -> tuple[Figures, list[tuple[Month, Figures]]]:
+    """The figures of ``month`` and the trend of the ``months`` months ending with it."""
+    series_months = trend_months(month, months)
+    since, until = series_months[0].bounds(zone)[0], month.bounds(zone)[1]
+    series = trend(dashboard_rows(store, since, until), series_months, zone, now)
+    return series[-1][1], series
+
+
+def year_figures(store: Store, year: int, zone: tzinfo, now: datetime) -> Figures:
+    """The figures of a whole calendar year (the public page)."""
+    since, until = year_bounds(year, zone)
+    return figures(dashboard_rows(store, since, until), since, until, now)
