@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, rules_texts
+from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.queries import Query
 from ivr.flow.session import CallSession
 from ivr.prompts import PromptLibrary
@@ -30,6 +31,7 @@ from ivr.settings import Settings
 from ivr.speech import SpeechEngine
 from ivr.store import Store, StoreWriter
 from ivr.store.answers import Handler, StoreAnswers
+from ivr.store.voice_requests import file_voice_request
 from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
@@ -83,12 +85,19 @@ class IvrApp:
             settings.ari_app, sessions=self.new_session, recorder=self.writer,
             sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input,
-            answers=StoreAnswers(self.store, ANSWERS))
+            answers=StoreAnswers(self.store, {**ANSWERS, **self._bound_answers()}))
         self.queue_facts = QueueFacts(partial(record, self.writer))
         # Called on pyst2's dispatch thread, with no hop to the event loop: the writer is
         # thread-safe and only that thread touches QueueFacts. A hop per AMI event (every
         # agent's status in every queue) woke the loop for nothing, mostly.
         self.ami = AmiListener(settings, on_event=self.queue_facts, facts_only=True)
+
+    def _bound_answers(self) -> dict[type[Query], Handler]:
+        """Answers that need this process's rules and Asterisk instance."""
+        return {FileVoiceRequest: partial(
+            file_voice_request, rules=lambda: self.rules.current,
+            recording_path=AsteriskInstance(self.settings).recording_path,
+            area=self.settings.attachments_dir)}
 
     def new_session(self, call_id: str) -> CallSession:
         """A session bound to the rules that are live now."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ivr.flow.complaint import VoiceRequestDialogue
 from ivr.flow.dialogue import Dialogue
 from ivr.rules import Rules
 from ivr.rules.schema import MenuOption
@@ -31,4 +32,8 @@ class Opening:
 
 DialogueFactory = Callable[[Opening], Dialogue]
 
-DIALOGUES: dict[str, DialogueFactory] = {}
+DIALOGUES: dict[str, DialogueFactory] = {
+    # référentiel Marianne: a complaint or a suggestion recorded, then a callback promised
+    "complaint": lambda o: VoiceRequestDialogue(o.rules, o.call_id, o.caller, "reclamation"),
+    "suggestion": lambda o: VoiceRequestDialogue(o.rules, o.call_id, o.caller, "suggestion"),
+}
