@@ -6,11 +6,12 @@ Both show figures only, never a name, number or message of a citizen: the figure
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 from admin.auth import role_required
 from admin.charts import bar_chart, trend_chart
 from admin.db import get_store
+from admin.marianne_report import kept_reports, report_path
 from admin.period import PARIS
 from admin.published import published_rules
 from ivr.marianne.months import InvalidMonth, Month
@@ -62,3 +63,25 @@ def public() -> str | tuple[str, int]:
     board = year_figures(get_store(), year, PARIS, now)
     return render_template("marianne/public.html", year=year, panels=panels(board, []),
                            empty=board.empty, error=None)
+
+
+@bp.route("/marianne/rapports")
+@role_required(*ROLES)
+def reports() -> str:
+    """The monthly reports kept, newest first."""
+    months = kept_reports(current_app.config["TOWNHALL_SETTINGS"].home)
+    return render_template("marianne/reports.html", months=months)
+
+
+@bp.route("/marianne/rapports/<month>.pdf")
+@role_required(*ROLES)
+def report(month: str) -> Response:
+    """One monthly report, as a PDF download."""
+    try:
+        path = report_path(current_app.config["TOWNHALL_SETTINGS"].home, Month.parse(month))
+    except InvalidMonth:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=path.name)
