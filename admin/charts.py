@@ -39,7 +39,8 @@ def trend_chart(caption: str, points: list[tuple[str, float | None]],
     chart = pygal.Line(
         js=[], style=TREND_STYLE, disable_xml_declaration=True, height=300, width=720,
         explicit_size=False, title=None, show_legend=target is not None, legend_at_bottom=True,
-        allow_interruptions=True, range=(0, 100), x_label_rotation=0, truncate_legend=-1)
+        allow_interruptions=True, range=(0, 100), x_label_rotation=30, truncate_legend=-1,
+        truncate_label=-1)
     chart.x_labels = [month for month, _ in points]
     chart.add(caption, [value for _, value in points])
     if target is not None:
