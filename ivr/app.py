@@ -24,6 +24,7 @@ from ivr.domain.prompt_texts import Item, rules_texts
 from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.queries import Query
 from ivr.flow.session import CallSession
+from ivr.flow.survey import RecordSurvey, SurveyAllowed
 from ivr.prompts import PromptLibrary
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
@@ -31,6 +32,7 @@ from ivr.settings import Settings
 from ivr.speech import SpeechEngine
 from ivr.store import Store, StoreWriter
 from ivr.store.answers import Handler, StoreAnswers
+from ivr.store.marianne import keep_survey, survey_allowed
 from ivr.store.voice_requests import file_voice_request
 from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
@@ -43,7 +45,10 @@ log = logging.getLogger(__name__)
 
 # The questions the call's dialogues ask (``ivr.flow.queries``), each answered by a
 # function of the store; a query type missing here is answered ``Unavailable``.
-ANSWERS: dict[type[Query], Handler] = {}
+ANSWERS: dict[type[Query], Handler] = {
+    SurveyAllowed: survey_allowed,
+    RecordSurvey: keep_survey,
+}
 
 
 class SoundCache:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func, or_, select
 
+from ivr.flow.survey import RecordSurvey, SurveyAllowed
 from ivr.marianne.figures import (
     CallbackRow,
     CallRow,
@@ -82,3 +83,18 @@ def year_figures(store: Store, year: int, zone: tzinfo, now: datetime) -> Figure
     """The figures of a whole calendar year (the public page)."""
     since, until = year_bounds(year, zone)
     return figures(dashboard_rows(store, since, until), since, until, now)
+
+
+def survey_allowed(store: Store, query: SurveyAllowed) -> bool:
+    """Answer ``SurveyAllowed``: a known number not surveyed within the week."""
+    return bool(query.caller) and not surveyed_recently(store, query.caller or "", query.at)
+
+
+def keep_survey(store: Store, query: RecordSurvey) -> int:
+    """Answer ``RecordSurvey``: linked to the call's contact, its department and agent."""
+    with store.session() as session:
+        contact = session.scalars(select(Contact).where(Contact.call_id == query.call_id)).first()
+        found = (contact.id, contact.target, contact.agent) if contact else (None, None, None)
+    return record_survey(store, at=query.at, caller=query.caller, contact_id=found[0],
+                         department=found[1], agent=found[2], satisfaction=query.satisfaction,
+                         got_answer=query.got_answer)
