@@ -296,6 +296,7 @@ def _context(
                             for digit, sounds in options.native_menu.announce.items()},
         "native_wait": options.native_wait,
         "fallback_wait": options.fallback_wait,
+        "survey_one_in": settings.survey_one_in,
         "fallback_log": layout.inner(layout.fallback_log),
     }
 
