@@ -5,9 +5,7 @@ deadlines, its WAV kept, and a callback."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -19,20 +17,12 @@ from ivr.store import requests as repo
 from ivr.store.db import Store
 from ivr.store.marianne import month_board
 from ivr.store.models import Callback, Request, Survey
-from tests.e2e.conftest import Stack, running_stack
 from tests.fixtures.requests import PARIS
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 20) -> T | None:
-    """``probe()`` once it returns something, or None after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while (found := probe()) is None and time.monotonic() < deadline:
-        time.sleep(0.3)
-    return found
-
 
 @pytest.fixture(scope="module")
 def surveying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
@@ -58,7 +48,7 @@ def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
             with store.session() as session:
                 return session.scalars(select(Survey).where(
                     Survey.contact_id == contact["id"])).first()
-        survey = eventually(kept)
+        survey = eventually(kept, timeout=20)
         assert survey is not None, surveying.app_log()
         assert (survey.satisfaction, survey.got_answer) == (4, True)
         assert (survey.department, survey.agent) == (contact["target"], contact["agent"])
