@@ -19,7 +19,7 @@ class EventView:
 
     at: datetime
     actor: str
-    kind: str  # created | status | assigned | acknowledged | escalated | answered
+    kind: str  # created | status | assigned | note | acknowledged | escalated | answered
     from_status: str | None
     to_status: str
     note: str | None

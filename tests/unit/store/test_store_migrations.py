@@ -28,6 +28,7 @@ TABLES = {
     "request_events",
     "attachments",
     "surveys",
+    "voicemail_ingests",
     "alembic_version",
 }
 

@@ -7,7 +7,7 @@ the answer sent to the citizen and, for suggestions, whether it was adopted;
 when the caller keyed nothing valid).
 
 Revision ID: 0006_marianne
-Revises: 0003
+Revises: 0011_voicemail
 Create Date: 2026-11-30 13:00:00
 
 """
@@ -18,12 +18,13 @@ import sqlalchemy as sa
 
 
 revision: str = '0006_marianne'
-down_revision: Union[str, Sequence[str], None] = '0003'
+down_revision: Union[str, Sequence[str], None] = '0011_voicemail'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-OLD_KINDS = "kind IN ('created', 'status', 'assigned')"
-NEW_KINDS = "kind IN ('created', 'status', 'assigned', 'acknowledged', 'escalated', 'answered')"
+OLD_KINDS = "kind IN ('created', 'status', 'assigned', 'note')"
+NEW_KINDS = ("kind IN ('created', 'status', 'assigned', 'note', 'acknowledged', 'escalated', "
+             "'answered')")
 
 
 def _kinds(condition: str) -> None:
