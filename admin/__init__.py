@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
         callbacks,
         contacts,
         indicators,
+        marianne,
         prompts,
         queues,
         request_intake,
@@ -80,8 +81,8 @@ def _register_blueprints(app: Flask) -> None:
         users,
     )
 
-    for module in (auth, indicators, contacts, requests, request_intake, agenda, rules, prompts,
-                   queues, callbacks, users, audit):
+    for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
+                   prompts, queues, callbacks, users, audit):
         app.register_blueprint(module.bp)
     for api_module in (api, api_requests, api_appointments):
         app.register_blueprint(api_module.bp)

@@ -19,6 +19,7 @@ PARIS = ZoneInfo("Europe/Paris")
 # (endpoint, French label, roles allowed): the menu shows only what the user may open.
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("indicators.index", "Indicateurs", ("administrateur", "superviseur", "elu")),
+    ("marianne.index", "Engagements Marianne", ("administrateur", "superviseur", "elu")),
     ("contacts.index", "Contacts", ("administrateur", "superviseur", "agent")),
     ("requests.index", "Demandes", ("administrateur", "superviseur", "agent")),
     ("callbacks.index", "Rappels", ("administrateur", "superviseur", "agent")),

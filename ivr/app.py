@@ -21,8 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, rules_texts
+from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.queries import Query
 from ivr.flow.session import CallSession
+from ivr.flow.survey import RecordSurvey, SurveyAllowed
 from ivr.prompts import PromptLibrary
 from ivr.requests.adapters.voicemail_spool import VoicemailIngestor
 from ivr.rules import Rules, RulesHolder, watch
@@ -31,6 +33,8 @@ from ivr.settings import Settings
 from ivr.speech import SpeechEngine
 from ivr.store import Store, StoreWriter, appointment_answers
 from ivr.store.answers import Handler, StoreAnswers
+from ivr.store.marianne import keep_survey, survey_allowed
+from ivr.store.voice_requests import file_voice_request
 from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
@@ -43,7 +47,11 @@ log = logging.getLogger(__name__)
 
 # The questions the call's dialogues ask (``ivr.flow.queries``), each answered by a
 # function of the store; a query type missing here is answered ``Unavailable``.
-ANSWERS: dict[type[Query], Handler] = {**appointment_answers.ANSWERS}
+ANSWERS: dict[type[Query], Handler] = {
+    **appointment_answers.ANSWERS,
+    SurveyAllowed: survey_allowed,
+    RecordSurvey: keep_survey,
+}
 
 
 class SoundCache:
@@ -86,7 +94,7 @@ class IvrApp:
             settings.ari_app, sessions=self.new_session, recorder=self.writer,
             sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input,
-            answers=StoreAnswers(self.store, ANSWERS))
+            answers=StoreAnswers(self.store, {**ANSWERS, **self._bound_answers()}))
         self.queue_facts = QueueFacts(partial(record, self.writer))
         # -- voicemail messages become requests (this process hears their AMI event) --
         self.voicemail = VoicemailIngestor(
@@ -103,6 +111,13 @@ class IvrApp:
         self.queue_facts(event)
         if isinstance(event, VoicemailEnded):
             self.voicemail.poke()
+
+    def _bound_answers(self) -> dict[type[Query], Handler]:
+        """Answers that need this process's rules and Asterisk instance."""
+        return {FileVoiceRequest: partial(
+            file_voice_request, rules=lambda: self.rules.current,
+            recording_path=AsteriskInstance(self.settings).recording_path,
+            area=self.settings.attachments_dir)}
 
     def new_session(self, call_id: str) -> CallSession:
         """A session bound to the rules that are live now."""

@@ -47,6 +47,9 @@ class Settings:
     # dial string the scheduler fills with {national} (0XXXXXXXXX) or {number} (E.164).
     citizen_trunk: str = "sip:127.0.0.1:5070"
     callback_endpoint: str = "PJSIP/{national}@citizen-trunk"
+    # référentiel Marianne: one caller in N answered by an agent is offered the
+    # satisfaction survey when the agent hangs up (0: never)
+    survey_one_in: int = 0
     # How often the IVR looks for voicemail messages the AMI event did not announce.
     voicemail_sweep_seconds: float = 60.0
 
@@ -82,6 +85,7 @@ class Settings:
             ),
             citizen_trunk=env.get("TOWNHALL_CITIZEN_TRUNK", cls.citizen_trunk),
             callback_endpoint=env.get("TOWNHALL_CALLBACK_ENDPOINT", cls.callback_endpoint),
+            survey_one_in=max(0, int(env.get("TOWNHALL_SURVEY_ONE_IN", "0"))),
             voicemail_sweep_seconds=float(env.get("TOWNHALL_VOICEMAIL_SWEEP",
                                                   str(cls.voicemail_sweep_seconds))),
         )
@@ -104,6 +108,7 @@ class Settings:
             "TOWNHALL_MEDIA_END": str(self.media_ports.stop - 1),
             "TOWNHALL_CITIZEN_TRUNK": self.citizen_trunk,
             "TOWNHALL_CALLBACK_ENDPOINT": self.callback_endpoint,
+            "TOWNHALL_SURVEY_ONE_IN": str(self.survey_one_in) if self.survey_one_in else "",
             "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
         }
         return {k: v for k, v in env.items() if v}

@@ -122,6 +122,9 @@ class AsteriskInstance:
         layout.make_dirs()
         prepare_data_dir(layout)
         prepare_hold_music(layout)
+        # ARI records callers here (``recording_path``) but never creates the folder:
+        # without it every recording fails with « No such file or directory ».
+        (layout.dir("spool") / "recording").mkdir(parents=True, exist_ok=True)
         options = RenderOptions(queues, agents, fallback_wait)
         write_config(render_config(self.settings, layout, options), layout.dir("etc"))
         self._link_settings_sounds(layout.sounds_dir)

@@ -273,6 +273,7 @@ def _context(
         "moh_dir": dirs["moh"],
         "inbound_patterns": INBOUND_PATTERNS,
         "fallback_wait": options.fallback_wait,
+        "survey_one_in": settings.survey_one_in,
         "fallback_log": layout.inner(layout.fallback_log),
     }
 

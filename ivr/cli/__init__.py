@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "callbacks": "ivr.cli.callbacks:callbacks",
     "requests": "ivr.cli.requests:requests",
     "appointments": "ivr.cli.appointments:appointments",
+    "marianne": "ivr.cli.marianne:marianne",
     "prompts": "ivr.cli.prompts:prompts",
     "speech": "ivr.cli.speech:speech",
     "bench": "ivr.cli.bench:bench",

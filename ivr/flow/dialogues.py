@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ivr.flow.appointment import open_appointment
+from ivr.flow.complaint import VoiceRequestDialogue
 from ivr.flow.dialogue import Dialogue
 from ivr.rules import Rules
 from ivr.rules.schema import MenuOption
@@ -34,4 +35,7 @@ DialogueFactory = Callable[[Opening], Dialogue]
 
 DIALOGUES: dict[str, DialogueFactory] = {
     "appointment": open_appointment,
+    # référentiel Marianne: a complaint or a suggestion recorded, then a callback promised
+    "complaint": lambda o: VoiceRequestDialogue(o.rules, o.call_id, o.caller, "reclamation"),
+    "suggestion": lambda o: VoiceRequestDialogue(o.rules, o.call_id, o.caller, "suggestion"),
 }

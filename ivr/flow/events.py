@@ -19,6 +19,8 @@ class CallStarted:
     ref: str | None = None
     # set when a caller waiting in <target>'s queue pressed the callback key
     callback_for: str | None = None
+    # set when the caller comes back from <target>'s queue for the satisfaction survey
+    survey_after: str | None = None
 
 
 @dataclass(frozen=True)

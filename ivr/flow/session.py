@@ -49,6 +49,7 @@ from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination
+from ivr.flow.survey import Survey
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,9 @@ class CallSession:
 
     def _start(self, ev: e.CallStarted) -> list[c.Command]:
         self.started_at, self.caller = ev.at, ev.caller
+        if ev.survey_after is not None:  # the agent hung up: the caller's contact exists
+            return [c.ContactEvent(ev.at, "survey_offered", {"queue": ev.survey_after}),
+                    *self.begin(Survey(self.rules, self.call_id, ev.caller), ev.at)]
         if ev.callback_for in self.rules.departments:
             return [c.ContactEvent(ev.at, "callback_from_queue", {"queue": ev.callback_for}),
                     *self._offer_callback(ev.callback_for, ev.at)]

@@ -11,7 +11,8 @@ workflow and what a caller must prove before hearing the status on the phone::
         statuses:
           <status id>: {label, citizen, next: [<status id>…], final: false, stops_clock: false}
     request_types:
-      <type id>: {label, department, delay, workflow, verification: none|date_naissance|pin}
+      <type id>: {label, department, delay, workflow, verification: none|date_naissance|pin,
+                  acknowledge_within: <working days, optional>}
 
 Cross-checks (a status named in ``next`` or ``initial`` exists, at least one final
 status, final statuses lead nowhere, a department exists) are in
@@ -59,6 +60,8 @@ class RequestType(_Frozen):
     # belongs to the department whose box received it)
     department: Identifier
     delay: int = Field(gt=0)  # promised delay, in working days after the day of creation
+    # référentiel Marianne: working days to acknowledge receipt (complaints, suggestions)
+    acknowledge_within: int | None = Field(default=None, gt=0)
     workflow: Identifier
     # what a caller proves before hearing the status on the phone
     verification: Verification = "none"

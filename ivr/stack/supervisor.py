@@ -105,6 +105,9 @@ class Stack:
                                    logs / "ivr-app.log"))
         self.children.append(Child("callbacks", [*cli, "callbacks", "run"],
                                    logs / "callbacks.log"))
+        # référentiel Marianne: late complaints escalated, last month's report printed
+        self.children.append(Child("marianne", [*cli, "marianne", "run"],
+                                   logs / "marianne.log"))
         if self.with_admin:
             self.children.append(Child("admin", [*cli, "admin", "serve"], logs / "admin.log"))
         for child in self.children:

@@ -38,7 +38,8 @@ ROLES = ("administrateur", "superviseur", "agent", "elu")
 CALLBACK_STATES = ("pending", "claimed", "dialing", "done", "failed", "cancelled")
 CONTACT_POINT_KINDS = ("phone", "email")
 CONSENT_CHANNELS = ("phone", "web", "email", "counter", "sms", "letter")
-REQUEST_EVENT_KINDS = ("created", "status", "assigned", "note")
+REQUEST_EVENT_KINDS = ("created", "status", "assigned", "note", "acknowledged", "escalated",
+                       "answered")
 SYNC_STATES = ("none", "pending", "done")  # an appointment's copy on the élu's CalDAV server
 
 # Stable constraint names, so later migrations can alter them on both dialects.
@@ -334,6 +335,12 @@ class Request(Base):
     due_at: Mapped[datetime]
     clock_stopped_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # référentiel Marianne: acknowledgement deadline (types with ``acknowledge_within``)
+    acknowledge_due_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]  # flagged to the superviseur once late
+    answer: Mapped[str | None] = mapped_column(Text)  # the answer sent to the citizen
+    adopted: Mapped[bool | None]  # a suggestion put into practice (« on l'a fait »)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = _updated()
 
@@ -430,6 +437,29 @@ class CalendarFeed(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class Survey(Base):
+    """The satisfaction survey at the end of a call (référentiel Marianne).
+
+    Scores are NULL when the caller keyed nothing valid: the survey was offered, no
+    score was given. ``department`` and ``agent`` are those of the call answered.
+    """
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
+                        name="satisfaction"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    caller: Mapped[str | None] = mapped_column(String(64), index=True)
+    department: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+    satisfaction: Mapped[int | None]
+    got_answer: Mapped[bool | None]
 
 
 class VoicemailIngest(Base):

@@ -19,7 +19,7 @@ class EventView:
 
     at: datetime
     actor: str
-    kind: str  # created | status | assigned | note (e.g. a voicemail message joining)
+    kind: str  # created | status | assigned | note | acknowledged | escalated | answered
     from_status: str | None
     to_status: str
     note: str | None
@@ -59,6 +59,11 @@ class RequestView:
     clock_stopped_at: datetime | None
     closed_at: datetime | None
     version: int
+    acknowledge_due_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    escalated_at: datetime | None = None  # flagged to the superviseur once late
+    answer: str | None = None  # the answer sent to the citizen (complaints, suggestions)
+    adopted: bool | None = None
     events: tuple[EventView, ...] = ()
     attachments: tuple[AttachmentView, ...] = ()
     contact_ids: tuple[int, ...] = ()
@@ -110,4 +115,5 @@ def request_view(row: Request, *, full: bool = False,
     return RequestView(row.id, row.reference, row.type, row.citizen_id, citizen_name, row.channel,
                        row.department, row.agent, row.status, row.subject, row.description,
                        row.created_at, row.due_at, row.clock_stopped_at, row.closed_at,
-                       row.version, **extra)
+                       row.version, row.acknowledge_due_at, row.acknowledged_at,
+                       row.escalated_at, row.answer, row.adopted, **extra)

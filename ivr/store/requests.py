@@ -150,7 +150,9 @@ def request_values(rules: Rules, *, type_id: str, at: datetime, channel: str = "
                 subject=clean_text(subject, "l'objet", 255),
                 description=clean_text(description, "la description", 20_000),
                 pin_hash=hash_pin(pin) if pin else None, created_at=at,
-                due_at=due.due_at(rules, department, at, kind.delay))
+                due_at=due.due_at(rules, department, at, kind.delay),
+                acknowledge_due_at=due.due_at(rules, department, at, kind.acknowledge_within)
+                if kind.acknowledge_within else None)
 
 
 def insert_request(session: Session, values: dict[str, Any], *, owner: int | None, actor: str,
@@ -237,6 +239,15 @@ def _move(session: Session, rules: Rules, row: Request, to_status: str, actor: s
     row.status = to_status
 
 
+def _refuse_silent_close(rules: Rules, row: Request, to_status: str) -> None:
+    """A followed request (complaint, suggestion) closes only with its answer sent."""
+    lifecycle.check_transition(rules, row.type, row.status, to_status)  # its refusals first
+    kind = lifecycle.request_type(rules, row.type)
+    if kind.acknowledge_within and to_status in lifecycle.final_statuses(rules, row.type):
+        raise InvalidInput(f"Une demande « {kind.label} » se clôt par la réponse envoyée à "
+                           "l'usager : utilisez « Répondre ».")
+
+
 def _committed(store: Store, reference: str, work: Callable[[Session, Request], None],
                audit: Audit | None = None) -> RequestView:
     """Run ``work(session, row)`` on the request and commit; a lost race is ``StaleVersion``."""
@@ -260,6 +271,7 @@ def change_status(store: Store, rules: Rules, reference: str, to_status: str, *,
     """Move the request to ``to_status`` if its type allows it; one history line."""
     def work(session: Session, row: Request) -> None:
         _check_version(row, expected_version)
+        _refuse_silent_close(rules, row, to_status)
         _move(session, rules, row, to_status, actor, at, note)
 
     return _committed(store, reference, work, audit)

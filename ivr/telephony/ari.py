@@ -205,15 +205,17 @@ class AriApplication:
 
     def _on_start(self, event: dict[str, Any]) -> None:
         args = event.get("args") or []
-        if not args or args[0] not in ("inbound", "callback-offer"):
+        if not args or args[0] not in ("inbound", "callback-offer", "survey"):
             return  # ExternalMedia and originated legs are handled by their owners
         ch = event["channel"]
         second = args[1] if len(args) > 1 and args[1] else None
-        # "callback-offer,<queue>": the caller pressed the callback key while queued
-        ref, callback_for = (None, second) if args[0] == "callback-offer" else (second, None)
-        self._begin(ch["id"], e.CallStarted(self.now(), ch["caller"].get("number") or None,
-                                            ch["dialplan"].get("exten") or None, ref,
-                                            callback_for))
+        # "callback-offer,<queue>": the caller pressed the callback key while queued;
+        # "survey,<queue>": the agent hung up, the caller answers the satisfaction survey
+        ref = second if args[0] == "inbound" else None
+        self._begin(ch["id"], e.CallStarted(
+            self.now(), ch["caller"].get("number") or None, ch["dialplan"].get("exten") or None,
+            ref, second if args[0] == "callback-offer" else None,
+            second if args[0] == "survey" else None))
 
     def _on_end(self, event: dict[str, Any]) -> None:
         runner = self.runners.get(event["channel"]["id"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -107,6 +108,10 @@ class CallRunner:
         self.queue: asyncio.Queue[e.Event] = asyncio.Queue()
         self.timer: asyncio.TimerHandle | None = None
         self.playback: str | None = None
+        # A channel can come back into the application (callback offer, survey): a new
+        # runner's tokens restart at 1, so its playback and recording names carry a
+        # leg of their own, or Asterisk refuses an id it still knows.
+        self.leg = secrets.token_hex(3)
         self.asking: asyncio.Task[None] | None = None
         self.task = asyncio.get_running_loop().create_task(self._run())
 
@@ -186,7 +191,7 @@ class CallRunner:
             case c.Ask():
                 self._ask(cmd)
             case c.RecordVoice():
-                await self.channel.record(f"{self.call_id}_{cmd.token}", cmd.max_seconds,
+                await self.channel.record(f"{self.call_id}_{self.leg}_{cmd.token}", cmd.max_seconds,
                                           cmd.silence_seconds)
             case _:
                 assert_never(cmd)
@@ -212,7 +217,7 @@ class CallRunner:
     async def _play(self, cmd: c.Play) -> None:
         await self._stop_playback()
         names = [await self.sounds(item) for item in cmd.items]
-        self.playback = f"{self.call_id}_{cmd.token}"
+        self.playback = f"{self.call_id}_{self.leg}_{cmd.token}"
         await self.channel.play(names, self.playback)
 
     async def _stop_playback(self) -> None:

@@ -12,13 +12,14 @@ from flask.testing import FlaskClient
 from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
 
-PAGES = ["/", "/indicateurs.csv", "/contacts/", "/callbacks/", "/queues/", "/rules/", "/prompts/",
-         "/users/", "/audit/"]  # fmt: skip
+PAGES = ["/", "/indicateurs.csv", "/marianne/", "/contacts/", "/callbacks/", "/queues/", "/rules/",
+         "/prompts/", "/users/", "/audit/"]  # fmt: skip
 ALLOWED = {
     "admin": set(PAGES),
-    "superviseur": {"/", "/indicateurs.csv", "/contacts/", "/callbacks/", "/queues/"},
+    "superviseur": {"/", "/indicateurs.csv", "/marianne/", "/contacts/", "/callbacks/",
+                    "/queues/"},
     "agent-ec": {"/contacts/", "/callbacks/"},
-    "elu": {"/", "/indicateurs.csv"},
+    "elu": {"/", "/indicateurs.csv", "/marianne/"},
 }
 
 

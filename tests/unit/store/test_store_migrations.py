@@ -29,6 +29,7 @@ TABLES = {
     "attachments",
     "appointments",
     "calendar_feeds",
+    "surveys",
     "voicemail_ingests",
     "alembic_version",
 }

@@ -43,7 +43,7 @@ async def drive(channel: FakeChannel, *digits: str) -> tuple[CallRunner, FakeRec
     for digit in digits:
         runner.feed(e.Dtmf(WEDNESDAY, digit))
     await asyncio.sleep(0.05)
-    runner.playback_finished(f"c1_{runner.session.token}")
+    runner.playback_finished(f"c1_{runner.leg}_{runner.session.token}")
     await asyncio.wait_for(runner.task, 2)
     return runner, recorder
 
@@ -157,8 +157,9 @@ async def test_a_recording_is_named_after_the_call_and_comes_back_with_its_token
     runner = CallRunner(CallSession("c7", RULES), channel, FakeRecorder(), sound, lambda: AT)
     await stop_reading(runner)
     await runner._execute(c.RecordVoice(5, 60, 3))
-    assert channel.calls[-1] == ("record", "c7_5", 60, 3)
-    runner.recording_finished("c7_5", 4.5, ok=True)
-    runner.recording_finished("c7_6", 0.0, ok=False)
-    assert runner.queue.get_nowait() == e.VoiceRecorded(AT, 5, "c7_5", 4.5)
+    name = f"c7_{runner.leg}_5"  # the leg: a channel back in the app never reuses a name
+    assert channel.calls[-1] == ("record", name, 60, 3)
+    runner.recording_finished(name, 4.5, ok=True)
+    runner.recording_finished(f"c7_{runner.leg}_6", 0.0, ok=False)
+    assert runner.queue.get_nowait() == e.VoiceRecorded(AT, 5, name, 4.5)
     assert runner.queue.get_nowait() == e.VoiceRecorded(AT, 6, None, 0.0)

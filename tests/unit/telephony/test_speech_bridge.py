@@ -262,7 +262,7 @@ async def test_runner_starts_speech_and_tears_it_down_when_the_caller_hangs_up()
     assert h.bridge.listening and len(h.rest.named("add")) == 2
     await h.send(*LOUD, packets=5)  # the caller talks over the welcome prompt
     await settle()
-    assert ("stop", "caller-1_1") in runner.channel.calls  # type: ignore[attr-defined]
+    assert ("stop", f"caller-1_{runner.leg}_1") in runner.channel.calls  # type: ignore[attr-defined]
     runner.feed(e.HungUp(NOW))
     await asyncio.wait_for(runner.task, 2)
     assert len(h.rest.named("stop_bridge")) == 1 and h.bridge.receiver is None

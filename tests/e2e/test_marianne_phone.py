@@ -1,0 +1,88 @@
+"""Référentiel Marianne through the real stack: a call answered by a SIPp agent who hangs
+up first, then the satisfaction survey keyed by the caller → the scores on the contact
+and in the dashboard figures; a complaint recorded by phone → a request with both
+deadlines, its WAV kept, and a callback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from ivr.marianne.months import Month
+from ivr.simulate import AgentPhone
+from ivr.sipp.scenario import Dtmf, Say, Wait
+from ivr.store import requests as repo
+from ivr.store.db import Store
+from ivr.store.marianne import month_board
+from ivr.store.models import Callback, Request, Survey
+from tests.fixtures.requests import PARIS
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
+
+pytestmark = pytest.mark.e2e
+
+@pytest.fixture(scope="module")
+def surveying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Every answered caller is surveyed; the agent hangs up after 3 s of talk."""
+    with AgentPhone(mode="answer", max_seconds=3) as agent, running_stack(
+            tmp_path_factory, agent, settings={"survey_one_in": 1}) as stack:
+        yield stack
+
+
+@pytest.mark.xfail(reason="known: the channel re-enters Stasis after Queue(c) and the survey "
+                   "is asked, but Asterisk refuses its first playback (500 « Failed to queue "
+                   "media for playback »); the caller goes to the fallback", strict=True)
+def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
+    steps = [Wait(6), Dtmf("11"), Wait(14), Dtmf("4"), Wait(5), Dtmf("1"), Wait(6)]
+    result = surveying.call(steps=steps, hold_seconds=2)
+    assert result.answered
+    contact = surveying.contact(result.ref, wait=20, until=lambda c: any(
+        e["kind"] == "survey_offered" for e in c["events"]))
+    assert contact is not None, surveying.app_log()
+    store = Store(surveying.settings.db_url)
+    try:
+        def kept() -> Survey | None:
+            with store.session() as session:
+                return session.scalars(select(Survey).where(
+                    Survey.contact_id == contact["id"])).first()
+        survey = eventually(kept, timeout=20)
+        assert survey is not None, surveying.app_log()
+        assert (survey.satisfaction, survey.got_answer) == (4, True)
+        assert (survey.department, survey.agent) == (contact["target"], contact["agent"])
+        board, _ = month_board(store, Month.of(survey.at, PARIS), PARIS, survey.at)
+        assert (board.satisfaction.responses, board.satisfaction.mean) == (1, 4.0)
+        assert board.access.picked_up >= 1
+    finally:
+        store.dispose()
+
+
+def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
+    """Menu 6 then 4: the caller speaks after the beep, ends with #, confirms the callback."""
+    steps = [Wait(6), Dtmf("64"), Wait(10),
+             Say("Bonjour, je voudrais me plaindre du bruit de la salle des fêtes."),
+             Dtmf("#"), Wait(16), Dtmf("1"), Wait(8)]
+    result = surveying.call(steps=steps, hold_seconds=2)
+    assert result.answered
+    contact = surveying.contact(result.ref, wait=20, until=lambda c: c["request_id"] is not None
+                                and c["outcome"] is not None)
+    assert contact is not None and contact["request_id"], surveying.app_log()
+    store = Store(surveying.settings.db_url)
+    try:
+        with store.session() as session:
+            reference = session.get(Request, contact["request_id"]).reference  # type: ignore[union-attr]
+        view = repo.get_request(store, reference)
+        assert view.type == "reclamation" and view.channel == "phone"
+        assert view.acknowledge_due_at is not None and view.due_at > view.acknowledge_due_at
+        assert len(view.attachments) == 1, surveying.app_log()  # the WAV really arrived
+        wav = surveying.settings.attachments_dir / view.attachments[0].path
+        assert wav.read_bytes()[:4] == b"RIFF" and view.attachments[0].size > 8_000
+        with store.session() as session:
+            callback = session.scalars(select(Callback).where(
+                Callback.contact_id == contact["id"])).first()
+            assert callback is not None and callback.target == "reclamations"
+        assert contact["outcome"] == "callback_requested"
+    finally:
+        store.dispose()

@@ -1,0 +1,76 @@
+"""Complaints: both deadlines, acknowledgement, closing only with an answer, escalation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from ivr.requests.errors import InvalidInput
+from ivr.store import requests as repo
+from ivr.store.complaints import TO_SEND, acknowledge, answer, escalate_late
+from ivr.store.db import Store
+from ivr.store.models import Contact
+from tests.fixtures.requests import PARIS, RULES, at
+
+pytestmark = pytest.mark.pg
+MONDAY = date(2026, 11, 2)
+
+
+def complaint(store: Store, channel: str = "email") -> str:
+    return repo.create_request(store, RULES, type_id="reclamation", at=at(MONDAY), actor="t",
+                               channel=channel).reference
+
+
+def test_a_complaint_has_both_deadlines(store: Store) -> None:
+    view = repo.get_request(store, complaint(store))
+    # 5 working days → Monday 9; 10 → Tuesday 17 (Wednesday 11 is a holiday)
+    assert view.acknowledge_due_at == datetime(2026, 11, 9, 23, 59, 59, tzinfo=PARIS)
+    assert view.due_at == datetime(2026, 11, 17, 23, 59, 59, tzinfo=PARIS)
+    other = repo.create_request(store, RULES, type_id="acte-deces", at=at(MONDAY), actor="t")
+    assert other.acknowledge_due_at is None
+
+
+def test_acknowledged_once(store: Store) -> None:
+    reference = complaint(store)
+    acknowledge(store, reference, actor="agent", at=at(date(2026, 11, 3)))
+    again = acknowledge(store, reference, actor="agent", at=at(date(2026, 11, 4)))
+    assert again.acknowledged_at == at(date(2026, 11, 3))
+    kinds = [e.kind for e in repo.get_request(store, reference).events]
+    assert kinds == ["created", "acknowledged"]
+
+
+def test_closed_only_with_an_answer_sent_by_the_citizen_channel(store: Store) -> None:
+    reference = complaint(store, channel="email")
+    with pytest.raises(InvalidInput, match="Répondre"):
+        repo.change_status(store, RULES, reference, "repondue", actor="t", at=at(MONDAY))
+    with pytest.raises(InvalidInput, match="obligatoire"):
+        answer(store, RULES, reference, text="   ", actor="t", at=at(MONDAY))
+    assert repo.get_request(store, reference).closed_at is None
+    done = answer(store, RULES, reference, text="Le trottoir a été réparé.", actor="t",
+                  at=at(date(2026, 11, 5)))
+    assert (done.status, done.answer) == ("repondue", "Le trottoir a été réparé.")
+    assert done.closed_at == at(date(2026, 11, 5)) == done.acknowledged_at
+    with store.session() as session:
+        sent = session.scalars(select(Contact).where(Contact.request_id == done.id)).one()
+        assert (sent.channel, sent.direction, sent.body) == ("email", "outbound",
+                                                             "Le trottoir a été réparé.")
+        assert sent.subject is not None and sent.subject.startswith(TO_SEND)
+
+
+def test_late_complaints_are_escalated_once(store: Store) -> None:
+    unacknowledged = complaint(store)
+    acknowledged = complaint(store)
+    acknowledge(store, acknowledged, actor="t", at=at(date(2026, 11, 3)))
+    answered = complaint(store)
+    answer(store, RULES, answered, text="Réponse.", actor="t", at=at(date(2026, 11, 3)))
+    assert escalate_late(store, now=at(date(2026, 11, 9), 20)) == []  # nothing due yet
+    assert escalate_late(store, now=at(date(2026, 11, 10))) == [unacknowledged]
+    assert escalate_late(store, now=at(date(2026, 11, 12))) == []  # not twice
+    assert escalate_late(store, now=at(date(2026, 11, 18))) == [acknowledged]  # answer late
+    view = repo.get_request(store, unacknowledged)
+    assert view.escalated_at == at(date(2026, 11, 10))
+    last = view.events[-1]
+    assert (last.kind, last.actor) == ("escalated", "ivr")
+    assert last.note is not None and "accusé de réception" in last.note
