@@ -13,10 +13,41 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ivr.clock import Clock, parse_clock
 
 DEFAULT_ASTERISK_ROOT = "/var/cache/townhall-ivr/asterisk-root"
+
+
+_MESSAGE_FIELDS = (
+    "kannel_sendsms_url", "kannel_user", "kannel_password", "sms_sender", "public_url",
+    "smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "smtp_password", "mail_from",
+    "mail_reply_to", "imap_host", "imap_port", "imap_user", "imap_password", "imap_tls",
+)
+
+
+def _env_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _message_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``TOWNHALL_<FIELD>`` variables of the messages settings, typed like the field."""
+    values: dict[str, Any] = {}
+    for name in _MESSAGE_FIELDS:
+        raw = env.get(f"TOWNHALL_{name.upper()}")
+        if raw is None:
+            continue
+        default = getattr(Settings, name)
+        if isinstance(default, bool):
+            values[name] = raw.lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int):
+            values[name] = int(raw)
+        else:
+            values[name] = raw
+    return values
 
 
 @dataclass(frozen=True)
@@ -47,6 +78,25 @@ class Settings:
     # dial string the scheduler fills with {national} (0XXXXXXXXX) or {number} (E.164).
     citizen_trunk: str = "sip:127.0.0.1:5070"
     callback_endpoint: str = "PJSIP/{national}@citizen-trunk"
+    # Messages: Kannel's sendsms URL (empty: no SMS), the SMTP relay (empty host: no
+    # e-mail), the contact mailbox read over IMAP, and the base URL Kannel calls back.
+    kannel_sendsms_url: str = ""
+    kannel_user: str = "townhall"
+    kannel_password: str = ""
+    sms_sender: str = "Mairie"
+    public_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "mairie@localhost"
+    mail_reply_to: str = ""
+    imap_host: str = ""
+    imap_port: int = 143
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_tls: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +130,7 @@ class Settings:
             ),
             citizen_trunk=env.get("TOWNHALL_CITIZEN_TRUNK", cls.citizen_trunk),
             callback_endpoint=env.get("TOWNHALL_CALLBACK_ENDPOINT", cls.callback_endpoint),
+            **_message_settings(env),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -100,6 +151,8 @@ class Settings:
             "TOWNHALL_MEDIA_END": str(self.media_ports.stop - 1),
             "TOWNHALL_CITIZEN_TRUNK": self.citizen_trunk,
             "TOWNHALL_CALLBACK_ENDPOINT": self.callback_endpoint,
+            **{f"TOWNHALL_{name.upper()}": _env_text(getattr(self, name))
+               for name in _MESSAGE_FIELDS},
         }
         return {k: v for k, v in env.items() if v}
 
@@ -131,6 +184,11 @@ class Settings:
     def spool_dir(self) -> Path:
         """Durable spool of store writes waiting for the database."""
         return self.home / "spool"
+
+    @property
+    def callback_base(self) -> str:
+        """The base URL gateways (Kannel) call back: the admin's, unless set."""
+        return self.public_url.rstrip("/") or f"http://{self.bind_host}:{self.admin_port}"
 
     def secret(self, name: str) -> str:
         """Return the named secret, generating it on first use (0600, outside the repo)."""

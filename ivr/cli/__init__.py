@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "db": "ivr.cli.store:db",
     "callbacks": "ivr.cli.callbacks:callbacks",
     "requests": "ivr.cli.requests:requests",
+    "messages": "ivr.cli.messages:messages",
     "prompts": "ivr.cli.prompts:prompts",
     "speech": "ivr.cli.speech:speech",
     "bench": "ivr.cli.bench:bench",

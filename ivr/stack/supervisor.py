@@ -1,8 +1,8 @@
 """Start, supervise and stop the stack behind ``make run`` and ``townhall-ivr up``.
 
 Asterisk runs as a child of the supervisor; the IVR application, the callback
-scheduler (``callbacks run``) and the admin run as child processes that are restarted
-at once if they die (a crashed or killed IVR is
+scheduler (``callbacks run``), the messages sender (``messages run``, when a gateway is
+configured) and the admin run as child processes that are restarted at once if they die (a crashed or killed IVR is
 back within a second or two, and meanwhile the dialplan fallback answers calls).
 """
 
@@ -105,6 +105,9 @@ class Stack:
                                    logs / "ivr-app.log"))
         self.children.append(Child("callbacks", [*cli, "callbacks", "run"],
                                    logs / "callbacks.log"))
+        if self.settings.kannel_sendsms_url or self.settings.smtp_host:
+            self.children.append(Child("messages", [*cli, "messages", "run"],
+                                       logs / "messages.log"))
         if self.with_admin:
             self.children.append(Child("admin", [*cli, "admin", "serve"], logs / "admin.log"))
         for child in self.children:

@@ -27,6 +27,10 @@ TABLES = {
     "requests",
     "request_events",
     "attachments",
+    "messages",
+    "message_templates",
+    "message_lists",
+    "message_preferences",
     "alembic_version",
 }
 

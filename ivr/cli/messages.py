@@ -1,0 +1,79 @@
+"""``townhall-ivr messages``: the sender loop, the outbox, incoming SMS by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+
+import click
+from sqlalchemy import select
+
+from ivr.rules import load_rules
+from ivr.settings import Settings
+from ivr.store.db import Store
+from ivr.store.models import MESSAGE_STATES, Message
+
+COLUMNS = ("id", "channel", "recipient", "state", "attempts", "purpose", "template",
+           "created_at", "sent_at", "delivered_at", "reason")
+
+
+@click.group()
+def messages() -> None:
+    """SMS et courriels : envoi, journal, messages entrants."""
+
+
+@messages.command("run")
+@click.option("--once", is_flag=True, help="One tick, then exit.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between idle ticks.")
+@click.pass_context
+def run_command(ctx: click.Context, once: bool, interval: float) -> None:
+    """Run the sender: hands due messages to Kannel and the SMTP relay."""
+    from ivr.messages.adapters.wiring import sender
+
+    settings: Settings = ctx.obj
+    store = Store(settings.db_url)
+    worker = sender(settings, store)
+    if not worker.gateways:
+        raise click.ClickException("Aucune passerelle configurée (TOWNHALL_KANNEL_SENDSMS_URL, "
+                                   "TOWNHALL_SMTP_HOST).")
+    try:
+        asyncio.run(worker.tick() if once else worker.run_forever(interval))
+    finally:
+        store.dispose()
+
+
+@messages.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice(MESSAGE_STATES))
+@click.option("--limit", default=100, show_default=True)
+@click.pass_context
+def list_command(ctx: click.Context, states: tuple[str, ...], limit: int) -> None:
+    """The messages log, newest first, one JSON object per line."""
+    store = Store(ctx.obj.db_url)
+    query = select(Message).order_by(Message.id.desc()).limit(limit)
+    if states:
+        query = query.where(Message.state.in_(states))
+    with store.session() as session:
+        rows = [{c: getattr(r, c) for c in COLUMNS} for r in session.scalars(query)]
+    store.dispose()
+    for row in rows:
+        click.echo(json.dumps({k: v.isoformat() if isinstance(v, datetime) else v
+                               for k, v in row.items()}, ensure_ascii=False))
+
+
+@messages.command("receive-sms")
+@click.option("--from", "sender", required=True, help="The sender's number.")
+@click.argument("text")
+@click.pass_context
+def receive_command(ctx: click.Context, sender: str, text: str) -> None:
+    """Record an incoming SMS as Kannel would pass it on (STOP, reference, other)."""
+    from ivr.store.inbound import receive_sms
+
+    settings: Settings = ctx.obj
+    store = Store(settings.db_url)
+    try:
+        received = receive_sms(store, load_rules(settings.rules_path), sender=sender,
+                               text=text, at=settings.clock.now())
+    finally:
+        store.dispose()
+    click.echo(json.dumps(received.__dict__, ensure_ascii=False))

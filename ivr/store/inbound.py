@@ -1,0 +1,137 @@
+"""Incoming SMS and e-mail: each becomes an inbound contact, then what it asks is done.
+
+« STOP » (or « ARRET ») withdraws every list subscription of the sending number, with
+the SMS as proof, and a confirmation is queued; a text quoting a reference becomes a
+contact of that request; anything else opens a « demande d'information » for the
+accueil's worklist. A text that cannot be read is still kept (flagged), never dropped.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.messages import policy
+from ivr.messages.incoming import Intent, find_reference, parse_sms
+from ivr.messages.templates import render
+from ivr.requests import due, lifecycle
+from ivr.requests.errors import InvalidInput
+from ivr.requests.reference import new_reference
+from ivr.rules import Rules
+from ivr.store import messages as outbox
+from ivr.store.citizens import ensure_citizen_in
+from ivr.store.db import Store
+from ivr.store.models import Consent, Contact, MessageList, Request, RequestEvent
+from ivr.store.notifications import template
+
+INFO_TYPE = "demande-information"
+_RANDOM = random.SystemRandom()
+STOP_WORDING = "Désinscription par SMS « {text} » envoyé depuis ce numéro."
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of an incoming message."""
+
+    contact_id: int
+    intent: str  # stop, reference, other, malformed
+    reference: str | None
+    unsubscribed: tuple[str, ...] = ()
+
+
+def _contact(session: Session, channel: str, sender: str | None, to: str | None,
+             subject: str | None, body: str, at: datetime, outcome: str) -> Contact:
+    contact = Contact(ref=f"{channel}-in:{uuid.uuid4().hex}", channel=channel,
+                      direction="inbound", started_at=at, ended_at=at, caller=sender,
+                      called=to, subject=subject, body=body, outcome=outcome)
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def unsubscribe_all(session: Session, citizen_id: int, at: datetime, channel: str,
+                    wording: str) -> tuple[str, ...]:
+    """Withdraw every list subscription in force; returns the lists' labels."""
+    labels = []
+    for item in session.scalars(select(MessageList).order_by(MessageList.name)):
+        purpose = policy.list_purpose(item.name)
+        latest = session.scalar(select(Consent.granted).where(
+            Consent.citizen_id == citizen_id, Consent.purpose == purpose)
+            .order_by(Consent.at.desc(), Consent.id.desc()).limit(1))
+        if latest:
+            session.add(Consent(citizen_id=citizen_id, purpose=purpose, granted=False, at=at,
+                                channel=channel, wording=wording, actor="usager"))
+            labels.append(item.label)
+    return tuple(labels)
+
+
+def open_info_request(session: Session, rules: Rules, contact: Contact, citizen_id: int | None,
+                      channel: str, at: datetime, subject: str) -> Request:
+    """A « demande d'information » for the accueil, with the message as its first contact."""
+    kind = lifecycle.request_type(rules, INFO_TYPE)
+    row = Request(reference=new_reference(_RANDOM), type=INFO_TYPE, citizen_id=citizen_id,
+                  channel=channel, department=kind.department,
+                  status=lifecycle.initial_status(rules, INFO_TYPE), subject=subject[:255],
+                  description=contact.body, created_at=at,
+                  due_at=due.due_at(rules, kind.department, at, kind.delay))
+    row.events.append(RequestEvent(at=at, actor=channel, kind="created", to_status=row.status))
+    session.add(row)
+    session.flush()
+    contact.request_id = row.id
+    return row
+
+
+def _linked(session: Session, contact: Contact, reference: str | None) -> str | None:
+    if reference is None:
+        return None
+    request_id = session.scalar(select(Request.id).where(Request.reference == reference))
+    if request_id is None:
+        return None
+    contact.request_id = request_id
+    return reference
+
+
+def receive_sms(store: Store, rules: Rules, *, sender: str, text: str, at: datetime,
+                to: str | None = None) -> Received:
+    """Record an incoming SMS and act on it (see the module docstring)."""
+    parsed = parse_sms(text)
+    with store.session() as session:
+        contact = _contact(session, "sms", sender, to, None, parsed.text, at, "received")
+        try:
+            citizen = ensure_citizen_in(session, phones=[sender])
+        except InvalidInput:  # an unreadable sender number: keep the text, flag it
+            contact.outcome = "malformed"
+            return Received(contact.id, "malformed", None)
+        if parsed.intent is Intent.STOP:
+            lists = unsubscribe_all(session, citizen.id, at, "sms",
+                                    STOP_WORDING.format(text=parsed.text))
+            if lists:
+                _confirm_by_sms(session, rules, citizen.id, sender, lists, at)
+            return Received(contact.id, "stop", None, lists)
+        linked = _linked(session, contact, parsed.reference)
+        if linked is not None:
+            return Received(contact.id, "reference", linked)
+        request = open_info_request(session, rules, contact, citizen.id, "sms", at,
+                                    f"SMS de {sender}")
+        return Received(contact.id, "other", request.reference)
+
+
+def _confirm_by_sms(session: Session, rules: Rules, citizen_id: int, sender: str,
+                    lists: tuple[str, ...], at: datetime) -> None:
+    """The STOP confirmation goes back by SMS even without a notifications consent."""
+    texts = render(template(session, "desinscription"),
+                   {"mairie": rules.town.name, "listes": ", ".join(lists)})
+    outbox.enqueue(session, channel="sms", recipient=sender, body=texts.sms,
+                   purpose="confirmation", template="desinscription", citizen_id=citizen_id,
+                   now=at)
+
+
+def quoted_reference(subject: str, body: str) -> str | None:
+    """The reference an e-mail quotes, in its subject first."""
+    return find_reference(subject) or find_reference(body)
+
