@@ -3,7 +3,7 @@
 A single GSM-7 SMS holds 160 septets, a concatenated one 153 per part (the UDH takes
 the rest); the extension characters (€, [, ], {, }, ~, ^, |, \\) take two septets.
 UCS-2 holds 70 UTF-16 units, 67 per part; a character outside the BMP (an emoji)
-takes two. Accented capitals such as « É » or « À » are not in the GSM set, so a
+takes two. Letters such as « ê », « ç » or « À » are not in the GSM set, so a
 French text often needs UCS-2: the segment count tells the cost before sending.
 """
 

@@ -2,8 +2,8 @@
 
 A reference is ten digits with a Luhn check digit (``ivr.requests.reference``); it may
 be typed in pairs (« 12 34 56 78 90 ») or quoted in a subject (« [Réf 1234567890] »).
-Only digits whose checksum is right count, so a phone number in the text is not
-mistaken for a reference.
+Only digits whose checksum is right count, which rules out nine phone numbers in
+ten; the store links a text only to a reference that exists.
 """
 
 from __future__ import annotations

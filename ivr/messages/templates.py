@@ -59,7 +59,8 @@ DEFAULTS: dict[str, Template] = {t.id: t for t in (
              "{{ mairie }} : votre demande {{ reference }} ({{ type }}) est maintenant : "
              "{{ statut }}.",
              "Bonjour,\n\nVotre demande « {{ type }} » (référence {{ reference }}) est "
-             "maintenant à l'étape : {{ statut }}.{% if note %}\n\n{{ note }}{% endif %}"
+             "maintenant à l'étape : {{ statut }}.{% if explication %}\n\n{{ explication }}"
+             "{% endif %}{% if note %}\n\n{{ note }}{% endif %}"
              + _SIGN),
     Template("rdv_pris", "Rendez-vous pris",
              "Votre rendez-vous du {{ rendez_vous }}",
@@ -94,7 +95,8 @@ DEFAULTS: dict[str, Template] = {t.id: t for t in (
 SAMPLE: dict[str, Any] = {
     "mairie": "Mairie de Saint-Exemple", "reference": "12 34 56 78 97",
     "type": "Copie ou extrait d'acte de naissance", "statut": "Acte envoyé",
-    "echeance": "lundi 7 décembre 2026", "note": "", "rendez_vous": "mardi 8 décembre à 9 h 30",
+    "echeance": "lundi 7 décembre 2026", "note": "",
+    "explication": "Votre acte vous a été envoyé.", "rendez_vous": "mardi 8 décembre à 9 h 30",
     "rappel": "demain matin", "lien": "https://www.service-public.fr/",
     "listes": "Bulletin municipal",
 }

@@ -99,9 +99,13 @@ def _linked(session: Session, contact: Contact, reference: str | None) -> str | 
 def receive_sms(store: Store, rules: Rules, *, sender: str, text: str, at: datetime,
                 to: str | None = None) -> Received:
     """Record an incoming SMS and act on it (see the module docstring)."""
-    parsed = parse_sms(text)
+    readable = printable(text)
+    parsed = parse_sms(readable)
     with store.session() as session:
         contact = _contact(session, "sms", sender, to, None, parsed.text, at, "received")
+        if readable != text:  # control characters, NUL bytes: kept cleaned, flagged
+            contact.outcome = "malformed"
+            return Received(contact.id, "malformed", None)
         try:
             citizen = ensure_citizen_in(session, phones=[sender])
         except InvalidInput:  # an unreadable sender number: keep the text, flag it
@@ -129,6 +133,11 @@ def _confirm_by_sms(session: Session, rules: Rules, citizen_id: int, sender: str
     outbox.enqueue(session, channel="sms", recipient=sender, body=texts.sms,
                    purpose="confirmation", template="desinscription", citizen_id=citizen_id,
                    now=at)
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (PostgreSQL refuses NUL bytes in text)."""
+    return "".join(c for c in text if c.isprintable() or c in "\n\t")
 
 
 def quoted_reference(subject: str, body: str) -> str | None:

@@ -1,13 +1,13 @@
 """The outbox: every SMS and e-mail the town hall sends, and its delivery state.
 
-States: ``pending → claimed → sending → sent → delivered``; ``sending → pending``
+States: ``pending → sending → sent → delivered``; ``sending → pending``
 again after a backoff when the gateway was certainly not reached, ``failed`` when it
 refused the message (then the citizen's next allowed channel gets its own row),
 ``unknown`` when the attempt may have left but nobody knows (never resent by itself).
 
 Exactly once, as ``ivr.callbacks.repository`` does for calls: ``claim_due`` is one
-``UPDATE … RETURNING`` over a ``FOR UPDATE SKIP LOCKED`` pick; ``mark_sending``
-records a fresh ``attempt_id`` and commits *before* the gateway is called; an expired
+``UPDATE … RETURNING`` over a ``FOR UPDATE SKIP LOCKED`` pick that also records each
+row's fresh ``attempt_id``, committed *before* any gateway is called; an expired
 ``sending`` lease becomes ``unknown``. Every message is an outbound contact (channel
 ``sms`` or ``email``) linked to its request, whose outcome follows the state.
 """
@@ -64,7 +64,11 @@ def _due(now: datetime) -> list[ColumnElement[bool]]:
 
 def claim_due(session: Session, now: datetime, worker_id: str, limit: int,
               lease_seconds: float, channels: Sequence[str] | None = None) -> list[Message]:
-    """Claim up to ``limit`` due messages for ``worker_id``, exactly once."""
+    """Claim up to ``limit`` due messages for ``worker_id``, exactly once, as ``sending``.
+
+    Each claimed row gets its attempt id here, committed with the claim and before any
+    gateway is called (one statement for the whole batch).
+    """
     pick = select(Message.id).where(*_due(now))
     if channels is not None:
         pick = pick.where(Message.channel.in_(list(channels)))
@@ -72,19 +76,10 @@ def claim_due(session: Session, now: datetime, worker_id: str, limit: int,
               .limit(limit).with_for_update(skip_locked=True).cte("picked"))
     batch = uuid.uuid4().hex
     rows = _update(session, [Message.id.in_(select(picked.c.id)), Message.state == "pending"],
-                   state="claimed", claimed_by=worker_id,
-                   lease_id=literal(f"{batch}:") + cast(Message.id, String),
+                   state="sending", claimed_by=worker_id, attempts=Message.attempts + 1,
+                   attempt_id=literal(f"{batch}:") + cast(Message.id, String),
                    lease_until=now + timedelta(seconds=lease_seconds))
     return sorted(rows, key=lambda r: (not r.alert, r.id))
-
-
-def mark_sending(session: Session, lease_id: str, now: datetime,
-                 lease_seconds: float) -> Message:
-    """Record the attempt BEFORE the gateway is called; refused if the lease was lost."""
-    return _one(session, [Message.lease_id == lease_id, Message.state == "claimed",
-                          Message.lease_until > now], now, "message_sending",
-                state="sending", attempts=Message.attempts + 1, attempt_id=uuid.uuid4().hex,
-                lease_until=now + timedelta(seconds=lease_seconds))
 
 
 def mark_sent(session: Session, attempt_id: str, external_id: str, now: datetime) -> Message:
@@ -137,10 +132,13 @@ def _fallback(session: Session, row: Message, now: datetime) -> Message | None:
 def delivery_report(session: Session, message_id: int, attempt_id: str, outcome: str | None,
                     detail: str, now: datetime) -> Message | None:
     """Apply a delivery report of attempt ``attempt_id``; None when it matches no message."""
-    row = session.scalar(select(Message).where(Message.id == message_id,
-                                               Message.attempt_id == attempt_id))
-    if row is None:
+    # an UPDATE first: it takes the row's write lock, so the sender recording the same
+    # attempt and this report are serialised (and their contact events too)
+    rows = _update(session, [Message.id == message_id, Message.attempt_id == attempt_id],
+                   updated_at=func.now())
+    if not rows:
         return None
+    row = rows[0]
     if outcome == "delivered" and row.state in ("sent", "unknown", "sending"):
         return _one(session, [Message.id == row.id, Message.state == row.state], now,
                     "message_delivered", {"report": detail},
@@ -151,18 +149,16 @@ def delivery_report(session: Session, message_id: int, attempt_id: str, outcome:
     return row
 
 
-def release_expired(session: Session, now: datetime) -> tuple[list[Message], list[Message]]:
-    """Expired leases: ``claimed`` back to ``pending``; ``sending`` to ``unknown``."""
+def release_expired(session: Session, now: datetime) -> list[Message]:
+    """Expired ``sending`` leases become ``unknown``: the attempt may have left."""
     expired = [Message.lease_until.is_not(None), Message.lease_until <= now]
-    released = _update(session, [Message.state == "claimed", *expired], state="pending",
-                       **_NO_LEASE)
     lost = _update(session, [Message.state == "sending", *expired], state="unknown",
                    reason="interrompu pendant l'envoi", **_NO_LEASE)
     _record(session, lost, now, "message_unknown")
-    return released, lost
+    return lost
 
 
-_NO_LEASE: dict[str, Any] = {"lease_id": None, "lease_until": None, "claimed_by": None}
+_NO_LEASE: dict[str, Any] = {"lease_until": None, "claimed_by": None}
 _OUTCOME = {"pending": "pending", "sent": "sent", "delivered": "delivered",
             "failed": "failed", "unknown": "unknown", "cancelled": "cancelled"}
 

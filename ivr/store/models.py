@@ -40,8 +40,7 @@ CONTACT_POINT_KINDS = ("phone", "email")
 CONSENT_CHANNELS = ("phone", "web", "email", "counter", "sms", "letter")
 REQUEST_EVENT_KINDS = ("created", "status", "assigned")
 MESSAGE_CHANNELS = ("sms", "email")
-MESSAGE_STATES = ("pending", "claimed", "sending", "sent", "delivered", "failed", "unknown",
-                  "cancelled")
+MESSAGE_STATES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled")
 
 # Stable constraint names, so later migrations can alter them on both dialects.
 NAMING = {
@@ -390,8 +389,9 @@ class Attachment(Base):
 class Message(Base):
     """One SMS or e-mail to send (the outbox), claimed under a lease before it leaves.
 
-    ``attempt_id`` is committed before the gateway is called: a row found ``sending``
-    with an expired lease may have left, so it becomes ``unknown`` for an agent and is
+    ``attempt_id`` is committed with the claim, before the gateway is called: a row
+    found ``sending`` with an expired lease may have left, so it becomes ``unknown`` for an
+    agent and is
     never sent again by itself. ``contact_id`` is the outbound contact that shows the
     message in the request's timeline; ``fallback_of`` the message this one replaces
     on another channel after a failure.
@@ -419,7 +419,6 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     max_attempts: Mapped[int] = mapped_column(default=12, server_default="12")
     next_attempt_at: Mapped[datetime | None]
-    lease_id: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     attempt_id: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -69,9 +69,11 @@ def order_for(session: Session, citizen_id: int, purpose: str) -> list[tuple[str
 def request_values(rules: Rules, row: Request, note: str | None = None) -> dict[str, Any]:
     """The variables a request's templates may use (all French, ready to print)."""
     zone = ZoneInfo(rules.town.timezone)
-    return {"mairie": rules.town.name, "reference": grouped(row.reference),
+    status = lifecycle.status(rules, row.type, row.status)
+    return {"explication": status.citizen or "", "mairie": rules.town.name,
+            "reference": grouped(row.reference),
             "type": lifecycle.request_type(rules, row.type).label,
-            "statut": lifecycle.status(rules, row.type, row.status).label,
+            "statut": status.label,
             "echeance": spoken_date(row.due_at.astimezone(zone).date()), "note": note or ""}
 
 

@@ -15,7 +15,7 @@ import httpx
 from ivr.messages.encoding import sms_shape
 from ivr.messages.sending import Failed, Outgoing, Result, Retry, Sent, Unknown
 
-DLR_MASK = 1 | 2 | 8 | 16  # delivered, not delivered, accepted by the SMSC, refused by it
+DLR_MASK = 1 | 2 | 16  # delivered, not delivered, refused by the SMSC (not the mere acceptance)
 
 
 @dataclass(frozen=True)

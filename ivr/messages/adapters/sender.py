@@ -1,10 +1,10 @@
 """The sender: claims due messages from the outbox and hands them to their gateway.
 
-A tick releases expired leases, claims a batch (exactly once, see
-``ivr.store.messages``), then for each message commits ``sending`` with a new
-attempt id, calls the gateway, and commits what it answered. Gateways run
-concurrently up to ``parallel``; database work happens in short transactions
-between gateway calls. Several senders may share a store.
+A tick marks expired leases, claims a batch as ``sending`` with a new attempt id per
+message (exactly once, committed before any gateway call, see
+``ivr.store.messages``), hands the messages to their gateways concurrently (up to
+``parallel``), then commits every answer in one transaction. Two commits per batch
+keep the store's cost per message low. Several senders may share a store.
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ log = logging.getLogger(__name__)
 class SenderConfig:
     batch: int = 50
     parallel: int = 10
-    claim_lease: timedelta = timedelta(seconds=60)
-    send_lease: timedelta = timedelta(seconds=120)  # above any gateway timeout
+    send_lease: timedelta = timedelta(seconds=300)  # above a whole batch's gateway calls
 
 
 class Sender:
@@ -48,17 +47,22 @@ class Sender:
         with self.store.session() as session:
             outbox.release_expired(session, now)
             claimed = outbox.claim_due(session, now, self.worker_id, self.config.batch,
-                                       self.config.claim_lease.total_seconds(),
+                                       self.config.send_lease.total_seconds(),
                                        list(self.gateways))
-            leases = [(row.lease_id, self._reference(session, row)) for row in claimed]
+            attempts = [Outgoing(row.id, row.attempt_id or "", row.channel, row.recipient,
+                                 row.subject, row.body, self._reference(session, row))
+                        for row in claimed]
+        if not attempts:
+            return 0
         limit = asyncio.Semaphore(self.config.parallel)
 
-        async def one(lease: str | None, reference: str | None) -> bool:
+        async def one(attempt: Outgoing) -> Result:
             async with limit:
-                return await self._dispatch(lease, reference)
+                return await self._send(attempt)
 
-        sent = await asyncio.gather(*(one(lease, ref) for lease, ref in leases))
-        return sum(sent)
+        results = await asyncio.gather(*(one(attempt) for attempt in attempts))
+        self._record(list(zip(attempts, results, strict=True)))
+        return len(attempts)
 
     async def run_forever(self, interval: float) -> None:
         """Tick every ``interval`` seconds while idle; a failed tick is logged and retried."""
@@ -77,37 +81,35 @@ class Sender:
             return None
         return session.scalar(select(Request.reference).where(Request.id == row.request_id))
 
-    async def _dispatch(self, lease_id: str | None, reference: str | None) -> bool:
-        assert lease_id is not None
+    async def _send(self, attempt: Outgoing) -> Result:
         try:
-            with self.store.session() as session:
-                row = outbox.mark_sending(session, lease_id, self.now(),
-                                          self.config.send_lease.total_seconds())
-                attempt = Outgoing(row.id, row.attempt_id or "", row.channel, row.recipient,
-                                   row.subject, row.body, reference)
-        except outbox.TransitionRefused:
-            log.info("message lease lost before sending", extra={"lease": lease_id})
-            return False
-        try:
-            result = await self.gateways[attempt.channel].send(attempt)
+            return await self.gateways[attempt.channel].send(attempt)
         except Exception as exc:  # a gateway bug must not strand the row in "sending"
-            log.exception("gateway failed", extra={"message": attempt.message_id})
-            result = Unknown(f"erreur interne de la passerelle : {type(exc).__name__}")
-        self._record(attempt, result)
-        return True
+            log.exception("gateway failed", extra={"outbox_id": attempt.message_id})
+            return Unknown(f"erreur interne de la passerelle : {type(exc).__name__}")
 
-    def _record(self, attempt: Outgoing, result: Result) -> None:
+    def _record(self, done: list[tuple[Outgoing, Result]]) -> None:
+        """Every result of the batch in one transaction (a savepoint each)."""
         now = self.now()
         with self.store.session() as session:
-            match result:
-                case Sent(external_id):
-                    outbox.mark_sent(session, attempt.attempt_id, external_id, now)
-                case Retry(reason):
-                    outbox.retry_later(session, attempt.attempt_id, reason, now)
-                case Failed(reason):
-                    outbox.fail(session, attempt.message_id, reason, now,
-                                expected_state="sending")
-                case Unknown(reason):
-                    outbox.mark_unknown(session, attempt.attempt_id, reason, now)
-        log.info("message handed over", extra={"message": attempt.message_id,
-                                               "result": type(result).__name__})
+            for attempt, result in done:
+                try:
+                    with session.begin_nested():
+                        self._apply(session, attempt, result, now)
+                except outbox.TransitionRefused:
+                    # a delivery report came first (or an agent moved the row): it stands
+                    log.info("message result not recorded: row moved meanwhile",
+                             extra={"outbox_id": attempt.message_id})
+        log.info("messages handed over", extra={"count": len(done), "worker": self.worker_id})
+
+    @staticmethod
+    def _apply(session: Session, attempt: Outgoing, result: Result, now: datetime) -> None:
+        match result:
+            case Sent(external_id):
+                outbox.mark_sent(session, attempt.attempt_id, external_id, now)
+            case Retry(reason):
+                outbox.retry_later(session, attempt.attempt_id, reason, now)
+            case Failed(reason):
+                outbox.fail(session, attempt.message_id, reason, now, expected_state="sending")
+            case Unknown(reason):
+                outbox.mark_unknown(session, attempt.attempt_id, reason, now)
