@@ -66,9 +66,20 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area of the admin, plus the JSON API."""
     from admin import api, api_messages, auth
-    from admin.views import audit, callbacks, contacts, indicators, prompts, queues, rules, users
+    from admin.views import (
+        audit,
+        callbacks,
+        contacts,
+        indicators,
+        messages,
+        prompts,
+        queues,
+        rules,
+        users,
+    )
 
-    for module in (auth, indicators, contacts, rules, prompts, queues, callbacks, users, audit):
+    for module in (auth, indicators, contacts, rules, prompts, queues, callbacks, messages,
+                   users, audit):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_messages.bp)

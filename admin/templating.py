@@ -21,6 +21,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("indicators.index", "Indicateurs", ("administrateur", "superviseur", "elu")),
     ("contacts.index", "Contacts", ("administrateur", "superviseur", "agent")),
     ("callbacks.index", "Rappels", ("administrateur", "superviseur", "agent")),
+    ("messages.index", "SMS et courriels", ("administrateur", "superviseur")),
     ("queues.index", "Files d’attente", ("administrateur", "superviseur")),
     ("rules.index", "Règles d’accueil", ("administrateur",)),
     ("prompts.index", "Messages vocaux", ("administrateur",)),

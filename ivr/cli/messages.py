@@ -77,3 +77,57 @@ def receive_command(ctx: click.Context, sender: str, text: str) -> None:
     finally:
         store.dispose()
     click.echo(json.dumps(received.__dict__, ensure_ascii=False))
+
+
+@messages.command("lists")
+@click.pass_context
+def lists_command(ctx: click.Context) -> None:
+    """The information lists and their subscriber counts."""
+    from ivr.store.subscriptions import lists
+
+    store = Store(ctx.obj.db_url)
+    try:
+        for item in lists(store):
+            click.echo(f"{item.name:<16} {item.subscribers:>6}  {item.label}")
+    finally:
+        store.dispose()
+
+
+@messages.command("subscribe")
+@click.option("--citizen", "citizen_id", type=int, required=True)
+@click.option("--list", "name", required=True)
+@click.option("--off", is_flag=True, help="Unsubscribe instead.")
+@click.option("--channel", default="counter", show_default=True)
+@click.option("--wording", required=True, help="The sentence the citizen agreed to.")
+@click.option("--actor", required=True, help="Who records it (an agent's name).")
+@click.pass_context
+def subscribe_command(ctx: click.Context, citizen_id: int, name: str, off: bool, channel: str,
+                      wording: str, actor: str) -> None:
+    """Subscribe a citizen to a list (or unsubscribe), as an agent, with the proof."""
+    from ivr.requests.errors import RequestError
+    from ivr.store.subscriptions import set_subscription
+
+    settings: Settings = ctx.obj
+    store = Store(settings.db_url)
+    try:
+        set_subscription(store, citizen_id, name, subscribed=not off, at=settings.clock.now(),
+                         channel=channel, wording=wording, actor=actor)
+    except RequestError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        store.dispose()
+    click.echo("désinscrit" if off else "inscrit")
+
+
+@messages.command("consents")
+@click.option("--citizen", "citizen_id", type=int, required=True)
+@click.pass_context
+def consents_command(ctx: click.Context, citizen_id: int) -> None:
+    """The citizen's whole consent register as JSON (GDPR access request)."""
+    from ivr.store.subscriptions import consent_register
+
+    store = Store(ctx.obj.db_url)
+    try:
+        click.echo(json.dumps(consent_register(store, citizen_id), ensure_ascii=False, indent=1))
+    finally:
+        store.dispose()

@@ -1,6 +1,7 @@
 """French notification templates: Jinja text rendered in a sandbox, editable in the admin.
 
-A template has a subject (e-mail), an SMS text and an e-mail text. Agents edit them,
+A template has a subject (e-mail; the sender puts « [Réf …] » before it), an SMS text
+and an e-mail text. Agents edit them,
 so they run in Jinja's ``SandboxedEnvironment`` (no attribute tricks, no imports) with
 ``StrictUndefined`` (a misspelt variable is an error at preview, not a blank in a
 citizen's SMS). ``SAMPLE`` is the request the admin previews with.
@@ -48,14 +49,14 @@ class TemplateProblem(ValueError):
 _SIGN = "\n\n{{ mairie }}"
 DEFAULTS: dict[str, Template] = {t.id: t for t in (
     Template("demande_creee", "Demande enregistrée",
-             "Votre demande {{ reference }} est enregistrée",
+             "Votre demande est enregistrée",
              "{{ mairie }} : votre demande « {{ type }} » est enregistrée sous la référence "
              "{{ reference }}. Réponse prévue au plus tard le {{ echeance }}.",
              "Bonjour,\n\nVotre demande « {{ type }} » est enregistrée sous la référence "
              "{{ reference }}.\nNous vous répondrons au plus tard le {{ echeance }}.\n"
              "Rappelez cette référence dans vos échanges avec la mairie." + _SIGN),
     Template("statut_change", "Avancement d'une demande",
-             "Votre demande {{ reference }} : {{ statut }}",
+             "Votre demande : {{ statut }}",
              "{{ mairie }} : votre demande {{ reference }} ({{ type }}) est maintenant : "
              "{{ statut }}.",
              "Bonjour,\n\nVotre demande « {{ type }} » (référence {{ reference }}) est "

@@ -15,11 +15,11 @@ row's fresh ``attempt_id``, committed *before* any gateway is called; an expired
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, String, case, cast, func, insert, literal, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -82,23 +82,36 @@ def claim_due(session: Session, now: datetime, worker_id: str, limit: int,
     return sorted(rows, key=lambda r: (not r.alert, r.id))
 
 
-def mark_sent(session: Session, attempt_id: str, external_id: str, now: datetime) -> Message:
-    """The gateway accepted the message."""
-    return _one(session, _sending(attempt_id), now, "message_sent",
-                state="sent", external_id=external_id, sent_at=now, reason=None, **_NO_LEASE)
+def mark_sent(session: Session, sent: Mapping[str, str], now: datetime) -> list[Message]:
+    """The gateway accepted these attempts (attempt id → gateway's id), in one statement."""
+    if not sent:
+        return []
+    rows = _update(session, [Message.attempt_id.in_(list(sent)), Message.state == "sending"],
+                   state="sent", sent_at=now, reason=None,
+                   external_id=case(dict(sent), value=Message.attempt_id), **_NO_LEASE)
+    _record(session, rows, now, "message_sent")
+    return rows
 
 
-def retry_later(session: Session, attempt_id: str, reason: str, now: datetime) -> Message:
+def retry_later(session: Session, reasons: Mapping[str, str], now: datetime) -> list[Message]:
     """Certainly not sent: ``pending`` again after the backoff, or ``failed`` at the limit."""
-    row = session.scalar(select(Message).where(*_sending(attempt_id)))
-    if row is None:
-        raise TransitionRefused("retry refused: message not being sent")
-    if row.attempts >= row.max_attempts:
-        return fail(session, row.id, f"{reason} ({row.attempts} essais)", now,
-                    expected_state="sending")
-    return _one(session, _sending(attempt_id), now, "message_retry",
-                state="pending", reason=reason,
-                next_attempt_at=now + backoff(row.attempts), **_NO_LEASE)
+    rows = list(session.scalars(select(Message).where(
+        Message.attempt_id.in_(list(reasons)), Message.state == "sending")))
+    done = [fail(session, row.id, f"{reasons[row.attempt_id or '']} ({row.attempts} essais)",
+                 now, expected_state="sending")
+            for row in rows if row.attempts >= row.max_attempts]
+    again = {row.attempt_id: now + backoff(row.attempts) for row in rows
+             if row.attempts < row.max_attempts and row.attempt_id}
+    if not again:
+        return done
+    waiting = _update(session, [Message.attempt_id.in_(list(again)), Message.state == "sending"],
+                      state="pending", reason=case(dict(reasons), value=Message.attempt_id),
+                      next_attempt_at=case(
+                          {a: literal(t, Message.next_attempt_at.type) for a, t in again.items()},
+                          value=Message.attempt_id),
+                      **_NO_LEASE)
+    _record(session, waiting, now, "message_retry")
+    return done + waiting
 
 
 def mark_unknown(session: Session, attempt_id: str, reason: str, now: datetime) -> Message:
@@ -193,6 +206,7 @@ def _record(session: Session, rows: Sequence[Message], now: datetime, kind: str,
     ).tuples().all())
     seqs = {cid: max(tops.get(cid) or 0, SEQ_BASE) for cid in ids}
     events = []
+    by_state: dict[str, list[int]] = {}
     for row in rows:
         if row.contact_id is None:
             continue
@@ -200,8 +214,10 @@ def _record(session: Session, rows: Sequence[Message], now: datetime, kind: str,
         events.append({"contact_id": row.contact_id, "seq": seqs[row.contact_id], "at": now,
                        "kind": kind, "data": {"message_id": row.id, "state": row.state,
                                               "attempts": row.attempts, **(data or {})}})
-        if row.state in _OUTCOME:
-            session.execute(sql_update(Contact).where(Contact.id == row.contact_id).values(
-                outcome=_OUTCOME[row.state],
-                ended_at=now if row.state in ("delivered", "failed", "cancelled") else None))
+        by_state.setdefault(row.state, []).append(row.contact_id)
+    for state, contacts in by_state.items():
+        if state in _OUTCOME:
+            final = state in ("delivered", "failed", "cancelled")
+            session.execute(sql_update(Contact).where(Contact.id.in_(contacts)).values(
+                outcome=_OUTCOME[state], ended_at=now if final else None))
     session.execute(insert(ContactEvent), events)

@@ -13,10 +13,11 @@ from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
 
 PAGES = ["/", "/indicateurs.csv", "/contacts/", "/callbacks/", "/queues/", "/rules/", "/prompts/",
-         "/users/", "/audit/"]  # fmt: skip
+         "/users/", "/audit/", "/messages/"]  # fmt: skip
 ALLOWED = {
     "admin": set(PAGES),
-    "superviseur": {"/", "/indicateurs.csv", "/contacts/", "/callbacks/", "/queues/"},
+    "superviseur": {"/", "/indicateurs.csv", "/contacts/", "/callbacks/", "/queues/",
+                    "/messages/"},
     "agent-ec": {"/contacts/", "/callbacks/"},
     "elu": {"/", "/indicateurs.csv"},
 }

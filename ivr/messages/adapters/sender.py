@@ -89,26 +89,28 @@ class Sender:
             return Unknown(f"erreur interne de la passerelle : {type(exc).__name__}")
 
     def _record(self, done: list[tuple[Outgoing, Result]]) -> None:
-        """Every result of the batch in one transaction (a savepoint each)."""
+        """Every answer of the batch in one transaction: one statement per common outcome."""
         now = self.now()
+        sent = {a.attempt_id: r.external_id for a, r in done if isinstance(r, Sent)}
+        retry = {a.attempt_id: r.reason for a, r in done if isinstance(r, Retry)}
         with self.store.session() as session:
+            outbox.mark_sent(session, sent, now)  # rows a delivery report moved stay as they are
+            if retry:
+                outbox.retry_later(session, retry, now)
             for attempt, result in done:
                 try:
                     with session.begin_nested():
-                        self._apply(session, attempt, result, now)
+                        self._rare(session, attempt, result, now)
                 except outbox.TransitionRefused:
-                    # a delivery report came first (or an agent moved the row): it stands
                     log.info("message result not recorded: row moved meanwhile",
                              extra={"outbox_id": attempt.message_id})
         log.info("messages handed over", extra={"count": len(done), "worker": self.worker_id})
 
     @staticmethod
-    def _apply(session: Session, attempt: Outgoing, result: Result, now: datetime) -> None:
+    def _rare(session: Session, attempt: Outgoing, result: Result, now: datetime) -> None:
         match result:
-            case Sent(external_id):
-                outbox.mark_sent(session, attempt.attempt_id, external_id, now)
-            case Retry(reason):
-                outbox.retry_later(session, attempt.attempt_id, reason, now)
+            case Sent() | Retry():
+                return
             case Failed(reason):
                 outbox.fail(session, attempt.message_id, reason, now, expected_state="sending")
             case Unknown(reason):

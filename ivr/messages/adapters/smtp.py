@@ -41,7 +41,7 @@ class SmtpConfig:
 def subject_with_reference(subject: str | None, reference: str | None) -> str:
     """« [Réf 12 34 56 78 90] subject » when the message is about a request."""
     text = subject or ""
-    if reference and reference not in text.replace(" ", ""):
+    if reference and "[Réf" not in text:
         spaced = " ".join(reference[i:i + 2] for i in range(0, len(reference), 2))
         return f"[Réf {spaced}] {text}".strip()
     return text
@@ -54,7 +54,8 @@ def build(config: SmtpConfig, message: Outgoing, date: str) -> EmailMessage:
     mail["To"] = message.recipient
     mail["Reply-To"] = config.reply_to
     mail["Subject"] = subject_with_reference(message.subject, message.reference)
-    mail["Message-ID"] = f"<{message.attempt_id}.{message.message_id}@{config.domain}>"
+    # the attempt id is "batch:message id"; a colon is not allowed in a Message-ID
+    mail["Message-ID"] = f"<{message.attempt_id.replace(':', '.')}@{config.domain}>"
     mail["Date"] = date
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.body)

@@ -47,7 +47,7 @@ def test_request_events_queue_notifications_only_with_consent(store: Store) -> N
     created, changed = _messages(store)
     assert (created.channel, created.recipient, created.template) == \
         ("email", EMAIL, "demande_creee")
-    assert "Envoyée" in (changed.subject or "") and changed.alternates is not None
+    assert changed.subject == "Votre demande : Envoyée" and changed.alternates is not None
     assert changed.alternates[0]["channel"] == "sms"
     timeline = get_request(store, request.reference)
     with store.session() as session:
@@ -89,7 +89,7 @@ def test_retry_backoff_then_failure_falls_back_to_the_next_channel(store: Store)
     create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t", citizen_id=citizen)
     with store.session() as session:
         (row,) = outbox.claim_due(session, NOW, "w", 10, 60)
-        outbox.retry_later(session, row.attempt_id or "", "passerelle injoignable", NOW)
+        outbox.retry_later(session, {row.attempt_id or "": "passerelle injoignable"}, NOW)
     with store.session() as session:
         assert outbox.claim_due(session, NOW + timedelta(seconds=4), "w", 10, 60) == []
         (again,) = outbox.claim_due(session, NOW + timedelta(seconds=5), "w", 10, 60)
@@ -105,7 +105,8 @@ def test_delivery_reports(store: Store) -> None:
         outbox.enqueue(session, channel="sms", recipient=PHONE, body="x", purpose="direct",
                        now=NOW)
         (row,) = outbox.claim_due(session, NOW, "w", 10, 60)
-        outbox.mark_sent(session, row.attempt_id or "", "k1", NOW)
+        (sent,) = outbox.mark_sent(session, {row.attempt_id or "": "k1"}, NOW)
+        assert (sent.state, sent.external_id) == ("sent", "k1")
         assert outbox.delivery_report(session, row.id, "other-attempt", "delivered", "",
                                       NOW) is None
         done = outbox.delivery_report(session, row.id, row.attempt_id or "", "delivered",
@@ -146,3 +147,25 @@ def test_stop_without_subscriptions_changes_nothing(store: Store, word: str) -> 
     received = receive_sms(store, RULES, sender=PHONE, text=word, at=NOW)
     assert (received.intent, received.unsubscribed) == ("stop", ())
     assert get_citizen(store, citizen).consents == ()
+
+
+def test_subscriptions_counts_and_register(store: Store) -> None:
+    from ivr.requests.errors import InvalidInput
+    from ivr.store.subscriptions import consent_register, lists, set_subscription, subscribers
+
+    alice = _citizen(store, consent=False)
+    bob = ensure_citizen(store, phones=["+33698765432"]).id
+    for who in (alice, bob):
+        set_subscription(store, who, "bulletin", subscribed=True, at=NOW, channel="phone",
+                         wording="Je souhaite recevoir le bulletin municipal.", actor="ivr")
+    set_subscription(store, bob, "bulletin", subscribed=False, at=NOW + timedelta(hours=1),
+                     channel="counter", wording="Désinscription au guichet.", actor="agent1")
+    counts = {item.name: item.subscribers for item in lists(store)}
+    assert counts == {"action-sociale": 0, "alertes": 0, "bulletin": 1, "travaux": 0}
+    assert subscribers(store, "bulletin") == [alice]
+    register = consent_register(store, bob)
+    assert [(r["granted"], r["channel"], r["actor"]) for r in register] == \
+        [(True, "phone", "ivr"), (False, "counter", "agent1")]
+    with pytest.raises(InvalidInput, match="Liste inconnue"):
+        set_subscription(store, alice, "inconnue", subscribed=True, at=NOW, channel="web",
+                         wording="x")
