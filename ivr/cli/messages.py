@@ -131,3 +131,32 @@ def consents_command(ctx: click.Context, citizen_id: int) -> None:
         click.echo(json.dumps(consent_register(store, citizen_id), ensure_ascii=False, indent=1))
     finally:
         store.dispose()
+
+
+@messages.command("fetch-mail")
+@click.option("--every", type=float, default=0.0,
+              help="Read the mailbox again every N seconds (0: once).")
+@click.pass_context
+def fetch_mail_command(ctx: click.Context, every: float) -> None:
+    """Read the contact mailbox (IMAP): each unread mail becomes a contact or a request."""
+    import time
+
+    from ivr.messages.adapters.imap import ImapConfig, poll
+
+    settings: Settings = ctx.obj
+    if not settings.imap_host:
+        raise click.ClickException("Boîte de contact non configurée (TOWNHALL_IMAP_HOST).")
+    config = ImapConfig(settings.imap_host, settings.imap_port, settings.imap_user,
+                        settings.imap_password, settings.imap_tls)
+    store = Store(settings.db_url)
+    try:
+        while True:
+            received = poll(config, store, load_rules(settings.rules_path),
+                            settings.attachments_dir, settings.clock.now())
+            for item in received:
+                click.echo(json.dumps(item.__dict__, ensure_ascii=False))
+            if every <= 0:
+                return
+            time.sleep(every)
+    finally:
+        store.dispose()

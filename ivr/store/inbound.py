@@ -8,28 +8,41 @@ accueil's worklist. A text that cannot be read is still kept (flagged), never dr
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.messages import policy
 from ivr.messages.incoming import Intent, find_reference, parse_sms
+from ivr.messages.mail import IncomingMail
 from ivr.messages.templates import render
 from ivr.requests import due, lifecycle
 from ivr.requests.errors import InvalidInput
 from ivr.requests.reference import new_reference
 from ivr.rules import Rules
 from ivr.store import messages as outbox
+from ivr.store.attachments import add_attachment
 from ivr.store.citizens import ensure_citizen_in
 from ivr.store.db import Store
-from ivr.store.models import Consent, Contact, MessageList, Request, RequestEvent
+from ivr.store.models import (
+    Consent,
+    Contact,
+    ContactEvent,
+    MessageList,
+    Request,
+    RequestEvent,
+)
 from ivr.store.notifications import template
 
 INFO_TYPE = "demande-information"
+log = logging.getLogger(__name__)
 _RANDOM = random.SystemRandom()
 STOP_WORDING = "Désinscription par SMS « {text} » envoyé depuis ce numéro."
 
@@ -133,6 +146,50 @@ def _confirm_by_sms(session: Session, rules: Rules, citizen_id: int, sender: str
     outbox.enqueue(session, channel="sms", recipient=sender, body=texts.sms,
                    purpose="confirmation", template="desinscription", citizen_id=citizen_id,
                    now=at)
+
+
+def receive_email(store: Store, rules: Rules, mail: IncomingMail, *, at: datetime,
+                  area: Path) -> Received:
+    """Record an incoming e-mail: a contact of the request it quotes, else a new request.
+
+    Received twice (the reader stopped before marking it read), it is recorded once:
+    its contact is keyed by its Message-ID. Its files go to the request's attachments.
+    """
+    key = hashlib.sha256((mail.message_id or f"{mail.sender}|{mail.subject}|{mail.text}")
+                         .encode("utf-8", "replace")).hexdigest()[:40]
+    with store.session() as session:
+        known = session.scalar(select(Contact).where(Contact.ref == f"email-in:{key}"))
+        if known is not None:
+            return Received(known.id, "duplicate", None)
+        contact = _contact(session, "email", mail.sender, None, printable(mail.subject)[:255],
+                           printable(mail.text), at, "received")
+        contact.ref = f"email-in:{key}"
+        reference = _linked(session, contact, quoted_reference(mail.subject, mail.text))
+        intent = "reference" if reference else "other"
+        if reference is None:
+            citizen = _email_owner(session, mail.sender)
+            reference = open_info_request(session, rules, contact, citizen, "email", at,
+                                          mail.subject or f"Courriel de {mail.sender}").reference
+        if mail.problems:
+            contact.outcome = "malformed"
+            session.add(ContactEvent(contact_id=contact.id, seq=1, at=at, kind="malformed",
+                                     data={"problems": list(mail.problems)}))
+    for item in mail.files:
+        try:
+            add_attachment(store, area, reference, filename=item.filename, data=item.data,
+                           at=at, actor=mail.sender, mime=item.mime)
+        except InvalidInput as exc:
+            log.warning("attachment refused", extra={"contact": contact.id, "why": exc.message})
+    return Received(contact.id, "malformed" if mail.problems else intent, reference)
+
+
+def _email_owner(session: Session, sender: str | None) -> int | None:
+    if not sender:
+        return None
+    try:
+        return ensure_citizen_in(session, emails=[sender]).id
+    except InvalidInput:
+        return None
 
 
 def printable(text: str) -> str:
