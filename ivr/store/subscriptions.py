@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ivr.flow.subscriptions import ListState, SetSubscription, SubscriptionLists
 from ivr.messages.policy import list_purpose
 from ivr.requests.errors import InvalidInput
-from ivr.store.citizens import CitizenView, record_consent
+from ivr.store.citizens import CitizenView, citizen_ids, ensure_citizen, record_consent
 from ivr.store.db import Store
 from ivr.store.models import Consent, MessageList
 
@@ -78,3 +79,22 @@ def consent_register(store: Store, citizen_id: int) -> list[dict[str, Any]]:
                                .order_by(Consent.at, Consent.id))
         return [{"purpose": r.purpose, "granted": r.granted, "at": r.at.isoformat(),
                  "channel": r.channel, "wording": r.wording, "actor": r.actor} for r in rows]
+
+
+def phone_lists(store: Store, query: SubscriptionLists) -> tuple[ListState, ...]:
+    """Answer of the phone dialogue: every list and whether the number is subscribed."""
+    with store.session() as session:
+        owners = citizen_ids(session, phone=query.number)
+        rows = list(session.scalars(select(MessageList).order_by(MessageList.name)))
+        return tuple(ListState(row.name, row.label, any(
+            owner in _subscribers(session, list_purpose(row.name)) for owner in owners))
+            for row in rows)
+
+
+def phone_subscription(store: Store, query: SetSubscription) -> bool:
+    """Answer of the phone dialogue: record the change, the key pressed as proof."""
+    citizen = ensure_citizen(store, phones=[query.number])
+    wording = f"{query.wording} [touche {query.key}, appel {query.call_id}]"
+    set_subscription(store, citizen.id, query.name, subscribed=query.subscribed, at=query.at,
+                     channel="phone", wording=wording, actor="ivr")
+    return True
