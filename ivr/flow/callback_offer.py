@@ -95,6 +95,10 @@ class CallbackOffer:
         """Never asked: the promise is computed from the rules alone."""
         return Reply()
 
+    def recorded(self, name: str | None, seconds: float, at: datetime) -> Reply:
+        """Never records: the number is keyed."""
+        return Reply()
+
     # -- steps ---------------------------------------------------------------------
 
     def _chosen(self, digit: str, at: datetime) -> Reply:

@@ -178,10 +178,21 @@ class Ask:
     token: int
 
 
+@dataclass(frozen=True)
+class RecordVoice:
+    """Record what the caller says (after a beep) until silence, ``#`` or the limit;
+    ``VoiceRecorded(token)`` follows. The recording is named after the call and the
+    token (``<call id>_<token>``), where the adapter can find it again."""
+
+    token: int
+    max_seconds: int
+    silence_seconds: int
+
+
 StoreCommand = StartContact | ContactEvent | UpdateContact | FinishContact | RequestCallback
 """A fact for the request store; the adapter adds the call id."""
 
 Command = (
     Answer | Play | StopPlayback | StartTimer | CancelTimer | StartSpeech | StopSpeech
-    | ToQueue | ToVoicemail | Hangup | Remember | Ask | StoreCommand
+    | ToQueue | ToVoicemail | Hangup | Remember | Ask | RecordVoice | StoreCommand
 )

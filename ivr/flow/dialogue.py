@@ -54,18 +54,29 @@ End = Finish | Transfer | ToMainMenu | Fallback
 
 
 @dataclass(frozen=True)
+class Listen:
+    """Record the caller's voice after ``say`` (« après le bip… »): up to ``max_seconds``,
+    ended by ``silence_seconds`` of silence or the ``#`` key."""
+
+    max_seconds: int = 120
+    silence_seconds: int = 3
+
+
+@dataclass(frozen=True)
 class Reply:
     """One step: say prompts (then listen ``listen`` seconds for a key), or only restart
     the input timer (``listen`` without ``say``: the next digit of a number), or ask a
     question outside the call (``ask``: ``answered`` follows; ``say`` is heard
-    meanwhile, without listening); ``commands`` are carried out first; ``end`` closes
-    the dialogue."""
+    meanwhile, without listening), or record the caller's voice once ``say`` is heard
+    (``record``: ``recorded`` follows); ``commands`` are carried out first; ``end``
+    closes the dialogue."""
 
     say: tuple[c.PromptItem, ...] = ()
     listen: float | None = None
     commands: tuple[c.Command, ...] = ()
     end: End | None = None
     ask: Query | None = None
+    record: Listen | None = None
 
 
 class Dialogue(Protocol):
@@ -87,4 +98,8 @@ class Dialogue(Protocol):
 
     def answered(self, result: object, at: datetime) -> Reply:
         """The answer to the reply's ``ask`` (or ``ivr.flow.queries.Unavailable``)."""
+        ...
+
+    def recorded(self, name: str | None, seconds: float, at: datetime) -> Reply:
+        """The caller's recording ended (``name`` None: it failed)."""
         ...

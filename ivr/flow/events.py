@@ -97,5 +97,16 @@ class Answered:
     result: object
 
 
+@dataclass(frozen=True)
+class VoiceRecorded:
+    """The recording started by ``RecordVoice(token=...)`` ended: ``name`` is the
+    recording's (None when it failed), ``seconds`` how long the caller spoke."""
+
+    at: datetime
+    token: int
+    name: str | None
+    seconds: float
+
+
 Event = (CallStarted | CallResumed | Dtmf | PlaybackDone | TimerFired | SpeechHeard | SpeechFinal
-         | HungUp | Answered)
+         | HungUp | Answered | VoiceRecorded)

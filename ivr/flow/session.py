@@ -35,7 +35,16 @@ from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.callback_offer import CallbackOffer
-from ivr.flow.dialogue import Dialogue, End, Fallback, Finish, Reply, ToMainMenu, Transfer
+from ivr.flow.dialogue import (
+    Dialogue,
+    End,
+    Fallback,
+    Finish,
+    Listen,
+    Reply,
+    ToMainMenu,
+    Transfer,
+)
 from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
@@ -82,7 +91,8 @@ class CallSession:
     ending: Finish | ToMainMenu | None = None  # said when the current prompts end
     offered_callback: bool = False
     asked: int = 0  # token of the dialogue's last question (``c.Ask``)
-    awaiting: bool = False  # its answer has not come yet: keys wait
+    awaiting: bool = False  # its answer (or the caller's recording) has not come: keys wait
+    listening: Listen | None = None  # record the caller once the current prompts end
 
     def handle(self, event: e.Event) -> list[c.Command]:
         """Apply one event and return the commands it calls for."""
@@ -102,7 +112,8 @@ class CallSession:
             return self._resume(event)
         if isinstance(event, e.HungUp):
             return self._hung_up(event)
-        if isinstance(event, e.PlaybackDone | e.TimerFired) and event.token != self.token:
+        if (isinstance(event, e.PlaybackDone | e.TimerFired | e.VoiceRecorded)
+                and event.token != self.token):
             return []  # a stale prompt or timer from an earlier step
         if isinstance(event, e.Answered) and event.token != self.asked:
             return []  # the answer to a question of an earlier step
@@ -349,10 +360,18 @@ class CallSession:
         self.awaiting = False
         return self._dialogue_reply(self.dialogue.answered(ev.result, ev.at), ev.at)
 
+    def _dialogue_recorded(self, ev: e.VoiceRecorded) -> list[c.Command]:
+        assert self.dialogue is not None
+        self.awaiting = False
+        return self._dialogue_reply(self.dialogue.recorded(ev.name, ev.seconds, ev.at), ev.at)
+
     def _dialogue_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         if self.ending is not None:  # the dialogue's last words were said
             ending, self.ending = self.ending, None
             return self._ended(ending, ev.at)
+        if self.listening is not None:  # « après le bip… » was heard: the caller speaks
+            spec, self.listening = self.listening, None
+            return [c.RecordVoice(self.token, spec.max_seconds, spec.silence_seconds)]
         if self.wait_input_after_play:
             return [c.StartTimer(self.dialogue_listen, self.token)]
         return []
@@ -365,6 +384,9 @@ class CallSession:
         if reply.ask is not None:  # ``say`` is heard while the answer comes
             self.asked, self.awaiting = self.asked + 1, True
             return [*out, c.StopPlayback(), *self._play(*reply.say), c.Ask(reply.ask, self.asked)]
+        if reply.record is not None:  # the caller speaks once ``say`` is heard
+            self.listening, self.awaiting = reply.record, True
+            return [*out, c.StopPlayback(), *self._play(*reply.say)]
         if reply.say:
             self.dialogue_listen = reply.listen or self.rules.input.digit_timeout
             return [*out, c.StopPlayback(), *self._play(*reply.say, wait=True)]
@@ -444,4 +466,5 @@ HANDLERS: dict[tuple[Stage, type[e.Event]], Handler] = {
     (Stage.DIALOGUE, e.TimerFired): CallSession._dialogue_timeout,
     (Stage.DIALOGUE, e.PlaybackDone): CallSession._dialogue_played,
     (Stage.DIALOGUE, e.Answered): CallSession._dialogue_answered,
+    (Stage.DIALOGUE, e.VoiceRecorded): CallSession._dialogue_recorded,
 }

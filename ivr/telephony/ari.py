@@ -102,6 +102,13 @@ class AriChannel:
     async def hangup(self) -> None:
         await self._call("DELETE", f"channels/{self.id}")
 
+    async def record(self, name: str, max_seconds: int, silence_seconds: int) -> None:
+        """Record to ``<spool>/recording/<name>.wav`` after a beep; ``#`` ends it."""
+        await self._call("POST", f"channels/{self.id}/record", [
+            ("name", name), ("format", "wav"), ("maxDurationSeconds", str(max_seconds)),
+            ("maxSilenceSeconds", str(silence_seconds)), ("ifExists", "overwrite"),
+            ("beep", "true"), ("terminateOn", "#")])
+
     async def remember(self, name: str, value: str) -> None:
         """Over HTTP, not the websocket: setting a variable waits for the channel to be
         free (a playback holds it), and Asterisk answers a websocket's requests one at a
@@ -130,6 +137,7 @@ class AriApplication:
         self.link.handlers.update({
             "StasisStart": self._on_start, "StasisEnd": self._on_end,
             "ChannelDtmfReceived": self._on_dtmf, "PlaybackFinished": self._on_playback,
+            "RecordingFinished": self._on_recording, "RecordingFailed": self._on_recording,
         })
 
     @property
@@ -222,3 +230,11 @@ class AriApplication:
         runner = self.runners.get(playback["target_uri"].removeprefix("channel:"))
         if runner is not None:
             runner.playback_finished(playback["id"])
+
+    def _on_recording(self, event: dict[str, Any]) -> None:
+        recording = event["recording"]
+        runner = self.runners.get(recording.get("target_uri", "").removeprefix("channel:"))
+        if runner is not None:
+            seconds = float(recording.get("talking_duration") or recording.get("duration") or 0)
+            runner.recording_finished(recording["name"], seconds,
+                                      event["type"] == "RecordingFinished")

@@ -36,6 +36,7 @@ class Channel(Protocol):
     async def continue_in_dialplan(self, context: str, extension: str) -> bool: ...
     async def hangup(self) -> None: ...
     async def remember(self, name: str, value: str) -> None: ...
+    async def record(self, name: str, max_seconds: int, silence_seconds: int) -> None: ...
 
 
 class Recorder(Protocol):
@@ -117,6 +118,11 @@ class CallRunner:
         """Queue an event (synchronous, so arrival order is kept)."""
         self.queue.put_nowait(event)
 
+    def recording_finished(self, name: str, seconds: float, ok: bool) -> None:
+        """Map an ARI recording back to the session's token (named like playbacks)."""
+        token = int(name.rsplit("_", 1)[1])
+        self.feed(e.VoiceRecorded(self.now(), token, name if ok else None, seconds))
+
     def playback_finished(self, playback_id: str) -> None:
         """Map an ARI playback id back to the session's token."""
         if playback_id == self.playback:
@@ -179,6 +185,9 @@ class CallRunner:
                 await self._stop_speech()
             case c.Ask():
                 self._ask(cmd)
+            case c.RecordVoice():
+                await self.channel.record(f"{self.call_id}_{cmd.token}", cmd.max_seconds,
+                                          cmd.silence_seconds)
             case _:
                 assert_never(cmd)
 

@@ -13,7 +13,7 @@ from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
-from ivr.flow.dialogue import Fallback, Finish, Reply, ToMainMenu, Transfer
+from ivr.flow.dialogue import Fallback, Finish, Listen, Reply, ToMainMenu, Transfer
 from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.queries import Query, Unavailable
 from ivr.flow.session import Stage
@@ -46,11 +46,16 @@ class Stub:
         self.keys += digit
         if digit == "9":
             return Reply((Text("Un instant."),), ask=Lookup(self.keys))
+        if digit == "8":
+            return Reply((Text("Après le bip, parlez."),), record=Listen(30, 2))
         return Reply((Text(f"Dernier mot {digit}."),),
                      commands=(c.ContactEvent(at, "stub", {"key": digit}),), end=ENDS[digit])
 
     def timeout(self, at: datetime) -> Reply:
         return Reply((Text("Encore ?"),), listen=4.0)
+
+    def recorded(self, name: str | None, seconds: float, at: datetime) -> Reply:
+        return Reply((Text(f"Enregistré {name} {seconds:g}."),), listen=4.0)
 
     def answered(self, result: object, at: datetime) -> Reply:
         if isinstance(result, Unavailable):
@@ -147,3 +152,16 @@ def test_a_menu_action_opens_the_dialogue_registered_for_it(
     assert call.session.stage is Stage.DIALOGUE and said(out) == "Question ?"
     assert opened[0].option is not None and opened[0].option.action == "hours"
     assert (opened[0].call_id, opened[0].caller) == ("call-1", "0612345678")
+
+
+def test_the_caller_is_recorded_once_the_prompt_is_heard() -> None:
+    call = in_stub()
+    out = call.digit("8")
+    assert said(out) == "Après le bip, parlez." and not of(c.RecordVoice, out)
+    out = call.prompt_done()
+    record = of(c.RecordVoice, out)[0]
+    assert (record.max_seconds, record.silence_seconds) == (30, 2)
+    assert call.digit("#") == []  # the key that ends the recording is Asterisk's
+    assert call.send(e.VoiceRecorded, record.token - 1, "old", 1.0) == []
+    out = call.send(e.VoiceRecorded, record.token, "call-1_7", 4.5)
+    assert said(out) == "Enregistré call-1_7 4.5."

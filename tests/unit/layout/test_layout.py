@@ -77,7 +77,7 @@ def test_test_modules_import_helpers_from_fixtures_only() -> None:
     """What two test modules share lives in tests/fixtures, never in a test or a conftest."""
     local = {p.stem for p in modules("tests") if not p.is_relative_to(REPO / "tests/fixtures")}
     strays = []
-    for path in modules("tests/unit", "tests/admin"):
+    for path in modules("tests"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
         names = imported(path)
@@ -85,4 +85,13 @@ def test_test_modules_import_helpers_from_fixtures_only() -> None:
                    (n.startswith("tests.") and not n.startswith("tests.fixtures."))
                    or n.split(".")[0] in local]
         strays += [(path.name, "." * n.level + (n.module or "")) for n in relative]
+    assert strays == []
+
+
+def test_tests_and_benchmarks_share_only_townhall_support() -> None:
+    """Neither imports the other: what both use is the installed ``townhall_support``."""
+    strays = [(str(p.relative_to(REPO)), n) for p in modules("tests")
+              for n in imported(p) if within(n, ("bench",))]
+    strays += [(str(p.relative_to(REPO)), n) for p in modules("bench", "townhall_support")
+               for n in imported(p) if within(n, ("tests",))]
     assert strays == []

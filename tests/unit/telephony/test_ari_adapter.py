@@ -40,11 +40,16 @@ async def test_requests_carry_the_ari_paths_and_query() -> None:
     channel = AriChannel(request, "c1", no_http)
     await channel.play(["fr/a", "fr/b"], "c1_2")
     assert await channel.continue_in_dialplan("townhall-queue", "etat-civil") is True
+    await channel.record("c1_4", 60, 3)
     assert sent == [
         ("POST", "channels/c1/play/c1_2", [("media", "sound:fr/a"), ("media", "sound:fr/b"),
                                             ("lang", "fr")]),
         ("POST", "channels/c1/continue", [("context", "townhall-queue"),
                                           ("extension", "etat-civil"), ("priority", "1")]),
+        ("POST", "channels/c1/record", [("name", "c1_4"), ("format", "wav"),
+                                        ("maxDurationSeconds", "60"), ("maxSilenceSeconds", "3"),
+                                        ("ifExists", "overwrite"), ("beep", "true"),
+                                        ("terminateOn", "#")]),
     ]
 
 

@@ -83,7 +83,7 @@ SAMPLES: list[c.Command] = [
     c.UpdateContact(at=AT, target="etat-civil"),
     c.FinishContact(at=AT, outcome=ContactOutcome.CLOSED),
     c.RequestCallback(AT, "etat-civil", "+33612345678", AT, AT, 3),
-    c.Ask(Query(), 1),
+    c.Ask(Query(), 1), c.RecordVoice(3, 60, 3),
 ]
 
 
@@ -150,3 +150,15 @@ async def test_without_a_store_every_question_is_unavailable() -> None:
     assert runner.asking is not None
     await runner.asking
     assert runner.queue.get_nowait() == e.Answered(AT, 1, Unavailable("unanswerable"))
+
+
+async def test_a_recording_is_named_after_the_call_and_comes_back_with_its_token() -> None:
+    channel = FakeChannel()
+    runner = CallRunner(CallSession("c7", RULES), channel, FakeRecorder(), sound, lambda: AT)
+    await stop_reading(runner)
+    await runner._execute(c.RecordVoice(5, 60, 3))
+    assert channel.calls[-1] == ("record", "c7_5", 60, 3)
+    runner.recording_finished("c7_5", 4.5, ok=True)
+    runner.recording_finished("c7_6", 0.0, ok=False)
+    assert runner.queue.get_nowait() == e.VoiceRecorded(AT, 5, "c7_5", 4.5)
+    assert runner.queue.get_nowait() == e.VoiceRecorded(AT, 6, None, 0.0)
