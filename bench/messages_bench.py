@@ -27,8 +27,9 @@ from ivr.messages.adapters.smtp import SmtpConfig, SmtpGateway
 from ivr.messages.sending import Gateway
 from ivr.store import messages as outbox
 from ivr.store.db import Store
-from tests.fixtures.kannel import PASSWORD, running_kannel, wait_for
+from tests.fixtures.kannel import PASSWORD, running_kannel
 from tests.fixtures.smtp import smtp_server
+from townhall_support.wait import eventually
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)
 TEXT = "Mairie de Villebourg : votre demande 12 34 56 78 97 est maintenant : Envoyée."
@@ -56,7 +57,7 @@ def _drain(store: Store, channel: str, gateway: Gateway, arrived: Callable[[], i
     wall, cpu = time.perf_counter(), time.thread_time()
     asyncio.run(drain())
     cpu = time.thread_time() - cpu
-    wait_for(lambda: arrived() >= count, 120, "every message at the gateway's far end")
+    assert eventually(lambda: arrived() >= count, 120), "every message at the gateway's far end"
     return time.perf_counter() - wall, cpu
 
 

@@ -120,6 +120,10 @@ class SubscriptionsDialogue:
             return self._menu()
         return self._ask_lists(Text("C'est noté."))
 
+    def recorded(self, name: str | None, seconds: float, at: datetime) -> Reply:
+        """Never records: everything is keyed."""
+        return Reply()
+
     # -- steps ---------------------------------------------------------------------
 
     def _ask_lists(self, *before: Text) -> Reply:

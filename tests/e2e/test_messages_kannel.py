@@ -27,8 +27,9 @@ from ivr.store.db import Store
 from ivr.store.models import Message
 from ivr.store.requests import change_status, create_request
 from tests.fixtures.browser import served
-from tests.fixtures.kannel import Kannel, available, running_kannel, wait_for
+from tests.fixtures.kannel import Kannel, available, running_kannel
 from tests.fixtures.requests import RULES
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.skipif(not available(), reason="kannel and kannel-extras not installed")
 PHONE = "+33612345678"
@@ -88,7 +89,7 @@ def test_status_change_reaches_the_phone_and_is_delivered(world: World) -> None:
     change_status(world.store, RULES, request.reference, "envoyee", actor="agent", at=at)
     world.shift[0] = at - datetime.now(UTC) + timedelta(minutes=1)  # town hours, not night
     assert asyncio.run(world.sender().tick()) == 2
-    wait_for(lambda: len(world.kannel.received) >= 2, 10, "two SMS at the fake SMSC")
+    assert eventually(lambda: len(world.kannel.received) >= 2, 10), "two SMS at the fake SMSC"
     texts = [sms.text for sms in world.kannel.received]
     spaced = " ".join(request.reference[i:i + 2] for i in range(0, 10, 2))
     assert any("enregistrée" in t and spaced in t for t in texts)
@@ -97,8 +98,8 @@ def test_status_change_reaches_the_phone_and_is_delivered(world: World) -> None:
     assert {sms.to for sms in world.kannel.received} == {PHONE}
     with world.store.session() as session:
         ids = list(session.scalars(select(Message.id).where(Message.recipient == PHONE)))
-    wait_for(lambda: all(_state(world.store, i) == "delivered" for i in ids), 10,
-             "the delivery reports")
+    delivered = eventually(lambda: all(_state(world.store, i) == "delivered" for i in ids), 10)
+    assert delivered, "the delivery reports"
 
 
 def test_stop_from_a_subscriber_unsubscribes_them(world: World) -> None:
@@ -114,7 +115,7 @@ def test_stop_from_a_subscriber_unsubscribes_them(world: World) -> None:
         consents = {c.purpose: c for c in get_citizen(world.store, citizen.id).consents}
         return not consents["liste:bulletin"].granted and not consents["liste:travaux"].granted
 
-    wait_for(withdrawn, 10, "the subscriptions withdrawn")
+    assert eventually(withdrawn, 10), "the subscriptions withdrawn"
     proof = {c.purpose: c for c in get_citizen(world.store, citizen.id).consents}
     assert proof["liste:bulletin"].channel == "sms"
     assert "Stop" in proof["liste:bulletin"].wording
@@ -148,5 +149,5 @@ def test_burst_during_an_outage_is_delivered_once_after(world: World) -> None:
     def texts() -> list[str]:
         return [s.text for s in world.kannel.received[before:] if s.text.startswith("Essai")]
 
-    wait_for(lambda: len(texts()) >= burst, 30, "the burst")
+    assert eventually(lambda: len(texts()) >= burst, 30), "the burst"
     assert sorted(texts()) == [f"Essai {n:03d}" for n in range(burst)]  # each exactly once
