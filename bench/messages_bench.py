@@ -27,8 +27,8 @@ from ivr.messages.adapters.smtp import SmtpConfig, SmtpGateway
 from ivr.messages.sending import Gateway
 from ivr.store import messages as outbox
 from ivr.store.db import Store
-from tests.fixtures.kannel import PASSWORD, running_kannel
-from tests.fixtures.smtp import smtp_server
+from townhall_support.kannel import PASSWORD, running_kannel
+from townhall_support.smtp import smtp_server
 from townhall_support.wait import eventually
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=UTC)

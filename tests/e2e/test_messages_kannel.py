@@ -27,8 +27,8 @@ from ivr.store.db import Store
 from ivr.store.models import Message
 from ivr.store.requests import change_status, create_request
 from tests.fixtures.browser import served
-from tests.fixtures.kannel import Kannel, available, running_kannel
 from tests.fixtures.requests import RULES
+from townhall_support.kannel import Kannel, available, running_kannel
 from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.skipif(not available(), reason="kannel and kannel-extras not installed")

@@ -20,7 +20,7 @@ from ivr.store.models import Message, MessagePreference
 from ivr.store.requests import change_status, create_request
 from tests.fixtures.asterisk import free_port
 from tests.fixtures.requests import RULES
-from tests.fixtures.smtp import smtp_server
+from townhall_support.smtp import smtp_server
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
