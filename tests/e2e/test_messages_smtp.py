@@ -18,8 +18,8 @@ from ivr.store.citizens import ensure_citizen, record_consent
 from ivr.store.db import Store
 from ivr.store.models import Message, MessagePreference
 from ivr.store.requests import change_status, create_request
-from tests.fixtures.asterisk import free_port
 from tests.fixtures.requests import RULES
+from townhall_support.ports import free_port
 from townhall_support.smtp import smtp_server
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
