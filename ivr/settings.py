@@ -97,6 +97,8 @@ class Settings:
     imap_user: str = ""
     imap_password: str = ""
     imap_tls: bool = False
+    # How often the IVR looks for voicemail messages the AMI event did not announce.
+    voicemail_sweep_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -131,6 +133,8 @@ class Settings:
             citizen_trunk=env.get("TOWNHALL_CITIZEN_TRUNK", cls.citizen_trunk),
             callback_endpoint=env.get("TOWNHALL_CALLBACK_ENDPOINT", cls.callback_endpoint),
             **_message_settings(env),
+            voicemail_sweep_seconds=float(env.get("TOWNHALL_VOICEMAIL_SWEEP",
+                                                  str(cls.voicemail_sweep_seconds))),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -153,6 +157,7 @@ class Settings:
             "TOWNHALL_CALLBACK_ENDPOINT": self.callback_endpoint,
             **{f"TOWNHALL_{name.upper()}": _env_text(getattr(self, name))
                for name in _MESSAGE_FIELDS},
+            "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
         }
         return {k: v for k, v in env.items() if v}
 

@@ -23,9 +23,7 @@ from ivr.messages import policy
 from ivr.messages.incoming import Intent, find_reference, parse_sms
 from ivr.messages.mail import IncomingMail
 from ivr.messages.templates import render
-from ivr.requests import due, lifecycle
 from ivr.requests.errors import InvalidInput
-from ivr.requests.reference import new_reference
 from ivr.rules import Rules
 from ivr.store import messages as outbox
 from ivr.store.attachments import add_attachment
@@ -37,9 +35,9 @@ from ivr.store.models import (
     ContactEvent,
     MessageList,
     Request,
-    RequestEvent,
 )
 from ivr.store.notifications import template
+from ivr.store.requests import insert_request, request_values
 
 INFO_TYPE = "demande-information"
 log = logging.getLogger(__name__)
@@ -86,15 +84,9 @@ def unsubscribe_all(session: Session, citizen_id: int, at: datetime, channel: st
 def open_info_request(session: Session, rules: Rules, contact: Contact, citizen_id: int | None,
                       channel: str, at: datetime, subject: str) -> Request:
     """A « demande d'information » for the accueil, with the message as its first contact."""
-    kind = lifecycle.request_type(rules, INFO_TYPE)
-    row = Request(reference=new_reference(_RANDOM), type=INFO_TYPE, citizen_id=citizen_id,
-                  channel=channel, department=kind.department,
-                  status=lifecycle.initial_status(rules, INFO_TYPE), subject=subject[:255],
-                  description=contact.body, created_at=at,
-                  due_at=due.due_at(rules, kind.department, at, kind.delay))
-    row.events.append(RequestEvent(at=at, actor=channel, kind="created", to_status=row.status))
-    session.add(row)
-    session.flush()
+    values = request_values(rules, type_id=INFO_TYPE, at=at, channel=channel,
+                            subject=subject[:255], description=contact.body)
+    row = insert_request(session, values, owner=citizen_id, actor=channel, rng=_RANDOM)
     contact.request_id = row.id
     return row
 

@@ -31,6 +31,7 @@ TABLES = {
     "message_templates",
     "message_lists",
     "message_preferences",
+    "voicemail_ingests",
     "alembic_version",
 }
 

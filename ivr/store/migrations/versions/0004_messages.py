@@ -6,7 +6,7 @@ themselves are consents (purpose ``liste:<name>``), so the consent register keep
 their proof.
 
 Revision ID: 0004_messages
-Revises: 0003
+Revises: 0011_voicemail
 Create Date: 2026-11-30 12:52:20
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0004_messages'
-down_revision: Union[str, Sequence[str], None] = '0003'
+down_revision: Union[str, Sequence[str], None] = '0011_voicemail'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
