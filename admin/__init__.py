@@ -65,7 +65,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area of the admin, plus the JSON API."""
-    from admin import api, api_appointments, api_requests, auth
+    from admin import api, api_appointments, api_messages, api_requests, auth
     from admin.views import (
         agenda,
         audit,
@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
         contacts,
         indicators,
         marianne,
+        messages,
         prompts,
         queues,
         request_intake,
@@ -82,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
-                   prompts, queues, callbacks, users, audit):
+                   prompts, queues, callbacks, messages, users, audit):
         app.register_blueprint(module.bp)
-    for api_module in (api, api_requests, api_appointments):
+    for api_module in (api, api_requests, api_appointments, api_messages):
         app.register_blueprint(api_module.bp)

@@ -22,7 +22,13 @@ OUTCOMES: dict[str, str] = {
     ContactOutcome.FAILED: "Échec (rappel)",
 }
 ROUTED_BY = {"dtmf": "Clavier", "speech": "Parole", "default": "Par défaut", "closed": "Fermé"}
-CHANNELS = {"phone": "Téléphone", "web": "Site web", "email": "Courriel", "counter": "Guichet"}
+CHANNELS = {"phone": "Téléphone", "web": "Site web", "email": "Courriel", "counter": "Guichet",
+            "sms": "SMS"}
+MESSAGE_STATES = {
+    "pending": "En attente", "sending": "Envoi en cours", "sent": "Envoyé",
+    "delivered": "Remis", "failed": "Échec", "unknown": "Incertain (à vérifier)",
+    "cancelled": "Annulé",
+}
 CALLBACK_STATES = {
     "pending": "À rappeler",
     "claimed": "Pris en charge",

@@ -24,6 +24,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("requests.index", "Demandes", ("administrateur", "superviseur", "agent")),
     ("callbacks.index", "Rappels", ("administrateur", "superviseur", "agent")),
     ("agenda.index", "Agendas", ("administrateur", "superviseur", "agent", "elu")),
+    ("messages.index", "SMS et courriels", ("administrateur", "superviseur")),
     ("queues.index", "Files d’attente", ("administrateur", "superviseur")),
     ("rules.index", "Règles d’accueil", ("administrateur",)),
     ("prompts.index", "Messages vocaux", ("administrateur",)),

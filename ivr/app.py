@@ -24,6 +24,7 @@ from ivr.domain.prompt_texts import Item, rules_texts
 from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.queries import Query
 from ivr.flow.session import CallSession
+from ivr.flow.subscriptions import SetSubscription, SubscriptionLists
 from ivr.flow.survey import RecordSurvey, SurveyAllowed
 from ivr.prompts import PromptLibrary
 from ivr.requests.adapters.voicemail_spool import VoicemailIngestor
@@ -31,7 +32,7 @@ from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings
 from ivr.speech import SpeechEngine
-from ivr.store import Store, StoreWriter, appointment_answers
+from ivr.store import Store, StoreWriter, appointment_answers, subscriptions
 from ivr.store.answers import Handler, StoreAnswers
 from ivr.store.marianne import keep_survey, survey_allowed
 from ivr.store.voice_requests import file_voice_request
@@ -51,6 +52,8 @@ ANSWERS: dict[type[Query], Handler] = {
     **appointment_answers.ANSWERS,
     SurveyAllowed: survey_allowed,
     RecordSurvey: keep_survey,
+    SubscriptionLists: subscriptions.phone_lists,
+    SetSubscription: subscriptions.phone_subscription,
 }
 
 

@@ -13,10 +13,41 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ivr.clock import Clock, parse_clock
 
 DEFAULT_ASTERISK_ROOT = "/var/cache/townhall-ivr/asterisk-root"
+
+
+_MESSAGE_FIELDS = (
+    "kannel_sendsms_url", "kannel_user", "kannel_password", "sms_sender", "public_url",
+    "smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "smtp_password", "mail_from",
+    "mail_reply_to", "imap_host", "imap_port", "imap_user", "imap_password", "imap_tls",
+)
+
+
+def _env_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _message_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``TOWNHALL_<FIELD>`` variables of the messages settings, typed like the field."""
+    values: dict[str, Any] = {}
+    for name in _MESSAGE_FIELDS:
+        raw = env.get(f"TOWNHALL_{name.upper()}")
+        if raw is None:
+            continue
+        default = getattr(Settings, name)
+        if isinstance(default, bool):
+            values[name] = raw.lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int):
+            values[name] = int(raw)
+        else:
+            values[name] = raw
+    return values
 
 
 @dataclass(frozen=True)
@@ -50,6 +81,25 @@ class Settings:
     # référentiel Marianne: one caller in N answered by an agent is offered the
     # satisfaction survey when the agent hangs up (0: never)
     survey_one_in: int = 0
+    # Messages: Kannel's sendsms URL (empty: no SMS), the SMTP relay (empty host: no
+    # e-mail), the contact mailbox read over IMAP, and the base URL Kannel calls back.
+    kannel_sendsms_url: str = ""
+    kannel_user: str = "townhall"
+    kannel_password: str = ""
+    sms_sender: str = "Mairie"
+    public_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "mairie@localhost"
+    mail_reply_to: str = ""
+    imap_host: str = ""
+    imap_port: int = 143
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_tls: bool = False
     # How often the IVR looks for voicemail messages the AMI event did not announce.
     voicemail_sweep_seconds: float = 60.0
 
@@ -86,6 +136,7 @@ class Settings:
             citizen_trunk=env.get("TOWNHALL_CITIZEN_TRUNK", cls.citizen_trunk),
             callback_endpoint=env.get("TOWNHALL_CALLBACK_ENDPOINT", cls.callback_endpoint),
             survey_one_in=max(0, int(env.get("TOWNHALL_SURVEY_ONE_IN", "0"))),
+            **_message_settings(env),
             voicemail_sweep_seconds=float(env.get("TOWNHALL_VOICEMAIL_SWEEP",
                                                   str(cls.voicemail_sweep_seconds))),
         )
@@ -109,6 +160,8 @@ class Settings:
             "TOWNHALL_CITIZEN_TRUNK": self.citizen_trunk,
             "TOWNHALL_CALLBACK_ENDPOINT": self.callback_endpoint,
             "TOWNHALL_SURVEY_ONE_IN": str(self.survey_one_in) if self.survey_one_in else "",
+            **{f"TOWNHALL_{name.upper()}": _env_text(getattr(self, name))
+               for name in _MESSAGE_FIELDS},
             "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
         }
         return {k: v for k, v in env.items() if v}
@@ -141,6 +194,11 @@ class Settings:
     def spool_dir(self) -> Path:
         """Durable spool of store writes waiting for the database."""
         return self.home / "spool"
+
+    @property
+    def callback_base(self) -> str:
+        """The base URL gateways (Kannel) call back: the admin's, unless set."""
+        return self.public_url.rstrip("/") or f"http://{self.bind_host}:{self.admin_port}"
 
     def secret(self, name: str) -> str:
         """Return the named secret, generating it on first use (0600, outside the repo)."""

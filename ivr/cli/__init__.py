@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "requests": "ivr.cli.requests:requests",
     "appointments": "ivr.cli.appointments:appointments",
     "marianne": "ivr.cli.marianne:marianne",
+    "messages": "ivr.cli.messages:messages",
     "prompts": "ivr.cli.prompts:prompts",
     "speech": "ivr.cli.speech:speech",
     "bench": "ivr.cli.bench:bench",

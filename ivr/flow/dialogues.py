@@ -15,6 +15,7 @@ from datetime import datetime
 from ivr.flow.appointment import open_appointment
 from ivr.flow.complaint import VoiceRequestDialogue
 from ivr.flow.dialogue import Dialogue
+from ivr.flow.subscriptions import SubscriptionsDialogue
 from ivr.rules import Rules
 from ivr.rules.schema import MenuOption
 
@@ -38,4 +39,5 @@ DIALOGUES: dict[str, DialogueFactory] = {
     # référentiel Marianne: a complaint or a suggestion recorded, then a callback promised
     "complaint": lambda o: VoiceRequestDialogue(o.rules, o.call_id, o.caller, "reclamation"),
     "suggestion": lambda o: VoiceRequestDialogue(o.rules, o.call_id, o.caller, "suggestion"),
+    "subscriptions": lambda o: SubscriptionsDialogue(o.rules, o.call_id, o.caller),
 }

@@ -9,7 +9,7 @@ from typing import Literal
 from ivr.rules import Rules
 
 Kind = Literal["target", "menu", "repeat", "operator", "hours", "back", "callback", "appointment",
-               "complaint", "suggestion", "invalid"]
+               "complaint", "suggestion", "subscriptions", "invalid"]
 
 
 @dataclass(frozen=True)

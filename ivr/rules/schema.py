@@ -66,7 +66,7 @@ from ivr.rules.times import Closure, DayHours, HoursRef, WeeklyHours
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Action = Literal["repeat", "operator", "hours", "back", "callback", "appointment", "complaint",
-                 "suggestion"]
+                 "suggestion", "subscriptions"]
 DIGIT_ORDER = "1234567890#*"  # the order in which a menu's options are spoken
 _DIGIT_WORDS = {"*": "étoile", "#": "dièse"}
 

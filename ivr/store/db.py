@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -87,12 +87,26 @@ class Store:
         """Upgrade the schema with Alembic (safe when several processes start together)."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
-            if self.dialect == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with self.engine.connect() as connection:
+            # SQLite ALTERs by copying a table and dropping the old one; with foreign keys
+            # on, that DROP deletes (cascades to) the child rows. The pragma only changes
+            # outside a transaction, hence before ``begin``.
+            self._sqlite_foreign_keys(connection, on=False)
+            try:
+                with connection.begin():
+                    if self.dialect == "postgresql":
+                        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                                           {"k": _MIGRATION_LOCK})
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+            finally:
+                self._sqlite_foreign_keys(connection, on=True)
         log.info("store migrated", extra={"db": public_url(self.url), "revision": revision})
+
+    def _sqlite_foreign_keys(self, connection: Connection, *, on: bool) -> None:
+        if self.dialect == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+            connection.commit()
 
     def dispose(self) -> None:
         """Close pooled connections (end of process or of a test)."""

@@ -25,13 +25,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
     text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-CHANNELS = ("phone", "web", "email", "counter")
+CHANNELS = ("phone", "web", "email", "counter", "sms")
 DIRECTIONS = ("inbound", "outbound")
 ROUTED_BY = ("dtmf", "speech", "default", "closed")
 ROLES = ("administrateur", "superviseur", "agent", "elu")
@@ -41,6 +42,8 @@ CONSENT_CHANNELS = ("phone", "web", "email", "counter", "sms", "letter")
 REQUEST_EVENT_KINDS = ("created", "status", "assigned", "note", "acknowledged", "escalated",
                        "answered")
 SYNC_STATES = ("none", "pending", "done")  # an appointment's copy on the élu's CalDAV server
+MESSAGE_CHANNELS = ("sms", "email")
+MESSAGE_STATES = ("pending", "sending", "sent", "delivered", "failed", "unknown", "cancelled")
 
 # Stable constraint names, so later migrations can alter them on both dialects.
 NAMING = {
@@ -460,6 +463,91 @@ class Survey(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     satisfaction: Mapped[int | None]
     got_answer: Mapped[bool | None]
+
+
+class Message(Base):
+    """One SMS or e-mail to send (the outbox), claimed under a lease before it leaves.
+
+    ``attempt_id`` is committed with the claim, before the gateway is called: a row
+    found ``sending`` with an expired lease may have left, so it becomes ``unknown`` for an
+    agent and is
+    never sent again by itself. ``contact_id`` is the outbound contact that shows the
+    message in the request's timeline; ``fallback_of`` the message this one replaces
+    on another channel after a failure.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        _one_of("channel", MESSAGE_CHANNELS, "channel"),
+        _one_of("state", MESSAGE_STATES, "state"),
+        Index(None, "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(320))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    purpose: Mapped[str] = mapped_column(String(64))  # notifications, liste:<name>, direct
+    template: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    alert: Mapped[bool] = mapped_column(default=False, server_default=false())
+    state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(default=12, server_default="12")
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    attempt_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(Text)
+    fallback_of: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    # the same message ready for the citizen's other channels, tried in order on failure
+    alternates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)  # application clock
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = _updated()
+
+
+class MessageTemplate(Base):
+    """An agent's version of a notification template (the shipped text otherwise)."""
+
+    __tablename__ = "message_templates"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    sms: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = _updated()
+
+
+class MessageList(Base):
+    """An information list citizens subscribe to (consent purpose ``liste:<name>``)."""
+
+    __tablename__ = "message_lists"
+
+    name: Mapped[str] = mapped_column(String(48), primary_key=True)
+    label: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class MessagePreference(Base):
+    """The channel a citizen prefers for notifications (``sms`` or ``email``)."""
+
+    __tablename__ = "message_preferences"
+    __table_args__ = (_one_of("channel", MESSAGE_CHANNELS, "channel"),)
+
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = _updated()
 
 
 class VoicemailIngest(Base):

@@ -43,6 +43,7 @@ from ivr.rules import Rules
 from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
 from ivr.store.db import Store
 from ivr.store.models import CHANNELS, Citizen, Contact, Request, RequestEvent
+from ivr.store.notifications import notify_request
 from ivr.store.request_views import (
     AttachmentView,
     EventView,
@@ -195,6 +196,7 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
                 row = insert_request(session, values, owner=owner, actor=actor, rng=rng)
                 if audit is not None:
                     audit(session, row.reference)
+                notify_request(session, rules, row, "demande_creee", at)
                 return request_view(row)
         except IntegrityError as exc:
             if not is_clash(exc):
@@ -237,6 +239,7 @@ def _move(session: Session, rules: Rules, row: Request, to_status: str, actor: s
     session.add(RequestEvent(request_id=row.id, at=at, actor=actor, kind="status",
                              from_status=row.status, to_status=to_status, note=note))
     row.status = to_status
+    notify_request(session, rules, row, "statut_change", at, note)
 
 
 def _refuse_silent_close(rules: Rules, row: Request, to_status: str) -> None:

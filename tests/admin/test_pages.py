@@ -13,11 +13,11 @@ from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
 
 PAGES = ["/", "/indicateurs.csv", "/marianne/", "/contacts/", "/callbacks/", "/queues/", "/rules/",
-         "/prompts/", "/users/", "/audit/"]  # fmt: skip
+         "/prompts/", "/users/", "/audit/", "/messages/"]  # fmt: skip
 ALLOWED = {
     "admin": set(PAGES),
     "superviseur": {"/", "/indicateurs.csv", "/marianne/", "/contacts/", "/callbacks/",
-                    "/queues/"},
+                    "/queues/", "/messages/"},
     "agent-ec": {"/contacts/", "/callbacks/"},
     "elu": {"/", "/indicateurs.csv", "/marianne/"},
 }

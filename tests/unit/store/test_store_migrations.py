@@ -30,6 +30,10 @@ TABLES = {
     "appointments",
     "calendar_feeds",
     "surveys",
+    "messages",
+    "message_templates",
+    "message_lists",
+    "message_preferences",
     "voicemail_ingests",
     "alembic_version",
 }

@@ -1,0 +1,117 @@
+"""The sender: claims due messages from the outbox and hands them to their gateway.
+
+A tick marks expired leases, claims a batch as ``sending`` with a new attempt id per
+message (exactly once, committed before any gateway call, see
+``ivr.store.messages``), hands the messages to their gateways concurrently (up to
+``parallel``), then commits every answer in one transaction. Two commits per batch
+keep the store's cost per message low. Several senders may share a store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.messages.sending import Failed, Gateway, Outgoing, Result, Retry, Sent, Unknown
+from ivr.store import messages as outbox
+from ivr.store.db import Store
+from ivr.store.models import Message, Request
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    batch: int = 50
+    parallel: int = 10
+    send_lease: timedelta = timedelta(seconds=300)  # above a whole batch's gateway calls
+
+
+class Sender:
+    """One sender worker over the gateways it has (``sms``, ``email``)."""
+
+    def __init__(self, store: Store, gateways: Mapping[str, Gateway], worker_id: str,
+                 now: Callable[[], datetime], config: SenderConfig | None = None) -> None:
+        self.store, self.gateways, self.worker_id, self.now = store, gateways, worker_id, now
+        self.config = config or SenderConfig()
+
+    async def tick(self) -> int:
+        """One round; returns how many messages were handed to a gateway."""
+        now = self.now()
+        with self.store.session() as session:
+            outbox.release_expired(session, now)
+            claimed = outbox.claim_due(session, now, self.worker_id, self.config.batch,
+                                       self.config.send_lease.total_seconds(),
+                                       list(self.gateways))
+            attempts = [Outgoing(row.id, row.attempt_id or "", row.channel, row.recipient,
+                                 row.subject, row.body, self._reference(session, row))
+                        for row in claimed]
+        if not attempts:
+            return 0
+        limit = asyncio.Semaphore(self.config.parallel)
+
+        async def one(attempt: Outgoing) -> Result:
+            async with limit:
+                return await self._send(attempt)
+
+        results = await asyncio.gather(*(one(attempt) for attempt in attempts))
+        self._record(list(zip(attempts, results, strict=True)))
+        return len(attempts)
+
+    async def run_forever(self, interval: float) -> None:
+        """Tick every ``interval`` seconds while idle; a failed tick is logged and retried."""
+        while True:
+            try:
+                handled = await self.tick()
+            except Exception:
+                log.exception("messages tick failed", extra={"worker": self.worker_id})
+                handled = 0
+            if not handled:
+                await asyncio.sleep(interval)
+
+    @staticmethod
+    def _reference(session: Session, row: Message) -> str | None:
+        if row.request_id is None:
+            return None
+        return session.scalar(select(Request.reference).where(Request.id == row.request_id))
+
+    async def _send(self, attempt: Outgoing) -> Result:
+        try:
+            return await self.gateways[attempt.channel].send(attempt)
+        except Exception as exc:  # a gateway bug must not strand the row in "sending"
+            log.exception("gateway failed", extra={"outbox_id": attempt.message_id})
+            return Unknown(f"erreur interne de la passerelle : {type(exc).__name__}")
+
+    def _record(self, done: list[tuple[Outgoing, Result]]) -> None:
+        """Every answer of the batch in one transaction: one statement per common outcome."""
+        now = self.now()
+        sent = {a.attempt_id: r.external_id for a, r in done if isinstance(r, Sent)}
+        retry = {a.attempt_id: r.reason for a, r in done if isinstance(r, Retry)}
+        with self.store.session() as session:
+            outbox.mark_sent(session, sent, now)  # rows a delivery report moved stay as they are
+            if retry:
+                outbox.retry_later(session, retry, now)
+            for attempt, result in done:
+                try:
+                    with session.begin_nested():
+                        self._rare(session, attempt, result, now)
+                except outbox.TransitionRefused:
+                    log.info("message result not recorded: row moved meanwhile",
+                             extra={"outbox_id": attempt.message_id})
+        log.info("messages handed over", extra={"count": len(done), "worker": self.worker_id})
+
+    @staticmethod
+    def _rare(session: Session, attempt: Outgoing, result: Result, now: datetime) -> None:
+        match result:
+            case Sent() | Retry():
+                return
+            case Failed(reason):
+                outbox.fail(session, attempt.message_id, reason, now, expected_state="sending")
+            case Unknown(reason):
+                outbox.mark_unknown(session, attempt.attempt_id, reason, now)

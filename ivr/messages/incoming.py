@@ -1,0 +1,67 @@
+"""What an incoming SMS or e-mail asks: a STOP keyword, a request reference, or anything else.
+
+A reference is ten digits with a Luhn check digit (``ivr.requests.reference``); it may
+be typed in pairs (« 12 34 56 78 90 ») or quoted in a subject (« [Réf 1234567890] »).
+Only digits whose checksum is right count, which rules out nine phone numbers in
+ten; the store links a text only to a reference that exists.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ivr.requests.reference import is_valid
+
+STOP_WORDS = frozenset({"STOP", "ARRET", "STOPSMS", "DESABONNER", "DESINSCRIRE"})
+# ten digits, optionally separated by single spaces, dots or dashes, not inside a longer number
+_CANDIDATE = re.compile(r"(?<![\d])(\d(?:[ .\-]?\d){9})(?![\d])")
+
+
+class Intent(StrEnum):
+    STOP = "stop"
+    REFERENCE = "reference"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An incoming text read: its intent and the reference it quotes, if any."""
+
+    intent: Intent
+    reference: str | None
+    text: str
+
+
+def _plain(text: str) -> str:
+    """Upper case without accents, so « Arrêt » and « arret » match ARRET."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+def find_reference(text: str) -> str | None:
+    """The first valid reference quoted in ``text``, digits only, or None."""
+    for match in _CANDIDATE.finditer(text):
+        digits = re.sub(r"\D", "", match.group(1))
+        if is_valid(digits):
+            return digits
+    return None
+
+
+def is_stop(text: str) -> bool:
+    """Whether the text is an unsubscription keyword (alone, any case, accents, punctuation)."""
+    words = re.findall(r"[A-Z]+", _plain(text))
+    return len(words) == 1 and words[0] in STOP_WORDS
+
+
+def parse_sms(text: str) -> Parsed:
+    """Read an incoming SMS: STOP first, then a reference, else something for the accueil."""
+    cleaned = text.strip()
+    if is_stop(cleaned):
+        return Parsed(Intent.STOP, None, cleaned)
+    reference = find_reference(cleaned)
+    if reference is not None:
+        return Parsed(Intent.REFERENCE, reference, cleaned)
+    return Parsed(Intent.OTHER, None, cleaned)

@@ -1,0 +1,223 @@
+"""The outbox: every SMS and e-mail the town hall sends, and its delivery state.
+
+States: ``pending → sending → sent → delivered``; ``sending → pending``
+again after a backoff when the gateway was certainly not reached, ``failed`` when it
+refused the message (then the citizen's next allowed channel gets its own row),
+``unknown`` when the attempt may have left but nobody knows (never resent by itself).
+
+Exactly once, as ``ivr.callbacks.repository`` does for calls: ``claim_due`` is one
+``UPDATE … RETURNING`` over a ``FOR UPDATE SKIP LOCKED`` pick that also records each
+row's fresh ``attempt_id``, committed *before* any gateway is called; an expired
+``sending`` lease becomes ``unknown``. Every message is an outbound contact (channel
+``sms`` or ``email``) linked to its request, whose outcome follows the state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, case, cast, func, insert, literal, or_, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session
+
+from ivr.messages.policy import MAX_ATTEMPTS, backoff
+from ivr.store.models import Contact, ContactEvent, Message
+
+SEQ_BASE = 2_000_000  # contact event seqs of messages, clear of the writer's and callbacks'
+
+
+class TransitionRefused(Exception):
+    """The message is not in the state this change expects (another worker moved it)."""
+
+
+def enqueue(session: Session, *, channel: str, recipient: str, body: str, purpose: str,
+            now: datetime, subject: str | None = None, template: str | None = None,
+            citizen_id: int | None = None, request_id: int | None = None,
+            alert: bool = False, not_before: datetime | None = None,
+            fallback_of: int | None = None, dedupe_key: str | None = None,
+            alternates: list[dict[str, Any]] | None = None) -> Message:
+    """Queue one message and its outbound contact, in the caller's transaction."""
+    contact = Contact(ref=f"message:{uuid.uuid4().hex}", channel=channel, direction="outbound",
+                      started_at=now, called=recipient, request_id=request_id,
+                      subject=subject, body=body, outcome="pending")
+    session.add(contact)
+    session.flush()
+    row = Message(channel=channel, recipient=recipient, body=body, purpose=purpose,
+                  subject=subject, template=template, citizen_id=citizen_id,
+                  request_id=request_id, contact_id=contact.id, alert=alert, state="pending",
+                  attempts=0, max_attempts=MAX_ATTEMPTS, next_attempt_at=not_before,
+                  fallback_of=fallback_of, dedupe_key=dedupe_key, alternates=alternates,
+                  created_at=now)
+    session.add(row)
+    session.flush()
+    _record(session, [row], now, "message_queued", {"channel": channel})
+    return row
+
+
+def _due(now: datetime) -> list[ColumnElement[bool]]:
+    return [Message.state == "pending",
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now)]
+
+
+def claim_due(session: Session, now: datetime, worker_id: str, limit: int,
+              lease_seconds: float, channels: Sequence[str] | None = None) -> list[Message]:
+    """Claim up to ``limit`` due messages for ``worker_id``, exactly once, as ``sending``.
+
+    Each claimed row gets its attempt id here, committed with the claim and before any
+    gateway is called (one statement for the whole batch).
+    """
+    pick = select(Message.id).where(*_due(now))
+    if channels is not None:
+        pick = pick.where(Message.channel.in_(list(channels)))
+    picked = (pick.order_by(Message.alert.desc(), Message.next_attempt_at, Message.id)
+              .limit(limit).with_for_update(skip_locked=True).cte("picked"))
+    batch = uuid.uuid4().hex
+    rows = _update(session, [Message.id.in_(select(picked.c.id)), Message.state == "pending"],
+                   state="sending", claimed_by=worker_id, attempts=Message.attempts + 1,
+                   attempt_id=literal(f"{batch}:") + cast(Message.id, String),
+                   lease_until=now + timedelta(seconds=lease_seconds))
+    return sorted(rows, key=lambda r: (not r.alert, r.id))
+
+
+def mark_sent(session: Session, sent: Mapping[str, str], now: datetime) -> list[Message]:
+    """The gateway accepted these attempts (attempt id → gateway's id), in one statement."""
+    if not sent:
+        return []
+    rows = _update(session, [Message.attempt_id.in_(list(sent)), Message.state == "sending"],
+                   state="sent", sent_at=now, reason=None,
+                   external_id=case(dict(sent), value=Message.attempt_id), **_NO_LEASE)
+    _record(session, rows, now, "message_sent")
+    return rows
+
+
+def retry_later(session: Session, reasons: Mapping[str, str], now: datetime) -> list[Message]:
+    """Certainly not sent: ``pending`` again after the backoff, or ``failed`` at the limit."""
+    rows = list(session.scalars(select(Message).where(
+        Message.attempt_id.in_(list(reasons)), Message.state == "sending")))
+    done = [fail(session, row.id, f"{reasons[row.attempt_id or '']} ({row.attempts} essais)",
+                 now, expected_state="sending")
+            for row in rows if row.attempts >= row.max_attempts]
+    again = {row.attempt_id: now + backoff(row.attempts) for row in rows
+             if row.attempts < row.max_attempts and row.attempt_id}
+    if not again:
+        return done
+    waiting = _update(session, [Message.attempt_id.in_(list(again)), Message.state == "sending"],
+                      state="pending", reason=case(dict(reasons), value=Message.attempt_id),
+                      next_attempt_at=case(
+                          {a: literal(t, Message.next_attempt_at.type) for a, t in again.items()},
+                          value=Message.attempt_id),
+                      **_NO_LEASE)
+    _record(session, waiting, now, "message_retry")
+    return done + waiting
+
+
+def mark_unknown(session: Session, attempt_id: str, reason: str, now: datetime) -> Message:
+    """The attempt may have left: an agent decides, the sender never resends it."""
+    return _one(session, _sending(attempt_id), now, "message_unknown",
+                state="unknown", reason=reason, **_NO_LEASE)
+
+
+def fail(session: Session, message_id: int, reason: str, now: datetime,
+         expected_state: str | None = None) -> Message:
+    """Mark the message failed with ``reason``; queue the next allowed channel, if any."""
+    where = [Message.id == message_id,
+             Message.state.in_((expected_state,) if expected_state
+                               else ("sending", "sent", "pending"))]
+    row = _one(session, where, now, "message_failed", {"reason": reason},
+               state="failed", reason=reason, failed_at=now, **_NO_LEASE)
+    _fallback(session, row, now)
+    return row
+
+
+def _fallback(session: Session, row: Message, now: datetime) -> Message | None:
+    if not row.alternates:
+        return None
+    first, *rest = row.alternates
+    return enqueue(session, channel=first["channel"], recipient=first["recipient"],
+                   body=first["body"], subject=first.get("subject"), purpose=row.purpose,
+                   template=row.template, citizen_id=row.citizen_id, request_id=row.request_id,
+                   alert=row.alert, now=now, fallback_of=row.id, alternates=rest or None)
+
+
+def delivery_report(session: Session, message_id: int, attempt_id: str, outcome: str | None,
+                    detail: str, now: datetime) -> Message | None:
+    """Apply a delivery report of attempt ``attempt_id``; None when it matches no message."""
+    # an UPDATE first: it takes the row's write lock, so the sender recording the same
+    # attempt and this report are serialised (and their contact events too)
+    rows = _update(session, [Message.id == message_id, Message.attempt_id == attempt_id],
+                   updated_at=func.now())
+    if not rows:
+        return None
+    row = rows[0]
+    if outcome == "delivered" and row.state in ("sent", "unknown", "sending"):
+        return _one(session, [Message.id == row.id, Message.state == row.state], now,
+                    "message_delivered", {"report": detail},
+                    state="delivered", delivered_at=now, **_NO_LEASE)
+    if outcome == "failed" and row.state in ("sent", "unknown", "sending"):
+        return fail(session, row.id, detail or "non distribué", now, expected_state=row.state)
+    _record(session, [row], now, "message_report", {"report": detail})
+    return row
+
+
+def release_expired(session: Session, now: datetime) -> list[Message]:
+    """Expired ``sending`` leases become ``unknown``: the attempt may have left."""
+    expired = [Message.lease_until.is_not(None), Message.lease_until <= now]
+    lost = _update(session, [Message.state == "sending", *expired], state="unknown",
+                   reason="interrompu pendant l'envoi", **_NO_LEASE)
+    _record(session, lost, now, "message_unknown")
+    return lost
+
+
+_NO_LEASE: dict[str, Any] = {"lease_until": None, "claimed_by": None}
+_OUTCOME = {"pending": "pending", "sent": "sent", "delivered": "delivered",
+            "failed": "failed", "unknown": "unknown", "cancelled": "cancelled"}
+
+
+def _sending(attempt_id: str) -> list[ColumnElement[bool]]:
+    return [Message.attempt_id == attempt_id, Message.state == "sending"]
+
+
+def _update(session: Session, where: list[ColumnElement[bool]], **values: Any) -> list[Message]:
+    statement = sql_update(Message).where(*where).values(**values).returning(Message)
+    return list(session.scalars(statement, execution_options={"populate_existing": True}))
+
+
+def _one(session: Session, where: list[ColumnElement[bool]], now: datetime, kind: str,
+         data: dict[str, Any] | None = None, **values: Any) -> Message:
+    rows = _update(session, where, **values)
+    if not rows:
+        raise TransitionRefused(f"{kind} refused: message not in the expected state")
+    _record(session, rows, now, kind, data)
+    return rows[0]
+
+
+def _record(session: Session, rows: Sequence[Message], now: datetime, kind: str,
+            data: dict[str, Any] | None = None) -> None:
+    """One event per message on its contact; the contact's outcome follows the state."""
+    ids = sorted({r.contact_id for r in rows if r.contact_id is not None})
+    if not ids:
+        return
+    tops = dict(session.execute(
+        select(ContactEvent.contact_id, func.max(ContactEvent.seq))
+        .where(ContactEvent.contact_id.in_(ids)).group_by(ContactEvent.contact_id)
+    ).tuples().all())
+    seqs = {cid: max(tops.get(cid) or 0, SEQ_BASE) for cid in ids}
+    events = []
+    by_state: dict[str, list[int]] = {}
+    for row in rows:
+        if row.contact_id is None:
+            continue
+        seqs[row.contact_id] += 1
+        events.append({"contact_id": row.contact_id, "seq": seqs[row.contact_id], "at": now,
+                       "kind": kind, "data": {"message_id": row.id, "state": row.state,
+                                              "attempts": row.attempts, **(data or {})}})
+        by_state.setdefault(row.state, []).append(row.contact_id)
+    for state, contacts in by_state.items():
+        if state in _OUTCOME:
+            final = state in ("delivered", "failed", "cancelled")
+            session.execute(sql_update(Contact).where(Contact.id.in_(contacts)).values(
+                outcome=_OUTCOME[state], ended_at=now if final else None))
+    session.execute(insert(ContactEvent), events)

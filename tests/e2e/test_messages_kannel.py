@@ -1,0 +1,153 @@
+"""SMS end to end through Kannel (bearerbox + smsbox + fakesmsc) and the admin's callbacks.
+
+A status change reaches the fake SMSC with the right text and its delivery report
+marks it delivered; « STOP » from a subscriber withdraws their subscriptions; a burst
+sent while Kannel is down leaves once it is back, each message exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from admin import create_app
+from ivr.messages.adapters.kannel import KannelConfig, KannelGateway
+from ivr.messages.adapters.sender import Sender
+from ivr.messages.adapters.wiring import sms_callback_url
+from ivr.settings import Settings
+from ivr.store import messages as outbox
+from ivr.store.citizens import ensure_citizen, get_citizen, record_consent
+from ivr.store.db import Store
+from ivr.store.models import Message
+from ivr.store.requests import change_status, create_request
+from tests.fixtures.browser import served
+from tests.fixtures.requests import RULES
+from townhall_support.kannel import Kannel, available, running_kannel
+from townhall_support.wait import eventually
+
+pytestmark = pytest.mark.skipif(not available(), reason="kannel and kannel-extras not installed")
+PHONE = "+33612345678"
+
+
+@dataclass
+class World:
+    store: Store
+    settings: Settings
+    kannel: Kannel
+    shift: list[timedelta]
+    frozen: list[datetime | None]
+
+    def now(self) -> datetime:
+        """The sender's clock: real time shifted, or frozen at an instant."""
+        return self.frozen[0] or datetime.now(UTC) + self.shift[0]
+
+    def sender(self) -> Sender:
+        gateway = KannelGateway(KannelConfig(self.kannel.sendsms_url, "townhall", "kannel-test",
+                                             "Mairie", sms_callback_url(self.settings, "dlr")))
+        return Sender(self.store, {"sms": gateway}, "test", self.now)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    home = tmp_path_factory.mktemp("messages")
+    store = Store(f"sqlite:///{home / 'townhall.db'}")
+    store.migrate()
+    settings = Settings.from_env({"TOWNHALL_HOME": str(home),
+                                  "TOWNHALL_RULES": str(Path("routing_rules.yaml").absolute())})
+    app = create_app(settings, {"TESTING": True, "STORE": store, "AMI_ENABLED": False})
+    with served(app) as base:
+        settings = settings.with_(public_url=base)
+        with running_kannel(home, sms_callback_url(settings, "incoming")) as kannel:
+            yield World(store, settings, kannel, [timedelta(0)], [None])
+    store.dispose()
+
+
+async def drain(sender: Sender) -> None:
+    """Tick until nothing is due (one event loop: the gateway's HTTP pool lives in it)."""
+    while await sender.tick():
+        pass
+
+
+def _state(store: Store, message_id: int) -> str:
+    with store.session() as session:
+        return session.get_one(Message, message_id).state
+
+
+def test_status_change_reaches_the_phone_and_is_delivered(world: World) -> None:
+    citizen = ensure_citizen(world.store, name="Alice Martin", phones=[PHONE])
+    record_consent(world.store, citizen.id, purpose="notifications", granted=True,
+                   at=world.now(), channel="phone", wording="J'accepte d'être informée.")
+    at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    request = create_request(world.store, RULES, type_id="acte-deces", at=at, actor="test",
+                             citizen_id=citizen.id)
+    change_status(world.store, RULES, request.reference, "envoyee", actor="agent", at=at)
+    world.shift[0] = at - datetime.now(UTC) + timedelta(minutes=1)  # town hours, not night
+    assert asyncio.run(world.sender().tick()) == 2
+    assert eventually(lambda: len(world.kannel.received) >= 2, 10), "two SMS at the fake SMSC"
+    texts = [sms.text for sms in world.kannel.received]
+    spaced = " ".join(request.reference[i:i + 2] for i in range(0, 10, 2))
+    assert any("enregistrée" in t and spaced in t for t in texts)
+    assert any(f"demande {spaced} (Copie ou extrait d'acte de décès) est maintenant : Envoyée"
+               in t for t in texts)
+    assert {sms.to for sms in world.kannel.received} == {PHONE}
+    with world.store.session() as session:
+        ids = list(session.scalars(select(Message.id).where(Message.recipient == PHONE)))
+    delivered = eventually(lambda: all(_state(world.store, i) == "delivered" for i in ids), 10)
+    assert delivered, "the delivery reports"
+
+
+def test_stop_from_a_subscriber_unsubscribes_them(world: World) -> None:
+    number = "+33698765432"
+    citizen = ensure_citizen(world.store, phones=[number])
+    for name in ("bulletin", "travaux"):
+        record_consent(world.store, citizen.id, purpose=f"liste:{name}", granted=True,
+                       at=datetime.now(UTC) - timedelta(minutes=1), channel="web",
+                       wording="Je m'abonne.")  # before the admin's clock reads the STOP
+    world.kannel.send_mo(number, "36000", "Stop")
+
+    def withdrawn() -> bool:
+        consents = {c.purpose: c for c in get_citizen(world.store, citizen.id).consents}
+        return not consents["liste:bulletin"].granted and not consents["liste:travaux"].granted
+
+    assert eventually(withdrawn, 10), "the subscriptions withdrawn"
+    proof = {c.purpose: c for c in get_citizen(world.store, citizen.id).consents}
+    assert proof["liste:bulletin"].channel == "sms"
+    assert "Stop" in proof["liste:bulletin"].wording
+    with world.store.session() as session:
+        confirmation = session.scalars(select(Message).where(
+            Message.recipient == number, Message.template == "desinscription")).one()
+    assert "Bulletin municipal, Travaux" in confirmation.body
+
+
+def test_burst_during_an_outage_is_delivered_once_after(world: World) -> None:
+    """500 SMS queued while Kannel is down (a few seconds here, the same logic as 60 s:
+    every attempt meets a refused connection and waits its backoff)."""
+    burst = 500
+    world.kannel.stop()
+    before = len(world.kannel.received)
+    world.frozen[0] = start = datetime(2026, 12, 2, 10, tzinfo=UTC)  # town hours
+    with world.store.session() as session:
+        for n in range(burst):
+            outbox.enqueue(session, channel="sms", recipient=PHONE, body=f"Essai {n:03d}",
+                           purpose="direct", now=world.now())
+    sender = world.sender()
+    asyncio.run(drain(sender))  # every due message tried once: all refused
+    with world.store.session() as session:
+        waiting = session.scalar(select(func.count()).where(
+            Message.body.like("Essai %"), Message.state == "pending", Message.attempts == 1))
+    assert waiting == burst
+    world.kannel.start()
+    world.frozen[0] = start + timedelta(minutes=5)  # past the backoff
+    asyncio.run(drain(sender))
+
+    def texts() -> list[str]:
+        return [s.text for s in world.kannel.received[before:] if s.text.startswith("Essai")]
+
+    assert eventually(lambda: len(texts()) >= burst, 30), "the burst"
+    assert sorted(texts()) == [f"Essai {n:03d}" for n in range(burst)]  # each exactly once

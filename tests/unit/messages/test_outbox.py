@@ -1,0 +1,171 @@
+"""The outbox and notifications on SQLite and PostgreSQL: claim once, retry, fall back,
+delivery reports, consent, incoming SMS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ivr.store import messages as outbox
+from ivr.store.citizens import ensure_citizen, get_citizen, record_consent
+from ivr.store.db import Store
+from ivr.store.inbound import receive_sms
+from ivr.store.models import Contact, Message, MessagePreference, Request
+from ivr.store.requests import change_status, create_request, get_request
+from tests.fixtures.requests import RULES
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Paris: not quiet hours
+PHONE, EMAIL = "+33612345678", "alice@example.org"
+
+
+def _citizen(store: Store, consent: bool = True, prefer: str | None = None) -> int:
+    citizen = ensure_citizen(store, name="Alice", phones=[PHONE], emails=[EMAIL])
+    if consent:
+        record_consent(store, citizen.id, purpose="notifications", granted=True, at=NOW,
+                       channel="phone", wording="J'accepte.")
+    if prefer:
+        with store.session() as session:
+            session.add(MessagePreference(citizen_id=citizen.id, channel=prefer))
+    return citizen.id
+
+
+def _messages(store: Store) -> list[Message]:
+    with store.session() as session:
+        return list(session.scalars(select(Message).order_by(Message.id)))
+
+
+def test_request_events_queue_notifications_only_with_consent(store: Store) -> None:
+    silent = ensure_citizen(store, phones=["+33698765432"]).id
+    create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t", citizen_id=silent)
+    assert _messages(store) == []
+    citizen = _citizen(store, prefer="email")
+    request = create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t",
+                             citizen_id=citizen)
+    change_status(store, RULES, request.reference, "envoyee", actor="agent", at=NOW)
+    created, changed = _messages(store)
+    assert (created.channel, created.recipient, created.template) == \
+        ("email", EMAIL, "demande_creee")
+    assert changed.subject == "Votre demande : Envoyée" and changed.alternates is not None
+    assert changed.alternates[0]["channel"] == "sms"
+    timeline = get_request(store, request.reference)
+    with store.session() as session:
+        contacts = list(session.scalars(select(Contact).where(
+            Contact.request_id == timeline.id, Contact.channel == "email")))
+    assert [c.direction for c in contacts] == ["outbound", "outbound"]
+
+
+def test_night_notifications_wait_for_the_morning(store: Store) -> None:
+    citizen = _citizen(store)
+    night = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)  # 23:00 in Paris
+    create_request(store, RULES, type_id="acte-deces", at=night, actor="t", citizen_id=citizen)
+    (message,) = _messages(store)
+    assert message.next_attempt_at == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    with store.session() as session:
+        assert outbox.claim_due(session, night, "w", 10, 60) == []
+
+
+def test_claim_is_exactly_once_and_records_the_attempt_first(store: Store) -> None:
+    with store.session() as session:
+        for n in range(5):
+            outbox.enqueue(session, channel="sms", recipient=PHONE, body=f"m{n}",
+                           purpose="direct", now=NOW)
+    with store.session() as session:
+        first = outbox.claim_due(session, NOW, "a", 3, 60)
+    with store.session() as session:
+        second = outbox.claim_due(session, NOW, "b", 10, 60)
+    assert len(first) == 3 and len(second) == 2
+    assert {m.id for m in first}.isdisjoint(m.id for m in second)
+    assert all(m.state == "sending" and m.attempt_id and m.attempts == 1 for m in first)
+    with store.session() as session:  # the lease runs out mid-send: never resent by itself
+        lost = outbox.release_expired(session, NOW + timedelta(minutes=2))
+        assert outbox.claim_due(session, NOW + timedelta(minutes=2), "c", 10, 60) == []
+    assert {m.state for m in lost} == {"unknown"}
+
+
+def test_retry_backoff_then_failure_falls_back_to_the_next_channel(store: Store) -> None:
+    citizen = _citizen(store)
+    create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t", citizen_id=citizen)
+    with store.session() as session:
+        (row,) = outbox.claim_due(session, NOW, "w", 10, 60)
+        outbox.retry_later(session, {row.attempt_id or "": "passerelle injoignable"}, NOW)
+    with store.session() as session:
+        assert outbox.claim_due(session, NOW + timedelta(seconds=4), "w", 10, 60) == []
+        (again,) = outbox.claim_due(session, NOW + timedelta(seconds=5), "w", 10, 60)
+        assert again.attempts == 2 and again.attempt_id != row.attempt_id
+        outbox.fail(session, again.id, "numéro inconnu", NOW, expected_state="sending")
+    sms, email = _messages(store)
+    assert (sms.state, sms.reason) == ("failed", "numéro inconnu")
+    assert (email.channel, email.state, email.fallback_of) == ("email", "pending", sms.id)
+
+
+def test_delivery_reports(store: Store) -> None:
+    with store.session() as session:
+        outbox.enqueue(session, channel="sms", recipient=PHONE, body="x", purpose="direct",
+                       now=NOW)
+        (row,) = outbox.claim_due(session, NOW, "w", 10, 60)
+        (sent,) = outbox.mark_sent(session, {row.attempt_id or "": "k1"}, NOW)
+        assert (sent.state, sent.external_id) == ("sent", "k1")
+        assert outbox.delivery_report(session, row.id, "other-attempt", "delivered", "",
+                                      NOW) is None
+        done = outbox.delivery_report(session, row.id, row.attempt_id or "", "delivered",
+                                      "rapport 1", NOW)
+        assert done is not None and done.state == "delivered"
+        contact = session.get_one(Contact, row.contact_id)
+        assert contact.outcome == "delivered" and contact.channel == "sms"
+
+
+def test_incoming_sms(store: Store) -> None:
+    citizen = _citizen(store, consent=False)
+    request = create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t",
+                             citizen_id=citizen)
+    spaced = " ".join(request.reference[i:i + 2] for i in range(0, 10, 2))
+    linked = receive_sms(store, RULES, sender="0612345678", text=f"Où en est {spaced} ?",
+                         at=NOW)
+    assert (linked.intent, linked.reference) == ("reference", request.reference)
+    other = receive_sms(store, RULES, sender=PHONE, text="Bonjour, la piscine ouvre quand ?",
+                        at=NOW)
+    assert other.intent == "other" and other.reference is not None
+    with store.session() as session:
+        opened = session.scalars(select(Request).where(
+            Request.reference == other.reference)).one()
+        assert (opened.type, opened.department, opened.channel) == \
+            ("demande-information", "accueil", "sms")
+    for sender, text in (("MAIRIE", "Bonjour"), (PHONE, "STOP\x00\x01")):
+        odd = receive_sms(store, RULES, sender=sender, text=text, at=NOW)
+        assert odd.intent == "malformed"
+        with store.session() as session:
+            kept = session.get_one(Contact, odd.contact_id)
+            assert (kept.outcome, kept.body) == ("malformed", text.replace("\x00\x01", ""))
+    assert not get_citizen(store, citizen).consents  # nothing else changed
+
+
+@pytest.mark.parametrize("word", ["STOP", "arrêt"])
+def test_stop_without_subscriptions_changes_nothing(store: Store, word: str) -> None:
+    citizen = _citizen(store, consent=False)
+    received = receive_sms(store, RULES, sender=PHONE, text=word, at=NOW)
+    assert (received.intent, received.unsubscribed) == ("stop", ())
+    assert get_citizen(store, citizen).consents == ()
+
+
+def test_subscriptions_counts_and_register(store: Store) -> None:
+    from ivr.requests.errors import InvalidInput
+    from ivr.store.subscriptions import consent_register, lists, set_subscription, subscribers
+
+    alice = _citizen(store, consent=False)
+    bob = ensure_citizen(store, phones=["+33698765432"]).id
+    for who in (alice, bob):
+        set_subscription(store, who, "bulletin", subscribed=True, at=NOW, channel="phone",
+                         wording="Je souhaite recevoir le bulletin municipal.", actor="ivr")
+    set_subscription(store, bob, "bulletin", subscribed=False, at=NOW + timedelta(hours=1),
+                     channel="counter", wording="Désinscription au guichet.", actor="agent1")
+    counts = {item.name: item.subscribers for item in lists(store)}
+    assert counts == {"action-sociale": 0, "alertes": 0, "bulletin": 1, "travaux": 0}
+    assert subscribers(store, "bulletin") == [alice]
+    register = consent_register(store, bob)
+    assert [(r["granted"], r["channel"], r["actor"]) for r in register] == \
+        [(True, "phone", "ivr"), (False, "counter", "agent1")]
+    with pytest.raises(InvalidInput, match="Liste inconnue"):
+        set_subscription(store, alice, "inconnue", subscribed=True, at=NOW, channel="web",
+                         wording="x")
