@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -23,6 +24,8 @@ from pydantic import (
 from pydantic.json_schema import models_json_schema
 
 from admin.db import ID_MAX
+from ivr.domain.date_bounds import check_date
+from ivr.domain.phone_numbers import to_e164
 
 Target = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 # Patterns use explicit ASCII ranges: Python's ``\s`` and JSON Schema's (ECMA 262) differ.
@@ -32,7 +35,18 @@ Email = Annotated[
 ]
 # No NUL: PostgreSQL text cannot hold it.
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{4,32}$")]
+
+
+def _callable_number(value: str) -> str:
+    """A phone field must be a number that exists (French, overseas or foreign)."""
+    if to_e164(value) is None:
+        raise ValueError("not a valid phone number (e.g. 06 12 34 56 78 or +33612345678)")
+    return value
+
+
+Phone = Annotated[
+    str, StringConstraints(pattern=r"^\+?[0-9 .()-]{4,32}$"), AfterValidator(_callable_number)
+]
 
 
 class Strict(BaseModel):
@@ -113,10 +127,16 @@ def _iso_text(value: object) -> object:
     return value
 
 
+# An ISO date-time with offset, within the dates the town hall's data may carry.
+BoundedDatetime = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(check_date)
+]
+
+
 class ListQuery(Strict):
     """Filters of ``GET /contacts``."""
 
-    since: Annotated[AwareDatetime, BeforeValidator(_iso_text)] | None = None
+    since: BoundedDatetime | None = None
     target: Target | None = None
     limit: int = Field(100, ge=1, le=500)
 
