@@ -62,7 +62,7 @@ def sqlite_path(url: URL) -> Path | None:
 def _create_private(path: Path) -> None:
     """Create the SQLite file mode 0600 before SQLite does (it would follow the umask);
     its WAL and shared-memory files take the database file's mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
