@@ -26,8 +26,9 @@ USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
 
 
 def clean_username(raw: str) -> str:
-    """The canonical user name (NFKC, trimmed, lower case), or AccountError."""
-    name = unicodedata.normalize("NFKC", raw).strip().lower()
+    """The canonical user name (NFKC, lower case), or AccountError (no space is trimmed:
+    a trailing newline would make a second, look-alike account)."""
+    name = unicodedata.normalize("NFKC", raw).lower()
     if not USERNAME.fullmatch(name):
         raise AccountError(
             "identifiant invalide : 2 à 64 caractères, lettres sans accent, chiffres, "

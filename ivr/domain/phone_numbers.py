@@ -67,8 +67,10 @@ def parse_number(raw: str) -> phonenumbers.PhoneNumber | None:
         number = phonenumbers.parse(raw.strip(), "FR")
     except NumberParseException:
         return None
-    if phonenumbers.is_valid_number(number) or raw.strip().startswith(("+", "00")):
+    if raw.strip().startswith(("+", "00")):
         return number
+    # Overseas ranges first: the metropolitan metadata also counts 0262… or 0269… as
+    # valid +33 numbers, which no carrier routes.
     for region in OVERSEAS_REGIONS:
         overseas = phonenumbers.parse(raw.strip(), region)
         if phonenumbers.is_valid_number(overseas):
