@@ -31,17 +31,15 @@ def make_private_dir(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Replace ``path`` atomically with ``data``, mode 0600 (fsynced before the rename)."""
+def write_new_private(path: Path, data: bytes) -> None:
+    """Create ``path`` (it must not exist) with ``data``, mode 0600, fsynced."""
     make_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
 
 
 def _read_nonempty(path: Path) -> str | None:
@@ -56,15 +54,8 @@ def read_or_create_secret(path: Path) -> str:
     """The secret in ``path``; generated (mode 0600) by the first process that asks."""
     if (value := _read_nonempty(path)) is not None:
         return value
-    make_private_dir(path.parent)
-    candidate = secrets.token_urlsafe(24)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, (candidate + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_new_private(tmp, (secrets.token_urlsafe(24) + "\n").encode())
     try:
         os.link(tmp, path)  # atomic and exclusive: fails when another process won
     except FileExistsError:

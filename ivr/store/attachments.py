@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 
+from ivr.private_files import write_new_private
 from ivr.requests.errors import InvalidInput
 from ivr.store.db import Store
 from ivr.store.models import Attachment
@@ -29,16 +29,6 @@ def _safe_name(filename: str) -> str:
     """A file-system-safe version of the sender's name (no path, no dot-files)."""
     base = _UNSAFE.sub("_", Path(filename.replace("\\", "/")).name).strip("._")
     return base[-80:] or "fichier"
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def add_attachment(store: Store, area: Path, reference: str, *, filename: str, data: bytes,
@@ -58,7 +48,7 @@ def add_attachment(store: Store, area: Path, reference: str, *, filename: str, d
             relative = f"{row.reference}/{digest[:16]}-{_safe_name(filename)}"
             if (area / relative).exists():
                 raise InvalidInput(f"Ce fichier est déjà joint à la demande : « {filename} ».")
-            _write_private(area / relative, data)
+            write_new_private(area / relative, data)
             written.append(area / relative)
             attachment = Attachment(request_id=row.id, filename=filename[:255], path=relative,
                                     size=len(data), sha256=digest, mime=mime[:128], at=at,

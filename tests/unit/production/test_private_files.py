@@ -7,7 +7,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from ivr.private_files import read_or_create_secret, write_private
+import pytest
+
+from ivr.private_files import read_or_create_secret, write_new_private
 from ivr.store.db import Store
 
 
@@ -34,11 +36,12 @@ def test_concurrent_first_use_gives_one_non_empty_secret(tmp_path: Path) -> None
         assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
 
 
-def test_write_private_replaces_atomically_with_mode_0600(tmp_path: Path) -> None:
+def test_write_new_private_creates_mode_0600_once(tmp_path: Path) -> None:
     target = tmp_path / "home" / "x.json"
-    write_private(target, b"one")
-    write_private(target, b"two")
-    assert target.read_bytes() == b"two"
+    write_new_private(target, b"one")
+    with pytest.raises(FileExistsError):
+        write_new_private(target, b"two")
+    assert target.read_bytes() == b"one"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
 

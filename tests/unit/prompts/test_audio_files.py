@@ -20,7 +20,7 @@ def test_a_concat_list_named_ogg_never_reads_the_file_it_names(tmp_path: Path) -
     _ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=1", str(secret))
     upload = tmp_path / "x.ogg"
     upload.write_text(f"ffconcat version 1.0\nfile 'file:{secret}'\n")
-    with pytest.raises(AudioRefused, match="format refusé|illisible"):
+    with pytest.raises(AudioRefused, match=r"format refusé|illisible"):
         decode_to_wav(upload, tmp_path / "out.wav", 120, 16000)
     assert not (tmp_path / "out.wav").exists()
 
