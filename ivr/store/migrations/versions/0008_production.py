@@ -6,7 +6,7 @@ right, so nothing that works today breaks); ``expires_at`` is optional.
 copied cookie stops working when its user logs out.
 
 Revision ID: 0008_production
-Revises: 0003
+Revises: 0011_voicemail
 Create Date: 2026-11-30 13:30:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0008_production'
-down_revision: Union[str, Sequence[str], None] = '0003'
+down_revision: Union[str, Sequence[str], None] = '0011_voicemail'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
