@@ -28,6 +28,7 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
@@ -149,7 +150,9 @@ def _login_name(raw: str) -> str:
 def _check_credentials(username: str, password: str) -> User | None:
     """The active account matching these credentials, or None (in constant time)."""
     name = _login_name(username)
-    user = get_session().query(User).filter_by(username=name).one_or_none() if name else None
+    # lower(): accounts created before names were folded to lower case still log in.
+    query = get_session().query(User).filter(func.lower(User.username) == name)
+    user = query.first() if name else None
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not user.active or not valid:
         return None
