@@ -51,9 +51,10 @@ def create_app(
 
 def _init_extensions(app: Flask) -> None:
     """Attach the store, login manager, CSRF protection, rate limiter and AMI listener."""
-    from admin import auth, db, errors, live_queues, templating
+    from admin import auth, db, errors, live_queues, security, templating
     from admin.security import csrf, limiter
 
+    security.init_app(app, app.config["TOWNHALL_SETTINGS"].admin_trusted_proxies)
     db.init_app(app)
     auth.init_app(app)
     csrf.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,6 +18,23 @@ MIN_PASSWORD = 12
 
 class AccountError(ValueError):
     """The account cannot be created as asked (message in French, shown to the user)."""
+
+
+# User names: ASCII letters, digits and ``.-_`` only, so no two names look alike
+# (``admin`` and a Cyrillic ``аdmin``) and none carries a control character.
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+
+
+def clean_username(raw: str) -> str:
+    """The canonical user name (NFKC, lower case), or AccountError (no space is trimmed:
+    a trailing newline would make a second, look-alike account)."""
+    name = unicodedata.normalize("NFKC", raw).lower()
+    if not USERNAME.fullmatch(name):
+        raise AccountError(
+            "identifiant invalide : 2 à 64 caractères, lettres sans accent, chiffres, "
+            "point, tiret ou souligné"
+        )
+    return name
 
 
 def hash_password(password: str) -> str:
@@ -33,6 +52,7 @@ def add_user(
     actor: str | None,
 ) -> User:
     """Create an active account and its audit entry (the caller commits)."""
+    username = clean_username(username)
     if role not in ROLES:
         raise AccountError(f"rôle inconnu : {role}")
     if len(password) < MIN_PASSWORD:

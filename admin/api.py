@@ -13,6 +13,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -38,10 +39,26 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token(session: Session, name: str) -> str:
+# Scopes a token may carry. ``full`` is every right (tokens created before scopes
+# existed have it); an endpoint that declares no scope requires ``full``.
+SCOPES = {
+    "full": "tous les droits",
+    "contacts:create": "créer des contacts (formulaires du site)",
+    "contacts:read": "lire les contacts",
+}
+
+
+def new_token(
+    session: Session, name: str, scopes: tuple[str, ...] = ("full",),
+    expires_at: datetime | None = None,
+) -> str:
     """Create a token named ``name``; the clear value is returned once, never stored."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise ValueError(f"portée inconnue : {', '.join(unknown) or '(aucune)'}")
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, token_hash=hash_token(token)))
+    session.add(ApiToken(name=name, token_hash=hash_token(token), scopes=" ".join(scopes),
+                         expires_at=expires_at))
     return token
 
 
@@ -52,28 +69,46 @@ def error_response(status: int, message: str, detail: Any = None) -> Response:
     return response
 
 
-def token_required(view: F) -> F:
-    """Answer 401 JSON unless a valid, unrevoked bearer token is given."""
+def token_required(view: F | None = None, *, scope: str = "full") -> Any:
+    """Answer 401 JSON unless a valid, unrevoked, unexpired bearer token is given, and
+    403 unless it carries ``scope`` (or ``full``). ``@token_required`` alone requires
+    ``full``; declare a narrower scope with ``@token_required(scope="contacts:read")``."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown API scope {scope!r}: add it to admin.api.SCOPES")
 
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        row = None
-        if scheme.lower() == "bearer" and token:
-            row = get_session().scalar(
-                select(ApiToken).where(
-                    ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
-                )
-            )
-        if row is None:
-            response = error_response(401, "authentication required")
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        row.last_used_at = _now()
-        g.api_token = row.name
-        return view(*args, **kwargs)
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            row = _bearer_token()
+            if row is None:
+                response = error_response(401, "authentication required")
+                response.headers["WWW-Authenticate"] = "Bearer"
+                return response
+            row.last_used_at = _now()
+            get_session().commit()  # recorded for reads too
+            if not {scope, "full"} & set(row.scopes.split()):
+                return error_response(403, f"ce jeton n'a pas la portée {scope!r}")
+            g.api_token = row.name
+            return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate(view) if view is not None else decorate
+
+
+def _bearer_token() -> ApiToken | None:
+    """The usable token row named by the ``Authorization`` header, if any."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    row = get_session().scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None or (row.expires_at is not None and row.expires_at <= _now()):
+        return None
+    return row
 
 
 def _now() -> Any:
@@ -92,7 +127,7 @@ def openapi_document() -> ResponseReturnValue:
 
 
 @bp.route("/contacts", methods=["POST"])
-@token_required
+@token_required(scope="contacts:create")
 def create_contact() -> ResponseReturnValue:
     """Record a request received on the web, by e-mail or at the counter."""
     payload = request.get_json(silent=True)
@@ -159,7 +194,7 @@ def _store(session: Session, data: ContactIn) -> Contact:
 
 
 @bp.route("/contacts", methods=["GET"])
-@token_required
+@token_required(scope="contacts:read")
 def list_contacts() -> ResponseReturnValue:
     """Contacts since a moment, optionally for one department, newest first."""
     try:
@@ -176,7 +211,7 @@ def list_contacts() -> ResponseReturnValue:
 
 
 @bp.route("/contacts/<id:contact_id>")
-@token_required
+@token_required(scope="contacts:read")
 def get_contact(contact_id: int) -> ResponseReturnValue:
     """One contact."""
     contact = queries.get_contact(get_session(), contact_id)

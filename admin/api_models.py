@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -23,6 +24,7 @@ from pydantic import (
 from pydantic.json_schema import models_json_schema
 
 from admin.db import ID_MAX
+from ivr.domain.date_bounds import check_date
 
 Target = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 # Patterns use explicit ASCII ranges: Python's ``\s`` and JSON Schema's (ECMA 262) differ.
@@ -32,7 +34,12 @@ Email = Annotated[
 ]
 # No NUL: PostgreSQL text cannot hold it.
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{4,32}$")]
+
+# At least four digits (a phone field of only punctuation is no number), whatever the
+# separators; the same pattern in the OpenAPI document.
+Phone = Annotated[
+    str, StringConstraints(pattern=r"^\+?[ .()-]*(?:[0-9][ .()-]*){4,20}$", max_length=32)
+]
 
 
 class Strict(BaseModel):
@@ -113,10 +120,17 @@ def _iso_text(value: object) -> object:
     return value
 
 
+# An ISO date-time with offset, within the dates the town hall's data may carry.
+BoundedDatetime = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(check_date),
+    Field(json_schema_extra={"pattern": "^(19|2[01])[0-9]{2}-"}),
+]
+
+
 class ListQuery(Strict):
     """Filters of ``GET /contacts``."""
 
-    since: Annotated[AwareDatetime, BeforeValidator(_iso_text)] | None = None
+    since: BoundedDatetime | None = None
     target: Target | None = None
     limit: int = Field(100, ge=1, le=500)
 

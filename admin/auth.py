@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,16 +22,19 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from admin.accounts import AccountError, clean_username, hash_password
 from admin.db import get_session
 from admin.security import limiter
 from ivr.store.models import User
@@ -84,7 +88,7 @@ def init_app(app: Flask) -> None:
 def _load_user(user_id: str) -> CurrentUser | None:
     """Re-read the account on each request; inactive accounts are logged out."""
     user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("ver") != user.session_version:
         return None
     return CurrentUser(user.id, user.username, user.role, user.department)
 
@@ -130,16 +134,41 @@ def home_for(role: str) -> str:
     return url_for("contacts.index" if role == "agent" else "indicators.index")
 
 
+# Checked when the user name is unknown, so that a refusal takes as long either way
+# (the time of a refusal must not tell whether an account exists).
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def _login_name(raw: str) -> str:
+    """The canonical name typed at login ("" when no account could have it)."""
+    try:
+        return clean_username(raw)
+    except AccountError:
+        return ""
+
+
 def _check_credentials(username: str, password: str) -> User | None:
-    """The active account matching these credentials, or None."""
-    user = get_session().query(User).filter_by(username=username).one_or_none()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    """The active account matching these credentials, or None (in constant time)."""
+    name = _login_name(username)
+    # lower(): accounts created before names were folded to lower case still log in.
+    query = get_session().query(User).filter(func.lower(User.username) == name)
+    user = query.first() if name else None
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not user.active or not valid:
         return None
     return user
 
 
+def _login_account() -> str:
+    """Rate-limit key of the account a login attempt names (per account, any client)."""
+    return "account:" + _login_name(request.form.get("username", ""))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_account
+)
 def login() -> Any:
     """Show the login form and open a session for valid credentials."""
     form = LoginForm()
@@ -154,6 +183,7 @@ def login() -> Any:
         session.clear()
         session.permanent = True
         session["seen"] = _now_ts()
+        session["ver"] = user.session_version
         login_user(CurrentUser(user.id, user.username, user.role, user.department))
         log.info("admin login", extra={"user": user.username, "role": user.role})
         return redirect(home_for(user.role))
@@ -162,7 +192,13 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Close the session (POST, so a link on another site cannot log users out)."""
+    """Close the session here and server-side: a copy of the cookie stops working (POST,
+    so a link on another site cannot log users out)."""
+    if current_user.is_authenticated:
+        user = get_session().get(User, int(current_user.get_id()))
+        if user is not None:
+            user.session_version += 1
+            get_session().commit()
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "info")

@@ -11,6 +11,8 @@ from wtforms import DateField, SelectField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from ivr.domain.date_bounds import check_date
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -23,10 +25,23 @@ class FilterForm(FlaskForm):
     start = DateField("Du", validators=[Optional()])
     end = DateField("Au", validators=[Optional()])
 
+    def validate_start(self, field: DateField) -> None:
+        """Far past or future dates overflow when turned into instants."""
+        _in_bounds(field)
+
     def validate_end(self, field: DateField) -> None:
         """The period must not end before it starts."""
+        _in_bounds(field)
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError("La date de fin précède la date de début.")
+
+
+def _in_bounds(field: DateField) -> None:
+    if field.data:
+        try:
+            check_date(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc).capitalize() + ".") from None
 
 
 def today() -> date:

@@ -17,12 +17,13 @@ from typing import IO
 
 from ruamel.yaml import YAML
 
+from ivr.audio_files import AudioRefused, decode_to_wav
 from ivr.domain.prompt_texts import Prompt, PromptError
 from ivr.prompts import PromptLibrary, load_catalogue
 
 log = logging.getLogger(__name__)
 
-UPLOAD_FORMATS = ("wav", "mp3", "ogg", "oga", "opus", "m4a", "aac", "flac", "webm")
+UPLOAD_FORMATS = ("wav", "mp3", "ogg", "oga", "opus", "m4a", "mp4", "flac")
 RECORDING_RATE = 16000  # kept at the best rate Asterisk plays (wav16); wav is derived
 MAX_RECORDING_SECONDS = 120
 
@@ -33,27 +34,19 @@ def library_for(prompts_dir: Path, sounds_dir: Path) -> PromptLibrary:
 
 
 def install_recording(library: PromptLibrary, prompt_id: str, upload: IO[bytes]) -> Path:
-    """Convert an uploaded file (any format ffmpeg reads) into the prompt's recording."""
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
-
+    """Convert an uploaded file (plain audio only, probed first) into the prompt's recording."""
     library.text_of(Prompt(prompt_id))
+    library.recordings_dir.mkdir(parents=True, exist_ok=True)
+    dest = library.recordings_dir / f"{prompt_id}.wav"
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     with tempfile.NamedTemporaryFile(prefix="upload-") as raw:
         raw.write(upload.read())
         raw.flush()
         try:
-            audio = AudioSegment.from_file(raw.name)
-        except (CouldntDecodeError, IndexError, OSError) as exc:
-            raise PromptError("fichier audio illisible") from exc
-    if audio.duration_seconds > MAX_RECORDING_SECONDS:
-        raise PromptError(f"enregistrement trop long (plus de {MAX_RECORDING_SECONDS} s)")
-    library.recordings_dir.mkdir(parents=True, exist_ok=True)
+            decode_to_wav(Path(raw.name), tmp, MAX_RECORDING_SECONDS, RECORDING_RATE)
+        except AudioRefused as exc:
+            raise PromptError(str(exc)) from exc
     _remove_recordings(library, prompt_id)
-    dest = library.recordings_dir / f"{prompt_id}.wav"
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    audio.set_channels(1).set_sample_width(2).set_frame_rate(RECORDING_RATE).export(
-        tmp, format="wav"
-    )
     os.replace(tmp, dest)
     library.ensure(Prompt(prompt_id), force=True)
     return dest

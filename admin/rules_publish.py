@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.rules import RuleIssue, Rules, RulesError, load_rules_text
-from ivr.runfiles import app_pid_path
+from ivr.runfiles import ivr_app_pid
 from ivr.settings import Settings
 from ivr.store.models import RulesVersion
 
@@ -56,13 +56,16 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def signal_ivr(settings: Settings) -> bool:
-    """SIGHUP the running IVR (pid file in ``home/run``); False when none is running."""
-    pid_file = app_pid_path(settings)
+    """SIGHUP the running IVR (pid file in ``home/run``, checked to name our IVR process);
+    False when none is running."""
+    pid = ivr_app_pid(settings)
+    if pid is None:
+        log.info("ivr not signalled", extra={"reason": "no live IVR app process"})
+        return False
     try:
-        pid = int(pid_file.read_text().strip())
         os.kill(pid, signal.SIGHUP)
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError) as exc:
-        log.info("ivr not signalled", extra={"pid_file": str(pid_file), "reason": repr(exc)})
+    except (ProcessLookupError, PermissionError) as exc:
+        log.info("ivr not signalled", extra={"pid": pid, "reason": repr(exc)})
         return False
     log.info("ivr signalled to reload rules", extra={"pid": pid})
     return True

@@ -30,7 +30,7 @@ from ivr.prompts import PromptLibrary
 from ivr.requests.adapters.voicemail_spool import VoicemailIngestor
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
-from ivr.settings import Settings
+from ivr.settings import Settings, connect_host
 from ivr.speech import SpeechEngine
 from ivr.store import Store, StoreWriter, appointment_answers, subscriptions
 from ivr.store.answers import Handler, StoreAnswers
@@ -93,9 +93,9 @@ class IvrApp:
         self.speech = SpeechEngine.from_settings(settings)
         self.matcher: tuple[Rules, IntentMatcher] | None = None
         self.ari = AriApplication(
-            settings.bind_host, settings.ari_port, settings.ari_user, settings.ari_password,
-            settings.ari_app, sessions=self.new_session, recorder=self.writer,
-            sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
+            connect_host(settings.ari_host), settings.ari_port, settings.ari_user,
+            settings.ari_password, settings.ari_app, sessions=self.new_session,
+            recorder=self.writer, sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input,
             answers=StoreAnswers(self.store, {**ANSWERS, **self._bound_answers()}))
         self.queue_facts = QueueFacts(partial(record, self.writer))

@@ -18,13 +18,31 @@ def _facts(record: logging.LogRecord) -> dict[str, object]:
     return {k: v for k, v in vars(record).items() if k not in _STANDARD}
 
 
+def escape_controls(text: str) -> str:
+    """Control characters shown as escapes (``\\n``, ``\\x1b``): a value a caller or a
+    user chose (a user name, a caller id) can never forge a line of the text log."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 class KeyValueFormatter(logging.Formatter):
-    """``2026-12-02 10:00:01 INFO ivr.flow call answered call=123 caller=06…``."""
+    """``2026-12-02 10:00:01 INFO ivr.flow call answered call=123 caller=06…``.
+
+    The message and every fact are escaped; only a traceback keeps its newlines."""
 
     def format(self, record: logging.LogRecord) -> str:
-        base = super().format(record)
-        facts = " ".join(f"{k}={v}" for k, v in _facts(record).items())
-        return f"{base} {facts}" if facts else base
+        record.message = escape_controls(record.getMessage())
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        line = self.formatMessage(record)
+        facts = " ".join(f"{k}={escape_controls(str(v))}" for k, v in _facts(record).items())
+        line = f"{line} {facts}" if facts else line
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        if record.stack_info:
+            line += "\n" + self.formatStack(record.stack_info)
+        return line
 
 
 class JsonFormatter(logging.Formatter):

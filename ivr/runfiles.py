@@ -38,3 +38,20 @@ def live_pid(path: Path) -> int | None:
     except (OSError, ValueError):
         return None
     return pid
+
+
+def _is_ivr_app(pid: int) -> bool:
+    """Whether ``pid`` runs ``townhall-ivr app`` (``python -m ivr.cli app`` or the script):
+    a stale pid file may name any process, reused by the system since."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    launcher = any(a.endswith((b"townhall-ivr", b"ivr.cli")) for a in argv)
+    return launcher and b"app" in argv
+
+
+def ivr_app_pid(settings: Settings) -> int | None:
+    """The live IVR application's pid, checked to be ours before anyone signals it."""
+    pid = live_pid(app_pid_path(settings))
+    return pid if pid is not None and _is_ivr_app(pid) else None

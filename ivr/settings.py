@@ -8,7 +8,6 @@ use into ``$TOWNHALL_HOME/secrets`` with mode 0600 and never live in the reposit
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -16,8 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from ivr.clock import Clock, parse_clock
+from ivr.private_files import read_or_create_secret
 
 DEFAULT_ASTERISK_ROOT = "/var/cache/townhall-ivr/asterisk-root"
+LOOPBACK = "127.0.0.1"
+
+
+def connect_host(bind: str) -> str:
+    """The address a local client uses to reach a service listening on ``bind``."""
+    return LOOPBACK if bind in ("0.0.0.0", "::") else bind
 
 
 _MESSAGE_FIELDS = (
@@ -72,6 +78,14 @@ class Settings:
     log_level: str
     log_format: str
     admin_secure_cookies: bool = False
+    # Per-service listen addresses; "" = the default: SIP and the admin on ``bind_host``,
+    # ARI and AMI on loopback unless explicitly moved (they control calls).
+    sip_bind: str = ""
+    ari_bind: str = ""
+    ami_bind: str = ""
+    admin_bind: str = ""
+    # How many reverse proxies in front of the admin set X-Forwarded-For (0: none trusted).
+    admin_trusted_proxies: int = 0
     # UDP ports of the app's ExternalMedia receivers; outside Asterisk's RTP range.
     media_ports: range = range(40000, 41000)
     # Outbound calls to citizens (callbacks): the operator's SIP trunk (IP, no DNS) and the
@@ -129,6 +143,11 @@ class Settings:
             log_format=env.get("TOWNHALL_LOG_FORMAT", "text"),
             admin_secure_cookies=env.get("TOWNHALL_ADMIN_SECURE_COOKIES", "0").lower()
             in ("1", "true", "yes", "on"),
+            sip_bind=env.get("TOWNHALL_SIP_BIND", ""),
+            ari_bind=env.get("TOWNHALL_ARI_BIND", ""),
+            ami_bind=env.get("TOWNHALL_AMI_BIND", ""),
+            admin_bind=env.get("TOWNHALL_ADMIN_BIND", ""),
+            admin_trusted_proxies=int(env.get("TOWNHALL_ADMIN_TRUSTED_PROXIES", "0")),
             media_ports=range(
                 int(env.get("TOWNHALL_MEDIA_START", "40000")),
                 int(env.get("TOWNHALL_MEDIA_END", "40999")) + 1,
@@ -155,6 +174,9 @@ class Settings:
             "TOWNHALL_VOSK_MODEL": str(self.vosk_model or ""),
             "TOWNHALL_LOG_LEVEL": self.log_level, "TOWNHALL_LOG_FORMAT": self.log_format,
             "TOWNHALL_ADMIN_SECURE_COOKIES": "1" if self.admin_secure_cookies else "0",
+            "TOWNHALL_SIP_BIND": self.sip_bind, "TOWNHALL_ARI_BIND": self.ari_bind,
+            "TOWNHALL_AMI_BIND": self.ami_bind, "TOWNHALL_ADMIN_BIND": self.admin_bind,
+            "TOWNHALL_ADMIN_TRUSTED_PROXIES": str(self.admin_trusted_proxies),
             "TOWNHALL_MEDIA_START": str(self.media_ports.start),
             "TOWNHALL_MEDIA_END": str(self.media_ports.stop - 1),
             "TOWNHALL_CITIZEN_TRUNK": self.citizen_trunk,
@@ -174,6 +196,26 @@ class Settings:
     def clock(self) -> Clock:
         """A fresh clock honouring ``TOWNHALL_CLOCK``."""
         return parse_clock(self.clock_value)
+
+    @property
+    def sip_host(self) -> str:
+        """Where Asterisk listens for SIP (``TOWNHALL_SIP_BIND``, else ``TOWNHALL_BIND``)."""
+        return self.sip_bind or self.bind_host
+
+    @property
+    def ari_host(self) -> str:
+        """Where ARI listens: loopback unless ``TOWNHALL_ARI_BIND`` moves it."""
+        return self.ari_bind or LOOPBACK
+
+    @property
+    def ami_host(self) -> str:
+        """Where AMI listens: loopback unless ``TOWNHALL_AMI_BIND`` moves it."""
+        return self.ami_bind or LOOPBACK
+
+    @property
+    def admin_host(self) -> str:
+        """Where the admin listens (``TOWNHALL_ADMIN_BIND``, else ``TOWNHALL_BIND``)."""
+        return self.admin_bind or self.bind_host
 
     @property
     def run_dir(self) -> Path:
@@ -202,15 +244,7 @@ class Settings:
 
     def secret(self, name: str) -> str:
         """Return the named secret, generating it on first use (0600, outside the repo)."""
-        path = self.home / "secrets" / name
-        if path.exists():
-            return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        value = secrets.token_urlsafe(24)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(value + "\n")
-        return value
+        return read_or_create_secret(self.home / "secrets" / name)
 
     @property
     def ari_user(self) -> str:

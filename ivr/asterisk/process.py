@@ -31,7 +31,7 @@ from ivr.asterisk.render import (
     render_config,
     write_config,
 )
-from ivr.settings import Settings
+from ivr.settings import Settings, connect_host
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,7 @@ class AsteriskInstance:
     @property
     def ari_url(self) -> str:
         """Base URL of ARI, e.g. ``http://127.0.0.1:8088/ari``."""
-        host = "127.0.0.1" if self.settings.bind_host == "0.0.0.0" else self.settings.bind_host
-        return f"http://{host}:{self.settings.ari_port}/ari"
+        return f"http://{connect_host(self.settings.ari_host)}:{self.settings.ari_port}/ari"
 
     @property
     def sounds_dir(self) -> Path:

@@ -9,7 +9,6 @@ is no working DNS on the machines we run on, and PJSIP stalls on lookups.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -19,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from ivr.asterisk.layout import DIRS, InstanceLayout, instance_id
+from ivr.domain.sip_uris import check_ip, check_sip_contact
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dialplans"
 
 # Queue, mailbox and agent ids become section names and extensions: keep them plain.
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
-_CONTACT = re.compile(r"^sips?:(?:[^@;]+@)?(?P<host>\[[0-9a-fA-F:.]+\]|[0-9.]+)(?::\d+)?(?:;.*)?$")
-
 # Hardware/cluster channels, CDR/CEL/realtime drivers we do not configure, modules that
 # resolve names (unbound, STUN) and app_voicemail_odbc (it clashes with app_voicemail).
 NOLOAD = (
@@ -176,7 +174,7 @@ class AgentEndpoint:
         if self.contact is None and not self.password:
             raise ValueError(f"agent {self.id}: needs a static contact or a password")
         if self.contact is not None:
-            _check_contact(self.contact)
+            check_sip_contact(self.contact)
 
 
 @dataclass(frozen=True)
@@ -193,20 +191,6 @@ def _check_id(value: str, what: str) -> None:
         raise ValueError(f"{what} id {value!r} must match {_ID.pattern}")
 
 
-def _check_ip(value: str) -> None:
-    try:
-        ipaddress.ip_address(value.strip("[]"))
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address (Asterisk must never need DNS)") from None
-
-
-def _check_contact(contact: str) -> None:
-    match = _CONTACT.fullmatch(contact)
-    if match is None:
-        raise ValueError(f"contact {contact!r} must be sip:[user@]IP[:port]")
-    _check_ip(match["host"])
-
-
 def with_accueil(queues: Sequence[QueueSpec]) -> list[QueueSpec]:
     """The fallback path needs an ``accueil`` queue and mailbox: add one if missing."""
     result = list(queues)
@@ -220,6 +204,22 @@ def with_accueil(queues: Sequence[QueueSpec]) -> list[QueueSpec]:
 # Abandon, AgentConnect/Complete and our voicemail UserEvent only.
 VIEW_EVENTS = "Queue|Agent"
 FACT_EVENTS = "QueueCaller|AgentConnect|AgentComplete|UserEvent"
+# Least rights (manager.conf ``write``): the admin's user pauses, adds and removes queue
+# members (``agent``) and originates click-to-call (``originate``); the IVR's facts user
+# only reads (QueueStatus needs no class). Neither has ``system`` or ``command``.
+READ_CLASSES = "call,agent,user,reporting"
+VIEW_WRITE = "agent,originate"
+FACT_WRITE = "reporting"
+
+
+@dataclass(frozen=True)
+class AmiUser:
+    """One manager.conf user: the events it receives and the action classes it may use."""
+
+    name: str
+    events: str
+    write: str
+    read: str = READ_CLASSES
 
 
 def voicemail_pin(settings: Settings) -> str:
@@ -242,8 +242,9 @@ def _environment() -> jinja2.Environment:
 def _context(
     settings: Settings, layout: InstanceLayout, options: RenderOptions
 ) -> dict[str, object]:
-    _check_ip(settings.bind_host)
-    _check_contact(settings.citizen_trunk)
+    for host in (settings.sip_host, settings.ari_host, settings.ami_host):
+        check_ip(host)
+    check_sip_contact(settings.citizen_trunk)
     queues = with_accueil(options.queues)
     dirs = {name: layout.inner(layout.dir(name)) for name in DIRS}
     return {
@@ -251,7 +252,9 @@ def _context(
         "modules_dir": layout.runtime.modules_dir,
         "instance_id": instance_id(settings),
         "noload": NOLOAD,
-        "bind_host": settings.bind_host,
+        "sip_host": settings.sip_host,
+        "ari_host": settings.ari_host,
+        "ami_host": settings.ami_host,
         "sip_port": settings.sip_port,
         "ari_port": settings.ari_port,
         "ami_port": settings.ami_port,
@@ -262,10 +265,10 @@ def _context(
         "ari_password": settings.ari_password,
         "ami_user": settings.ami_user,
         "ami_facts_user": settings.ami_facts_user,
-        "ami_users": [(settings.ami_user, VIEW_EVENTS),
-                      (settings.ami_facts_user, FACT_EVENTS)],
+        "ami_users": [AmiUser(settings.ami_user, VIEW_EVENTS, VIEW_WRITE),
+                      AmiUser(settings.ami_facts_user, FACT_EVENTS, FACT_WRITE)],
         "ami_password": settings.ami_password,
-        "ami_permit": sorted({"127.0.0.1", settings.bind_host} - {"0.0.0.0"}),
+        "ami_permit": sorted({"127.0.0.1", settings.ami_host} - {"0.0.0.0", "::"}),
         "queues": queues,
         "agents": list(options.agents),
         "citizen_trunk": settings.citizen_trunk,

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from ivr.callbacks.dialer import AriDialer, DialerConfig
 from ivr.callbacks.scheduler import CallbackScheduler, SchedulerConfig
-from ivr.settings import Settings
+from ivr.settings import Settings, connect_host
 from ivr.store.db import Store
 from ivr.telephony.queue_events import QueueView
 
@@ -38,7 +38,7 @@ async def run_scheduler(settings: Settings, worker: str, endpoint: str, interval
 
     rules = load_rules(settings.rules_path)
     store = Store(settings.db_url)
-    link = AriLink(settings.bind_host, settings.ari_port, settings.ari_user,
+    link = AriLink(connect_host(settings.ari_host), settings.ari_port, settings.ari_user,
                    settings.ari_password, f"{settings.ari_app}-callbacks")
     ami = AmiListener(settings)
     library = PromptLibrary(settings)

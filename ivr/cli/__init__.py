@@ -12,6 +12,7 @@ import importlib
 import click
 
 from ivr.logs import setup_logging
+from ivr.private_files import private_umask
 from ivr.settings import Settings
 
 # command name → "module:attribute" of a click command or group
@@ -36,6 +37,9 @@ COMMANDS: dict[str, str] = {
     "speech": "ivr.cli.speech:speech",
     "bench": "ivr.cli.bench:bench",
     "admin": "ivr.cli.admin:admin",
+    "backup": "ivr.cli.production:backup",
+    "restore": "ivr.cli.production:restore",
+    "doctor": "ivr.cli.production:doctor",
 }
 
 
@@ -59,6 +63,7 @@ class LazyGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """townhall-ivr: accueil téléphonique de la mairie (IVR Asterisk)."""
+    private_umask()  # every file of citizens' data this process or its children create
     settings = Settings.from_env()
     setup_logging(settings.log_level, settings.log_format)
     ctx.obj = settings

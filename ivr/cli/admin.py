@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import timedelta
 
 import click
 
@@ -29,7 +30,7 @@ def serve(settings: Settings, port: int | None, host: str | None) -> None:
 
     _migrate(settings)
     app = create_app(settings)
-    host, port = host or settings.bind_host, port or settings.admin_port
+    host, port = host or settings.admin_host, port or settings.admin_port
     log.info("admin serving", extra={"url": f"http://{host}:{port}/"})
     try:
         waitress.serve(app, host=host, port=port, threads=4, ident="townhall-admin")
@@ -94,18 +95,75 @@ def create_user(
 
 @admin.command("create-token")
 @click.argument("name")
+@click.option("--scope", "scopes", multiple=True, default=("full",), show_default=True,
+              help="Portée (répétable) : full, contacts:create, contacts:read.")
+@click.option("--expires-days", type=click.IntRange(min=1), default=None,
+              help="Jours de validité (défaut : sans expiration).")
 @click.pass_obj
-def create_token(settings: Settings, name: str) -> None:
+def create_token(
+    settings: Settings, name: str, scopes: tuple[str, ...], expires_days: int | None
+) -> None:
     """Create an API token and print it once (only its hash is stored)."""
     from admin.api import new_token
     from admin.audit_trail import add
     from ivr.store.db import Store
 
+    now = settings.clock.now()
+    expires_at = now + timedelta(days=expires_days) if expires_days else None
     store = Store(settings.db_url)
     try:
         with store.session() as session:
-            token = new_token(session, name)
-            add(session, settings.clock.now(), "cli", "token.create", name)
+            token = new_token(session, name, scopes, expires_at)
+            add(session, now, "cli", "token.create", f"{name} ({' '.join(scopes)})")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         store.dispose()
     click.echo(token)
+
+
+@admin.command("list-tokens")
+@click.pass_obj
+def list_tokens(settings: Settings) -> None:
+    """List API tokens: id, name, scopes, creation, expiry, last use, revocation."""
+    from sqlalchemy import select
+
+    from ivr.cli.store import existing_store
+    from ivr.store.models import ApiToken
+
+    store = existing_store(settings)
+    with store.session() as session:
+        rows = session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+        lines = [
+            "\t".join(str(v or "-") for v in (
+                t.id, t.name, t.scopes, t.created_at, t.expires_at, t.last_used_at, t.revoked_at))
+            for t in rows
+        ]
+    store.dispose()
+    click.echo("id\tnom\tportées\tcréé\texpire\tdernier_usage\trévoqué")
+    for line in lines:
+        click.echo(line)
+
+
+@admin.command("revoke-token")
+@click.argument("token_id", type=int)
+@click.pass_obj
+def revoke_token(settings: Settings, token_id: int) -> None:
+    """Revoke an API token at once (it answers 401 from now on)."""
+    from admin.audit_trail import add
+    from ivr.cli.store import existing_store
+    from ivr.store.models import ApiToken
+
+    now = settings.clock.now()
+    store = existing_store(settings)
+    try:
+        with store.session() as session:
+            token = session.get(ApiToken, token_id)
+            if token is None:
+                raise click.ClickException(f"jeton {token_id} introuvable")
+            if token.revoked_at is None:
+                token.revoked_at = now
+                add(session, now, "cli", "token.revoke", token.name)
+    finally:
+        store.dispose()
+    click.echo(f"jeton {token_id} révoqué")

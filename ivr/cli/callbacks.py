@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ivr.callbacks import repository as repo
+from ivr.cli.store import existing_store
 from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.models import CALLBACK_STATES, Callback
@@ -25,8 +26,7 @@ def _row(callback: Callback) -> dict[str, Any]:
 
 
 def _store(ctx: click.Context) -> Store:
-    settings: Settings = ctx.obj
-    return Store(settings.db_url)
+    return existing_store(ctx.obj)
 
 
 @click.group()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
 
@@ -51,7 +51,7 @@ def _load_matcher(path: Path) -> IntentMatcher:
 @click.argument("text", required=False)
 @click.option(
     "--batch",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     default=None,
     help="Fichier d'énoncés, un par ligne (« - » pour l'entrée standard).",
 )
@@ -64,7 +64,7 @@ def _load_matcher(path: Path) -> IntentMatcher:
 )
 @click.pass_obj
 def route(
-    settings: Settings, text: str | None, batch: TextIO | None, rules_path: Path | None
+    settings: Settings, text: str | None, batch: BinaryIO | None, rules_path: Path | None
 ) -> None:
     """Indique vers quel service une phrase serait orientée (JSON)."""
     if (text is None) == (batch is None):
@@ -73,5 +73,16 @@ def route(
     if text is not None:
         click.echo(result_json(matcher.match(text)))
         return
-    for line in batch_lines(matcher, batch or ()):
+    for line in batch_lines(matcher, decoded_lines(batch or (), getattr(batch, "name", "-"))):
         click.echo(line)
+
+
+def decoded_lines(raw: Iterable[bytes], name: str) -> Iterator[str]:
+    """UTF-8 lines of a batch file; a line that is not UTF-8 stops with ``file:line:col``."""
+    for number, line in enumerate(raw, start=1):
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(
+                f"{name}:{number}:{exc.start + 1}: ce fichier n'est pas en UTF-8"
+            ) from None

@@ -12,7 +12,7 @@ import click
 from ivr.rules.loader import RulesError, load_rules
 from ivr.rules.schema import Menu, Rules
 from ivr.rules.times import DAY_NAMES
-from ivr.runfiles import app_pid_path, live_pid
+from ivr.runfiles import ivr_app_pid
 from ivr.settings import Settings
 
 
@@ -53,7 +53,7 @@ def reload(ctx: click.Context) -> None:
     """Fait relire les règles par l'application en cours (SIGHUP), après vérification."""
     settings = _settings(ctx)
     _load_or_exit(settings.rules_path)
-    pid = live_pid(app_pid_path(settings))
+    pid = ivr_app_pid(settings)
     if pid is None:
         click.echo(f"no IVR app running (no live pid in {settings.home / 'run'}); "
                    "the rules will be read when it starts")

@@ -13,7 +13,7 @@ import click
 import httpx
 
 from ivr.runfiles import app_pid_path, app_ready_path, live_pid, stack_pid_path
-from ivr.settings import Settings
+from ivr.settings import Settings, connect_host
 from ivr.stack.supervisor import serve_foreground
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -48,7 +48,7 @@ def up(settings: Settings, timeout: float) -> None:
         if proc.poll() is not None:
             raise click.ClickException(f"the stack exited (code {proc.returncode}); see {log}")
         if live_pid(app_ready_path(settings)) is not None:
-            click.echo(f"up (pid {proc.pid}); sip:3000@{settings.bind_host}:{settings.sip_port}")
+            click.echo(f"up (pid {proc.pid}); sip:3000@{settings.sip_host}:{settings.sip_port}")
             return
         time.sleep(0.5)
     raise click.ClickException(f"not ready after {timeout:.0f} s; see {log}")
@@ -82,9 +82,10 @@ def status(settings: Settings) -> None:
     click.echo(f"ivr app:   {f'running, pid {app}' if app else 'not running'}")
     ready = live_pid(app_ready_path(settings))
     taking = f"taken by the IVR (pid {ready})" if ready else "not taken by the IVR"
-    click.echo(f"calls:     {taking} (ARI {settings.bind_host}:{settings.ari_port})")
+    click.echo(f"calls:     {taking} (ARI {settings.ari_host}:{settings.ari_port})")
     try:
-        admin = httpx.get(f"http://{settings.bind_host}:{settings.admin_port}/login", timeout=2)
+        admin_url = f"http://{connect_host(settings.admin_host)}:{settings.admin_port}/login"
+        admin = httpx.get(admin_url, timeout=2)
         click.echo(f"admin:     HTTP {admin.status_code} on port {settings.admin_port}")
     except httpx.HTTPError:
         click.echo(f"admin:     not reachable on port {settings.admin_port}")

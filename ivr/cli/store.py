@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
+from ivr.domain.date_bounds import check_date
 from ivr.settings import Settings
 from ivr.store.db import Store, public_url
 from ivr.store.queries import contact_to_dict, get_contact, list_contacts
@@ -27,12 +29,37 @@ class IsoDateTime(click.ParamType):
             parsed = datetime.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} n'est pas une date ISO 8601", param, ctx)
+        try:
+            check_date(parsed)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+NO_STORE = (
+    "aucune base de données n'existe encore ({db}) : lancez « townhall-ivr db upgrade » "
+    "pour la créer, ou démarrez le serveur vocal avec « make run »"
+)
+
+
+def existing_store(settings: Settings) -> Store:
+    """The store for a command that only reads: a clear French error when it was never
+    created or migrated, or is unreachable, instead of a traceback."""
+    store = Store(settings.db_url)
+    try:
+        ready = store.has_schema()
+    except OperationalError as exc:
+        store.dispose()
+        db = public_url(settings.db_url)
+        raise click.ClickException(f"base de données injoignable ({db}) : {exc.orig}") from None
+    if not ready:
+        store.dispose()
+        raise click.ClickException(NO_STORE.format(db=public_url(settings.db_url)))
+    return store
+
+
 def _store(ctx: click.Context) -> Store:
-    settings: Settings = ctx.obj
-    return Store(settings.db_url)
+    return existing_store(ctx.obj)
 
 
 @click.group()
@@ -86,7 +113,7 @@ def db() -> None:
 @click.pass_context
 def upgrade_command(ctx: click.Context) -> None:
     """Crée ou met à jour le schéma (migrations Alembic)."""
-    store = _store(ctx)
+    store = Store(ctx.obj.db_url)
     store.migrate()
     store.dispose()
     click.echo(f"schéma à jour : {public_url(store.url)}")

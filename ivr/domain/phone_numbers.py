@@ -17,6 +17,12 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 HIDDEN_CALLER_IDS = frozenset({"", "anonymous", "unknown", "restricted", "private", "withheld"})
 # Metropolitan France and the overseas departments/collectivities dialled like it.
 FRENCH_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"})
+# Overseas regions whose numbers are keyed nationally from France (0690…, 0262…, 0594…),
+# tried in this order when a national number is not a metropolitan one.
+OVERSEAS_REGIONS = ("GP", "MQ", "GF", "RE", "YT", "BL", "MF")
+# Country codes dialled from France with the national ``0`` prefix (overseas departments).
+# Saint-Pierre-et-Miquelon (+508) is not one: it is dialled internationally (00 508 …).
+NATIONAL_DIALLING_CODES = frozenset({33, 590, 594, 596, 262})
 CALLABLE_TYPES = frozenset({
     PhoneNumberType.FIXED_LINE,
     PhoneNumberType.MOBILE,
@@ -55,11 +61,21 @@ def is_hidden(caller_id: str | None) -> bool:
 
 
 def parse_number(raw: str) -> phonenumbers.PhoneNumber | None:
-    """``raw`` parsed as dialled from France (06…, +33…, 0033…), or None."""
+    """``raw`` parsed as dialled from France (06…, +33…, 0033…, and the overseas
+    departments' national numbers 0690…, 0262…, 0594…), or None."""
     try:
-        return phonenumbers.parse(raw.strip(), "FR")
+        number = phonenumbers.parse(raw.strip(), "FR")
     except NumberParseException:
         return None
+    if raw.strip().startswith(("+", "00")):
+        return number
+    # Overseas ranges first: the metropolitan metadata also counts 0262… or 0269… as
+    # valid +33 numbers, which no carrier routes.
+    for region in OVERSEAS_REGIONS:
+        overseas = phonenumbers.parse(raw.strip(), region)
+        if phonenumbers.is_valid_number(overseas):
+            return overseas
+    return number
 
 
 def to_e164(raw: str) -> str | None:
@@ -94,9 +110,13 @@ def check_number(raw: str | None) -> NumberCheck:
 
 
 def national_digits(e164: str) -> str:
-    """``+33612345678`` → ``0612345678`` (the ten digits a French caller knows)."""
+    """The digits dialled from France: ``+33612345678`` → ``0612345678``, an overseas
+    department's ``+590690123456`` → ``0690123456``, and any other country, including
+    Saint-Pierre-et-Miquelon, internationally: ``+508411234`` → ``00508411234``."""
     number = phonenumbers.parse(e164, "FR")
-    return "0" + str(number.national_number)
+    if number.country_code in NATIONAL_DIALLING_CODES:
+        return "0" + str(number.national_number)
+    return f"00{number.country_code}{number.national_number}"
 
 
 def pair_words(pair: str) -> str:

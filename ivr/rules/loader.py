@@ -8,7 +8,9 @@ administrator editing the file (or the admin's editor) needs.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +22,13 @@ from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 
 from ivr.rules.references import Loc, ReferenceProblems
 from ivr.rules.schema import Rules
@@ -71,8 +80,40 @@ def load_rules_text(text: str, name: str = "routing_rules.yaml") -> Rules:
         raise RulesError(_issues(exc, data, name)) from None
 
 
+MAX_DEPTH = 32
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?=$|[Tt ])")
+
+
+def _precheck(text: str, name: str) -> None:
+    """Walk the YAML events (an iterative parser) before building anything: nesting
+    deeper than ``MAX_DEPTH`` would exhaust the composer's recursion, and a date such as
+    ``2027-02-30`` would make the constructor raise without a position."""
+    depth = 0
+    for event in YAML(typ="rt").parse(text):
+        mark = event.start_mark
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RulesError([RuleIssue(name, mark.line + 1, mark.column + 1,
+                                            f"nesting deeper than {MAX_DEPTH} levels")])
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, ScalarEvent) and event.style is None and event.tag is None:
+            _check_date(event.value, name, mark.line + 1, mark.column + 1)
+
+
+def _check_date(value: str, name: str, line: int, col: int) -> None:
+    if (match := _DATE.match(value)) is None:
+        return
+    try:
+        dt.date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise RulesError([RuleIssue(name, line, col, f"invalid date {value!r}: {exc}")]) from None
+
+
 def _parse(text: str, name: str) -> CommentedMap:
     try:
+        _precheck(text, name)
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

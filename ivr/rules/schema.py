@@ -48,6 +48,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -58,6 +59,7 @@ from pydantic import (
     model_validator,
 )
 
+from ivr.domain.sip_uris import check_sip_contact
 from ivr.rules.appointments import AppointmentSettings
 from ivr.rules.references import ReferenceProblems, check_references
 from ivr.rules.request_types import RequestType, Workflow
@@ -141,7 +143,9 @@ class Department(_Frozen):
 class Agent(_Frozen):
     name: Text
     departments: tuple[Identifier, ...] = ()
-    contact: Text | None = None  # a static SIP URI (tests), or None: the phone registers
+    # A static SIP URI (tests), or None: the phone registers. Checked here as provisioning
+    # will render it, so a bad one is a ``file:line`` error, not a failed start.
+    contact: Annotated[Text, AfterValidator(check_sip_contact)] | None = None
 
 
 class MenuOption(_Frozen):
@@ -214,16 +218,31 @@ class Messages(_Frozen):
     @field_validator("*")
     @classmethod
     def _known_placeholders(cls, value: str, info: ValidationInfo) -> str:
-        allowed = PLACEHOLDERS.get(info.field_name or "", frozenset())
-        try:
-            used = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-        except ValueError as exc:
-            raise ValueError(f"malformed placeholder: {exc}") from None
-        unknown = sorted(used - allowed)
-        if unknown:
-            known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
-            raise ValueError(f"unknown placeholder {{{unknown[0]}}} (allowed here: {known})")
-        return value
+        return check_template(value, PLACEHOLDERS.get(info.field_name or "", frozenset()))
+
+
+def check_template(value: str, allowed: frozenset[str]) -> str:
+    """Return ``value`` when it renders with just the ``allowed`` placeholders.
+
+    Every message template of the rules goes through here: a placeholder may only be a
+    bare name (no ``:d`` format spec, ``!r`` conversion, ``.attr`` or ``[index]``), and the
+    template is rendered with sample values, so what is published renders at call time."""
+    try:
+        fields = [(n, spec, conv) for _, n, spec, conv in string.Formatter().parse(value)
+                  if n is not None]
+    except ValueError as exc:
+        raise ValueError(f"malformed placeholder: {exc}") from None
+    known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+    for name, spec, conversion in fields:
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} must have no format (write {{{name}}})")
+        if name not in allowed:
+            raise ValueError(f"unknown placeholder {{{name}}} (allowed here: {known})")
+    try:
+        value.format(**{name: "exemple" for name in allowed})
+    except (ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise ValueError(f"template does not render: {exc}") from None
+    return value
 
 
 class SpecialDay(_Frozen):

@@ -128,12 +128,12 @@ class Stack:
         s = self.settings
         lines = [
             "townhall-ivr is up.",
-            f"  Call it:   sip:3000@{s.bind_host}:{s.sip_port}"
+            f"  Call it:   sip:3000@{s.sip_host}:{s.sip_port}"
             "  (any number; try: townhall-ivr call --dtmf 11)",
-            f"  ARI:       http://{s.bind_host}:{s.ari_port}/ari  (user {s.ari_user})",
+            f"  ARI:       http://{s.ari_host}:{s.ari_port}/ari  (user {s.ari_user})",
         ]
         if self.with_admin:
-            lines.append(f"  Admin:     http://{s.bind_host}:{s.admin_port}/")
+            lines.append(f"  Admin:     http://{s.admin_host}:{s.admin_port}/")
         lines.append(f"  Logs:      {s.home / 'log'}   Database: {s.db_url.split('@')[-1]}")
         return "\n".join(lines)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ivr.private_files import write_new_private
 from ivr.requests.errors import InvalidInput
 from ivr.store.db import Store
 from ivr.store.models import Attachment, Request
@@ -31,16 +31,6 @@ def _safe_name(filename: str) -> str:
     """A file-system-safe version of the sender's name (no path, no dot-files)."""
     base = _UNSAFE.sub("_", Path(filename.replace("\\", "/")).name).strip("._")
     return base[-80:] or "fichier"
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def check_data(filename: str, data: bytes) -> None:
@@ -67,7 +57,7 @@ def attach_in(session: Session, area: Path, row: Request, *, filename: str, data
     relative = relative_path(row.reference, filename, data)
     if (area / relative).exists():
         raise InvalidInput(f"Ce fichier est déjà joint à la demande : « {filename} ».")
-    _write_private(area / relative, data)
+    write_new_private(area / relative, data)
     written.append(area / relative)
     attachment = Attachment(request_id=row.id, filename=filename[:255], path=relative,
                             size=len(data), sha256=digest, mime=mime[:128], at=at, actor=actor)

@@ -9,14 +9,15 @@ psycopg 3, the driver installed with the package.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +50,21 @@ def _sqlite_pragmas(busy_timeout: float) -> Any:
         cursor.close()
 
     return on_connect
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL and in-memory databases)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file mode 0600 before SQLite does (it would follow the umask);
+    its WAL and shared-memory files take the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _engine(url: URL, busy_timeout: float, connect_timeout: float) -> Engine:
@@ -85,6 +101,7 @@ class Store:
 
     def migrate(self, revision: str = "head") -> None:
         """Upgrade the schema with Alembic (safe when several processes start together)."""
+        self.create_private_file()
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.connect() as connection:
@@ -107,6 +124,19 @@ class Store:
         if self.dialect == "sqlite":
             connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
             connection.commit()
+
+    def create_private_file(self) -> None:
+        """Make sure a SQLite database file exists with mode 0600 (no-op for PostgreSQL)."""
+        if (path := sqlite_path(self.url)) is not None:
+            _create_private(path)
+
+    def has_schema(self) -> bool:
+        """Whether this database exists and has been migrated (without creating it)."""
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists():
+            return False
+        with self.engine.connect() as connection:
+            return bool(inspect(connection).has_table("alembic_version"))
 
     def dispose(self) -> None:
         """Close pooled connections (end of process or of a test)."""

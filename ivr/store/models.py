@@ -177,6 +177,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = _created()
     last_login_at: Mapped[datetime | None]
+    # Copied into each login session and bumped at logout (server-side invalidation).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AuditLog(Base):
@@ -203,6 +205,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = _created()
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    # Space-separated scopes (admin.api.SCOPES); ``full`` is every right.
+    scopes: Mapped[str] = mapped_column(String(255), default="full", server_default="full")
+    expires_at: Mapped[datetime | None]
 
 
 class RulesVersion(Base):

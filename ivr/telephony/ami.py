@@ -18,7 +18,7 @@ from typing import Any
 
 from asterisk.manager import Manager, ManagerException
 
-from ivr.settings import Settings
+from ivr.settings import Settings, connect_host
 from ivr.telephony.queue_events import QueueBoard, QueueEvent, QueueView, parse_event
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,7 @@ class AmiListener:
             delay = min(delay * 2, 5.0)
 
     def _session(self, manager: Manager) -> None:
-        host = "127.0.0.1" if self.settings.bind_host == "0.0.0.0" else self.settings.bind_host
-        manager.connect(host, self.settings.ami_port)
+        manager.connect(connect_host(self.settings.ami_host), self.settings.ami_port)
         user = self.settings.ami_facts_user if self.facts_only else self.settings.ami_user
         manager.login(user, self.settings.ami_password)
         manager.register_event("*", self._dispatch)

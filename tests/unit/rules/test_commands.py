@@ -61,7 +61,25 @@ def test_reload_with_a_stale_pid_says_so(settings: Settings) -> None:
     assert "no IVR app running" in result.output
 
 
-def test_reload_signals_the_running_app(settings: Settings) -> None:
+def test_reload_never_signals_a_process_that_is_not_the_ivr(settings: Settings) -> None:
+    """A stale pid file reused by another process (here a sleeping child) is not trusted."""
+    proc = subprocess.Popen(["sleep", "30"])
+    try:
+        (settings.home / "run").mkdir()
+        (settings.home / "run" / "ivr-app.pid").write_text(f"{proc.pid}\n")
+        result = _run(settings, "reload")
+        assert result.exit_code == 1
+        assert "no IVR app running" in result.output
+        assert proc.poll() is None  # SIGHUP would have ended sleep
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_reload_signals_the_running_app(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ivr.runfiles._is_ivr_app", lambda pid: pid == os.getpid())
     received: list[int] = []
     previous = signal.signal(signal.SIGHUP, lambda signum, frame: received.append(signum))
     try:

@@ -6,7 +6,7 @@ and PostgreSQL both have them) refuses a second booking of a slot; the sync_*
 columns follow the copy pushed to the élu's CalDAV server.
 
 Revision ID: 0005_appointments
-Revises: 0011_voicemail (main's newest when merged; the lead re-chains)
+Revises: 0004_voicemail (main's newest when merged; the lead re-chains)
 Create Date: 2026-11-30 13:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0005_appointments'
-down_revision: Union[str, Sequence[str], None] = '0011_voicemail'
+down_revision: Union[str, Sequence[str], None] = '0004_voicemail'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -4,7 +4,7 @@
 exactly once, whichever process ingests it; ``request_events.kind`` accepts ``note``
 (a message joining an open request leaves a line in its history).
 
-Revision ID: 0011_voicemail
+Revision ID: 0004_voicemail
 Revises: 0003
 Create Date: 2026-11-30 13:10:00
 
@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0011_voicemail'
+revision: str = '0004_voicemail'
 down_revision: Union[str, Sequence[str], None] = '0003'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None

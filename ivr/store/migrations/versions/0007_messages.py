@@ -5,8 +5,8 @@ The information lists shipped with the town hall are created here; subscriptions
 themselves are consents (purpose ``liste:<name>``), so the consent register keeps
 their proof.
 
-Revision ID: 0004_messages
-Revises: 0011_voicemail
+Revision ID: 0007_messages
+Revises: 0004_voicemail
 Create Date: 2026-11-30 12:52:20
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0004_messages'
+revision: str = '0007_messages'
 down_revision: Union[str, Sequence[str], None] = '0006_marianne'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None

@@ -1,0 +1,83 @@
+"""``townhall-ivr backup`` / ``restore`` / ``doctor``: running a town hall's instance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ivr.settings import Settings
+
+if TYPE_CHECKING:
+    from ivr.backup.archive import Sources
+
+_PROMPTS = click.option(
+    "--prompts", "prompts_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Dossier des messages (catalogue, enregistrements) ; défaut : celui du logiciel.")
+
+
+def _sources(settings: Settings, prompts_dir: Path | None) -> Sources:
+    from ivr.backup.archive import Sources
+    from ivr.prompts import PROMPTS_DIR
+
+    return Sources(settings, prompts_dir or PROMPTS_DIR)
+
+
+@click.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@_PROMPTS
+@click.pass_obj
+def backup(settings: Settings, out: Path, prompts_dir: Path | None) -> None:
+    """Sauvegarde la base, les règles, les enregistrements, les pièces jointes et les
+    secrets dans une archive OUT.tar.gz (mode 0600)."""
+    from ivr.backup.archive import BackupError
+    from ivr.backup.archive import backup as write_backup
+
+    try:
+        members = write_backup(_sources(settings, prompts_dir), out, settings.clock.now())
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"sauvegarde écrite : {out} ({', '.join(members)})")
+
+
+@click.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dossier de l'instance à restaurer (défaut : TOWNHALL_HOME).")
+@click.option("--force", is_flag=True, help="Écraser un dossier ou des fichiers existants.")
+@_PROMPTS
+@click.pass_obj
+def restore(
+    settings: Settings, archive: Path, home: Path | None, force: bool, prompts_dir: Path | None
+) -> None:
+    """Restaure une archive de « townhall-ivr backup » (serveur vocal arrêté)."""
+    from ivr.backup.archive import BackupError
+    from ivr.backup.archive import restore as read_backup
+
+    if home is not None:
+        env = {**settings.to_env(), "TOWNHALL_HOME": str(home.absolute())}
+        if settings.db_url.startswith("sqlite"):
+            env.pop("TOWNHALL_DB_URL")  # the SQLite file follows the new home
+        settings = Settings.from_env(env)
+    try:
+        restored = read_backup(_sources(settings, prompts_dir), archive, force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restauré dans {settings.home} : {', '.join(restored)}")
+
+
+@click.command()
+@click.pass_obj
+def doctor(settings: Settings) -> None:
+    """Vérifie l'installation et dit en français ce qui ne va pas (code 1 si erreur)."""
+    from ivr.doctor.adapters.facts import gather
+    from ivr.doctor.checks import Level, diagnose, has_errors
+
+    findings = diagnose(gather(settings))
+    marks = {Level.OK: "ok", Level.WARNING: "ATTENTION", Level.ERROR: "ERREUR"}
+    for finding in findings:
+        advice = f" — {finding.advice}" if finding.advice else ""
+        click.echo(f"[{marks[finding.level]:^9}] {finding.label}{advice}")
+    if has_errors(findings):
+        raise SystemExit(1)

@@ -1,0 +1,1 @@
+"""``townhall-ivr doctor``: is this deployment ready? Pure checks over gathered facts."""

@@ -1,0 +1,114 @@
+"""Gather the facts ``townhall-ivr doctor`` judges: files, store, rules, Asterisk."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SQLAlchemyError
+
+from ivr.doctor.checks import Facts
+from ivr.rules import RulesError, load_rules
+from ivr.settings import Settings, connect_host
+from ivr.store.db import MIGRATIONS, Store, sqlite_path
+
+SECRETS = ("admin_secret_key", "ami_password", "ari_password")
+_TIMEOUT = 2.0
+
+
+def gather(settings: Settings) -> Facts:
+    """Look at the instance without changing anything (no secret is generated)."""
+    store = Store(settings.db_url, connect_timeout=_TIMEOUT)
+    try:
+        db_error, migrated = _database(store)
+        db_file = sqlite_path(store.url)
+    finally:
+        store.dispose()
+    moved = {name for name, value in (("ARI", settings.ari_bind), ("AMI", settings.ami_bind))
+             if value}
+    return Facts(
+        home=settings.home,
+        home_mode=_mode(settings.home),
+        sqlite_mode=_mode(db_file) if db_file else None,
+        secrets=_secrets(settings.home / "secrets"),
+        db_error=db_error,
+        db_migrated=migrated,
+        rules_error=_rules(settings.rules_path),
+        ari_error=_ari(settings),
+        ami_error=_ami(settings),
+        binds={"SIP": settings.sip_host, "ARI": settings.ari_host, "AMI": settings.ami_host,
+               "admin": settings.admin_host},
+        moved=frozenset(moved),
+        admin_proxies=settings.admin_trusted_proxies,
+        admin_secure_cookies=settings.admin_secure_cookies,
+        vosk_model=settings.vosk_model,
+        vosk_model_present=bool(settings.vosk_model and settings.vosk_model.is_dir()),
+    )
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return None
+
+
+def _secrets(folder: Path) -> dict[str, int | None]:
+    found: dict[str, int | None] = {}
+    for name in SECRETS:
+        path = folder / name
+        if path.is_file():
+            found[name] = _mode(path) if path.read_text().strip() else None
+    return found
+
+
+def _database(store: Store) -> tuple[str | None, bool]:
+    """(error, migrated to the newest revision)."""
+    if sqlite_path(store.url) is not None and not store.has_schema():
+        return None, False
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    try:
+        with store.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError as exc:
+        return str(getattr(exc, "orig", exc)).strip().splitlines()[0], False
+    return None, current == heads
+
+
+def _rules(path: Path) -> str | None:
+    try:
+        load_rules(path)
+    except RulesError as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _ari(settings: Settings) -> str | None:
+    url = f"http://{connect_host(settings.ari_host)}:{settings.ari_port}/ari/asterisk/ping"
+    password = (settings.home / "secrets" / "ari_password")
+    auth = (settings.ari_user, password.read_text().strip()) if password.is_file() else None
+    try:
+        answer = httpx.get(url, auth=auth, timeout=_TIMEOUT)
+    except httpx.HTTPError as exc:
+        return f"ARI injoignable sur le port {settings.ari_port} ({type(exc).__name__})"
+    if answer.status_code != 200:
+        return f"ARI répond {answer.status_code} (identifiants ?)"
+    return None
+
+
+def _ami(settings: Settings) -> str | None:
+    address = (connect_host(settings.ami_host), settings.ami_port)
+    try:
+        with socket.create_connection(address, timeout=_TIMEOUT) as sock:
+            banner = sock.recv(64)
+    except OSError as exc:
+        return f"AMI injoignable sur le port {settings.ami_port} ({exc.strerror or exc})"
+    if not banner.startswith(b"Asterisk Call Manager"):
+        return f"le port {settings.ami_port} ne répond pas comme AMI"
+    return None

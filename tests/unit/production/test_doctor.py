@@ -1,0 +1,84 @@
+"""``townhall-ivr doctor``: the pure checks, then the command on a fresh home."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.doctor.checks import Facts, Finding, Level, diagnose, has_errors
+from tests.fixtures.rules import DEFAULT_RULES
+
+HEALTHY = Facts(
+    home=Path("/srv/townhall"), home_mode=0o700, sqlite_mode=0o600,
+    secrets={"ami_password": 0o600, "ari_password": 0o600, "admin_secret_key": 0o600},
+    db_migrated=True, binds={"SIP": "0.0.0.0", "ARI": "127.0.0.1", "AMI": "127.0.0.1",
+                             "admin": "127.0.0.1"},
+)
+
+
+def _levels(facts: Facts) -> dict[str, Level]:
+    return {f.label: f.level for f in diagnose(facts)}
+
+
+def _find(findings: list[Finding], start: str) -> Finding:
+    return next(f for f in findings if f.label.startswith(start))
+
+
+def test_a_healthy_deployment_has_no_error_nor_warning() -> None:
+    findings = diagnose(HEALTHY)
+    assert {f.level for f in findings} == {Level.OK}
+    assert not has_errors(findings)
+
+
+def test_private_data_readable_by_others_is_an_error_with_the_command_to_fix_it() -> None:
+    findings = diagnose(dataclasses.replace(
+        HEALTHY, sqlite_mode=0o644, secrets={"ami_password": 0o640, "ari_password": None}))
+    assert has_errors(findings)
+    assert "chmod 600" in _find(findings, "Base SQLite").advice
+    assert _find(findings, "Secret « ami_password »").level is Level.ERROR
+    assert "vide" in _find(findings, "Secret « ari_password »").advice
+
+
+def test_database_unreachable_or_not_migrated() -> None:
+    down = diagnose(dataclasses.replace(HEALTHY, db_error="connection refused"))
+    assert _find(down, "Base de données joignable").level is Level.ERROR
+    assert not [f for f in down if f.label.startswith("Schéma")]  # nothing more to say
+    old = diagnose(dataclasses.replace(HEALTHY, db_migrated=False))
+    assert "townhall-ivr db upgrade" in _find(old, "Schéma").advice
+
+
+def test_ari_and_ami_off_loopback_need_an_explicit_setting() -> None:
+    binds = {**HEALTHY.binds, "AMI": "192.0.2.10", "ARI": "192.0.2.10"}
+    levels = _levels(dataclasses.replace(HEALTHY, binds=binds, moved=frozenset({"ARI"})))
+    assert levels["ARI sur la boucle locale"] is Level.WARNING  # moved on purpose: firewall it
+    assert levels["AMI sur la boucle locale"] is Level.ERROR
+
+
+def test_exposed_admin_without_secure_cookies_and_missing_vosk_model() -> None:
+    facts = dataclasses.replace(
+        HEALTHY, binds={**HEALTHY.binds, "admin": "0.0.0.0"}, vosk_model=Path("/nope"))
+    findings = diagnose(facts)
+    assert "TOWNHALL_ADMIN_SECURE_COOKIES=1" in _find(findings, "Administration").advice
+    assert _find(findings, "Modèle vosk").level is Level.ERROR
+    secure = diagnose(dataclasses.replace(facts, admin_secure_cookies=True, vosk_model=None))
+    assert _find(secure, "Administration").level is Level.OK
+
+
+def test_asterisk_down_is_a_warning_and_bad_rules_an_error() -> None:
+    findings = diagnose(dataclasses.replace(HEALTHY, ari_error="refusé", rules_error="x:1:1: y"))
+    assert _find(findings, "Asterisk joignable (ARI)").level is Level.WARNING
+    assert "x:1:1: y" in _find(findings, "Règles").advice
+
+
+def test_doctor_command_on_a_home_never_started(tmp_path: Path) -> None:
+    env = {"TOWNHALL_HOME": str(tmp_path / "home"), "TOWNHALL_RULES": str(DEFAULT_RULES),
+           "TOWNHALL_ARI_PORT": "1", "TOWNHALL_AMI_PORT": "1"}
+    result = CliRunner().invoke(main, ["doctor"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "[ ERREUR  ] Schéma de la base à jour — lancez « townhall-ivr db upgrade »" in (
+        result.output)
+    assert "[   ok    ] Règles d'orientation valides" in result.output
+    assert not (tmp_path / "home" / "secrets").exists()  # looking changes nothing
