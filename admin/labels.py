@@ -16,6 +16,7 @@ OUTCOMES: dict[str, str] = {
     ContactOutcome.FALLBACK: "Renvoi vers l’accueil",
     ContactOutcome.INFO: "Information donnée",
     ContactOutcome.CALLBACK_REQUESTED: "Rappel demandé",
+    ContactOutcome.SELF_SERVICE: "Réponse automatique",
     ContactOutcome.BUSY: "Occupé (rappel)",
     ContactOutcome.NO_ANSWER: "Sans réponse (rappel)",
     ContactOutcome.FAILED: "Échec (rappel)",

@@ -40,8 +40,11 @@ REPO = Path(__file__).resolve().parents[1]
 OPEN_CLOCK = "2026-12-01T10:00:00+01:00"  # a Tuesday morning: every department is open
 INHERITED = ("TOWNHALL_ASTERISK_ROOT", "TOWNHALL_ASTERISK")
 RTP_PORTS = 10000  # two channels (caller, agent) per call, two ports each, and reuse slack
-# Departments the benchmark's callers reach: by the IVR (11, 0) and by the native menu (4).
+# Departments the benchmark's callers reach: by the IVR (11, 0) and by the native menu
+# (NATIVE_KEY, on both paths: the plain dialplan only has the main menu's departments,
+# and the shipped main menu leads to sub-menus only, so the bench adds one).
 ROUTED = ("etat-civil", "police-municipale", "accueil")
+NATIVE_KEY = "6"
 
 
 def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
@@ -64,6 +67,8 @@ def bench_rules(dest: Path, agent_uri: str, agents: int) -> Path:
     data = yaml.load((REPO / "routing_rules.yaml").read_text())
     for agent in data["agents"].values():
         agent["contact"] = agent_uri
+    data["menus"][data["main_menu"]]["options"][NATIVE_KEY] = {
+        "label": "la police municipale", "target": "police-municipale"}
     for n in range(agents):
         data["agents"][f"bench-agent-{n}"] = {
             "name": f"Banc {n}", "departments": list(ROUTED), "contact": agent_uri}

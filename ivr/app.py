@@ -22,13 +22,14 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, rules_texts
 from ivr.flow.queries import Query
+from ivr.flow.request_queries import FindRequest, OpenRequestsOf, VerifyCaller
 from ivr.flow.session import CallSession
 from ivr.prompts import PromptLibrary
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings
 from ivr.speech import SpeechEngine
-from ivr.store import Store, StoreWriter
+from ivr.store import Store, StoreWriter, self_service
 from ivr.store.answers import Handler, StoreAnswers
 from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
@@ -41,7 +42,11 @@ log = logging.getLogger(__name__)
 
 # The questions the call's dialogues ask (``ivr.flow.queries``), each answered by a
 # function of the store; a query type missing here is answered ``Unavailable``.
-ANSWERS: dict[type[Query], Handler] = {}
+ANSWERS: dict[type[Query], Handler] = {
+    OpenRequestsOf: self_service.open_requests_of,
+    FindRequest: self_service.find_request,
+    VerifyCaller: self_service.verify,
+}
 
 
 class SoundCache:

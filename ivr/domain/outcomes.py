@@ -20,6 +20,7 @@ class ContactOutcome(StrEnum):
     FALLBACK = "fallback"  # answered by the dialplan while the IVR was away or failing
     INFO = "info"  # answered by the IVR itself, or a contact from another channel
     CALLBACK_REQUESTED = "callback_requested"
+    SELF_SERVICE = "self_service"  # the caller got the answer alone (a request's status…)
     # a callback attempt that did not reach the citizen (``DialOutcome``)
     BUSY = "busy"
     NO_ANSWER = "no_answer"

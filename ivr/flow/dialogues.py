@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ivr.flow.dialogue import Dialogue
+from ivr.flow.request_status import RequestStatusDialogue
 from ivr.rules import Rules
 from ivr.rules.schema import MenuOption
 
@@ -31,4 +32,6 @@ class Opening:
 
 DialogueFactory = Callable[[Opening], Dialogue]
 
-DIALOGUES: dict[str, DialogueFactory] = {}
+DIALOGUES: dict[str, DialogueFactory] = {
+    "request_status": lambda o: RequestStatusDialogue(o.rules, o.call_id, o.caller),
+}

@@ -8,7 +8,8 @@ from typing import Literal
 
 from ivr.rules import Rules
 
-Kind = Literal["target", "menu", "repeat", "operator", "hours", "back", "callback", "invalid"]
+Kind = Literal["target", "menu", "repeat", "operator", "hours", "back", "callback",
+               "request_status", "invalid"]
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,8 @@ class CallSession:
     asked: int = 0  # token of the dialogue's last question (``c.Ask``)
     awaiting: bool = False  # its answer (or the caller's recording) has not come: keys wait
     listening: Listen | None = None  # record the caller once the current prompts end
+    # an outcome a dialogue already reached (the status was told): a hang-up keeps it
+    settled: ContactOutcome | None = None
 
     def handle(self, event: e.Event) -> list[c.Command]:
         """Apply one event and return the commands it calls for."""
@@ -172,7 +174,7 @@ class CallSession:
         elif self.stage == Stage.DIALOGUE and self.dialogue is not None:
             stage = f"{stage}:{self.dialogue.name}"
         self.stage = Stage.DONE
-        return [c.FinishContact(at=ev.at, outcome=ContactOutcome.ABANDONED_MENU,
+        return [c.FinishContact(at=ev.at, outcome=self.settled or ContactOutcome.ABANDONED_MENU,
                                 hangup_stage=stage, menu_path=self._path())]
 
     # -- keypad menu ---------------------------------------------------------------
@@ -181,6 +183,9 @@ class CallSession:
         return self._wait_digit() if self.wait_input_after_play else []
 
     def _menu_timeout(self, ev: e.TimerFired) -> list[c.Command]:
+        if self.rules.menus[self.menu_id].stay_on_line:  # « restez en ligne »: a person
+            return [c.ContactEvent(ev.at, "stayed_on_line", {"menu": self.menu_id}),
+                    *self._route(self.rules.input.fallback_target, "default", ev.at)]
         return self._failure(ev.at, Text(self.rules.messages.no_input), "no_input")
 
     def _menu_digit(self, ev: e.Dtmf) -> list[c.Command]:
@@ -379,6 +384,9 @@ class CallSession:
     def _dialogue_reply(self, reply: Reply, at: datetime) -> list[c.Command]:
         """Carry out one step of the dialogue; its end decides where the call goes."""
         out: list[c.Command] = list(reply.commands)
+        for cmd in out:
+            if isinstance(cmd, c.UpdateContact) and cmd.outcome is not None:
+                self.settled = cmd.outcome
         if reply.end is not None:
             return [*out, *self._dialogue_end(reply.end, reply.say, at)]
         if reply.ask is not None:  # ``say`` is heard while the answer comes
@@ -397,6 +405,8 @@ class CallSession:
     def _dialogue_end(self, end: End, say: tuple[c.PromptItem, ...],
                       at: datetime) -> list[c.Command]:
         """Leave the dialogue: say its last words where the end lets them be heard."""
+        if isinstance(end, Transfer | Fallback):  # the transfer's outcome follows
+            self.settled = None
         if isinstance(end, Transfer):
             return self._route(end.target, end.routed_by, at, *say)
         if isinstance(end, Fallback):
