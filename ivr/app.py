@@ -22,7 +22,12 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, rules_texts
 from ivr.flow.queries import Query
-from ivr.flow.request_queries import FindRequest, OpenRequestsOf, VerifyCaller
+from ivr.flow.request_queries import (
+    CreateDocumentRequest,
+    FindRequest,
+    OpenRequestsOf,
+    VerifyCaller,
+)
 from ivr.flow.session import CallSession
 from ivr.prompts import PromptLibrary
 from ivr.rules import Rules, RulesHolder, watch
@@ -88,12 +93,20 @@ class IvrApp:
             settings.ari_app, sessions=self.new_session, recorder=self.writer,
             sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input,
-            answers=StoreAnswers(self.store, ANSWERS))
+            answers=StoreAnswers(self.store, {**ANSWERS, **self._file_answers()}))
         self.queue_facts = QueueFacts(partial(record, self.writer))
         # Called on pyst2's dispatch thread, with no hop to the event loop: the writer is
         # thread-safe and only that thread touches QueueFacts. A hop per AMI event (every
         # agent's status in every queue) woke the loop for nothing, mostly.
         self.ami = AmiListener(settings, on_event=self.queue_facts, facts_only=True)
+
+    def _file_answers(self) -> dict[type[Query], Handler]:
+        """Answers that also move files (the caller's recordings into the attachments):
+        they need this instance's places, so they are bound here rather than in ANSWERS."""
+        instance = AsteriskInstance(self.settings)
+        create = partial(self_service.create_document_request,
+                         recording=instance.recording_path, area=self.settings.attachments_dir)
+        return {CreateDocumentRequest: create}
 
     def new_session(self, call_id: str) -> CallSession:
         """A session bound to the rules that are live now."""

@@ -8,7 +8,7 @@ over the sliding window of ``Guard``; the secret itself is never kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ivr.flow.queries import Query
@@ -99,3 +99,26 @@ class RequestState:
     since: datetime
     due_at: datetime
     closed: bool
+
+
+@dataclass(frozen=True)
+class CreateDocumentRequest(Query):
+    """Create a civil-status document request keyed and spoken on the phone, with the
+    caller's recordings (names, address) attached; all at the end, so a caller who
+    hangs up half-way leaves nothing half-made. ``rules`` are the call's (its due date)."""
+
+    type_id: str
+    kind: str  # « Copie intégrale », « Extrait »
+    event_date: date
+    delivery: str  # courrier | courriel
+    caller: str | None  # E.164, or None when withheld or unusable
+    call_id: str
+    at: datetime
+    recordings: tuple[tuple[str, str], ...]  # (what, recording name): names, address
+    rules: Rules = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class DocumentRequested:
+    reference: str
+    due_at: datetime

@@ -43,11 +43,12 @@ from ivr.flow.request_queries import (
     VerifyCaller,
 )
 from ivr.requests import lifecycle, reference
+from ivr.requests.inputs import keyed_date
 from ivr.requests.spoken import request_name, spoken_state
 from ivr.rules import Rules
 
 OTHER_REQUEST = "9"
-BIRTH_DATE_LENGTH = 8  # JJMMAAAA
+BIRTH_DATE_LENGTH = len("JJMMAAAA")
 PIN_LENGTH = 8  # the longest PIN; a shorter one ends with #
 
 
@@ -182,7 +183,7 @@ class RequestStatusDialogue:
         keyed, self.digits = self.digits, ""
         if self._verification == "pin":
             return self._verify(at, pin=keyed)
-        born = _birth_date(keyed)
+        born = keyed_date(keyed)
         if born is None:
             return self._failure(at, Prompt("status-invalid-date"), "birth_date_invalid")
         return self._verify(at, birth_date=born)
@@ -276,14 +277,4 @@ class RequestStatusDialogue:
     @property
     def _timeout(self) -> float:
         return float(self.rules.input.digit_timeout)
-
-
-def _birth_date(keyed: str) -> date | None:
-    """JJMMAAAA as a date, or None for anything that is not one."""
-    if len(keyed) != BIRTH_DATE_LENGTH or not keyed.isdigit():
-        return None
-    try:
-        return date(int(keyed[4:]), int(keyed[2:4]), int(keyed[:2]))
-    except ValueError:
-        return None
 

@@ -64,7 +64,8 @@ from ivr.rules.times import DayHours, WeeklyHours
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Action = Literal["repeat", "operator", "hours", "back", "callback", "request_status"]
+Action = Literal["repeat", "operator", "hours", "back", "callback", "request_status",
+                 "document_request"]
 DIGIT_ORDER = "1234567890#*"  # the order in which a menu's options are spoken
 _DIGIT_WORDS = {"*": "étoile", "#": "dièse"}
 

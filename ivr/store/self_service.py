@@ -12,12 +12,17 @@ answer are written together or not at all.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ivr.flow.request_queries import (
+    CreateDocumentRequest,
+    DocumentRequested,
     FindRequest,
     Guard,
     OpenRequest,
@@ -30,10 +35,14 @@ from ivr.flow.request_queries import (
 )
 from ivr.requests.errors import RequestError
 from ivr.requests.reference import normalise
-from ivr.store.citizens import citizen_ids
+from ivr.store.attachments import add_attachment
+from ivr.store.citizens import NewCitizen, citizen_ids
 from ivr.store.db import Store
 from ivr.store.models import Request, RequestEvent, SelfServiceAttempt, SelfServiceLock
-from ivr.store.requests import proves, request_row
+from ivr.store.requests import create_request, proves, request_row
+
+log = logging.getLogger(__name__)
+PHONE_ACTOR = "telephone"
 
 
 def open_requests_of(store: Store, query: OpenRequestsOf) -> OpenRequests:
@@ -91,6 +100,31 @@ def verify(store: Store, query: VerifyCaller) -> RequestState | Refused:
                                .where(RequestEvent.request_id == row.id)) or row.created_at
         return RequestState(row.reference, row.type, row.status, since, row.due_at,
                             row.closed_at is not None)
+
+
+def create_document_request(store: Store, query: CreateDocumentRequest, *,
+                            recording: Callable[[str], Path], area: Path) -> DocumentRequested:
+    """Create the request, then move each recording (``recording(name)``: its file in
+    Asterisk's spool) into its attachments. A recording that is missing is logged and
+    the request kept: the agent calls the citizen back for what it held."""
+    citizen = NewCitizen(phones=(query.caller,)) if query.caller else None
+    view = create_request(
+        store, query.rules, type_id=query.type_id, at=query.at, actor=PHONE_ACTOR,
+        channel="phone", citizen=citizen, subject=f"{query.kind} — demandé par téléphone",
+        description=(f"Date de l'événement : {query.event_date:%d/%m/%Y}. "
+                     f"Envoi par {query.delivery}. Noms et adresse : voir les "
+                     "enregistrements joints."))
+    for what, name in query.recordings:
+        path = recording(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            log.warning("recording not found", extra={"recording": name, "error": str(exc)})
+            continue
+        add_attachment(store, area, view.reference, filename=f"{what}.wav", data=data,
+                       at=query.at, actor=PHONE_ACTOR, mime="audio/wav")
+        path.unlink(missing_ok=True)
+    return DocumentRequested(view.reference, view.due_at)
 
 
 def unlock(store: Store, reference: str, *, actor: str, at: datetime) -> bool:

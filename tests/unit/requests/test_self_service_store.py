@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ivr.domain.outcomes import ContactOutcome
 from ivr.flow.request_queries import (
+    CreateDocumentRequest,
     FindRequest,
     Guard,
     OpenRequest,
@@ -21,6 +22,7 @@ from ivr.flow.request_queries import (
     RequestState,
     VerifyCaller,
 )
+from ivr.requests.due import due_at
 from ivr.requests.errors import UnknownReference
 from ivr.store import requests as repo
 from ivr.store import self_service as ss
@@ -129,3 +131,25 @@ def test_the_writer_links_a_self_service_call_to_the_request_it_consulted(
         assert [(c.call_id, c.outcome, c.request_id) for c in linked] == [
             ("chan-s", "self_service", view.id), ("chan-u", None, None)]
     assert len(view.contact_ids) == 1
+
+
+def test_a_document_request_by_phone_is_created_with_its_recordings_attached(
+        store: Store, tmp_path: Path) -> None:
+    spool = tmp_path / "recording"
+    spool.mkdir()
+    (spool / "call-1_7.wav").write_bytes(b"RIFF-names")
+    (spool / "call-1_9.wav").write_bytes(b"RIFF-address")
+    query = CreateDocumentRequest("acte-naissance", "Extrait", date(1990, 7, 14), "courrier",
+                                  PHONE, "call-1", T0,
+                                  (("noms", "call-1_7"), ("adresse", "call-1_9"),
+                                   ("noms", "call-1_gone")), RULES)
+    done = ss.create_document_request(store, query, recording=lambda n: spool / f"{n}.wav",
+                                      area=tmp_path / "attachments")
+    view = repo.get_request(store, done.reference)
+    assert (view.type, view.channel, view.due_at) == ("acte-naissance", "phone", done.due_at)
+    assert view.due_at == due_at(RULES, "etat-civil", T0, 5)
+    assert view.description is not None and "14/07/1990" in view.description
+    assert [(a.filename, a.mime) for a in view.attachments] == [
+        ("noms.wav", "audio/wav"), ("adresse.wav", "audio/wav")]
+    assert not list(spool.iterdir())  # moved, not copied
+    assert ss.open_requests_of(store, OpenRequestsOf(PHONE)).items[0].reference == view.reference
