@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from bench.flood import SipFlood
 from bench.load import Wave, WaveResult, run_wave
-from bench.pg import TcpProxy
 from bench.stack import BenchStack
+from townhall_support.flood import SipFlood
+from townhall_support.pg import TcpProxy
 
 
 def _later(delay: float, action: Callable[[], None]) -> threading.Thread:

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Self
+
+from townhall_support.flood import UdpThread
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -93,27 +94,6 @@ class ProcessMeter:
             self.cpu[name] += max(0.0, used - base)
             self._last[name] = (pid, used)
             self.peak_rss[name] = max(self.peak_rss[name], rss_bytes(pid))
-
-
-class UdpThread:
-    """A UDP socket served by a daemon thread: started on enter, stopped on exit."""
-
-    def __init__(self, sock: socket.socket, name: str) -> None:
-        self._sock = sock
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sock.close()
-
-    def _run(self) -> None:
-        raise NotImplementedError
 
 
 class FirstRtp(UdpThread):

@@ -22,9 +22,9 @@ from bench.load import (
     speech_wave,
 )
 from bench.machine import describe
-from bench.pg import database_behind_proxy
 from bench.stack import bench_stack
 from ivr.speech import find_test_model
+from townhall_support.pg import database_behind_proxy
 
 FAULTS: dict[str, Callable[..., WaveResult]] = {
     "kill-app": faults.kill_app,

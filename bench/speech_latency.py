@@ -34,24 +34,11 @@ from ivr.sipp.rtp import SAMPLE_RATE, SILENCE_RMS, decode_ulaw
 from ivr.sipp.scenario import Say, Wait
 from ivr.sipp.voice import speech_file
 from ivr.speech import find_test_model
-from tests.e2e.conftest import Stack, running_stack
+from townhall_support.stack import Stack, running_stack
 
 SENTENCE = "je voudrais inscrire ma fille à la cantine"
 PAUSE = 1.0  # seconds the caller listens before speaking
 FRAME = SAMPLE_RATE // 50  # 20 ms
-
-
-class TempDirs:
-    """The one method of pytest's ``TempPathFactory`` the e2e stack helpers use."""
-
-    def __init__(self, root: Path) -> None:
-        self.root, self.count = root, 0
-
-    def mktemp(self, name: str) -> Path:
-        self.count += 1
-        path = self.root / f"{name}{self.count}"
-        path.mkdir()
-        return path
 
 
 def voice_end(text: str, cache: Path) -> float:
@@ -91,7 +78,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(calls: int, model: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp, AgentPhone(mode="answer") as agent, \
-            running_stack(TempDirs(Path(tmp)), agent) as stack:  # type: ignore[arg-type]
+            running_stack(Path(tmp), f"sip:agent@127.0.0.1:{agent.port}") as stack:
         stack.stop_app()
         stack.settings = stack.settings.with_(vosk_model=model)
         stack.start_app(timeout=60)

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import sys
 import tempfile
 import threading
@@ -22,9 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruamel.yaml import YAML
 from sqlalchemy import func, select
 
+from bench.native import add_native_menu
 from ivr.asterisk.process import AsteriskInstance
 from ivr.rules import load_rules
 from ivr.settings import Settings
@@ -33,12 +32,11 @@ from ivr.stack.provisioning import configure_asterisk
 from ivr.stack.supervisor import Child
 from ivr.store import Store
 from ivr.store.models import Contact
+from townhall_support.stack import DEFAULT_RULES, OPEN_CLOCK, stack_settings, write_rules
+from townhall_support.wait import eventually
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[1]
-OPEN_CLOCK = "2026-12-01T10:00:00+01:00"  # a Tuesday morning: every department is open
-INHERITED = ("TOWNHALL_ASTERISK_ROOT", "TOWNHALL_ASTERISK")
 RTP_PORTS = 10000  # two channels (caller, agent) per call, two ports each, and reuse slack
 # Departments the benchmark's callers reach: by the IVR (11, 0) and by the native menu
 # (NATIVE_KEY, on both paths: the plain dialplan only has the main menu's departments,
@@ -47,55 +45,31 @@ ROUTED = ("etat-civil", "police-municipale", "accueil")
 NATIVE_KEY = "6"
 
 
-def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
-    """A port the kernel just handed out on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def free_rtp_range(size: int) -> tuple[int, int]:
-    """A UDP range for Asterisk's RTP, clear of the ephemeral ports SIPp and we take."""
-    start = 20000 + (os.getpid() % 50) * 2  # 20000-30000 is below Linux's ephemeral range
-    return start, start + size
-
-
 def bench_rules(dest: Path, agent_uri: str, agents: int) -> Path:
     """The default rules, every agent at ``agent_uri``, plus ``agents`` extra agents in the
     routed departments (round-robin, no wrap-up) so calls are answered, not queued."""
-    yaml = YAML()
-    data = yaml.load((REPO / "routing_rules.yaml").read_text())
-    for agent in data["agents"].values():
-        agent["contact"] = agent_uri
-    data["menus"][data["main_menu"]]["options"][NATIVE_KEY] = {
-        "label": "la police municipale", "target": "police-municipale"}
-    for n in range(agents):
-        data["agents"][f"bench-agent-{n}"] = {
-            "name": f"Banc {n}", "departments": list(ROUTED), "contact": agent_uri}
-    for target in ROUTED:
-        data["departments"][target]["queue"].update(strategy="rrmemory", wrapup=0)
-    with dest.open("w") as out:
-        yaml.dump(data, out)
-    load_rules(dest)  # refuse to run on invalid rules, with the loader's message
-    return dest
+    extra = {f"bench-agent-{n}": {"name": f"Banc {n}", "departments": list(ROUTED),
+                                  "contact": agent_uri} for n in range(agents)}
+    queues = {target: {"queue": {"strategy": "rrmemory", "wrapup": 0}} for target in ROUTED}
+    rules = load_rules(DEFAULT_RULES)
+    main = rules.menus[rules.main_menu].model_dump(mode="json", exclude_none=True,
+                                                   exclude_defaults=True)
+    main["options"][NATIVE_KEY] = {"label": "la police municipale", "target": "police-municipale"}
+    return write_rules(dest, agent_uri, departments=queues,
+                       sections={"agents": extra, "menus": {rules.main_menu: main}})
 
 
 def bench_settings(home: Path, db_url: str | None = None,
                    vosk_model: Path | None = None) -> Settings:
-    """Settings on free loopback ports; only where Asterisk comes from is inherited.
+    """Settings on free loopback ports, the clock at an open hour.
 
     Speech is off unless ``vosk_model`` is given: with it, every call opens a speech
     leg, which a keypad benchmark must not pay for.
     """
-    env = {k: v for k, v in os.environ.items() if k in INHERITED}
-    env["TOWNHALL_HOME"] = str(home)
-    env["TOWNHALL_VOSK_MODEL"] = str(vosk_model or "")
+    env = {"TOWNHALL_VOSK_MODEL": str(vosk_model or "")}
     if db_url:
         env["TOWNHALL_DB_URL"] = db_url
-    rtp_start, rtp_end = free_rtp_range(RTP_PORTS)
-    return Settings.from_env(env).with_(
-        sip_port=free_port(socket.SOCK_DGRAM), ari_port=free_port(), ami_port=free_port(),
-        rtp_start=rtp_start, rtp_end=rtp_end, clock_value=OPEN_CLOCK)
+    return stack_settings(home, rtp_ports=RTP_PORTS, env=env).with_(clock_value=OPEN_CLOCK)
 
 
 @dataclass
@@ -132,10 +106,8 @@ class BenchStack:
     def wait_connected(self, more_than: int, timeout: float = 30) -> float:
         """Seconds until the IVR logs an ARI connection beyond ``more_than``."""
         started = time.monotonic()
-        while self.ari_connections() <= more_than:
-            if time.monotonic() - started > timeout:
-                raise TimeoutError(f"IVR app not connected after {timeout} s")
-            time.sleep(0.05)
+        if not eventually(lambda: self.ari_connections() > more_than, timeout, 0.05):
+            raise TimeoutError(f"IVR app not connected after {timeout} s")
         return time.monotonic() - started
 
     def count_contacts(self, ref_prefix: str, expected: int, wait: float = 20) -> tuple[int, int]:
@@ -193,6 +165,7 @@ def bench_stack(*, agents: int = 20, db_url: str | None = None,
         os.environ.update(settings.to_env())
         instance = AsteriskInstance(settings)
         configure_asterisk(settings, instance)
+        add_native_menu(instance, load_rules(settings.rules_path), settings.clock.now())
         instance.start(timeout=60)
         stack = BenchStack(settings, instance, _app_child(settings, instance.sounds_dir), agent)
         try:

@@ -20,9 +20,10 @@ import psycopg
 
 from bench.machine import describe
 from ivr.clock import Clock
+from ivr.domain.outcomes import ContactOutcome
 from ivr.store.db import Store
 from ivr.store.writer import StoreWriter
-from tests.fixtures.db import create_pg_database, drop_pg_database, pg_url
+from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
 
 OPS_PER_CONTACT = 5
 
@@ -63,7 +64,8 @@ def run(url: str, spool: Path, contacts: int, clock: Clock) -> tuple[float, floa
         writer.start_contact(call_id, at, "+33612345678", "+33123456789")
         for kind in ("answered", "dtmf", "route"):
             writer.event(call_id, kind, at, step=kind)
-        writer.finish_contact(call_id, at + timedelta(seconds=30), "answered", target="accueil")
+        writer.finish_contact(call_id, at + timedelta(seconds=30), ContactOutcome.ANSWERED,
+                              target="accueil")
         caller_time += time.perf_counter() - t0
     if not writer.flush(timeout=600):
         raise RuntimeError(f"not flushed, spool_pending={writer.pending}")

@@ -6,7 +6,8 @@ replaces the synthetic voice. Every sound is written twice, ``<name>.wav`` (8 kH
 signed linear) and ``<name>.wav16`` (16 kHz): Asterisk picks per channel the file
 that needs the cheapest translation, so G.711 calls never resample at play time and
 wideband calls keep the better audio. A manifest of content hashes next to the files
-means only what changed is rendered again.
+means only what changed is rendered again; a shared cache directory (``cache_dir``,
+files named by content hash) lets several instances render each sound once.
 
 The catalogue is found relative to the package (``<checkout>/prompts/catalogue.yaml``),
 which works from a checkout or an editable install; other layouts pass
@@ -19,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -113,11 +115,26 @@ def _export(source: Path, dest_stem: Path) -> None:
         os.replace(tmp, final)
 
 
+def _copy_atomically(source: Path, dest: Path) -> None:
+    """Copy through a private temporary name: readers see the whole file or none."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, dest)
+
+
+def _cache_files(cache_dir: Path, digest: str) -> dict[str, Path]:
+    """The shared cache's files of a content hash, one per output format."""
+    key = digest.replace(":", "-")
+    return {ext: cache_dir / f"{key}.{ext}" for ext in OUTPUTS}
+
+
 class PromptLibrary:
     """Maps prompts and texts to Asterisk sound names, rendering them on demand.
 
     Blocking and thread-safe: the asyncio caller runs :meth:`sound_for` in a thread;
     one lock per sound name stops two calls rendering the same file at once.
+    ``cache_dir``, when given, is shared with other libraries (other instances, other
+    processes): a sound rendered there once is copied instead of rendered again.
     """
 
     def __init__(
@@ -127,6 +144,7 @@ class PromptLibrary:
         recordings_dir: Path | None = None,
         voice: Voice | None = None,
         overrides_path: Path | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         sounds_dir = sounds.sounds_dir if isinstance(sounds, Settings) else Path(sounds)
         self.sounds_dir = sounds_dir
@@ -134,6 +152,7 @@ class PromptLibrary:
         self.recordings_dir = recordings_dir or self.catalogue_path.parent / "recordings"
         self.overrides_path = overrides_path or self.catalogue_path.parent / OVERRIDES
         self.voice = voice or Voice()
+        self.cache_dir = cache_dir
         self.base_catalogue = load_catalogue(self.catalogue_path)
         self.overrides = load_overrides(self.overrides_path, self.base_catalogue)
         self.catalogue = {**self.base_catalogue, **self.overrides}
@@ -193,14 +212,34 @@ class PromptLibrary:
             if not force and self._fresh(name, digest):
                 return False  # another thread rendered it while we waited
             self.sounds_dir.mkdir(parents=True, exist_ok=True)
-            with self._source(item, recording) as source:
-                _export(source, self.sounds_dir / name)
+            cached = self._copy_cached(digest, name)
+            if not cached:
+                with self._source(item, recording) as source:
+                    _export(source, self.sounds_dir / name)
+                self._publish(digest, name)
             self._record(name, digest)
-        log.info(
-            "prompt rendered",
-            extra={"prompt": name, "source": "recording" if recording else "espeak-ng"},
-        )
+        origin = "cache" if cached else "recording" if recording else "espeak-ng"
+        log.info("prompt rendered", extra={"prompt": name, "source": origin})
         return True
+
+    def _copy_cached(self, digest: str, name: str) -> bool:
+        """Copy the shared cache's files of ``digest`` to ``name``; False if absent."""
+        if self.cache_dir is None:
+            return False
+        cached = _cache_files(self.cache_dir, digest)
+        if not all(path.is_file() for path in cached.values()):
+            return False
+        for ext, path in cached.items():
+            _copy_atomically(path, self.sounds_dir / f"{name}.{ext}")
+        return True
+
+    def _publish(self, digest: str, name: str) -> None:
+        """Offer freshly rendered files to the shared cache (atomically: others read it)."""
+        if self.cache_dir is None:
+            return
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        for ext, path in _cache_files(self.cache_dir, digest).items():
+            _copy_atomically(self.sounds_dir / f"{name}.{ext}", path)
 
     def render_to(self, item: Item, out: Path) -> Path:
         """Render one item into an arbitrary file (format from its extension)."""

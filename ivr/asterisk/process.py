@@ -26,7 +26,6 @@ from ivr.asterisk.layout import InstanceLayout, Runtime
 from ivr.asterisk.provision import provision
 from ivr.asterisk.render import (
     AgentEndpoint,
-    NativeMenu,
     QueueSpec,
     RenderOptions,
     render_config,
@@ -111,7 +110,6 @@ class AsteriskInstance:
         self,
         queues: Sequence[QueueSpec] = (),
         agents: Sequence[AgentEndpoint] = (),
-        native_menu: NativeMenu | None = None,
         fallback_wait: int = 120,
     ) -> None:
         """Write this instance's configuration; reload or restart to apply it."""
@@ -119,7 +117,7 @@ class AsteriskInstance:
         layout.make_dirs()
         prepare_data_dir(layout)
         prepare_hold_music(layout)
-        options = RenderOptions(queues, agents, native_menu or NativeMenu(), fallback_wait)
+        options = RenderOptions(queues, agents, fallback_wait)
         write_config(render_config(self.settings, layout, options), layout.dir("etc"))
         self._link_settings_sounds(layout.sounds_dir)
 

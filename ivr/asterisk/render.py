@@ -13,7 +13,7 @@ import ipaddress
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -180,24 +180,12 @@ class AgentEndpoint:
 
 
 @dataclass(frozen=True)
-class NativeMenu:
-    """The keypad main menu in plain dialplan, the load benchmark's baseline: the same
-    choices and the same sounds as the application (``ivr.stack.provisioning``)."""
-
-    choices: Mapping[str, str] = field(default_factory=dict)  # digit → queue
-    prompt: Sequence[str] = ()  # sounds of the welcome and the menu
-    announce: Mapping[str, Sequence[str]] = field(default_factory=dict)  # digit → sounds
-
-
-@dataclass(frozen=True)
 class RenderOptions:
     """What varies between renders besides the settings."""
 
     queues: Sequence[QueueSpec] = ()
     agents: Sequence[AgentEndpoint] = ()
-    native_menu: NativeMenu = field(default_factory=NativeMenu)
     fallback_wait: int = 120
-    native_wait: int = 5
 
 
 def _check_id(value: str, what: str) -> None:
@@ -234,11 +222,6 @@ VIEW_EVENTS = "Queue|Agent"
 FACT_EVENTS = "QueueCaller|AgentConnect|AgentComplete|UserEvent"
 
 
-def default_native_menu(queues: Sequence[QueueSpec]) -> dict[str, str]:
-    """Digits 1..9 to the queues in order: the plain-dialplan menu when none is given."""
-    return {str(digit): queue.name for digit, queue in enumerate(queues[:9], start=1)}
-
-
 def voicemail_pin(settings: Settings) -> str:
     """A numeric PIN derived from a generated secret (voicemail.conf wants digits)."""
     digest = hashlib.sha256(settings.secret("voicemail_pin").encode()).hexdigest()
@@ -263,7 +246,6 @@ def _context(
     _check_contact(settings.citizen_trunk)
     queues = with_accueil(options.queues)
     dirs = {name: layout.inner(layout.dir(name)) for name in DIRS}
-    welcome = "townhall/welcome" if any(layout.sounds_dir.glob("welcome.*")) else "silence/1"
     return {
         "dirs": dirs,
         "modules_dir": layout.runtime.modules_dir,
@@ -290,11 +272,6 @@ def _context(
         "voicemail_pin": voicemail_pin(settings),
         "moh_dir": dirs["moh"],
         "inbound_patterns": INBOUND_PATTERNS,
-        "native_menu": dict(options.native_menu.choices) or default_native_menu(queues),
-        "native_welcome": "&".join(options.native_menu.prompt) or welcome,
-        "native_announce": {digit: "&".join(sounds)
-                            for digit, sounds in options.native_menu.announce.items()},
-        "native_wait": options.native_wait,
         "fallback_wait": options.fallback_wait,
         "fallback_log": layout.inner(layout.fallback_log),
     }

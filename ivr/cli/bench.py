@@ -1,18 +1,12 @@
 """``townhall-ivr bench``: measurements of the whole stack on this machine.
 
-The benchmark code lives in the repository's ``bench/`` folder (it is not installed
-with the package), so these commands run from a checkout, like ``make bench``.
+The benchmark code is the ``bench`` package, installed beside ``ivr``; it is imported
+when a benchmark runs, not for every command.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
-
-# The checkout this package runs from (an editable install), where ``bench/`` lives.
-CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def _levels(text: str) -> list[int]:
@@ -60,10 +54,6 @@ def calls(concurrent: int, duration: float, calls: int | None, rate: float | Non
     """Simultaneous citizen calls through the IVR and through the native dialplan."""
     if not keys or not set(keys) <= set("0123456789*#"):
         raise click.BadParameter("keypad digits, e.g. 4 or 11", param_hint="--keys")
-    if not (CHECKOUT / "bench" / "runner.py").exists():
-        raise click.ClickException("bench/ is not installed: run from a checkout")
-    if str(CHECKOUT) not in sys.path:
-        sys.path.insert(0, str(CHECKOUT))
     from bench.runner import BenchError, run_calls
     try:
         report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,

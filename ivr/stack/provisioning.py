@@ -7,14 +7,11 @@ the rules and the catalogue need is rendered where this instance reads its sound
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from pathlib import Path
 
 from ivr.asterisk.process import AsteriskInstance
-from ivr.asterisk.render import AgentEndpoint, NativeMenu, QueueSpec
+from ivr.asterisk.render import AgentEndpoint, QueueSpec
 from ivr.domain.prompt_texts import rules_texts
-from ivr.flow import commands as c
-from ivr.flow import events as e
-from ivr.flow.session import CallSession
 from ivr.prompts import PromptLibrary
 from ivr.rules import Rules, load_rules
 from ivr.settings import Settings
@@ -48,37 +45,15 @@ def agent_endpoints(rules: Rules, settings: Settings) -> list[AgentEndpoint]:
     ]
 
 
-def native_menu(rules: Rules, library: PromptLibrary, at: datetime) -> NativeMenu:
-    """The main menu's direct department choices as plain dialplan, for the benchmark's
-    baseline, saying what the application says: a session is driven here (at ``at``) to
-    collect the sounds of its welcome and menu, and of its announcement for each choice.
-    """
-    def sounds(commands: list[c.Command]) -> tuple[str, ...]:
-        return tuple(library.sound_for(item) for cmd in commands if isinstance(cmd, c.Play)
-                     for item in cmd.items)
-
-    def started() -> tuple[CallSession, list[c.Command]]:
-        session = CallSession("native", rules)  # no intent matcher: the keypad menu
-        return session, session.handle(e.CallStarted(at, None, None))
-
-    choices: dict[str, str] = {}
-    announce: dict[str, tuple[str, ...]] = {}
-    for digit, opt in rules.menus[rules.main_menu].all_options().items():
-        if opt.target and not rules.departments[opt.target].answered_by_ivr:
-            session, _ = started()
-            choices[digit], announce[digit] = opt.target, sounds(session.handle(e.Dtmf(at, digit)))
-    return NativeMenu(choices, sounds(started()[1]), announce)
-
-
 def configure_asterisk(settings: Settings, instance: AsteriskInstance,
-                       rules: Rules | None = None) -> None:
-    """Provision (or reuse) Asterisk, render its configuration and the prompts."""
+                       rules: Rules | None = None, prompt_cache: Path | None = None) -> None:
+    """Provision (or reuse) Asterisk, render its configuration and the prompts (copied
+    from ``prompt_cache`` when another instance rendered them there)."""
     rules = rules or load_rules(settings.rules_path)
     instance.provision()
-    library = PromptLibrary(instance.sounds_dir)
+    library = PromptLibrary(instance.sounds_dir, cache_dir=prompt_cache)
     report = library.build_all(rules_texts(rules))
-    instance.render(queues=queue_specs(rules), agents=agent_endpoints(rules, settings),
-                    native_menu=native_menu(rules, library, settings.clock.now()))
+    instance.render(queues=queue_specs(rules), agents=agent_endpoints(rules, settings))
     log.info("asterisk configured", extra={"queues": len(rules.departments),
                                            "agents": len(rules.agents),
                                            "prompts_rendered": len(report.rendered)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -11,6 +12,14 @@ from playwright.sync_api import Browser, expect
 from ivr.settings import Settings
 from tests.fixtures.admin import PASSWORD
 from tests.fixtures.browser import chromium, log_in, served
+from tests.fixtures.db import sqlite_url
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """The browser checks pages, not the database:
+    SQLite only (the store's features run on both databases in their own tests)."""
+    return sqlite_url(tmp_path)
 
 
 @pytest.fixture

@@ -16,6 +16,14 @@ from ivr.prompts import PromptLibrary
 from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.models import AuditLog
+from tests.fixtures.db import sqlite_url
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """The prompt files' logic does not depend on the database:
+    SQLite only (the store's features run on both databases in their own tests)."""
+    return sqlite_url(tmp_path)
 
 
 def _tone(fmt: str) -> bytes:

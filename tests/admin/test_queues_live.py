@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -17,6 +18,14 @@ from ivr.store.models import AuditLog
 from ivr.telephony.ami import AmiError
 from ivr.telephony.queue_events import CallerJoined, CallerLeft, MemberState, QueueView
 from tests.fixtures.admin import PASSWORD
+from tests.fixtures.db import sqlite_url
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """Live views come from AMI, not from the database:
+    SQLite only (the store's features run on both databases in their own tests)."""
+    return sqlite_url(tmp_path)
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -20,7 +19,9 @@ from ivr.telephony.queue_events import (
     MemberPaused,
     QueueEvent,
 )
-from tests.fixtures.asterisk import discard, free_port, make_asterisk_settings
+from tests.fixtures.asterisk import discard, make_asterisk_settings
+from townhall_support.ports import free_port
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 AGENT = "PJSIP/agent-1"
@@ -53,16 +54,16 @@ def listener(instance: AsteriskInstance) -> Iterator[tuple[AmiListener, list[Que
 
 
 def _eventually(probe: Callable[[], T | None], timeout: float = 10) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """``eventually``, an AMI error (the listener reconnecting) meaning "not yet"."""
+    def tolerant() -> T | None:
         try:
-            value = probe()
+            return probe()
         except AmiError:
-            value = None
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+            return None
+
+    value = eventually(tolerant, timeout, 0.1)
+    assert value, "condition not met in time"
+    return value
 
 
 def _first(events: list[QueueEvent], kind: type[T]) -> T | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.simulate import start_call
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -74,17 +74,15 @@ def test_restart_and_status_from_another_object(asterisk_fresh: AsteriskInstance
     assert not asterisk_fresh.is_running()
 
 
-def _channel_variables(asterisk: AsteriskInstance, deadline: float) -> str:
-    """``core show channel`` of the caller's channel, once it reached the fallback."""
-    while time.monotonic() < deadline:
-        for line in asterisk.cli("core show channels concise").splitlines():
-            name = line.split("!")[0]
-            if name.startswith("PJSIP/dev-trunk"):
-                details = asterisk.cli(f"core show channel {name}")
-                if "TOWNHALL_FALLBACK=1" in details:
-                    return details
-        time.sleep(0.1)
-    raise AssertionError("no caller channel reached the fallback")
+def _fallback_channel(asterisk: AsteriskInstance) -> str:
+    """``core show channel`` of the caller's channel if it reached the fallback, or ""."""
+    for line in asterisk.cli("core show channels concise").splitlines():
+        name = line.split("!")[0]
+        if name.startswith("PJSIP/dev-trunk"):
+            details = asterisk.cli(f"core show channel {name}")
+            if "TOWNHALL_FALLBACK=1" in details:
+                return details
+    return ""
 
 
 def test_call_without_application_is_answered_by_fallback(
@@ -94,7 +92,8 @@ def test_call_without_application_is_answered_by_fallback(
     assert httpx.get(f"{asterisk.ari_url}/applications", auth=auth).json() == []
     call = start_call("127.0.0.1", asterisk.settings.sip_port, steps=[], hold_seconds=4,
                       ref="ref-42_a.b", cache_dir=tmp_path)
-    details = _channel_variables(asterisk, time.monotonic() + 10)
+    details = eventually(lambda: _fallback_channel(asterisk), 10, 0.1)
+    assert details, "no caller channel reached the fallback"
     result = call.result(timeout=30)
     assert result.answered and result.sipp_exit == 0, result.error
     assert "TOWNHALL_REF=ref-42_a.b" in details

@@ -17,8 +17,9 @@ from admin import create_app, live_queues
 from admin.accounts import add_user
 from ivr.simulate import AgentPhone
 from ivr.store.db import Store
-from tests.e2e.conftest import Stack, running_stack
 from tests.fixtures.browser import chromium, log_in, served
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "mot-de-passe-solide"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from ivr.sipp.scenario import Dtmf, Wait
-from tests.e2e.conftest import Stack
+from townhall_support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -73,8 +72,9 @@ def test_application_reconnects_after_asterisk_restarts(live: Stack) -> None:
 
 def test_a_call_survives_a_crash_of_the_application(live: Stack) -> None:
     """kill -9 mid-menu: the restarted app takes the call back and it still routes."""
-    call = live.start_call(hold_seconds=6, steps=[Wait(9), Dtmf("11")])
-    time.sleep(3)  # answered, hearing the menu
+    ref = f"crash-{uuid.uuid4().hex[:8]}"
+    call = live.start_call(hold_seconds=6, ref=ref, steps=[Wait(9), Dtmf("11")])
+    assert live.contact(ref, wait=15) is not None, live.app_log()  # answered, in the menu
     live.stop_app(signal.SIGKILL)
     live.start_app()
     result = call.result(timeout=60)

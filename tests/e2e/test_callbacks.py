@@ -11,24 +11,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bench.pg import create_pg_database, drop_pg_database, pg_url
 from ivr.callbacks import repository as repo
-from ivr.callbacks.click_to_call import click_to_call
 from ivr.domain import hours
 from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Wait
 from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
-from ivr.telephony.ami import AmiListener
-from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.stack import callback_of, running_stack
+from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -58,19 +57,6 @@ def cb_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     finally:
         if pg_name:
             drop_pg_database(pg_name)
-
-
-def callback_of(stack: Stack, ref: str) -> Callback:
-    contact = stack.contact(ref, wait=15, until=lambda c: c["outcome"] == "callback_requested")
-    assert contact is not None, stack.app_log()
-    assert contact["outcome"] == "callback_requested", (contact, stack.app_log())
-    store = Store(stack.settings.db_url)
-    try:
-        with store.session() as session:
-            return session.scalars(select(Callback).where(
-                Callback.contact_id == contact["id"])).one()
-    finally:
-        store.dispose()
 
 
 def run_scheduler(stack: Stack, clock: datetime, *extra: str) -> str:
@@ -106,13 +92,6 @@ def outbound(stack: Stack, callback_id: int) -> list[Contact]:
         store.dispose()
 
 
-def wait_for(predicate, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return predicate()
-
-
 def test_closed_hours_request_by_dtmf_then_called_back_at_opening(
         cb_stack: Stack, phones: tuple[AgentPhone, AgentPhone]) -> None:
     agent, citizen = phones
@@ -132,10 +111,10 @@ def test_closed_hours_request_by_dtmf_then_called_back_at_opening(
     run_scheduler(cb_stack, opening + timedelta(minutes=1))
     assert state_of(cb_stack, row.id) == ("done", 1, "answered")
     assert citizen.calls_answered == before[1] + 1
-    assert wait_for(lambda: agent.calls_answered > before[0]), "the queue never rang the agent"
+    assert eventually(lambda: agent.calls_answered > before[0]), "the queue never rang the agent"
     # the callback is a contact too: outbound, linked to the call that asked for it, and
     # completed by the queue facts once the agent answered
-    assert wait_for(lambda: outbound(cb_stack, row.id)[-1].agent is not None, 20)
+    assert eventually(lambda: outbound(cb_stack, row.id)[-1].agent is not None, 20)
     attempt = outbound(cb_stack, row.id)[-1]
     assert (attempt.parent_contact_id, attempt.outcome) == (row.contact_id, "answered")
 
@@ -180,48 +159,5 @@ def test_busy_citizen_is_called_again_and_answers(
                       f"PJSIP/citizen-trunk/sip:{{national}}@127.0.0.1:{citizen.port}")
         assert citizen.calls_answered == 1
     assert state_of(cb_stack, callback_id) == ("done", 2, "answered")
-    assert wait_for(lambda: agent.calls_answered > answered)
+    assert eventually(lambda: agent.calls_answered > answered)
     assert [c.outcome for c in outbound(cb_stack, callback_id)] == ["busy", "answered"]
-
-
-def test_caller_waiting_in_the_queue_presses_1_to_be_called_back(
-        tmp_path_factory: pytest.TempPathFactory, phones: tuple[AgentPhone, AgentPhone]) -> None:
-    """Nobody answers état civil; after 3 s in the queue the offer is heard, 1 leaves the
-    queue for the application, which confirms the caller ID and promises the callback."""
-    agent, _citizen = phones
-    with AgentPhone(mode="noanswer", max_seconds=60) as silent, running_stack(
-            tmp_path_factory, agent,
-            contacts={"agent-etat-civil-1": f"sip:agent@127.0.0.1:{silent.port}"},
-            departments={"etat-civil": {"queue": {"max_wait": 60}}},
-            sections={"callbacks": {"offer_after_wait": 3}}) as stack:
-        result = stack.call(steps=[Wait(1), Dtmf("11"), Wait(14), Dtmf("1"), Wait(9),
-                                   Dtmf("1")], hold_seconds=10)
-        assert result.answered
-        callback = callback_of(stack, result.ref)
-        assert (callback.target, callback.number, callback.state) == (
-            "etat-civil", "+33612345678", "pending")
-        contact = stack.contact(result.ref)
-        assert contact is not None
-        kinds = [event["kind"] for event in contact["events"]]
-        assert kinds.index("queue_join") < kinds.index("callback_promised")
-
-
-def test_click_to_call_rings_the_agent_then_the_citizen(
-        tmp_path_factory: pytest.TempPathFactory, phones: tuple[AgentPhone, AgentPhone]) -> None:
-    """The admin's « Appeler »: AMI Originate rings the agent's phone, then dials the
-    citizen through the citizen trunk once the agent picks up."""
-    agent, _ = phones
-    with AgentPhone(mode="answer", max_seconds=15) as citizen, running_stack(
-            tmp_path_factory, agent,
-            settings={"citizen_trunk": f"sip:127.0.0.1:{citizen.port}"}) as stack:
-        ami = AmiListener(stack.settings)
-        ami.start()
-        try:
-            assert ami.wait_connected(15)
-            before = agent.calls_answered
-            click_to_call(ami, "PJSIP/agent-etat-civil-1", "06 12 34 56 78",
-                          stack.settings.callback_endpoint)
-            assert wait_for(lambda: citizen.calls_answered == 1, 20)
-            assert agent.calls_answered == before + 1  # the agent was rung first
-        finally:
-            ami.stop()

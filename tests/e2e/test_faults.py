@@ -10,20 +10,22 @@ from __future__ import annotations
 import signal
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bench.flood import SipFlood
-from bench.pg import TcpProxy, pg_url
 from ivr.simulate import AgentPhone, LoadResult, default_cache_dir, run_load
 from ivr.store import Store
 from ivr.store.models import Contact
 from ivr.store.queries import contact_to_dict
-from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.stack import running_stack
+from townhall_support.flood import SipFlood
+from townhall_support.pg import TcpProxy, pg_url
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -57,12 +59,8 @@ def contacts_with_prefix(db_url: str, prefix: str) -> list[dict[str, Any]]:
 def wait_for_contacts(db_url: str, prefix: str, count: int,
                       timeout: float = 60) -> list[dict[str, Any]]:
     """The contacts of a load, once ``count`` of them are finished (or at ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = contacts_with_prefix(db_url, prefix)
-        if sum(c["outcome"] is not None for c in found) >= count or time.monotonic() > deadline:
-            return found
-        time.sleep(1)
+    return eventually(lambda: contacts_with_prefix(db_url, prefix), timeout, 1,
+                      until=lambda found: sum(c["outcome"] is not None for c in found) >= count)
 
 
 def ari_connections(stack: Stack) -> int:
@@ -70,15 +68,6 @@ def ari_connections(stack: Stack) -> int:
     crash: Asterisk keeps listing an application while channels are still in it."""
     path = stack.settings.home / "ivr-app.log"
     return path.read_text(errors="replace").count("ARI connected") if path.exists() else 0
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> float:
-    """Seconds until ``condition()`` holds; fails the test past ``timeout``."""
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < timeout, f"not within {timeout} s"
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 def queued(stack: Stack, prefix: str) -> int:
@@ -101,7 +90,8 @@ def test_killed_application_fallback_then_back_queued_calls_answered(
     with running_stack(tmp_path_factory, quick_agent, departments=no_wrapup) as stack:
         prefix = f"kill-{uuid.uuid4().hex[:8]}"
         load = start_load(pool, stack, prefix, hold_seconds=40)
-        wait_until(lambda: queued(stack, prefix) == 20, 40)  # every caller is in the queue
+        # every caller is in the queue
+        assert eventually(lambda: queued(stack, prefix) == 20, 40), "not all queued within 40 s"
         connections = ari_connections(stack)
         assert stack.app is not None
         stack.app.send_signal(signal.SIGKILL)
@@ -111,7 +101,7 @@ def test_killed_application_fallback_then_back_queued_calls_answered(
         assert during.answered and during.heard_seconds > 0.5, during.error
         assert stack.contact(during.ref, wait=1) is None  # not the application: it is down
         stack.start_app()  # what the supervisor does
-        wait_until(lambda: ari_connections(stack) > connections, 5)
+        assert eventually(lambda: ari_connections(stack) > connections, 5, 0.05)
         after = stack.call(dtmf="11")
         assert after.answered
         contact = stack.contact(after.ref)
@@ -148,7 +138,8 @@ def test_database_outage_loses_and_duplicates_no_contact(
         prefix = f"outage-{uuid.uuid4().hex[:8]}"
         load = start_load(pool, stack, prefix, calls=30, concurrent=15, rate=1,
                           hold_seconds=2)
-        time.sleep(2)
+        # calls are stored through the link before it goes
+        assert eventually(lambda: contacts_with_prefix(pg_url(pg_database), prefix), 20)
         pg_proxy.close()  # the database vanishes for the issue's 30 s while calls come and go
         time.sleep(30)
         pg_proxy.open()
@@ -170,7 +161,7 @@ def test_flood_of_bad_sip_and_key_garbage_does_not_starve_a_real_caller(
     garbage = start_load(pool, live, f"garbage-{uuid.uuid4().hex[:8]}", calls=10,
                          concurrent=10, rate=10, dtmf="*#9*#*#0##", hold_seconds=4)
     with SipFlood(("127.0.0.1", live.settings.sip_port), rate=1000) as flood:
-        time.sleep(1)
+        assert eventually(lambda: flood.sent > 1000, 5, 0.1)  # the flood is on
         real = live.call(dtmf="11")
     assert flood.sent > 1000  # the flood really ran while the real call was placed
     assert real.answered and real.heard_seconds > 1.0, real.error

@@ -4,14 +4,16 @@ caller abandoning in the queue, and a bad rules file refused while calls keep fl
 
 from __future__ import annotations
 
-import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
-from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -67,11 +69,15 @@ def test_overflow_after_the_maximum_wait_reaches_the_accueil(slow_desk: Stack) -
 def test_a_full_queue_overflows_at_once(slow_desk: Stack) -> None:
     """``max_callers: 1``: while one caller waits at the état civil, the next one goes
     straight to the accueil instead of joining the line (whichever reached it first)."""
-    calls = [slow_desk.start_call(dtmf="11", hold_seconds=20)]
-    time.sleep(1)  # both reach the queue within its 4 s wait
+    first = f"full-{uuid.uuid4().hex[:8]}"
+    calls = [slow_desk.start_call(dtmf="11", hold_seconds=20, ref=first)]
+    # the second caller starts once the first is answered: both reach the queue within
+    # its 4 s wait
+    assert slow_desk.contact(first, wait=15) is not None, slow_desk.app_log()
     calls.append(slow_desk.start_call(dtmf="11", hold_seconds=20))
+    # once each call is over (the accueil's one agent talks to one of them only)
     contacts = [slow_desk.contact(call.result(timeout=60).ref, wait=30,
-                                  until=lambda c: c["talk_seconds"] is not None)
+                                  until=lambda c: c["hangup_stage"] is not None)
                 for call in calls]
     assert all(c is not None and c["target"] == "etat-civil" for c in contacts)
     joined = sorted([e["data"]["queue"] for e in c["events"] if e["kind"] == "queue_join"]
@@ -93,8 +99,7 @@ def test_bad_rules_are_refused_and_calls_keep_flowing(stack: Stack) -> None:
     good = rules_file.read_text()
     try:
         rules_file.write_text(good.replace("version: 1", "version: 1\nbogus_key: true", 1))
-        time.sleep(1.5)  # the app watches the file
-        assert "rules refused" in stack.app_log()
+        assert eventually(lambda: "rules refused" in stack.app_log())  # it watches the file
         result = stack.call(dtmf="11", hold_seconds=3)
         contact = stack.contact(result.ref, until=lambda c: c["target"] is not None)
         assert contact is not None and contact["target"] == "etat-civil"
@@ -106,9 +111,7 @@ def test_bad_rules_are_refused_and_calls_keep_flowing(stack: Stack) -> None:
         candidate.write_text(changed)
         load_rules(candidate)  # the change itself is valid
         rules_file.write_text(changed)
-        deadline = time.monotonic() + 10
-        while "rules live" not in stack.app_log() and time.monotonic() < deadline:
-            time.sleep(0.3)
+        assert eventually(lambda: "rules live" in stack.app_log())
         result = stack.call(dtmf="4", hold_seconds=3)
         contact = stack.contact(result.ref, until=lambda c: c["target"] is not None)
         assert contact is not None and contact["target"] == "social"

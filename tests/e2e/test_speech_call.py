@@ -9,7 +9,6 @@ leaks) and the keypad safety net, not the quality of French recognition.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,9 @@ import pytest
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Say, Wait
 from ivr.speech import find_test_model
-from tests.e2e.conftest import Stack, running_stack
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -114,10 +115,7 @@ def test_no_channel_bridge_or_port_is_left_after_calls(speech: Stack) -> None:
     before = app_udp_ports(speech)
     for hold in (0.5, 2.0, 3.0):  # hang up while the recogniser listens
         assert speech.call(steps=[Wait(hold)], hold_seconds=0).answered
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and (ari_get(speech, "channels")
-                                           or ari_get(speech, "bridges")):
-        time.sleep(0.3)
+    eventually(lambda: not (ari_get(speech, "channels") or ari_get(speech, "bridges")), 10, 0.3)
     assert ari_get(speech, "channels") == [] and ari_get(speech, "bridges") == []
     assert app_udp_ports(speech) == before
     log = (speech.settings.home / "ivr-app.log").read_text()

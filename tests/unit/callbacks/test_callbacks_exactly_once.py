@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from ivr.callbacks.scheduler import CallbackScheduler, DialOutcome, DialRequest
 from ivr.store.db import Store
 from tests.fixtures.callbacks import T0, add_callbacks, get
 from tests.fixtures.callbacks_worker import drain
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.pg
 WORKER = Path(__file__).parents[2] / "fixtures" / "callbacks_worker.py"
@@ -97,10 +97,9 @@ def test_two_processes_dial_each_callback_once(db_url: str, store: Store,
 
 
 def wait_for_line(log: Path, callback_id: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(cid == callback_id for cid, _ in read_log(log)):
-        assert time.monotonic() < deadline, "the worker never dialled"
-        time.sleep(0.02)
+    dialled = eventually(lambda: any(cid == callback_id for cid, _ in read_log(log)),
+                         timeout, 0.02)
+    assert dialled, "the worker never dialled"
 
 
 def test_kill_9_mid_dial_loses_nothing_and_never_redials(db_url: str, store: Store,

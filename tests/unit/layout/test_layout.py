@@ -86,3 +86,12 @@ def test_test_modules_import_helpers_from_fixtures_only() -> None:
                    or n.split(".")[0] in local]
         strays += [(path.name, "." * n.level + (n.module or "")) for n in relative]
     assert strays == []
+
+
+def test_tests_and_benchmarks_share_only_townhall_support() -> None:
+    """Neither imports the other: what both use is the installed ``townhall_support``."""
+    strays = [(str(p.relative_to(REPO)), n) for p in modules("tests")
+              for n in imported(p) if within(n, ("bench",))]
+    strays += [(str(p.relative_to(REPO)), n) for p in modules("bench", "townhall_support")
+               for n in imported(p) if within(n, ("tests",))]
+    assert strays == []

@@ -149,3 +149,24 @@ def test_cli_build_list_say(tmp_path: Path) -> None:
     assert (settings.sounds_dir / "speech-invite.wav16").exists()
     again = runner.invoke(prompts, ["build"], obj=settings)
     assert "rendered=0 " in again.output
+
+
+def test_a_shared_cache_renders_each_sound_once(tmp_path: Path, catalogue: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    first = PromptLibrary(tmp_path / "one", catalogue, cache_dir=cache)
+    assert first.ensure(Prompt("goodbye")) is True
+    assert sorted(p.suffix for p in cache.iterdir()) == [".wav", ".wav16"]
+
+    def no_espeak(*args: object) -> None:
+        raise AssertionError("rendered again despite the cache")
+
+    monkeypatch.setattr("ivr.prompts.synthesise", no_espeak)
+    second = PromptLibrary(tmp_path / "two", catalogue, cache_dir=cache)
+    assert second.sound_for(Prompt("goodbye")) == "townhall/goodbye"
+    for ext in ("wav", "wav16"):
+        assert (second.sounds_dir / f"goodbye.{ext}").read_bytes() == (
+            first.sounds_dir / f"goodbye.{ext}").read_bytes()
+    assert second.ensure(Prompt("goodbye")) is False  # recorded in its own manifest
+    with pytest.raises(AssertionError, match="rendered again"):  # another text: no cache
+        second.ensure(Prompt("welcome"))

@@ -8,7 +8,7 @@ from ivr.clock import Clock
 from ivr.simulate import lookup_contact
 from ivr.store.db import Store
 from ivr.store.writer import StoreWriter
-from tests.fixtures.asterisk import free_port
+from townhall_support.ports import free_port
 
 
 def test_contact_found_by_ref(store: Store, db_url: str, tmp_path: Path) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import socket
 import struct
-import time
 import wave
 from pathlib import Path
 
 from ivr.sipp.rtp import ULAW_TABLE, RtpListener, decode_ulaw, rtp_payload
+from townhall_support.wait import eventually
 
 LOUD = bytes([0x00, 0x80] * 80)  # ±32124: full-scale square wave, 160 samples
 SILENT = b"\xff" * 160
@@ -44,9 +44,7 @@ def test_listener_measures_voice_digits_and_records(tmp_path: Path) -> None:
                + [_rtp(0, 50 + i, (50 + i) * 160, SILENT) for i in range(25)] + event_5)
     with RtpListener("127.0.0.1", record=wav) as ears:
         _send_all(ears.port, packets)
-        deadline = time.monotonic() + 5
-        while ears.heard().packets < len(packets) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        eventually(lambda: ears.heard().packets >= len(packets), 5, 0.02)
     heard = ears.stop()
     assert heard.packets == 78
     assert heard.voiced_seconds == 1.0

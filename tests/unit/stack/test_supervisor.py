@@ -2,10 +2,10 @@
 
 import sys
 import threading
-import time
 from pathlib import Path
 
 from ivr.stack.supervisor import MAX_RESTART_DELAY, RESTART_DELAY, Child, next_delay
+from townhall_support.wait import eventually
 
 
 def test_backoff_grows_for_a_failing_child_and_resets_once_stable() -> None:
@@ -24,9 +24,7 @@ def test_a_killed_child_is_restarted(tmp_path: Path) -> None:
     first = child.process
     assert first is not None
     first.kill()
-    deadline = time.monotonic() + 5
-    while child.process is first and time.monotonic() < deadline:
-        time.sleep(0.05)
+    eventually(lambda: child.process is not first, 5, 0.05)
     assert child.process is not first and child.process.poll() is None
     assert child.restarts == 1
     child.stop()

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bench.pg import pg_url
 from ivr.store.db import Store
 from ivr.store.models import Contact, ContactEvent
 from ivr.store.spool import SpoolLocked
 from ivr.store.writer import StoreWriter
 from tests.fixtures.store import T0, UNREACHABLE, fast_writer
+from townhall_support.pg import pg_url
 
 
 def write_call(writer: StoreWriter, call_id: str, target: str = "etat-civil") -> None:

@@ -11,11 +11,32 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import threading
 import uuid
-
-from bench.probe import UdpThread
+from typing import Self
 
 FLOOD_SOURCE = "127.0.0.2"
+
+
+class UdpThread:
+    """A UDP socket served by a daemon thread: started on enter, stopped on exit."""
+
+    def __init__(self, sock: socket.socket, name: str) -> None:
+        self._sock = sock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sock.close()
+
+    def _run(self) -> None:
+        raise NotImplementedError
 
 
 def _request(method: str, n: int, source: tuple[str, int], target: tuple[str, int]) -> bytes:
