@@ -53,6 +53,7 @@ PIN_LENGTH = 8  # the longest PIN; a shorter one ends with #
 
 
 CheckFn = Callable[[datetime], Reply]
+CHECK_FAILURES = frozenset({"check_failed", "birth_date_invalid", "check_no_input"})
 
 
 class Step(StrEnum):
@@ -108,7 +109,8 @@ class RequestStatusDialogue:
             return self._done(at)
         if self.step == Step.OFFER:
             return self._ask_reference()
-        return self._failure(at, Prompt("no-input"), "no_input")
+        kind = "check_no_input" if self.step == Step.CHECK else "no_input"
+        return self._failure(at, Prompt("no-input"), kind)
 
     def answered(self, result: object, at: datetime) -> Reply:
         """The store's answer to the question out."""
@@ -240,8 +242,8 @@ class RequestStatusDialogue:
             self.step = Step.DONE
             return Reply((why, Prompt("status-too-many-failures")), commands=(rec,),
                          end=Fallback("too_many_failures"))
-        if self.step != Step.CHECK:
-            self.step = Step.REFERENCE
+        # a check that failed is asked again; anything else asks the reference again
+        self.step = Step.CHECK if kind in CHECK_FAILURES else Step.REFERENCE
         self.digits = ""
         return Reply((why, self._question()), self._timeout, commands=(rec,))
 

@@ -391,7 +391,8 @@ class CallSession:
             return [*out, *self._dialogue_end(reply.end, reply.say, at)]
         if reply.ask is not None:  # ``say`` is heard while the answer comes
             self.asked, self.awaiting = self.asked + 1, True
-            return [*out, c.StopPlayback(), *self._play(*reply.say), c.Ask(reply.ask, self.asked)]
+            heard = self._play(*reply.say) if reply.say else []  # Asterisk refuses an empty play
+            return [*out, c.StopPlayback(), *heard, c.Ask(reply.ask, self.asked)]
         if reply.record is not None:  # the caller speaks once ``say`` is heard
             self.listening, self.awaiting = reply.record, True
             return [*out, c.StopPlayback(), *self._play(*reply.say)]

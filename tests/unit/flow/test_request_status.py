@@ -99,8 +99,11 @@ def test_three_failures_put_the_caller_through_to_a_person() -> None:
     key(d, REF)
     d.answered(RequestFound(REF, "carte-identite"), T0)
     assert Prompt("status-invalid-date") in key(d, "31021990").say  # no 31 February
+    assert d.step == Step.CHECK
     key(d, "01011990")
-    assert Prompt("status-mismatch") in d.answered(Refused("mismatch"), T0).say
+    again = d.answered(Refused("mismatch"), T0)
+    assert again.say == (Prompt("status-mismatch"), Prompt("status-enter-birth-date"))
+    assert d.step == Step.CHECK
     key(d, "02011990")
     last = d.answered(Refused("mismatch"), T0)
     assert last.end == Fallback("too_many_failures")
@@ -166,8 +169,9 @@ def test_the_shipped_main_menu_opens_it_and_a_hang_up_after_the_status_is_self_s
         ) -> None:
     call = Call(rules=RULES)
     call.start()
-    asked = of(c.Ask, call.digit("2"))
-    assert [a.query for a in asked] == [OpenRequestsOf("0612345678")]
+    opened = call.digit("2")
+    assert [a.query for a in of(c.Ask, opened)] == [OpenRequestsOf("0612345678")]
+    assert all(play.items for play in of(c.Play, opened))  # Asterisk refuses an empty play
     session = call.session
     out = call.send(e.Answered, session.asked, OpenRequests(()))
     assert "status-enter-reference" in repr(out)
