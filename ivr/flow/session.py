@@ -391,7 +391,7 @@ class CallSession:
             return [*out, *self._dialogue_end(reply.end, reply.say, at)]
         if reply.ask is not None:  # ``say`` is heard while the answer comes
             self.asked, self.awaiting = self.asked + 1, True
-            heard = self._play(*reply.say) if reply.say else []  # Asterisk refuses an empty play
+            heard = self._play(*reply.say) if reply.say else self._hush()
             return [*out, c.StopPlayback(), *heard, c.Ask(reply.ask, self.asked)]
         if reply.record is not None:  # the caller speaks once ``say`` is heard
             self.listening, self.awaiting = reply.record, True
@@ -434,6 +434,13 @@ class CallSession:
         self.token += 1
         self.wait_input_after_play = wait
         return [c.CancelTimer(), c.Play(tuple(items), self.token)]
+
+    def _hush(self) -> list[c.Command]:
+        """Nothing to say (Asterisk refuses an empty playback): stop the input timer and
+        let the end of the prompt just stopped start none."""
+        self.token += 1
+        self.wait_input_after_play = False
+        return [c.CancelTimer()]
 
     def _listen(self, expect: Expect) -> c.StartSpeech:
         """Listen to the caller for what this step expects (the recogniser's phrases)."""

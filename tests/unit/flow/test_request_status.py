@@ -169,10 +169,13 @@ def test_the_shipped_main_menu_opens_it_and_a_hang_up_after_the_status_is_self_s
         ) -> None:
     call = Call(rules=RULES)
     call.start()
+    session = call.session
     opened = call.digit("2")
     assert [a.query for a in of(c.Ask, opened)] == [OpenRequestsOf("0612345678")]
     assert all(play.items for play in of(c.Play, opened))  # Asterisk refuses an empty play
-    session = call.session
+    assert c.CancelTimer() in opened
+    assert call.send(e.PlaybackDone, session.token - 1) == []  # the menu's prompt, stopped
+    assert call.prompt_done() == []  # no timer for the question out
     out = call.send(e.Answered, session.asked, OpenRequests(()))
     assert "status-enter-reference" in repr(out)
     for d in REF:
