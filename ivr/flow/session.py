@@ -259,6 +259,11 @@ class CallSession:
         if result.decision != "reject" and result.target == CALLBACK:
             return [rec, upd, c.StopSpeech(),
                     *self._offer_callback(self.rules.input.fallback_target, ev.at)]
+        intent = self.rules.self_service.intents.get(result.target or "")
+        if result.decision != "reject" and intent is not None:  # answered by a dialogue
+            opening = Opening(self.rules, self.call_id, self.caller, ev.at)
+            return [rec, upd, c.StopSpeech(), *self.begin(DIALOGUES[intent.action](opening),
+                                                          ev.at)]
         if result.decision == "route" and result.target in self.rules.departments:
             return [rec, upd, c.StopSpeech(), *self._route(result.target, "speech", ev.at)]
         if result.decision == "confirm" and result.target in self.rules.departments:

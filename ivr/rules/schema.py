@@ -317,8 +317,19 @@ class CallbackSettings(_Frozen):
     offer_when_closed: bool = True
 
 
+class SelfServiceIntent(_Frozen):
+    """A spoken request answered by a dialogue (« où en est ma demande ») rather than a
+    department: its words for the intent matcher and the menu action it opens."""
+
+    action: Literal["request_status", "document_request"]
+    speech: Vocabulary = Vocabulary()
+
+
 class SelfServiceSettings(_Frozen):
-    """Protection of phone self-service against guessing (a reference, a birth date)."""
+    """Phone self-service: its spoken intents (their ids are targets of the intent
+    matcher, printed by ``townhall-ivr route``) and the protection against guessing."""
+
+    intents: dict[Identifier, SelfServiceIntent] = {}
 
     max_failures: int = Field(default=3, gt=0)  # failed references or checks: then a person
     window_hours: int = Field(default=24, gt=0)  # failures count over this sliding window

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from ivr.domain.intent import IntentMatcher
 from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
@@ -21,6 +22,7 @@ from ivr.flow.request_queries import (
     VerifyCaller,
 )
 from ivr.flow.request_status import RequestStatusDialogue, Step
+from ivr.flow.session import Stage
 from tests.fixtures.flow import Call, of, records, said
 from tests.fixtures.requests import PARIS, RULES, T0
 
@@ -199,3 +201,16 @@ def test_silence_on_the_shipped_main_menu_reaches_a_person() -> None:
     assert records(out, c.ContactEvent)[0] == {"kind": "stayed_on_line", "menu": "principal"}
     assert {"target": "accueil", "routed_by": "default", "menu_path": ""} in \
         records(out, c.UpdateContact)
+
+
+def test_said_where_a_model_is_present_the_intent_opens_the_dialogue() -> None:
+    call = Call(rules=RULES, matcher=IntentMatcher.from_rules(RULES))
+    call.start()
+    out = call.send(e.SpeechFinal, "où en est ma demande")
+    assert [a.query for a in of(c.Ask, out)] == [OpenRequestsOf("0612345678")]
+    assert c.StopSpeech() in out and call.session.stage == Stage.DIALOGUE
+    acte = Call(rules=RULES, matcher=IntentMatcher.from_rules(RULES))
+    acte.start()
+    opened = acte.send(e.SpeechFinal, "je voudrais recevoir un acte par courrier")
+    assert acte.session.dialogue is not None and acte.session.dialogue.name == "document_request"
+    assert [p.items for p in of(c.Play, opened)] == [(Prompt("document-choose-act"),)]
