@@ -29,7 +29,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ivr.domain.intent import CALLBACK, IntentMatcher, match_yes_no
+from ivr.domain.intent import CALLBACK, IntentMatcher, IntentResult, match_yes_no
 from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
@@ -48,12 +48,13 @@ from ivr.flow.dialogue import (
 from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
-from ivr.flow.routing import Destination, destination
+from ivr.flow.routing import Destination, destination, hours_of
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
 
 MAX_SPEECH_FAILURES = 2
+HOURS = "horaires"  # the target answered with opening hours
 MAX_IVR_SECONDS = 300.0  # after this a caller who keeps wandering is put through to a person
 
 
@@ -259,6 +260,9 @@ class CallSession:
         if result.decision != "reject" and result.target == CALLBACK:
             return [rec, upd, c.StopSpeech(),
                     *self._offer_callback(self.rules.input.fallback_target, ev.at)]
+        department = self._hours_asked_of(result)
+        if department is not None:  # « à quelle heure ouvre l'urbanisme ? »
+            return [rec, upd, *self._inform(hours_of(self.rules, department, ev.at), ev.at)]
         intent = self.rules.self_service.intents.get(result.target or "")
         if result.decision != "reject" and intent is not None:  # answered by a dialogue
             opening = Opening(self.rules, self.call_id, self.caller, ev.at)
@@ -311,9 +315,7 @@ class CallSession:
         rec = c.ContactEvent(at, "route", {"target": target, "by": routed_by,
                                            "destination": dest.kind, "closed": dest.closed})
         if dest.kind == "info":  # answered by the IVR itself, then back to the menu
-            self.stage, self.failures = Stage.MENU, 0
-            return [rec, c.StopSpeech(),
-                    *self._play(*before, Text(dest.text), *self._menu_prompt(), wait=True)]
+            return [rec, *self._inform(dest, at, *before)]
         self.stage, self.pending = Stage.ANNOUNCE, dest
         upd = c.UpdateContact(at=at, target=dest.target,
                               routed_by="closed" if dest.closed else routed_by,
@@ -322,6 +324,21 @@ class CallSession:
         # waiting behind the menu's playback would wait for the whole menu
         remember = [c.Remember("target", dest.target)] if dest.kind == "queue" else []
         return [rec, upd, c.StopPlayback(), *remember, *self._play(*before, Text(dest.text))]
+
+    def _inform(self, dest: Destination, at: datetime, *before: c.PromptItem
+                ) -> list[c.Command]:
+        """Say an answer of the IVR's own (``dest.text``), then offer the menu again."""
+        self.stage, self.failures = Stage.MENU, 0
+        return [c.StopSpeech(),
+                *self._play(*before, Text(dest.text), *self._menu_prompt(), wait=True)]
+
+    def _hours_asked_of(self, result: IntentResult) -> str | None:
+        """The staffed department whose hours were asked, named beside « horaires »."""
+        if result.decision == "reject" or result.target != HOURS:
+            return None
+        return next((target for target, _ in result.alternatives
+                     if target in self.rules.departments
+                     and not self.rules.departments[target].answered_by_ivr), None)
 
     def _announce_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         dest = self.pending

@@ -23,7 +23,7 @@ from ivr.flow.request_queries import (
 )
 from ivr.flow.request_status import RequestStatusDialogue, Step
 from ivr.flow.session import Stage
-from tests.fixtures.flow import Call, of, records, said
+from tests.fixtures.flow import SUNDAY_10H, Call, of, records, said
 from tests.fixtures.requests import PARIS, RULES, T0
 
 REF = "1234567897"  # its Luhn digit is right
@@ -214,3 +214,14 @@ def test_said_where_a_model_is_present_the_intent_opens_the_dialogue() -> None:
     opened = acte.send(e.SpeechFinal, "je voudrais recevoir un acte par courrier")
     assert acte.session.dialogue is not None and acte.session.dialogue.name == "document_request"
     assert [p.items for p in of(c.Play, opened)] == [(Prompt("document-choose-act"),)]
+
+
+def test_the_hours_of_one_department_are_answered_by_speech() -> None:
+    call = Call(at=SUNDAY_10H, rules=RULES, matcher=IntentMatcher.from_rules(RULES))
+    call.start()
+    out = call.send(e.SpeechFinal, "à quelle heure ouvre l'urbanisme demain")
+    heard = said(out)
+    assert heard.startswith("Horaires d'ouverture du service de l'urbanisme"), heard
+    assert "Le service de l'urbanisme ouvrira demain à 8 heures 30" in heard
+    assert call.session.stage == Stage.MENU
+    assert records(out, c.ContactEvent)[0]["target"] == "horaires"
