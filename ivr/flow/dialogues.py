@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ivr.flow.dialogue import Dialogue
 from ivr.flow.document_request import DocumentRequestDialogue
+from ivr.flow.procedures import ProcedureAnswer
 from ivr.flow.request_status import RequestStatusDialogue
 from ivr.rules import Rules
 from ivr.rules.schema import MenuOption
@@ -36,4 +37,5 @@ DialogueFactory = Callable[[Opening], Dialogue]
 DIALOGUES: dict[str, DialogueFactory] = {
     "request_status": lambda o: RequestStatusDialogue(o.rules, o.call_id, o.caller),
     "document_request": lambda o: DocumentRequestDialogue(o.rules, o.call_id, o.caller),
+    "procedure": lambda o: ProcedureAnswer(o.rules, (o.option and o.option.topic) or ""),
 }

@@ -9,7 +9,7 @@ from typing import Literal
 from ivr.rules import Rules
 
 Kind = Literal["target", "menu", "repeat", "operator", "hours", "back", "callback",
-               "request_status", "document_request", "invalid"]
+               "request_status", "document_request", "procedure", "invalid"]
 
 
 @dataclass(frozen=True)

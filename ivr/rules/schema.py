@@ -65,7 +65,7 @@ from ivr.rules.times import DayHours, WeeklyHours
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Action = Literal["repeat", "operator", "hours", "back", "callback", "request_status",
-                 "document_request"]
+                 "document_request", "procedure"]
 DIGIT_ORDER = "1234567890#*"  # the order in which a menu's options are spoken
 _DIGIT_WORDS = {"*": "étoile", "#": "dièse"}
 
@@ -158,11 +158,14 @@ class MenuOption(_Frozen):
     target: Identifier | None = None
     menu: Identifier | None = None
     action: Action | None = None
+    topic: Identifier | None = None  # the answer of a `procedure` action (self_service.procedures)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> MenuOption:
         if sum(x is not None for x in (self.target, self.menu, self.action)) != 1:
             raise ValueError("an option needs exactly one of target, menu or action")
+        if (self.topic is not None) != (self.action == "procedure"):
+            raise ValueError("`topic` goes with `action: procedure`, and only with it")
         return self
 
 
@@ -325,11 +328,20 @@ class SelfServiceIntent(_Frozen):
     speech: Vocabulary = Vocabulary()
 
 
+class Procedure(_Frozen):
+    """A short spoken answer about a procedure; its text is the catalogue prompt
+    ``procedure-<id>`` (editable in the admin's prompts page), its department the one
+    « pour parler au service, tapez 2 » leads to."""
+
+    department: Identifier
+
+
 class SelfServiceSettings(_Frozen):
     """Phone self-service: its spoken intents (their ids are targets of the intent
     matcher, printed by ``townhall-ivr route``) and the protection against guessing."""
 
     intents: dict[Identifier, SelfServiceIntent] = {}
+    procedures: dict[Identifier, Procedure] = {}
 
     max_failures: int = Field(default=3, gt=0)  # failed references or checks: then a person
     window_hours: int = Field(default=24, gt=0)  # failures count over this sliding window
