@@ -75,6 +75,7 @@ def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
     assert contact["request_id"] == repo.get_request(store, reference).id
     said = next(e["data"] for e in contact["events"] if e["kind"] == "request_status_told")
     assert (said["reference"], said["status"]) == (reference, "disponible")
+    assert BORN not in str(contact) and BORN not in live.app_log()  # never the secret
 
     wrong = live.call(steps=status_steps(reference, "01012000", "01012001", "01012002"),
                       hold_seconds=6, caller="0699999902")
