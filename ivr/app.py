@@ -30,6 +30,7 @@ from ivr.flow.request_queries import (
 )
 from ivr.flow.session import CallSession
 from ivr.prompts import PromptLibrary
+from ivr.requests.adapters.voicemail_spool import VoicemailIngestor
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings
@@ -40,6 +41,7 @@ from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
 from ivr.telephony.call import record
+from ivr.telephony.queue_events import QueueEvent, VoicemailEnded
 from ivr.telephony.queue_facts import QueueFacts
 from ivr.telephony.speech_bridge import MediaRest, SpeechBridge
 
@@ -78,7 +80,8 @@ class IvrApp:
 
     def __init__(self, settings: Settings, sounds_dir: Path) -> None:
         self.settings = settings
-        self.fallback_log = AsteriskInstance(settings).fallback_log
+        instance = AsteriskInstance(settings)
+        self.fallback_log = instance.fallback_log
         self.clock = settings.clock
         self.rules = RulesHolder(settings.rules_path)
         self.library = PromptLibrary(sounds_dir)
@@ -95,10 +98,21 @@ class IvrApp:
             on_down=self._mark_down, speech=self.speech_input,
             answers=StoreAnswers(self.store, {**ANSWERS, **self._file_answers()}))
         self.queue_facts = QueueFacts(partial(record, self.writer))
+        # -- voicemail messages become requests (this process hears their AMI event) --
+        self.voicemail = VoicemailIngestor(
+            instance.voicemail_spool, self.store, lambda: self.rules.current,
+            settings.attachments_dir, self.clock.now, speech=self.speech,
+            interval=settings.voicemail_sweep_seconds)
         # Called on pyst2's dispatch thread, with no hop to the event loop: the writer is
         # thread-safe and only that thread touches QueueFacts. A hop per AMI event (every
         # agent's status in every queue) woke the loop for nothing, mostly.
-        self.ami = AmiListener(settings, on_event=self.queue_facts, facts_only=True)
+        self.ami = AmiListener(settings, on_event=self.on_ami_event, facts_only=True)
+
+    def on_ami_event(self, event: QueueEvent) -> None:
+        """A call's fact from AMI; the end of a voicemail call also wakes the ingestor."""
+        self.queue_facts(event)
+        if isinstance(event, VoicemailEnded):
+            self.voicemail.poke()
 
     def _file_answers(self) -> dict[type[Query], Handler]:
         """Answers that also move files (the caller's recordings into the attachments):
@@ -148,6 +162,7 @@ class IvrApp:
     async def run(self) -> None:
         """Serve calls until cancelled."""
         await asyncio.to_thread(self._prepare)
+        self.voicemail.start()  # after the model loaded: messages are transcribed
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, self.reload_rules)
         self.ami.start()
@@ -158,6 +173,7 @@ class IvrApp:
             app_ready_path(self.settings).unlink(missing_ok=True)
             watcher.cancel()
             self.ami.stop()
+            self.voicemail.stop()
             self.writer.close()
             self.speech.close()
 

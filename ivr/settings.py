@@ -47,6 +47,8 @@ class Settings:
     # dial string the scheduler fills with {national} (0XXXXXXXXX) or {number} (E.164).
     citizen_trunk: str = "sip:127.0.0.1:5070"
     callback_endpoint: str = "PJSIP/{national}@citizen-trunk"
+    # How often the IVR looks for voicemail messages the AMI event did not announce.
+    voicemail_sweep_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +82,8 @@ class Settings:
             ),
             citizen_trunk=env.get("TOWNHALL_CITIZEN_TRUNK", cls.citizen_trunk),
             callback_endpoint=env.get("TOWNHALL_CALLBACK_ENDPOINT", cls.callback_endpoint),
+            voicemail_sweep_seconds=float(env.get("TOWNHALL_VOICEMAIL_SWEEP",
+                                                  str(cls.voicemail_sweep_seconds))),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -100,6 +104,7 @@ class Settings:
             "TOWNHALL_MEDIA_END": str(self.media_ports.stop - 1),
             "TOWNHALL_CITIZEN_TRUNK": self.citizen_trunk,
             "TOWNHALL_CALLBACK_ENDPOINT": self.callback_endpoint,
+            "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
         }
         return {k: v for k, v in env.items() if v}
 

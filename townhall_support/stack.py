@@ -32,6 +32,9 @@ from ivr.store.queries import contact_by_ref, contact_to_dict
 from townhall_support.ports import free_port, rtp_range
 from townhall_support.wait import eventually
 
+# Deadlines of the start-ups: generous, as they are waited on as conditions (a quiet
+# machine starts the app in about 2 s; one shared by parallel test runs can take 30).
+START_TIMEOUT = 90.0
 # The checkout the tests and benchmarks run from (they are not run from a wheel).
 CHECKOUT = Path(__file__).resolve().parents[1]
 DEFAULT_RULES = CHECKOUT / "routing_rules.yaml"
@@ -79,7 +82,7 @@ def write_rules(dest: Path, agent_contact: str, contacts: dict[str, str] | None 
 
 @contextmanager
 def started_asterisk(settings: Settings, prompt_cache: Path | None = None,
-                     timeout: float = 30) -> Iterator[AsteriskInstance]:
+                     timeout: float = START_TIMEOUT) -> Iterator[AsteriskInstance]:
     """Asterisk configured from ``settings.rules_path`` (prompts from ``prompt_cache``
     when they were rendered before), stopped at the end."""
     instance = AsteriskInstance(settings)
@@ -99,7 +102,7 @@ class Stack:
     asterisk: AsteriskInstance
     app: subprocess.Popen[bytes] | None = None
 
-    def start_app(self, timeout: float = 30) -> None:
+    def start_app(self, timeout: float = START_TIMEOUT) -> None:
         env = {**os.environ, **self.settings.to_env()}
         with (self.settings.home / "ivr-app.log").open("ab") as log:
             self.app = subprocess.Popen(
@@ -118,7 +121,7 @@ class Stack:
         app listed while calls are held in it: no proof)."""
         return self.app is not None and live_pid(app_ready_path(self.settings)) == self.app.pid
 
-    def wait_registered(self, timeout: float = 30) -> None:
+    def wait_registered(self, timeout: float = START_TIMEOUT) -> None:
         def exited() -> bool:
             return self.app is not None and self.app.poll() is not None
 

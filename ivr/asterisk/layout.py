@@ -104,6 +104,11 @@ class InstanceLayout:
         """Calls the dialplan answered while the IVR was away, one line each."""
         return self.base / "spool" / "fallback-calls.log"
 
+    @property
+    def voicemail_spool(self) -> Path:
+        """The town hall's voicemail boxes, ``<box>/INBOX/msgNNNN.{txt,wav,call}``."""
+        return self.base / "spool" / "voicemail" / "townhall"
+
     def make_dirs(self) -> None:
         for name in DIRS:
             self.dir(name).mkdir(parents=True, exist_ok=True)

@@ -96,6 +96,11 @@ class AsteriskInstance:
         """Host path of the dialplan's log of calls answered without the IVR."""
         return self.layout.fallback_log
 
+    @property
+    def voicemail_spool(self) -> Path:
+        """Host path of the voicemail boxes the IVR turns into requests."""
+        return self.layout.voicemail_spool
+
     def recording_path(self, name: str) -> Path:
         """Host path of a caller's recording made by ARI (``c.RecordVoice``)."""
         return self.layout.dir("spool") / "recording" / f"{name}.wav"

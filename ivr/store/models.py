@@ -37,7 +37,7 @@ ROLES = ("administrateur", "superviseur", "agent", "elu")
 CALLBACK_STATES = ("pending", "claimed", "dialing", "done", "failed", "cancelled")
 CONTACT_POINT_KINDS = ("phone", "email")
 CONSENT_CHANNELS = ("phone", "web", "email", "counter", "sms", "letter")
-REQUEST_EVENT_KINDS = ("created", "status", "assigned")
+REQUEST_EVENT_KINDS = ("created", "status", "assigned", "note")
 
 # Stable constraint names, so later migrations can alter them on both dialects.
 NAMING = {
@@ -381,6 +381,26 @@ class Attachment(Base):
     mime: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime]
     actor: Mapped[str | None] = mapped_column(String(64))
+
+
+class VoicemailIngest(Base):
+    """One voicemail message taken from Asterisk's spool into a request, exactly once.
+
+    ``key`` (box/origtime/msg_id) is unique: the row is inserted first in the ingesting
+    transaction, so a second process ingesting the same message waits on it and then
+    fails, and the spool file is removed only once this row is committed. ``call_id``
+    (the channel's unique id) links the call's contact when it reaches the database.
+    """
+
+    __tablename__ = "voicemail_ingests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    box: Mapped[str] = mapped_column(String(64))
+    msg_id: Mapped[str] = mapped_column(String(64))
+    call_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 SELF_SERVICE_ATTEMPT_KINDS = ("reference", "verification", "unlock")

@@ -19,7 +19,7 @@ class EventView:
 
     at: datetime
     actor: str
-    kind: str  # created | status | assigned
+    kind: str  # created | status | assigned | note (e.g. a voicemail message joining)
     from_status: str | None
     to_status: str
     note: str | None

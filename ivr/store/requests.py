@@ -99,7 +99,7 @@ def request_row(session: Session, reference: str, *, full: bool = False) -> Requ
     return row
 
 
-def _is_clash(exc: IntegrityError) -> bool:
+def is_clash(exc: IntegrityError) -> bool:
     """A race lost on a unique value (reference, contact point): retrying may succeed."""
     text = str(exc.orig)
     return any(name in text for name in ("requests.reference", "uq_requests_reference",
@@ -117,6 +117,36 @@ def _owner(session: Session, citizen_id: int | None, citizen: NewCitizen | None)
                              emails=citizen.emails, birth_date=citizen.birth_date).id
 
 
+def request_values(rules: Rules, *, type_id: str, at: datetime, channel: str = "phone",
+                   department: str | None = None, agent: str | None = None,
+                   subject: str | None = None, description: str | None = None,
+                   pin: str | None = None) -> dict[str, Any]:
+    """The checked columns of a new request of ``type_id`` (typed errors before any write)."""
+    kind = lifecycle.request_type(rules, type_id)
+    department = _department(rules, department or kind.department)
+    if channel not in CHANNELS:
+        raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
+    return dict(type=type_id, channel=channel, department=department,
+                agent=clean_text(agent, "l'agent", 64),
+                status=lifecycle.initial_status(rules, type_id),
+                subject=clean_text(subject, "l'objet", 255),
+                description=clean_text(description, "la description", 20_000),
+                pin_hash=hash_pin(pin) if pin else None, created_at=at,
+                due_at=due.due_at(rules, department, at, kind.delay))
+
+
+def insert_request(session: Session, values: dict[str, Any], *, owner: int | None, actor: str,
+                   rng: random.Random) -> Request:
+    """Add a request with ``values`` and its "created" line (a reference clash raises
+    ``IntegrityError`` at flush: the caller retries its transaction)."""
+    row = Request(reference=new_reference(rng), citizen_id=owner, **values)
+    row.events.append(RequestEvent(at=values["created_at"], actor=actor, kind="created",
+                                   to_status=row.status))
+    session.add(row)
+    session.flush()
+    return row
+
+
 def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, actor: str,
                    channel: str = "phone", citizen_id: int | None = None,
                    citizen: NewCitizen | None = None,
@@ -129,33 +159,22 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
     transaction (so a refused request leaves no citizen behind), or nobody.
     """
     kind = lifecycle.request_type(rules, type_id)
-    department = _department(rules, department or kind.department)
     if citizen and citizen.birth_date and kind.verification != "date_naissance":
         raise InvalidInput(f"La date de naissance n'est pas demandée pour une demande "
                            f"« {kind.label} » : ne l'enregistrez pas (minimisation des données).")
-    if channel not in CHANNELS:
-        raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
+    values = request_values(rules, type_id=type_id, at=at, channel=channel,
+                            department=department, agent=agent, subject=subject,
+                            description=description, pin=pin)
     rng = rng or random.SystemRandom()
-    values = dict(type=type_id, channel=channel, department=department,
-                  agent=clean_text(agent, "l'agent", 64),
-                  status=lifecycle.initial_status(rules, type_id),
-                  subject=clean_text(subject, "l'objet", 255),
-                  description=clean_text(description, "la description", 20_000),
-                  pin_hash=hash_pin(pin) if pin else None, created_at=at,
-                  due_at=due.due_at(rules, department, at, kind.delay))
     actor = _actor(actor)
     for _ in range(REFERENCE_ATTEMPTS):
         try:
             with store.session() as session:
                 owner = _owner(session, citizen_id, citizen)
-                row = Request(reference=new_reference(rng), citizen_id=owner, **values)
-                row.events.append(RequestEvent(at=at, actor=actor, kind="created",
-                                               to_status=row.status))
-                session.add(row)
-                session.flush()
-                return request_view(row)
+                return request_view(insert_request(session, values, owner=owner, actor=actor,
+                                                   rng=rng))
         except IntegrityError as exc:
-            if not _is_clash(exc):
+            if not is_clash(exc):
                 raise
     raise RuntimeError(f"no free reference after {REFERENCE_ATTEMPTS} attempts")
 

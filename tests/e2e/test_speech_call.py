@@ -33,7 +33,7 @@ def restart_app(stack: Stack, model: Path | None) -> None:
     """Run the IVR process again with another ``TOWNHALL_VOSK_MODEL``."""
     stack.stop_app()
     stack.settings = stack.settings.with_(vosk_model=model)
-    stack.start_app(timeout=60)  # the model loads before the app registers
+    stack.start_app()  # the model loads before the app registers
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def speech_stack(tmp_path_factory: pytest.TempPathFactory,
 def speech(speech_stack: Stack) -> Stack:
     """The stack with its speech-enabled application running."""
     if speech_stack.app is None or speech_stack.app.poll() is not None:
-        speech_stack.start_app(timeout=60)
+        speech_stack.start_app()
     return speech_stack
 
 

@@ -77,7 +77,7 @@ def test_test_modules_import_helpers_from_fixtures_only() -> None:
     """What two test modules share lives in tests/fixtures, never in a test or a conftest."""
     local = {p.stem for p in modules("tests") if not p.is_relative_to(REPO / "tests/fixtures")}
     strays = []
-    for path in modules("tests/unit", "tests/admin"):
+    for path in modules("tests"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
         names = imported(path)

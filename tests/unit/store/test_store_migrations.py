@@ -29,6 +29,7 @@ TABLES = {
     "requests",
     "request_events",
     "attachments",
+    "voicemail_ingests",
     "alembic_version",
 }
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +14,8 @@ from ivr.store.db import Store
 from ivr.store.models import Contact, ContactEvent
 from ivr.store.spool import SpoolLocked
 from ivr.store.writer import StoreWriter
+from tests.fixtures.db import Outage
 from tests.fixtures.store import T0, UNREACHABLE, fast_writer
-from townhall_support.pg import pg_url
 
 
 def write_call(writer: StoreWriter, call_id: str, target: str = "etat-civil") -> None:
@@ -200,35 +198,6 @@ def test_one_process_per_spool(tmp_path: Path) -> None:
     with pytest.raises(SpoolLocked):
         fast_writer(Store(UNREACHABLE), tmp_path / "spool")
     writer.close(timeout=2)
-
-
-@dataclass
-class Outage:
-    """A store reached through something a test can cut and restore."""
-
-    store: Store
-    cut: Callable[[], None]
-    restore: Callable[[], None]
-
-
-@pytest.fixture
-def outage(store: Store, request: pytest.FixtureRequest) -> Iterator[Outage]:
-    """PostgreSQL behind a TCP proxy; SQLite held under an exclusive lock by another process."""
-    if store.dialect == "postgresql":
-        proxy = request.getfixturevalue("pg_proxy")
-        via_proxy = Store(pg_url(str(store.url.database), proxy.port), connect_timeout=1)
-        yield Outage(via_proxy, proxy.close, proxy.open)
-        via_proxy.dispose()
-        return
-    holder = sqlite3.connect(str(store.url.database), isolation_level=None)
-
-    def lock() -> None:
-        holder.execute("BEGIN EXCLUSIVE")
-
-    locked = Store(store.url, busy_timeout=0.1)
-    yield Outage(locked, lock, lambda: holder.execute("ROLLBACK"))
-    holder.close()
-    locked.dispose()
 
 
 def test_outage_keeps_everything_and_replays_once(

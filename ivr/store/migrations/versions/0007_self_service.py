@@ -3,7 +3,7 @@ caller number and per reference, never the secret keyed) and references locked a
 repeated failures, until an agent unlocks them.
 
 Revision ID: 0007_self_service
-Revises: 0003
+Revises: 0011_voicemail
 Create Date: 2026-11-30 13:10:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0007_self_service'
-down_revision: Union[str, Sequence[str], None] = '0003'
+down_revision: Union[str, Sequence[str], None] = '0011_voicemail'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,1 @@
+"""I/O of the requests capability: Asterisk's voicemail spool."""

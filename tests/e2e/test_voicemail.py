@@ -1,0 +1,71 @@
+"""Voicemail messages are requests (issue #12, item 4), through the real stack: a SIPp
+citizen reaches a closed department, declines the callback (2) and speaks a message
+(espeak-ng); the IVR turns Asterisk's spool file into a request of that department with
+the caller's number, the recording kept in the attachment area and the call linked."""
+
+from __future__ import annotations
+
+import wave
+
+import pytest
+
+from ivr.simulate import FIRST_WAIT, AgentPhone
+from ivr.sipp.scenario import Dtmf, Say, Wait
+from ivr.store import Store
+from ivr.store import requests as repo
+from ivr.store.attachments import attachment_file
+from ivr.store.citizens import get_citizen
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
+
+pytestmark = pytest.mark.e2e
+
+SUNDAY = "2026-12-06T10:00:00+01:00"
+# The closed message lasts ~8 s after the keys, then the callback offer (« … tapez 1.
+# Pour laisser un message, tapez 2. »): the caller keys 2 during it and speaks for
+# ~23 s at once; the voicemail greeting takes ~6 s, so the beep falls inside the speech
+# with margin on both sides (the recording stops after 3 s of silence, and Asterisk
+# drops a message under 4 s).
+BEFORE_DECLINING = 11.0
+MESSAGE = ("Bonjour, je m'appelle Jeanne Dupont, j'ai besoin d'une copie intégrale de mon "
+           "acte de naissance pour un dossier de mariage. ") * 4
+
+
+def kinds(stack: Stack, ref: str) -> list[str]:
+    """The kinds of the call's contact events, in order."""
+    contact = stack.contact(ref)
+    return [e["kind"] for e in contact["events"]] if contact else []
+
+
+def test_a_message_left_at_a_closed_department_is_a_request_in_its_worklist(
+        tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone, db_url: str) -> None:
+    with running_stack(tmp_path_factory, agent, clock=SUNDAY,
+                       settings={"db_url": db_url}) as stack:
+        result = stack.call(steps=[Wait(FIRST_WAIT), Dtmf("11"), Wait(BEFORE_DECLINING),
+                                   Dtmf("2"), Say(MESSAGE)], hold_seconds=5, timeout=120)
+        assert result.answered, result.error
+        store = Store(stack.settings.db_url)
+        try:
+            found = eventually(lambda: repo.worklist(store, now=stack.settings.clock.now(),
+                                                     department="etat-civil"), 30)
+            assert len(found) == 1, stack.app_log()
+            [request] = found
+            assert request.type == "message-vocal"
+            assert request.citizen_id is not None, stack.app_log()
+            assert get_citizen(store, request.citizen_id).phones == ("+33612345678",)
+            contact = stack.contact(result.ref, until=lambda c: c["request_id"] is not None,
+                                    wait=15)
+            assert contact is not None and contact["request_id"] == request.id
+            full = repo.get_request(store, request.reference)
+            assert full.contact_ids == (contact["id"],)
+            [audio] = full.attachments
+            assert audio.mime == "audio/wav"
+            with wave.open(str(attachment_file(stack.settings.attachments_dir, audio))) as w:
+                assert w.getnframes() / w.getframerate() > 1.0
+            assert full.description is not None and " s laissé le " in full.description
+            assert "callback_declined" in kinds(stack, result.ref), stack.app_log()
+            spool = stack.asterisk.voicemail_spool / "etat-civil" / "INBOX"
+            assert not list(spool.glob("msg*")), "the spool keeps an ingested message"
+        finally:
+            store.dispose()
