@@ -65,9 +65,22 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area of the admin, plus the JSON API."""
-    from admin import api, auth
-    from admin.views import audit, callbacks, contacts, indicators, prompts, queues, rules, users
+    from admin import api, api_requests, auth
+    from admin.views import (
+        audit,
+        callbacks,
+        contacts,
+        indicators,
+        prompts,
+        queues,
+        request_intake,
+        requests,
+        rules,
+        users,
+    )
 
-    for module in (auth, indicators, contacts, rules, prompts, queues, callbacks, users, audit):
+    for module in (auth, indicators, contacts, requests, request_intake, rules, prompts, queues,
+                   callbacks, users, audit):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_requests.bp)

@@ -45,7 +45,7 @@ def new_token(session: Session, name: str) -> str:
     return token
 
 
-def _error(status: int, message: str, detail: Any = None) -> Response:
+def error_response(status: int, message: str, detail: Any = None) -> Response:
     """A JSON ``Error`` answer."""
     response = jsonify(error=message, detail=detail)
     response.status_code = status
@@ -66,7 +66,7 @@ def token_required(view: F) -> F:
                 )
             )
         if row is None:
-            response = _error(401, "authentication required")
+            response = error_response(401, "authentication required")
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
         row.last_used_at = _now()
@@ -97,16 +97,20 @@ def create_contact() -> ResponseReturnValue:
     """Record a request received on the web, by e-mail or at the counter."""
     payload = request.get_json(silent=True)
     if payload is None:
-        return _error(400, "the body must be a JSON object (Content-Type: application/json)")
-    if not _encodable(payload):
-        return _error(400, "the body holds text that is not valid Unicode (lone surrogate)")
+        return error_response(
+            400, "the body must be a JSON object (Content-Type: application/json)"
+        )
+    if not encodable(payload):
+        return error_response(400, "the body holds text that is not valid Unicode (lone surrogate)")
     try:
         data = ContactIn.model_validate(payload)
     except ValidationError as exc:
-        return _error(422, "invalid contact", exc.errors(include_url=False, include_context=False))
+        return error_response(
+            422, "invalid contact", exc.errors(include_url=False, include_context=False)
+        )
     session = get_session()
     if data.ref and queries.contact_by_ref(session, data.ref):
-        return _error(409, f"ref {data.ref!r} already used")
+        return error_response(409, f"ref {data.ref!r} already used")
     contact = _store(session, data)
     log.info(
         "api contact", extra={"contact": contact.id, "channel": data.channel, "token": g.api_token}
@@ -114,7 +118,7 @@ def create_contact() -> ResponseReturnValue:
     return jsonify(_out(contact)), 201
 
 
-def _encodable(payload: Any) -> bool:
+def encodable(payload: Any) -> bool:
     """JSON escapes can smuggle lone surrogates, which no database column accepts."""
     try:
         json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -161,7 +165,9 @@ def list_contacts() -> ResponseReturnValue:
     try:
         query = ListQuery.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        return _error(422, "invalid query", exc.errors(include_url=False, include_context=False))
+        return error_response(
+            422, "invalid query", exc.errors(include_url=False, include_context=False)
+        )
     found = queries.list_contacts(
         get_session(), limit=query.limit, since=query.since, target=query.target
     )
@@ -175,5 +181,5 @@ def get_contact(contact_id: int) -> ResponseReturnValue:
     """One contact."""
     contact = queries.get_contact(get_session(), contact_id)
     if contact is None:
-        return _error(404, f"no contact {contact_id}")
+        return error_response(404, f"no contact {contact_id}")
     return jsonify(_out(contact))

@@ -133,7 +133,7 @@ def _responses(ok: tuple[str, str, str] | None, *errors: int) -> dict[str, Any]:
         400: "Bad request",
         401: "Missing or invalid token",
         404: "Not found",
-        409: "Reference already used",
+        409: "Conflict (reference already used, request changed meanwhile, forbidden transition)",
         422: "Invalid data",
     }
     out: dict[str, Any] = {}
@@ -160,8 +160,10 @@ def _query_parameters() -> list[dict[str, Any]]:
 
 def openapi(prefix: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``/api/v1``."""
+    from admin.api_request_models import MODELS, request_paths
+
     _, defs = models_json_schema(
-        [(m, "validation") for m in (ContactIn, ContactOut, ContactList, Error)],
+        [(m, "validation") for m in (ContactIn, ContactOut, ContactList, Error, *MODELS)],
         ref_template="#/components/schemas/{model}",
     )
     return {
@@ -173,7 +175,7 @@ def openapi(prefix: str) -> dict[str, Any]:
             "schemas": defs["$defs"],
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **request_paths(_json, _responses)},
     }
 
 

@@ -20,6 +20,7 @@ PARIS = ZoneInfo("Europe/Paris")
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("indicators.index", "Indicateurs", ("administrateur", "superviseur", "elu")),
     ("contacts.index", "Contacts", ("administrateur", "superviseur", "agent")),
+    ("requests.index", "Demandes", ("administrateur", "superviseur", "agent")),
     ("callbacks.index", "Rappels", ("administrateur", "superviseur", "agent")),
     ("queues.index", "Files d’attente", ("administrateur", "superviseur")),
     ("rules.index", "Règles d’accueil", ("administrateur",)),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from admin.auth import role_required
-from admin.db import get_session
+from admin.db import get_session, get_store
 from admin.labels import label
 from admin.metrics import Dashboard, compute
-from admin.period import FilterForm, department_field, today
+from admin.period import PARIS, FilterForm, department_field, today
 from admin.published import department_choices, published_rules
+from admin.request_common import department_name, type_label
+from ivr.store.request_indicators import IndicatorRow, indicators
 
 bp = Blueprint("indicators", __name__)
 ROLES = ("administrateur", "superviseur", "elu")
@@ -48,10 +50,14 @@ def index() -> str | tuple[str, int]:
     if not form.validate():
         return render_template("indicators/index.html", form=form, board=None), 400
     board = _dashboard(form)
+    rules = published_rules()
     return render_template(
         "indicators/index.html",
         form=form,
         board=board,
+        requests=_request_rows(form),
+        type_label=(lambda t: type_label(rules, t)) if rules else str,
+        department_name=(lambda d: department_name(rules, d)) if rules else str,
         c=board.calls,
         charts=_charts(board),
         sl=current_app.config["SERVICE_LEVEL_SECONDS"],
@@ -119,3 +125,44 @@ def _flat(mapping: dict[object, object], prefix: str = "") -> list[tuple[str, ob
         name = f"{prefix}{key}"
         rows += _flat(value, f"{name}.") if isinstance(value, dict) else [(name, value)]
     return rows
+
+
+def _request_rows(form: IndicatorsForm) -> list[IndicatorRow]:
+    """Request indicators per type and department over the period (no personal data)."""
+    start, end = form.start.data, form.end.data
+    assert isinstance(start, date) and isinstance(end, date)
+    since = datetime.combine(start, time(), PARIS)
+    until = datetime.combine(end + timedelta(days=1), time(), PARIS)
+    now = current_app.config["TOWNHALL_CLOCK"].now()
+    rows = indicators(get_store(), since=since, until=until, now=now)
+    wanted = form.department.data
+    return [row for row in rows if not wanted or row.department == wanted]
+
+
+REQUEST_COLUMNS = (
+    "type", "service", "volume", "en_cours", "en_retard", "repondues",
+    "delai_median_jours_calendaires", "part_dans_le_delai_annonce",
+)
+
+
+@bp.route("/demandes.csv")
+@role_required(*ROLES)
+def export_requests() -> Response | tuple[str, int]:
+    """Request indicators per type and department as CSV (semicolons, UTF-8 with BOM)."""
+    form = _form()
+    if not form.validate():
+        return render_template("indicators/index.html", form=form, board=None), 400
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(REQUEST_COLUMNS)
+    for r in _request_rows(form):
+        writer.writerow([r.type, r.department, r.volume, r.backlog, r.late, r.answered,
+                         _decimal(r.median_days), _decimal(r.within_delay)])
+    headers = {"Content-Disposition": "attachment; filename=demandes.csv"}
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers=headers)
+
+
+def _decimal(value: float | None) -> str:
+    """French decimal comma for spreadsheets; empty when there is nothing to divide."""
+    return "" if value is None else f"{value:.3g}".replace(".", ",")

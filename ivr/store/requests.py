@@ -51,10 +51,29 @@ from ivr.store.request_views import (
 )
 
 __all__ = [
-    "AttachmentView", "EventView", "ImportReport", "ImportResult", "RequestView",
-    "apply_import", "assign", "change_status", "create_request", "get_request", "hash_pin",
-    "link_contact", "proves", "request_row", "search", "verify_caller", "worklist",
+    "AttachmentView",
+    "Audit",
+    "EventView",
+    "ImportReport",
+    "ImportResult",
+    "RequestView",
+    "apply_import",
+    "assign",
+    "change_status",
+    "create_request",
+    "get_request",
+    "hash_pin",
+    "link_contact",
+    "proves",
+    "request_row",
+    "search",
+    "verify_caller",
+    "worklist",
 ]
+
+# Called inside the change's transaction with the session and the request's reference, so
+# that a caller's own record of the change (the admin's audit_log row) commits with it.
+Audit = Callable[[Session, str], None]
 
 REFERENCE_ATTEMPTS = 20  # 10⁹ references: a collision is rare, twenty in a row impossible
 _PIN_ITERATIONS = 100_000
@@ -152,7 +171,8 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
                    citizen: NewCitizen | None = None,
                    department: str | None = None, agent: str | None = None,
                    subject: str | None = None, description: str | None = None,
-                   pin: str | None = None, rng: random.Random | None = None) -> RequestView:
+                   pin: str | None = None, rng: random.Random | None = None,
+                   audit: Audit | None = None) -> RequestView:
     """Record a new request of ``type_id``, due ``delay`` working days after ``at``.
 
     The citizen is ``citizen_id``, or found/created from ``citizen`` in the same
@@ -171,8 +191,10 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
         try:
             with store.session() as session:
                 owner = _owner(session, citizen_id, citizen)
-                return request_view(insert_request(session, values, owner=owner, actor=actor,
-                                                   rng=rng))
+                row = insert_request(session, values, owner=owner, actor=actor, rng=rng)
+                if audit is not None:
+                    audit(session, row.reference)
+                return request_view(row)
         except IntegrityError as exc:
             if not is_clash(exc):
                 raise
@@ -216,8 +238,8 @@ def _move(session: Session, rules: Rules, row: Request, to_status: str, actor: s
     row.status = to_status
 
 
-def _committed(store: Store, reference: str,
-               work: Callable[[Session, Request], None]) -> RequestView:
+def _committed(store: Store, reference: str, work: Callable[[Session, Request], None],
+               audit: Audit | None = None) -> RequestView:
     """Run ``work(session, row)`` on the request and commit; a lost race is ``StaleVersion``."""
     try:
         with store.session() as session:
@@ -225,6 +247,8 @@ def _committed(store: Store, reference: str,
             with session.no_autoflush:  # one UPDATE (one version step) per change
                 work(session, row)
             session.flush()
+            if audit is not None:
+                audit(session, row.reference)
             return request_view(row)
     except StaleDataError:
         raise StaleVersion(f"La demande {grouped(normalise(reference))} vient d'être modifiée "
@@ -233,18 +257,18 @@ def _committed(store: Store, reference: str,
 
 def change_status(store: Store, rules: Rules, reference: str, to_status: str, *, actor: str,
                   at: datetime, note: str | None = None,
-                  expected_version: int | None = None) -> RequestView:
+                  expected_version: int | None = None, audit: Audit | None = None) -> RequestView:
     """Move the request to ``to_status`` if its type allows it; one history line."""
     def work(session: Session, row: Request) -> None:
         _check_version(row, expected_version)
         _move(session, rules, row, to_status, actor, at, note)
 
-    return _committed(store, reference, work)
+    return _committed(store, reference, work, audit)
 
 
 def assign(store: Store, rules: Rules, reference: str, *, agent: str | None, actor: str,
            at: datetime, department: str | None = None, note: str | None = None,
-           expected_version: int | None = None) -> RequestView:
+           expected_version: int | None = None, audit: Audit | None = None) -> RequestView:
     """Give the request to ``agent`` (None: nobody) and possibly another department."""
     if department is not None:
         _department(rules, department)
@@ -260,7 +284,7 @@ def assign(store: Store, rules: Rules, reference: str, *, agent: str | None, act
         session.add(RequestEvent(request_id=row.id, at=at, actor=actor, kind="assigned",
                                  from_status=row.status, to_status=row.status, note=text))
 
-    return _committed(store, reference, work)
+    return _committed(store, reference, work, audit)
 
 
 def _late(now: datetime) -> Any:
@@ -269,7 +293,8 @@ def _late(now: datetime) -> Any:
 
 
 def worklist(store: Store, *, now: datetime, department: str | None = None,
-             status: str | None = None, agent: str | None = None, late_only: bool = False,
+             status: str | None = None, agent: str | None = None, type_id: str | None = None,
+             late_only: bool = False,
              include_closed: bool = False, limit: int = 50, offset: int = 0) -> list[RequestView]:
     """Requests to work on: late ones first, then by due date (then oldest first)."""
     query: Select[tuple[Request]] = select(Request)
@@ -279,6 +304,8 @@ def worklist(store: Store, *, now: datetime, department: str | None = None,
         query = query.where(Request.status == status)
     if agent:
         query = query.where(Request.agent == agent)
+    if type_id:
+        query = query.where(Request.type == type_id)
     if not include_closed:
         query = query.where(Request.closed_at.is_(None))
     if late_only:
@@ -362,7 +389,7 @@ class ImportReport:
 
 
 def _apply_line(store: Store, rules: Rules, line: ImportLine, actor: str,
-                at: datetime) -> ImportResult:
+                at: datetime, audit: Audit | None) -> ImportResult:
     moved: list[bool] = []
 
     def work(session: Session, row: Request) -> None:
@@ -371,8 +398,12 @@ def _apply_line(store: Store, rules: Rules, line: ImportLine, actor: str,
             _move(session, rules, row, target, actor, at, line.note)
             moved.append(True)
 
+    def audited(session: Session, reference: str) -> None:
+        if moved and audit is not None:
+            audit(session, reference)
+
     try:
-        view = _committed(store, line.reference, work)
+        view = _committed(store, line.reference, work, audited)
     except RequestError as exc:
         return ImportResult(line.line, line.reference, "refusée", exc.message)
     label = lifecycle.status(rules, view.type, view.status).label
@@ -382,7 +413,7 @@ def _apply_line(store: Store, rules: Rules, line: ImportLine, actor: str,
 
 
 def apply_import(store: Store, rules: Rules, parsed: ParsedImport, *, actor: str,
-                 at: datetime) -> ImportReport:
+                 at: datetime, audit: Audit | None = None) -> ImportReport:
     """Apply each parsed line in its own transaction; refused lines do not stop the others.
 
     A line whose request already has the status is « déjà à jour » (no history line),
@@ -391,6 +422,6 @@ def apply_import(store: Store, rules: Rules, parsed: ParsedImport, *, actor: str
     if parsed.fatal:
         return ImportReport((), parsed.fatal)
     refused = [ImportResult(e.line, None, "refusée", e.message) for e in parsed.errors]
-    applied = [_apply_line(store, rules, line, actor, at) for line in parsed.lines]
+    applied = [_apply_line(store, rules, line, actor, at, audit) for line in parsed.lines]
     return ImportReport(tuple(sorted(refused + applied, key=lambda r: r.line)))
 

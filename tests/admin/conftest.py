@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser
 
 from admin import create_app
 from admin.accounts import add_user
@@ -18,6 +19,7 @@ from ivr.prompts import DEFAULT_CATALOGUE as PROMPT_CATALOGUE
 from ivr.settings import Settings
 from ivr.store.db import Store
 from tests.fixtures.admin import NOW, PASSWORD, login
+from tests.fixtures.browser import chromium, served
 
 DEFAULT_RULES = Path(__file__).parents[2] / "routing_rules.yaml"
 USERS = {
@@ -94,6 +96,20 @@ def as_user(client: FlaskClient) -> Callable[[str], FlaskClient]:
         return client
 
     return log_in
+
+
+@pytest.fixture
+def base_url(make_app: Callable[..., Flask]) -> Iterator[str]:
+    """The admin with its production protections (CSRF on), served on a free port."""
+    with served(make_app(TESTING=False, WTF_CSRF_ENABLED=True)) as url:
+        yield url
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """A headless Chromium for the browser tests."""
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture

@@ -113,6 +113,9 @@ def test_bad_requests(client: FlaskClient, token: str) -> None:
 def test_openapi_document(client: FlaskClient, token: str) -> None:
     doc = client.get("/api/v1/openapi.json", headers=_auth(token)).json
     assert doc["openapi"].startswith("3.")  # type: ignore[index]
-    assert set(doc["paths"]) == {"/contacts", "/contacts/{contact_id}", "/openapi.json"}  # type: ignore[index]
+    assert set(doc["paths"]) == {  # type: ignore[index]
+        "/contacts", "/contacts/{contact_id}", "/openapi.json",
+        "/requests", "/requests/{reference}", "/requests/{reference}/status",
+    }
     channel = doc["components"]["schemas"]["ContactIn"]["properties"]["channel"]  # type: ignore[index]
     assert channel["enum"] == ["web", "email", "counter"]

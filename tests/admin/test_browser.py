@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, expect
 
 from ivr.settings import Settings
 from tests.fixtures.admin import PASSWORD
-from tests.fixtures.browser import chromium, log_in, served
+from tests.fixtures.browser import log_in
 from tests.fixtures.db import sqlite_url
 
 
@@ -20,19 +18,6 @@ def db_url(tmp_path: Path) -> str:
     """The browser checks pages, not the database:
     SQLite only (the store's features run on both databases in their own tests)."""
     return sqlite_url(tmp_path)
-
-
-@pytest.fixture
-def base_url(make_app: Callable[..., Flask]) -> Iterator[str]:
-    """The admin with its production protections (CSRF on), on a free port."""
-    with served(make_app(TESTING=False, WTF_CSRF_ENABLED=True)) as url:
-        yield url
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as instance:
-        yield instance
 
 
 def test_break_rules_see_the_line_fix_and_publish(

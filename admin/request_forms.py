@@ -1,0 +1,57 @@
+"""Flask-WTF forms of the request pages (CSRF-protected; French labels)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+
+class WorklistFilters(FlaskForm):
+    """GET filters of the worklist (no CSRF: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    department = SelectField("Service", validate_choice=False)
+    type = SelectField("Type", validate_choice=False)
+    status = SelectField("Statut", validate_choice=False)
+    agent = StringField("Agent", validators=[Optional(), Length(max=64)])
+    late = BooleanField("En retard seulement")
+
+
+class StatusForm(FlaskForm):
+    """A status change, with the ``version`` the page was drawn with."""
+
+    status = SelectField("Nouveau statut", validate_choice=False, validators=[DataRequired()])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+    version = HiddenField(validators=[InputRequired()])
+
+
+class AssignForm(FlaskForm):
+    """Give the request to an agent (empty: nobody), possibly in another department."""
+
+    agent = StringField("Agent", validators=[Optional(), Length(max=64)])
+    department = SelectField("Service", validate_choice=False)
+    note = StringField("Note", validators=[Optional(), Length(max=5000)])
+    version = HiddenField(validators=[InputRequired()])
+
+
+class ImportForm(FlaskForm):
+    """A CSV file ``référence;statut[;note]``."""
+
+    file = FileField("Fichier CSV", validators=[FileRequired("Choisissez un fichier CSV.")])
+
+
+class CreateForm(FlaskForm):
+    """A request made at the counter; the citizen is found by phone or e-mail, or created."""
+
+    type = SelectField("Type de demande", validate_choice=False, validators=[DataRequired()])
+    name = StringField("Nom de l’usager", validators=[Optional(), Length(max=100)])
+    phone = StringField("Téléphone", validators=[Optional(), Length(max=32)])
+    email = StringField("Courriel", validators=[Optional(), Length(max=254)])
+    birth_date = StringField("Date de naissance (JJ/MM/AAAA)",
+                             validators=[Optional(), Length(max=10)])
+    subject = StringField("Objet", validators=[Optional(), Length(max=255)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])

@@ -1,0 +1,108 @@
+"""JSON API /api/v1/requests: create, read, search, change status, list; French 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from ivr.store.db import Store
+from ivr.store.models import AuditLog, Citizen, Request
+
+NEW = {"type": "carte-identite", "channel": "web", "subject": "renouvellement",
+       "citizen": {"name": "Jeanne Martin", "phones": ["06 12 34 56 78"],
+                   "emails": ["Jeanne@Example.org"], "birth_date": "14/07/1980"}}
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _count(store: Store, model: type) -> int:
+    with store.session() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _create(client: FlaskClient, token: str, body: dict[str, Any] = NEW) -> dict[str, Any]:
+    response = client.post("/api/v1/requests", json=body, headers=_auth(token))
+    assert response.status_code == 201, response.json
+    return response.json  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/api/v1/requests"), ("POST", "/api/v1/requests"),
+    ("GET", "/api/v1/requests/1234567897"), ("POST", "/api/v1/requests/1234567897/status"),
+])
+def test_requests_need_a_token(client: FlaskClient, method: str, path: str) -> None:
+    assert client.open(path, method=method, json={}).status_code == 401
+
+
+def test_create_read_search_and_change(client: FlaskClient, token: str, store: Store) -> None:
+    made = _create(client, token)
+    assert made["status"] == "depose" and made["status_label"] == "Dossier déposé"
+    assert made["type_label"] == "Carte nationale d'identité" and made["version"] == 1
+    ref = made["reference"]
+    read = client.get(f"/api/v1/requests/{made['display_reference']}", headers=_auth(token))
+    assert read.status_code == 200 and read.json["events"][0]["kind"] == "created"
+    by_phone = client.get("/api/v1/requests?phone=%2B33612345678", headers=_auth(token))
+    assert [r["reference"] for r in by_phone.json["requests"]] == [ref]
+    by_mail = client.get("/api/v1/requests?email=jeanne@example.org", headers=_auth(token))
+    assert [r["reference"] for r in by_mail.json["requests"]] == [ref]
+    changed = client.post(f"/api/v1/requests/{ref}/status", headers=_auth(token),
+                          json={"status": "en-instruction", "note": "complet", "version": 1})
+    assert changed.status_code == 200 and changed.json["status"] == "en-instruction"
+    listed = client.get("/api/v1/requests?department=titres-identite&status=en-instruction",
+                        headers=_auth(token))
+    assert [r["reference"] for r in listed.json["requests"]] == [ref]
+    assert client.get("/api/v1/requests?late=true", headers=_auth(token)).json == {"requests": []}
+    with store.session() as session:
+        actions = list(session.scalars(select(AuditLog.action).where(
+            AuditLog.username == "api:tests")))
+    assert actions == ["request.create", "request.status"]
+
+
+@pytest.mark.parametrize(("path", "code", "message"), [
+    ("/api/v1/requests/1234567890", 400, "référence"),
+    ("/api/v1/requests/1234567897", 404, "Aucune demande"),
+    ("/api/v1/requests/abc", 400, "référence"),
+])
+def test_bad_references(client: FlaskClient, token: str, path: str, code: int,
+                        message: str) -> None:
+    response = client.get(path, headers=_auth(token))
+    assert response.status_code == code and message in response.json["error"]
+
+
+@pytest.mark.parametrize(("body", "code", "message"), [
+    ({**NEW, "type": "permis-de-chasse"}, 400, "Type de demande inconnu"),
+    ({**NEW, "citizen": {**NEW["citizen"], "birth_date": "31/02/1980"}}, 400, "invalide"),
+    ({**NEW, "type": "acte-deces"}, 400, "minimisation"),
+    ({**NEW, "department": "nulle-part"}, 400, "Service inconnu"),
+    ({**NEW, "extra": 1}, 422, "données invalides"),
+    ([1, 2], 400, "objet JSON"),
+])
+def test_refused_creations_store_nothing(client: FlaskClient, token: str, store: Store,
+                                         body: Any, code: int, message: str) -> None:
+    response = client.post("/api/v1/requests", json=body, headers=_auth(token))
+    assert response.status_code == code and message in response.json["error"]
+    assert _count(store, Request) == 0 and _count(store, Citizen) == 0
+
+
+@pytest.mark.parametrize(("body", "code", "message"), [
+    ({"status": "remis"}, 409, "Dossier déposé"),
+    ({"status": "volé"}, 400, "Statut inconnu"),
+    ({"status": "en-instruction", "version": 7}, 409, "modifiée entre-temps"),
+])
+def test_refused_status_changes(client: FlaskClient, token: str, store: Store,
+                                body: dict[str, Any], code: int, message: str) -> None:
+    ref = _create(client, token)["reference"]
+    response = client.post(f"/api/v1/requests/{ref}/status", json=body, headers=_auth(token))
+    assert response.status_code == code and message in response.json["error"]
+    read = client.get(f"/api/v1/requests/{ref}", headers=_auth(token)).json
+    assert read["status"] == "depose" and len(read["events"]) == 1
+
+
+def test_bad_query_is_422(client: FlaskClient, token: str) -> None:
+    response = client.get("/api/v1/requests?limit=0", headers=_auth(token))
+    assert response.status_code == 422
