@@ -17,6 +17,7 @@ OUTCOMES: dict[str, str] = {
     ContactOutcome.INFO: "Information donnée",
     ContactOutcome.CALLBACK_REQUESTED: "Rappel demandé",
     ContactOutcome.APPOINTMENT: "Rendez-vous (pris, déplacé ou annulé)",
+    ContactOutcome.SELF_SERVICE: "Réponse automatique",
     ContactOutcome.BUSY: "Occupé (rappel)",
     ContactOutcome.NO_ANSWER: "Sans réponse (rappel)",
     ContactOutcome.FAILED: "Échec (rappel)",

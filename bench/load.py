@@ -19,15 +19,15 @@ from pathlib import Path
 
 from bench.native import NATIVE_NUMBER
 from bench.probe import FirstRtp, ProcessMeter, percentiles, read_message_trace
-from bench.stack import BenchStack
+from bench.stack import NATIVE_KEY, BenchStack
 from ivr.simulate import default_cache_dir, default_steps, resolve_steps
 from ivr.sipp.process import SippProcess, SippStats
 from ivr.sipp.scenario import render_uac, step_items
 
-# Both paths key "4" (police municipale, a department of the main menu) by default: the
-# same menu choice through the same SIPp scenario. ``--keys 11`` sends the IVR callers
-# through a sub-menu, which the native menu does not have.
-IVR_NUMBER, SAME_KEY = "3000", "4"
+# Both paths key NATIVE_KEY (police municipale, a department the bench's rules put on the
+# main menu) by default: the same menu choice through the same SIPp scenario. ``--keys
+# 11`` sends the IVR callers through a sub-menu, which the native menu does not have.
+IVR_NUMBER, SAME_KEY = "3000", NATIVE_KEY
 SENTENCE = "je voudrais parler à la police municipale"  # what speech callers say
 PROMPT_TARGET_MS = 300.0  # the bound on the time to first prompt, p95
 CALLER = "0612345678"

@@ -32,14 +32,17 @@ from ivr.stack.provisioning import configure_asterisk
 from ivr.stack.supervisor import Child
 from ivr.store import Store
 from ivr.store.models import Contact
-from townhall_support.stack import OPEN_CLOCK, stack_settings, write_rules
+from townhall_support.stack import DEFAULT_RULES, OPEN_CLOCK, stack_settings, write_rules
 from townhall_support.wait import eventually
 
 log = logging.getLogger(__name__)
 
 RTP_PORTS = 10000  # two channels (caller, agent) per call, two ports each, and reuse slack
-# Departments the benchmark's callers reach: by the IVR (11, 0) and by the native menu (4).
+# Departments the benchmark's callers reach: by the IVR (11, 0) and by the native menu
+# (NATIVE_KEY, on both paths: the plain dialplan only has the main menu's departments,
+# and the shipped main menu leads to sub-menus only, so the bench adds one).
 ROUTED = ("etat-civil", "police-municipale", "accueil")
+NATIVE_KEY = "6"
 
 
 def bench_rules(dest: Path, agent_uri: str, agents: int) -> Path:
@@ -48,7 +51,12 @@ def bench_rules(dest: Path, agent_uri: str, agents: int) -> Path:
     extra = {f"bench-agent-{n}": {"name": f"Banc {n}", "departments": list(ROUTED),
                                   "contact": agent_uri} for n in range(agents)}
     queues = {target: {"queue": {"strategy": "rrmemory", "wrapup": 0}} for target in ROUTED}
-    return write_rules(dest, agent_uri, departments=queues, sections={"agents": extra})
+    rules = load_rules(DEFAULT_RULES)
+    main = rules.menus[rules.main_menu].model_dump(mode="json", exclude_none=True,
+                                                   exclude_defaults=True)
+    main["options"][NATIVE_KEY] = {"label": "la police municipale", "target": "police-municipale"}
+    return write_rules(dest, agent_uri, departments=queues,
+                       sections={"agents": extra, "menus": {rules.main_menu: main}})
 
 
 def bench_settings(home: Path, db_url: str | None = None,

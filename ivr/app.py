@@ -23,6 +23,12 @@ from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, rules_texts
 from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.queries import Query
+from ivr.flow.request_queries import (
+    CreateDocumentRequest,
+    FindRequest,
+    OpenRequestsOf,
+    VerifyCaller,
+)
 from ivr.flow.session import CallSession
 from ivr.flow.subscriptions import SetSubscription, SubscriptionLists
 from ivr.flow.survey import RecordSurvey, SurveyAllowed
@@ -32,7 +38,7 @@ from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings, connect_host
 from ivr.speech import SpeechEngine
-from ivr.store import Store, StoreWriter, appointment_answers, subscriptions
+from ivr.store import Store, StoreWriter, appointment_answers, self_service, subscriptions
 from ivr.store.answers import Handler, StoreAnswers
 from ivr.store.marianne import keep_survey, survey_allowed
 from ivr.store.voice_requests import file_voice_request
@@ -54,6 +60,9 @@ ANSWERS: dict[type[Query], Handler] = {
     RecordSurvey: keep_survey,
     SubscriptionLists: subscriptions.phone_lists,
     SetSubscription: subscriptions.phone_subscription,
+    OpenRequestsOf: self_service.open_requests_of,
+    FindRequest: self_service.find_request,
+    VerifyCaller: self_service.verify,
 }
 
 
@@ -97,7 +106,7 @@ class IvrApp:
             settings.ari_password, settings.ari_app, sessions=self.new_session,
             recorder=self.writer, sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input,
-            answers=StoreAnswers(self.store, {**ANSWERS, **self._bound_answers()}))
+            answers=StoreAnswers(self.store, {**ANSWERS, **self._file_answers()}))
         self.queue_facts = QueueFacts(partial(record, self.writer))
         # -- voicemail messages become requests (this process hears their AMI event) --
         self.voicemail = VoicemailIngestor(
@@ -115,12 +124,17 @@ class IvrApp:
         if isinstance(event, VoicemailEnded):
             self.voicemail.poke()
 
-    def _bound_answers(self) -> dict[type[Query], Handler]:
-        """Answers that need this process's rules and Asterisk instance."""
-        return {FileVoiceRequest: partial(
-            file_voice_request, rules=lambda: self.rules.current,
-            recording_path=AsteriskInstance(self.settings).recording_path,
-            area=self.settings.attachments_dir)}
+    def _file_answers(self) -> dict[type[Query], Handler]:
+        """Answers that also move files (the caller's recordings into the attachments):
+        they need this instance's places and live rules, so they are bound here rather
+        than in ANSWERS."""
+        instance = AsteriskInstance(self.settings)
+        create = partial(self_service.create_document_request,
+                         recording=instance.recording_path, area=self.settings.attachments_dir)
+        voice = partial(file_voice_request, rules=lambda: self.rules.current,
+                        recording_path=instance.recording_path,
+                        area=self.settings.attachments_dir)
+        return {CreateDocumentRequest: create, FileVoiceRequest: voice}
 
     def new_session(self, call_id: str) -> CallSession:
         """A session bound to the rules that are live now."""

@@ -113,4 +113,7 @@ class InstanceLayout:
         for name in DIRS:
             self.dir(name).mkdir(parents=True, exist_ok=True)
         self.sounds_dir.mkdir(parents=True, exist_ok=True)
+        # ARI's channels/{id}/record writes here and fails (« No such file or directory »,
+        # a bare 500 to the client) rather than create it
+        (self.dir("spool") / "recording").mkdir(exist_ok=True)
         (self.dir("lib") / "keys").mkdir(exist_ok=True)

@@ -1,5 +1,5 @@
 """``townhall-ivr requests …``: citizen requests from the shell (list, show, create,
-set-status, import), each with ``--json``. A refused operation prints its French
+set-status, import, unlock), each but unlock with ``--json``. A refused operation prints its French
 message and exits with status 1; nothing is stored half-way.
 """
 
@@ -17,9 +17,11 @@ from ivr.requests import lifecycle
 from ivr.requests.csv_import import parse_import, size_refusal
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
+from ivr.requests.reference import grouped, normalise
 from ivr.rules import Rules, RulesError, load_rules
 from ivr.settings import Settings
 from ivr.store import requests as repo
+from ivr.store import self_service
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
 from ivr.store.models import CHANNELS
@@ -192,3 +194,15 @@ def import_command(ctx: click.Context, path: Path, actor: str, as_json: bool) ->
                    f"déjà à jour, {report.count('refusée')} refusée(s)")
     if report.fatal or report.count("refusée"):
         ctx.exit(1)
+
+
+@requests.command("unlock")
+@click.argument("reference")
+@click.option("--actor", default="cli", show_default=True, help="Qui déverrouille.")
+@click.pass_context
+def unlock_command(ctx: click.Context, reference: str, actor: str) -> None:
+    """Rend une demande de nouveau consultable par téléphone (après trop d'échecs)."""
+    with _store(ctx) as store:
+        was_locked = self_service.unlock(store, reference, actor=actor, at=ctx.obj.clock.now())
+    state = "déverrouillée" if was_locked else "n'était pas verrouillée"
+    click.echo(f"Demande {grouped(normalise(reference))} : {state}.")

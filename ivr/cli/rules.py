@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ivr.domain.spoken_length import spoken_seconds
 from ivr.rules.loader import RulesError, load_rules
 from ivr.rules.schema import Menu, Rules
 from ivr.rules.times import DAY_NAMES
@@ -71,7 +72,7 @@ def reload(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON complète.")
 @click.pass_context
 def show(ctx: click.Context, file: Path | None, as_json: bool) -> None:
-    """Affiche l'arbre des menus et les services avec leurs horaires."""
+    """Affiche l'arbre des menus (avec la durée parlée estimée) et les services."""
     loaded = _load_or_exit(file or _settings(ctx).rules_path)
     if as_json:
         click.echo(json.dumps(loaded.model_dump(mode="json", by_alias=True), ensure_ascii=False,
@@ -102,7 +103,8 @@ def menu_tree(rules: Rules, menu_id: str, depth: int = 0,
               seen: frozenset[str] = frozenset()) -> list[str]:
     """The menus reachable from ``menu_id``, indented, each submenu shown once per branch."""
     menu = rules.menus[menu_id]
-    lines = [f"{'  ' * depth}[{menu_id}]"]
+    heard = f"{spoken_seconds(menu.spoken_text()):.1f} s, {len(menu.spoken_options())} choices"
+    lines = [f"{'  ' * depth}[{menu_id}] ({heard}{', stay on line' if menu.stay_on_line else ''})"]
     for digit, option in menu.all_options().items():
         lines.append(f"{'  ' * (depth + 1)}{_option_line(digit, menu, rules)}")
         if option.menu and option.menu not in seen | {menu_id}:

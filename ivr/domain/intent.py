@@ -40,7 +40,7 @@ OPERATOR = "accueil"  # where "a person" goes
 # being short and frequent, would only feed the fuzzy matcher false positives.
 _STOP_WORDS_TEXT = """
     a ai as au aux avec avez avoir bah ben bien bon bonjour bonsoir c ca car ce cela cet
-    cette ces chez comment d dans de des deja demande demander dire donc du elle elles en
+    cette ces chez comment d dans de des deja demander dire donc du elle elles en
     est et etre eu euh faire fait faut faudrait hein heu hum il ils j je juste l la le les
     leur leurs lui m ma madame mademoiselle mairie mais me merci mes moi mon monsieur n ne
     nos notre nous oui non ok on ou par pas peu peut peux plait pour pourrais pourrait
@@ -278,7 +278,8 @@ class IntentMatcher:
 
     @classmethod
     def from_rules(cls, rules: Rules) -> IntentMatcher:
-        """Build from loaded ``Rules``: the departments' speech blocks and thresholds."""
+        """Build from loaded ``Rules``: the departments' and the self-service intents'
+        speech blocks, and the thresholds."""
         vocab = {
             target: TargetVocabulary(
                 tuple(department.speech.keywords), tuple(department.speech.examples)
@@ -287,6 +288,11 @@ class IntentMatcher:
         }
         if rules.appointments.calendars:
             vocab[APPOINTMENT] = APPOINTMENT_VOCABULARY
+        vocab.update({
+            intent: TargetVocabulary(tuple(opening.speech.keywords),
+                                     tuple(opening.speech.examples))
+            for intent, opening in rules.self_service.intents.items()
+        })
         return cls(vocab, rules.speech.route_threshold, rules.speech.confirm_threshold)
 
     @property

@@ -21,6 +21,7 @@ class ContactOutcome(StrEnum):
     INFO = "info"  # answered by the IVR itself, or a contact from another channel
     CALLBACK_REQUESTED = "callback_requested"
     APPOINTMENT = "appointment"  # the caller booked, moved or cancelled an appointment
+    SELF_SERVICE = "self_service"  # the caller got the answer alone (a request's status…)
     # a callback attempt that did not reach the citizen (``DialOutcome``)
     BUSY = "busy"
     NO_ANSWER = "no_answer"

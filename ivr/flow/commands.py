@@ -123,6 +123,7 @@ class ContactFields:
     talk_seconds: float | None = None
     agent: str | None = None
     hangup_stage: str | None = None
+    request_ref: str | None = None  # the request the call consulted or created
 
     def fields(self) -> dict[str, Any]:
         """The columns to write (the outcome among them), for the writer's ``**fields``."""

@@ -15,6 +15,9 @@ from datetime import datetime
 from ivr.flow.appointment import open_appointment
 from ivr.flow.complaint import VoiceRequestDialogue
 from ivr.flow.dialogue import Dialogue
+from ivr.flow.document_request import DocumentRequestDialogue
+from ivr.flow.procedures import ProcedureAnswer
+from ivr.flow.request_status import RequestStatusDialogue
 from ivr.flow.subscriptions import SubscriptionsDialogue
 from ivr.rules import Rules
 from ivr.rules.schema import MenuOption
@@ -40,4 +43,7 @@ DIALOGUES: dict[str, DialogueFactory] = {
     "complaint": lambda o: VoiceRequestDialogue(o.rules, o.call_id, o.caller, "reclamation"),
     "suggestion": lambda o: VoiceRequestDialogue(o.rules, o.call_id, o.caller, "suggestion"),
     "subscriptions": lambda o: SubscriptionsDialogue(o.rules, o.call_id, o.caller),
+    "request_status": lambda o: RequestStatusDialogue(o.rules, o.call_id, o.caller),
+    "document_request": lambda o: DocumentRequestDialogue(o.rules, o.call_id, o.caller),
+    "procedure": lambda o: ProcedureAnswer(o.rules, (o.option and o.option.topic) or ""),
 }

@@ -20,6 +20,8 @@ def phrases(rules: Rules, expect: Expect) -> tuple[str, ...] | None:
     if rules.speech.mode != "grammar":
         return None
     words = {kw for dept in rules.departments.values() for kw in dept.speech.keywords}
+    words.update(kw for intent in rules.self_service.intents.values()
+                 for kw in intent.speech.keywords)
     if expect == "yes_no":
         words.update(YES_PHRASES, NO_PHRASES)
     return tuple(sorted(words))

@@ -9,7 +9,8 @@ from typing import Literal
 from ivr.rules import Rules
 
 Kind = Literal["target", "menu", "repeat", "operator", "hours", "back", "callback", "appointment",
-               "complaint", "suggestion", "subscriptions", "invalid"]
+               "complaint", "suggestion", "subscriptions", "request_status", "document_request",
+               "procedure", "invalid"]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def destination(rules: Rules, target: str, at: datetime, hops: int = 0) -> Desti
     """Resolve ``target`` at ``at``: open → queue, closed → its closed-hours behaviour."""
     dept = rules.departments[target]
     if dept.answered_by_ivr:
-        return Destination("info", target, hours.describe_hours(rules, rules.input.fallback_target))
+        return hours_of(rules, rules.input.fallback_target, at, target)
     state = hours.status(rules, target, at)
     if state.open:
         return Destination("queue", target, _say(rules.messages.transfer, rules, target, at))
@@ -43,6 +43,18 @@ def destination(rules: Rules, target: str, at: datetime, hops: int = 0) -> Desti
         if not other.closed:
             return other
     return Destination("voicemail", target, text, closed=True)
+
+
+def hours_of(rules: Rules, department: str, at: datetime, target: str = "horaires"
+             ) -> Destination:
+    """The IVR's own answer about ``department``'s hours (« à quelle heure ouvre
+    l'urbanisme demain ? »): its week, and when closed now, when it opens next."""
+    text = hours.describe_hours(rules, department)
+    state = hours.status(rules, department, at)
+    if not state.open and state.next_opening is not None:
+        text += (f" {rules.departments[department].spoken_name.capitalize()} ouvrira "
+                 f"{hours.describe_next_opening(state.next_opening, at)}.")
+    return Destination("info", target, text)
 
 
 def _say(template: str, rules: Rules, target: str, at: datetime,

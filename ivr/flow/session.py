@@ -29,7 +29,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ivr.domain.intent import APPOINTMENT, CALLBACK, IntentMatcher, match_yes_no
+from ivr.domain.intent import APPOINTMENT, CALLBACK, IntentMatcher, IntentResult, match_yes_no
 from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
@@ -48,13 +48,14 @@ from ivr.flow.dialogue import (
 from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
-from ivr.flow.routing import Destination, destination
+from ivr.flow.routing import Destination, destination, hours_of
 from ivr.flow.survey import Survey
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
 
 MAX_SPEECH_FAILURES = 2
+HOURS = "horaires"  # the target answered with opening hours
 MAX_IVR_SECONDS = 300.0  # after this a caller who keeps wandering is put through to a person
 
 
@@ -94,6 +95,8 @@ class CallSession:
     asked: int = 0  # token of the dialogue's last question (``c.Ask``)
     awaiting: bool = False  # its answer (or the caller's recording) has not come: keys wait
     listening: Listen | None = None  # record the caller once the current prompts end
+    # an outcome a dialogue already reached (the status was told): a hang-up keeps it
+    settled: ContactOutcome | None = None
 
     def handle(self, event: e.Event) -> list[c.Command]:
         """Apply one event and return the commands it calls for."""
@@ -176,7 +179,7 @@ class CallSession:
         elif self.stage == Stage.DIALOGUE and self.dialogue is not None:
             stage = f"{stage}:{self.dialogue.name}"
         self.stage = Stage.DONE
-        return [c.FinishContact(at=ev.at, outcome=ContactOutcome.ABANDONED_MENU,
+        return [c.FinishContact(at=ev.at, outcome=self.settled or ContactOutcome.ABANDONED_MENU,
                                 hangup_stage=stage, menu_path=self._path())]
 
     # -- keypad menu ---------------------------------------------------------------
@@ -185,6 +188,9 @@ class CallSession:
         return self._wait_digit() if self.wait_input_after_play else []
 
     def _menu_timeout(self, ev: e.TimerFired) -> list[c.Command]:
+        if self.rules.menus[self.menu_id].stay_on_line:  # « restez en ligne »: a person
+            return [c.ContactEvent(ev.at, "stayed_on_line", {"menu": self.menu_id}),
+                    *self._route(self.rules.input.fallback_target, "default", ev.at)]
         return self._failure(ev.at, Text(self.rules.messages.no_input), "no_input")
 
     def _menu_digit(self, ev: e.Dtmf) -> list[c.Command]:
@@ -262,6 +268,14 @@ class CallSession:
             opening = Opening(self.rules, self.call_id, self.caller, ev.at)
             return [rec, upd, c.StopSpeech(),
                     *self.begin(DIALOGUES["appointment"](opening), ev.at)]
+        department = self._hours_asked_of(result)
+        if department is not None:  # « à quelle heure ouvre l'urbanisme ? »
+            return [rec, upd, *self._inform(hours_of(self.rules, department, ev.at), ev.at)]
+        intent = self.rules.self_service.intents.get(result.target or "")
+        if result.decision != "reject" and intent is not None:  # answered by a dialogue
+            opening = Opening(self.rules, self.call_id, self.caller, ev.at)
+            return [rec, upd, c.StopSpeech(), *self.begin(DIALOGUES[intent.action](opening),
+                                                          ev.at)]
         if result.decision == "route" and result.target in self.rules.departments:
             return [rec, upd, c.StopSpeech(), *self._route(result.target, "speech", ev.at)]
         if result.decision == "confirm" and result.target in self.rules.departments:
@@ -309,9 +323,7 @@ class CallSession:
         rec = c.ContactEvent(at, "route", {"target": target, "by": routed_by,
                                            "destination": dest.kind, "closed": dest.closed})
         if dest.kind == "info":  # answered by the IVR itself, then back to the menu
-            self.stage, self.failures = Stage.MENU, 0
-            return [rec, c.StopSpeech(),
-                    *self._play(*before, Text(dest.text), *self._menu_prompt(), wait=True)]
+            return [rec, *self._inform(dest, at, *before)]
         self.stage, self.pending = Stage.ANNOUNCE, dest
         upd = c.UpdateContact(at=at, target=dest.target,
                               routed_by="closed" if dest.closed else routed_by,
@@ -320,6 +332,21 @@ class CallSession:
         # waiting behind the menu's playback would wait for the whole menu
         remember = [c.Remember("target", dest.target)] if dest.kind == "queue" else []
         return [rec, upd, c.StopPlayback(), *remember, *self._play(*before, Text(dest.text))]
+
+    def _inform(self, dest: Destination, at: datetime, *before: c.PromptItem
+                ) -> list[c.Command]:
+        """Say an answer of the IVR's own (``dest.text``), then offer the menu again."""
+        self.stage, self.failures = Stage.MENU, 0
+        return [c.StopSpeech(),
+                *self._play(*before, Text(dest.text), *self._menu_prompt(), wait=True)]
+
+    def _hours_asked_of(self, result: IntentResult) -> str | None:
+        """The staffed department whose hours were asked, named beside « horaires »."""
+        if result.decision == "reject" or result.target != HOURS:
+            return None
+        return next((target for target, _ in result.alternatives
+                     if target in self.rules.departments
+                     and not self.rules.departments[target].answered_by_ivr), None)
 
     def _announce_played(self, ev: e.PlaybackDone) -> list[c.Command]:
         dest = self.pending
@@ -387,11 +414,15 @@ class CallSession:
     def _dialogue_reply(self, reply: Reply, at: datetime) -> list[c.Command]:
         """Carry out one step of the dialogue; its end decides where the call goes."""
         out: list[c.Command] = list(reply.commands)
+        for cmd in out:
+            if isinstance(cmd, c.UpdateContact) and cmd.outcome is not None:
+                self.settled = cmd.outcome
         if reply.end is not None:
             return [*out, *self._dialogue_end(reply.end, reply.say, at)]
         if reply.ask is not None:  # ``say`` is heard while the answer comes
             self.asked, self.awaiting = self.asked + 1, True
-            return [*out, c.StopPlayback(), *self._play(*reply.say), c.Ask(reply.ask, self.asked)]
+            heard = self._play(*reply.say) if reply.say else self._hush()
+            return [*out, c.StopPlayback(), *heard, c.Ask(reply.ask, self.asked)]
         if reply.record is not None:  # the caller speaks once ``say`` is heard
             self.listening, self.awaiting = reply.record, True
             return [*out, c.StopPlayback(), *self._play(*reply.say)]
@@ -405,6 +436,8 @@ class CallSession:
     def _dialogue_end(self, end: End, say: tuple[c.PromptItem, ...],
                       at: datetime) -> list[c.Command]:
         """Leave the dialogue: say its last words where the end lets them be heard."""
+        if isinstance(end, Transfer | Fallback):  # the transfer's outcome follows
+            self.settled = None
         if isinstance(end, Transfer):
             return self._route(end.target, end.routed_by, at, *say)
         if isinstance(end, Fallback):
@@ -431,6 +464,13 @@ class CallSession:
         self.token += 1
         self.wait_input_after_play = wait
         return [c.CancelTimer(), c.Play(tuple(items), self.token)]
+
+    def _hush(self) -> list[c.Command]:
+        """Nothing to say (Asterisk refuses an empty playback): stop the input timer and
+        let the end of the prompt just stopped start none."""
+        self.token += 1
+        self.wait_input_after_play = False
+        return [c.CancelTimer()]
 
     def _listen(self, expect: Expect) -> c.StartSpeech:
         """Listen to the caller for what this step expects (the recogniser's phrases)."""

@@ -35,3 +35,13 @@ def clean_text(value: str | None, what: str, limit: int | None = None) -> str | 
     if limit is not None and len(value) > limit:
         raise InvalidInput(f"{what[:1].upper()}{what[1:]} trop long : au plus {limit} caractères.")
     return value
+
+
+def keyed_date(keyed: str) -> date | None:
+    """A date keyed on a phone as JJMMAAAA, or None for anything that is not one."""
+    if len(keyed) != len("JJMMAAAA") or not (keyed.isascii() and keyed.isdigit()):
+        return None
+    try:
+        return date(int(keyed[4:]), int(keyed[2:4]), int(keyed[:2]))
+    except ValueError:
+        return None

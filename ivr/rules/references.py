@@ -70,6 +70,8 @@ def _menus(rules: Rules) -> Iterator[Problem]:
                 yield from _target(rules, (*loc, "target"), option.target)
             if option.menu is not None and option.menu not in rules.menus:
                 yield (*loc, "menu"), f"unknown menu {option.menu!r}"
+            if option.topic is not None and option.topic not in rules.self_service.procedures:
+                yield (*loc, "topic"), f"unknown procedure {option.topic!r}"
             if option.action == "back" and key not in children:
                 yield (*loc, "action"), f"`back` needs a parent menu, none leads to {key!r}"
     if rules.main_menu not in rules.menus:
@@ -79,6 +81,9 @@ def _menus(rules: Rules) -> Iterator[Problem]:
 def _others(rules: Rules) -> Iterator[Problem]:
     fallback = rules.input.fallback_target
     yield from _target(rules, ("input", "fallback_target"), fallback)
+    for key, procedure in rules.self_service.procedures.items():
+        yield from _target(rules, ("self_service", "procedures", key, "department"),
+                           procedure.department)
     if rules.departments.get(fallback) and rules.departments[fallback].answered_by_ivr:
         yield ("input", "fallback_target"), "the fallback must be answered by people"
     for section in ("closures", "special_days"):

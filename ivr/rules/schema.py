@@ -68,7 +68,7 @@ from ivr.rules.times import Closure, DayHours, HoursRef, WeeklyHours
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Action = Literal["repeat", "operator", "hours", "back", "callback", "appointment", "complaint",
-                 "suggestion", "subscriptions"]
+                 "suggestion", "subscriptions", "request_status", "document_request", "procedure"]
 DIGIT_ORDER = "1234567890#*"  # the order in which a menu's options are spoken
 _DIGIT_WORDS = {"*": "étoile", "#": "dièse"}
 
@@ -153,11 +153,14 @@ class MenuOption(_Frozen):
     target: Identifier | None = None
     menu: Identifier | None = None
     action: Action | None = None
+    topic: Identifier | None = None  # the answer of a `procedure` action (self_service.procedures)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> MenuOption:
         if sum(x is not None for x in (self.target, self.menu, self.action)) != 1:
             raise ValueError("an option needs exactly one of target, menu or action")
+        if (self.topic is not None) != (self.action == "procedure"):
+            raise ValueError("`topic` goes with `action: procedure`, and only with it")
         return self
 
 
@@ -167,20 +170,35 @@ BUILT_IN_OPTIONS: dict[str, MenuOption] = {
 }
 
 
+STAY_ON_LINE = "Pour un conseiller, restez en ligne."
+
+
 class Menu(_Frozen):
     intro: Text | None = None
     options: dict[Digit, MenuOption]
+    # « restez en ligne pour parler à un conseiller » instead of a key to remember: the
+    # built-in 0 and * still work unsaid, and silence puts the caller through
+    stay_on_line: bool = False
 
     def all_options(self) -> dict[str, MenuOption]:
         """The menu's options plus the built-in ``0`` and ``*``, in spoken order."""
         merged = {**BUILT_IN_OPTIONS, **self.options}
         return {digit: merged[digit] for digit in sorted(merged, key=DIGIT_ORDER.index)}
 
+    def spoken_options(self) -> dict[str, MenuOption]:
+        """The options the caller hears (the built-ins are unsaid on a stay-on-line menu)."""
+        if not self.stay_on_line:
+            return self.all_options()
+        return {d: o for d, o in self.all_options().items()
+                if d in self.options or d not in BUILT_IN_OPTIONS}
+
     def spoken_text(self) -> str:
         """The French sentence a caller hears: « Pour l'état civil, tapez 1. … »."""
         sentences = [self.intro] if self.intro else []
         sentences += [f"Pour {option.label}, tapez {_DIGIT_WORDS.get(digit, digit)}."
-                      for digit, option in self.all_options().items()]
+                      for digit, option in self.spoken_options().items()]
+        if self.stay_on_line:
+            sentences.append(STAY_ON_LINE)
         return " ".join(sentences)
 
 
@@ -283,6 +301,34 @@ class CallbackSettings(_Frozen):
     offer_when_closed: bool = True
 
 
+class SelfServiceIntent(_Frozen):
+    """A spoken request answered by a dialogue (« où en est ma demande ») rather than a
+    department: its words for the intent matcher and the menu action it opens."""
+
+    action: Literal["request_status", "document_request"]
+    speech: Vocabulary = Vocabulary()
+
+
+class Procedure(_Frozen):
+    """A short spoken answer about a procedure; its text is the catalogue prompt
+    ``procedure-<id>`` (editable in the admin's prompts page), its department the one
+    « pour parler au service, tapez 2 » leads to."""
+
+    department: Identifier
+
+
+class SelfServiceSettings(_Frozen):
+    """Phone self-service: its spoken intents (their ids are targets of the intent
+    matcher, printed by ``townhall-ivr route``) and the protection against guessing."""
+
+    intents: dict[Identifier, SelfServiceIntent] = {}
+    procedures: dict[Identifier, Procedure] = {}
+
+    max_failures: int = Field(default=3, gt=0)  # failed references or checks: then a person
+    window_hours: int = Field(default=24, gt=0)  # failures count over this sliding window
+    lock_after: int = Field(default=3, gt=0)  # failed checks of one reference that lock it
+
+
 class Rules(_Frozen):
     """One complete, cross-checked routing configuration; never modified once built."""
 
@@ -298,6 +344,7 @@ class Rules(_Frozen):
     calendar: Calendar = Calendar()
     speech: SpeechSettings = SpeechSettings()
     callbacks: CallbackSettings = CallbackSettings()
+    self_service: SelfServiceSettings = SelfServiceSettings()
     request_workflows: dict[Identifier, Workflow] = {}
     request_types: dict[Identifier, RequestType] = {}
     appointments: AppointmentSettings = AppointmentSettings()

@@ -20,17 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ivr.store.models import Contact, ContactEvent
+from ivr.store.models import Contact, ContactEvent, Request
 
 Op = dict[str, Any]
 
 DATETIME_FIELDS = frozenset({"started_at", "answered_at", "ended_at"})
-# Columns the writer may set; ``parent_call_id`` is resolved to ``parent_contact_id``.
-# ``request_id`` is set by ``ivr.store.requests.link_contact``, which checks the request.
+# Columns the writer may set; ``parent_call_id`` is resolved to ``parent_contact_id`` and
+# ``request_ref`` (a call that consulted or created a request) to ``request_id``, which
+# ``ivr.store.requests.link_contact`` sets for the other channels.
 CONTACT_FIELDS = frozenset(
     {c.key for c in Contact.__table__.columns}
     - {"id", "call_id", "op_seq", "created_at", "updated_at", "parent_contact_id", "request_id"}
-) | {"parent_call_id"}
+) | {"parent_call_id", "request_ref"}
 
 # Both dialects spell "insert unless (contact, seq) exists" the same way.
 _INSERTS: dict[str, Callable[..., Any]] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -105,6 +106,9 @@ def _set_fields(session: Session, contact: Contact, fields: dict[str, Any]) -> N
         if name == "parent_call_id":
             parent = session.scalar(select(Contact.id).where(Contact.call_id == value))
             contact.parent_contact_id = parent
+        elif name == "request_ref":  # an unknown reference links nothing
+            contact.request_id = session.scalar(select(Request.id).where(
+                Request.reference == value))
         elif name in DATETIME_FIELDS:
             setattr(contact, name, _parse_time(value))
         else:

@@ -573,3 +573,40 @@ class VoicemailIngest(Base):
     call_id: Mapped[str | None] = mapped_column(String(128), index=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+SELF_SERVICE_ATTEMPT_KINDS = ("reference", "verification", "unlock")
+
+
+class SelfServiceAttempt(Base):
+    """One attempt of a caller at a request on the phone, kept to count failures over a
+    sliding window (per caller number, per reference); append-only. Never the secret
+    keyed (birth date, PIN): only whether it matched. ``unlock`` rows are an agent's
+    unlocking of the reference (``actor``): failures before it no longer count."""
+
+    __tablename__ = "self_service_attempts"
+    __table_args__ = (
+        _one_of("kind", SELF_SERVICE_ATTEMPT_KINDS, "kind"),
+        Index(None, "caller", "at"),
+        Index(None, "reference", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    ok: Mapped[bool]
+    caller: Mapped[str | None] = mapped_column(String(32))  # E.164; None when withheld
+    reference: Mapped[str | None] = mapped_column(String(16))  # as keyed, when well formed
+    call_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(64))
+
+
+class SelfServiceLock(Base):
+    """A reference locked for phone self-service after repeated failed verifications;
+    the row goes when an agent unlocks it (``ivr.store.self_service.unlock``)."""
+
+    __tablename__ = "self_service_locks"
+
+    reference: Mapped[str] = mapped_column(String(16), primary_key=True)
+    locked_at: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer)

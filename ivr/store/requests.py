@@ -65,6 +65,7 @@ __all__ = [
     "get_request",
     "hash_pin",
     "link_contact",
+    "proves",
     "request_row",
     "search",
     "verify_caller",
@@ -359,12 +360,19 @@ def verify_caller(store: Store, rules: Rules, reference: str, *, birth_date: dat
     with store.session() as session:
         row = request_row(session, reference)
         check = lifecycle.request_type(rules, row.type).verification
-        if check == "none":
-            return True
-        if check == "pin":
-            return pin is not None and _pin_matches(row.pin_hash, pin)
-        born = row.citizen.birth_date if row.citizen is not None else None
-        return born is not None and birth_date == born
+        return proves(row, check, birth_date=birth_date, pin=pin)
+
+
+def proves(row: Request, check: str, *, birth_date: date | None = None,
+           pin: str | None = None) -> bool:
+    """Whether ``birth_date`` or ``pin`` is what ``check`` (the type's verification)
+    asks of this request (for the store's own modules, inside their transaction)."""
+    if check == "none":
+        return True
+    if check == "pin":
+        return pin is not None and _pin_matches(row.pin_hash, pin)
+    born = row.citizen.birth_date if row.citizen is not None else None
+    return born is not None and birth_date == born
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,9 @@ def test_bad_rules_are_refused_and_calls_keep_flowing(stack: Stack) -> None:
         contact = stack.contact(result.ref, until=lambda c: c["target"] is not None)
         assert contact is not None and contact["target"] == "etat-civil"
         # a valid change goes live for the next calls: key 4 now leads to the CCAS
-        changed = good.replace("target: police-municipale}", "target: social}", 1)
+        changed = good.replace("{label: nos horaires, action: hours}",
+                               "{label: le CCAS, target: social}", 1)
+        assert changed != good
         candidate = rules_file.with_name("candidate.yaml")
         candidate.write_text(changed)
         load_rules(candidate)  # the change itself is valid

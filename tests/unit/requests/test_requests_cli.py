@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from click.testing import CliRunner, Result
 
 from ivr.cli import main
 from ivr.cli.requests import requests
+from ivr.flow.request_queries import Guard, Refused, VerifyCaller
 from ivr.settings import Settings
+from ivr.store import self_service
 from ivr.store.db import Store
 from tests.fixtures.requests import ROOT, T0
 
@@ -79,3 +82,19 @@ def test_import_reports_each_line(db_url: str, store: Store, tmp_path: Path) -> 
 
 def test_the_group_is_registered() -> None:
     assert "requests" in main.list_commands(None)  # type: ignore[arg-type]
+
+
+def test_unlock_a_reference_locked_for_phone_self_service(db_url: str, store: Store) -> None:
+    created = invoke(db_url, "create", "passeport", "--name", "Léa Petit", "--birth-date",
+                     "14/07/1990", "--json")
+    reference = json.loads(created.output)["reference"]
+    guard = Guard(max_failures=3, window_hours=24, lock_after=1)
+    wrong = VerifyCaller(reference, "date_naissance", None, "c1", T0, guard, date(2000, 1, 1))
+    assert self_service.verify(store, wrong) == Refused("locked")
+    result = invoke(db_url, "unlock", reference)
+    assert result.exit_code == 0 and "déverrouillée" in result.output
+    assert not self_service.is_locked(store, reference)
+    again = invoke(db_url, "unlock", reference)
+    assert again.exit_code == 0 and "n'était pas verrouillée" in again.output
+    unknown = invoke(db_url, "unlock", "1234567897")
+    assert unknown.exit_code == 1 and "Aucune demande" in unknown.output

@@ -28,7 +28,7 @@ def _run(settings: Settings, *args: str):
 def test_check_default_file_says_ok(settings: Settings) -> None:
     result = _run(settings, "check")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: 14 departments, 5 menus")
+    assert result.output.startswith("ok: 14 departments, 7 menus")
     assert result.output.rstrip().endswith(", 18 request types, 3 appointment calendars")
 
 
@@ -95,7 +95,7 @@ def test_reload_signals_the_running_app(
 def test_show_summarises_menus_and_hours(settings: Settings) -> None:
     result = _run(settings, "show")
     assert result.exit_code == 0, result.output
-    assert "[principal]" in result.output
+    assert "[principal] (14.7 s, 5 choices, stay on line)" in result.output
     assert "1 → etat-civil:" in result.output
     assert "samedi   09:00-12:00" in result.output
     data = json.loads(_run(settings, "show", "--json").output)

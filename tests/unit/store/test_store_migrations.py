@@ -22,6 +22,8 @@ TABLES = {
     "rules_versions",
     "callbacks",
     "citizens",
+    "self_service_attempts",
+    "self_service_locks",
     "citizen_contact_points",
     "consents",
     "requests",

@@ -6,7 +6,7 @@ and PostgreSQL both have them) refuses a second booking of a slot; the sync_*
 columns follow the copy pushed to the élu's CalDAV server.
 
 Revision ID: 0005_appointments
-Revises: 0004_voicemail (main's newest when merged; the lead re-chains)
+Revises: 0004_voicemail
 Create Date: 2026-11-30 13:00:00
 
 """

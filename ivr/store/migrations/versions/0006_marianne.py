@@ -7,7 +7,7 @@ the answer sent to the citizen and, for suggestions, whether it was adopted;
 when the caller keyed nothing valid).
 
 Revision ID: 0006_marianne
-Revises: 0004_voicemail
+Revises: 0005_appointments
 Create Date: 2026-11-30 13:00:00
 
 """

@@ -6,7 +6,7 @@ themselves are consents (purpose ``liste:<name>``), so the consent register keep
 their proof.
 
 Revision ID: 0007_messages
-Revises: 0004_voicemail
+Revises: 0006_marianne
 Create Date: 2026-11-30 12:52:20
 
 """

@@ -6,7 +6,7 @@ right, so nothing that works today breaks); ``expires_at`` is optional.
 copied cookie stops working when its user logs out.
 
 Revision ID: 0008_production
-Revises: 0004_voicemail
+Revises: 0007_messages
 Create Date: 2026-11-30 13:30:00
 
 """

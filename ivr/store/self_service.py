@@ -1,0 +1,174 @@
+"""Phone self-service on the request store: the answers to ``ivr.flow.request_queries``
+and the protection against guessing.
+
+Every reference keyed and every birth date or PIN checked is an attempt row
+(``self_service_attempts``: who, which reference, whether it matched — never the
+secret). Failures are counted over a sliding window per caller number (too many: the
+number is refused for a while and the caller put through to a person) and per
+reference (``lock_after`` failed checks lock it in ``self_service_locks`` until an
+agent unlocks it). Each answer runs in one transaction: the attempt, the lock and the
+answer are written together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ivr.flow.request_queries import (
+    CreateDocumentRequest,
+    DocumentRequested,
+    FindRequest,
+    Guard,
+    OpenRequest,
+    OpenRequests,
+    OpenRequestsOf,
+    Refused,
+    RequestFound,
+    RequestState,
+    VerifyCaller,
+)
+from ivr.requests.errors import RequestError
+from ivr.requests.reference import normalise
+from ivr.store.attachments import add_attachment
+from ivr.store.citizens import NewCitizen, citizen_ids
+from ivr.store.db import Store
+from ivr.store.models import Request, RequestEvent, SelfServiceAttempt, SelfServiceLock
+from ivr.store.requests import create_request, proves, request_row
+
+log = logging.getLogger(__name__)
+PHONE_ACTOR = "telephone"
+
+
+def open_requests_of(store: Store, query: OpenRequestsOf) -> OpenRequests:
+    """The caller's citizen's requests not closed yet, newest first (none if unknown)."""
+    with store.session() as session:
+        try:
+            ids = citizen_ids(session, phone=query.caller)
+        except RequestError:  # a caller ID that is no phone number
+            return OpenRequests(())
+        if not ids:
+            return OpenRequests(())
+        rows = session.execute(
+            select(Request.reference, Request.type)
+            .where(Request.citizen_id.in_(ids), Request.closed_at.is_(None))
+            .order_by(Request.created_at.desc(), Request.id.desc()).limit(3))
+        return OpenRequests(tuple(OpenRequest(ref, type_id) for ref, type_id in rows))
+
+
+def find_request(store: Store, query: FindRequest) -> RequestFound | Refused:
+    """Whether the reference may be consulted by this caller now; the attempt is kept."""
+    with store.session() as session:
+        if _caller_failures(session, query.caller, query.at, query.guard) >= \
+                query.guard.max_failures:
+            _attempt(session, query, "reference", ok=False)
+            return Refused("caller_blocked")
+        row = session.scalar(select(Request).where(Request.reference == query.reference))
+        if row is None:
+            _attempt(session, query, "reference", ok=False)
+            return Refused("unknown")
+        if session.get(SelfServiceLock, row.reference) is not None:
+            _attempt(session, query, "reference", ok=False)
+            return Refused("locked")
+        _attempt(session, query, "reference", ok=True)
+        return RequestFound(row.reference, row.type)
+
+
+def verify(store: Store, query: VerifyCaller) -> RequestState | Refused:
+    """The request's state if the caller proved what its type asks; else ``Refused``
+    (``mismatch``, or ``locked`` when this failure locked the reference)."""
+    with store.session() as session:
+        if session.get(SelfServiceLock, query.reference) is not None:
+            _attempt(session, query, "verification", ok=False)
+            return Refused("locked")
+        row = request_row(session, query.reference)
+        if not proves(row, query.verification, birth_date=query.birth_date, pin=query.pin):
+            _attempt(session, query, "verification", ok=False)
+            failures = _reference_failures(session, row.reference, query.at, query.guard)
+            if failures >= query.guard.lock_after:
+                session.add(SelfServiceLock(reference=row.reference, locked_at=query.at,
+                                            failures=failures))
+                return Refused("locked")
+            return Refused("mismatch")
+        _attempt(session, query, "verification", ok=True)
+        since = session.scalar(select(func.max(RequestEvent.at))
+                               .where(RequestEvent.request_id == row.id)) or row.created_at
+        return RequestState(row.reference, row.type, row.status, since, row.due_at,
+                            row.closed_at is not None)
+
+
+def create_document_request(store: Store, query: CreateDocumentRequest, *,
+                            recording: Callable[[str], Path], area: Path) -> DocumentRequested:
+    """Create the request, then move each recording (``recording(name)``: its file in
+    Asterisk's spool) into its attachments. A recording that is missing is logged and
+    the request kept: the agent calls the citizen back for what it held."""
+    citizen = NewCitizen(phones=(query.caller,)) if query.caller else None
+    view = create_request(
+        store, query.rules, type_id=query.type_id, at=query.at, actor=PHONE_ACTOR,
+        channel="phone", citizen=citizen, subject=f"{query.kind} — demandé par téléphone",
+        description=(f"Date de l'événement : {query.event_date:%d/%m/%Y}. "
+                     f"Envoi par {query.delivery}. Noms et adresse : voir les "
+                     "enregistrements joints."))
+    for what, name in query.recordings:
+        path = recording(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            log.warning("recording not found", extra={"recording": name, "error": str(exc)})
+            continue
+        add_attachment(store, area, view.reference, filename=f"{what}.wav", data=data,
+                       at=query.at, actor=PHONE_ACTOR, mime="audio/wav")
+        path.unlink(missing_ok=True)
+    return DocumentRequested(view.reference, view.due_at)
+
+
+def unlock(store: Store, reference: str, *, actor: str, at: datetime) -> bool:
+    """Let the reference be consulted by phone again (an agent's decision); the failures
+    before now no longer count. False when it was not locked."""
+    ref = normalise(reference)
+    with store.session() as session:
+        request_row(session, ref)  # UnknownReference for a reference nobody has
+        gone = session.execute(delete(SelfServiceLock).where(SelfServiceLock.reference == ref))
+        session.add(SelfServiceAttempt(at=at, kind="unlock", ok=True, reference=ref,
+                                       actor=actor))
+        return bool(gone.rowcount)  # type: ignore[attr-defined]
+
+
+def is_locked(store: Store, reference: str) -> bool:
+    """Whether the reference is locked for phone self-service."""
+    with store.session() as session:
+        return session.get(SelfServiceLock, normalise(reference)) is not None
+
+
+def _attempt(session: Session, query: FindRequest | VerifyCaller, kind: str, *,
+             ok: bool) -> None:
+    session.add(SelfServiceAttempt(at=query.at, kind=kind, ok=ok, caller=query.caller,
+                                   reference=query.reference, call_id=query.call_id))
+    session.flush()
+
+
+def _caller_failures(session: Session, caller: str | None, at: datetime, guard: Guard) -> int:
+    """Failures of this number in the window (a withheld number is counted in the call)."""
+    if not caller:
+        return 0
+    return session.scalar(select(func.count()).where(
+        SelfServiceAttempt.caller == caller, SelfServiceAttempt.ok.is_(False),
+        SelfServiceAttempt.at > at - timedelta(hours=guard.window_hours))) or 0
+
+
+def _reference_failures(session: Session, reference: str, at: datetime, guard: Guard) -> int:
+    """Failed checks of this reference in the window, since an agent last unlocked it."""
+    since = at - timedelta(hours=guard.window_hours)
+    unlocked = session.scalar(select(func.max(SelfServiceAttempt.at)).where(
+        SelfServiceAttempt.reference == reference, SelfServiceAttempt.kind == "unlock"))
+    if unlocked is not None and unlocked > since:
+        since = unlocked
+    return session.scalar(select(func.count()).where(
+        SelfServiceAttempt.reference == reference, SelfServiceAttempt.kind == "verification",
+        SelfServiceAttempt.ok.is_(False), SelfServiceAttempt.at > since)) or 0
+

@@ -1,0 +1,127 @@
+"""Phone self-service on the real stack (Asterisk, the IVR process, SIPp, the store):
+a request's status keyed and told, guessing stopped, a document requested by keypad and
+voice with the recording really arriving in the request's attachments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from ivr.requests.due import due_at
+from ivr.requests.reference import grouped
+from ivr.rules import load_rules
+from ivr.simulate import AgentPhone
+from ivr.sipp.scenario import Dtmf, Say, Step, Wait
+from ivr.store import requests as repo
+from ivr.store import self_service
+from ivr.store.attachments import attachment_file
+from ivr.store.citizens import NewCitizen
+from ivr.store.db import Store
+from tests.fixtures.requests import T0
+from tests.fixtures.stack import running_stack
+from townhall_support.stack import Stack
+
+BORN = "14071990"
+CITIZEN_PHONE = "0611223344"  # the citizen's number, known to the store
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory, agent) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def store(stack: Stack) -> Iterator[Store]:
+    opened = Store(stack.settings.db_url)
+    yield opened
+    opened.dispose()
+
+
+def new_card(stack: Stack, store: Store, status: str | None = None) -> str:
+    """An identity card request of the citizen, created through the repository."""
+    rules = load_rules(stack.settings.rules_path)
+    view = repo.create_request(store, rules, type_id="carte-identite", at=T0, actor="guichet",
+                               citizen=NewCitizen(name="Jeanne Martin",
+                                                  phones=(CITIZEN_PHONE,),
+                                                  birth_date=date(1990, 7, 14)))
+    if status:
+        for step in ("en-instruction", "en-production", status):
+            repo.change_status(store, rules, view.reference, step, actor="guichet", at=T0)
+    return view.reference
+
+
+def status_steps(reference: str, *checks: str) -> list[Step]:
+    """Main menu 2, the reference, then each birth date keyed in turn."""
+    steps: list[Step] = [Wait(1.0), Dtmf("2"), Wait(1.5), Dtmf(reference, gap=0.25)]
+    for check in checks:
+        steps += [Wait(1.5), Dtmf(check, gap=0.25)]
+    return steps
+
+
+def events(contact: dict) -> list[str]:
+    return [event["kind"] for event in contact["events"]]
+
+
+def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
+    reference = new_card(live, store, status="disponible")
+    told = live.call(steps=status_steps(reference, BORN), hold_seconds=10,
+                     caller="0699999901")
+    contact = live.contact(told.ref, wait=20, until=lambda c: c["outcome"] is not None)
+    assert contact is not None, live.app_log()
+    assert contact["outcome"] == "self_service", (contact, live.app_log())
+    assert contact["request_id"] == repo.get_request(store, reference).id
+    said = next(e["data"] for e in contact["events"] if e["kind"] == "request_status_told")
+    assert (said["reference"], said["status"]) == (reference, "disponible")
+    assert BORN not in str(contact) and BORN not in live.app_log()  # never the secret
+
+    wrong = live.call(steps=status_steps(reference, "01012000", "01012001", "01012002"),
+                      hold_seconds=6, caller="0699999902")
+    contact = live.contact(wrong.ref, wait=20, until=lambda c: c["target"] is not None)
+    assert contact is not None, live.app_log()
+    assert (contact["target"], contact["routed_by"]) == ("accueil", "default"), contact
+    assert events(contact).count("check_failed") == 2 and "request_locked" in events(contact)
+    assert self_service.is_locked(store, reference)
+
+    fourth = live.call(steps=status_steps(reference), hold_seconds=5, caller="0699999903")
+    contact = live.contact(fourth.ref, wait=20, until=lambda c: c["target"] is not None)
+    assert contact is not None and contact["target"] == "accueil", live.app_log()
+    assert "request_locked" in events(contact) and "request_status_told" not in events(contact)
+
+
+def test_a_known_caller_is_offered_their_request(live: Stack, store: Store) -> None:
+    reference = new_card(live, store)
+    steps: list[Step] = [Wait(1.0), Dtmf("2"), Wait(2.0), Dtmf("1"), Wait(1.5),
+                         Dtmf(BORN, gap=0.25)]
+    result = live.call(steps=steps, hold_seconds=8, caller=CITIZEN_PHONE)
+    contact = live.contact(result.ref, wait=20, until=lambda c: c["outcome"] is not None)
+    assert contact is not None, live.app_log()
+    said = [e["data"] for e in contact["events"] if e["kind"] == "request_status_told"]
+    assert said and said[0]["reference"] == reference, (contact, grouped(reference))
+
+
+def test_a_document_requested_by_keypad_and_voice_carries_the_recording(
+        live: Stack, store: Store) -> None:
+    steps: list[Step] = [
+        Wait(1.0), Dtmf("1"), Wait(1.0), Dtmf("4"), Wait(1.0), Dtmf("1"), Wait(1.0),
+        Dtmf("1"), Wait(1.0), Dtmf("14071990", gap=0.25),
+        Wait(9.0), Say("Martin, Jeanne, Marie"), Dtmf("#"),  # after the beep: the names
+        Wait(1.0), Dtmf("1"),  # by post
+        Wait(6.0), Say("trois rue de la mairie à Villebourg"), Dtmf("#"),
+    ]
+    result = live.call(steps=steps, hold_seconds=15)
+    contact = live.contact(result.ref, wait=30, until=lambda c: c["request_id"] is not None)
+    assert contact is not None and contact["request_id"] is not None, live.app_log()
+    created = next(e["data"] for e in contact["events"] if e["kind"] == "document_requested")
+    view = repo.get_request(store, created["reference"])
+    rules = load_rules(live.settings.rules_path)
+    assert (view.type, view.channel) == ("acte-naissance", "phone")
+    delay = rules.request_types["acte-naissance"].delay
+    assert view.due_at == due_at(rules, "etat-civil", view.created_at, delay)
+    assert [a.filename for a in view.attachments] == ["noms.wav", "adresse.wav"]
+    for attachment in view.attachments:
+        audio = attachment_file(live.settings.attachments_dir, attachment).read_bytes()
+        assert audio[:4] == b"RIFF" and len(audio) > 8000, attachment  # half a second at least
+

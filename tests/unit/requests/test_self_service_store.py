@@ -1,0 +1,156 @@
+"""Phone self-service in the store, on SQLite and PostgreSQL: answers, attempts counted
+over a sliding window, references locked and unlocked, the secret never kept."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from ivr.domain.outcomes import ContactOutcome
+from ivr.flow.request_queries import (
+    CreateDocumentRequest,
+    FindRequest,
+    Guard,
+    OpenRequest,
+    OpenRequests,
+    OpenRequestsOf,
+    Refused,
+    RequestFound,
+    RequestState,
+    VerifyCaller,
+)
+from ivr.requests.due import due_at
+from ivr.requests.errors import UnknownReference
+from ivr.store import requests as repo
+from ivr.store import self_service as ss
+from ivr.store.citizens import NewCitizen
+from ivr.store.db import Store
+from ivr.store.models import Contact, SelfServiceAttempt
+from tests.fixtures.requests import RULES, T0
+from tests.fixtures.store import fast_writer
+
+GUARD = Guard(max_failures=3, window_hours=24, lock_after=3)
+BORN = date(1990, 7, 14)
+PHONE = "+33612345678"
+OTHER = "+33698765432"
+
+
+def card(store: Store) -> str:
+    citizen = NewCitizen(name="Jeanne Martin", phones=("06 12 34 56 78",), birth_date=BORN)
+    return repo.create_request(store, RULES, type_id="carte-identite", at=T0, actor="guichet",
+                               citizen=citizen).reference
+
+
+def check(store: Store, ref: str, born: date, caller: str | None = OTHER, minutes: int = 1
+          ) -> RequestState | Refused:
+    return ss.verify(store, VerifyCaller(ref, "date_naissance", caller, "call-x",
+                                         T0 + timedelta(minutes=minutes), GUARD, born))
+
+
+def test_found_verified_and_told_with_the_attempts_kept_without_the_secret(store: Store) -> None:
+    ref = card(store)
+    assert ss.find_request(store, FindRequest(ref, PHONE, "c1", T0, GUARD)) == \
+        RequestFound(ref, "carte-identite")
+    told = check(store, ref, BORN, PHONE)
+    assert isinstance(told, RequestState) and told.status == "depose" and not told.closed
+    assert told.since == T0
+    assert check(store, ref, date(1990, 7, 15), PHONE) == Refused("mismatch")
+    with store.session() as session:
+        rows = session.scalars(select(SelfServiceAttempt).order_by(SelfServiceAttempt.id)).all()
+        assert [(r.kind, r.ok, r.reference) for r in rows] == [
+            ("reference", True, ref), ("verification", True, ref), ("verification", False, ref)]
+        kept = [getattr(r, column.key) for r in rows
+                for column in SelfServiceAttempt.__table__.columns]
+        assert BORN not in kept and not any("1990" in str(value) for value in kept)
+
+
+def test_unknown_reference_is_refused_and_counted(store: Store) -> None:
+    assert ss.find_request(store, FindRequest("1234567897", PHONE, "c1", T0, GUARD)) == \
+        Refused("unknown")
+
+
+def test_three_failed_checks_lock_the_reference_until_an_agent_unlocks_it(store: Store) -> None:
+    ref = card(store)
+    callers = ("+33611111111", "+33622222222", "+33633333333")
+    results = [check(store, ref, date(2000, 1, 1), caller) for caller in callers]
+    assert results == [Refused("mismatch"), Refused("mismatch"), Refused("locked")]
+    assert ss.is_locked(store, ref)
+    fourth = ss.find_request(store, FindRequest(ref, "+33644444444", "c4", T0, GUARD))
+    assert fourth == Refused("locked")
+    assert check(store, ref, BORN, "+33644444444") == Refused("locked")  # even the right one
+    assert ss.unlock(store, ref, actor="agent", at=T0 + timedelta(minutes=5))
+    assert not ss.is_locked(store, ref)
+    # the failures before the unlock no longer count: one more mistake does not relock
+    assert check(store, ref, date(2000, 1, 1), minutes=6) == Refused("mismatch")
+    assert isinstance(check(store, ref, BORN, minutes=7), RequestState)
+    assert not ss.unlock(store, ref, actor="agent", at=T0)  # was not locked
+
+
+def test_a_number_failing_too_often_is_refused_then_forgiven_after_the_window(
+        store: Store) -> None:
+    for n in range(3):
+        at = T0 + timedelta(minutes=n)
+        ss.find_request(store, FindRequest("1234567897", PHONE, "c1", at, GUARD))
+    ref = card(store)
+    assert ss.find_request(store, FindRequest(ref, PHONE, "c2", T0 + timedelta(minutes=5),
+                                              GUARD)) == Refused("caller_blocked")
+    later = T0 + timedelta(hours=25)
+    assert ss.find_request(store, FindRequest(ref, PHONE, "c3", later, GUARD)) == \
+        RequestFound(ref, "carte-identite")
+
+
+def test_open_requests_of_a_known_number_newest_first_none_for_strangers(store: Store) -> None:
+    ref = card(store)
+    assert ss.open_requests_of(store, OpenRequestsOf(PHONE)) == \
+        OpenRequests((OpenRequest(ref, "carte-identite"),))
+    assert ss.open_requests_of(store, OpenRequestsOf(OTHER)) == OpenRequests(())
+    assert ss.open_requests_of(store, OpenRequestsOf("sipp")) == OpenRequests(())
+
+
+def test_unlocking_an_unknown_reference_is_a_french_refusal(store: Store) -> None:
+    with pytest.raises(UnknownReference, match="Aucune demande"):
+        ss.unlock(store, "1234567897", actor="agent", at=T0)
+
+
+def test_the_writer_links_a_self_service_call_to_the_request_it_consulted(
+        store: Store, tmp_path: Path) -> None:
+    ref = card(store)
+    writer = fast_writer(store, tmp_path / "spool")
+    writer.start_contact("chan-s", T0, PHONE, "3000")
+    writer.update_contact("chan-s", request_ref=ref)
+    writer.finish_contact("chan-s", T0 + timedelta(seconds=40), ContactOutcome.SELF_SERVICE)
+    writer.start_contact("chan-u", T0, PHONE, "3000")
+    writer.update_contact("chan-u", request_ref="1234567897")  # nobody's: links nothing
+    assert writer.flush(10)
+    writer.close()
+    view = repo.get_request(store, ref)
+    with store.session() as session:
+        linked = session.scalars(select(Contact).order_by(Contact.call_id)).all()
+        assert [(c.call_id, c.outcome, c.request_id) for c in linked] == [
+            ("chan-s", "self_service", view.id), ("chan-u", None, None)]
+    assert len(view.contact_ids) == 1
+
+
+def test_a_document_request_by_phone_is_created_with_its_recordings_attached(
+        store: Store, tmp_path: Path) -> None:
+    spool = tmp_path / "recording"
+    spool.mkdir()
+    (spool / "call-1_7.wav").write_bytes(b"RIFF-names")
+    (spool / "call-1_9.wav").write_bytes(b"RIFF-address")
+    query = CreateDocumentRequest("acte-naissance", "Extrait", date(1990, 7, 14), "courrier",
+                                  PHONE, "call-1", T0,
+                                  (("noms", "call-1_7"), ("adresse", "call-1_9"),
+                                   ("noms", "call-1_gone")), RULES)
+    done = ss.create_document_request(store, query, recording=lambda n: spool / f"{n}.wav",
+                                      area=tmp_path / "attachments")
+    view = repo.get_request(store, done.reference)
+    assert (view.type, view.channel, view.due_at) == ("acte-naissance", "phone", done.due_at)
+    assert view.due_at == due_at(RULES, "etat-civil", T0, 5)
+    assert view.description is not None and "14/07/1990" in view.description
+    assert [(a.filename, a.mime) for a in view.attachments] == [
+        ("noms.wav", "audio/wav"), ("adresse.wav", "audio/wav")]
+    assert not list(spool.iterdir())  # moved, not copied
+    assert ss.open_requests_of(store, OpenRequestsOf(PHONE)).items[0].reference == view.reference
