@@ -23,10 +23,10 @@ pytestmark = pytest.mark.e2e
 
 FIRST = datetime.fromisoformat("2026-12-03T14:00:00+01:00")  # 24 h notice from Tuesday 10:00
 SAME_TIME = 6  # callers choosing the same slot at once (the 50: bench/, see README)
-# « Pour … tapez 6 » then 2 (rendez-vous), 1 (le maire), 3 (une association); the slot
-# is offered once the store answered, then 1 books it
-TO_OFFER = [Wait(1), Dtmf("6"), Wait(2), Dtmf("2"), Wait(3), Dtmf("1"), Wait(3), Dtmf("3"),
-            Wait(8)]
+# 5 (autre chose), 3 (vie municipale), 2 (rendez-vous), 1 (le maire), 3 (une association);
+# the slot is offered once the store answered, then 1 books it
+TO_OFFER = [Wait(1), Dtmf("5"), Wait(2), Dtmf("3"), Wait(2), Dtmf("2"), Wait(3), Dtmf("1"),
+            Wait(3), Dtmf("3"), Wait(8)]
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
@@ -80,7 +80,8 @@ def test_callers_book_race_and_cancel(appt_stack: Stack) -> None:
     assert all(k.count("appointment_offered") >= 2 for k in lost)  # the next slot was offered
 
     # the first caller cancels by phone: 9, the reference, 1
-    steps = [Wait(1), Dtmf("6"), Wait(2), Dtmf("2"), Wait(3), Dtmf("9"), Wait(3),
+    steps = [Wait(1), Dtmf("5"), Wait(2), Dtmf("3"), Wait(2), Dtmf("2"), Wait(3), Dtmf("9"),
+             Wait(3),
              Dtmf(reference), Wait(8), Dtmf("1"), Wait(8)]
     cancelled = appt_stack.call(steps=steps, hold_seconds=30, caller="0612345678")
     assert "appointment_cancelled" in kinds(appt_stack, cancelled.ref), appt_stack.app_log()

@@ -60,8 +60,9 @@ def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
 
 
 def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
-    """Menu 6 then 4: the caller speaks after the beep, ends with #, confirms the callback."""
-    steps = [Wait(6), Dtmf("64"), Wait(10),
+    """Menus 5 (autres démarches), 4 (avis), 1 (réclamation): the caller speaks after the
+    beep, ends with #, confirms the callback."""
+    steps = [Wait(6), Dtmf("541"), Wait(10),
              Say("Bonjour, je voudrais me plaindre du bruit de la salle des fêtes."),
              Dtmf("#"), Wait(16), Dtmf("1"), Wait(8)]
     result = surveying.call(steps=steps, hold_seconds=2)
