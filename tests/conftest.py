@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.radicale",
     "tests.fixtures.threads",
+    "tests.fixtures.umask",
 ]
 
 

@@ -51,7 +51,9 @@ def test_serve_stops_clearly_when_the_database_is_unreachable(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: pytest.fail("served"))
-    dead = settings.with_(db_url=f"sqlite:///{tmp_path}/missing/dir/x.db")
+    # nothing listens on port 1: refused at once (a SQLite path is no longer unreachable,
+    # the store creates its private folder)
+    dead = settings.with_(db_url="postgresql://townhall@127.0.0.1:1/townhall")
     result = CliRunner().invoke(admin, ["serve"], obj=dead)
     assert result.exit_code == 1
     assert "base de données injoignable" in result.output

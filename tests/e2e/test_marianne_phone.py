@@ -32,9 +32,6 @@ def surveying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
 
 
-@pytest.mark.xfail(reason="known: the channel re-enters Stasis after Queue(c) and the survey "
-                   "is asked, but Asterisk refuses its first playback (500 « Failed to queue "
-                   "media for playback »); the caller goes to the fallback", strict=True)
 def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
     steps = [Wait(6), Dtmf("11"), Wait(14), Dtmf("4"), Wait(5), Dtmf("1"), Wait(6)]
     result = surveying.call(steps=steps, hold_seconds=2)

@@ -134,7 +134,8 @@ def test_the_menu_action_opens_the_dialogue_in_a_call() -> None:
     call = Call(at=MONDAY_9H, rules=RULES)
     call.start()
     call.prompt_done()
-    call.digit("6")  # vie municipale
+    call.digit("5")  # autre chose
+    call.digit("3")  # vie municipale
     out = call.digit("2")  # un rendez-vous
     assert call.session.stage is Stage.DIALOGUE
     assert "avec monsieur le maire, tapez 1" in said(out)
