@@ -74,11 +74,14 @@ class AriChannel:
         self.request, self.id, self.rest = request, channel_id, rest
 
     async def _call(self, method: str, uri: str, params: Params | None = None) -> bool:
-        """Run one REST request; False when the channel (or playback) is already gone."""
+        """Run one REST request; False when the channel (or playback) is already gone:
+        404, or 409 « Channel not in Stasis application » (the caller hung up and the
+        channel is leaving the application under the request)."""
         try:
             await self.request(method, uri, params)
         except AriRestError as exc:
-            if exc.status_code != 404:
+            if exc.status_code != 404 and not (
+                    exc.status_code == 409 and "not in Stasis" in str(exc)):
                 raise
             log.debug("channel already gone", extra={"call": self.id})
             return False

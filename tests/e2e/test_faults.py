@@ -57,7 +57,7 @@ def contacts_with_prefix(db_url: str, prefix: str) -> list[dict[str, Any]]:
 
 
 def wait_for_contacts(db_url: str, prefix: str, count: int,
-                      timeout: float = 60) -> list[dict[str, Any]]:
+                      timeout: float = 120) -> list[dict[str, Any]]:
     """The contacts of a load, once ``count`` of them are finished (or at ``timeout``)."""
     return eventually(lambda: contacts_with_prefix(db_url, prefix), timeout, 1,
                       until=lambda found: sum(c["outcome"] is not None for c in found) >= count)

@@ -15,13 +15,19 @@ def no_http() -> Any:
 
 
 def refusing(status: int) -> Any:
+    return refusing_with(status, '{"message": "x"}')
+
+
+def refusing_with(status: int, body: str) -> Any:
     async def request(method: str, uri: str, params: Params | None = None) -> Any:
-        raise AriRestError(status, method, uri, '{"message": "x"}')
+        raise AriRestError(status, method, uri, body)
     return request
 
 
 async def test_a_gone_channel_is_reported_not_raised() -> None:
     assert await AriChannel(refusing(404), "c1", no_http).continue_in_dialplan("ctx", "s") is False
+    left = refusing_with(409, '{"message":"Channel not in Stasis application"}')
+    assert await AriChannel(left, "c1", no_http).continue_in_dialplan("ctx", "s") is False
     await AriChannel(refusing(404), "c1", no_http).stop_playback("c1_3")  # no exception
 
 
