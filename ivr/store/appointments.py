@@ -5,7 +5,9 @@ annule, absent) plus one ``appointments`` row holding its slot, created in the s
 transaction. « Never twice » is the database's: a partial unique index on (calendar,
 start) among the rows not cancelled refuses the second of two simultaneous
 bookings, whatever was read before; the loser gets ``SlotUnavailable`` with the next
-free slot. Reading the booked slots first only gives better messages.
+free slot. Reading the booked slots first only gives better messages. The limit of
+future appointments per citizen is counted with the citizen's row locked, so two
+simultaneous bookings by one person cannot both pass it.
 
 Each change takes an optional ``audit(session)``, called inside its transaction: the
 admin's audit line is committed with the change, or not at all.
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +38,7 @@ from ivr.rules import Rules
 from ivr.rules.appointments import AppointmentCalendar
 from ivr.store.citizens import NewCitizen, citizen_ids
 from ivr.store.db import Store
-from ivr.store.models import Appointment, Request
+from ivr.store.models import Appointment, Citizen, Request
 from ivr.store.requests import (
     REFERENCE_ATTEMPTS,
     _actor,
@@ -133,18 +135,33 @@ def _check_slot(session: Session, rules: Rules, calendar_id: str, start: datetim
                               next_free(store, rules, calendar_id, now, after))
 
 
-def _limit(session: Session, rules: Rules, calendar_id: str, citizen_id: int | None,
-           now: datetime) -> None:
-    if citizen_id is None:
-        return
-    held = session.scalar(select(func.count()).select_from(Appointment)
+def _lock_citizen(session: Session, citizen_id: int) -> None:
+    """Take the citizen's row for the rest of the transaction, so that two bookings by
+    the same person are counted one after the other, never both against the same
+    count: PostgreSQL locks the row until commit, SQLite's first write takes the
+    database's write lock (its reads before a write are outside any transaction)."""
+    session.execute(update(Citizen).where(Citizen.id == citizen_id)
+                    .values(id=Citizen.id, updated_at=Citizen.updated_at)
+                    .execution_options(synchronize_session=False))
+
+
+def _held(session: Session, calendar_id: str, citizen_id: int, now: datetime) -> int:
+    """The citizen's future appointments on ``calendar_id``, not cancelled."""
+    return session.scalar(select(func.count()).select_from(Appointment)
                           .join(Request, Request.id == Appointment.request_id)
                           .where(Request.citizen_id == citizen_id,
                                  Appointment.calendar == calendar_id,
                                  Appointment.cancelled_at.is_(None),
-                                 Appointment.start > now))
+                                 Appointment.start > now)) or 0
+
+
+def _limit(session: Session, rules: Rules, calendar_id: str, citizen_id: int | None,
+           now: datetime) -> None:
+    if citizen_id is None:
+        return
+    _lock_citizen(session, citizen_id)
     most = rules.appointments.max_future_per_citizen
-    if (held or 0) >= most:
+    if _held(session, calendar_id, citizen_id, now) >= most:
         raise TooManyAppointments(
             f"Vous avez déjà {most} rendez-vous à venir dans cet agenda : annulez-en un "
             "avant d'en prendre un autre.")
