@@ -22,7 +22,7 @@ from townhall_support.stack import OPEN_CLOCK, Stack
 pytestmark = pytest.mark.e2e
 
 FIRST = datetime.fromisoformat("2026-12-03T14:00:00+01:00")  # 24 h notice from Tuesday 10:00
-SAME_TIME = 6  # callers choosing the same slot at once (the 50: bench/, see README)
+SAME_TIME = 6  # on both databases; the 50 callers: test_appointments_race.py
 # 5 (autre chose), 3 (vie municipale), 2 (rendez-vous), 1 (le maire), 3 (une association);
 # the slot is offered once the store answered, then 1 books it
 TO_OFFER = [Wait(1), Dtmf("5"), Wait(2), Dtmf("3"), Wait(2), Dtmf("2"), Wait(3), Dtmf("1"),
