@@ -1,7 +1,10 @@
 """``townhall-ivr appointments …``: free slots, the iCalendar feed's secret address, the
-CalDAV push and the reminders due, from the shell."""
+CalDAV push (once, or ``run``: the stack's child that keeps pushing) and the reminders
+due, from the shell."""
 
 from __future__ import annotations
+
+import time
 
 import click
 
@@ -69,6 +72,23 @@ def sync(ctx: click.Context) -> None:
     with _store(ctx) as store:
         pushed, failed = sync_pending(store, _rules(ctx), settings.secret, settings.clock.now())
     click.echo(f"{pushed} recopié(s), {failed} en échec (nouvel essai plus tard)")
+
+
+@appointments.command("run")
+@click.option("--once", is_flag=True, help="Une passe, puis fin.")
+@click.pass_context
+def run_command(ctx: click.Context, once: bool) -> None:
+    """Recopie CalDAV en continu (un enfant de la pile), toutes les TOWNHALL_CALDAV_SYNC s."""
+    settings: Settings = ctx.obj
+    while True:
+        with _store(ctx) as store:
+            pushed, failed = sync_pending(store, _rules(ctx), settings.secret,
+                                          settings.clock.now())
+        if pushed or failed:
+            click.echo(f"{pushed} recopié(s), {failed} en échec", err=True)
+        if once:
+            return
+        time.sleep(settings.caldav_sync_seconds)  # a daemon's pause between passes
 
 
 @appointments.command("reminders")

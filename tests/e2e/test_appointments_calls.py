@@ -59,7 +59,7 @@ def kinds(stack: Stack, ref: str) -> list[str]:
 
 def test_callers_book_race_and_cancel(appt_stack: Stack) -> None:
     # one caller books the first free slot
-    result = appt_stack.call(steps=[*TO_OFFER, Dtmf("1"), Wait(12)], hold_seconds=30,
+    result = appt_stack.call(steps=[*TO_OFFER, Dtmf("1"), Wait(12)], hold_seconds=2,
                              caller="0612345678")
     assert result.answered, result.error
     assert "appointment_booked" in kinds(appt_stack, result.ref), appt_stack.app_log()
@@ -68,7 +68,7 @@ def test_callers_book_race_and_cancel(appt_stack: Stack) -> None:
     reference = first[0].reference
 
     # callers choosing the same (second) slot at the same instant: exactly one gets it
-    calls = [appt_stack.start_call(steps=[*TO_OFFER, Dtmf("1"), Wait(12)], hold_seconds=30,
+    calls = [appt_stack.start_call(steps=[*TO_OFFER, Dtmf("1"), Wait(12)], hold_seconds=2,
                                    caller=f"06123456{i:02d}") for i in range(SAME_TIME)]
     results = [call.result() for call in calls]
     assert all(r.answered for r in results), [r.error for r in results]
@@ -83,6 +83,6 @@ def test_callers_book_race_and_cancel(appt_stack: Stack) -> None:
     steps = [Wait(1), Dtmf("5"), Wait(2), Dtmf("3"), Wait(2), Dtmf("2"), Wait(3), Dtmf("9"),
              Wait(3),
              Dtmf(reference), Wait(8), Dtmf("1"), Wait(8)]
-    cancelled = appt_stack.call(steps=steps, hold_seconds=30, caller="0612345678")
+    cancelled = appt_stack.call(steps=steps, hold_seconds=2, caller="0612345678")
     assert "appointment_cancelled" in kinds(appt_stack, cancelled.ref), appt_stack.app_log()
     assert FIRST not in [a.start for a in booked(appt_stack)]

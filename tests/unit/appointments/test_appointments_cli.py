@@ -37,3 +37,5 @@ def test_slots_feed_and_reminders(db_url: str, store: Store) -> None:
     assert due.startswith(" ".join(view.reference[i:i + 2] for i in range(0, 10, 2)))
     assert "sync" in invoke(db_url, "--help").output
     assert invoke(db_url, "sync").output.startswith("0 recopié(s)")
+    once = invoke(db_url, "run", "--once")  # the stack's child, one pass: nothing to push
+    assert (once.exit_code, once.output) == (0, "")
