@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -51,6 +51,7 @@ from ivr.store.requests import (
 
 RESERVED, HONOURED, CANCELLED, ABSENT = "reserve", "honore", "annule", "absent"
 Audit = Callable[[Session], None] | None
+SEARCH_DAYS = 7  # days of booked instants read at once by a free-slot search
 _SLOT_INDEX = ("uq_appointments_calendar_start_active", "appointments.calendar, appointments.start")
 
 
@@ -103,18 +104,33 @@ def booked_starts(session: Session, calendar_id: str, since: datetime,
     return list(session.scalars(query))
 
 
+def _window_end(rules: Rules, since: datetime, latest: datetime) -> datetime:
+    """Midnight (town time) ``SEARCH_DAYS`` after ``since``'s day, at most ``latest``."""
+    zone = rules.town.zone
+    day = since.astimezone(zone).date() + timedelta(days=SEARCH_DAYS)
+    return min(datetime.combine(day, time(0), tzinfo=zone), latest)
+
+
 def free_slots(store: Store, rules: Rules, calendar_id: str, now: datetime, *,
                after: datetime | None = None, limit: int = 10) -> list[datetime]:
-    """The first ``limit`` free slots of ``calendar_id`` after ``after`` (or the notice)."""
+    """The first ``limit`` free slots of ``calendar_id`` after ``after`` (or the notice).
+
+    The booked instants are read a week at a time, as far as the search goes: reading
+    the whole horizon (three months of a busy counter) cost more than the walk itself."""
     _calendar(rules, calendar_id)
     earliest, latest = slots.bounds(rules, calendar_id, now)
-    with store.session() as session:
-        booked = booked_starts(session, calendar_id, max(earliest, after or earliest), latest)
     found: list[datetime] = []
-    for start in slots.free_slots(rules, calendar_id, booked, now, after):
-        if len(found) >= limit:
-            break
-        found.append(start)
+    since, exclusive = max(earliest, after or earliest), after
+    with store.session() as session:
+        while len(found) < limit and since < latest:
+            until = _window_end(rules, since, latest)
+            booked = booked_starts(session, calendar_id, since, until)
+            for start in slots.free_slots(rules, calendar_id, booked, now, exclusive):
+                if start >= until or len(found) >= limit:
+                    break
+                found.append(start)
+            # the next window starts at ``until``: slots fall on whole minutes
+            since, exclusive = until, until - timedelta(seconds=1)
     return found
 
 

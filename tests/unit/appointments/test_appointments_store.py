@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import threading
 from datetime import timedelta
+from itertools import islice
 
 import pytest
 from sqlalchemy import func, select
 
+from ivr.appointments import slots
 from ivr.appointments.errors import MotiveNotAllowed, NotYours, SlotUnavailable, TooManyAppointments
 from ivr.requests.errors import InvalidInput
 from ivr.store import appointments as ap
@@ -90,6 +92,21 @@ def test_simultaneous_bookings_of_one_slot_make_exactly_one(store: Store) -> Non
     assert len(booked) == 1 and len(refused) == writers - 1
     assert {r.next_free for r in refused} == {paris(2026, 12, 1, 14, 30)}
     assert counts(store) == (1, 1)
+
+
+def test_a_search_reads_the_booked_slots_week_by_week_and_finds_the_same(store: Store) -> None:
+    """The first week full, a search of 20 slots spans three weeks: the same slots as the
+    pure walk over every booked instant."""
+    week = [start for start in slots.free_slots(RULES, "maire", (), MONDAY_9H)
+            if start < paris(2026, 12, 7, 0)]
+    for start in week:
+        book(store, start=start, phone=None)
+    expected = list(islice(slots.free_slots(RULES, "maire", week, MONDAY_9H), 20))
+    assert ap.free_slots(store, RULES, "maire", MONDAY_9H, limit=20) == expected
+    assert expected[0] == paris(2026, 12, 8, 14) and expected[-1].date().isoformat() == "2026-12-17"
+    after = paris(2026, 12, 9, 12)  # a search from later on
+    assert ap.free_slots(store, RULES, "maire", MONDAY_9H, after=after, limit=3) == \
+        list(islice(slots.free_slots(RULES, "maire", week, MONDAY_9H, after), 3))
 
 
 @pytest.mark.parametrize(("start", "code"), [
