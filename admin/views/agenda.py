@@ -2,7 +2,10 @@
 
 The secretary (agent of the calendar's department, superviseur, administrateur)
 books, moves, cancels and marks « honoré » or « absent »; an élu sees the calendars
-that name them among their ``owners``, read-only. Every change goes through
+that name them among their ``owners``, read-only. Whoever sees a calendar may make a
+new secret address of its iCalendar feed (shown once, with a copy button; the old one
+stops working) or revoke it. The calendars themselves are declared in
+``routing_rules.yaml``, edited on the « Règles » page. Every change goes through
 ``ivr.store.appointments`` (the database refuses a slot twice) with its audit line in
 the same transaction.
 """
@@ -13,7 +16,17 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
@@ -32,6 +45,7 @@ from ivr.requests.reference import grouped
 from ivr.rules import Rules
 from ivr.rules.appointments import AppointmentCalendar
 from ivr.store import appointments as ap
+from ivr.store import calendar_feeds
 from ivr.store.citizens import NewCitizen
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
@@ -141,7 +155,8 @@ def show(calendar_id: str) -> str:
         plan=plan, view=view, day=day, previous=day - step, following=day + step,
         status=STATUS, grouped=grouped, zone=zone, now=_now(),
         can_edit=current_user.role in SECRETARIES, pending=sum(
-            v.sync_state == "pending" for v in booked))
+            v.sync_state == "pending" for v in booked),
+        feed_since=calendar_feeds.live_since(get_store(), calendar_id))
 
 
 def _change(calendar_id: str, action: str, obj: str,
@@ -236,3 +251,38 @@ def mark(reference: str) -> Response:
                    lambda audit: ap.mark(get_store(), rules, reference, status, at=_now(),
                                          actor=current_user.username, audit=audit),
                    f"Rendez-vous {{ref}} : {STATUS[status].lower()}.")
+
+
+def _audit_feed(calendar_id: str, action: str) -> Callable[[Session], None]:
+    def audit(session: Session) -> None:
+        add(session, _now(), current_user.username, action, f"agenda {calendar_id}")
+    return audit
+
+
+@bp.route("/<calendar_id>/flux", methods=["POST"])
+@role_required(*VIEWERS)
+def new_feed(calendar_id: str) -> Response:
+    """A new secret address of the calendar's iCalendar feed, shown once to copy."""
+    cal = _calendar(_rules(), calendar_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    token = calendar_feeds.new_feed(get_store(), calendar_id, _now(),
+                                    _audit_feed(calendar_id, "appointment.feed"))
+    url = url_for("api_appointments.feed", token=token, _external=True)
+    page = make_response(render_template("agenda/feed.html", cal=cal, calendar_id=calendar_id,
+                                         url=url))
+    page.headers["Cache-Control"] = "no-store"  # the secret is shown once, never cached
+    return page
+
+
+@bp.route("/<calendar_id>/flux/revoquer", methods=["POST"])
+@role_required(*VIEWERS)
+def revoke_feed(calendar_id: str) -> Response:
+    """Revoke the feed's address: calendar apps subscribed to it get nothing more."""
+    _calendar(_rules(), calendar_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    calendar_feeds.revoke(get_store(), calendar_id, _now(),
+                          _audit_feed(calendar_id, "appointment.feed_revoke"))
+    flash("Adresse du flux iCalendar révoquée.", "success")
+    return redirect(url_for(".show", calendar_id=calendar_id))
