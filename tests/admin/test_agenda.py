@@ -128,7 +128,8 @@ def test_the_feed_address_is_made_copied_regenerated_and_revoked(
     assert Calendar.from_ical(ical.data).get("X-WR-CALNAME") == "Monsieur le Maire"
     second = feed_url(client.post("/agenda/maire/flux").get_data(as_text=True))
     assert client.get(first).status_code == 404 and client.get(second).status_code == 200
-    assert "active depuis le 02/12/2026 à 10:00" in client.get("/agenda/maire").get_data(as_text=True)
+    page = client.get("/agenda/maire").get_data(as_text=True)
+    assert "active depuis le 02/12/2026 à 10:00" in page
     revoked = client.post("/agenda/maire/flux/revoquer", follow_redirects=True)
     assert "révoquée" in revoked.get_data(as_text=True)
     assert client.get(second).status_code == 404
