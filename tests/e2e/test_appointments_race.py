@@ -5,9 +5,10 @@ is a public holiday (Toussaint 2027), and is offered the right slots.
 
 One stack (SQLite, the default store), one SIPp process for the fifty calls (each
 with its own number from SIPp's injection file, each logging the keys it pressed);
-the assertions read the store (the agenda, every call's contact events) and what the
-callers' scenarios keyed. The same race on both databases at the store level:
-tests/unit/appointments/test_appointments_store.py.
+the assertions read the store (the agenda, every call's contact events), the admin's
+agenda page and what the callers' scenarios keyed. The same race on both databases
+at the store level: tests/unit/appointments/test_appointments_store.py; through calls
+on PostgreSQL too (six callers): test_appointments_calls.py.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from typing import Any
 
 import pytest
 
+from admin import create_app
+from admin.accounts import add_user
+from ivr.requests.reference import grouped
 from ivr.simulate import AgentPhone, LoadResult, default_cache_dir, run_load
 from ivr.sipp.scenario import Dtmf, Step, Wait
 from ivr.store import appointments as ap
 from ivr.store.db import Store
 from ivr.store.queries import contact_by_ref, contact_to_dict
+from tests.fixtures.admin import PASSWORD, login
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
 from townhall_support.wait import eventually
@@ -95,9 +100,17 @@ def test_fifty_callers_choose_one_slot_and_the_holiday_week_after_the_change(
     store = Store(race_stack.settings.db_url)
     try:
         agenda = ap.agenda(store, "maire", FIRST - timedelta(days=7), FIRST + timedelta(days=60))
+        with store.session() as session:
+            add_user(session, datetime.fromisoformat(CLOCK), "secretaire", PASSWORD,
+                     "superviseur", None, actor="test")
     finally:
         store.dispose()
     assert [(a.start, a.status) for a in agenda] == [(FIRST, "reserve")]
+    admin = create_app(race_stack.settings, {"TESTING": True, "AMI_ENABLED": False}).test_client()
+    assert login(admin, "secretaire") == 302
+    day = admin.get("/agenda/maire?jour=2027-11-02").get_data(as_text=True)
+    assert day.count("Réservé — une association — référence") == 1  # the agenda shows it
+    assert f"référence {grouped(agenda[0].reference)}" in day
 
     calls = contacts(race_stack, refs)
     assert all(offered(c)[0] == FIRST for c in calls.values())  # all chose the same slot

@@ -39,3 +39,9 @@ def test_slots_feed_and_reminders(db_url: str, store: Store) -> None:
     assert invoke(db_url, "sync").output.startswith("0 recopié(s)")
     once = invoke(db_url, "run", "--once")  # the stack's child, one pass: nothing to push
     assert (once.exit_code, once.output) == (0, "")
+
+
+def test_the_push_interval_reaches_the_stack_s_children() -> None:
+    settings = Settings.from_env({"TOWNHALL_CALDAV_SYNC": "2.5"})
+    assert settings.caldav_sync_seconds == 2.5
+    assert Settings.from_env(settings.to_env()).caldav_sync_seconds == 2.5
