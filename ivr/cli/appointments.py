@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.appointments import reminders
 from ivr.appointments.adapters.caldav_push import sync_pending
@@ -81,9 +82,16 @@ def run_command(ctx: click.Context, once: bool) -> None:
     """Recopie CalDAV en continu (un enfant de la pile), toutes les TOWNHALL_CALDAV_SYNC s."""
     settings: Settings = ctx.obj
     while True:
-        with _store(ctx) as store:
-            pushed, failed = sync_pending(store, _rules(ctx), settings.secret,
-                                          settings.clock.now())
+        try:
+            with _store(ctx) as store:
+                pushed, failed = sync_pending(store, _rules(ctx), settings.secret,
+                                              settings.clock.now())
+        except SQLAlchemyError as exc:
+            if once:
+                raise click.ClickException(f"base de données indisponible : {exc}") from None
+            # not migrated yet (the IVR app does it at start) or away: the next pass retries
+            click.echo(f"base de données indisponible : {str(exc)[:200]}", err=True)
+            pushed = failed = 0
         if pushed or failed:
             click.echo(f"{pushed} recopié(s), {failed} en échec", err=True)
         if once:

@@ -26,6 +26,7 @@ from ivr.store import appointments as ap
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
 from tests.fixtures.appointments import MONDAY_9H, paris, with_calendar
+from tests.fixtures.db import sqlite_url
 from tests.fixtures.radicale import Radicale
 from tests.fixtures.requests import RULES
 from townhall_support.stack import DEFAULT_RULES
@@ -98,27 +99,30 @@ def rules_pushing_to(url: str, dest: Path) -> Path:
     return dest
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_stack_s_child_pushes_removes_and_comes_back_after_a_kill(
-        db_url: str, store: Store, radicale: Radicale, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        radicale: Radicale, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = radicale.calendar_url("maire-stack")
     path = rules_pushing_to(url, tmp_path / "routing_rules.yaml")
     rules = load_rules(path)
     settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path)}).with_(
-        rules_path=path, db_url=db_url, clock_value=MONDAY_9H.isoformat(),
+        rules_path=path, db_url=sqlite_url(tmp_path), clock_value=MONDAY_9H.isoformat(),
         caldav_sync_seconds=0.3)
     for name, value in settings.to_env().items():  # what the supervisor's children inherit
         monkeypatch.setenv(name, value)
     child = appointments_child(tmp_path / "log")
-    child.start()
+    child.start()  # before the store exists: the IVR app migrates it at its own start
     threading.Thread(target=child.watch, daemon=True).start()
+    store = Store(settings.db_url)
     try:
+        eventually(lambda: child.log_path.read_text(), 30, 0.2,
+                   until=lambda text: "base de données indisponible" in text)
+        store.migrate()
         book = ap.Booking("maire", paris(2026, 12, 1, 14), "projet",
                           citizen=NewCitizen(phones=("+33612345678",)))
         view = ap.book(store, rules, book, at=MONDAY_9H, actor="test")
         eventually(lambda: events(url), 30, 0.2, until=lambda e: uid(view.reference) in e)
         assert ap.get_appointment(store, view.reference).sync_state == "done"
+        assert child.restarts == 0  # it waited for the store, it did not crash
 
         ap.cancel(store, rules, view.reference, at=MONDAY_9H, actor="test")
         assert eventually(lambda: events(url), 30, 0.2, until=lambda e: not e) == {}
@@ -130,3 +134,4 @@ def test_the_stack_s_child_pushes_removes_and_comes_back_after_a_kill(
         assert child.restarts == 1
     finally:
         child.stop()
+        store.dispose()

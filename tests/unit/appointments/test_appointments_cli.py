@@ -45,3 +45,9 @@ def test_the_push_interval_reaches_the_stack_s_children() -> None:
     settings = Settings.from_env({"TOWNHALL_CALDAV_SYNC": "2.5"})
     assert settings.caldav_sync_seconds == 2.5
     assert Settings.from_env(settings.to_env()).caldav_sync_seconds == 2.5
+
+
+def test_the_child_waits_for_a_store_not_migrated_yet(tmp_path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"  # the IVR app migrates it at its start
+    once = invoke(empty, "run", "--once")
+    assert once.exit_code == 1 and "base de données indisponible" in once.output
