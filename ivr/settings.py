@@ -116,6 +116,8 @@ class Settings:
     imap_tls: bool = False
     # How often the IVR looks for voicemail messages the AMI event did not announce.
     voicemail_sweep_seconds: float = 60.0
+    # How often the stack pushes pending appointments to the élus' CalDAV servers.
+    caldav_sync_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -158,6 +160,8 @@ class Settings:
             **_message_settings(env),
             voicemail_sweep_seconds=float(env.get("TOWNHALL_VOICEMAIL_SWEEP",
                                                   str(cls.voicemail_sweep_seconds))),
+            caldav_sync_seconds=float(env.get("TOWNHALL_CALDAV_SYNC",
+                                              str(cls.caldav_sync_seconds))),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -185,6 +189,7 @@ class Settings:
             **{f"TOWNHALL_{name.upper()}": _env_text(getattr(self, name))
                for name in _MESSAGE_FIELDS},
             "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
+            "TOWNHALL_CALDAV_SYNC": str(self.caldav_sync_seconds),
         }
         return {k: v for k, v in env.items() if v}
 
