@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
         messages,
         prompts,
         queues,
+        reception,
         request_intake,
         requests,
         rules,
@@ -84,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
-                   prompts, queues, callbacks, messages, users, audit):
+                   prompts, queues, callbacks, messages, users, audit, reception):
         app.register_blueprint(module.bp)
     for api_module in (api, api_requests, api_appointments, api_messages):
         app.register_blueprint(api_module.bp)

@@ -10,13 +10,13 @@ rules change (a version, an atomic write, SIGHUP to the IVR).
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
+
+from admin.rules_yaml import dump, yaml
 
 # A line of absences: « 2026-12-24 Congés » or « 2026-12-20 au 2026-12-31 Congrès ».
 _ABSENCE = re.compile(r"(\d{4}-\d\d-\d\d)(?:\s+au\s+(\d{4}-\d\d-\d\d))?\s+(.+)")
@@ -31,13 +31,6 @@ class FieldError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field, self.message = field, message
-
-
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 100
-    return yaml
 
 
 def _lines(text: str) -> list[str]:
@@ -111,7 +104,7 @@ def _absences_text(value: Any) -> str:
 
 def form_values(rules_text: str, calendar_id: str) -> dict[str, Any]:
     """The calendar's settings as the form shows them (empty for a new calendar)."""
-    data = _yaml().load(rules_text) or {}
+    data = yaml().load(rules_text) or {}
     cal = ((data.get("appointments") or {}).get("calendars") or {}).get(calendar_id)
     if cal is None:
         return {}
@@ -125,8 +118,7 @@ def form_values(rules_text: str, calendar_id: str) -> dict[str, Any]:
 def with_calendar(rules_text: str, calendar_id: str, values: dict[str, Any]) -> str:
     """``rules_text`` with ``calendar_id`` set to ``values`` (other keys of the calendar,
     such as ``caldav``, and the rest of the file kept)."""
-    yaml = _yaml()
-    data = yaml.load(rules_text)
+    data = yaml().load(rules_text)
     if not isinstance(data, dict):
         raise FieldError("rules", "Le fichier de règles publié est vide ou illisible.")
     section = data.setdefault("appointments", CommentedMap())
@@ -137,6 +129,4 @@ def with_calendar(rules_text: str, calendar_id: str, values: dict[str, Any]) -> 
             cal.pop(key, None)
         else:
             cal[key] = values[key]
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    return dump(data)

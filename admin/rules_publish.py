@@ -16,6 +16,8 @@ import signal
 import tempfile
 from pathlib import Path
 
+from flask import current_app
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -98,3 +100,16 @@ def diff(old: str, new: str, old_name: str, new_name: str) -> list[str]:
     return list(
         difflib.unified_diff(old.splitlines(), new.splitlines(), old_name, new_name, lineterm="")
     )
+
+
+def publish_audited(text: str, comment: str, action: str = "rules.publish") -> RulesVersion:
+    """Publish ``text`` as the logged-in user, audited and committed: what every admin
+    form that changes the rules ends with."""
+    from admin.audit_trail import record  # a Flask request's user and session
+    from admin.db import get_session
+
+    settings = current_app.config["TOWNHALL_SETTINGS"]
+    version = publish(get_session(), settings, text, current_user.username, comment)
+    record(action, f"version {version.id}", sha256=version.sha256, comment=version.comment)
+    get_session().commit()
+    return version

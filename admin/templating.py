@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from admin.auth import ROLES, home_for
 from admin.charts import bar_chart
 from admin.labels import label
 from admin.published import published_rules
+from ivr.domain.hours import spoken_date
 
 # The town hall's wall time; stored timestamps are UTC.
 PARIS = ZoneInfo("Europe/Paris")
@@ -28,6 +29,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("messages.index", "SMS et courriels", ("administrateur", "superviseur")),
     ("queues.index", "Files d’attente", ("administrateur", "superviseur")),
     ("rules.index", "Règles d’accueil", ("administrateur",)),
+    ("reception.index", "Fermetures", ("administrateur",)),
     ("prompts.index", "Messages vocaux", ("administrateur",)),
     ("users.index", "Utilisateurs", ("administrateur",)),
     ("audit.index", "Journal", ("administrateur",)),
@@ -38,7 +40,7 @@ def init_app(app: Flask) -> None:
     """Register the filters and the menu."""
     app.jinja_env.filters.update(
         dt=format_datetime, duration=format_duration, pct=format_percent, fr=label,
-        service=service_name, agent=agent_name, readable=readable,
+        service=service_name, agent=agent_name, readable=readable, day=format_day,
     )
     app.jinja_env.globals["bar_chart"] = bar_chart
     app.context_processor(_menu)
@@ -61,6 +63,11 @@ def format_datetime(value: datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo("UTC"))
     return value.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+def format_day(value: date | None) -> str:
+    """« jeudi 7 mai 2027 »."""
+    return f"{spoken_date(value)} {value.year}" if value is not None else "—"
 
 
 def format_duration(seconds: float | None) -> str:

@@ -36,9 +36,9 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from admin import calendar_rules, rules_publish
-from admin.audit_trail import add, record
+from admin.audit_trail import add
 from admin.auth import role_required
-from admin.db import get_session, get_store
+from admin.db import get_store
 from admin.published import published_rules
 from ivr.appointments import slots
 from ivr.requests.errors import RequestError
@@ -364,10 +364,6 @@ def settings(calendar_id: str | None) -> Response | str:
 
 
 def _publish_calendar(text: str, calendar_id: str) -> Response:
-    version = rules_publish.publish(get_session(), _settings(), text, current_user.username,
-                                    f"agenda {calendar_id}")
-    record("rules.publish", f"version {version.id}", sha256=version.sha256,
-           comment=version.comment)
-    get_session().commit()
+    version = rules_publish.publish_audited(text, f"agenda {calendar_id}")
     flash(f"Agenda enregistré dans les règles (version {version.id}).", "success")
     return redirect(url_for(".show", calendar_id=calendar_id))

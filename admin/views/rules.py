@@ -124,12 +124,7 @@ def _when(form: RulesForm, rules: Rules) -> str:
 
 def _publish(form: RulesForm, rules: Rules) -> Response:
     """Store a version, write the file, signal the IVR."""
-    text = form.content.data or ""
-    version = rules_publish.publish(
-        get_session(), _settings(), text, current_user.username, form.comment.data or ""
-    )
-    record("rules.publish", f"version {version.id}", sha256=version.sha256, comment=version.comment)
-    get_session().commit()
+    version = rules_publish.publish_audited(form.content.data or "", form.comment.data or "")
     flash(f"Règles publiées (version {version.id}).", "success")
     return redirect(url_for(".index"))
 
