@@ -83,7 +83,7 @@ def answer_command(ctx: click.Context, reference: str, text: str, actor: str,
     with _store(ctx) as store:
         view = answer(store, _rules(ctx), reference, text=text, actor=actor,
                       at=ctx.obj.clock.now(), to_status=status, adopted=adopted)
-    click.echo(f"réponse enregistrée, à envoyer : {view.display_reference} ({view.status})")
+    click.echo(f"réponse enregistrée et mise en envoi : {view.display_reference} ({view.status})")
 
 
 @marianne.command("run")
