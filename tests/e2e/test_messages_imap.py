@@ -22,10 +22,11 @@ pytestmark = pytest.mark.skipif(not available(), reason="dovecot-imapd not insta
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
-def _mail(subject: str, text: str, attachment: bytes | None = None) -> bytes:
+def _mail(subject: str, text: str, attachment: bytes | None = None,
+          to: str = "contact@villebourg.fr") -> bytes:
     mail = EmailMessage()
     mail["From"] = "Alice Martin <alice@example.org>"
-    mail["To"] = "contact@villebourg.fr"
+    mail["To"] = to
     mail["Subject"] = subject
     mail["Message-ID"] = f"<{abs(hash(subject))}@example.org>"
     mail.set_content(text)
@@ -47,11 +48,14 @@ def test_mails_from_the_contact_mailbox(tmp_path: Path) -> None:
         box.drop(_mail("Horaires de la piscine", "Bonjour, la piscine ouvre quand ?"))
         box.drop(b"From: \xff\xfe\r\nSubject: =?bad?Q?x?=\r\nContent-Type: text/plain; "
                  b"charset=unknown-8bit\r\n\r\n\xe9\xe8 texte\r\n")
+        box.drop(_mail("Trottoir", "Défoncé depuis un mois.", to="reclamations@villebourg.fr"))
         config = ImapConfig("127.0.0.1", box.port, USER, PASSWORD)
         first = poll(config, store, RULES, area, NOW)
         assert box.unseen() == 0
         assert poll(config, store, RULES, area, NOW) == []  # nothing left unread
-    assert [r.intent for r in first] == ["reference", "other", "malformed"]
+    assert [r.intent for r in first] == ["reference", "other", "malformed", "reclamation"]
+    complaint = get_request(store, first[3].reference or "")
+    assert complaint.type == "reclamation" and complaint.acknowledge_due_at is not None
     timeline = get_request(store, request.reference)
     assert [a.filename for a in timeline.attachments] == ["justificatif.pdf"]
     assert (area / timeline.attachments[0].path).read_bytes() == b"%PDF-1.4 justificatif"
