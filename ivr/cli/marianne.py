@@ -3,20 +3,26 @@
 ``report`` prints a month's PDF report (kept under the instance's home), ``escalate``
 flags late complaints to the superviseur, ``acknowledge``/``answer`` follow a
 complaint or suggestion, ``run`` is the job the stack supervisor keeps running: it
-escalates and prints last month's report once, from the 1st on.
+escalates, prints last month's report once from the 1st on, and queues it to the élus
+(``TOWNHALL_REPORT_RECIPIENTS``) through the messages outbox, once per address.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
 from ivr.cli.requests import _rules, _store
 from ivr.marianne.months import InvalidMonth, Month
+from ivr.marianne.report_mail import recipients
 from ivr.settings import Settings
 from ivr.store.complaints import acknowledge, answer, escalate_late
+from ivr.store.db import Store
+from ivr.store.marianne import mail_report
 
 
 @click.group()
@@ -92,7 +98,7 @@ def answer_command(ctx: click.Context, reference: str, text: str, actor: str,
 @click.pass_context
 def run_command(ctx: click.Context, interval: float, once: bool) -> None:
     """Escalader les retards et imprimer le rapport du mois écoulé, en boucle."""
-    from admin.marianne_report import due_month, write_report
+    from admin.marianne_report import due_month, report_path, write_report
 
     settings: Settings = ctx.obj
     while True:
@@ -102,7 +108,23 @@ def run_command(ctx: click.Context, interval: float, once: bool) -> None:
             month = due_month(settings.home, now, zone)
             if month is not None:
                 write_report(store, _rules(ctx), settings.home, month, zone, now)
-        click.echo(f"{len(late)} escaladée(s); rapport {month or 'à jour'}", err=True)
+            last = Month.of(now, zone).shifted(-1)
+            sent = _mail_report(ctx, store, report_path(settings.home, last), last, now)
+        click.echo(f"{len(late)} escaladée(s); rapport {month or 'à jour'}; "
+                   f"{len(sent)} envoi(s) aux élus", err=True)
         if once:
             return
         time.sleep(interval)  # a daemon's pause between passes, not a test wait
+
+
+def _mail_report(ctx: click.Context, store: Store, path: Path, month: Month,
+                 now: datetime) -> list[str]:
+    """Queue the report to the élus not sent it yet (a wrong address is named, skipped)."""
+    settings: Settings = ctx.obj
+    to = recipients(settings.report_recipients)
+    for address in to.refused:
+        click.echo(f"TOWNHALL_REPORT_RECIPIENTS : adresse invalide ignorée « {address} »",
+                   err=True)
+    if not path.is_file() or not to.valid:
+        return []
+    return mail_report(store, path, month, _rules(ctx).town.name, to.valid, now)
