@@ -1,9 +1,11 @@
 """The Marianne dashboard (élus, managers) and the public page of yearly indicators.
 
 Both show figures only, never a name, number or message of a citizen: the figures of
-``ivr.marianne`` carry none. The request page of a complaint or suggestion carries the
-form posted here to acknowledge it and to answer it: the answer closes the request and
-leaves for the citizen through the messages outbox (``ivr.store.complaints``).
+``ivr.marianne`` carry none. The public survey page answers a link sent by SMS after
+a call (no login: the link's secret is the key). The request page of a complaint or
+suggestion carries the form posted here to acknowledge it and to answer it: the answer
+closes the request and leaves for the citizen through the messages outbox
+(``ivr.store.complaints``).
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from admin.request_common import audited, http_status, now, read_visible, rules_
 from admin.views.requests import _page as request_page
 from ivr.marianne.months import InvalidMonth, Month
 from ivr.marianne.panels import by_department_rows, panels
+from ivr.marianne.survey_link import InvalidAnswer, LinkRefused, read_answers
 from ivr.requests.errors import RequestError
 from ivr.store.complaints import acknowledge, answer
 from ivr.store.marianne import month_board, year_figures
+from ivr.store.survey_links import answer_link, open_link
 
 bp = Blueprint("marianne", __name__)
 ROLES = ("administrateur", "superviseur", "elu")
@@ -134,3 +138,20 @@ def acknowledge_request(reference: str) -> Redirect:
                 audit=audited("request.acknowledge"))
     flash(f"Demande {view.display_reference} : accusé de réception noté.", "success")
     return redirect(url_for("requests.detail", reference=view.reference))
+
+
+@bp.route("/public/avis/<token>", methods=["GET", "POST"])
+def survey_link(token: str) -> tuple[str, int]:
+    """The two survey questions of a link sent by SMS after a call."""
+    store, at = get_store(), now()
+    try:
+        open_link(store, token[:64], at)
+        if request.method == "POST":
+            answer_link(store, token, read_answers(request.form.get("satisfaction", ""),
+                                                   request.form.get("got_answer", "")), at)
+            return render_template("marianne/survey.html", done=True), 200
+    except LinkRefused as exc:
+        return render_template("marianne/survey.html", error=exc.message), exc.status
+    except InvalidAnswer as exc:
+        return render_template("marianne/survey.html", error=str(exc), form=True), 400
+    return render_template("marianne/survey.html", form=True), 200

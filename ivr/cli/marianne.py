@@ -3,8 +3,9 @@
 ``report`` prints a month's PDF report (kept under the instance's home), ``escalate``
 flags late complaints to the superviseur, ``acknowledge``/``answer`` follow a
 complaint or suggestion, ``run`` is the job the stack supervisor keeps running: it
-escalates, prints last month's report once from the 1st on, and queues it to the élus
-(``TOWNHALL_REPORT_RECIPIENTS``) through the messages outbox, once per address.
+escalates, prints last month's report once from the 1st on, queues it to the élus
+(``TOWNHALL_REPORT_RECIPIENTS``) through the messages outbox, once per address, and
+texts the survey link to the callers who chose it (needs ``TOWNHALL_PUBLIC_URL``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ivr.settings import Settings
 from ivr.store.complaints import acknowledge, answer, escalate_late
 from ivr.store.db import Store
 from ivr.store.marianne import mail_report
+from ivr.store.survey_links import send_links
 
 
 @click.group()
@@ -110,8 +112,9 @@ def run_command(ctx: click.Context, interval: float, once: bool) -> None:
                 write_report(store, _rules(ctx), settings.home, month, zone, now)
             last = Month.of(now, zone).shifted(-1)
             sent = _mail_report(ctx, store, report_path(settings.home, last), last, now)
+            links = _survey_links(ctx, store, now)
         click.echo(f"{len(late)} escaladée(s); rapport {month or 'à jour'}; "
-                   f"{len(sent)} envoi(s) aux élus", err=True)
+                   f"{len(sent)} envoi(s) aux élus; {len(links)} lien(s) d'enquête", err=True)
         if once:
             return
         time.sleep(interval)  # a daemon's pause between passes, not a test wait
@@ -128,3 +131,13 @@ def _mail_report(ctx: click.Context, store: Store, path: Path, month: Month,
     if not path.is_file() or not to.valid:
         return []
     return mail_report(store, path, month, _rules(ctx).town.name, to.valid, now)
+
+
+def _survey_links(ctx: click.Context, store: Store, now: datetime) -> list[int]:
+    """Text the survey link to the callers who chose it (none without a public URL)."""
+    settings: Settings = ctx.obj
+    if not settings.public_url:
+        return []
+    town = _rules(ctx).town
+    return send_links(store, public_url=settings.public_url, town=town.name,
+                      zone=town.timezone, now=now)

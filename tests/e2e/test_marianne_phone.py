@@ -1,7 +1,8 @@
-"""Référentiel Marianne through the real stack: a call answered by a SIPp agent who hangs
-up first, then the satisfaction survey keyed by the caller → the scores on the contact
-and in the dashboard figures; a complaint recorded by phone → a request with both
-deadlines, its WAV kept, and a callback."""
+"""Référentiel Marianne through the real stack: a caller accepts the survey at the start
+(key 1), is answered by a SIPp agent who hangs up first, then keys the satisfaction
+survey → the scores on the contact and in the dashboard figures; a complaint recorded by
+phone (the survey chosen by SMS at the start) → a request with both deadlines, its WAV
+kept, and a callback."""
 
 from __future__ import annotations
 
@@ -26,19 +27,21 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def surveying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Every answered caller is surveyed; the agent hangs up after 3 s of talk."""
+    """Every caller is asked the survey's consent; the agent hangs up after 3 s of talk."""
     with AgentPhone(mode="answer", max_seconds=3) as agent, running_stack(
             tmp_path_factory, agent, settings={"survey_one_in": 1}) as stack:
         yield stack
 
 
 def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
-    steps = [Wait(6), Dtmf("11"), Wait(14), Dtmf("4"), Wait(5), Dtmf("1"), Wait(6)]
+    steps = [Wait(3), Dtmf("1"), Wait(4), Dtmf("11"), Wait(14), Dtmf("4"), Wait(5), Dtmf("1"),
+             Wait(6)]
     result = surveying.call(steps=steps, hold_seconds=2)
     assert result.answered
     contact = surveying.contact(result.ref, wait=20, until=lambda c: any(
         e["kind"] == "survey_offered" for e in c["events"]))
     assert contact is not None, surveying.app_log()
+    assert any(e["kind"] == "survey_by_phone" for e in contact["events"])
     store = Store(surveying.settings.db_url)
     try:
         def kept() -> Survey | None:
@@ -57,9 +60,9 @@ def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
 
 
 def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
-    """Menus 5 (autres démarches), 4 (avis), 1 (réclamation): the caller speaks after the
-    beep, ends with #, confirms the callback."""
-    steps = [Wait(6), Dtmf("541"), Wait(10),
+    """The survey by SMS (2), then menus 5 (autres démarches), 4 (avis), 1 (réclamation):
+    the caller speaks after the beep, ends with #, confirms the callback."""
+    steps = [Wait(3), Dtmf("2"), Wait(4), Dtmf("541"), Wait(10),
              Say("Bonjour, je voudrais me plaindre du bruit de la salle des fêtes."),
              Dtmf("#"), Wait(16), Dtmf("1"), Wait(8)]
     result = surveying.call(steps=steps, hold_seconds=2)
@@ -82,5 +85,6 @@ def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
                 Callback.contact_id == contact["id"])).first()
             assert callback is not None and callback.target == "reclamations"
         assert contact["outcome"] == "callback_requested"
+        assert any(e["kind"] == "survey_by_sms" for e in contact["events"])
     finally:
         store.dispose()
