@@ -2,11 +2,16 @@
 (key 1), is answered by a SIPp agent who hangs up first, then keys the satisfaction
 survey → the scores on the contact and in the dashboard figures; a complaint recorded by
 phone (the survey chosen by SMS at the start) → a request with both deadlines, its WAV
-kept, and a callback."""
+kept, and a callback; the same complaint escalated by ``marianne escalate`` run with the
+clock injected past its acknowledgement deadline."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -86,5 +91,18 @@ def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
             assert callback is not None and callback.target == "reclamations"
         assert contact["outcome"] == "callback_requested"
         assert any(e["kind"] == "survey_by_sms" for e in contact["events"])
+        assert escalate(surveying, view.acknowledge_due_at + timedelta(hours=1)) == [reference]
+        late = repo.get_request(store, reference)
+        assert late.escalated_at is not None and late.events[-1].kind == "escalated"
     finally:
         store.dispose()
+
+
+def escalate(stack: Stack, clock: datetime) -> list[str]:
+    """``townhall-ivr marianne escalate`` as an operator runs it, at ``clock``; the
+    references escalated."""
+    env = {**os.environ, **stack.settings.to_env(), "TOWNHALL_CLOCK": clock.isoformat()}
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "marianne", "escalate"], env=env,
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [line.strip() for line in done.stdout.splitlines()[1:]]
