@@ -36,7 +36,8 @@ REPORT_PURPOSE = "rapport"  # the monthly report to the élus (no citizen, no co
 
 def dashboard_rows(store: Store, since: datetime, until: datetime) -> Rows:
     """Calls, surveys, callbacks of [since, until) and the requests alive during it."""
-    calls = select(Contact.started_at, Contact.outcome, Contact.wait_seconds).where(
+    calls = select(Contact.started_at, Contact.outcome, Contact.wait_seconds,
+                   Contact.routed_by).where(
         Contact.channel == "phone", Contact.direction == "inbound",
         Contact.started_at >= since, Contact.started_at < until)
     surveys = select(Survey.at, Survey.department, Survey.satisfaction, Survey.got_answer).where(
