@@ -132,11 +132,11 @@ def answer_request(reference: str) -> Redirect | tuple[str, int]:
 @bp.route("/marianne/accuse/<reference>", methods=["POST"])
 @role_required(*ANSWERING)
 def acknowledge_request(reference: str) -> Redirect:
-    """Note that receipt of a complaint or suggestion was acknowledged."""
+    """Send the acknowledgement of a complaint or suggestion to the citizen."""
     view = read_visible(reference)
-    acknowledge(get_store(), view.reference, actor=current_user.username, at=now(),
-                audit=audited("request.acknowledge"))
-    flash(f"Demande {view.display_reference} : accusé de réception noté.", "success")
+    acknowledge(get_store(), rules_in_force(), view.reference, actor=current_user.username,
+                at=now(), audit=audited("request.acknowledge"))
+    flash(f"Demande {view.display_reference} : accusé de réception envoyé.", "success")
     return redirect(url_for("requests.detail", reference=view.reference))
 
 

@@ -72,10 +72,10 @@ def escalate_command(ctx: click.Context) -> None:
 @click.option("--actor", required=True)
 @click.pass_context
 def acknowledge_command(ctx: click.Context, reference: str, actor: str) -> None:
-    """Noter l'accusé de réception d'une demande."""
+    """Envoyer l'accusé de réception d'une demande (par le canal de l'usager)."""
     with _store(ctx) as store:
-        view = acknowledge(store, reference, actor=actor, at=ctx.obj.clock.now())
-    click.echo(f"accusé de réception noté : {view.display_reference}")
+        view = acknowledge(store, _rules(ctx), reference, actor=actor, at=ctx.obj.clock.now())
+    click.echo(f"accusé de réception envoyé : {view.display_reference}")
 
 
 @marianne.command("answer")

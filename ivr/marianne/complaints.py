@@ -52,3 +52,16 @@ def answer_channels(used: str, points: dict[str, str]) -> list[tuple[str, str]]:
     order = ANSWER_ORDER.get(used, ("email", "sms"))
     return [(channel, points["phone" if channel == "sms" else "email"]) for channel in order
             if ("phone" if channel == "sms" else "email") in points]
+
+
+ACK_SUBJECT = "Accusé de réception de votre {label}"
+ACK_TEXT = ("Bonjour, nous avons bien reçu votre {label} (référence {reference}). Elle est "
+            "suivie par nos services et nous vous répondrons au plus tard le {due}. "
+            "— {town}")
+
+
+def acknowledgement(label: str, reference: str, due: str, town: str) -> tuple[str, str]:
+    """(subject, text) of the acknowledgement sent to the citizen; ``label`` in lower
+    case (« réclamation »), ``reference`` as printed, ``due`` as said (« mardi 17 novembre »)."""
+    return (ACK_SUBJECT.format(label=label),
+            ACK_TEXT.format(label=label, reference=reference, due=due, town=town))

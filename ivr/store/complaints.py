@@ -1,7 +1,8 @@
 """Complaints and suggestions (référentiel Marianne): acknowledge, answer, escalate.
 
 A request whose type declares ``acknowledge_within`` is acknowledged (one history
-line), closed only by ``answer`` — the answer text is stored on the request and queued
+line, and the acknowledgement with the answer's deadline sent to the citizen the way
+the answer will be), closed only by ``answer`` — the answer text is stored on the request and queued
 in the messages outbox, in the same transaction, on the channel the citizen used (an
 e-mail by e-mail, a call or an SMS by SMS, the other one as fallback); a citizen with
 neither is answered by post: an outbound contact « à envoyer » says so — and
@@ -15,11 +16,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.marianne.complaints import Followed, answer_channels, to_escalate
+from ivr.domain.hours import spoken_date
+from ivr.marianne.complaints import Followed, acknowledgement, answer_channels, to_escalate
 from ivr.messages.policy import QuietHours
 from ivr.requests import lifecycle
 from ivr.requests.errors import InvalidInput
 from ivr.requests.inputs import clean_text
+from ivr.requests.reference import grouped
 from ivr.rules import Rules
 from ivr.store import messages as outbox
 from ivr.store.db import Store
@@ -32,9 +35,9 @@ ANSWER_SUBJECT = "Réponse à votre {label}"
 ANSWER_PURPOSE = "reponse"  # a direct answer: no notifications consent needed
 
 
-def acknowledge(store: Store, reference: str, *, actor: str, at: datetime,
+def acknowledge(store: Store, rules: Rules, reference: str, *, actor: str, at: datetime,
                 audit: Audit | None = None) -> RequestView:
-    """Record that receipt was acknowledged (once; a second call changes nothing)."""
+    """Send the acknowledgement and record it (once; a second call changes nothing)."""
     actor = _actor(actor)
 
     def work(session: Session, row: Request) -> None:
@@ -43,6 +46,10 @@ def acknowledge(store: Store, reference: str, *, actor: str, at: datetime,
             session.add(RequestEvent(request_id=row.id, at=at, actor=actor, kind="acknowledged",
                                      from_status=row.status, to_status=row.status,
                                      note="accusé de réception envoyé"))
+            label = lifecycle.request_type(rules, row.type).label.lower()
+            due = spoken_date(row.due_at.astimezone(rules.town.zone).date())
+            subject, text = acknowledgement(label, grouped(row.reference), due, rules.town.name)
+            send_answer(session, rules, row, text, subject, at)
 
     return _committed(store, reference, work, audit)
 
@@ -79,8 +86,8 @@ def answer(store: Store, rules: Rules, reference: str, *, text: str, actor: str,
 
 def send_answer(session: Session, rules: Rules, row: Request, body: str, subject: str,
                 at: datetime) -> None:
-    """Queue the answer on the citizen's channel (the others as fallbacks), else note
-    an answer to send by post."""
+    """Queue ``body`` (an answer, an acknowledgement) on the citizen's channel (the
+    others as fallbacks), else note that it goes by post."""
     points = contact_points(session, row.citizen_id) if row.citizen_id is not None else {}
     order = answer_channels(row.channel, points)
     if not order:

@@ -40,8 +40,10 @@ def test_the_answer_form_closes_the_complaint_and_queues_the_mail(
     view = store_requests.get_request(store, reference)
     assert view.closed_at is not None and view.answer == "Le trottoir a été réparé."
     with store.session() as session:
-        [mail] = session.scalars(select(Message).where(Message.request_id == view.id)).all()
+        ack, mail = session.scalars(select(Message).where(Message.request_id == view.id)
+                                    .order_by(Message.id)).all()
         actions = set(session.scalars(select(AuditLog.action)))
+    assert ack.subject == "Accusé de réception de votre réclamation"
     assert (mail.channel, mail.recipient, mail.body) == ("email", "usager@example.org",
                                                          "Le trottoir a été réparé.")
     assert {"request.answer", "request.acknowledge"} <= actions

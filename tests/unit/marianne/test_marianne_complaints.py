@@ -17,6 +17,7 @@ from tests.fixtures.requests import PARIS, RULES, at
 
 pytestmark = pytest.mark.pg
 MONDAY = date(2026, 11, 2)
+BOTH = NewCitizen(phones=("0612345678",), emails=("usager@example.org",))
 
 
 def complaint(store: Store, channel: str = "email", citizen: NewCitizen | None = None) -> str:
@@ -33,16 +34,19 @@ def test_a_complaint_has_both_deadlines(store: Store) -> None:
     assert other.acknowledge_due_at is None
 
 
-def test_acknowledged_once(store: Store) -> None:
-    reference = complaint(store)
-    acknowledge(store, reference, actor="agent", at=at(date(2026, 11, 3)))
-    again = acknowledge(store, reference, actor="agent", at=at(date(2026, 11, 4)))
+def test_acknowledged_once_and_sent_with_the_answer_deadline(store: Store) -> None:
+    reference = complaint(store, citizen=BOTH)
+    acknowledge(store, RULES, reference, actor="agent", at=at(date(2026, 11, 3)))
+    again = acknowledge(store, RULES, reference, actor="agent", at=at(date(2026, 11, 4)))
     assert again.acknowledged_at == at(date(2026, 11, 3))
     kinds = [e.kind for e in repo.get_request(store, reference).events]
     assert kinds == ["created", "acknowledged"]
-
-
-BOTH = NewCitizen(phones=("0612345678",), emails=("usager@example.org",))
+    with store.session() as session:
+        [sent] = session.scalars(select(Message).where(Message.request_id == again.id)).all()
+    assert (sent.channel, sent.recipient) == ("email", "usager@example.org")
+    assert sent.subject == "Accusé de réception de votre réclamation"
+    assert "répondrons au plus tard le mardi 17 novembre" in sent.body
+    assert " ".join(reference[i:i + 2] for i in range(0, 10, 2)) in sent.body
 
 
 def test_closed_only_with_an_answer_sent_by_the_citizen_channel(store: Store) -> None:
@@ -90,7 +94,7 @@ def test_the_answer_goes_back_by_the_channel_used(store: Store, channel: str,
 def test_late_complaints_are_escalated_once(store: Store) -> None:
     unacknowledged = complaint(store)
     acknowledged = complaint(store)
-    acknowledge(store, acknowledged, actor="t", at=at(date(2026, 11, 3)))
+    acknowledge(store, RULES, acknowledged, actor="t", at=at(date(2026, 11, 3)))
     answered = complaint(store)
     answer(store, RULES, answered, text="Réponse.", actor="t", at=at(date(2026, 11, 3)))
     assert escalate_late(store, now=at(date(2026, 11, 9), 20)) == []  # nothing due yet
