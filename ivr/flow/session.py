@@ -16,11 +16,12 @@
 A DIALOGUE stage hosts one ``ivr.flow.dialogue.Dialogue`` (the callback offer, …): the
 session carries out its replies and decides where its end leads.
 
-CONSENT (one caller in N, ``CallStarted.survey_offer``): « acceptez-vous de donner votre
-avis à la fin de l'appel ? » — 1 by phone (kept on the channel for the dialplan, which
-brings the caller back when the agent hangs up; a self-service call goes on to the
-survey itself), 2 by an SMS link after the call (``survey_by_sms``, sent by the
-Marianne job), anything else or nothing: no survey.
+CONSENT (one caller in N, ``CallStarted.survey_offer``, whose number the store says was
+not surveyed this week): « acceptez-vous de donner votre avis à la fin de l'appel ? » —
+1 by phone (kept on the channel for the dialplan, which brings the caller back when the
+agent hangs up; a self-service call goes on to the survey itself), 2 by an SMS link
+after the call (``survey_by_sms``, sent by the Marianne job), anything else or
+nothing: no survey.
 
 Every transition is logged as ``A -> event -> B`` with the call id. Which method
 handles an event in a stage is written out in ``HANDLERS``, after the class.
@@ -55,7 +56,7 @@ from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination, hours_of
-from ivr.flow.survey import Survey
+from ivr.flow.survey import Survey, SurveyAllowed
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -151,10 +152,10 @@ class CallSession:
         closed = destination(self.rules, self.rules.input.fallback_target, ev.at)
         if closed.closed:
             intro.append(Text(closed.text))
-        if ev.survey_offer and ev.caller:  # « acceptez-vous de donner votre avis… ? »
-            self.stage = Stage.CONSENT
-            return [record, c.Answer(), *self._play(*intro, Prompt("survey-consent"),
-                                                    wait=True)]
+        if ev.survey_offer and ev.caller:  # may this number be asked this week?
+            self.stage, self.asked, self.awaiting = Stage.CONSENT, self.asked + 1, True
+            return [record, c.Answer(), *self._play(*intro),
+                    c.Ask(SurveyAllowed(ev.caller, ev.at), self.asked)]
         return [record, c.Answer(), *self._open(*intro)]
 
     def _open(self, *before: c.PromptItem) -> list[c.Command]:
@@ -168,10 +169,20 @@ class CallSession:
 
     # -- the survey's consent at the start (référentiel Marianne) ------------------
 
+    def _consent_allowed(self, ev: e.Answered) -> list[c.Command]:
+        """« Acceptez-vous de donner votre avis… ? » (queued after the welcome), unless
+        the number was surveyed this week or the store is away: then the menu."""
+        self.awaiting = False
+        if ev.result is not True:
+            return self._open()
+        return self._play(Prompt("survey-consent"), wait=True)
+
     def _consent_played(self, ev: e.PlaybackDone) -> list[c.Command]:
-        return self._wait_digit()
+        return [] if self.awaiting else self._wait_digit()
 
     def _consent_digit(self, ev: e.Dtmf) -> list[c.Command]:
+        if self.awaiting:  # a key before the question: the menu's, asked next
+            return []
         return self._consented({"1": "phone", "2": "sms"}.get(ev.digit), ev.at)
 
     def _consent_timeout(self, ev: e.TimerFired) -> list[c.Command]:
@@ -542,6 +553,7 @@ Handler = Callable[[CallSession, Any], list[c.Command]]
 # What each stage does with each event; an event a stage does not list is ignored there
 # (CallStarted, CallResumed and HungUp are handled the same in every stage).
 HANDLERS: dict[tuple[Stage, type[e.Event]], Handler] = {
+    (Stage.CONSENT, e.Answered): CallSession._consent_allowed,
     (Stage.CONSENT, e.PlaybackDone): CallSession._consent_played,
     (Stage.CONSENT, e.Dtmf): CallSession._consent_digit,
     (Stage.CONSENT, e.TimerFired): CallSession._consent_timeout,

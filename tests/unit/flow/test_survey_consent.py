@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt
 from ivr.flow import commands as c
 from ivr.flow import events as e
+from ivr.flow.queries import Unavailable
 from ivr.flow.survey import RecordSurvey, SurveyAllowed
 from tests.fixtures.flow import Call, of, records
 from tests.fixtures.requests import RULES
 
 
-def offered(caller: str | None = "0612345678") -> tuple[Call, list[c.Command]]:
+def offered(caller: str | None = "0612345678",
+            allowed: object = True) -> tuple[Call, list[c.Command]]:
+    """A call offered the survey; the store says whether the number may be asked."""
     call = Call(rules=RULES)
-    return call, call.send(e.CallStarted, caller, "3000", "ref-1", None, None, True)
+    out = call.send(e.CallStarted, caller, "3000", "ref-1", None, None, True)
+    if caller is None:
+        return call, out
+    [ask] = of(c.Ask, out)
+    assert ask.query == SurveyAllowed(caller, call.at)
+    return call, out + call.send(e.Answered, ask.token, allowed)
 
 
 def prompts(commands: list[c.Command]) -> list[object]:
@@ -48,6 +58,21 @@ def test_by_sms_or_declined_or_silence_keep_nothing_on_the_channel() -> None:
 def test_a_withheld_number_is_not_asked() -> None:
     call, out = offered(caller=None)
     assert Prompt("survey-consent") not in prompts(out) and call.session.stage == "menu"
+
+
+@pytest.mark.parametrize("allowed", [False, Unavailable("store")])
+def test_a_number_surveyed_this_week_or_the_store_away_gets_the_menu(allowed: object) -> None:
+    call, out = offered(allowed=allowed)
+    assert Prompt("survey-consent") not in prompts(out) and call.session.stage == "menu"
+    assert c.Remember("survey", "phone") not in call.digit("1")  # the menu's key
+
+
+def test_a_key_before_the_question_is_not_a_consent() -> None:
+    call = Call(rules=RULES)
+    out = call.send(e.CallStarted, "0612345678", "3000", "ref-1", None, None, True)
+    assert call.digit("1") == [] and call.prompt_done() == []  # the welcome ends: wait
+    call.send(e.Answered, of(c.Ask, out)[0].token, True)
+    assert of(c.StartTimer, call.prompt_done())
 
 
 def test_not_offered_means_not_asked() -> None:
