@@ -2,7 +2,8 @@
 (key 1), is answered by a SIPp agent who hangs up first, then keys the satisfaction
 survey → the scores on the contact and in the dashboard figures; a complaint recorded by
 phone (the survey chosen by SMS at the start) → a request with both deadlines, its WAV
-kept, and a callback; the same complaint escalated by ``marianne escalate`` run with the
+kept, and a callback; a survey chosen by SMS texted once the agent's call is over; the
+complaint escalated by ``marianne escalate`` run with the
 clock injected past its acknowledgement deadline."""
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import pytest
 from sqlalchemy import select
 
 from ivr.marianne.months import Month
+from ivr.marianne.survey_link import LinkAnswers
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Say, Wait
 from ivr.store import requests as repo
 from ivr.store.db import Store
 from ivr.store.marianne import month_board
-from ivr.store.models import Callback, Request, Survey
+from ivr.store.models import Callback, Message, Request, Survey
+from ivr.store.survey_links import answer_link
 from tests.fixtures.requests import PARIS
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
@@ -95,6 +98,35 @@ def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
         assert escalate(surveying, view.acknowledge_due_at + timedelta(hours=1)) == [reference]
         late = repo.get_request(store, reference)
         assert late.escalated_at is not None and late.events[-1].kind == "escalated"
+    finally:
+        store.dispose()
+
+
+def test_the_survey_by_sms_after_an_agent_hangs_up(surveying: Stack) -> None:
+    """2 at the start (by SMS), answered by the agent: once the call is over, the
+    Marianne job texts the link, and the page's answers land on the call's survey."""
+    steps = [Wait(5), Dtmf("2"), Wait(4), Dtmf("11"), Wait(12)]
+    result = surveying.call(steps=steps, hold_seconds=2, caller="0611000003")
+    assert result.answered
+    contact = surveying.contact(result.ref, wait=20, until=lambda c: c["outcome"] == "answered")
+    assert contact is not None, surveying.app_log()
+    assert any(e["kind"] == "survey_by_sms" for e in contact["events"])
+    env = {**os.environ, **surveying.settings.to_env(),
+           "TOWNHALL_PUBLIC_URL": "https://mairie.example.org"}
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "marianne", "run", "--once"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "1 lien(s) d'enquête" in done.stderr, done.stderr
+    store = Store(surveying.settings.db_url)
+    try:
+        with store.session() as session:
+            survey = session.scalars(select(Survey).where(
+                Survey.contact_id == contact["id"])).one()
+            sms = session.scalars(select(Message).where(Message.purpose == "enquete")).one()
+        assert survey.token and f"https://mairie.example.org/public/avis/{survey.token}" in sms.body
+        assert (sms.recipient, survey.agent) == ("+33611000003", contact["agent"])
+        answer_link(store, survey.token, LinkAnswers(5, True), survey.at)
+        board, _ = month_board(store, Month.of(survey.at, PARIS), PARIS, survey.at)
+        assert board.satisfaction.responses >= 1
     finally:
         store.dispose()
 
