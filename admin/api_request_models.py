@@ -99,6 +99,10 @@ class RequestOut(BaseModel):
     version: int
     events: list[EventOut]
     attachments: list[AttachmentOut]
+    # complaints and suggestions (référentiel Marianne): receipt acknowledged by then
+    acknowledge_due_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    answer: str | None = None
 
 
 class RequestList(BaseModel):

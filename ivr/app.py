@@ -33,6 +33,7 @@ from ivr.flow.session import CallSession
 from ivr.flow.subscriptions import SetSubscription, SubscriptionLists
 from ivr.flow.survey import RecordSurvey, SurveyAllowed
 from ivr.prompts import PromptLibrary
+from ivr.requests.adapters.voice_transcripts import transcriber
 from ivr.requests.adapters.voicemail_spool import VoicemailIngestor
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
@@ -133,7 +134,8 @@ class IvrApp:
                          recording=instance.recording_path, area=self.settings.attachments_dir)
         voice = partial(file_voice_request, rules=lambda: self.rules.current,
                         recording_path=instance.recording_path,
-                        area=self.settings.attachments_dir)
+                        area=self.settings.attachments_dir,
+                        transcribe=transcriber(self.store, self.speech, self.clock.now))
         return {CreateDocumentRequest: create, FileVoiceRequest: voice}
 
     def new_session(self, call_id: str) -> CallSession:

@@ -30,6 +30,7 @@ _MESSAGE_FIELDS = (
     "kannel_sendsms_url", "kannel_user", "kannel_password", "sms_sender", "public_url",
     "smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "smtp_password", "mail_from",
     "mail_reply_to", "imap_host", "imap_port", "imap_user", "imap_password", "imap_tls",
+    "report_recipients",
 )
 
 
@@ -114,6 +115,8 @@ class Settings:
     imap_user: str = ""
     imap_password: str = ""
     imap_tls: bool = False
+    # référentiel Marianne: the élus' addresses the monthly report is mailed to (commas)
+    report_recipients: str = ""
     # How often the IVR looks for voicemail messages the AMI event did not announce.
     voicemail_sweep_seconds: float = 60.0
     # How often the stack pushes pending appointments to the élus' CalDAV servers.

@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.radicale",
     "tests.fixtures.threads",
     "tests.fixtures.umask",
+    "tests.fixtures.speech",
 ]
 
 

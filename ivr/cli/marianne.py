@@ -3,20 +3,28 @@
 ``report`` prints a month's PDF report (kept under the instance's home), ``escalate``
 flags late complaints to the superviseur, ``acknowledge``/``answer`` follow a
 complaint or suggestion, ``run`` is the job the stack supervisor keeps running: it
-escalates and prints last month's report once, from the 1st on.
+escalates, prints last month's report once from the 1st on, queues it to the élus
+(``TOWNHALL_REPORT_RECIPIENTS``) through the messages outbox, once per address, and
+texts the survey link to the callers who chose it (needs ``TOWNHALL_PUBLIC_URL``).
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
 from ivr.cli.requests import _rules, _store
 from ivr.marianne.months import InvalidMonth, Month
+from ivr.marianne.report_mail import recipients
 from ivr.settings import Settings
 from ivr.store.complaints import acknowledge, answer, escalate_late
+from ivr.store.db import Store
+from ivr.store.marianne import mail_report
+from ivr.store.survey_links import send_links
 
 
 @click.group()
@@ -64,10 +72,10 @@ def escalate_command(ctx: click.Context) -> None:
 @click.option("--actor", required=True)
 @click.pass_context
 def acknowledge_command(ctx: click.Context, reference: str, actor: str) -> None:
-    """Noter l'accusé de réception d'une demande."""
+    """Envoyer l'accusé de réception d'une demande (par le canal de l'usager)."""
     with _store(ctx) as store:
-        view = acknowledge(store, reference, actor=actor, at=ctx.obj.clock.now())
-    click.echo(f"accusé de réception noté : {view.display_reference}")
+        view = acknowledge(store, _rules(ctx), reference, actor=actor, at=ctx.obj.clock.now())
+    click.echo(f"accusé de réception envoyé : {view.display_reference}")
 
 
 @marianne.command("answer")
@@ -83,7 +91,7 @@ def answer_command(ctx: click.Context, reference: str, text: str, actor: str,
     with _store(ctx) as store:
         view = answer(store, _rules(ctx), reference, text=text, actor=actor,
                       at=ctx.obj.clock.now(), to_status=status, adopted=adopted)
-    click.echo(f"réponse enregistrée, à envoyer : {view.display_reference} ({view.status})")
+    click.echo(f"réponse enregistrée et mise en envoi : {view.display_reference} ({view.status})")
 
 
 @marianne.command("run")
@@ -92,7 +100,7 @@ def answer_command(ctx: click.Context, reference: str, text: str, actor: str,
 @click.pass_context
 def run_command(ctx: click.Context, interval: float, once: bool) -> None:
     """Escalader les retards et imprimer le rapport du mois écoulé, en boucle."""
-    from admin.marianne_report import due_month, write_report
+    from admin.marianne_report import due_month, report_path, write_report
 
     settings: Settings = ctx.obj
     while True:
@@ -102,7 +110,34 @@ def run_command(ctx: click.Context, interval: float, once: bool) -> None:
             month = due_month(settings.home, now, zone)
             if month is not None:
                 write_report(store, _rules(ctx), settings.home, month, zone, now)
-        click.echo(f"{len(late)} escaladée(s); rapport {month or 'à jour'}", err=True)
+            last = Month.of(now, zone).shifted(-1)
+            sent = _mail_report(ctx, store, report_path(settings.home, last), last, now)
+            links = _survey_links(ctx, store, now)
+        click.echo(f"{len(late)} escaladée(s); rapport {month or 'à jour'}; "
+                   f"{len(sent)} envoi(s) aux élus; {len(links)} lien(s) d'enquête", err=True)
         if once:
             return
         time.sleep(interval)  # a daemon's pause between passes, not a test wait
+
+
+def _mail_report(ctx: click.Context, store: Store, path: Path, month: Month,
+                 now: datetime) -> list[str]:
+    """Queue the report to the élus not sent it yet (a wrong address is named, skipped)."""
+    settings: Settings = ctx.obj
+    to = recipients(settings.report_recipients)
+    for address in to.refused:
+        click.echo(f"TOWNHALL_REPORT_RECIPIENTS : adresse invalide ignorée « {address} »",
+                   err=True)
+    if not path.is_file() or not to.valid:
+        return []
+    return mail_report(store, path, month, _rules(ctx).town.name, to.valid, now)
+
+
+def _survey_links(ctx: click.Context, store: Store, now: datetime) -> list[int]:
+    """Text the survey link to the callers who chose it (none without a public URL)."""
+    settings: Settings = ctx.obj
+    if not settings.public_url:
+        return []
+    town = _rules(ctx).town
+    return send_links(store, public_url=settings.public_url, town=town.name,
+                      zone=town.timezone, now=now)

@@ -173,9 +173,10 @@ class Remember:
     """Keep where the call is on the call itself (in Asterisk), so that an application
     restarted meanwhile goes on from there instead of asking the caller again:
     ``target`` is the department it is being put through to, ``menu`` the menus it is in
-    (``principal/demarches``: the main menu first, the current one last)."""
+    (``principal/demarches``: the main menu first, the current one last); ``survey``
+    (``phone``) sends the caller back for the satisfaction survey when the agent hangs up."""
 
-    name: Literal["target", "menu"]
+    name: Literal["target", "menu", "survey"]
     value: str
 
 

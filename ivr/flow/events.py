@@ -21,6 +21,8 @@ class CallStarted:
     callback_for: str | None = None
     # set when the caller comes back from <target>'s queue for the satisfaction survey
     survey_after: str | None = None
+    # this caller is asked at the start whether they will give their opinion at the end
+    survey_offer: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 ``CallSession.handle(event)`` returns the commands to carry out. Stages:
 
-    WELCOME ─▶ MENU ◀──────────────┐          (keypad; retries, then a person)
+    WELCOME ─▶ [CONSENT] ─▶ MENU ◀─┐          (keypad; retries, then a person)
        │        │ digit/timeout    │
        └▶ SPEECH ─▶ CONFIRM ───────┘          (speech, when available)
                  │ target chosen
@@ -15,6 +15,13 @@
 
 A DIALOGUE stage hosts one ``ivr.flow.dialogue.Dialogue`` (the callback offer, …): the
 session carries out its replies and decides where its end leads.
+
+CONSENT (one caller in N, ``CallStarted.survey_offer``, whose number the store says was
+not surveyed this week): « acceptez-vous de donner votre avis à la fin de l'appel ? » —
+1 by phone (kept on the channel for the dialplan, which brings the caller back when the
+agent hangs up; a self-service call goes on to the survey itself), 2 by an SMS link
+after the call (``survey_by_sms``, sent by the Marianne job), anything else or
+nothing: no survey.
 
 Every transition is logged as ``A -> event -> B`` with the call id. Which method
 handles an event in a stage is written out in ``HANDLERS``, after the class.
@@ -49,7 +56,7 @@ from ivr.flow.dialogues import DIALOGUES, Opening
 from ivr.flow.grammar import Expect, phrases
 from ivr.flow.menu import choose, reachable
 from ivr.flow.routing import Destination, destination, hours_of
-from ivr.flow.survey import Survey
+from ivr.flow.survey import Survey, SurveyAllowed
 from ivr.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -57,10 +64,13 @@ log = logging.getLogger(__name__)
 MAX_SPEECH_FAILURES = 2
 HOURS = "horaires"  # the target answered with opening hours
 MAX_IVR_SECONDS = 300.0  # after this a caller who keeps wandering is put through to a person
+# self-service ends a caller who accepted the survey at the start is asked it after
+SURVEYED = (ContactOutcome.SELF_SERVICE, ContactOutcome.APPOINTMENT)
 
 
 class Stage(StrEnum):
     WELCOME = "welcome"
+    CONSENT = "consent"
     MENU = "menu"
     SPEECH = "speech"
     CONFIRM = "confirm"
@@ -97,6 +107,8 @@ class CallSession:
     listening: Listen | None = None  # record the caller once the current prompts end
     # an outcome a dialogue already reached (the status was told): a hang-up keeps it
     settled: ContactOutcome | None = None
+    survey_by_phone: bool = False  # the caller accepted the survey at the end, by phone
+    after_survey: Finish | None = None  # how the call ends once the survey is answered
 
     def handle(self, event: e.Event) -> list[c.Command]:
         """Apply one event and return the commands it calls for."""
@@ -136,17 +148,52 @@ class CallSession:
                     *self._offer_callback(ev.callback_for, ev.at)]
         self.menu_id = self.rules.main_menu
         record = c.StartContact(ev.at, ev.caller, ev.called, ev.ref)
-        msgs = self.rules.messages
-        intro: list[c.PromptItem] = [Text(msgs.welcome)]
+        intro: list[c.PromptItem] = [Text(self.rules.messages.welcome)]
         closed = destination(self.rules, self.rules.input.fallback_target, ev.at)
         if closed.closed:
             intro.append(Text(closed.text))
+        if ev.survey_offer and ev.caller:  # may this number be asked this week?
+            self.stage, self.asked, self.awaiting = Stage.CONSENT, self.asked + 1, True
+            return [record, c.Answer(), *self._play(*intro),
+                    c.Ask(SurveyAllowed(ev.caller, ev.at), self.asked)]
+        return [record, c.Answer(), *self._open(*intro)]
+
+    def _open(self, *before: c.PromptItem) -> list[c.Command]:
+        """The first question of the call: speech when available, else the main menu."""
         if self._speech_on():
             self.stage = Stage.SPEECH
-            return [record, c.Answer(), *self._play(*intro, Text(msgs.speech_prompt), wait=True),
+            return [*self._play(*before, Text(self.rules.messages.speech_prompt), wait=True),
                     self._listen("intent")]
         self.stage = Stage.MENU
-        return [record, c.Answer(), *self._play(*intro, *self._menu_prompt(), wait=True)]
+        return self._play(*before, *self._menu_prompt(), wait=True)
+
+    # -- the survey's consent at the start (référentiel Marianne) ------------------
+
+    def _consent_allowed(self, ev: e.Answered) -> list[c.Command]:
+        """« Acceptez-vous de donner votre avis… ? » (queued after the welcome), unless
+        the number was surveyed this week or the store is away: then the menu."""
+        self.awaiting = False
+        if ev.result is not True:
+            return self._open()
+        return self._play(Prompt("survey-consent"), wait=True)
+
+    def _consent_played(self, ev: e.PlaybackDone) -> list[c.Command]:
+        return [] if self.awaiting else self._wait_digit()
+
+    def _consent_digit(self, ev: e.Dtmf) -> list[c.Command]:
+        if self.awaiting:  # a key before the question: the menu's, asked next
+            return []
+        return self._consented({"1": "phone", "2": "sms"}.get(ev.digit), ev.at)
+
+    def _consent_timeout(self, ev: e.TimerFired) -> list[c.Command]:
+        return self._consented(None, ev.at)
+
+    def _consented(self, choice: str | None, at: datetime) -> list[c.Command]:
+        """Keep the caller's choice (on the channel for the dialplan), then the menu."""
+        rec = c.ContactEvent(at, f"survey_by_{choice}" if choice else "survey_declined")
+        self.survey_by_phone = choice == "phone"
+        kept = [c.Remember("survey", "phone")] if self.survey_by_phone else []
+        return [rec, c.StopPlayback(), *kept, *self._open()]
 
     def _resume(self, ev: e.CallResumed) -> list[c.Command]:
         """Apologise, then put the call through if it had chosen its department (kept
@@ -450,12 +497,21 @@ class CallSession:
         return [c.StopPlayback(), *self._play(*say)]
 
     def _ended(self, end: Finish | ToMainMenu, at: datetime) -> list[c.Command]:
+        if isinstance(end, Finish) and self.survey_by_phone and end.outcome in SURVEYED:
+            return self._survey_after(end, at)
         if isinstance(end, Finish):
             self.stage = Stage.DONE
-            return [c.FinishContact(at=at, outcome=end.outcome), c.Hangup(end.reason)]
+            outcome = self.after_survey.outcome if self.after_survey else end.outcome
+            return [c.FinishContact(at=at, outcome=outcome), c.Hangup(end.reason)]
         self.stage, self.menu_id, self.parents, self.failures = (
             Stage.MENU, self.rules.main_menu, [], 0)
         return self._play(*self._menu_prompt(), wait=True)
+
+    def _survey_after(self, end: Finish, at: datetime) -> list[c.Command]:
+        """A self-service call the caller agreed to rate: the survey, then the same end."""
+        self.survey_by_phone, self.after_survey, self.settled = False, end, end.outcome
+        return [c.ContactEvent(at, "survey_offered", {"after": end.reason}),
+                *self.begin(Survey(self.rules, self.call_id, self.caller), at)]
 
     # -- helpers -------------------------------------------------------------------
 
@@ -497,6 +553,10 @@ Handler = Callable[[CallSession, Any], list[c.Command]]
 # What each stage does with each event; an event a stage does not list is ignored there
 # (CallStarted, CallResumed and HungUp are handled the same in every stage).
 HANDLERS: dict[tuple[Stage, type[e.Event]], Handler] = {
+    (Stage.CONSENT, e.Answered): CallSession._consent_allowed,
+    (Stage.CONSENT, e.PlaybackDone): CallSession._consent_played,
+    (Stage.CONSENT, e.Dtmf): CallSession._consent_digit,
+    (Stage.CONSENT, e.TimerFired): CallSession._consent_timeout,
     (Stage.MENU, e.PlaybackDone): CallSession._menu_played,
     (Stage.MENU, e.TimerFired): CallSession._menu_timeout,
     (Stage.MENU, e.Dtmf): CallSession._menu_digit,

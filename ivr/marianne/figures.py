@@ -9,10 +9,12 @@ Definitions:
 
 1. **Access** (inbound calls started in the period): the pick-up rate is the share of
    calls picked up by an agent among the calls that wanted one — self-service calls
-   (answered by the IVR itself), calls outside opening hours and calls abandoned in
-   the menu are counted apart and left out, as the national phone plan (> 85 %)
-   leaves out self-service; calls abandoned while waiting stay in (they were not
-   picked up). Time to answer: median wait of the calls picked up.
+   (answered by the IVR itself, appointments booked by phone), calls outside opening
+   hours (the closed message, or put through to a closed department: its voicemail,
+   its callback offer) and calls abandoned in the menu are counted apart and left
+   out, as the national phone plan (> 85 %) leaves out self-service; calls abandoned
+   while waiting stay in (they were not picked up). Time to answer: median wait of
+   the calls picked up.
 2. **Satisfaction** (surveys of the period): mean score 1-5, share satisfied (4 or 5),
    share who got the answer to their question; per department. Surveys with no
    valid score count as offered, never as a score.
@@ -38,8 +40,8 @@ from ivr.marianne.months import Month
 COMPLAINT = "reclamation"
 SUGGESTION = "suggestion"
 ANSWERED = "answered"
-SELF_SERVICE = frozenset({"info", "self_service"})
-OUTSIDE_HOURS = "closed"
+SELF_SERVICE = frozenset({"info", "self_service", "appointment"})
+OUTSIDE_HOURS = "closed"  # the outcome of the closed message, and ``routed_by`` when closed
 ABANDONED_MENU = "abandoned_menu"
 ABANDONED_QUEUE = "abandoned_queue"
 SATISFIED_FROM = 4  # « satisfait » or « très satisfait » on a 1-5 scale
@@ -52,6 +54,7 @@ class CallRow:
     started_at: datetime
     outcome: str | None
     wait_seconds: float | None
+    routed_by: str | None = None  # "closed": put through to a department then closed
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,9 @@ def access(calls: Iterable[CallRow], since: datetime, until: datetime) -> Access
     outcomes = [c.outcome for c in rows]
     picked = [c for c in rows if c.outcome == ANSWERED]
     self_service = sum(o in SELF_SERVICE for o in outcomes)
-    outside, menu = outcomes.count(OUTSIDE_HOURS), outcomes.count(ABANDONED_MENU)
+    outside = sum(OUTSIDE_HOURS in (c.outcome, c.routed_by) and c.outcome not in SELF_SERVICE
+                  for c in rows)
+    menu = outcomes.count(ABANDONED_MENU)
     wanting = len(rows) - self_service - outside - menu
     waits = [c.wait_seconds for c in picked if c.wait_seconds is not None]
     return Access(len(rows), len(picked), wanting, self_service, outside, menu,

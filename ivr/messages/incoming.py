@@ -4,6 +4,12 @@ A reference is ten digits with a Luhn check digit (``ivr.requests.reference``); 
 be typed in pairs (« 12 34 56 78 90 ») or quoted in a subject (« [Réf 1234567890] »).
 Only digits whose checksum is right count, which rules out nine phone numbers in
 ten; the store links a text only to a reference that exists.
+
+An e-mail quoting no reference is a complaint or a suggestion (référentiel Marianne)
+when it was sent to the town hall's complaints address (``reclamations@…``,
+``suggestions@…``: the local part says it) or its subject starts with the word
+(« Réclamation : … », « Suggestion pour le marché »); else it is a question for the
+accueil.
 """
 
 from __future__ import annotations
@@ -54,6 +60,31 @@ def is_stop(text: str) -> bool:
     """Whether the text is an unsubscription keyword (alone, any case, accents, punctuation)."""
     words = re.findall(r"[A-Z]+", _plain(text))
     return len(words) == 1 and words[0] in STOP_WORDS
+
+
+# words (accents and case aside) that make a mail a complaint or a suggestion
+COMPLAINT_WORDS = ("RECLAMATION", "PLAINTE")
+SUGGESTION_WORDS = ("SUGGESTION", "AVIS", "IDEE")
+
+
+def _kind_of(word: str) -> str | None:
+    plain = _plain(word)
+    if plain.startswith(COMPLAINT_WORDS):
+        return "reclamation"
+    if plain.startswith(SUGGESTION_WORDS):
+        return "suggestion"
+    return None
+
+
+def mail_request_type(recipients: tuple[str, ...], subject: str) -> str | None:
+    """``reclamation`` or ``suggestion`` when the address or the subject's first word
+    says so, else None (see the module docstring)."""
+    for address in recipients:
+        kind = _kind_of(address.partition("@")[0])
+        if kind is not None:
+            return kind
+    first = re.findall(r"\w+", subject)
+    return _kind_of(first[0]) if first else None
 
 
 def parse_sms(text: str) -> Parsed:

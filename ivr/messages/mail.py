@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 
 MAX_TEXT = 20_000
 
@@ -30,6 +30,7 @@ class IncomingMail:
     message_id: str | None
     files: tuple[MailFile, ...]
     problems: tuple[str, ...]
+    recipients: tuple[str, ...] = ()  # To, Cc and Delivered-To addresses, lower case
 
 
 def _text(mail: EmailMessage, problems: list[str]) -> str:
@@ -82,4 +83,11 @@ def parse_mail(raw: bytes) -> IncomingMail:
     if mail.defects:
         problems.append("défauts : " + ", ".join(type(d).__name__ for d in mail.defects[:5]))
     message_id = _header(mail, "Message-ID", problems).strip() or None
-    return IncomingMail(address or None, subject, text, message_id, files, tuple(problems))
+    return IncomingMail(address or None, subject, text, message_id, files, tuple(problems),
+                        _recipients(mail, problems))
+
+
+def _recipients(mail: Message, problems: list[str]) -> tuple[str, ...]:
+    """Where the mail was sent (the mailbox may receive several of the town's addresses)."""
+    fields = [_header(mail, name, problems) for name in ("To", "Cc", "Delivered-To")]
+    return tuple(dict.fromkeys(a.lower() for _, a in getaddresses(fields) if "@" in a))

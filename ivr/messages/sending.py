@@ -25,6 +25,7 @@ class Outgoing:
     subject: str | None
     body: str
     reference: str | None
+    attachment: str | None = None  # a file to join to an e-mail (absolute path)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 « STOP » (or « ARRET ») withdraws every list subscription of the sending number, with
 the SMS as proof, and a confirmation is queued; a text quoting a reference becomes a
 contact of that request; anything else opens a « demande d'information » for the
-accueil's worklist. A text that cannot be read is still kept (flagged), never dropped.
+accueil's worklist — or, for an e-mail to the complaints address or titled so, a
+complaint or suggestion with its Marianne deadlines (``ivr.messages.incoming``). A text
+that cannot be read is still kept (flagged), never dropped.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.messages import policy
-from ivr.messages.incoming import Intent, find_reference, parse_sms
+from ivr.messages.incoming import Intent, find_reference, mail_request_type, parse_sms
 from ivr.messages.mail import IncomingMail
 from ivr.messages.templates import render
 from ivr.requests.errors import InvalidInput
@@ -50,7 +52,7 @@ class Received:
     """What became of an incoming message."""
 
     contact_id: int
-    intent: str  # stop, reference, other, malformed
+    intent: str  # stop, reference, other, malformed; reclamation, suggestion (e-mail)
     reference: str | None
     unsubscribed: tuple[str, ...] = ()
 
@@ -82,9 +84,11 @@ def unsubscribe_all(session: Session, citizen_id: int, at: datetime, channel: st
 
 
 def open_info_request(session: Session, rules: Rules, contact: Contact, citizen_id: int | None,
-                      channel: str, at: datetime, subject: str) -> Request:
-    """A « demande d'information » for the accueil, with the message as its first contact."""
-    values = request_values(rules, type_id=INFO_TYPE, at=at, channel=channel,
+                      channel: str, at: datetime, subject: str,
+                      type_id: str = INFO_TYPE) -> Request:
+    """A « demande d'information » for the accueil (or a request of ``type_id``), with
+    the message as its first contact."""
+    values = request_values(rules, type_id=type_id, at=at, channel=channel,
                             subject=subject[:255], description=contact.body)
     row = insert_request(session, values, owner=citizen_id, actor=channel, rng=_RANDOM)
     contact.request_id = row.id
@@ -159,9 +163,13 @@ def receive_email(store: Store, rules: Rules, mail: IncomingMail, *, at: datetim
         reference = _linked(session, contact, quoted_reference(mail.subject, mail.text))
         intent = "reference" if reference else "other"
         if reference is None:
+            kind = mail_request_type(mail.recipients, mail.subject)
+            intent = kind if kind in rules.request_types else "other"
             citizen = _email_owner(session, mail.sender)
-            reference = open_info_request(session, rules, contact, citizen, "email", at,
-                                          mail.subject or f"Courriel de {mail.sender}").reference
+            reference = open_info_request(
+                session, rules, contact, citizen, "email", at,
+                mail.subject or f"Courriel de {mail.sender}",
+                type_id=intent if intent != "other" else INFO_TYPE).reference
         if mail.problems:
             contact.outcome = "malformed"
             session.add(ContactEvent(contact_id=contact.id, seq=1, at=at, kind="malformed",

@@ -1,12 +1,14 @@
 """Rows of the Marianne dashboard, and the survey answers of the phone.
 
 The figures themselves are computed by ``ivr.marianne.figures`` (pure) over the rows
-these queries fetch for a window; nothing here divides or rounds.
+these queries fetch for a window; nothing here divides or rounds. The monthly report
+is queued in the messages outbox to each élu once (``mail_report``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 
 from sqlalchemy import func, or_, select
 
@@ -22,16 +24,20 @@ from ivr.marianne.figures import (
     trend,
 )
 from ivr.marianne.months import Month, trend_months, year_bounds
+from ivr.marianne.report_mail import dedupe_key, report_mail
+from ivr.store import messages as outbox
 from ivr.store.db import Store
-from ivr.store.models import Callback, Contact, Request, Survey
+from ivr.store.models import Callback, Contact, Message, Request, Survey
 
 SURVEY_INTERVAL = timedelta(days=7)  # never more than one survey a week per number
 TREND_MONTHS = 12
+REPORT_PURPOSE = "rapport"  # the monthly report to the élus (no citizen, no consent)
 
 
 def dashboard_rows(store: Store, since: datetime, until: datetime) -> Rows:
     """Calls, surveys, callbacks of [since, until) and the requests alive during it."""
-    calls = select(Contact.started_at, Contact.outcome, Contact.wait_seconds).where(
+    calls = select(Contact.started_at, Contact.outcome, Contact.wait_seconds,
+                   Contact.routed_by).where(
         Contact.channel == "phone", Contact.direction == "inbound",
         Contact.started_at >= since, Contact.started_at < until)
     surveys = select(Survey.at, Survey.department, Survey.satisfaction, Survey.got_answer).where(
@@ -98,3 +104,19 @@ def keep_survey(store: Store, query: RecordSurvey) -> int:
     return record_survey(store, at=query.at, caller=query.caller, contact_id=found[0],
                          department=found[1], agent=found[2], satisfaction=query.satisfaction,
                          got_answer=query.got_answer)
+
+
+def mail_report(store: Store, path: Path, month: Month, town: str, addresses: tuple[str, ...],
+                now: datetime) -> list[str]:
+    """Queue the report to each address not sent it yet; the addresses queued now."""
+    subject, body = report_mail(month, town)
+    keys = {dedupe_key(month, address): address for address in addresses}
+    with store.session() as session:
+        known = set(session.scalars(select(Message.dedupe_key).where(
+            Message.dedupe_key.in_(list(keys)))))
+        fresh = [address for key, address in keys.items() if key not in known]
+        for address in fresh:
+            outbox.enqueue(session, channel="email", recipient=address, body=body,
+                           subject=subject, purpose=REPORT_PURPOSE, now=now,
+                           dedupe_key=dedupe_key(month, address), attachment=str(path))
+    return fresh

@@ -38,7 +38,8 @@ def enqueue(session: Session, *, channel: str, recipient: str, body: str, purpos
             citizen_id: int | None = None, request_id: int | None = None,
             alert: bool = False, not_before: datetime | None = None,
             fallback_of: int | None = None, dedupe_key: str | None = None,
-            alternates: list[dict[str, Any]] | None = None) -> Message:
+            alternates: list[dict[str, Any]] | None = None,
+            attachment: str | None = None) -> Message:
     """Queue one message and its outbound contact, in the caller's transaction."""
     contact = Contact(ref=f"message:{uuid.uuid4().hex}", channel=channel, direction="outbound",
                       started_at=now, called=recipient, request_id=request_id,
@@ -50,7 +51,7 @@ def enqueue(session: Session, *, channel: str, recipient: str, body: str, purpos
                   request_id=request_id, contact_id=contact.id, alert=alert, state="pending",
                   attempts=0, max_attempts=MAX_ATTEMPTS, next_attempt_at=not_before,
                   fallback_of=fallback_of, dedupe_key=dedupe_key, alternates=alternates,
-                  created_at=now)
+                  attachment=attachment, created_at=now)
     session.add(row)
     session.flush()
     _record(session, [row], now, "message_queued", {"channel": channel})

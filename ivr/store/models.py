@@ -468,6 +468,9 @@ class Survey(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     satisfaction: Mapped[int | None]
     got_answer: Mapped[bool | None]
+    # the secret of the link sent by SMS (None: asked by phone); where it was answered
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(8), default="phone", server_default="phone")
 
 
 class Message(Base):
@@ -512,6 +515,8 @@ class Message(Base):
     # the same message ready for the citizen's other channels, tried in order on failure
     alternates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # a file sent with an e-mail (the monthly report), a path under the instance's home
+    attachment: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(index=True)  # application clock
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]

@@ -48,7 +48,8 @@ def template(session: Session, template_id: str) -> Template:
     return Template(template_id, shipped.label, row.subject, row.sms, row.email)
 
 
-def _points(session: Session, citizen_id: int) -> dict[str, str]:
+def contact_points(session: Session, citizen_id: int) -> dict[str, str]:
+    """The citizen's number (``phone``) and address (``email``), the oldest of each."""
     rows = session.execute(select(CitizenContactPoint.kind, CitizenContactPoint.value)
                            .where(CitizenContactPoint.citizen_id == citizen_id)
                            .order_by(CitizenContactPoint.id.desc())).tuples()
@@ -57,7 +58,7 @@ def _points(session: Session, citizen_id: int) -> dict[str, str]:
 
 def order_for(session: Session, citizen_id: int, purpose: str) -> list[tuple[str, str]]:
     """(channel, recipient) pairs to try, preferred first; empty without consent."""
-    points = _points(session, citizen_id)
+    points = contact_points(session, citizen_id)
     preferred = session.scalar(select(MessagePreference.channel)
                                .where(MessagePreference.citizen_id == citizen_id))
     channels = policy.channels_for(

@@ -48,6 +48,8 @@ Request = Callable[..., Awaitable[Any]]  # ``AriLink.request``
 # through to and the menus it was in.
 REF_VARIABLE = "TOWNHALL_REF"
 KEPT_VARIABLES = {"target": "TOWNHALL_TARGET", "menu": "TOWNHALL_MENU"}
+# and the caller's consent to the survey, read by the dialplan after the queue
+CHANNEL_VARIABLES = {**KEPT_VARIABLES, "survey": "TOWNHALL_SURVEY"}
 
 
 def resumed_event(channel: dict[str, Any], ref: str | None, now: datetime,
@@ -118,7 +120,7 @@ class AriChannel:
         time, so every call's requests would wait with it. Failing here only loses the
         shortcut after a restart."""
         try:
-            await self.rest().set_channel_variable(self.id, KEPT_VARIABLES[name], value)
+            await self.rest().set_channel_variable(self.id, CHANNEL_VARIABLES[name], value)
         except Exception as exc:
             log.warning("%s not kept on the channel: %s", name, exc, extra={"call": self.id})
 
@@ -213,12 +215,14 @@ class AriApplication:
         ch = event["channel"]
         second = args[1] if len(args) > 1 and args[1] else None
         # "callback-offer,<queue>": the caller pressed the callback key while queued;
-        # "survey,<queue>": the agent hung up, the caller answers the satisfaction survey
+        # "survey,<queue>": the agent hung up, the caller answers the satisfaction survey;
+        # "inbound,<ref>,survey": this caller is asked to give their opinion at the end
         ref = second if args[0] == "inbound" else None
         self._begin(ch["id"], e.CallStarted(
             self.now(), ch["caller"].get("number") or None, ch["dialplan"].get("exten") or None,
             ref, second if args[0] == "callback-offer" else None,
-            second if args[0] == "survey" else None))
+            second if args[0] == "survey" else None,
+            args[0] == "inbound" and len(args) > 2 and args[2] == "survey"))
 
     def _on_end(self, event: dict[str, Any]) -> None:
         runner = self.runners.get(event["channel"]["id"])

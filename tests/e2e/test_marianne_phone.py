@@ -1,22 +1,31 @@
-"""Référentiel Marianne through the real stack: a call answered by a SIPp agent who hangs
-up first, then the satisfaction survey keyed by the caller → the scores on the contact
-and in the dashboard figures; a complaint recorded by phone → a request with both
-deadlines, its WAV kept, and a callback."""
+"""Référentiel Marianne through the real stack: a caller accepts the survey at the start
+(key 1), is answered by a SIPp agent who hangs up first, then keys the satisfaction
+survey → the scores on the contact and in the dashboard figures; a complaint recorded by
+phone (the survey chosen by SMS at the start) → a request with both deadlines, its WAV
+kept, and a callback; a survey chosen by SMS texted once the agent's call is over; the
+complaint escalated by ``marianne escalate`` run with the
+clock injected past its acknowledgement deadline."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from ivr.marianne.months import Month
+from ivr.marianne.survey_link import LinkAnswers
 from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Say, Wait
 from ivr.store import requests as repo
 from ivr.store.db import Store
 from ivr.store.marianne import month_board
-from ivr.store.models import Callback, Request, Survey
+from ivr.store.models import Callback, Message, Request, Survey
+from ivr.store.survey_links import answer_link
 from tests.fixtures.requests import PARIS
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
@@ -26,19 +35,21 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def surveying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Every answered caller is surveyed; the agent hangs up after 3 s of talk."""
+    """Every caller is asked the survey's consent; the agent hangs up after 3 s of talk."""
     with AgentPhone(mode="answer", max_seconds=3) as agent, running_stack(
             tmp_path_factory, agent, settings={"survey_one_in": 1}) as stack:
         yield stack
 
 
 def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
-    steps = [Wait(6), Dtmf("11"), Wait(14), Dtmf("4"), Wait(5), Dtmf("1"), Wait(6)]
-    result = surveying.call(steps=steps, hold_seconds=2)
+    steps = [Wait(5), Dtmf("1"), Wait(4), Dtmf("11"), Wait(14), Dtmf("4"), Wait(5), Dtmf("1"),
+             Wait(6)]
+    result = surveying.call(steps=steps, hold_seconds=2, caller="0611000001")
     assert result.answered
     contact = surveying.contact(result.ref, wait=20, until=lambda c: any(
         e["kind"] == "survey_offered" for e in c["events"]))
     assert contact is not None, surveying.app_log()
+    assert any(e["kind"] == "survey_by_phone" for e in contact["events"])
     store = Store(surveying.settings.db_url)
     try:
         def kept() -> Survey | None:
@@ -57,12 +68,13 @@ def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
 
 
 def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
-    """Menus 5 (autres démarches), 4 (avis), 1 (réclamation): the caller speaks after the
-    beep, ends with #, confirms the callback."""
-    steps = [Wait(6), Dtmf("541"), Wait(10),
+    """The survey by SMS (2), then menus 5 (autres démarches), 4 (avis), 1 (réclamation):
+    the caller speaks after the beep, ends with #, confirms the callback."""
+    steps = [Wait(5), Dtmf("2"), Wait(4), Dtmf("541"), Wait(10),
              Say("Bonjour, je voudrais me plaindre du bruit de la salle des fêtes."),
              Dtmf("#"), Wait(16), Dtmf("1"), Wait(8)]
-    result = surveying.call(steps=steps, hold_seconds=2)
+    # another number: the first call's survey keeps its number from being asked this week
+    result = surveying.call(steps=steps, hold_seconds=2, caller="0611000002")
     assert result.answered
     contact = surveying.contact(result.ref, wait=20, until=lambda c: c["request_id"] is not None
                                 and c["outcome"] is not None)
@@ -82,5 +94,48 @@ def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
                 Callback.contact_id == contact["id"])).first()
             assert callback is not None and callback.target == "reclamations"
         assert contact["outcome"] == "callback_requested"
+        assert any(e["kind"] == "survey_by_sms" for e in contact["events"])
+        assert escalate(surveying, view.acknowledge_due_at + timedelta(hours=1)) == [reference]
+        late = repo.get_request(store, reference)
+        assert late.escalated_at is not None and late.events[-1].kind == "escalated"
     finally:
         store.dispose()
+
+
+def test_the_survey_by_sms_after_an_agent_hangs_up(surveying: Stack) -> None:
+    """2 at the start (by SMS), answered by the agent: once the call is over, the
+    Marianne job texts the link, and the page's answers land on the call's survey."""
+    steps = [Wait(5), Dtmf("2"), Wait(4), Dtmf("11"), Wait(12)]
+    result = surveying.call(steps=steps, hold_seconds=2, caller="0611000003")
+    assert result.answered
+    contact = surveying.contact(result.ref, wait=20, until=lambda c: c["outcome"] == "answered")
+    assert contact is not None, surveying.app_log()
+    assert any(e["kind"] == "survey_by_sms" for e in contact["events"])
+    env = {**os.environ, **surveying.settings.to_env(),
+           "TOWNHALL_PUBLIC_URL": "https://mairie.example.org"}
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "marianne", "run", "--once"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "1 lien(s) d'enquête" in done.stderr, done.stderr
+    store = Store(surveying.settings.db_url)
+    try:
+        with store.session() as session:
+            survey = session.scalars(select(Survey).where(
+                Survey.contact_id == contact["id"])).one()
+            sms = session.scalars(select(Message).where(Message.purpose == "enquete")).one()
+        assert survey.token and f"https://mairie.example.org/public/avis/{survey.token}" in sms.body
+        assert (sms.recipient, survey.agent) == ("+33611000003", contact["agent"])
+        answer_link(store, survey.token, LinkAnswers(5, True), survey.at)
+        board, _ = month_board(store, Month.of(survey.at, PARIS), PARIS, survey.at)
+        assert board.satisfaction.responses >= 1
+    finally:
+        store.dispose()
+
+
+def escalate(stack: Stack, clock: datetime) -> list[str]:
+    """``townhall-ivr marianne escalate`` as an operator runs it, at ``clock``; the
+    references escalated."""
+    env = {**os.environ, **stack.settings.to_env(), "TOWNHALL_CLOCK": clock.isoformat()}
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "marianne", "escalate"], env=env,
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [line.strip() for line in done.stdout.splitlines()[1:]]

@@ -5,7 +5,6 @@ malformed one is kept and flagged; a second read records nothing twice."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -16,23 +15,11 @@ from ivr.store.db import Store
 from ivr.store.models import Contact
 from ivr.store.requests import create_request, get_request
 from tests.fixtures.dovecot import PASSWORD, USER, available, running_dovecot
+from tests.fixtures.mail import mail_bytes
 from tests.fixtures.requests import RULES
 
 pytestmark = pytest.mark.skipif(not available(), reason="dovecot-imapd not installed")
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
-
-
-def _mail(subject: str, text: str, attachment: bytes | None = None) -> bytes:
-    mail = EmailMessage()
-    mail["From"] = "Alice Martin <alice@example.org>"
-    mail["To"] = "contact@villebourg.fr"
-    mail["Subject"] = subject
-    mail["Message-ID"] = f"<{abs(hash(subject))}@example.org>"
-    mail.set_content(text)
-    if attachment:
-        mail.add_attachment(attachment, maintype="application", subtype="pdf",
-                            filename="justificatif.pdf")
-    return bytes(mail)
 
 
 def test_mails_from_the_contact_mailbox(tmp_path: Path) -> None:
@@ -42,16 +29,19 @@ def test_mails_from_the_contact_mailbox(tmp_path: Path) -> None:
     spaced = " ".join(request.reference[i:i + 2] for i in range(0, 10, 2))
     area = tmp_path / "attachments"
     with running_dovecot() as box:
-        box.drop(_mail(f"Re: [Réf {spaced}] Votre demande", "Voici le justificatif.",
-                       b"%PDF-1.4 justificatif"))
-        box.drop(_mail("Horaires de la piscine", "Bonjour, la piscine ouvre quand ?"))
+        box.drop(mail_bytes(f"Re: [Réf {spaced}] Votre demande", "Voici le justificatif.",
+                            b"%PDF-1.4 justificatif"))
+        box.drop(mail_bytes("Horaires de la piscine", "Bonjour, la piscine ouvre quand ?"))
         box.drop(b"From: \xff\xfe\r\nSubject: =?bad?Q?x?=\r\nContent-Type: text/plain; "
                  b"charset=unknown-8bit\r\n\r\n\xe9\xe8 texte\r\n")
+        box.drop(mail_bytes("Trottoir", "Défoncé depuis un mois.", to="reclamations@villebourg.fr"))
         config = ImapConfig("127.0.0.1", box.port, USER, PASSWORD)
         first = poll(config, store, RULES, area, NOW)
         assert box.unseen() == 0
         assert poll(config, store, RULES, area, NOW) == []  # nothing left unread
-    assert [r.intent for r in first] == ["reference", "other", "malformed"]
+    assert [r.intent for r in first] == ["reference", "other", "malformed", "reclamation"]
+    complaint = get_request(store, first[3].reference or "")
+    assert complaint.type == "reclamation" and complaint.acknowledge_due_at is not None
     timeline = get_request(store, request.reference)
     assert [a.filename for a in timeline.attachments] == ["justificatif.pdf"]
     assert (area / timeline.attachments[0].path).read_bytes() == b"%PDF-1.4 justificatif"

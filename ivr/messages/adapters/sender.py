@@ -50,8 +50,8 @@ class Sender:
                                        self.config.send_lease.total_seconds(),
                                        list(self.gateways))
             attempts = [Outgoing(row.id, row.attempt_id or "", row.channel, row.recipient,
-                                 row.subject, row.body, self._reference(session, row))
-                        for row in claimed]
+                                 row.subject, row.body, self._reference(session, row),
+                                 row.attachment) for row in claimed]
         if not attempts:
             return 0
         limit = asyncio.Semaphore(self.config.parallel)

@@ -2,7 +2,8 @@
 
 The Message-ID is derived from the attempt id, so a bounce or a reply quoting it
 names the attempt; the subject carries the reference as « [Réf 12 34 56 78 90] » so
-the citizen's answer comes back to the right request.
+the citizen's answer comes back to the right request. A message may carry one file
+(the monthly report in PDF): a file gone is a failure, not a mail without it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from mimetypes import guess_type
+from pathlib import Path
 
 import aiosmtplib
 
@@ -59,6 +62,11 @@ def build(config: SmtpConfig, message: Outgoing, date: str) -> EmailMessage:
     mail["Date"] = date
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.body)
+    if message.attachment:
+        path = Path(message.attachment)
+        kind = (guess_type(path.name)[0] or "application/octet-stream").split("/", 1)
+        mail.add_attachment(path.read_bytes(), maintype=kind[0], subtype=kind[1],
+                            filename=path.name)
     return mail
 
 
@@ -72,7 +80,10 @@ class SmtpGateway:
     async def send(self, message: Outgoing) -> Result:
         """Send through the relay; 4xx and connection problems retry, 5xx fail."""
         c = self.config
-        mail = build(c, message, format_datetime(self.now()))
+        try:
+            mail = build(c, message, format_datetime(self.now()))
+        except OSError as exc:
+            return Failed(f"pièce jointe illisible : {exc.strerror or exc}")
         try:
             await aiosmtplib.send(mail, hostname=c.host, port=c.port, start_tls=c.starttls,
                                   username=c.username, password=c.password, timeout=c.timeout)

@@ -9,18 +9,20 @@ from sqlalchemy import select
 
 from ivr.requests.errors import InvalidInput
 from ivr.store import requests as repo
+from ivr.store.citizens import NewCitizen
 from ivr.store.complaints import TO_SEND, acknowledge, answer, escalate_late
 from ivr.store.db import Store
-from ivr.store.models import Contact
+from ivr.store.models import Contact, Message
 from tests.fixtures.requests import PARIS, RULES, at
 
 pytestmark = pytest.mark.pg
 MONDAY = date(2026, 11, 2)
+BOTH = NewCitizen(phones=("0612345678",), emails=("usager@example.org",))
 
 
-def complaint(store: Store, channel: str = "email") -> str:
+def complaint(store: Store, channel: str = "email", citizen: NewCitizen | None = None) -> str:
     return repo.create_request(store, RULES, type_id="reclamation", at=at(MONDAY), actor="t",
-                               channel=channel).reference
+                               channel=channel, citizen=citizen).reference
 
 
 def test_a_complaint_has_both_deadlines(store: Store) -> None:
@@ -32,17 +34,23 @@ def test_a_complaint_has_both_deadlines(store: Store) -> None:
     assert other.acknowledge_due_at is None
 
 
-def test_acknowledged_once(store: Store) -> None:
-    reference = complaint(store)
-    acknowledge(store, reference, actor="agent", at=at(date(2026, 11, 3)))
-    again = acknowledge(store, reference, actor="agent", at=at(date(2026, 11, 4)))
+def test_acknowledged_once_and_sent_with_the_answer_deadline(store: Store) -> None:
+    reference = complaint(store, citizen=BOTH)
+    acknowledge(store, RULES, reference, actor="agent", at=at(date(2026, 11, 3)))
+    again = acknowledge(store, RULES, reference, actor="agent", at=at(date(2026, 11, 4)))
     assert again.acknowledged_at == at(date(2026, 11, 3))
     kinds = [e.kind for e in repo.get_request(store, reference).events]
     assert kinds == ["created", "acknowledged"]
+    with store.session() as session:
+        [sent] = session.scalars(select(Message).where(Message.request_id == again.id)).all()
+    assert (sent.channel, sent.recipient) == ("email", "usager@example.org")
+    assert sent.subject == "Accusé de réception de votre réclamation"
+    assert "répondrons au plus tard le mardi 17 novembre" in sent.body
+    assert " ".join(reference[i:i + 2] for i in range(0, 10, 2)) in sent.body
 
 
 def test_closed_only_with_an_answer_sent_by_the_citizen_channel(store: Store) -> None:
-    reference = complaint(store, channel="email")
+    reference = complaint(store, channel="email", citizen=BOTH)
     with pytest.raises(InvalidInput, match="Répondre"):
         repo.change_status(store, RULES, reference, "repondue", actor="t", at=at(MONDAY))
     with pytest.raises(InvalidInput, match="obligatoire"):
@@ -53,16 +61,40 @@ def test_closed_only_with_an_answer_sent_by_the_citizen_channel(store: Store) ->
     assert (done.status, done.answer) == ("repondue", "Le trottoir a été réparé.")
     assert done.closed_at == at(date(2026, 11, 5)) == done.acknowledged_at
     with store.session() as session:
-        sent = session.scalars(select(Contact).where(Contact.request_id == done.id)).one()
-        assert (sent.channel, sent.direction, sent.body) == ("email", "outbound",
-                                                             "Le trottoir a été réparé.")
-        assert sent.subject is not None and sent.subject.startswith(TO_SEND)
+        [sent] = session.scalars(select(Message).where(Message.request_id == done.id)).all()
+        assert (sent.channel, sent.recipient, sent.body, sent.state, sent.purpose) == (
+            "email", "usager@example.org", "Le trottoir a été réparé.", "pending", "reponse")
+        assert sent.subject == "Réponse à votre réclamation"
+        assert [a["channel"] for a in sent.alternates or []] == ["sms"]
+        contact = session.get(Contact, sent.contact_id)
+        assert contact is not None and (contact.direction, contact.request_id) == (
+            "outbound", done.id)
+
+
+@pytest.mark.parametrize(("channel", "citizen", "sent_on"), [
+    ("phone", BOTH, ("sms", "+33612345678")),
+    ("web", NewCitizen(phones=("0612345678",)), ("sms", "+33612345678")),
+    ("counter", None, None),
+])
+def test_the_answer_goes_back_by_the_channel_used(store: Store, channel: str,
+                                                   citizen: NewCitizen | None,
+                                                   sent_on: tuple[str, str] | None) -> None:
+    done = answer(store, RULES, complaint(store, channel, citizen), text="Réparé.", actor="t",
+                  at=at(date(2026, 11, 5)))
+    with store.session() as session:
+        queued = session.execute(select(Message.channel, Message.recipient)
+                                 .where(Message.request_id == done.id)).tuples().all()
+        posts = session.scalars(select(Contact.subject).where(
+            Contact.request_id == done.id, Contact.direction == "outbound")).all()
+    assert queued == ([sent_on] if sent_on else [])
+    if sent_on is None:  # no number, no address: by post, said so in the timeline
+        assert [s for s in posts if s and s.startswith(f"{TO_SEND} par courrier")]
 
 
 def test_late_complaints_are_escalated_once(store: Store) -> None:
     unacknowledged = complaint(store)
     acknowledged = complaint(store)
-    acknowledge(store, acknowledged, actor="t", at=at(date(2026, 11, 3)))
+    acknowledge(store, RULES, acknowledged, actor="t", at=at(date(2026, 11, 3)))
     answered = complaint(store)
     answer(store, RULES, answered, text="Réponse.", actor="t", at=at(date(2026, 11, 3)))
     assert escalate_late(store, now=at(date(2026, 11, 9), 20)) == []  # nothing due yet

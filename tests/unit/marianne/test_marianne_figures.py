@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ivr.marianne.figures import Rows, figures, trend
+from ivr.marianne.figures import CallRow, Rows, access, figures, trend
 from ivr.marianne.months import InvalidMonth, Month, trend_months
 from ivr.store.db import Store
 from ivr.store.marianne import dashboard_rows
@@ -85,3 +85,17 @@ def test_months_cross_the_year() -> None:
     assert [str(m) for m in trend_months(Month(2027, 2), 4)] == [
         "2026-11", "2026-12", "2027-01", "2027-02"]
     assert Month.parse("2026-11").label == "novembre 2026"
+
+
+def test_calls_put_through_to_a_closed_department_count_outside_hours() -> None:
+    """A voicemail or a callback offer reached because the department was closed is not
+    a call an agent failed to pick up; a booking by phone is self-service."""
+    at = datetime(2026, 11, 2, 9, tzinfo=PARIS)
+    calls = (CallRow(at, "answered", 12.0), CallRow(at, "voicemail", None, "closed"),
+             CallRow(at, "callback_requested", None, "closed"), CallRow(at, "voicemail", 90.0),
+             CallRow(at, "appointment", None), CallRow(at, "closed", None, "closed"))
+    a = access(calls, *NOVEMBER)
+    # 6 calls: 3 outside hours, 1 self-service → 2 wanted an agent (the answered one and
+    # the one that overflowed to voicemail while open), 1 picked up
+    assert (a.outside_hours, a.self_service, a.wanting_agent, a.picked_up) == (3, 1, 2, 1)
+    assert a.pickup_rate == 1 / 2

