@@ -325,7 +325,11 @@ class Request(Base):
     __tablename__ = "requests"
     __table_args__ = (
         _one_of("channel", CHANNELS, "channel"),
-        Index(None, "department", "closed_at", "due_at"),
+        # The worklist's order as range scans: open (closed_at NULL), clock running or
+        # not, then by due date (``ivr.store.requests.worklist``); with and without a
+        # department. ``id`` last: the tie-break of the order, so no sort step.
+        Index(None, "department", "closed_at", "clock_stopped_at", "due_at", "id"),
+        Index(None, "closed_at", "clock_stopped_at", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

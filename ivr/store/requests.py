@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -50,6 +50,7 @@ from ivr.store.request_views import (
     RequestView,
     request_view,
 )
+from ivr.store.request_worklist import worklist
 
 __all__ = [
     "AttachmentView",
@@ -300,35 +301,6 @@ def assign(store: Store, rules: Rules, reference: str, *, agent: str | None, act
                                  from_status=row.status, to_status=row.status, note=text))
 
     return _committed(store, reference, work, audit)
-
-
-def _late(now: datetime) -> Any:
-    return (Request.closed_at.is_(None) & Request.clock_stopped_at.is_(None)
-            & (Request.due_at < now))
-
-
-def worklist(store: Store, *, now: datetime, department: str | None = None,
-             status: str | None = None, agent: str | None = None, type_id: str | None = None,
-             late_only: bool = False,
-             include_closed: bool = False, limit: int = 50, offset: int = 0) -> list[RequestView]:
-    """Requests to work on: late ones first, then by due date (then oldest first)."""
-    query: Select[tuple[Request]] = select(Request)
-    if department:
-        query = query.where(Request.department == department)
-    if status:
-        query = query.where(Request.status == status)
-    if agent:
-        query = query.where(Request.agent == agent)
-    if type_id:
-        query = query.where(Request.type == type_id)
-    if not include_closed:
-        query = query.where(Request.closed_at.is_(None))
-    if late_only:
-        query = query.where(_late(now))
-    query = query.order_by(case((_late(now), 0), else_=1), Request.due_at, Request.id)
-    with store.session() as session:
-        rows = session.scalars(query.limit(max(0, limit)).offset(max(0, offset)))
-        return [request_view(row) for row in rows]
 
 
 def search(store: Store, *, phone: str | None = None, email: str | None = None,
