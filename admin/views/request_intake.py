@@ -4,8 +4,9 @@
   or created, in the request's own transaction.
 - A CSV import (``référence;statut[;note]``) moves many requests at once (the batch of
   identity cards that arrived): each line is applied whole or not at all, the good
-  lines go in even when others are refused, and the page reports every line.
-  Superviseurs and administrateurs only: a line may name any department's request.
+  lines go in even when others are refused, and the page reports every line. An
+  agent's lines may only name their own department's requests (others are refused at
+  their line); superviseurs and administrateurs import for every department.
 - A file is served by its id within the request, from the attachment area, with its
   recorded MIME type, to the roles that may see the request: never a path from the URL.
 """
@@ -34,6 +35,7 @@ from admin.views.requests import ROLES
 from ivr.requests import csv_import
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
+from ivr.store import request_import
 from ivr.store import requests as store_requests
 from ivr.store.attachments import attachment_file
 from ivr.store.citizens import NewCitizen
@@ -78,9 +80,9 @@ def create() -> Response | tuple[str, int] | str:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@role_required("administrateur", "superviseur")
+@role_required(*ROLES)
 def bulk_import() -> tuple[str, int] | str:
-    """Apply a CSV of status changes and report every line."""
+    """Apply a CSV of status changes and report every line (an agent: their department's)."""
     rules, form = rules_in_force(), ImportForm()
     if not form.validate_on_submit():
         code = 400 if form.is_submitted() else 200
@@ -88,9 +90,11 @@ def bulk_import() -> tuple[str, int] | str:
     upload = form.file.data
     data = upload.read(csv_import.MAX_BYTES + 1)
     parsed = csv_import.parse_import(data)
-    report = store_requests.apply_import(
+    departments = (None if current_user.sees_all_departments
+                   else frozenset({current_user.department}))
+    report = request_import.apply_import(
         get_store(), rules, parsed, actor=current_user.username, at=now(),
-        audit=audited("request.import", file=upload.filename or ""))
+        audit=audited("request.import", file=upload.filename or ""), departments=departments)
     code = 400 if report.fatal else 200
     return render_template("requests/import.html", form=form, report=report), code
 
