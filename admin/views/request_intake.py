@@ -16,7 +16,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,7 +28,14 @@ from wtforms.fields import SelectChoice
 
 from admin.auth import role_required
 from admin.db import get_store
-from admin.request_common import audited, may_see, now, read_visible, rules_in_force
+from admin.request_common import (
+    attachment_of,
+    audited,
+    may_see,
+    now,
+    read_visible,
+    rules_in_force,
+)
 from admin.request_forms import CreateForm, ImportForm
 from admin.views.requests import ROLES
 from ivr.requests import csv_import
@@ -37,7 +43,6 @@ from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
 from ivr.store import request_import
 from ivr.store import requests as store_requests
-from ivr.store.attachments import attachment_file
 from ivr.store.citizens import NewCitizen
 
 bp = Blueprint("request_intake", __name__, url_prefix="/demandes")
@@ -103,14 +108,10 @@ def bulk_import() -> tuple[str, int] | str:
 @role_required(*ROLES)
 def attachment(reference: str, attachment_id: int) -> Response:
     """One file of the request, inline for audio (the page plays it), else as a download."""
-    view = read_visible(reference)
-    found = next((a for a in view.attachments if a.id == attachment_id), None)
-    if found is None:
+    file = attachment_of(read_visible(reference), attachment_id)
+    if file is None:
         abort(404)
-    area = current_app.config["TOWNHALL_SETTINGS"].attachments_dir.resolve()
-    path = attachment_file(area, found).resolve()
-    if not path.is_relative_to(area) or not path.is_file():
-        abort(404)
+    found, path = file
     inline = found.mime.startswith("audio/")
     return send_file(path, mimetype=found.mime, as_attachment=not inline,
                      download_name=found.filename, max_age=0)

@@ -3,8 +3,9 @@
 The order is « late first » (open, clock running, due date passed), then every other
 open request by due date, ties by id. A ``CASE`` in ``ORDER BY`` gives that order but
 no index can: the database would read and sort every open request on each page. So
-the page is read as ordered range scans of the index (department, closed_at,
-clock_stopped_at, due_at, id) or its department-less twin, keys only:
+the page is read as ordered range scans of the partial indexes on open requests (clock
+running: (due_at, id) and (department, due_at, id); clock stopped: (department,
+due_at, id)), keys only:
 
 1. late: ``closed_at IS NULL AND clock_stopped_at IS NULL AND due_at < now``;
 2. then the merge, by (due_at, id), of the requests whose clock runs and that are not

@@ -266,11 +266,13 @@ def _committed(store: Store, reference: str, work: Callable[[Session, Request], 
 def change_status(store: Store, rules: Rules, reference: str, to_status: str, *, actor: str,
                   at: datetime, note: str | None = None,
                   expected_version: int | None = None, audit: Audit | None = None) -> RequestView:
-    """Move the request to ``to_status`` if its type allows it; one history line."""
+    """Move the request to ``to_status`` (a status id or its label, as the CSV import
+    accepts) if its type allows it; one history line."""
     def work(session: Session, row: Request) -> None:
         _check_version(row, expected_version)
-        _refuse_silent_close(rules, row, to_status)
-        _move(session, rules, row, to_status, actor, at, note)
+        target = lifecycle.status_id(rules, row.type, to_status)
+        _refuse_silent_close(rules, row, target)
+        _move(session, rules, row, target, actor, at, note)
 
     return _committed(store, reference, work, audit)
 

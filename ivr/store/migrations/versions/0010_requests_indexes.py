@@ -1,7 +1,9 @@
-"""requests: worklist indexes (open, clock running or not, due date, id), with and
-without a department, so that the « late first, then by due date » order is read as
-range scans of an index instead of sorting every open request; they replace
-(department, closed_at, due_at).
+"""requests: worklist indexes, partial, so that the « late first, then by due date »
+order is read as ordered range scans instead of sorting every open request: open
+requests whose clock runs by (due_at, id), and by (department, due_at, id); open
+requests waiting for the citizen by (department, due_at, id). They replace
+(department, closed_at, due_at): PostgreSQL takes an index's order after ``= value``
+columns only, never after ``IS NULL`` ones, so that index could not give the order.
 
 Revision ID: 0010_requests_indexes
 Revises: 0009_self_service
@@ -11,6 +13,7 @@ Create Date: 2026-11-30 15:30:00
 from typing import Sequence, Union
 
 from alembic import op
+import sqlalchemy as sa
 
 
 revision: str = '0010_requests_indexes'
@@ -18,16 +21,21 @@ down_revision: Union[str, Sequence[str], None] = '0009_self_service'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
+RUNNING = 'closed_at IS NULL AND clock_stopped_at IS NULL'
+WAITING = 'closed_at IS NULL AND clock_stopped_at IS NOT NULL'
+INDEXES = (
+    ('ix_requests_running_due_at_id', ['due_at', 'id'], RUNNING),
+    ('ix_requests_running_department_due_at_id', ['department', 'due_at', 'id'], RUNNING),
+    ('ix_requests_waiting_department_due_at_id', ['department', 'due_at', 'id'], WAITING),
+)
+
 
 def upgrade() -> None:
-    """Create the two worklist indexes, drop the one they replace."""
+    """Create the three partial worklist indexes, drop the one they replace."""
     with op.batch_alter_table('requests', schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f('ix_requests_department_closed_at_clock_stopped_at_due_at_id'),
-            ['department', 'closed_at', 'clock_stopped_at', 'due_at', 'id'], unique=False)
-        batch_op.create_index(
-            batch_op.f('ix_requests_closed_at_clock_stopped_at_due_at_id'),
-            ['closed_at', 'clock_stopped_at', 'due_at', 'id'], unique=False)
+        for name, columns, where in INDEXES:
+            batch_op.create_index(name, columns, unique=False,
+                                  sqlite_where=sa.text(where), postgresql_where=sa.text(where))
         batch_op.drop_index(batch_op.f('ix_requests_department_closed_at_due_at'))
 
 
@@ -36,6 +44,5 @@ def downgrade() -> None:
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_requests_department_closed_at_due_at'),
                               ['department', 'closed_at', 'due_at'], unique=False)
-        batch_op.drop_index(batch_op.f('ix_requests_closed_at_clock_stopped_at_due_at_id'))
-        batch_op.drop_index(
-            batch_op.f('ix_requests_department_closed_at_clock_stopped_at_due_at_id'))
+        for name, _, _ in INDEXES:
+            batch_op.drop_index(name)
