@@ -149,4 +149,4 @@ def test_indicators_show_requests_without_personal_data(
     assert grouped(late.reference) not in page
     csv = client.get("/demandes.csv").text.splitlines()
     assert csv[0].lstrip("\ufeff").startswith("type;service;volume;en_cours;en_retard")
-    assert csv[1] == "acte-deces;etat-civil;2;1;1;1;0;1"
+    assert csv[1] == "acte-deces;etat-civil;2;1;1;1;0;1;0"
