@@ -45,6 +45,7 @@ SCOPES = {
     "full": "tous les droits",
     "contacts:create": "créer des contacts (formulaires du site)",
     "contacts:read": "lire les contacts",
+    "requests:read": "lire les demandes et leurs pièces jointes (suivi sur le site)",
 }
 
 

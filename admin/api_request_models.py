@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from admin.api_models import Email, Phone, Strict, Text
+from admin.db import ID_MAX
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 # JJ/MM/AAAA or AAAA-MM-JJ, read by ``ivr.requests.inputs.parse_date`` (French refusal).
@@ -39,7 +40,8 @@ class RequestIn(Strict):
 
 
 class StatusIn(Strict):
-    """A status change; ``version`` (as read) refuses it if someone changed the request since."""
+    """A status change: ``status`` is a status id or its French label (« En instruction »);
+    ``version`` (as read) refuses it if someone changed the request since."""
 
     status: Text = Field(min_length=1, max_length=64)
     note: Text | None = Field(None, max_length=5000)
@@ -129,6 +131,17 @@ def request_paths(json: Any, responses: Any) -> dict[str, Any]:
         "/requests/{reference}": {
             "get": {"operationId": "getRequest", "parameters": [reference],
                     "responses": responses(("200", "Request", "RequestOut"), 400, 401, 404)},
+        },
+        "/requests/{reference}/attachments/{attachment_id}": {
+            "get": {"operationId": "getRequestAttachment",
+                    "parameters": [reference, {"name": "attachment_id", "in": "path",
+                                               "required": True, "schema": {
+                                                   "type": "integer", "minimum": 1,
+                                                   "maximum": ID_MAX}}],
+                    "responses": {"200": {"description": "The file, with its MIME type",
+                                          "content": {"*/*": {"schema": {
+                                              "type": "string", "format": "binary"}}}},
+                                  **responses(None, 400, 401, 404)}},
         },
         "/requests/{reference}/status": {
             "post": {"operationId": "changeRequestStatus", "parameters": [reference],

@@ -1,23 +1,34 @@
-"""JSON API ``/api/v1/requests``: create, read by reference, search, change status, list.
+"""JSON API ``/api/v1/requests``: create, read by reference, search, change status, list,
+download a file of a request.
 
 Same bearer tokens as ``admin.api``; refusals of the request store are JSON ``Error``
 answers carrying the store's French message (404 unknown reference, 409 stale version
 or forbidden transition, 400 otherwise); malformed bodies are 422. Every change writes
-an ``audit_log`` row in the store's own transaction, in the token's name.
+an ``audit_log`` row in the store's own transaction, in the token's name. Reading
+(a request, a search, a file) needs the ``requests:read`` scope (or ``full``); changes
+need ``full``.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 
 from admin.api import encodable, error_response, token_required
 from admin.api_request_models import RequestIn, RequestList, RequestOut, RequestQuery, StatusIn
 from admin.db import get_store
-from admin.request_common import audited, http_status, now, rules_in_force, status_label, type_label
+from admin.request_common import (
+    attachment_of,
+    audited,
+    http_status,
+    now,
+    rules_in_force,
+    status_label,
+    type_label,
+)
 from admin.security import csrf
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
@@ -109,7 +120,7 @@ def create_request() -> ResponseReturnValue:
 
 
 @bp.route("/requests/<reference>")
-@token_required
+@token_required(scope="requests:read")
 def get_request(reference: str) -> ResponseReturnValue:
     """One request with its history, by its reference (check digit verified)."""
     rules = rules_in_force()
@@ -121,7 +132,7 @@ def get_request(reference: str) -> ResponseReturnValue:
 
 
 @bp.route("/requests", methods=["GET"])
-@token_required
+@token_required(scope="requests:read")
 def list_requests() -> ResponseReturnValue:
     """A citizen's requests (``phone``/``email``), else open requests, late first."""
     try:
@@ -176,3 +187,20 @@ def change_status(reference: str) -> ResponseReturnValue:
     except RequestError as exc:
         return _refused(exc)
     return jsonify(_out(rules, view))
+
+
+@bp.route("/requests/<reference>/attachments/<id:attachment_id>")
+@token_required(scope="requests:read")
+def get_attachment(reference: str, attachment_id: int) -> ResponseReturnValue:
+    """One file of the request (a voice message, a scan) with its recorded MIME type."""
+    try:
+        view = store_requests.get_request(get_store(), reference)
+    except RequestError as exc:
+        return _refused(exc)
+    file = attachment_of(view, attachment_id)
+    if file is None:
+        return error_response(404, f"La demande {view.display_reference} n'a pas de pièce "
+                                   f"jointe n° {attachment_id}.")
+    found, path = file
+    return send_file(path, mimetype=found.mime, as_attachment=True,
+                     download_name=found.filename, max_age=0)

@@ -8,6 +8,7 @@ for the pages and the API alike.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, render_template
@@ -26,7 +27,8 @@ from ivr.requests.errors import (
     UnknownReference,
 )
 from ivr.rules import Rules
-from ivr.store.request_views import RequestView
+from ivr.store.attachments import attachment_file
+from ivr.store.request_views import AttachmentView, RequestView
 from ivr.store.requests import Audit, get_request
 
 HTTP_STATUS: dict[type[RequestError], int] = {
@@ -150,3 +152,16 @@ def labels(rules: Rules) -> dict[str, Any]:
         "department_name": lambda d: department_name(rules, d),
         "time_left": time_left,
     }
+
+
+def attachment_of(view: RequestView, attachment_id: int) -> tuple[AttachmentView, Path] | None:
+    """The file ``attachment_id`` of the request and where it is in the attachment area;
+    None when the request has no such file or it is missing (never a path from a URL)."""
+    found = next((a for a in view.attachments if a.id == attachment_id), None)
+    if found is None:
+        return None
+    area = current_app.config["TOWNHALL_SETTINGS"].attachments_dir.resolve()
+    path = attachment_file(area, found).resolve()
+    if not path.is_relative_to(area) or not path.is_file():
+        return None
+    return found, path

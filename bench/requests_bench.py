@@ -7,10 +7,10 @@ the admin application in this process (server side: no network, no browser):
 
 - the worklist page ``/demandes/`` of an agent (one department) and of a superviseur
   (every department), and ``GET /api/v1/requests?phone=…`` — p50/p95 over ``--rounds``;
-- a 10,000-line CSV import (``ivr.store.requests.apply_import``, one transaction a line);
+- a 10,000-line CSV import (``ivr.store.request_import.apply_import``, in batches);
 
-and prints PostgreSQL's plans (``EXPLAIN``) of the worklist and search queries, as
-issued by the store, to show they use indices.
+and prints the plans (PostgreSQL's ``EXPLAIN ANALYZE``, SQLite's ``EXPLAIN QUERY PLAN``)
+of the worklist and search queries, as issued by the store, to show they use indices.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from ivr.requests import csv_import, lifecycle
 from ivr.requests.reference import new_reference
 from ivr.rules import Rules, load_rules
 from ivr.settings import Settings
-from ivr.store import requests as store_requests
+from ivr.store import request_import
 from ivr.store.db import Store
 from ivr.store.models import Citizen, CitizenContactPoint, Request
 
@@ -144,13 +144,17 @@ def explain(store: Store, call: Callable[[], Any]) -> list[str]:
         call()
     finally:
         event.remove(store.engine, "before_cursor_execute", grab)
+    sqlite = store.dialect == "sqlite"
     plans = []
     with store.engine.connect() as conn:
         for statement, params in seen:
-            raw = conn.connection.dbapi_connection
-            with raw.cursor() as cursor:  # type: ignore[union-attr]
-                cursor.execute("EXPLAIN ANALYZE " + statement, params)
-                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ANALYZE ")
+                               + statement, params)
+                plans.append("\n".join(str(row[-1]) for row in cursor.fetchall()))
+            finally:
+                cursor.close()
     return plans
 
 
@@ -188,17 +192,16 @@ def run(name: str, url: str, home: Path, count: int, rounds: int) -> None:
         lines = [f"{ref};En instruction;lot du banc" for ref in refs]
     data = ("reference;statut;note\n" + "\n".join(lines)).encode()
     start, cpu = time.perf_counter(), time.process_time()
-    report = store_requests.apply_import(store, rules, csv_import.parse_import(data),
+    report = request_import.apply_import(store, rules, csv_import.parse_import(data),
                                          actor="banc", at=NOW)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"{name}: import of {len(lines):,} lines: {elapsed:.1f} s "
           f"({len(lines) / elapsed:,.0f} lines/s, CPU {cpu:.1f} s), "
           f"applied {report.count('appliquée'):,}, refused {report.count('refusée')}")
-    if name == "postgresql":
-        for label in ("worklist page, agent (one department)", "worklist page, superviseur (all)",
-                      "API search by phone"):
-            for plan in explain(store, measures[label]):
-                print(f"-- EXPLAIN ANALYZE ({label})\n{plan}")
+    for label in ("worklist page, agent (one department)", "worklist page, superviseur (all)",
+                  "worklist page, late only, page 3", "API search by phone"):
+        for plan in explain(store, measures[label]):
+            print(f"-- {name}: plan ({label})\n{plan}")
     store.dispose()
 
 

@@ -143,7 +143,7 @@ def _request_rows(form: IndicatorsForm) -> list[IndicatorRow]:
     since = datetime.combine(start, time(), PARIS)
     until = datetime.combine(end + timedelta(days=1), time(), PARIS)
     now = current_app.config["TOWNHALL_CLOCK"].now()
-    rows = indicators(get_store(), since=since, until=until, now=now)
+    rows = indicators(get_store(), since=since, until=until, now=now, rules=published_rules())
     wanted = form.department.data
     return [row for row in rows if not wanted or row.department == wanted]
 
@@ -151,6 +151,7 @@ def _request_rows(form: IndicatorsForm) -> list[IndicatorRow]:
 REQUEST_COLUMNS = (
     "type", "service", "volume", "en_cours", "en_retard", "repondues",
     "delai_median_jours_calendaires", "part_dans_le_delai_annonce",
+    "delai_median_jours_ouvres",
 )
 
 
@@ -166,7 +167,8 @@ def export_requests() -> Response | tuple[str, int]:
     writer.writerow(REQUEST_COLUMNS)
     for r in _request_rows(form):
         writer.writerow([r.type, r.department, r.volume, r.backlog, r.late, r.answered,
-                         _decimal(r.median_days), _decimal(r.within_delay)])
+                         _decimal(r.median_days), _decimal(r.within_delay),
+                         _decimal(r.median_working_days)])
     headers = {"Content-Disposition": "attachment; filename=demandes.csv"}
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers=headers)

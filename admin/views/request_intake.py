@@ -4,8 +4,9 @@
   or created, in the request's own transaction.
 - A CSV import (``référence;statut[;note]``) moves many requests at once (the batch of
   identity cards that arrived): each line is applied whole or not at all, the good
-  lines go in even when others are refused, and the page reports every line.
-  Superviseurs and administrateurs only: a line may name any department's request.
+  lines go in even when others are refused, and the page reports every line. An
+  agent's lines may only name their own department's requests (others are refused at
+  their line); superviseurs and administrateurs import for every department.
 - A file is served by its id within the request, from the attachment area, with its
   recorded MIME type, to the roles that may see the request: never a path from the URL.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,14 +28,21 @@ from wtforms.fields import SelectChoice
 
 from admin.auth import role_required
 from admin.db import get_store
-from admin.request_common import audited, may_see, now, read_visible, rules_in_force
+from admin.request_common import (
+    attachment_of,
+    audited,
+    may_see,
+    now,
+    read_visible,
+    rules_in_force,
+)
 from admin.request_forms import CreateForm, ImportForm
 from admin.views.requests import ROLES
 from ivr.requests import csv_import
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
+from ivr.store import request_import
 from ivr.store import requests as store_requests
-from ivr.store.attachments import attachment_file
 from ivr.store.citizens import NewCitizen
 
 bp = Blueprint("request_intake", __name__, url_prefix="/demandes")
@@ -78,9 +85,9 @@ def create() -> Response | tuple[str, int] | str:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@role_required("administrateur", "superviseur")
+@role_required(*ROLES)
 def bulk_import() -> tuple[str, int] | str:
-    """Apply a CSV of status changes and report every line."""
+    """Apply a CSV of status changes and report every line (an agent: their department's)."""
     rules, form = rules_in_force(), ImportForm()
     if not form.validate_on_submit():
         code = 400 if form.is_submitted() else 200
@@ -88,9 +95,11 @@ def bulk_import() -> tuple[str, int] | str:
     upload = form.file.data
     data = upload.read(csv_import.MAX_BYTES + 1)
     parsed = csv_import.parse_import(data)
-    report = store_requests.apply_import(
+    departments = (None if current_user.sees_all_departments
+                   else frozenset({current_user.department}))
+    report = request_import.apply_import(
         get_store(), rules, parsed, actor=current_user.username, at=now(),
-        audit=audited("request.import", file=upload.filename or ""))
+        audit=audited("request.import", file=upload.filename or ""), departments=departments)
     code = 400 if report.fatal else 200
     return render_template("requests/import.html", form=form, report=report), code
 
@@ -99,14 +108,10 @@ def bulk_import() -> tuple[str, int] | str:
 @role_required(*ROLES)
 def attachment(reference: str, attachment_id: int) -> Response:
     """One file of the request, inline for audio (the page plays it), else as a download."""
-    view = read_visible(reference)
-    found = next((a for a in view.attachments if a.id == attachment_id), None)
-    if found is None:
+    file = attachment_of(read_visible(reference), attachment_id)
+    if file is None:
         abort(404)
-    area = current_app.config["TOWNHALL_SETTINGS"].attachments_dir.resolve()
-    path = attachment_file(area, found).resolve()
-    if not path.is_relative_to(area) or not path.is_file():
-        abort(404)
+    found, path = file
     inline = found.mime.startswith("audio/")
     return send_file(path, mimetype=found.mime, as_attachment=not inline,
                      download_name=found.filename, max_age=0)

@@ -96,7 +96,8 @@ def create_user(
 @admin.command("create-token")
 @click.argument("name")
 @click.option("--scope", "scopes", multiple=True, default=("full",), show_default=True,
-              help="Portée (répétable) : full, contacts:create, contacts:read.")
+              help="Portée (répétable) : full, contacts:create, contacts:read, "
+                   "requests:read.")
 @click.option("--expires-days", type=click.IntRange(min=1), default=None,
               help="Jours de validité (défaut : sans expiration).")
 @click.pass_obj

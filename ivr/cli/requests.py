@@ -20,8 +20,8 @@ from ivr.requests.inputs import parse_date
 from ivr.requests.reference import grouped, normalise
 from ivr.rules import Rules, RulesError, load_rules
 from ivr.settings import Settings
+from ivr.store import request_import, self_service
 from ivr.store import requests as repo
-from ivr.store import self_service
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
 from ivr.store.models import CHANNELS
@@ -182,7 +182,8 @@ def import_command(ctx: click.Context, path: Path, actor: str, as_json: bool) ->
         raise click.ClickException(refusal)
     parsed = parse_import(path.read_bytes())
     with _store(ctx) as store:
-        report = repo.apply_import(store, rules, parsed, actor=actor, at=ctx.obj.clock.now())
+        report = request_import.apply_import(store, rules, parsed, actor=actor,
+                                             at=ctx.obj.clock.now())
     if as_json:
         _echo_json(report.to_dict())
     elif report.fatal:

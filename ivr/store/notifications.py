@@ -58,12 +58,14 @@ def contact_points(session: Session, citizen_id: int) -> dict[str, str]:
 
 def order_for(session: Session, citizen_id: int, purpose: str) -> list[tuple[str, str]]:
     """(channel, recipient) pairs to try, preferred first; empty without consent."""
+    if not consent_in_force(session, citizen_id, purpose):
+        return []  # most citizens: one query, not three (a 10,000-line import makes 10,000)
     points = contact_points(session, citizen_id)
     preferred = session.scalar(select(MessagePreference.channel)
                                .where(MessagePreference.citizen_id == citizen_id))
     channels = policy.channels_for(
         "sms" if preferred == "sms" else "email" if preferred == "email" else None,
-        "phone" in points, "email" in points, consent_in_force(session, citizen_id, purpose))
+        "phone" in points, "email" in points, True)
     return [(c, points["phone" if c == "sms" else "email"]) for c in channels]
 
 

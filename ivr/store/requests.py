@@ -20,20 +20,17 @@ import hmac
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ivr.requests import due, lifecycle
-from ivr.requests.csv_import import ImportLine, ParsedImport
 from ivr.requests.errors import (
     InvalidInput,
-    RequestError,
     StaleVersion,
     UnknownReference,
 )
@@ -50,15 +47,13 @@ from ivr.store.request_views import (
     RequestView,
     request_view,
 )
+from ivr.store.request_worklist import worklist
 
 __all__ = [
     "AttachmentView",
     "Audit",
     "EventView",
-    "ImportReport",
-    "ImportResult",
     "RequestView",
-    "apply_import",
     "assign",
     "change_status",
     "create_request",
@@ -78,7 +73,6 @@ Audit = Callable[[Session, str], None]
 
 REFERENCE_ATTEMPTS = 20  # 10⁹ references: a collision is rare, twenty in a row impossible
 _PIN_ITERATIONS = 100_000
-_ALREADY = "déjà à jour"
 
 
 def hash_pin(pin: str, salt: bytes | None = None) -> str:
@@ -272,11 +266,13 @@ def _committed(store: Store, reference: str, work: Callable[[Session, Request], 
 def change_status(store: Store, rules: Rules, reference: str, to_status: str, *, actor: str,
                   at: datetime, note: str | None = None,
                   expected_version: int | None = None, audit: Audit | None = None) -> RequestView:
-    """Move the request to ``to_status`` if its type allows it; one history line."""
+    """Move the request to ``to_status`` (a status id or its label, as the CSV import
+    accepts) if its type allows it; one history line."""
     def work(session: Session, row: Request) -> None:
         _check_version(row, expected_version)
-        _refuse_silent_close(rules, row, to_status)
-        _move(session, rules, row, to_status, actor, at, note)
+        target = lifecycle.status_id(rules, row.type, to_status)
+        _refuse_silent_close(rules, row, target)
+        _move(session, rules, row, target, actor, at, note)
 
     return _committed(store, reference, work, audit)
 
@@ -300,35 +296,6 @@ def assign(store: Store, rules: Rules, reference: str, *, agent: str | None, act
                                  from_status=row.status, to_status=row.status, note=text))
 
     return _committed(store, reference, work, audit)
-
-
-def _late(now: datetime) -> Any:
-    return (Request.closed_at.is_(None) & Request.clock_stopped_at.is_(None)
-            & (Request.due_at < now))
-
-
-def worklist(store: Store, *, now: datetime, department: str | None = None,
-             status: str | None = None, agent: str | None = None, type_id: str | None = None,
-             late_only: bool = False,
-             include_closed: bool = False, limit: int = 50, offset: int = 0) -> list[RequestView]:
-    """Requests to work on: late ones first, then by due date (then oldest first)."""
-    query: Select[tuple[Request]] = select(Request)
-    if department:
-        query = query.where(Request.department == department)
-    if status:
-        query = query.where(Request.status == status)
-    if agent:
-        query = query.where(Request.agent == agent)
-    if type_id:
-        query = query.where(Request.type == type_id)
-    if not include_closed:
-        query = query.where(Request.closed_at.is_(None))
-    if late_only:
-        query = query.where(_late(now))
-    query = query.order_by(case((_late(now), 0), else_=1), Request.due_at, Request.id)
-    with store.session() as session:
-        rows = session.scalars(query.limit(max(0, limit)).offset(max(0, offset)))
-        return [request_view(row) for row in rows]
 
 
 def search(store: Store, *, phone: str | None = None, email: str | None = None,
@@ -373,70 +340,3 @@ def proves(row: Request, check: str, *, birth_date: date | None = None,
         return pin is not None and _pin_matches(row.pin_hash, pin)
     born = row.citizen.birth_date if row.citizen is not None else None
     return born is not None and birth_date == born
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What happened to one line of an import."""
-
-    line: int
-    reference: str | None
-    outcome: str  # appliquée | déjà à jour | refusée
-    message: str
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """Line-by-line report of ``apply_import``; ``fatal`` when the file was refused whole."""
-
-    results: tuple[ImportResult, ...]
-    fatal: str | None = None
-
-    def count(self, outcome: str) -> int:
-        """Lines with ``outcome`` (appliquée, déjà à jour, refusée)."""
-        return sum(r.outcome == outcome for r in self.results)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form with totals."""
-        return {"fatal": self.fatal, "applied": self.count("appliquée"),
-                "unchanged": self.count(_ALREADY), "refused": self.count("refusée"),
-                "lines": [r.__dict__ for r in self.results]}
-
-
-def _apply_line(store: Store, rules: Rules, line: ImportLine, actor: str,
-                at: datetime, audit: Audit | None) -> ImportResult:
-    moved: list[bool] = []
-
-    def work(session: Session, row: Request) -> None:
-        target = lifecycle.status_id(rules, row.type, line.status)
-        if row.status != target:
-            _move(session, rules, row, target, actor, at, line.note)
-            moved.append(True)
-
-    def audited(session: Session, reference: str) -> None:
-        if moved and audit is not None:
-            audit(session, reference)
-
-    try:
-        view = _committed(store, line.reference, work, audited)
-    except RequestError as exc:
-        return ImportResult(line.line, line.reference, "refusée", exc.message)
-    label = lifecycle.status(rules, view.type, view.status).label
-    if not moved:
-        return ImportResult(line.line, line.reference, _ALREADY, f"déjà au statut « {label} »")
-    return ImportResult(line.line, line.reference, "appliquée", f"passée au statut « {label} »")
-
-
-def apply_import(store: Store, rules: Rules, parsed: ParsedImport, *, actor: str,
-                 at: datetime, audit: Audit | None = None) -> ImportReport:
-    """Apply each parsed line in its own transaction; refused lines do not stop the others.
-
-    A line whose request already has the status is « déjà à jour » (no history line),
-    so importing the same file twice changes nothing the second time.
-    """
-    if parsed.fatal:
-        return ImportReport((), parsed.fatal)
-    refused = [ImportResult(e.line, None, "refusée", e.message) for e in parsed.errors]
-    applied = [_apply_line(store, rules, line, actor, at, audit) for line in parsed.lines]
-    return ImportReport(tuple(sorted(refused + applied, key=lambda r: r.line)))
-

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from admin.api import new_token
+from ivr.settings import Settings
+from ivr.store.attachments import add_attachment
 from ivr.store.db import Store
 from ivr.store.models import AuditLog, Citizen, Request
+from tests.fixtures.admin import NOW
 
 NEW = {"type": "carte-identite", "channel": "web", "subject": "renouvellement",
        "citizen": {"name": "Jeanne Martin", "phones": ["06 12 34 56 78"],
@@ -34,6 +39,7 @@ def _create(client: FlaskClient, token: str, body: dict[str, Any] = NEW) -> dict
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", "/api/v1/requests"), ("POST", "/api/v1/requests"),
     ("GET", "/api/v1/requests/1234567897"), ("POST", "/api/v1/requests/1234567897/status"),
+    ("GET", "/api/v1/requests/1234567897/attachments/1"),
 ])
 def test_requests_need_a_token(client: FlaskClient, method: str, path: str) -> None:
     assert client.open(path, method=method, json={}).status_code == 401
@@ -106,3 +112,39 @@ def test_refused_status_changes(client: FlaskClient, token: str, store: Store,
 def test_bad_query_is_422(client: FlaskClient, token: str) -> None:
     response = client.get("/api/v1/requests?limit=0", headers=_auth(token))
     assert response.status_code == 422
+
+
+def test_a_status_may_be_named_by_its_label(client: FlaskClient, token: str) -> None:
+    ref = _create(client, token)["reference"]
+    changed = client.post(f"/api/v1/requests/{ref}/status", headers=_auth(token),
+                          json={"status": "  en INSTRUCTION ", "version": 1})
+    assert changed.status_code == 200 and changed.json["status"] == "en-instruction"
+
+
+def test_a_file_is_downloaded_with_its_type_by_a_reading_token(
+    client: FlaskClient, token: str, store: Store, settings: Settings
+) -> None:
+    ref = _create(client, token)["reference"]
+    sound = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(40)
+    att = add_attachment(store, settings.attachments_dir, ref, filename="message.wav",
+                         data=sound, at=datetime.fromisoformat(NOW), mime="audio/wav")
+    with store.session() as session:
+        reader, writer = new_token(session, "site", ("requests:read",)), new_token(
+            session, "formulaires", ("contacts:create",))
+    url = f"/api/v1/requests/{ref}/attachments/{att.id}"
+    got = client.get(url, headers=_auth(reader))
+    assert (got.status_code, got.mimetype, got.data) == (200, "audio/wav", sound)
+    assert "message.wav" in got.headers["Content-Disposition"]
+    assert client.get(f"/api/v1/requests/{ref}", headers=_auth(reader)).status_code == 200
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=_auth(writer)).status_code == 403
+    assert client.post(f"/api/v1/requests/{ref}/status", headers=_auth(reader),
+                       json={"status": "en-instruction"}).status_code == 403
+    missing = client.get(f"{url[:-len(str(att.id))]}{att.id + 1}", headers=_auth(token))
+    assert missing.status_code == 404 and "pas de pièce jointe" in missing.json["error"]
+    other = _create(client, token)["reference"]
+    assert client.get(f"/api/v1/requests/{other}/attachments/{att.id}",
+                      headers=_auth(token)).status_code == 404  # not a file of that request
+    typo = ref[:-1] + str((int(ref[-1]) + 1) % 10)
+    wrong = client.get(f"/api/v1/requests/{typo}/attachments/{att.id}", headers=_auth(token))
+    assert wrong.status_code == 400 and "référence" in wrong.json["error"]

@@ -102,8 +102,15 @@ def test_csv_import_refuses_an_empty_file_whole(as_user: Callable[[str], FlaskCl
     assert code == 400 and "Fichier refusé" in page
 
 
-def test_agents_cannot_import(as_user: Callable[[str], FlaskClient]) -> None:
-    assert _upload(as_user("agent-ec"), "")[0] == 403
+def test_agents_import_for_their_own_department_only(
+    store: Store, as_user: Callable[[str], FlaskClient]
+) -> None:
+    own, other = _new(store, "acte-naissance"), _new(store, "carte-identite")
+    code, page = _upload(as_user("agent-ec"), f"{own};en-traitement\n{other};en-instruction\n")
+    assert code == 200 and "1 ligne(s) appliquée(s), 0 déjà à jour, 1 refusée(s)" in page
+    assert "relève du service « " in page and "vous ne pouvez pas la modifier" in page
+    assert store_requests.get_request(store, own).status == "en-traitement"
+    assert store_requests.get_request(store, other).status == "depose"
 
 
 def test_voice_message_is_played_to_its_department_only(
@@ -142,4 +149,4 @@ def test_indicators_show_requests_without_personal_data(
     assert grouped(late.reference) not in page
     csv = client.get("/demandes.csv").text.splitlines()
     assert csv[0].lstrip("\ufeff").startswith("type;service;volume;en_cours;en_retard")
-    assert csv[1] == "acte-deces;etat-civil;2;1;1;1;0;1"
+    assert csv[1] == "acte-deces;etat-civil;2;1;1;1;0;1;0"

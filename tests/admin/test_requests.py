@@ -22,7 +22,7 @@ PAGES = ["/demandes/", "/demandes/nouvelle", "/demandes/import"]
 ALLOWED = {
     "admin": set(PAGES),
     "superviseur": set(PAGES),
-    "agent-ec": {"/demandes/", "/demandes/nouvelle"},
+    "agent-ec": {"/demandes/", "/demandes/nouvelle", "/demandes/import"},
     "elu": set(),
 }
 

@@ -1,20 +1,28 @@
 """Voicemail messages are requests (issue #12, item 4), through the real stack: a SIPp
 citizen reaches a closed department, declines the callback (2) and speaks a message
 (espeak-ng); the IVR turns Asterisk's spool file into a request of that department with
-the caller's number, the recording kept in the attachment area and the call linked."""
+the caller's number, the recording kept in the attachment area and the call linked; an
+agent of the department finds it in the admin's worklist and the page plays it."""
 
 from __future__ import annotations
 
+import html
+import re
 import wave
 
 import pytest
+from werkzeug.test import TestResponse
 
+from admin import create_app
+from admin.accounts import add_user
 from ivr.simulate import FIRST_WAIT, AgentPhone
 from ivr.sipp.scenario import Dtmf, Say, Wait
 from ivr.store import Store
 from ivr.store import requests as repo
 from ivr.store.attachments import attachment_file
 from ivr.store.citizens import get_citizen
+from ivr.store.requests import RequestView
+from tests.fixtures.admin import PASSWORD, login
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
 from townhall_support.wait import eventually
@@ -36,6 +44,23 @@ def kinds(stack: Stack, ref: str) -> list[str]:
     """The kinds of the call's contact events, in order."""
     contact = stack.contact(ref)
     return [e["kind"] for e in contact["events"]] if contact else []
+
+
+def agent_hears(stack: Stack, store: Store, request: RequestView) -> tuple[str, str, TestResponse]:
+    """What an état civil agent gets from the admin: (worklist page, request page, the
+    recording its ``<audio>`` element plays)."""
+    with store.session() as session:
+        add_user(session, stack.settings.clock.now(), "agent-ec", PASSWORD, "agent",
+                 "etat-civil", actor="test")
+    app = create_app(stack.settings, {"TESTING": True, "STORE": store, "AMI_ENABLED": False,
+                                      "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert login(client, "agent-ec") == 302
+    worklist = html.unescape(client.get("/demandes/").text)
+    page = html.unescape(client.get(f"/demandes/{request.reference}").text)
+    played = re.search(r'<audio controls preload="none" src="([^"]+)"', page)
+    assert played is not None, page
+    return worklist, page, client.get(played.group(1))
 
 
 def test_a_message_left_at_a_closed_department_is_a_request_in_its_worklist(
@@ -64,6 +89,11 @@ def test_a_message_left_at_a_closed_department_is_a_request_in_its_worklist(
             with wave.open(str(attachment_file(stack.settings.attachments_dir, audio))) as w:
                 assert w.getnframes() / w.getframerate() > 1.0
             assert full.description is not None and " s laissé le " in full.description
+            worklist, page, sound = agent_hears(stack, store, request)
+            assert request.display_reference in worklist
+            assert "par +33612345678" in page  # the caller's number, in the description
+            assert (sound.status_code, sound.mimetype) == (200, "audio/wav")
+            assert sound.data[:4] == b"RIFF" and len(sound.data) == audio.size
             assert "callback_declined" in kinds(stack, result.ref), stack.app_log()
             spool = stack.asterisk.voicemail_spool / "etat-civil" / "INBOX"
             assert not list(spool.glob("msg*")), "the spool keeps an ingested message"
