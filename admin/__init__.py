@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
         audit,
         callbacks,
         contacts,
+        desk,
         indicators,
         marianne,
         messages,
@@ -85,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
-                   prompts, queues, callbacks, messages, users, audit, reception):
+                   prompts, queues, callbacks, messages, users, audit, reception, desk):
         app.register_blueprint(module.bp)
     for api_module in (api, api_requests, api_appointments, api_messages):
         app.register_blueprint(api_module.bp)

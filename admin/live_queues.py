@@ -16,10 +16,12 @@ from typing import Protocol
 
 from flask import Flask, current_app
 
+from admin.desk import DeskBroker
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.queue_events import (
     INVALID,
     UNAVAILABLE,
+    AgentRinging,
     CallerAbandoned,
     CallerJoined,
     CallerLeft,
@@ -74,11 +76,14 @@ class LiveQueues:
 
     def __init__(self, listener: Listener | None = None) -> None:
         self.listener = listener
+        self.desks = DeskBroker()
         self._joined: dict[str, tuple[str, datetime]] = {}
         self._lock = threading.Lock()
 
     def on_event(self, event: QueueEvent) -> None:
         """Called on pyst2's dispatch thread for every queue event."""
+        if isinstance(event, AgentRinging):
+            self.desks.publish(event)
         with self._lock:
             if isinstance(event, CallerJoined):
                 self._joined[event.uniqueid] = (event.caller, event.at)

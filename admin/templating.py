@@ -22,6 +22,7 @@ PARIS = ZoneInfo("Europe/Paris")
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("indicators.index", "Indicateurs", ("administrateur", "superviseur", "elu")),
     ("marianne.index", "Engagements Marianne", ("administrateur", "superviseur", "elu")),
+    ("desk.index", "Mon poste", ("administrateur", "superviseur", "agent")),
     ("contacts.index", "Contacts", ("administrateur", "superviseur", "agent")),
     ("requests.index", "Demandes", ("administrateur", "superviseur", "agent")),
     ("callbacks.index", "Rappels", ("administrateur", "superviseur", "agent")),

@@ -19,6 +19,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -65,6 +66,8 @@ def create() -> Response | tuple[str, int] | str:
     """Record a request made at the counter."""
     rules = rules_in_force()
     form = CreateForm()
+    if not form.is_submitted():  # from the agent's desk: the caller's number, ready
+        form.phone.data = request.args.get("telephone", "")[:32] or None
     form.type.choices = [SelectChoice(t, k.label) for t, k in rules.request_types.items()]
     if not form.validate_on_submit():
         code = 400 if form.is_submitted() else 200

@@ -54,6 +54,16 @@ class AgentConnected(QueueEvent):
 
 
 @dataclass(frozen=True)
+class AgentRinging(QueueEvent):
+    """The queue rings an agent's phone for a waiting caller (AMI ``AgentCalled``): the
+    moment the agent's desk shows who is calling."""
+
+    uniqueid: str
+    caller: str
+    member: str
+
+
+@dataclass(frozen=True)
 class AgentCompleted(QueueEvent):
     uniqueid: str
     member: str
@@ -143,6 +153,9 @@ _BUILDERS: dict[str, _Builder] = {
         _int(h, "Position"),
         _int(h, "OriginalPosition"),
         _int(h, "HoldTime"),
+    ),
+    "AgentCalled": lambda h, q, at: AgentRinging(
+        q, at, h.get("Uniqueid", ""), h.get("CallerIDNum", ""), _member(h)
     ),
     "AgentConnect": lambda h, q, at: AgentConnected(
         q, at, h.get("Uniqueid", ""), _member(h), _int(h, "HoldTime"), _int(h, "RingTime")
