@@ -83,6 +83,10 @@ class AlertCall:
             return self._end(Result.NO_KEY, [HangUp()])
         return replace(self, phase="message", plays=1), [PlayMessage()]
 
+    def not_answered(self, result: Result) -> tuple[AlertCall, list[Command]]:
+        """The call ended before the answer: the network's verdict (busy, no answer…)."""
+        return self._end(result, [])
+
     def played(self) -> tuple[AlertCall, list[Command]]:
         """The current playback ended."""
         if self.phase == "message":

@@ -324,15 +324,6 @@ def pacing_counts(session: Session, campaign_id: int, now: datetime) -> tuple[in
     return in_progress, started
 
 
-def extend(session: Session, claim: Claim, worker_id: str, now: datetime,
-           lease_seconds: float) -> bool:
-    """Keep a long call's claim alive; False when it was lost (released meanwhile)."""
-    return bool(session.scalars(
-        sql_update(AlertRecipient).where(*_mine(claim, worker_id))
-        .values(claimed_until=now + timedelta(seconds=lease_seconds))
-        .returning(AlertRecipient.id)).all())
-
-
 def record_result(session: Session, claim: Claim, worker_id: str, result: Result,
                   now: datetime, *, help_request_id: int | None = None) -> Decision | None:
     """Close the attempt with ``result`` and move the recipient; None when the claim was
