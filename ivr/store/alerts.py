@@ -214,6 +214,11 @@ def get_campaign(session: Session, campaign_id: int) -> AlertCampaign:
     return campaign
 
 
+def latest_id(session: Session) -> int | None:
+    """The most recent campaign's id (the CLI's default)."""
+    return session.scalar(select(func.max(AlertCampaign.id)))
+
+
 def running(session: Session) -> list[AlertCampaign]:
     """The campaigns being dialled, oldest first."""
     return list(session.scalars(select(AlertCampaign).where(AlertCampaign.status == RUNNING)
@@ -250,6 +255,7 @@ def resume(session: Session, campaign_id: int, now: datetime, *,
 
 def stop(session: Session, campaign_id: int, now: datetime) -> AlertCampaign:
     """Stop dialling (calls in progress end normally); ``resume`` goes on later."""
+    get_campaign(session, campaign_id)
     if not _set_status(session, campaign_id, (RUNNING,), "arretee", stopped_at=now):
         raise InvalidInput(f"La campagne n° {campaign_id} n'est pas en cours.")
     return get_campaign(session, campaign_id)
