@@ -2,7 +2,8 @@
 
 On answer the message is played, then repeated once, then the question « tapez 1 pour
 confirmer que vous avez bien entendu ce message ; tapez 2 si vous avez besoin d'aide »
-is asked (once more after a silence). A 1 or a 2 counts at any moment, even during the
+is asked (again after a wrong key, at most ``QUESTIONS`` times; a silence ends the call,
+which alert mode redials). A 1 or a 2 counts at any moment, even during the
 message (whoever has understood need not listen twice); the result is emitted with the
 key, so the dialer commits it while the call is still up. An answering machine in
 information mode is hung up on, or, at the last attempt, left the message twice.
@@ -20,7 +21,7 @@ QUESTION = ("Tapez 1 pour confirmer que vous avez bien entendu ce message ; "
 THANKS = "Merci, votre confirmation est enregistrée. Au revoir."
 HELP = ("Votre demande d'aide est transmise au centre communal d'action sociale, "
         "qui va vous rappeler. Restez en sécurité. Au revoir.")
-QUESTIONS = 2  # the question is asked twice before the call ends without a key
+QUESTIONS = 2  # a wrong key asks the question again, once
 MESSAGE_PLAYS = 2
 
 Phase = Literal["ringing", "message", "question", "waiting", "closing", "done"]
@@ -119,7 +120,7 @@ class AlertCall:
         """No key within ``key_wait`` after the question."""
         if self.phase != "waiting":
             return self, []
-        return self._ask_again()
+        return self._end(Result.NO_KEY, [HangUp()])
 
     def hung_up(self) -> tuple[AlertCall, list[Command]]:
         """The callee hung up: answered, but without a key (unless one came first)."""

@@ -162,12 +162,14 @@ def status_command(ctx: click.Context, campaign_id: int | None, as_json: bool) -
               help="Dial string template: {number} (E.164) or {national} "
                    "[default: TOWNHALL_CALLBACK_ENDPOINT].")
 @click.option("--ring-timeout", default=30, show_default=True)
+@click.option("--key-wait", default=6.0, show_default=True,
+              help="Seconds given to press 1 or 2 after the question.")
 @click.pass_context
 def run_command(ctx: click.Context, once: bool, worker: str, endpoint: str | None,
-                ring_timeout: int) -> None:
+                ring_timeout: int, key_wait: float) -> None:
     """Run the alert dialer (calls through ARI)."""
     from ivr.alerts.adapters.wiring import run_dialer
 
     settings: Settings = ctx.obj
     asyncio.run(run_dialer(settings, worker, endpoint or settings.callback_endpoint,
-                           once=once, ring_timeout=ring_timeout))
+                           once=once, ring_timeout=ring_timeout, key_wait=key_wait))

@@ -27,7 +27,8 @@ def audio_media(path: str) -> str:
 
 
 async def run_dialer(settings: Settings, worker: str, endpoint: str, *, once: bool = False,
-                     ring_timeout: int = 30, lease_seconds: float = 360.0) -> None:
+                     ring_timeout: int = 30, key_wait: float = 6.0,
+                     lease_seconds: float = 360.0) -> None:
     """Connect to ARI as ``<ari_app>-alerts`` and dial the running campaigns."""
     from ivr.domain.prompt_texts import Text
     from ivr.prompts import PromptLibrary
@@ -50,7 +51,8 @@ async def run_dialer(settings: Settings, worker: str, endpoint: str, *, once: bo
         return (*spoken, *recorded)
 
     caller = AriAlertCaller(link, CallerConfig(endpoint_template=endpoint,
-                                               ring_timeout=ring_timeout), sound_for)
+                                               ring_timeout=ring_timeout, key_wait=key_wait),
+                            sound_for)
     runner = AlertRunner(store, rules, caller, worker, settings.clock.now, media,
                          RunnerConfig(lease_seconds=lease_seconds))
     serving = asyncio.get_running_loop().create_task(link.run_forever())

@@ -110,15 +110,15 @@ def test_a_2_during_the_message_stops_it_and_asks_for_help() -> None:
     assert call.key("1") == (call, [])  # one answer per call
 
 
-def test_silence_asks_twice_then_ends_not_acknowledged() -> None:
+def test_a_wrong_key_asks_again_once_and_silence_ends_not_acknowledged() -> None:
     call, _ = AlertCall().answered()
     for _ in range(3):
         call, _ = call.played()
-    call, commands = call.key("7")  # a wrong key asks again
+    call, commands = call.key("7")
     assert commands == [Say(QUESTION)]
-    call, commands = call.played()
-    call, commands = call.silence()
-    assert commands == [Outcome(Result.NO_KEY), HangUp()]
+    call, _ = call.played()
+    assert call.key("9")[1] == [Outcome(Result.NO_KEY), HangUp()]
+    assert call.silence()[1] == [Outcome(Result.NO_KEY), HangUp()]
 
 
 def test_a_hang_up_before_any_key_is_answered_without_key() -> None:
