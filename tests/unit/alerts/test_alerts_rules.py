@@ -21,7 +21,7 @@ def test_a_bad_crisis_cell_number_is_refused_at_its_line() -> None:
     text = replaced(SHIPPED, "crisis_cell: []", CELL.replace("06 12 34 56 78", "08 99"))
     [issue] = issues_of(text)
     assert "that can be called (too_short)" in issue.message
-    assert issue.line == position(text, "crisis_cell")[0]
+    assert issue.line == position(text, "crisis_cell: [{")[0]
 
 
 def test_the_help_department_and_request_type_must_exist_and_agree() -> None:
