@@ -54,6 +54,9 @@ def alerts() -> None:
 @click.option("--per-minute", type=int, default=None, help="Appels lancés par minute, au plus.")
 @click.option("--max-attempts", type=int, default=None)
 @click.option("--spacing", type=int, default=None, help="Secondes entre deux appels d'un habitant.")
+@click.option("--copies", type=click.Choice(["secours", "parallele", "aucune"]),
+              default="secours", show_default=True,
+              help="Le message par SMS et e-mail : aux injoignables, à tous, ou à personne.")
 @click.option("--by", "created_by", default=None, help="Qui lance la campagne (journal).")
 @click.option("--start", "start_now", is_flag=True, help="Lancer aussitôt.")
 @click.option("--confirm", is_flag=True, help="Lancer même si une autre campagne est en cours.")
@@ -61,7 +64,7 @@ def alerts() -> None:
 def create_command(ctx: click.Context, title: str, mode: str, text: str | None,
                    audio: str | None, test_mode: bool, channels: int | None,
                    per_minute: int | None, max_attempts: int | None, spacing: int | None,
-                   created_by: str | None, start_now: bool, confirm: bool) -> None:
+                   copies: str, created_by: str | None, start_now: bool, confirm: bool) -> None:
     """Create a campaign over the alert list and the safeguard register (or the crisis
     cell with --test)."""
     settings: Settings = ctx.obj
@@ -72,7 +75,8 @@ def create_command(ctx: click.Context, title: str, mode: str, text: str | None,
     new = repo.NewCampaign(title=title, mode=mode, created_via="cli", message_text=text,
                            message_audio=audio, test_mode=test_mode, created_by=created_by,
                            channel_budget=channels, calls_per_minute=per_minute,
-                           max_attempts=max_attempts, retry_spacing_seconds=spacing)
+                           max_attempts=max_attempts, retry_spacing_seconds=spacing,
+                           text_copies=copies)
     now = settings.clock.now()
 
     def work(session: Session) -> tuple[int, int, str]:
