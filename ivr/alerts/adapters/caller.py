@@ -150,13 +150,17 @@ class AriAlertCaller:
         return None
 
     async def _originate(self, request: CallRequest) -> None:
-        where: dict[str, Any] = {"app_args": "alert"}
-        if request.detect_machine:
-            where = {"context": AMD_CONTEXT, "extension": "s", "priority": 1}
+        """``POST /channels`` over the event websocket (no HTTP connection to lose under
+        hundreds of originates a second)."""
         endpoint = self.config.endpoint_template.format(
             number=request.number, national=national_digits(request.number))
-        await self.link.rest.originate(endpoint=endpoint, channel_id=request.channel_id,
-                                       timeout=self.config.ring_timeout, **where)
+        params = [("endpoint", endpoint), ("channelId", request.channel_id),
+                  ("app", self.link.app), ("timeout", str(self.config.ring_timeout))]
+        if request.detect_machine:
+            params += [("context", AMD_CONTEXT), ("extension", "s"), ("priority", "1")]
+        else:
+            params.append(("appArgs", "alert"))
+        await self.link.request("POST", "channels", params)
 
     async def _play(self, channel_id: str, index: int, media: tuple[str, ...]) -> None:
         params = [("media", m) for m in media] + [("lang", "fr")]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.exc import OperationalError
+
 from ivr.alerts.adapters.caller import CallRequest, Report
 from ivr.alerts.pacing import starts_allowed
 from ivr.alerts.policy import Result, detect_machines, leave_on_machine
@@ -27,6 +29,8 @@ from ivr.store.db import Store
 from ivr.store.models import AlertCampaign
 
 log = logging.getLogger(__name__)
+# a busy database (SQLite's one writer under hundreds of calls) is waited for, briefly
+WRITE_RETRIES = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 class Caller(Protocol):
@@ -134,7 +138,16 @@ class AlertRunner:
             message=plan.message)
 
         async def report(result: Result) -> None:
-            await asyncio.to_thread(self._record, claim, result)
+            for pause in (*WRITE_RETRIES, None):
+                try:
+                    await asyncio.to_thread(self._record, claim, result)
+                    return
+                except OperationalError:
+                    if pause is None:  # left to the lease: the recipient is dialled again
+                        log.exception("alert result not recorded", extra={
+                            "recipient": claim.recipient_id, "result": result.value})
+                        return
+                    await asyncio.sleep(pause)
 
         await self.caller.call(request, report)
 
