@@ -149,6 +149,17 @@ class AriAlertCaller:
             return dialogue.played()
         return None
 
+    async def hang_up_orphans(self) -> int:
+        """Hang up the calls a previous run of this dialer left in the application (it
+        died mid-call: nobody plays their dialogue any more); their recipients are
+        released and dialled again."""
+        details = await self.link.request("GET", f"applications/{self.link.app}")
+        orphans = [c for c in (details or {}).get("channel_ids", [])
+                   if c not in self._events]
+        for channel_id in orphans:
+            await self._hang_up(channel_id)
+        return len(orphans)
+
     async def _originate(self, request: CallRequest) -> None:
         """``POST /channels`` over the event websocket (no HTTP connection to lose under
         hundreds of originates a second)."""

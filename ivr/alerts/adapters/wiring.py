@@ -58,6 +58,7 @@ async def run_dialer(settings: Settings, worker: str, endpoint: str, *, once: bo
     serving = asyncio.get_running_loop().create_task(link.run_forever())
     try:
         await asyncio.wait_for(link.connected.wait(), CONNECT_TIMEOUT)
+        await caller.hang_up_orphans()
         await asyncio.to_thread(runner.recover)
         if once:
             await runner.tick()
