@@ -113,6 +113,8 @@ class Stack:
                                    logs / "ivr-app.log"))
         self.children.append(Child("callbacks", [*cli, "callbacks", "run"],
                                    logs / "callbacks.log"))
+        # flood alerts: the alert dialer (``alerts run``), idle while no campaign runs
+        self.children.append(Child("alerts", [*cli, "alerts", "run"], logs / "alerts.log"))
         # référentiel Marianne: late complaints escalated, last month's report printed
         self.children.append(Child("marianne", [*cli, "marianne", "run"],
                                    logs / "marianne.log"))
