@@ -1,8 +1,8 @@
 """alerts: flood-alert campaigns, their recipients and every attempt, and the
 commune's safeguard-plan register (the CSV import target).
 
-Revision ID: 0010_alerts
-Revises: 0009_self_service
+Revision ID: 0012_alerts
+Revises: 0011_requests_indexes
 Create Date: 2026-11-30 15:30:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0010_alerts'
-down_revision: Union[str, Sequence[str], None] = '0009_self_service'
+revision: str = '0012_alerts'
+down_revision: Union[str, Sequence[str], None] = '0011_requests_indexes'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
