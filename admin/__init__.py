@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         contacts,
         indicators,
         marianne,
+        message_templates,
         messages,
         prompts,
         queues,
@@ -84,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
-                   prompts, queues, callbacks, messages, users, audit):
+                   prompts, queues, callbacks, messages, users, audit, message_templates):
         app.register_blueprint(module.bp)
     for api_module in (api, api_requests, api_appointments, api_messages):
         app.register_blueprint(api_module.bp)

@@ -120,3 +120,26 @@ def render(template: Template, values: Mapping[str, Any]) -> Rendered:
 def preview(template: Template) -> Rendered:
     """The template rendered with the sample request (admin preview and form check)."""
     return render(template, SAMPLE)
+
+
+PARTS = {"subject": "objet", "sms": "SMS", "email": "courriel"}
+MAX_LENGTH = {"subject": 200, "sms": 1000, "email": 20_000}
+
+
+def problems(template: Template) -> dict[str, str]:
+    """Each part (``subject``, ``sms``, ``email``) that does not render well with the
+    sample, with its French error: the admin shows it at that field."""
+    found: dict[str, str] = {}
+    for part, name in PARTS.items():
+        source = getattr(template, part)
+        if len(source) > MAX_LENGTH[part]:
+            found[part] = f"Texte trop long ({len(source)} caractères, {MAX_LENGTH[part]} au plus)."
+            continue
+        try:
+            text = _render(source, SAMPLE, name)
+        except TemplateProblem as exc:
+            found[part] = exc.message
+            continue
+        if not text:
+            found[part] = f"Le texte ({name}) est vide une fois rendu."
+    return found

@@ -64,6 +64,21 @@ def template(session: Session, template_id: str) -> Template:
     return Template(template_id, shipped.label, row.subject, row.sms, row.email)
 
 
+def save_template(session: Session, edited: Template, actor: str) -> None:
+    """Keep the agents' version of a template (checked by the caller with ``problems``)."""
+    row = session.get(MessageTemplate, edited.id) or MessageTemplate(id=edited.id)
+    row.subject, row.sms, row.email, row.updated_by = edited.subject, edited.sms, \
+        edited.email, actor
+    session.add(row)
+
+
+def reset_template(session: Session, template_id: str) -> None:
+    """Back to the shipped text."""
+    row = session.get(MessageTemplate, template_id)
+    if row is not None:
+        session.delete(row)
+
+
 def _points(session: Session, citizen_id: int) -> dict[str, str]:
     rows = session.execute(select(CitizenContactPoint.kind, CitizenContactPoint.value)
                            .where(CitizenContactPoint.citizen_id == citizen_id)
