@@ -7,7 +7,8 @@ when the citizen has not agreed to notifications or has no number or address.
 An appointment gets « rendez-vous pris » at booking (``notify_appointment``) and
 « annulé » instead of the generic status change. What is due by the clock rather than
 by a change — the reminder two days before, the confirmation of a callback promised
-by the IVR's writer — is queued by ``queue_due``, which the sender runs every minute;
+by the IVR's writer — is queued by ``ivr.store.message_chores.queue_due``, which the
+sender runs every minute;
 a ``dedupe_key`` per event makes each of those leave once, whoever queues it.
 """
 
@@ -26,13 +27,12 @@ from ivr.appointments import reminders
 from ivr.appointments.slots import spoken_slot
 from ivr.domain.hours import spoken_date, spoken_time
 from ivr.messages import policy
-from ivr.messages.templates import DEFAULTS, Template, render
+from ivr.messages.templates import DEFAULTS, Rendered, Template, render
 from ivr.requests import lifecycle
 from ivr.requests.reference import grouped
 from ivr.rules import Rules
 from ivr.store import messages as outbox
 from ivr.store.citizens import citizen_ids
-from ivr.store.db import Store
 from ivr.store.models import (
     Appointment,
     Callback,
@@ -116,7 +116,16 @@ def queue_to_citizen(session: Session, rules: Rules, citizen_id: int, template_i
     order = order_for(session, citizen_id, purpose)
     if not order:
         return False
-    texts = render(template(session, template_id), values)
+    return queue_rendered(session, rules, citizen_id, order, render(template(
+        session, template_id), values), now, purpose=purpose, template_id=template_id,
+        request_id=request_id, alert=alert, dedupe_key=dedupe_key)
+
+
+def queue_rendered(session: Session, rules: Rules, citizen_id: int, order: list[tuple[str, str]],
+                   texts: Rendered, now: datetime, *, purpose: str, template_id: str,
+                   request_id: int | None = None, alert: bool = False,
+                   dedupe_key: str | None = None) -> bool:
+    """Queue ready texts on the first channel of ``order``, the others as fallbacks."""
     versions: list[dict[str, Any]] = [{"channel": channel, "recipient": recipient,
                  "subject": texts.subject if channel == "email" else None,
                  "body": texts.sms if channel == "sms" else texts.email}
@@ -176,7 +185,8 @@ def _queued(session: Session, keys: list[str]) -> set[str]:
                                        .where(Message.dedupe_key.in_(keys))) if k}
 
 
-def _reminders(session: Session, rules: Rules, now: datetime) -> int:
+def queue_reminders(session: Session, rules: Rules, now: datetime) -> int:
+    """Queue the appointment reminders due at ``now`` (two days before, 9:00)."""
     rows = list(session.scalars(
         select(Appointment).join(Request, Request.id == Appointment.request_id).where(
             Appointment.start > now, Appointment.start < now + reminders.LOOKAHEAD,
@@ -185,11 +195,12 @@ def _reminders(session: Session, rules: Rules, now: datetime) -> int:
     done = _queued(session, list(keys))
     due = reminders.due([_Booked(k, r.start, r.request.status) for k, r in keys.items()],
                         now, rules.town.zone, frozenset(done))
-    return sum(_once(session, lambda key=b.reference: notify_appointment(
+    return sum(once(session, lambda key=b.reference: notify_appointment(
         session, rules, keys[key], "rdv_rappel", now, dedupe_key=key)) for b in due)
 
 
-def _callbacks(session: Session, rules: Rules, now: datetime) -> int:
+def queue_callback_notices(session: Session, rules: Rules, now: datetime) -> int:
+    """Queue « un agent vous rappellera … » for callbacks promised or moved since."""
     rows = list(session.scalars(select(Callback).where(Callback.state == "pending")
                                 .order_by(Callback.id).limit(500)))
     keys = {f"rappel_programme:{r.id}:{r.due_at.isoformat() if r.due_at else ''}": r
@@ -200,7 +211,7 @@ def _callbacks(session: Session, rules: Rules, now: datetime) -> int:
         values = {"mairie": rules.town.name,
                   "rappel": callback_phrase(row.due_at, now, rules.town.zone)}
         for citizen in sorted(citizen_ids(session, phone=row.number)):  # one message
-            if _once(session, lambda c=citizen, k=key, v=values: queue_to_citizen(
+            if once(session, lambda c=citizen, k=key, v=values: queue_to_citizen(
                     session, rules, c, "rappel_programme", v, now,
                     purpose=policy.NOTIFICATIONS, dedupe_key=k)):
                 queued += 1
@@ -208,7 +219,7 @@ def _callbacks(session: Session, rules: Rules, now: datetime) -> int:
     return queued
 
 
-def _once(session: Session, queue: Any) -> int:
+def once(session: Session, queue: Any) -> int:
     """Run ``queue`` in a savepoint: another sender may have queued the same key."""
     try:
         with session.begin_nested():
@@ -224,9 +235,3 @@ class _Booked:
     reference: str
     start: datetime
     status: str
-
-
-def queue_due(store: Store, rules: Rules, now: datetime) -> int:
-    """Queue the reminders due now and the confirmations of new callbacks; how many."""
-    with store.session() as session:
-        return _reminders(session, rules, now) + _callbacks(session, rules, now)

@@ -14,7 +14,7 @@ from ivr.messages.sending import Gateway
 from ivr.rules import load_rules
 from ivr.settings import Settings
 from ivr.store.db import Store
-from ivr.store.notifications import queue_due
+from ivr.store.message_chores import queue_due
 
 SMS_TOKEN = "sms-callback-token"  # the secret in the URLs Kannel calls
 

@@ -14,8 +14,9 @@ from ivr.messages.adapters.sender import Sender
 from ivr.store import appointments as ap
 from ivr.store.citizens import NewCitizen, ensure_citizen, record_consent
 from ivr.store.db import Store
+from ivr.store.message_chores import queue_due
 from ivr.store.models import Message
-from ivr.store.notifications import callback_phrase, queue_due
+from ivr.store.notifications import callback_phrase
 from tests.fixtures.appointments import MONDAY_9H, PARIS, paris
 from tests.fixtures.requests import RULES
 
