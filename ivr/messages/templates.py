@@ -86,6 +86,13 @@ DEFAULTS: dict[str, Template] = {t.id: t for t in (
              "{{ mairie }} : voici le lien de la démarche demandée : {{ lien }}",
              "Bonjour,\n\nVoici le lien de la démarche demandée par téléphone :\n{{ lien }}"
              + _SIGN),
+    Template("confirmation_abonnement", "Confirmation d'un abonnement",
+             "Confirmez votre abonnement : {{ liste }}",
+             "{{ mairie }} : votre code pour confirmer l'abonnement « {{ liste }} » : {{ code }}"
+             ". Sans confirmation, rien n'est enregistré.",
+             "Bonjour,\n\nPour confirmer votre abonnement « {{ liste }} », ouvrez ce lien "
+             "(valable 24 heures) :\n{{ lien }}\n\nSans confirmation, rien n'est enregistré "
+             "et vous ne recevrez rien." + _SIGN),
     Template("desinscription", "Confirmation de désinscription",
              "Désinscription confirmée",
              "{{ mairie }} : vous êtes désinscrit de : {{ listes }}. Vous ne recevrez plus "
@@ -99,7 +106,7 @@ SAMPLE: dict[str, Any] = {
     "echeance": "lundi 7 décembre 2026", "note": "",
     "explication": "Votre acte vous a été envoyé.", "rendez_vous": "mardi 8 décembre à 9 h 30",
     "rappel": "demain matin", "lien": "https://www.service-public.fr/",
-    "listes": "Bulletin municipal",
+    "listes": "Bulletin municipal", "liste": "Bulletin municipal", "code": "482913",
 }
 
 

@@ -646,7 +646,8 @@ class SubscriptionRequest(Base):
     __table_args__ = (_one_of("channel", MESSAGE_CHANNELS, "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the link's token
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # the SMS code, salted by the above
     channel: Mapped[str] = mapped_column(String(8))
     address: Mapped[str] = mapped_column(String(320), index=True)  # E.164 or lower-case e-mail
     list_name: Mapped[str] = mapped_column(ForeignKey("message_lists.name"))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from ivr.appointments import reminders
 from ivr.appointments.slots import spoken_slot
 from ivr.domain.hours import spoken_date, spoken_time
+from ivr.flow.procedures import SendProcedureLink
 from ivr.messages import policy
 from ivr.messages.templates import DEFAULTS, Rendered, Template, render
 from ivr.requests import lifecycle
@@ -33,6 +34,7 @@ from ivr.requests.reference import grouped
 from ivr.rules import Rules
 from ivr.store import messages as outbox
 from ivr.store.citizens import citizen_ids
+from ivr.store.db import Store
 from ivr.store.models import (
     Appointment,
     Callback,
@@ -235,3 +237,17 @@ class _Booked:
     reference: str
     start: datetime
     status: str
+
+
+def send_procedure_link(store: Store, query: SendProcedureLink) -> bool:
+    """Answer of the procedure dialogue: queue the link by SMS to the calling number at
+    once (the caller just asked for it; a direct message, night or not)."""
+    with store.session() as session:
+        texts = render(template(session, "lien_demarche"),
+                       {"mairie": query.town, "lien": query.link})
+        owners = sorted(citizen_ids(session, phone=query.number))
+        outbox.enqueue(session, channel="sms", recipient=query.number, body=texts.sms,
+                       purpose="direct", template="lien_demarche", now=query.at,
+                       citizen_id=owners[0] if owners else None,
+                       dedupe_key=f"lien_demarche:{query.call_id}:{query.topic}"[:128])
+    return True

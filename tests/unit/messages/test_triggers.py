@@ -112,3 +112,18 @@ def test_the_sender_runs_its_chore_once_a_minute(store: Store) -> None:
         clock[0] = MONDAY_9H + timedelta(seconds=step)
         asyncio.run(sender.tick())
     assert ticks == [MONDAY_9H, MONDAY_9H + timedelta(seconds=61)]
+
+
+def test_the_procedure_link_is_queued_at_once_even_at_night(store: Store) -> None:
+    from ivr.flow.procedures import SendProcedureLink
+    from ivr.store.notifications import send_procedure_link
+
+    night = paris(2026, 12, 1, 22)
+    query = SendProcedureLink(PHONE, "creche", "https://www.villebourg.fr/demarches/creche",
+                              "Mairie de Villebourg", "call-9", night)
+    assert send_procedure_link(store, query) is True
+    with store.session() as session:
+        [row] = session.scalars(select(Message))
+        assert (row.channel, row.recipient, row.next_attempt_at, row.template) == \
+            ("sms", PHONE, None, "lien_demarche")
+        assert row.body.endswith("https://www.villebourg.fr/demarches/creche")

@@ -42,6 +42,7 @@ def upgrade() -> None:
     op.create_table('subscription_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=True),
     sa.Column('channel', sa.String(length=8), nullable=False),
     sa.Column('address', sa.String(length=320), nullable=False),
     sa.Column('list_name', sa.String(length=48), nullable=False),
