@@ -120,6 +120,13 @@ def mark_unknown(session: Session, attempt_id: str, reason: str, now: datetime) 
                 state="unknown", reason=reason, **_NO_LEASE)
 
 
+def resend_unknown(session: Session, message_id: int, now: datetime, actor: str) -> Message:
+    """An agent checked that an ``unknown`` attempt did not reach the citizen: send again."""
+    return _one(session, [Message.id == message_id, Message.state == "unknown"], now,
+                "message_resent", {"actor": actor}, state="pending", next_attempt_at=now,
+                reason=f"renvoi demandé par {actor}", **_NO_LEASE)
+
+
 def fail(session: Session, message_id: int, reason: str, now: datetime,
          expected_state: str | None = None) -> Message:
     """Mark the message failed with ``reason``; queue the next allowed channel, if any."""
