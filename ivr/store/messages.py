@@ -169,6 +169,21 @@ def delivery_report(session: Session, message_id: int, attempt_id: str, outcome:
     return row
 
 
+REPORT_WAIT = timedelta(hours=24)
+
+
+def flag_unreported(session: Session, now: datetime,
+                    wait: timedelta = REPORT_WAIT) -> list[Message]:
+    """SMS accepted by the gateway with no delivery report after ``wait`` become
+    ``unknown``: the gateway may have lost them (a Kannel stopped with messages still
+    in its queue), so an agent checks them rather than the citizen never hearing."""
+    lost = _update(session, [Message.state == "sent", Message.channel == "sms",
+                             Message.sent_at <= now - wait],
+                   state="unknown", reason="aucun rapport de remise : à vérifier")
+    _record(session, lost, now, "message_unknown")
+    return lost
+
+
 def release_expired(session: Session, now: datetime) -> list[Message]:
     """Expired ``sending`` leases become ``unknown``: the attempt may have left."""
     expired = [Message.lease_until.is_not(None), Message.lease_until <= now]
