@@ -40,9 +40,8 @@ def _mail(subject: str, text: str, attachment: bytes | None = None) -> bytes:
     return bytes(mail)
 
 
-def test_mails_from_the_contact_mailbox(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'townhall.db'}")
-    store.migrate()
+def test_mails_from_the_contact_mailbox(tmp_path: Path, store: Store) -> None:
+    """On SQLite and PostgreSQL (``store``)."""
     request = create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t")
     spaced = " ".join(request.reference[i:i + 2] for i in range(0, 10, 2))
     area = tmp_path / "attachments"
