@@ -93,6 +93,12 @@ DEFAULTS: dict[str, Template] = {t.id: t for t in (
              "Bonjour,\n\nPour confirmer votre abonnement « {{ liste }} », ouvrez ce lien "
              "(valable 24 heures) :\n{{ lien }}\n\nSans confirmation, rien n'est enregistré "
              "et vous ne recevrez rien." + _SIGN),
+    Template("abonnement", "Confirmation d'abonnement par SMS",
+             "Abonnement confirmé : {{ liste }}",
+             "{{ mairie }} : vous êtes abonné à « {{ liste }} ». Pour vous désinscrire, "
+             "répondez STOP.",
+             "Bonjour,\n\nVous êtes abonné à « {{ liste }} ». Pour vous désinscrire, "
+             "répondez STOP par SMS." + _SIGN),
     Template("desinscription", "Confirmation de désinscription",
              "Désinscription confirmée",
              "{{ mairie }} : vous êtes désinscrit de : {{ listes }}. Vous ne recevrez plus "
