@@ -6,7 +6,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -16,12 +26,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from admin.audit_trail import record
 from admin.auth import role_required
-from admin.db import get_store
+from admin.db import get_session, get_store
 from admin.labels import MESSAGE_STATES
 from ivr.requests.errors import RequestError
 from ivr.store import broadcasts
-from ivr.store.citizens import ensure_citizen
-from ivr.store.subscriptions import lists, set_subscription
+from ivr.store.citizens import ensure_citizen, find_citizen
+from ivr.store.subscriptions import consent_register, lists, set_subscription
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/messages/listes")
 AGENTS = ("administrateur", "superviseur", "agent")
@@ -123,3 +133,37 @@ def progress(broadcast_id: int) -> str:
     except RequestError:
         abort(404)
     return render_template("subscriptions/progress.html", p=shown, states=MESSAGE_STATES)
+
+
+class RegisterQuery(FlaskForm):
+    class Meta:
+        csrf = False
+
+    phone = StringField("Téléphone", validators=[Optional(), Length(max=32)])
+    email = StringField("Courriel", validators=[Optional(), Length(max=254)])
+
+
+@bp.route("/registre")
+@role_required("administrateur", "superviseur")
+def register() -> str | Response:
+    """A citizen's consent register (given and withdrawn, with how and the wording);
+    ``?format=json`` is the export for a GDPR access request (audited)."""
+    form = RegisterQuery(request.args)
+    rows: list[dict[str, object]] | None = None
+    if form.phone.data or form.email.data:
+        try:
+            citizen = find_citizen(get_store(), phone=form.phone.data or None,
+                                   email=form.email.data or None)
+        except RequestError as exc:
+            (form.email if "électronique" in exc.message else form.phone).errors = [exc.message]
+        else:
+            rows = consent_register(get_store(), citizen.id) if citizen else []
+            if citizen and request.args.get("format") == "json":
+                record("consent_register_exported", f"usager:{citizen.id}")
+                get_session().commit()
+                answer = jsonify(citizen=citizen.id, consents=rows)
+                answer.headers["Content-Disposition"] = \
+                    f"attachment; filename=consentements-{citizen.id}.json"
+                return answer
+    return render_template("subscriptions/register.html", form=form, rows=rows,
+                           args=request.args)

@@ -69,3 +69,19 @@ def test_send_to_a_list_once_with_progress(
     assert "De 1 à 600 messages par minute." in bad.get_data(as_text=True)
     assert client.get("/messages/listes/diffusion/999").status_code == 404
     assert as_user("agent-ec").get("/messages/listes/diffusion").status_code == 403
+
+
+def test_the_consent_register_and_its_export(
+        store: Store, as_user: Callable[[str], FlaskClient]) -> None:
+    as_user("agent-ec").post("/messages/listes/inscrire", data={
+        "phone": "0612345678", "list_name": "bulletin", "action": "inscrire", "wording": WORDING})
+    client = as_user("superviseur")
+    page = client.get("/messages/listes/registre?phone=06+12+34+56+78").get_data(as_text=True)
+    assert "liste:bulletin" in page and WORDING in page and "agent-ec" in page
+    export = client.get("/messages/listes/registre?phone=0612345678&format=json")
+    assert export.headers["Content-Disposition"].startswith("attachment")
+    assert export.get_json()["consents"][0]["wording"] == WORDING
+    bad = client.get("/messages/listes/registre?phone=12").get_data(as_text=True)
+    assert "Numéro de téléphone invalide" in bad
+    nobody = client.get("/messages/listes/registre?email=x@example.org").get_data(as_text=True)
+    assert "Aucun consentement" in nobody
