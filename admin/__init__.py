@@ -66,7 +66,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area of the admin, plus the JSON API."""
-    from admin import api, api_appointments, api_messages, api_requests, auth
+    from admin import (
+        api,
+        api_appointments,
+        api_messages,
+        api_requests,
+        api_subscriptions,
+        auth,
+    )
     from admin.views import (
         agenda,
         audit,
@@ -75,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
         desk,
         indicators,
         marianne,
+        message_templates,
         messages,
         prompts,
         queues,
@@ -82,11 +90,13 @@ def _register_blueprints(app: Flask) -> None:
         request_intake,
         requests,
         rules,
+        subscriptions,
         users,
     )
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
-                   prompts, queues, callbacks, messages, users, audit, reception, desk):
+                   prompts, queues, callbacks, messages, users, audit, reception, desk,
+                   message_templates, subscriptions):
         app.register_blueprint(module.bp)
-    for api_module in (api, api_requests, api_appointments, api_messages):
+    for api_module in (api, api_requests, api_appointments, api_messages, api_subscriptions):
         app.register_blueprint(api_module.bp)

@@ -44,6 +44,11 @@ def _token() -> ResponseReturnValue | None:
     return None
 
 
+def _text(name: str, size: int) -> str:
+    """A parameter cut to ``size``, NUL removed (PostgreSQL cannot store it)."""
+    return request.values.get(name, "")[:size].replace("\x00", "")
+
+
 def _int(name: str) -> int:
     raw = request.values.get(name, "")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
@@ -55,8 +60,8 @@ def _int(name: str) -> int:
 def delivery_report() -> ResponseReturnValue:
     """A Kannel delivery report for one attempt of one message."""
     message_id, kind = _int("id"), _int("type")
-    attempt = request.values.get("attempt", "")[:64]
-    detail = f"rapport {kind} : {request.values.get('reason', '')[:200]}".strip(" :")
+    attempt = _text("attempt", 64)
+    detail = f"rapport {kind} : {_text('reason', 200)}".strip(" :")
     now = current_app.config["TOWNHALL_CLOCK"].now()
     with get_store().session() as session:
         row = outbox.delivery_report(session, message_id, attempt, dlr_outcome(kind),
@@ -69,8 +74,8 @@ def delivery_report() -> ResponseReturnValue:
 @bp.route("/incoming", methods=["GET", "POST"])
 def incoming() -> ResponseReturnValue:
     """An SMS a citizen sent to the town hall's number, passed on by Kannel."""
-    sender = request.values.get("from", "").strip()[:64]
-    text = request.values.get("text", "")[:5000]
+    sender = _text("from", 64).strip()
+    text = request.values.get("text", "")[:5000]  # kept as sent; the store flags odd ones
     if not sender:
         return _error(400, "Paramètre « from » manquant.")
     rules = published_rules()
@@ -79,7 +84,7 @@ def incoming() -> ResponseReturnValue:
     now = current_app.config["TOWNHALL_CLOCK"].now()
     try:
         received = receive_sms(get_store(), rules, sender=sender, text=text, at=now,
-                               to=request.values.get("to", "")[:64] or None)
+                               to=_text("to", 64) or None)
     except RequestError as exc:
         return _error(400, exc.message)
     log.info("sms received", extra={"contact": received.contact_id, "intent": received.intent})

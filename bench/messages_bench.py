@@ -1,13 +1,18 @@
 """Notifications per second through Kannel + fakesmsc and through SMTP, and the
 project's CPU per message.
 
-    .venv/bin/python -m bench.messages_bench [-n 1000]
+    .venv/bin/python -m bench.messages_bench [-n 1000] [--outage 60]
 
 Each run queues N messages in a fresh SQLite store, then one sender drains them
 through the real gateway: Kannel (bearerbox, smsbox, fakesmsc, started here) or an
 SMTP server (aiosmtpd in a thread). The rate counts until the last message reached
 fakesmsc or the SMTP server; the CPU is the sender thread's own (store, rendering of
 the HTTP/SMTP requests), not Kannel's or the SMTP server's.
+
+``--outage S`` runs the issue's outage instead: N SMS leave on the real clock, Kannel
+is stopped for S seconds once a fifth of them reached fakesmsc, then started again;
+it prints how many distinct texts arrived, how many twice, the outbox's final states
+and how long the whole burst took after Kannel came back.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import func, select
 
 from bench.machine import describe
 from ivr.messages.adapters.kannel import KannelConfig, KannelGateway
@@ -27,6 +35,7 @@ from ivr.messages.adapters.smtp import SmtpConfig, SmtpGateway
 from ivr.messages.sending import Gateway
 from ivr.store import messages as outbox
 from ivr.store.db import Store
+from ivr.store.models import Message
 from townhall_support.kannel import PASSWORD, running_kannel
 from townhall_support.smtp import smtp_server
 from townhall_support.wait import eventually
@@ -84,11 +93,51 @@ def smtp(count: int) -> tuple[float, float]:
         return result
 
 
+def outage(count: int, seconds: float) -> None:
+    """The burst with Kannel stopped for ``seconds`` in the middle (see the docstring)."""
+    # the sender thread still runs when the directory goes: its files may linger
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        directory = Path(tmp)
+        store = _store(directory, "sms", "+33612345678", count)
+        with running_kannel(directory, "http://127.0.0.1:9/in") as box:
+            gateway = KannelGateway(KannelConfig(box.sendsms_url, "townhall", PASSWORD,
+                                                 "Mairie", "http://127.0.0.1:9/dlr"))
+            sender = Sender(store, {"sms": gateway}, "bench", lambda: datetime.now(UTC))
+            threading.Thread(target=asyncio.run, args=(sender.run_forever(0.2),),
+                             daemon=True).start()
+            started = time.perf_counter()
+            eventually(lambda: len(box.received) >= count // 5, 120)
+            box.stop()
+            print(f"Kannel stopped after {len(box.received)} SMS received")
+            time.sleep(seconds)
+            box.start()
+            back = time.perf_counter()
+
+            def texts() -> set[str]:
+                return {sms.text for sms in box.received}
+
+            eventually(lambda: len(texts()) >= count, 300)  # backoff 5 s doubling: 75 s
+            done = time.perf_counter()
+            with store.session() as session:
+                states = dict(session.execute(select(Message.state, func.count())
+                                              .group_by(Message.state)).tuples().all())
+            print(f"outage {seconds:.0f} s: {len(texts())}/{count} distinct SMS at fakesmsc, "
+                  f"{len(box.received) - len(texts())} received twice; outbox {states}; "
+                  f"waited {done - back:.1f} s after Kannel returned "
+                  f"({done - started:.1f} s in all)")
+        store.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=1000)
+    parser.add_argument("--outage", type=float, default=0.0,
+                        help="Stop Kannel this many seconds during the burst instead.")
     args = parser.parse_args()
     print(describe("messages bench"))
+    if args.outage:
+        outage(args.n, args.outage)
+        return
     for name, run in (("kannel+fakesmsc", kannel), ("smtp (aiosmtpd)", smtp)):
         wall, cpu = run(args.n)
         print(f"{name:<16} {args.n} messages in {wall:.1f} s = {args.n / wall:.0f}/s; "

@@ -22,6 +22,7 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, rules_texts
 from ivr.flow.complaint import FileVoiceRequest
+from ivr.flow.procedures import SendProcedureLink
 from ivr.flow.queries import Query
 from ivr.flow.request_queries import (
     CreateDocumentRequest,
@@ -39,7 +40,14 @@ from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings, connect_host
 from ivr.speech import SpeechEngine
-from ivr.store import Store, StoreWriter, appointment_answers, self_service, subscriptions
+from ivr.store import (
+    Store,
+    StoreWriter,
+    appointment_answers,
+    notifications,
+    self_service,
+    subscriptions,
+)
 from ivr.store.answers import Handler, StoreAnswers
 from ivr.store.marianne import keep_survey, survey_allowed
 from ivr.store.voice_requests import file_voice_request
@@ -64,6 +72,7 @@ ANSWERS: dict[type[Query], Handler] = {
     OpenRequestsOf: self_service.open_requests_of,
     FindRequest: self_service.find_request,
     VerifyCaller: self_service.verify,
+    SendProcedureLink: notifications.send_procedure_link,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import datetime
 
 import click
@@ -14,6 +15,7 @@ from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.models import MESSAGE_STATES, Message
 
+log = logging.getLogger(__name__)
 COLUMNS = ("id", "channel", "recipient", "state", "attempts", "purpose", "template",
            "created_at", "sent_at", "delivered_at", "reason")
 
@@ -141,7 +143,7 @@ def fetch_mail_command(ctx: click.Context, every: float) -> None:
     """Read the contact mailbox (IMAP): each unread mail becomes a contact or a request."""
     import time
 
-    from ivr.messages.adapters.imap import ImapConfig, poll
+    from ivr.messages.adapters.imap import UNREACHABLE, ImapConfig, poll
 
     settings: Settings = ctx.obj
     if not settings.imap_host:
@@ -151,8 +153,15 @@ def fetch_mail_command(ctx: click.Context, every: float) -> None:
     store = Store(settings.db_url)
     try:
         while True:
-            received = poll(config, store, load_rules(settings.rules_path),
-                            settings.attachments_dir, settings.clock.now())
+            try:
+                received = poll(config, store, load_rules(settings.rules_path),
+                                settings.attachments_dir, settings.clock.now())
+            except UNREACHABLE as exc:
+                if every <= 0:
+                    raise click.ClickException(f"Boîte de contact injoignable : {exc}") from None
+                log.warning("mailbox unreachable; next try in %s s", every,
+                            extra={"error": type(exc).__name__})
+                received = []
             for item in received:
                 click.echo(json.dumps(item.__dict__, ensure_ascii=False))
             if every <= 0:

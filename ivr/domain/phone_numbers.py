@@ -154,3 +154,10 @@ def spoken_digits(number: str) -> str:
         ch for ch in number if ch.isdigit())
     pairs = [digits[i:i + 2] for i in range(0, len(digits), 2)]
     return ", ".join(pair_words(p) if len(p) == 2 else UNITS[int(p)] for p in pairs)
+
+
+def receives_sms(e164: str) -> bool:
+    """Whether the number is a mobile one (a landline cannot receive the link by SMS)."""
+    number = parse_number(e164)
+    return number is not None and phonenumbers.number_type(number) in (
+        PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)

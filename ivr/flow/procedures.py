@@ -2,13 +2,14 @@
 d'identité…): a small state machine with no I/O.
 
     ANSWER (« procedure-<topic> », then « pour réécouter, tapez 1 ; pour parler au
-    service, tapez 2 ») ──1──▶ ANSWER again
-          │2                   │silence
-          ▼                    ▼
-      Transfer(department)   Finish(self_service)
+    service, tapez 2 [; pour recevoir le lien par SMS, tapez 3] ») ──1──▶ ANSWER again
+          │2                   │3 (link, caller's number)    │silence
+          ▼                    ▼                             ▼
+      Transfer(department)   ask SendProcedureLink ─▶ « envoyé »   Finish(self_service)
 
 The texts are catalogue prompts, so a town edits them in the admin's prompts page.
-Sending the link by SMS waits for the messages capability.
+The link goes only to the number calling (asked by the key press itself: no other
+consent), through the messages outbox; a withheld number is not offered the link.
 """
 
 from __future__ import annotations
@@ -18,10 +19,28 @@ from datetime import datetime
 from typing import ClassVar
 
 from ivr.domain.outcomes import ContactOutcome
+from ivr.domain.phone_numbers import check_number, receives_sms
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow.dialogue import Finish, Reply, Transfer
+from ivr.flow.queries import Query, Unavailable
 from ivr.rules import Rules
+
+SENT = "Le lien vous a été envoyé par SMS."
+NOT_SENT = "Le lien n'a pas pu être envoyé pour l'instant."
+
+
+@dataclass(frozen=True)
+class SendProcedureLink(Query):
+    """Queue the SMS with a procedure's link to the calling number (template
+    ``lien_demarche``); answered True once queued."""
+
+    number: str
+    topic: str
+    link: str
+    town: str
+    call_id: str
+    at: datetime
 
 
 @dataclass
@@ -31,6 +50,9 @@ class ProcedureAnswer:
     name: ClassVar[str] = "procedure"
     rules: Rules
     topic: str
+    caller: str | None = None
+    call_id: str = ""
+    sent: bool = False
 
     def start(self, at: datetime) -> Reply:
         """Say the answer; the caller got it: a hang-up now is self-service."""
@@ -47,7 +69,11 @@ class ProcedureAnswer:
             return Reply(commands=(c.ContactEvent(at, "procedure_to_department",
                                                   {"target": department}),),
                          end=Transfer(department))
-        return Reply((Prompt("invalid"), Prompt("procedure-after")), self._timeout)
+        if digit == "3" and (ask := self._link_query(at)) is not None:
+            self.sent = True
+            return Reply(commands=(c.ContactEvent(at, "procedure_link_asked",
+                                                  {"topic": self.topic}),), ask=ask)
+        return Reply((Prompt("invalid"), self._after()), self._timeout)
 
     def timeout(self, at: datetime) -> Reply:
         """Silence after the answer: goodbye."""
@@ -55,15 +81,38 @@ class ProcedureAnswer:
                      end=Finish(ContactOutcome.SELF_SERVICE, "self_service"))
 
     def answered(self, result: object, at: datetime) -> Reply:
-        """Never asks."""
-        return Reply()
+        """The link queued (or not): say so, then the choices again."""
+        ok = result is True and not isinstance(result, Unavailable)
+        return Reply((Text(SENT if ok else NOT_SENT), self._after()), self._timeout,
+                     commands=(c.ContactEvent(at, "procedure_link_sent" if ok
+                                              else "procedure_link_failed",
+                                              {"topic": self.topic}),))
 
     def recorded(self, name: str | None, seconds: float, at: datetime) -> Reply:
         """Never records."""
         return Reply()
 
     def _answer(self) -> tuple[Prompt, ...]:
-        return (Prompt(f"procedure-{self.topic}"), Prompt("procedure-after"))
+        return (Prompt(f"procedure-{self.topic}"), self._after())
+
+    def _after(self) -> Prompt:
+        """The choices; « tapez 3 » only while a link can still be sent to this caller."""
+        offer = not self.sent and self._number() is not None and self._link() is not None
+        return Prompt("procedure-after-link" if offer else "procedure-after")
+
+    def _link(self) -> str | None:
+        procedure = self.rules.self_service.procedures.get(self.topic)
+        return procedure.link if procedure else None
+
+    def _number(self) -> str | None:
+        checked = check_number(self.caller)
+        return checked.e164 if checked.e164 and receives_sms(checked.e164) else None
+
+    def _link_query(self, at: datetime) -> SendProcedureLink | None:
+        number, link = self._number(), self._link()
+        if self.sent or number is None or link is None:
+            return None
+        return SendProcedureLink(number, self.topic, link, self.rules.town.name, self.call_id, at)
 
     @property
     def _timeout(self) -> float:

@@ -22,12 +22,15 @@ from enum import StrEnum
 from ivr.requests.reference import is_valid
 
 STOP_WORDS = frozenset({"STOP", "ARRET", "STOPSMS", "DESABONNER", "DESINSCRIRE"})
+# « ABONNER BULLETIN », « inscription alertes »: the second word names a list
+SUBSCRIBE_WORDS = frozenset({"ABONNER", "ABONNEMENT", "INSCRIRE", "INSCRIPTION"})
 # ten digits, optionally separated by single spaces, dots or dashes, not inside a longer number
 _CANDIDATE = re.compile(r"(?<![\d])(\d(?:[ .\-]?\d){9})(?![\d])")
 
 
 class Intent(StrEnum):
     STOP = "stop"
+    SUBSCRIBE = "subscribe"
     REFERENCE = "reference"
     OTHER = "other"
 
@@ -39,6 +42,7 @@ class Parsed:
     intent: Intent
     reference: str | None
     text: str
+    keyword: str | None = None  # the list named after a subscription word, lower case
 
 
 def _plain(text: str) -> str:
@@ -87,11 +91,23 @@ def mail_request_type(recipients: tuple[str, ...], subject: str) -> str | None:
     return _kind_of(first[0]) if first else None
 
 
+def subscription_keyword(text: str) -> str | None:
+    """The list named in « ABONNER BULLETIN » (``bulletin``), or None."""
+    words = re.findall(r"[A-Z0-9-]+", _plain(text))
+    if len(words) == 2 and words[0] in SUBSCRIBE_WORDS:
+        return words[1].lower()
+    return None
+
+
 def parse_sms(text: str) -> Parsed:
-    """Read an incoming SMS: STOP first, then a reference, else something for the accueil."""
+    """Read an incoming SMS: STOP first, a subscription keyword, then a reference, else
+    something for the accueil."""
     cleaned = text.strip()
     if is_stop(cleaned):
         return Parsed(Intent.STOP, None, cleaned)
+    keyword = subscription_keyword(cleaned)
+    if keyword is not None:
+        return Parsed(Intent.SUBSCRIBE, None, cleaned, keyword)
     reference = find_reference(cleaned)
     if reference is not None:
         return Parsed(Intent.REFERENCE, reference, cleaned)

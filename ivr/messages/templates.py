@@ -86,6 +86,19 @@ DEFAULTS: dict[str, Template] = {t.id: t for t in (
              "{{ mairie }} : voici le lien de la démarche demandée : {{ lien }}",
              "Bonjour,\n\nVoici le lien de la démarche demandée par téléphone :\n{{ lien }}"
              + _SIGN),
+    Template("confirmation_abonnement", "Confirmation d'un abonnement",
+             "Confirmez votre abonnement : {{ liste }}",
+             "{{ mairie }} : votre code pour confirmer l'abonnement « {{ liste }} » : {{ code }}"
+             ". Sans confirmation, rien n'est enregistré.",
+             "Bonjour,\n\nPour confirmer votre abonnement « {{ liste }} », ouvrez ce lien "
+             "(valable 24 heures) :\n{{ lien }}\n\nSans confirmation, rien n'est enregistré "
+             "et vous ne recevrez rien." + _SIGN),
+    Template("abonnement", "Confirmation d'abonnement par SMS",
+             "Abonnement confirmé : {{ liste }}",
+             "{{ mairie }} : vous êtes abonné à « {{ liste }} ». Pour vous désinscrire, "
+             "répondez STOP.",
+             "Bonjour,\n\nVous êtes abonné à « {{ liste }} ». Pour vous désinscrire, "
+             "répondez STOP par SMS." + _SIGN),
     Template("desinscription", "Confirmation de désinscription",
              "Désinscription confirmée",
              "{{ mairie }} : vous êtes désinscrit de : {{ listes }}. Vous ne recevrez plus "
@@ -99,7 +112,7 @@ SAMPLE: dict[str, Any] = {
     "echeance": "lundi 7 décembre 2026", "note": "",
     "explication": "Votre acte vous a été envoyé.", "rendez_vous": "mardi 8 décembre à 9 h 30",
     "rappel": "demain matin", "lien": "https://www.service-public.fr/",
-    "listes": "Bulletin municipal",
+    "listes": "Bulletin municipal", "liste": "Bulletin municipal", "code": "482913",
 }
 
 
@@ -120,3 +133,26 @@ def render(template: Template, values: Mapping[str, Any]) -> Rendered:
 def preview(template: Template) -> Rendered:
     """The template rendered with the sample request (admin preview and form check)."""
     return render(template, SAMPLE)
+
+
+PARTS = {"subject": "objet", "sms": "SMS", "email": "courriel"}
+MAX_LENGTH = {"subject": 200, "sms": 1000, "email": 20_000}
+
+
+def problems(template: Template) -> dict[str, str]:
+    """Each part (``subject``, ``sms``, ``email``) that does not render well with the
+    sample, with its French error: the admin shows it at that field."""
+    found: dict[str, str] = {}
+    for part, name in PARTS.items():
+        source = getattr(template, part)
+        if len(source) > MAX_LENGTH[part]:
+            found[part] = f"Texte trop long ({len(source)} caractères, {MAX_LENGTH[part]} au plus)."
+            continue
+        try:
+            text = _render(source, SAMPLE, name)
+        except TemplateProblem as exc:
+            found[part] = exc.message
+            continue
+        if not text:
+            found[part] = f"Le texte ({name}) est vide une fois rendu."
+    return found

@@ -314,9 +314,12 @@ class SelfServiceIntent(_Frozen):
 class Procedure(_Frozen):
     """A short spoken answer about a procedure; its text is the catalogue prompt
     ``procedure-<id>`` (editable in the admin's prompts page), its department the one
-    « pour parler au service, tapez 2 » leads to."""
+    « pour parler au service, tapez 2 » leads to. With a ``link`` (the procedure's page),
+    « pour recevoir le lien par SMS, tapez 3 » sends it to the caller's number."""
 
     department: Identifier
+    link: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+$", max_length=300)] | None \
+        = None
 
 
 class SelfServiceSettings(_Frozen):

@@ -2,9 +2,11 @@
 
 Asterisk runs as a child of the supervisor; the IVR application, the callback
 scheduler (``callbacks run``), the CalDAV push (``appointments run``), the messages
-sender (``messages run``, when a gateway is configured) and the admin run as child
-processes that are restarted at once if they die (a crashed or killed IVR is back
-within a second or two, and meanwhile the dialplan fallback answers calls).
+sender (``messages run``, when a gateway is configured), the contact mailbox reader
+(``messages fetch-mail``, when IMAP is), the alert dialer (``alerts run``) and the admin
+run as child processes that are restarted at once if they die (a crashed or
+killed IVR is back within a second or two, and meanwhile the dialplan fallback answers
+calls).
 """
 
 from __future__ import annotations
@@ -36,6 +38,19 @@ def next_delay(previous: float, uptime: float) -> float:
     if uptime >= STABLE_SECONDS:
         return RESTART_DELAY
     return min(MAX_RESTART_DELAY, max(RESTART_DELAY, previous * 2))
+
+
+MAIL_EVERY = 30.0  # seconds between two readings of the contact mailbox
+
+
+def message_children(settings: Settings) -> list[tuple[str, list[str]]]:
+    """The messages sender (when a gateway is set) and the mailbox reader (when IMAP is)."""
+    found: list[tuple[str, list[str]]] = []
+    if settings.kannel_sendsms_url or settings.smtp_host:
+        found.append(("messages", ["messages", "run"]))
+    if settings.imap_host:
+        found.append(("mail-reader", ["messages", "fetch-mail", "--every", str(MAIL_EVERY)]))
+    return found
 
 
 @dataclass
@@ -119,9 +134,8 @@ class Stack:
         self.children.append(Child("marianne", [*cli, "marianne", "run"],
                                    logs / "marianne.log"))
         self.children.append(appointments_child(logs))
-        if self.settings.kannel_sendsms_url or self.settings.smtp_host:
-            self.children.append(Child("messages", [*cli, "messages", "run"],
-                                       logs / "messages.log"))
+        for name, args in message_children(self.settings):
+            self.children.append(Child(name, [*cli, *args], logs / f"{name}.log"))
         if self.with_admin:
             self.children.append(Child("admin", [*cli, "admin", "serve"], logs / "admin.log"))
         for child in self.children:

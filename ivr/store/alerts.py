@@ -53,7 +53,7 @@ from ivr.store.models import (
     SafeguardEntry,
 )
 from ivr.store.requests import insert_request, request_values
-from ivr.store.subscriptions import subscribed_in
+from ivr.store.subscriptions import subscriber_ids
 
 ALERT_LIST = "alertes"
 RUNNING = "en_cours"
@@ -202,7 +202,7 @@ def audience(session: Session, settings: AlertSettings, *, test_mode: bool) -> l
     for entry in session.scalars(select(SafeguardEntry).order_by(SafeguardEntry.id)):
         targets.setdefault(entry.number, Target(entry.number, entry.name, entry.vulnerable,
                                                 "registre"))
-    citizens = subscribed_in(session, ALERT_LIST)
+    citizens = subscriber_ids(session, ALERT_LIST)
     phones = session.execute(
         select(CitizenContactPoint.value, Citizen.name)
         .join(Citizen, Citizen.id == CitizenContactPoint.citizen_id)

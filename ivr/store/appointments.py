@@ -39,6 +39,7 @@ from ivr.rules.appointments import AppointmentCalendar
 from ivr.store.citizens import NewCitizen, citizen_ids
 from ivr.store.db import Store
 from ivr.store.models import Appointment, Citizen, Request
+from ivr.store.notifications import notify_appointment
 from ivr.store.requests import (
     REFERENCE_ATTEMPTS,
     _actor,
@@ -245,6 +246,7 @@ def _add(session: Session, store: Store, rules: Rules, booking: Booking, values:
                       sync_due_at=at if cal.caldav else None)
     session.add(row)
     session.flush()
+    notify_appointment(session, rules, row, "rdv_pris", at)
     if audit:
         audit(session)
     return _view(row)
@@ -309,6 +311,7 @@ def move(store: Store, rules: Rules, reference: str, start: datetime, *, at: dat
             row.start, row.end = start, start + length
             _sync_later(rules, row, at)
             session.flush()
+            notify_appointment(session, rules, row, "rdv_pris", at)  # the new time, confirmed
             if audit:
                 audit(session)
             return _view(row)

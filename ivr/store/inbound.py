@@ -1,7 +1,9 @@
 """Incoming SMS and e-mail: each becomes an inbound contact, then what it asks is done.
 
 « STOP » (or « ARRET ») withdraws every list subscription of the sending number, with
-the SMS as proof, and a confirmation is queued; a text quoting a reference becomes a
+the SMS as proof, and a confirmation is queued; « ABONNER BULLETIN » subscribes it to
+that list the same way (an unknown list name is read as any other text); a text quoting
+a reference becomes a
 contact of that request; anything else opens a « demande d'information » for the
 accueil's worklist — or, for an e-mail to the complaints address or titled so, a
 complaint or suggestion with its Marianne deadlines (``ivr.messages.incoming``). A text
@@ -45,6 +47,7 @@ INFO_TYPE = "demande-information"
 log = logging.getLogger(__name__)
 _RANDOM = random.SystemRandom()
 STOP_WORDING = "Désinscription par SMS « {text} » envoyé depuis ce numéro."
+SUBSCRIBE_WORDING = "Abonnement par SMS « {text} » envoyé depuis ce numéro."
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,14 @@ def receive_sms(store: Store, rules: Rules, *, sender: str, text: str, at: datet
             if lists:
                 _confirm_by_sms(session, rules, citizen.id, sender, lists, at)
             return Received(contact.id, "stop", None, lists)
+        if parsed.intent is Intent.SUBSCRIBE and (
+                item := _list_named(session, parsed.keyword or "")) is not None:
+            session.add(Consent(citizen_id=citizen.id, purpose=policy.list_purpose(item.name),
+                                granted=True, at=at, channel="sms", actor="usager",
+                                wording=SUBSCRIBE_WORDING.format(text=parsed.text)))
+            _confirm_by_sms(session, rules, citizen.id, sender, (item.label,), at,
+                            "abonnement")
+            return Received(contact.id, "subscribe", None)
         linked = _linked(session, contact, parsed.reference)
         if linked is not None:
             return Received(contact.id, "reference", linked)
@@ -134,13 +145,23 @@ def receive_sms(store: Store, rules: Rules, *, sender: str, text: str, at: datet
         return Received(contact.id, "other", request.reference)
 
 
+def _list_named(session: Session, keyword: str) -> MessageList | None:
+    """The list an SMS keyword names (« action-sociale » or « actionsociale »)."""
+    wanted = keyword.replace("-", "")
+    return next((item for item in session.scalars(select(MessageList))
+                 if item.name.replace("-", "") == wanted), None)
+
+
 def _confirm_by_sms(session: Session, rules: Rules, citizen_id: int, sender: str,
-                    lists: tuple[str, ...], at: datetime) -> None:
-    """The STOP confirmation goes back by SMS even without a notifications consent."""
-    texts = render(template(session, "desinscription"),
-                   {"mairie": rules.town.name, "listes": ", ".join(lists)})
+                    lists: tuple[str, ...], at: datetime,
+                    template_id: str = "desinscription") -> None:
+    """The STOP (or keyword) confirmation goes back by SMS even without a notifications
+    consent."""
+    texts = render(template(session, template_id),
+                   {"mairie": rules.town.name, "listes": ", ".join(lists),
+                    "liste": ", ".join(lists)})
     outbox.enqueue(session, channel="sms", recipient=sender, body=texts.sms,
-                   purpose="confirmation", template="desinscription", citizen_id=citizen_id,
+                   purpose="confirmation", template=template_id, citizen_id=citizen_id,
                    now=at)
 
 

@@ -121,6 +121,13 @@ def mark_unknown(session: Session, attempt_id: str, reason: str, now: datetime) 
                 state="unknown", reason=reason, **_NO_LEASE)
 
 
+def resend_unknown(session: Session, message_id: int, now: datetime, actor: str) -> Message:
+    """An agent checked that an ``unknown`` attempt did not reach the citizen: send again."""
+    return _one(session, [Message.id == message_id, Message.state == "unknown"], now,
+                "message_resent", {"actor": actor}, state="pending", next_attempt_at=now,
+                reason=f"renvoi demandé par {actor}", **_NO_LEASE)
+
+
 def fail(session: Session, message_id: int, reason: str, now: datetime,
          expected_state: str | None = None) -> Message:
     """Mark the message failed with ``reason``; queue the next allowed channel, if any."""
@@ -161,6 +168,21 @@ def delivery_report(session: Session, message_id: int, attempt_id: str, outcome:
         return fail(session, row.id, detail or "non distribué", now, expected_state=row.state)
     _record(session, [row], now, "message_report", {"report": detail})
     return row
+
+
+REPORT_WAIT = timedelta(hours=24)
+
+
+def flag_unreported(session: Session, now: datetime,
+                    wait: timedelta = REPORT_WAIT) -> list[Message]:
+    """SMS accepted by the gateway with no delivery report after ``wait`` become
+    ``unknown``: the gateway may have lost them (a Kannel stopped with messages still
+    in its queue), so an agent checks them rather than the citizen never hearing."""
+    lost = _update(session, [Message.state == "sent", Message.channel == "sms",
+                             Message.sent_at <= now - wait],
+                   state="unknown", reason="aucun rapport de remise : à vérifier")
+    _record(session, lost, now, "message_unknown")
+    return lost
 
 
 def release_expired(session: Session, now: datetime) -> list[Message]:

@@ -739,3 +739,47 @@ class SafeguardEntry(Base):
     vulnerable: Mapped[bool] = mapped_column(default=False, server_default=false())
     note: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[datetime]
+class MessageBroadcast(Base):
+    """A « send to a list »: one text to every subscriber of a list, queued a few a minute.
+
+    ``key`` is the form's idempotency key (a second submit starts nothing); ``cursor``
+    is the last citizen id queued, so the sender's chore goes on where it stopped, and
+    each message's dedupe key (``diffusion:<id>:<citizen>``) makes every one leave once.
+    """
+
+    __tablename__ = "message_broadcasts"
+    __table_args__ = (_one_of("state", ("en_cours", "terminee"), "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    list_name: Mapped[str] = mapped_column(ForeignKey("message_lists.name"))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    per_minute: Mapped[int] = mapped_column(Integer)
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer)  # subscribers when it started
+    state: Mapped[str] = mapped_column(String(16), default="en_cours")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]  # application clock
+    finished_at: Mapped[datetime | None]
+
+
+class SubscriptionRequest(Base):
+    """A subscription asked through the API, in force only once confirmed (double opt-in):
+    a link sent by e-mail or a code sent by SMS; only the secret's SHA-256 is kept."""
+
+    __tablename__ = "subscription_requests"
+    __table_args__ = (_one_of("channel", MESSAGE_CHANNELS, "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the link's token
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # the SMS code, salted by the above
+    channel: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(320), index=True)  # E.164 or lower-case e-mail
+    list_name: Mapped[str] = mapped_column(ForeignKey("message_lists.name"))
+    wording: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong codes keyed

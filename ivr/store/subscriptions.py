@@ -50,16 +50,17 @@ def lists(store: Store) -> list[ListView]:
 def subscribers(store: Store, name: str) -> list[int]:
     """Ids of the citizens subscribed to list ``name``."""
     with store.session() as session:
-        _known(session, name)
+        known_list(session, name)
         return _subscribers(session, list_purpose(name))
 
 
-def subscribed_in(session: Session, name: str) -> list[int]:
-    """Ids of the citizens subscribed to list ``name``, in the caller's transaction."""
+def subscriber_ids(session: Session, name: str) -> list[int]:
+    """Ids of the citizens subscribed to list ``name``, in ``session``."""
     return _subscribers(session, list_purpose(name))
 
 
-def _known(session: Session, name: str) -> MessageList:
+def known_list(session: Session, name: str) -> MessageList:
+    """The list ``name``, or ``InvalidInput`` naming the lists that exist."""
     row = session.get(MessageList, name)
     if row is None:
         known = ", ".join(session.scalars(select(MessageList.name).order_by(MessageList.name)))
@@ -72,7 +73,7 @@ def set_subscription(store: Store, citizen_id: int, name: str, *, subscribed: bo
                      actor: str | None = None) -> CitizenView:
     """Subscribe to or unsubscribe from list ``name``, the wording agreed to as proof."""
     with store.session() as session:
-        _known(session, name)
+        known_list(session, name)
     return record_consent(store, citizen_id, purpose=list_purpose(name), granted=subscribed,
                           at=at, channel=channel, wording=wording, actor=actor)
 

@@ -56,3 +56,25 @@ def test_incoming_without_sender_is_a_400(client: FlaskClient, settings: Setting
     answer = client.get(f"/api/v1/sms/incoming?token={token}&text=STOP")
     assert answer.status_code == 400
     assert answer.get_json() == {"error": "Paramètre « from » manquant."}
+
+
+def test_an_unknown_attempt_is_resent_only_by_an_agent_once(
+        store: Store, as_user: Callable[[str], FlaskClient]) -> None:
+    from ivr.store.models import Message
+
+    with store.session() as session:
+        row = outbox.enqueue(session, channel="sms", recipient="+33612345678", body="Texte",
+                             purpose="direct", now=NOW)
+        [claimed] = outbox.claim_due(session, NOW, "w", 10, 60)
+        outbox.mark_unknown(session, claimed.attempt_id or "", "réponse perdue", NOW)
+        message_id = row.id
+    assert as_user("agent-ec").post(f"/messages/{message_id}/renvoyer").status_code == 403
+    client = as_user("superviseur")
+    assert "Renvoyer (vérifié non reçu)" in client.get("/messages/?etat=unknown").get_data(
+        as_text=True)
+    assert client.post(f"/messages/{message_id}/renvoyer").status_code == 302
+    again = client.post(f"/messages/{message_id}/renvoyer", follow_redirects=True)
+    assert "plus à vérifier" in again.get_data(as_text=True)
+    with store.session() as session:
+        resent = session.get_one(Message, message_id)
+        assert (resent.state, resent.reason) == ("pending", "renvoi demandé par superviseur")

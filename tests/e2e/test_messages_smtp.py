@@ -1,13 +1,12 @@
 """E-mail end to end through a real SMTP server: a status change reaches the mailbox
 with the reference in the subject, a Message-ID and a reply address; a relay that is
 down delays the message without losing or doubling it; a refused address marks the
-message failed and the SMS goes instead."""
+message failed and the SMS goes instead. On SQLite and PostgreSQL (``store``)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -36,12 +35,6 @@ class Phones:
         return Sent(message.attempt_id)
 
 
-def _store(tmp_path: Path) -> Store:
-    store = Store(f"sqlite:///{tmp_path / 'townhall.db'}")
-    store.migrate()
-    return store
-
-
 def _citizen(store: Store, email: str) -> int:
     citizen = ensure_citizen(store, name="Alice", phones=["+33612345678"], emails=[email])
     record_consent(store, citizen.id, purpose="notifications", granted=True, at=NOW,
@@ -63,8 +56,7 @@ async def _drain(sender: Sender) -> None:
         pass
 
 
-def test_status_change_by_email_and_a_relay_outage(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_status_change_by_email_and_a_relay_outage(store: Store) -> None:
     citizen = _citizen(store, "alice@example.org")
     request = create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t",
                              citizen_id=citizen)
@@ -90,8 +82,7 @@ def test_status_change_by_email_and_a_relay_outage(tmp_path: Path) -> None:
         assert list(session.scalars(select(Message.state))) == ["sent", "sent"]
 
 
-def test_a_refused_address_falls_back_to_sms(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_a_refused_address_falls_back_to_sms(store: Store) -> None:
     citizen = _citizen(store, "nobody@example.org")
     create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t", citizen_id=citizen)
     phones = Phones()

@@ -20,6 +20,8 @@ from ivr.store.db import Store
 from ivr.store.inbound import Received, receive_email
 
 log = logging.getLogger(__name__)
+# a mailbox down, refusing the login or timing out: the reader waits and reads again
+UNREACHABLE = (OSError, imaplib.IMAP4.error)
 
 
 @dataclass(frozen=True)

@@ -31,19 +31,24 @@ class SenderConfig:
     batch: int = 50
     parallel: int = 10
     send_lease: timedelta = timedelta(seconds=300)  # above a whole batch's gateway calls
+    chore_every: timedelta = timedelta(seconds=60)
 
 
 class Sender:
     """One sender worker over the gateways it has (``sms``, ``email``)."""
 
     def __init__(self, store: Store, gateways: Mapping[str, Gateway], worker_id: str,
-                 now: Callable[[], datetime], config: SenderConfig | None = None) -> None:
+                 now: Callable[[], datetime], config: SenderConfig | None = None,
+                 chore: Callable[[datetime], int] | None = None) -> None:
         self.store, self.gateways, self.worker_id, self.now = store, gateways, worker_id, now
         self.config = config or SenderConfig()
+        self.chore = chore  # queues what the clock makes due (reminders…), once a minute
+        self._next_chore: datetime | None = None
 
     async def tick(self) -> int:
         """One round; returns how many messages were handed to a gateway."""
         now = self.now()
+        self._run_chore(now)
         with self.store.session() as session:
             outbox.release_expired(session, now)
             claimed = outbox.claim_due(session, now, self.worker_id, self.config.batch,
@@ -74,6 +79,18 @@ class Sender:
                 handled = 0
             if not handled:
                 await asyncio.sleep(interval)
+
+    def _run_chore(self, now: datetime) -> None:
+        if self.chore is None or (self._next_chore is not None and now < self._next_chore):
+            return
+        self._next_chore = now + self.config.chore_every
+        try:
+            queued = self.chore(now)
+        except Exception:  # a broken chore must not stop the sending
+            log.exception("messages chore failed", extra={"worker": self.worker_id})
+            return
+        if queued:
+            log.info("messages queued by the clock", extra={"count": queued})
 
     @staticmethod
     def _reference(session: Session, row: Message) -> str | None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import datetime
 from urllib.parse import urlencode
 
 from ivr.messages.adapters.kannel import KannelConfig, KannelGateway
 from ivr.messages.adapters.sender import Sender, SenderConfig
 from ivr.messages.adapters.smtp import SmtpConfig, SmtpGateway
 from ivr.messages.sending import Gateway
+from ivr.rules import load_rules
 from ivr.settings import Settings
 from ivr.store.db import Store
+from ivr.store.message_chores import queue_due
 
 SMS_TOKEN = "sms-callback-token"  # the secret in the URLs Kannel calls
 
@@ -39,7 +42,12 @@ def gateways(settings: Settings) -> dict[str, Gateway]:
 
 
 def sender(settings: Settings, store: Store, config: SenderConfig | None = None) -> Sender:
-    """A sender named after this host and process."""
+    """A sender named after this host and process; its chore queues reminders and the
+    confirmations of callbacks (rules read afresh each time, so an edit applies)."""
     clock = settings.clock
+
+    def chore(now: datetime) -> int:
+        return queue_due(store, load_rules(settings.rules_path), now)
+
     return Sender(store, gateways(settings), f"{socket.gethostname()}:{os.getpid()}",
-                  clock.now, config)
+                  clock.now, config, chore)

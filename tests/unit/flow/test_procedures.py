@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from ivr.domain.outcomes import ContactOutcome
-from ivr.domain.prompt_texts import Prompt
+from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow.dialogue import Finish, Transfer
-from ivr.flow.procedures import ProcedureAnswer
+from ivr.flow.procedures import NOT_SENT, SENT, ProcedureAnswer, SendProcedureLink
+from ivr.flow.queries import Unavailable
 from ivr.prompts import load_catalogue
 from ivr.rules import RulesError, load_rules
 from tests.fixtures.flow import Call, of, records
@@ -22,7 +23,7 @@ def test_every_declared_procedure_has_its_text_in_the_catalogue() -> None:
     assert RULES.self_service.procedures
     for topic in RULES.self_service.procedures:
         assert f"procedure-{topic}" in catalogue, topic
-    assert "procedure-after" in catalogue
+    assert "procedure-after" in catalogue and "procedure-after-link" in catalogue
 
 
 def test_answer_then_again_then_the_department_or_goodbye() -> None:
@@ -40,8 +41,8 @@ def test_the_shipped_family_menu_opens_the_school_answer() -> None:
     call.start()
     call.digit("3")
     out = call.digit("3")
-    assert [p.items for p in of(c.Play, out)] == [
-        (Prompt("procedure-inscription-scolaire"), Prompt("procedure-after"))]
+    assert [p.items for p in of(c.Play, out)] == [  # a mobile caller: « tapez 3 » for the link
+        (Prompt("procedure-inscription-scolaire"), Prompt("procedure-after-link"))]
     assert {"kind": "procedure_told", "topic": "inscription-scolaire"} in \
         records(out, c.ContactEvent)
 
@@ -56,3 +57,23 @@ def test_a_topic_must_be_declared_and_go_with_a_procedure(tmp_path: Path) -> Non
                                 "target: scolaire, topic: creche}", 1))
     with pytest.raises(RulesError, match="topic"):
         load_rules(bad)
+
+
+def test_the_link_by_sms_to_a_mobile_caller_once() -> None:
+    d = ProcedureAnswer(RULES, "creche", "06 12 34 56 78", "call-9")
+    assert d.start(T0).say == (Prompt("procedure-creche"), Prompt("procedure-after-link"))
+    asked = d.digit("3", T0)
+    assert asked.ask == SendProcedureLink("+33612345678", "creche",
+                                          "https://www.villebourg.fr/demarches/creche",
+                                          "Mairie de Villebourg", "call-9", T0)
+    told = d.answered(True, T0)
+    assert told.say == (Text(SENT), Prompt("procedure-after"))  # no « tapez 3 » twice
+    assert d.digit("3", T0).ask is None
+    assert d.answered(Unavailable("timeout"), T0).say[0] == Text(NOT_SENT)
+
+
+@pytest.mark.parametrize("caller", [None, "anonymous", "01 23 45 67 89"])
+def test_no_link_offered_without_a_mobile_number(caller: str | None) -> None:
+    d = ProcedureAnswer(RULES, "creche", caller)
+    assert d.start(T0).say[-1] == Prompt("procedure-after")
+    assert d.digit("3", T0).ask is None

@@ -169,3 +169,32 @@ def test_subscriptions_counts_and_register(store: Store) -> None:
     with pytest.raises(InvalidInput, match="Liste inconnue"):
         set_subscription(store, alice, "inconnue", subscribed=True, at=NOW, channel="web",
                          wording="x")
+
+
+def test_an_sms_without_delivery_report_is_flagged_for_an_agent(store: Store) -> None:
+    with store.session() as session:
+        sms = outbox.enqueue(session, channel="sms", recipient=PHONE, body="a", purpose="direct",
+                             now=NOW)
+        mail = outbox.enqueue(session, channel="email", recipient=EMAIL, body="b",
+                              purpose="direct", now=NOW)
+        claimed = outbox.claim_due(session, NOW, "w", 10, 60)
+        outbox.mark_sent(session, {r.attempt_id or "": "x" for r in claimed}, NOW)
+        assert outbox.flag_unreported(session, NOW + timedelta(hours=23)) == []
+        [flagged] = outbox.flag_unreported(session, NOW + outbox.REPORT_WAIT)
+        assert (flagged.id, flagged.state) == (sms.id, "unknown")  # e-mail has no reports
+        assert session.get_one(Message, mail.id).state == "sent"
+
+
+@pytest.mark.parametrize("text", ["ABONNER BULLETIN", "abonnement bulletin",
+                                  "Inscription : Bulletin"])
+def test_subscription_by_sms_keyword(store: Store, text: str) -> None:
+    received = receive_sms(store, RULES, sender=PHONE, text=text, at=NOW)
+    assert received.intent == "subscribe"
+    citizen = ensure_citizen(store, phones=[PHONE])
+    proof = {c.purpose: c for c in citizen.consents}["liste:bulletin"]
+    assert (proof.granted, proof.channel) == (True, "sms") and text in proof.wording
+    confirmation = _messages(store)[-1]
+    assert (confirmation.template, confirmation.recipient) == ("abonnement", PHONE)
+    assert "vous êtes abonné à « Bulletin municipal »" in confirmation.body
+    unknown = receive_sms(store, RULES, sender=PHONE, text="ABONNER PISCINE", at=NOW)
+    assert unknown.intent == "other"  # no such list: a request for the accueil

@@ -109,3 +109,13 @@ def test_delivery_report_types() -> None:
     assert dlr_outcome(16) == "failed"
     assert dlr_outcome(8) is None
     assert dlr_outcome(4) is None
+
+
+@pytest.mark.parametrize(("text", "keyword"), [
+    ("ABONNER BULLETIN", "bulletin"), ("inscription alertes", "alertes"),
+    ("Abonnement : action-sociale", "action-sociale"), ("abonner", None),
+    ("je voudrais m'abonner au bulletin", None)])
+def test_subscription_keywords(text: str, keyword: str | None) -> None:
+    parsed = parse_sms(text)
+    assert parsed.keyword == keyword
+    assert (parsed.intent is Intent.SUBSCRIBE) == (keyword is not None)

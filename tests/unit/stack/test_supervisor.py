@@ -4,7 +4,14 @@ import sys
 import threading
 from pathlib import Path
 
-from ivr.stack.supervisor import MAX_RESTART_DELAY, RESTART_DELAY, Child, next_delay
+from ivr.settings import Settings
+from ivr.stack.supervisor import (
+    MAX_RESTART_DELAY,
+    RESTART_DELAY,
+    Child,
+    message_children,
+    next_delay,
+)
 from townhall_support.wait import eventually
 
 
@@ -29,3 +36,10 @@ def test_a_killed_child_is_restarted(tmp_path: Path) -> None:
     assert child.restarts == 1
     child.stop()
     assert child.process.poll() is not None
+
+
+def test_the_mailbox_reader_is_a_child_only_when_imap_is_set(tmp_path: Path) -> None:
+    plain = Settings.from_env({"TOWNHALL_HOME": str(tmp_path)})
+    assert message_children(plain) == []
+    both = plain.with_(imap_host="127.0.0.1", smtp_host="127.0.0.1")
+    assert [name for name, _ in message_children(both)] == ["messages", "mail-reader"]

@@ -36,6 +36,8 @@ TABLES = {
     "message_templates",
     "message_lists",
     "message_preferences",
+    "message_broadcasts",
+    "subscription_requests",
     "voicemail_ingests",
     "alembic_version",
     "alert_campaigns",
