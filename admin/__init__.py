@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Flask
 
-from ivr.prompts import PROMPTS_DIR
 from ivr.settings import Settings
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -37,7 +36,7 @@ def create_app(
         PAGE_SIZE=50,
         TOWNHALL_SETTINGS=settings,
         TOWNHALL_CLOCK=settings.clock,
-        PROMPTS_DIR=PROMPTS_DIR,
+        PROMPTS_DIR=settings.prompts_dir,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,  # uploaded recordings
         QUEUES_REFRESH_SECONDS=5,
     )

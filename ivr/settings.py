@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.clock import Clock, parse_clock
+from ivr.package_data import PROMPTS_DIR
 from ivr.private_files import read_or_create_secret
 
 DEFAULT_ASTERISK_ROOT = "/var/cache/townhall-ivr/asterisk-root"
@@ -116,6 +117,9 @@ class Settings:
     imap_tls: bool = False
     # How often the IVR looks for voicemail messages the AMI event did not announce.
     voicemail_sweep_seconds: float = 60.0
+    # The town's prompt recordings and edited texts (recordings/, overrides.yaml); the
+    # default is the shipped prompts folder, which an installed package must not write.
+    prompts_dir: Path = PROMPTS_DIR
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -158,6 +162,7 @@ class Settings:
             **_message_settings(env),
             voicemail_sweep_seconds=float(env.get("TOWNHALL_VOICEMAIL_SWEEP",
                                                   str(cls.voicemail_sweep_seconds))),
+            prompts_dir=Path(env.get("TOWNHALL_PROMPTS_DIR", str(PROMPTS_DIR))).absolute(),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -185,6 +190,7 @@ class Settings:
             **{f"TOWNHALL_{name.upper()}": _env_text(getattr(self, name))
                for name in _MESSAGE_FIELDS},
             "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
+            "TOWNHALL_PROMPTS_DIR": str(self.prompts_dir),
         }
         return {k: v for k, v in env.items() if v}
 

@@ -19,11 +19,11 @@ import jinja2
 
 from ivr.asterisk.layout import DIRS, InstanceLayout, instance_id
 from ivr.domain.sip_uris import check_ip, check_sip_contact
+from ivr.package_data import DIALPLANS_DIR
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dialplans"
 
 # Queue, mailbox and agent ids become section names and extensions: keep them plain.
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -230,7 +230,7 @@ def voicemail_pin(settings: Settings) -> str:
 
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(DIALPLANS_DIR),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

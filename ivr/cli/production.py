@@ -14,14 +14,13 @@ if TYPE_CHECKING:
 
 _PROMPTS = click.option(
     "--prompts", "prompts_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Dossier des messages (catalogue, enregistrements) ; défaut : celui du logiciel.")
+    help="Dossier des enregistrements et textes modifiés ; défaut : TOWNHALL_PROMPTS_DIR.")
 
 
 def _sources(settings: Settings, prompts_dir: Path | None) -> Sources:
     from ivr.backup.archive import Sources
-    from ivr.prompts import PROMPTS_DIR
 
-    return Sources(settings, prompts_dir or PROMPTS_DIR)
+    return Sources(settings, prompts_dir or settings.prompts_dir)
 
 
 @click.command()
