@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ivr.asterisk.trunk import OperatorTrunk, operator_trunk
 from ivr.clock import Clock, parse_clock
 from ivr.package_data import PROMPTS_DIR
 from ivr.private_files import read_or_create_secret
@@ -120,6 +121,15 @@ class Settings:
     # The town's prompt recordings and edited texts (recordings/, overrides.yaml); the
     # default is the shipped prompts folder, which an installed package must not write.
     prompts_dir: Path = PROMPTS_DIR
+    # The operator's SIP trunk (empty host: none, callbacks go to ``citizen_trunk``):
+    # its server IP:port, our account, its source addresses, our public numbers (E.164,
+    # comma-separated); the password is the file secrets/trunk_password.
+    trunk_host: str = ""
+    trunk_user: str = ""
+    trunk_match: str = ""
+    trunk_dids: str = ""
+    # Anonymous SIP from 127.0.0.1 (the simulator, a local softphone): development only.
+    dev_trunk: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -163,6 +173,11 @@ class Settings:
             voicemail_sweep_seconds=float(env.get("TOWNHALL_VOICEMAIL_SWEEP",
                                                   str(cls.voicemail_sweep_seconds))),
             prompts_dir=Path(env.get("TOWNHALL_PROMPTS_DIR", str(PROMPTS_DIR))).absolute(),
+            trunk_host=env.get("TOWNHALL_TRUNK_HOST", ""),
+            trunk_user=env.get("TOWNHALL_TRUNK_USER", ""),
+            trunk_match=env.get("TOWNHALL_TRUNK_MATCH", ""),
+            trunk_dids=env.get("TOWNHALL_TRUNK_DIDS", ""),
+            dev_trunk=env.get("TOWNHALL_DEV_TRUNK", "1").lower() in ("1", "true", "yes", "on"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -191,6 +206,9 @@ class Settings:
                for name in _MESSAGE_FIELDS},
             "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
             "TOWNHALL_PROMPTS_DIR": str(self.prompts_dir),
+            "TOWNHALL_TRUNK_HOST": self.trunk_host, "TOWNHALL_TRUNK_USER": self.trunk_user,
+            "TOWNHALL_TRUNK_MATCH": self.trunk_match, "TOWNHALL_TRUNK_DIDS": self.trunk_dids,
+            "TOWNHALL_DEV_TRUNK": "1" if self.dev_trunk else "0",
         }
         return {k: v for k, v in env.items() if v}
 
@@ -251,6 +269,29 @@ class Settings:
     def secret(self, name: str) -> str:
         """Return the named secret, generating it on first use (0600, outside the repo)."""
         return read_or_create_secret(self.home / "secrets" / name)
+
+    @property
+    def trunk_password_path(self) -> Path:
+        """The operator's password for our account, written there by the installer."""
+        return self.home / "secrets" / "trunk_password"
+
+    def operator_trunk(self) -> OperatorTrunk | None:
+        """The checked operator trunk, or None; ValueError (French) when misconfigured.
+
+        Its password is never generated: a made-up one would only fail to register.
+        """
+        if not self.trunk_host:
+            return None
+        path = self.trunk_password_path
+        password = path.read_text().strip() if path.is_file() else ""
+        return operator_trunk(self.trunk_host, self.trunk_user, password, self.trunk_match,
+                              self.trunk_dids)
+
+    @property
+    def outbound_caller_id(self) -> str:
+        """The number callbacks and alerts present: the trunk's main DID ("" without one)."""
+        trunk = self.operator_trunk()
+        return trunk.caller_id if trunk else ""
 
     @property
     def ari_user(self) -> str:

@@ -245,6 +245,7 @@ def _context(
     for host in (settings.sip_host, settings.ari_host, settings.ami_host):
         check_ip(host)
     check_sip_contact(settings.citizen_trunk)
+    trunk = settings.operator_trunk()
     queues = with_accueil(options.queues)
     dirs = {name: layout.inner(layout.dir(name)) for name in DIRS}
     return {
@@ -272,6 +273,9 @@ def _context(
         "queues": queues,
         "agents": list(options.agents),
         "citizen_trunk": settings.citizen_trunk,
+        "trunk": trunk,
+        "trunk_numbers": trunk.dialled_forms() if trunk else [],
+        "dev_trunk": settings.dev_trunk,
         "voicemail_pin": voicemail_pin(settings),
         "moh_dir": dirs["moh"],
         "inbound_patterns": INBOUND_PATTERNS,

@@ -1,0 +1,121 @@
+"""The operator's SIP trunk with a second Asterisk playing the operator (127.0.0.2):
+the town hall registers with its account, a citizen calling the public number through
+the operator reaches the IVR and is routed, a number that is not ours and a peer that
+is not the operator are refused, and a callback leaves through the trunk with the town
+hall's number. Production mode: no anonymous SIP (``TOWNHALL_DEV_TRUNK=0``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from ivr.callbacks import repository as repo
+from ivr.private_files import write_new_private
+from ivr.simulate import AgentPhone, place_call
+from ivr.store.db import Store
+from ivr.store.models import Callback
+from tests.fixtures.operator import OPERATOR_IP, Operator, operator_asterisk
+from tests.fixtures.stack import prompt_cache
+from townhall_support.stack import OPEN_CLOCK, Stack, running_stack
+from townhall_support.wait import eventually
+
+pytestmark = pytest.mark.e2e
+
+ACCOUNT = "mairie-test"
+DID = "+33123456789"  # the town hall's main number; dialled nationally by citizens
+
+
+@pytest.fixture(scope="module")
+def phones() -> Iterator[tuple[AgentPhone, AgentPhone]]:
+    """(agent, citizen): the agent answers queue calls, the citizen answers callbacks."""
+    with AgentPhone(mode="answer", max_seconds=20) as agent, \
+            AgentPhone(mode="answer", max_seconds=20) as citizen:
+        yield agent, citizen
+
+
+@pytest.fixture(scope="module")
+def trunk(tmp_path_factory: pytest.TempPathFactory,
+          phones: tuple[AgentPhone, AgentPhone]) -> Iterator[tuple[Stack, Operator]]:
+    agent, citizen = phones
+    home = tmp_path_factory.mktemp("home")
+    password = secrets.token_urlsafe(18)  # given by the operator, installed by IT
+    write_new_private(home / "secrets" / "trunk_password", f"{password}\n".encode())
+    with operator_asterisk(tmp_path_factory.mktemp("operator"), ACCOUNT, password,
+                           citizen.port) as operator:
+        changes = {"trunk_host": f"{OPERATOR_IP}:{operator.port}", "trunk_user": ACCOUNT,
+                   "trunk_dids": DID, "dev_trunk": False}
+        with running_stack(home, f"sip:agent@127.0.0.1:{agent.port}", settings=changes,
+                           prompt_cache=prompt_cache(tmp_path_factory)) as stack:
+            yield stack, operator
+
+
+
+def test_the_town_hall_registers_with_its_account(trunk: tuple[Stack, Operator]) -> None:
+    stack, operator = trunk
+    assert eventually(lambda: operator.registered(ACCOUNT), 30), operator.asterisk.cli(
+        "pjsip show contacts")
+    assert "Registered" in stack.asterisk.cli("pjsip show registrations")
+
+
+def test_a_citizen_calling_the_public_number_is_routed(trunk: tuple[Stack, Operator]) -> None:
+    stack, operator = trunk
+    eventually(lambda: operator.registered(ACCOUNT), 30)
+    result = place_call(OPERATOR_IP, operator.port, called="0123456789", dtmf="11",
+                        hold_seconds=6, caller="0612345678",
+                        cache_dir=stack.settings.home / "cache")
+    assert result.answered, result.error
+    contact = stack.contact(result.ref, wait=20, until=lambda c: c["outcome"] is not None)
+    assert contact is not None, stack.app_log()
+    assert (contact["target"], contact["outcome"]) == ("etat-civil", "answered"), contact
+
+
+def test_a_number_that_is_not_ours_is_refused(trunk: tuple[Stack, Operator]) -> None:
+    stack, operator = trunk
+    result = place_call(OPERATOR_IP, operator.port, called="0199999999", hold_seconds=1,
+                        cache_dir=stack.settings.home / "cache", timeout=20)
+    assert not result.answered
+    assert stack.contact(result.ref, wait=2) is None
+
+
+def test_a_peer_that_is_not_the_operator_is_refused(trunk: tuple[Stack, Operator]) -> None:
+    """Straight to the town hall from 127.0.0.1: no anonymous SIP in production."""
+    stack, _ = trunk
+    result = place_call("127.0.0.1", stack.settings.sip_port, called=DID, hold_seconds=1,
+                        cache_dir=stack.settings.home / "cache", timeout=20)
+    # unidentified: challenged, and no credentials can answer it
+    assert not result.answered and "401 Unauthorized" in result.error, result
+    assert stack.contact(result.ref, wait=2) is None
+
+
+def test_a_callback_leaves_through_the_trunk_with_our_number(
+        trunk: tuple[Stack, Operator], phones: tuple[AgentPhone, AgentPhone]) -> None:
+    stack, operator = trunk
+    _, citizen = phones
+    now = datetime.fromisoformat(OPEN_CLOCK)
+    store = Store(stack.settings.db_url)
+    try:
+        with store.session() as session:
+            callback_id = repo.request_callback(session, None, "0698765432", "accueil",
+                                                due_at=now, promised_before=None, now=now).id
+    finally:
+        store.dispose()
+    answered = citizen.calls_answered
+    env = {**os.environ, **stack.settings.to_env()}
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "callbacks", "run", "--once"],
+                          env=env, capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (DID, "0698765432") in operator.calls()
+    assert citizen.calls_answered == answered + 1
+    store = Store(stack.settings.db_url)
+    try:
+        with store.session() as session:
+            row = session.get(Callback, callback_id)
+            assert row is not None and (row.state, row.outcome) == ("done", "answered")
+    finally:
+        store.dispose()
