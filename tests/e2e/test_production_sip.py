@@ -1,13 +1,17 @@
-"""The operator's SIP trunk with a second Asterisk playing the operator (127.0.0.2):
-the town hall registers with its account, a citizen calling the public number through
-the operator reaches the IVR and is routed, a number that is not ours and a peer that
-is not the operator are refused, and a callback leaves through the trunk with the town
-hall's number. Production mode: no anonymous SIP (``TOWNHALL_DEV_TRUNK=0``)."""
+"""SIP as a town hall runs it (``TOWNHALL_DEV_TRUNK=0``: no anonymous SIP), one stack.
+
+The operator's trunk with a second Asterisk playing the operator (127.0.0.2): the town
+hall registers with its account, a citizen calling the public number through the
+operator reaches the IVR and is routed, a number that is not ours and a peer that is
+not the operator are refused, and a callback leaves through the trunk with the town
+hall's number. An agent's phone registers with its generated credentials (a wrong
+password is refused); the password is in a 0600 file and in no log."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +25,7 @@ from ivr.simulate import AgentPhone, place_call
 from ivr.store.db import Store
 from ivr.store.models import Callback
 from tests.fixtures.operator import OPERATOR_IP, Operator, operator_asterisk
+from tests.fixtures.sip_register import register
 from tests.fixtures.stack import prompt_cache
 from townhall_support.stack import OPEN_CLOCK, Stack, running_stack
 from townhall_support.wait import eventually
@@ -29,6 +34,7 @@ pytestmark = pytest.mark.e2e
 
 ACCOUNT = "mairie-test"
 DID = "+33123456789"  # the town hall's main number; dialled nationally by citizens
+DESK_PHONE = "agent-urbanisme-1"  # registers (no static contact in the rules)
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +57,7 @@ def trunk(tmp_path_factory: pytest.TempPathFactory,
         changes = {"trunk_host": f"{OPERATOR_IP}:{operator.port}", "trunk_user": ACCOUNT,
                    "trunk_dids": DID, "dev_trunk": False}
         with running_stack(home, f"sip:agent@127.0.0.1:{agent.port}", settings=changes,
+                           contacts={DESK_PHONE: None},
                            prompt_cache=prompt_cache(tmp_path_factory)) as stack:
             yield stack, operator
 
@@ -119,3 +126,19 @@ def test_a_callback_leaves_through_the_trunk_with_our_number(
             assert row is not None and (row.state, row.outcome) == ("done", "answered")
     finally:
         store.dispose()
+
+
+def test_an_agent_phone_registers_with_its_generated_credentials(
+        trunk: tuple[Stack, Operator]) -> None:
+    stack, _ = trunk
+    secret = stack.settings.home / "secrets" / f"sip-{DESK_PHONE}"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    password = secret.read_text().strip()
+    port = stack.settings.sip_port
+    assert register("127.0.0.1", port, DESK_PHONE, password + "x") == "refused"
+    assert register("127.0.0.1", port, DESK_PHONE, password) == "200"
+    assert f"{DESK_PHONE}/sip:{DESK_PHONE}@127.0." in stack.asterisk.cli(
+        f"pjsip show contacts like {DESK_PHONE}")
+    logs = [stack.app_log(), *(p.read_text(errors="replace") for p in
+                              stack.asterisk.layout.dir("log").rglob("*") if p.is_file())]
+    assert not [text for text in logs if password in text]
