@@ -20,6 +20,7 @@ import jinja2
 from ivr.asterisk.layout import DIRS, InstanceLayout, instance_id
 from ivr.domain.sip_uris import check_ip, check_sip_contact
 from ivr.package_data import DIALPLANS_DIR
+from ivr.security.guard import acl_text
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -293,6 +294,9 @@ def render_config(
     context = _context(settings, layout, options)
     names = sorted(environment.list_templates(filter_func=lambda n: n.endswith(".conf.j2")))
     files = {name: "; intentionally empty (defaults)\n" for name in EMPTY_CONFIGS}
+    # present from the start: Asterisk notices a change in an included file it has read,
+    # not one that appears after it was missing
+    files["pjsip_blocked.conf"] = acl_text([])
     for name in names:
         files[name.removesuffix(".j2")] = environment.get_template(name).render(context)
     return files

@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "backup": "ivr.cli.production:backup",
     "restore": "ivr.cli.production:restore",
     "doctor": "ivr.cli.production:doctor",
+    "security": "ivr.cli.security:security",
 }
 
 

@@ -5,7 +5,8 @@ hall registers with its account, a citizen calling the public number through the
 operator reaches the IVR and is routed, a number that is not ours and a peer that is
 not the operator are refused, and a callback leaves through the trunk with the town
 hall's number. An agent's phone registers with its generated credentials (a wrong
-password is refused); the password is in a 0600 file and in no log."""
+password is refused); the password is in a 0600 file and in no log. A stranger guessing
+passwords is blocked after five failures (``security guard``), the agent is not."""
 
 from __future__ import annotations
 
@@ -142,3 +143,21 @@ def test_an_agent_phone_registers_with_its_generated_credentials(
     logs = [stack.app_log(), *(p.read_text(errors="replace") for p in
                               stack.asterisk.layout.dir("log").rglob("*") if p.is_file())]
     assert not [text for text in logs if password in text]
+
+
+def test_a_stranger_guessing_passwords_is_blocked(trunk: tuple[Stack, Operator]) -> None:
+    stack, _ = trunk
+    password = (stack.settings.home / "secrets" / f"sip-{DESK_PHONE}").read_text().strip()
+    port, stranger = stack.settings.sip_port, "127.0.0.3"
+    for guess in range(5):
+        assert register("127.0.0.1", port, DESK_PHONE, f"guess{guess}", stranger) == "refused"
+    env = {**os.environ, **stack.settings.to_env()}
+    events = subprocess.run([sys.executable, "-m", "ivr.cli", "security", "events"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert events.stdout.count(f"{stranger} ") >= 5, events.stdout + events.stderr
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "security", "guard"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert f"bloquée : {stranger}" in done.stdout, done.stdout + done.stderr
+    # even the right password no longer works from there; the agent's desk still does
+    assert register("127.0.0.1", port, DESK_PHONE, password, stranger) != "200"
+    assert register("127.0.0.1", port, DESK_PHONE, password) == "200"
