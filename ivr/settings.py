@@ -8,6 +8,7 @@ use into ``$TOWNHALL_HOME/secrets`` with mode 0600 and never live in the reposit
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -55,6 +56,32 @@ def _message_settings(env: Mapping[str, str]) -> dict[str, Any]:
             values[name] = int(raw)
         else:
             values[name] = raw
+    return values
+
+
+_CONFIG_KEY = re.compile(r"TOWNHALL_[A-Z0-9_]+")
+
+
+def read_config_file(path: Path) -> dict[str, str]:
+    """``TOWNHALL_*=value`` lines of a configuration file (``#`` comments, blank lines,
+    optional quotes); ValueError ``file:line`` in French for anything else."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"TOWNHALL_CONFIG : {path} illisible ({exc})") from None
+    values: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not _CONFIG_KEY.fullmatch(key):
+            raise ValueError(f"{path}:{number}: attendu TOWNHALL_NOM=valeur, pas {text!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
     return values
 
 
@@ -130,11 +157,17 @@ class Settings:
     trunk_dids: str = ""
     # Anonymous SIP from 127.0.0.1 (the simulator, a local softphone): development only.
     dev_trunk: bool = True
+    # The configuration file these settings were read over (TOWNHALL_CONFIG), if any.
+    config_file: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read the ``TOWNHALL_*`` variables (``os.environ`` by default)."""
+        """Read the ``TOWNHALL_*`` variables (``os.environ`` by default), over those of
+        the file ``TOWNHALL_CONFIG`` names (an installed server's
+        ``/etc/townhall-ivr/townhall-ivr.env``)."""
         env = os.environ if env is None else env
+        if env.get("TOWNHALL_CONFIG"):
+            env = {**read_config_file(Path(env["TOWNHALL_CONFIG"])), **env}
         home = Path(env.get("TOWNHALL_HOME", "var")).absolute()
         model = env.get("TOWNHALL_VOSK_MODEL", "")
         return cls(
@@ -178,6 +211,7 @@ class Settings:
             trunk_match=env.get("TOWNHALL_TRUNK_MATCH", ""),
             trunk_dids=env.get("TOWNHALL_TRUNK_DIDS", ""),
             dev_trunk=env.get("TOWNHALL_DEV_TRUNK", "1").lower() in ("1", "true", "yes", "on"),
+            config_file=env.get("TOWNHALL_CONFIG", ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -209,6 +243,7 @@ class Settings:
             "TOWNHALL_TRUNK_HOST": self.trunk_host, "TOWNHALL_TRUNK_USER": self.trunk_user,
             "TOWNHALL_TRUNK_MATCH": self.trunk_match, "TOWNHALL_TRUNK_DIDS": self.trunk_dids,
             "TOWNHALL_DEV_TRUNK": "1" if self.dev_trunk else "0",
+            "TOWNHALL_CONFIG": self.config_file,
         }
         return {k: v for k, v in env.items() if v}
 

@@ -80,3 +80,40 @@ def doctor(settings: Settings) -> None:
         click.echo(f"[{marks[finding.level]:^9}] {finding.label}{advice}")
     if has_errors(findings):
         raise SystemExit(1)
+
+
+@click.group()
+def production() -> None:
+    """Installation sur un serveur : services systemd, /etc/townhall-ivr, /var/lib."""
+
+
+@production.command("install-units")
+@click.option("--dry-run", is_flag=True, help="Afficher les fichiers sans rien écrire.")
+@click.option("--user", default="townhall-ivr", show_default=True,
+              help="Compte des services (root pour la racine Asterisk privée, en chroot).")
+@click.option("--etc", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/townhall-ivr"), show_default=True)
+@click.option("--state", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/var/lib/townhall-ivr"), show_default=True)
+@click.option("--systemd-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def install_units(dry_run: bool, user: str, etc: Path, state: Path, systemd_dir: Path) -> None:
+    """Écrit les services systemd, le fichier de réglages et les règles par défaut
+    (ces deux-là seulement s'ils n'existent pas), et crée le dossier des données."""
+    import shutil
+    import sys
+
+    from ivr.install.layout import Target, install, plan
+
+    exe = shutil.which("townhall-ivr", path=str(Path(sys.executable).parent))
+    target = Target(Path(exe or sys.argv[0]).absolute(), etc.absolute(), state.absolute(),
+                    systemd_dir.absolute(), user)
+    if dry_run:
+        for item in plan(target):
+            text = item.text if item.path.suffix != ".yaml" else "(les règles par défaut)\n"
+            click.echo(f"# ---- {item.path} (mode {item.mode:o})\n{text}")
+        return
+    for line in install(target):
+        click.echo(line)
+    click.echo("ensuite : systemctl daemon-reload && systemctl enable --now townhall-ivr "
+               "townhall-ivr-admin townhall-ivr-guard townhall-ivr-backup.timer")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -11,12 +13,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.asterisk.process import AsteriskError, AsteriskInstance
 from ivr.doctor.checks import Facts
+from ivr.install.layout import Target
+from ivr.package_data import shipped
 from ivr.rules import RulesError, load_rules
 from ivr.settings import Settings, connect_host
 from ivr.store.db import MIGRATIONS, Store, sqlite_path
 
 SECRETS = ("admin_secret_key", "ami_password", "ari_password")
+REGISTRATION_STATES = ("Registered", "Unregistered", "Rejected", "Stopped")
 _TIMEOUT = 2.0
 
 
@@ -47,7 +53,42 @@ def gather(settings: Settings) -> Facts:
         admin_secure_cookies=settings.admin_secure_cookies,
         vosk_model=settings.vosk_model,
         vosk_model_present=bool(settings.vosk_model and settings.vosk_model.is_dir()),
+        **_trunk(settings),
+        dev_trunk=settings.dev_trunk,
+        config_file=Path(settings.config_file) if settings.config_file else None,
+        units_missing=_units_missing(),
     )
+
+
+def _trunk(settings: Settings) -> dict[str, str | None]:
+    """The trunk's server and its registration state as Asterisk sees it, or its error."""
+    try:
+        trunk = settings.operator_trunk()
+    except ValueError as exc:
+        return {"trunk_error": str(exc)}
+    if trunk is None:
+        return {}
+    return {"trunk_server": trunk.server, "trunk_registration": _registration(settings)}
+
+
+def _registration(settings: Settings) -> str | None:
+    instance = AsteriskInstance(settings)
+    if not instance.is_running():
+        return None
+    try:
+        shown = instance.cli("pjsip show registrations", timeout=_TIMEOUT * 5)
+    except (AsteriskError, OSError, subprocess.SubprocessError):
+        return None
+    for line in shown.splitlines():
+        if "citizen-trunk-registration/" in line:
+            return next((word for word in REGISTRATION_STATES if word in line.split()), "?")
+    return None
+
+
+def _units_missing() -> tuple[str, ...]:
+    installed = Target(Path(sys.executable)).systemd
+    return tuple(unit.name for unit in sorted(shipped("systemd").iterdir())
+                 if not (installed / unit.name).is_file())
 
 
 def _mode(path: Path) -> int | None:
