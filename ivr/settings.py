@@ -159,6 +159,10 @@ class Settings:
     dev_trunk: bool = True
     # The configuration file these settings were read over (TOWNHALL_CONFIG), if any.
     config_file: str = ""
+    # SIP over TLS for the agents' phones on this TCP port (0: none), and SRTP (SDES,
+    # whose keys travel in the signalling: TLS only) for their media.
+    sip_tls_port: int = 0
+    agents_srtp: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -212,6 +216,8 @@ class Settings:
             trunk_dids=env.get("TOWNHALL_TRUNK_DIDS", ""),
             dev_trunk=env.get("TOWNHALL_DEV_TRUNK", "1").lower() in ("1", "true", "yes", "on"),
             config_file=env.get("TOWNHALL_CONFIG", ""),
+            sip_tls_port=int(env.get("TOWNHALL_SIP_TLS_PORT", "0")),
+            agents_srtp=env.get("TOWNHALL_AGENTS_SRTP", "0").lower() in ("1", "true", "yes", "on"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -244,6 +250,8 @@ class Settings:
             "TOWNHALL_TRUNK_MATCH": self.trunk_match, "TOWNHALL_TRUNK_DIDS": self.trunk_dids,
             "TOWNHALL_DEV_TRUNK": "1" if self.dev_trunk else "0",
             "TOWNHALL_CONFIG": self.config_file,
+            "TOWNHALL_SIP_TLS_PORT": str(self.sip_tls_port) if self.sip_tls_port else "",
+            "TOWNHALL_AGENTS_SRTP": "1" if self.agents_srtp else "",
         }
         return {k: v for k, v in env.items() if v}
 

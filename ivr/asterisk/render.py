@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from ivr.asterisk.layout import DIRS, InstanceLayout, instance_id
+from ivr.asterisk.tls import CERT_FILE, KEY_FILE, tls_pair
 from ivr.domain.sip_uris import check_ip, check_sip_contact
 from ivr.package_data import DIALPLANS_DIR
 from ivr.security.guard import acl_text
@@ -247,6 +248,13 @@ def _context(
         check_ip(host)
     check_sip_contact(settings.citizen_trunk)
     trunk = settings.operator_trunk()
+    if settings.agents_srtp and not settings.sip_tls_port:
+        raise ValueError("TOWNHALL_AGENTS_SRTP=1 demande TOWNHALL_SIP_TLS_PORT : les clés SRTP "
+                         "passent dans la signalisation, qui doit être chiffrée")
+    tls = ({"port": settings.sip_tls_port, "srtp": settings.agents_srtp,
+            "cert": layout.inner(layout.dir("etc") / CERT_FILE),
+            "key": layout.inner(layout.dir("etc") / KEY_FILE)}
+           if settings.sip_tls_port else None)
     queues = with_accueil(options.queues)
     dirs = {name: layout.inner(layout.dir(name)) for name in DIRS}
     return {
@@ -277,6 +285,7 @@ def _context(
         "trunk": trunk,
         "trunk_numbers": trunk.dialled_forms() if trunk else [],
         "dev_trunk": settings.dev_trunk,
+        "tls": tls,
         "voicemail_pin": voicemail_pin(settings),
         "moh_dir": dirs["moh"],
         "inbound_patterns": INBOUND_PATTERNS,
@@ -297,6 +306,9 @@ def render_config(
     # present from the start: Asterisk notices a change in an included file it has read,
     # not one that appears after it was missing
     files["pjsip_blocked.conf"] = acl_text([])
+    if settings.sip_tls_port:
+        pair = tls_pair(settings)
+        files.update({CERT_FILE: pair.cert, KEY_FILE: pair.key})
     for name in names:
         files[name.removesuffix(".j2")] = environment.get_template(name).render(context)
     return files

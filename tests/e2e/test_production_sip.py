@@ -5,13 +5,16 @@ hall registers with its account, a citizen calling the public number through the
 operator reaches the IVR and is routed, a number that is not ours and a peer that is
 not the operator are refused, and a callback leaves through the trunk with the town
 hall's number. An agent's phone registers with its generated credentials (a wrong
-password is refused); the password is in a 0600 file and in no log. A stranger guessing
+password is refused); the password is in a 0600 file and in no log. Phones may also
+speak SIP over TLS, with the server's generated certificate. A stranger guessing
 passwords is blocked after five failures (``security guard``), the agent is not."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -28,6 +31,7 @@ from ivr.store.models import Callback
 from tests.fixtures.operator import OPERATOR_IP, Operator, operator_asterisk
 from tests.fixtures.sip_register import register
 from tests.fixtures.stack import prompt_cache
+from townhall_support.ports import free_port
 from townhall_support.stack import OPEN_CLOCK, Stack, running_stack
 from townhall_support.wait import eventually
 
@@ -56,7 +60,8 @@ def trunk(tmp_path_factory: pytest.TempPathFactory,
     with operator_asterisk(tmp_path_factory.mktemp("operator"), ACCOUNT, password,
                            citizen.port) as operator:
         changes = {"trunk_host": f"{OPERATOR_IP}:{operator.port}", "trunk_user": ACCOUNT,
-                   "trunk_dids": DID, "dev_trunk": False}
+                   "trunk_dids": DID, "dev_trunk": False, "sip_tls_port": free_port(),
+                   "agents_srtp": True}
         with running_stack(home, f"sip:agent@127.0.0.1:{agent.port}", settings=changes,
                            contacts={DESK_PHONE: None},
                            prompt_cache=prompt_cache(tmp_path_factory)) as stack:
@@ -161,3 +166,20 @@ def test_a_stranger_guessing_passwords_is_blocked(trunk: tuple[Stack, Operator])
     # even the right password no longer works from there; the agent's desk still does
     assert register("127.0.0.1", port, DESK_PHONE, password, stranger) != "200"
     assert register("127.0.0.1", port, DESK_PHONE, password) == "200"
+
+
+def test_sip_over_tls_with_the_generated_certificate(trunk: tuple[Stack, Operator]) -> None:
+    stack, _ = trunk
+    assert "transport-tls" in stack.asterisk.cli("pjsip show transports")
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # self-signed
+    with socket.create_connection(("127.0.0.1", stack.settings.sip_tls_port), timeout=10) as raw, \
+            context.wrap_socket(raw) as tls:
+        presented = ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True) or b"")
+        tls.sendall(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;"
+                    b"branch=z9hG4bK-tls1\r\nFrom: <sip:probe@127.0.0.1>;tag=1\r\n"
+                    b"To: <sip:127.0.0.1>\r\nCall-ID: tls-probe\r\nCSeq: 1 OPTIONS\r\n"
+                    b"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+        assert tls.recv(4096).startswith(b"SIP/2.0 ")
+    generated = (stack.settings.home / "secrets" / "sip-tls" / "cert.pem").read_text()
+    assert presented.split() == generated.split()
