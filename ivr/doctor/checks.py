@@ -54,6 +54,9 @@ class Facts:
     trunk_registration: str | None = None  # Asterisk's word for it; None: not known
     config_file: Path | None = None  # TOWNHALL_CONFIG: an installed server
     units_missing: tuple[str, ...] = ()
+    tls_port: int = 0  # 0: no SIP over TLS
+    tls_key_mode: int | None = None  # None: no key yet (generated at the next start)
+    tls_days_left: int | None = None  # the certificate's remaining validity
 
 
 Check = Callable[[Facts], Iterator[Finding]]
@@ -201,8 +204,27 @@ def _systemd(f: Facts) -> Iterator[Finding]:
         yield Finding(label, Level.OK)
 
 
+def _tls(f: Facts) -> Iterator[Finding]:
+    if not f.tls_port:
+        return
+    label = f"SIP sur TLS (port {f.tls_port})"
+    where = f"{f.home}/secrets/sip-tls"
+    if f.tls_key_mode is None or f.tls_days_left is None:
+        yield Finding(label, Level.WARNING, f"pas encore de certificat dans {where} : il sera "
+                      "créé au prochain démarrage")
+    elif f.tls_key_mode & OPEN_TO_OTHERS:
+        yield Finding(label, Level.ERROR, f"clé lisible par d'autres comptes : chmod 600 "
+                      f"{where}/key.pem")
+    elif f.tls_days_left < 30:
+        yield Finding(label, Level.WARNING if f.tls_days_left > 0 else Level.ERROR,
+                      f"le certificat expire dans {f.tls_days_left} jours : remplacez "
+                      f"{where}/cert.pem et key.pem (ou supprimez-les pour en générer un)")
+    else:
+        yield Finding(label, Level.OK)
+
+
 CHECKS: tuple[Check, ...] = (_home, _sqlite, _secrets, _database, _rules, _asterisk, _binds,
-                             _admin, _vosk, _trunk, _dev_trunk, _systemd)
+                             _admin, _vosk, _trunk, _dev_trunk, _systemd, _tls)
 
 
 def diagnose(facts: Facts) -> list[Finding]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 from alembic.config import Config
@@ -14,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.asterisk.process import AsteriskError, AsteriskInstance
+from ivr.asterisk.tls import tls_folder
 from ivr.doctor.checks import Facts
 from ivr.install.layout import Target
 from ivr.package_data import shipped
@@ -57,10 +60,41 @@ def gather(settings: Settings) -> Facts:
         dev_trunk=settings.dev_trunk,
         config_file=Path(settings.config_file) if settings.config_file else None,
         units_missing=_units_missing(),
+        **_tls(settings),
     )
 
 
-def _trunk(settings: Settings) -> dict[str, str | None]:
+def _tls(settings: Settings) -> _TlsFacts:
+    """The TLS key's mode and the days its certificate has left (openssl reads it)."""
+    if not settings.sip_tls_port:
+        return {}
+    folder = tls_folder(settings)
+    facts: _TlsFacts = {"tls_port": settings.sip_tls_port,
+                        "tls_key_mode": _mode(folder / "key.pem")}
+    try:
+        shown = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in",
+                                str(folder / "cert.pem")], capture_output=True, text=True,
+                               timeout=10, check=True).stdout
+        end = datetime.strptime(shown.strip().removeprefix("notAfter="), "%b %d %H:%M:%S %Y %Z")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return facts
+    facts["tls_days_left"] = (end.replace(tzinfo=UTC) - settings.clock.now()).days
+    return facts
+
+
+class _TrunkFacts(TypedDict, total=False):
+    trunk_error: str | None
+    trunk_server: str | None
+    trunk_registration: str | None
+
+
+class _TlsFacts(TypedDict, total=False):
+    tls_port: int
+    tls_key_mode: int | None
+    tls_days_left: int | None
+
+
+def _trunk(settings: Settings) -> _TrunkFacts:
     """The trunk's server and its registration state as Asterisk sees it, or its error."""
     try:
         trunk = settings.operator_trunk()

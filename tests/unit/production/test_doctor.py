@@ -111,3 +111,29 @@ def test_an_installed_server_without_its_units() -> None:
     checkout = diagnose(dataclasses.replace(HEALTHY, config_file=None,
                                             units_missing=("townhall-ivr.service",)))
     assert not [f for f in checkout if f.label.startswith("Services systemd")]
+
+
+def test_sip_over_tls_certificate_key_and_expiry() -> None:
+    tls = dataclasses.replace(HEALTHY, tls_port=5061, tls_key_mode=0o600, tls_days_left=3000)
+    assert _find(diagnose(tls), "SIP sur TLS").level is Level.OK
+    exposed = diagnose(dataclasses.replace(tls, tls_key_mode=0o644))
+    assert "chmod 600" in _find(exposed, "SIP sur TLS").advice
+    expiring = diagnose(dataclasses.replace(tls, tls_days_left=12))
+    assert _find(expiring, "SIP sur TLS").level is Level.WARNING
+    assert _find(diagnose(dataclasses.replace(tls, tls_days_left=-1)),
+                 "SIP sur TLS").level is Level.ERROR
+    assert _find(diagnose(dataclasses.replace(tls, tls_key_mode=None)),
+                 "SIP sur TLS").level is Level.WARNING
+
+
+def test_doctor_reads_the_generated_certificate(tmp_path: Path) -> None:
+    from ivr.asterisk.tls import tls_pair
+    from ivr.doctor.adapters.facts import gather
+    from ivr.settings import Settings
+
+    settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path), "TOWNHALL_SIP_TLS_PORT": "5061",
+                                  "TOWNHALL_ARI_PORT": "1", "TOWNHALL_AMI_PORT": "1"})
+    tls_pair(settings)
+    facts = gather(settings)
+    assert facts.tls_key_mode == 0o600 and facts.tls_days_left is not None
+    assert 3600 < facts.tls_days_left <= 3650
