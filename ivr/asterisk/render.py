@@ -131,6 +131,8 @@ EMPTY_CONFIGS = (
     "pjproject.conf",
 )
 
+# The guard's ACL (ivr.security): rendered empty once, then the guard's, kept by renders.
+BLOCKED_FILE = "pjsip_blocked.conf"
 INBOUND_PATTERNS = ("_X.", "_+X.", "s", "_[a-zA-Z0-9].")
 
 
@@ -305,7 +307,7 @@ def render_config(
     files = {name: "; intentionally empty (defaults)\n" for name in EMPTY_CONFIGS}
     # present from the start: Asterisk notices a change in an included file it has read,
     # not one that appears after it was missing
-    files["pjsip_blocked.conf"] = acl_text([])
+    files[BLOCKED_FILE] = acl_text([])
     if settings.sip_tls_port:
         pair = tls_pair(settings)
         files.update({CERT_FILE: pair.cert, KEY_FILE: pair.key})
@@ -319,6 +321,8 @@ def write_config(files: Mapping[str, str], etc_dir: Path) -> None:
     etc_dir.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         path = etc_dir / name
+        if name == BLOCKED_FILE and path.exists():
+            continue
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text)
         tmp.chmod(0o600)

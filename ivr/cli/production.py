@@ -117,3 +117,34 @@ def install_units(dry_run: bool, user: str, etc: Path, state: Path, systemd_dir:
         click.echo(line)
     click.echo("ensuite : systemctl daemon-reload && systemctl enable --now townhall-ivr "
                "townhall-ivr-admin townhall-ivr-guard townhall-ivr-backup.timer")
+
+
+@production.command("agent-password")
+@click.argument("agent_id")
+@click.option("--rotate", is_flag=True, help="En générer un nouveau (l'ancien cesse de marcher).")
+@click.pass_obj
+def agent_password(settings: Settings, agent_id: str, rotate: bool) -> None:
+    """Affiche le mot de passe SIP du téléphone d'un agent (à saisir dans le téléphone)."""
+    from ivr.asterisk.process import AsteriskInstance
+    from ivr.rules.loader import RulesError, load_rules
+    from ivr.stack.provisioning import agent_endpoints, queue_specs
+
+    try:
+        rules = load_rules(settings.rules_path)
+    except RulesError as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    agent = rules.agents.get(agent_id)
+    if agent is None or agent.contact:
+        raise click.ClickException(f"« {agent_id} » n'est pas un agent dont le téléphone "
+                                   "s'enregistre (voir « agents » dans les règles)")
+    secret = settings.home / "secrets" / f"sip-{agent_id}"
+    if rotate:
+        secret.unlink(missing_ok=True)
+    password = settings.secret(f"sip-{agent_id}")
+    instance = AsteriskInstance(settings)
+    if rotate and instance.is_running():
+        instance.render(queues=queue_specs(rules), agents=agent_endpoints(rules, settings))
+        instance.cli("module reload res_pjsip.so")
+    click.echo(f"{agent_id} : {password}")
+    if rotate and not instance.is_running():
+        click.echo("(pris en compte au prochain démarrage du serveur vocal)")

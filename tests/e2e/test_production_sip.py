@@ -5,7 +5,8 @@ hall registers with its account, a citizen calling the public number through the
 operator reaches the IVR and is routed, a number that is not ours and a peer that is
 not the operator are refused, and a callback leaves through the trunk with the town
 hall's number. An agent's phone registers with its generated credentials (a wrong
-password is refused); the password is in a 0600 file and in no log. Phones may also
+password is refused, a rotated one stops working at once); the password is in a 0600
+file and in no log. Phones may also
 speak SIP over TLS, with the server's generated certificate. A stranger guessing
 passwords is blocked after five failures (``security guard``), the agent is not."""
 
@@ -145,9 +146,19 @@ def test_an_agent_phone_registers_with_its_generated_credentials(
     assert register("127.0.0.1", port, DESK_PHONE, password) == "200"
     assert f"{DESK_PHONE}/sip:{DESK_PHONE}@127.0." in stack.asterisk.cli(
         f"pjsip show contacts like {DESK_PHONE}")
+    # rotated: the old password stops working at once, the new one registers
+    env = {**os.environ, **stack.settings.to_env()}
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "production", "agent-password",
+                           DESK_PHONE, "--rotate"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    new = secret.read_text().strip()
+    assert new != password and f"{DESK_PHONE} : {new}" in done.stdout
+    assert register("127.0.0.1", port, DESK_PHONE, password) == "refused"
+    assert register("127.0.0.1", port, DESK_PHONE, new) == "200"
     logs = [stack.app_log(), *(p.read_text(errors="replace") for p in
                               stack.asterisk.layout.dir("log").rglob("*") if p.is_file())]
-    assert not [text for text in logs if password in text]
+    assert not [text for text in logs if password in text or new in text]
 
 
 def test_a_stranger_guessing_passwords_is_blocked(trunk: tuple[Stack, Operator]) -> None:

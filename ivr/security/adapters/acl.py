@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 from ivr.asterisk.process import AsteriskInstance
+from ivr.asterisk.render import BLOCKED_FILE
 from ivr.security.guard import Failure, Policy, acl_text, blocked, parse_line
 
 log = logging.getLogger(__name__)
 
-ACL_FILE = "pjsip_blocked.conf"  # included by pjsip.conf (#tryinclude)
 
 
 def security_log(instance: AsteriskInstance) -> Path:
@@ -34,7 +34,7 @@ def guard_once(instance: AsteriskInstance, now: datetime, policy: Policy) -> dic
     The ACL file is rewritten and PJSIP's ACL reloaded only when the set changed.
     """
     bans = blocked(read_failures(security_log(instance)), now, policy)
-    path = instance.layout.dir("etc") / ACL_FILE
+    path = instance.layout.dir("etc") / BLOCKED_FILE
     text = acl_text(bans)
     current = path.read_text() if path.exists() else acl_text([])
     if text != current:

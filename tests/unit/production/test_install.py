@@ -101,3 +101,18 @@ def test_quotes_and_comments_in_the_configuration_file(tmp_path: Path) -> None:
     missing = CliRunner().invoke(main, ["rules", "check"],
                                  env={"TOWNHALL_CONFIG": str(tmp_path / "absent.env")})
     assert missing.exit_code == 1 and "illisible" in missing.output
+
+
+def test_an_agents_phone_password_shown_and_rotated(tmp_path: Path) -> None:
+    env = {"TOWNHALL_HOME": str(tmp_path / "home"), "TOWNHALL_RULES": str(DEFAULT_RULES)}
+    shown = CliRunner().invoke(main, ["production", "agent-password", "agent-accueil-1"], env=env)
+    assert shown.exit_code == 0, shown.output
+    secret = tmp_path / "home" / "secrets" / "sip-agent-accueil-1"
+    first = secret.read_text().strip()
+    assert shown.output.splitlines()[0] == f"agent-accueil-1 : {first}"
+    rotated = CliRunner().invoke(main, ["production", "agent-password", "agent-accueil-1",
+                                        "--rotate"], env=env)
+    assert rotated.exit_code == 0 and first not in rotated.output
+    assert secret.read_text().strip() in rotated.output and "prochain démarrage" in rotated.output
+    unknown = CliRunner().invoke(main, ["production", "agent-password", "nobody"], env=env)
+    assert unknown.exit_code == 1 and "n'est pas un agent" in unknown.output
