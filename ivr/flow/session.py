@@ -134,14 +134,14 @@ class CallSession:
         if ev.callback_for in self.rules.departments:
             return [c.ContactEvent(ev.at, "callback_from_queue", {"queue": ev.callback_for}),
                     *self._offer_callback(ev.callback_for, ev.at)]
-        self.menu_id = self.rules.main_menu
+        self.menu_id = self.rules.entry_menu(ev.called)
         record = c.StartContact(ev.at, ev.caller, ev.called, ev.ref)
         msgs = self.rules.messages
         intro: list[c.PromptItem] = [Text(msgs.welcome)]
         closed = destination(self.rules, self.rules.input.fallback_target, ev.at)
         if closed.closed:
             intro.append(Text(closed.text))
-        if self._speech_on():
+        if self._speech_on() and self.menu_id == self.rules.main_menu:  # a direct line: keys
             self.stage = Stage.SPEECH
             return [record, c.Answer(), *self._play(*intro, Text(msgs.speech_prompt), wait=True),
                     self._listen("intent")]
