@@ -79,11 +79,12 @@ def _register_blueprints(app: Flask) -> None:
         request_intake,
         requests,
         rules,
+        security,
         users,
     )
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
-                   prompts, queues, callbacks, messages, users, audit):
+                   prompts, queues, callbacks, messages, users, audit, security):
         app.register_blueprint(module.bp)
     for api_module in (api, api_requests, api_appointments, api_messages):
         app.register_blueprint(api_module.bp)

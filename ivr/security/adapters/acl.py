@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.asterisk.render import BLOCKED_FILE
 from ivr.security.guard import Failure, Policy, acl_text, blocked, parse_line
+from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +47,26 @@ def guard_once(instance: AsteriskInstance, now: datetime, policy: Policy) -> dic
         instance.cli("module reload res_pjsip.so")
         log.warning("sip addresses blocked", extra={"addresses": ",".join(sorted(bans))})
     return bans
+
+
+@dataclass(frozen=True)
+class SipSecurity:
+    """What the administrator sees: Asterisk running, recent failures, blocked addresses."""
+
+    running: bool
+    failures: list[Failure]
+    blocked: list[str]
+
+
+def sip_security(settings: Settings, last: int = 50) -> SipSecurity:
+    """The running instance's failures (newest first) and the addresses its ACL denies;
+    never starts nor provisions Asterisk."""
+    instance = AsteriskInstance(settings)
+    if not instance.is_running():
+        return SipSecurity(False, [], [])
+    failures = read_failures(security_log(instance))[-last:][::-1]
+    acl = instance.layout.dir("etc") / BLOCKED_FILE
+    text = acl.read_text() if acl.exists() else ""
+    denied = [line.split("=", 1)[1].strip() for line in text.splitlines()
+              if line.startswith("deny")]
+    return SipSecurity(True, failures, denied)
