@@ -26,6 +26,7 @@ import pytest
 
 from ivr.callbacks import repository as repo
 from ivr.private_files import write_new_private
+from ivr.security.adapters.acl import sip_security
 from ivr.simulate import AgentPhone, place_call
 from ivr.store.db import Store
 from ivr.store.models import Callback
@@ -174,6 +175,8 @@ def test_a_stranger_guessing_passwords_is_blocked(trunk: tuple[Stack, Operator])
     done = subprocess.run([sys.executable, "-m", "ivr.cli", "security", "guard"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert f"bloquée : {stranger}" in done.stdout, done.stdout + done.stderr
+    seen = sip_security(stack.settings)  # what the admin's « Sécurité SIP » page shows
+    assert seen.blocked == [stranger] and seen.failures[0].address == stranger
     # even the right password no longer works from there; the agent's desk still does
     assert register("127.0.0.1", port, DESK_PHONE, password, stranger) != "200"
     assert register("127.0.0.1", port, DESK_PHONE, password) == "200"
