@@ -12,6 +12,7 @@ from flask_login import current_user
 from admin.auth import ROLES, home_for
 from admin.charts import bar_chart
 from admin.labels import label
+from admin.published import published_rules
 
 # The town hall's wall time; stored timestamps are UTC.
 PARIS = ZoneInfo("Europe/Paris")
@@ -37,7 +38,8 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 def init_app(app: Flask) -> None:
     """Register the filters and the menu."""
     app.jinja_env.filters.update(
-        dt=format_datetime, duration=format_duration, pct=format_percent, fr=label
+        dt=format_datetime, duration=format_duration, pct=format_percent, fr=label,
+        service=service_name, agent=agent_name, readable=readable,
     )
     app.jinja_env.globals["bar_chart"] = bar_chart
     app.context_processor(_menu)
@@ -75,3 +77,41 @@ def format_percent(ratio: float | None) -> str:
     if ratio is None:
         return "—"
     return f"{ratio * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
+def service_name(department: str | None) -> str:
+    """« État civil » for ``etat-civil`` (the id when the rules no longer know it)."""
+    if not department:
+        return "—"
+    rules = published_rules()
+    found = rules.departments.get(department) if rules else None
+    return found.name if found else department
+
+
+def agent_name(agent: str | None) -> str:
+    """« État civil 1 » for ``agent-etat-civil-1`` or its channel ``PJSIP/agent-etat-civil-1``."""
+    if not agent:
+        return "—"
+    agent_id = agent.split("/", 1)[-1]
+    rules = published_rules()
+    found = rules.agents.get(agent_id) if rules else None
+    return found.name if found else agent_id
+
+
+def readable(value: Any) -> str:
+    """A value of a free-form detail (audit, events) as a person reads it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(item) for item in value)
+    if isinstance(value, dict):
+        return " ; ".join(f"{key} : {readable(item)}" for key, item in value.items())
+    text = str(value)
+    rules = published_rules()
+    if rules and text in rules.departments:
+        return service_name(text)
+    if rules and text in rules.agents:
+        return agent_name(text)
+    return text

@@ -145,6 +145,8 @@ class Settings:
     imap_tls: bool = False
     # How often the IVR looks for voicemail messages the AMI event did not announce.
     voicemail_sweep_seconds: float = 60.0
+    # How often the stack pushes pending appointments to the élus' CalDAV servers.
+    caldav_sync_seconds: float = 10.0
     # The town's prompt recordings and edited texts (recordings/, overrides.yaml); the
     # default is the shipped prompts folder, which an installed package must not write.
     prompts_dir: Path = PROMPTS_DIR
@@ -209,6 +211,8 @@ class Settings:
             **_message_settings(env),
             voicemail_sweep_seconds=float(env.get("TOWNHALL_VOICEMAIL_SWEEP",
                                                   str(cls.voicemail_sweep_seconds))),
+            caldav_sync_seconds=float(env.get("TOWNHALL_CALDAV_SYNC",
+                                              str(cls.caldav_sync_seconds))),
             prompts_dir=Path(env.get("TOWNHALL_PROMPTS_DIR", str(PROMPTS_DIR))).absolute(),
             trunk_host=env.get("TOWNHALL_TRUNK_HOST", ""),
             trunk_user=env.get("TOWNHALL_TRUNK_USER", ""),
@@ -245,6 +249,7 @@ class Settings:
             **{f"TOWNHALL_{name.upper()}": _env_text(getattr(self, name))
                for name in _MESSAGE_FIELDS},
             "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
+            "TOWNHALL_CALDAV_SYNC": str(self.caldav_sync_seconds),
             "TOWNHALL_PROMPTS_DIR": str(self.prompts_dir),
             "TOWNHALL_TRUNK_HOST": self.trunk_host, "TOWNHALL_TRUNK_USER": self.trunk_user,
             "TOWNHALL_TRUNK_MATCH": self.trunk_match, "TOWNHALL_TRUNK_DIDS": self.trunk_dids,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -27,6 +28,7 @@ from ivr.sipp.scenario import (
     Wait,
     render_uac,
     render_uas,
+    sip_number,
 )
 from ivr.sipp.voice import speech_audio
 
@@ -60,6 +62,7 @@ class LoadResult:
     sipp_exit: int | None
     stats: SippStats | None
     error: str = ""
+    keyed: tuple[str, ...] = ()  # ``<ref>:<digit>`` per key press, in order
 
 
 def default_steps(dtmf: str = "", say: str | None = None) -> list[Step]:
@@ -152,23 +155,34 @@ def start_call(host: str, port: int, **options: Any) -> Future[CallResult]:
 def run_load(host: str, port: int, *, calls: int, concurrent: int, rate: float,
              hold_seconds: float = 8.0, dtmf: str = "", caller: str = "0612345678",
              called: str = "3000", timeout: float = 300,
-             ref_prefix: str | None = None, cache_dir: Path | None = None) -> LoadResult:
+             ref_prefix: str | None = None, cache_dir: Path | None = None,
+             steps: list[Step] | None = None, callers: Sequence[str] = ()) -> LoadResult:
     """Run ``calls`` calls, at most ``concurrent`` at once, started at ``rate``/s.
 
-    Refs are ``<ref_prefix>-<n>``. Audio is left to SIPp's media port (not measured).
+    Refs are ``<ref_prefix>-<n>``. ``steps`` replaces the default (greeting, ``dtmf``);
+    ``callers`` gives each call its own number, in order (else all call as ``caller``).
+    Audio is left to SIPp's media port (not measured).
     """
-    steps = resolve_steps(default_steps(dtmf), cache_dir)
+    if steps is not None and dtmf:
+        raise ValueError("give either steps or dtmf, not both")
+    for number in callers:
+        sip_number(number)  # written verbatim into SIP headers: refuse anything else
+    plan = resolve_steps(steps if steps is not None else default_steps(dtmf), cache_dir)
     scenario = render_uac(caller=caller, called=called, ref=ref_prefix or uuid.uuid4().hex,
-                          steps=steps, hold_seconds=hold_seconds, numbered=True)
-    sipp = SippProcess(scenario, local_ip=local_ip_towards(host), lifetime=timeout)
+                          steps=plan, hold_seconds=hold_seconds, numbered=True,
+                          injected_caller=bool(callers))
+    sipp = SippProcess(scenario, local_ip=local_ip_towards(host), lifetime=timeout,
+                       injection=callers)
     sipp.start(remote=f"{host}:{port}", calls=calls, limit=concurrent, rate=rate)
     code = sipp.wait(timeout + 10)
     stats = sipp.stats()
+    keyed = tuple(line.removeprefix("keyed=") for line in sipp.log_lines()
+                  if line.startswith("keyed="))
     error = "" if code == 0 else sipp.errors()
     sipp.cleanup()
     if stats is None:
-        return LoadResult(calls, 0, calls, code, None, error or "no statistics")
-    return LoadResult(stats.created, stats.successful, stats.failed, code, stats, error)
+        return LoadResult(calls, 0, calls, code, None, error or "no statistics", keyed)
+    return LoadResult(stats.created, stats.successful, stats.failed, code, stats, error, keyed)
 
 
 class AgentPhone:

@@ -2,7 +2,10 @@
 
 The secretary (agent of the calendar's department, superviseur, administrateur)
 books, moves, cancels and marks « honoré » or « absent »; an élu sees the calendars
-that name them among their ``owners``, read-only. Every change goes through
+that name them among their ``owners``, read-only. Whoever sees a calendar may make a
+new secret address of its iCalendar feed (shown once, with a copy button; the old one
+stops working) or revoke it. The calendars themselves are declared in
+``routing_rules.yaml``, edited on the « Règles » page. Every change goes through
 ``ivr.store.appointments`` (the database refuses a slot twice) with its audit line in
 the same transaction.
 """
@@ -13,25 +16,38 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms import DateTimeLocalField, SelectField, StringField
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from admin.audit_trail import add
+from admin import calendar_rules, rules_publish
+from admin.audit_trail import add, record
 from admin.auth import role_required
-from admin.db import get_store
+from admin.db import get_session, get_store
 from admin.published import published_rules
 from ivr.appointments import slots
 from ivr.requests.errors import RequestError
 from ivr.requests.reference import grouped
-from ivr.rules import Rules
+from ivr.rules import RuleIssue, Rules
 from ivr.rules.appointments import AppointmentCalendar
+from ivr.settings import Settings
 from ivr.store import appointments as ap
+from ivr.store import calendar_feeds
 from ivr.store.citizens import NewCitizen
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
@@ -141,7 +157,8 @@ def show(calendar_id: str) -> str:
         plan=plan, view=view, day=day, previous=day - step, following=day + step,
         status=STATUS, grouped=grouped, zone=zone, now=_now(),
         can_edit=current_user.role in SECRETARIES, pending=sum(
-            v.sync_state == "pending" for v in booked))
+            v.sync_state == "pending" for v in booked),
+        feed_since=calendar_feeds.live_since(get_store(), calendar_id))
 
 
 def _change(calendar_id: str, action: str, obj: str,
@@ -236,3 +253,121 @@ def mark(reference: str) -> Response:
                    lambda audit: ap.mark(get_store(), rules, reference, status, at=_now(),
                                          actor=current_user.username, audit=audit),
                    f"Rendez-vous {{ref}} : {STATUS[status].lower()}.")
+
+
+def _audit_feed(calendar_id: str, action: str) -> Callable[[Session], None]:
+    def audit(session: Session) -> None:
+        add(session, _now(), current_user.username, action, f"agenda {calendar_id}")
+    return audit
+
+
+@bp.route("/<calendar_id>/flux", methods=["POST"])
+@role_required(*VIEWERS)
+def new_feed(calendar_id: str) -> Response:
+    """A new secret address of the calendar's iCalendar feed, shown once to copy."""
+    cal = _calendar(_rules(), calendar_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    token = calendar_feeds.new_feed(get_store(), calendar_id, _now(),
+                                    _audit_feed(calendar_id, "appointment.feed"))
+    url = url_for("api_appointments.feed", token=token, _external=True)
+    page = make_response(render_template("agenda/feed.html", cal=cal, calendar_id=calendar_id,
+                                         url=url))
+    page.headers["Cache-Control"] = "no-store"  # the secret is shown once, never cached
+    return page
+
+
+@bp.route("/<calendar_id>/flux/revoquer", methods=["POST"])
+@role_required(*VIEWERS)
+def revoke_feed(calendar_id: str) -> Response:
+    """Revoke the feed's address: calendar apps subscribed to it get nothing more."""
+    _calendar(_rules(), calendar_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    calendar_feeds.revoke(get_store(), calendar_id, _now(),
+                          _audit_feed(calendar_id, "appointment.feed_revoke"))
+    flash("Adresse du flux iCalendar révoquée.", "success")
+    return redirect(url_for(".show", calendar_id=calendar_id))
+
+
+class CalendarForm(FlaskForm):
+    """A calendar's settings, written into ``routing_rules.yaml`` (administrateur)."""
+
+    calendar_id = StringField("Identifiant (nouvel agenda)", validators=[
+        Optional(), Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$", message="Lettres minuscules, "
+                           "chiffres et tirets.")])
+    name = StringField("Nom", validators=[DataRequired(), Length(max=100)])
+    spoken_name = StringField("Nom dit au téléphone", validators=[DataRequired(),
+                                                                  Length(max=100)])
+    department = StringField("Service", validators=[DataRequired(), Length(max=64)])
+    request_type = StringField("Type de demande", validators=[DataRequired(), Length(max=64)])
+    hours = TextAreaField("Disponibilités (un jour par ligne : « mardi: 14:00-17:00 »)",
+                          validators=[DataRequired(), Length(max=2000)])
+    slot_minutes = IntegerField("Durée d'un créneau (minutes)",
+                                validators=[DataRequired(), NumberRange(5, 480)])
+    buffer_minutes = IntegerField("Battement après chaque créneau (minutes)", default=0,
+                                  validators=[Optional(), NumberRange(0, 240)])
+    horizon_days = IntegerField("Réservable jusqu'à (jours)",
+                                validators=[DataRequired(), NumberRange(1, 365)])
+    notice_hours = IntegerField("Délai minimal (heures)", default=24,
+                                validators=[Optional(), NumberRange(0, 720)])
+    absences = TextAreaField("Absences (« 2026-12-24 Congés », « 2026-12-20 au 2026-12-31 "
+                             "Congrès »)", validators=[Optional(), Length(max=5000)])
+    motives = TextAreaField("Motifs (« identifiant: libellé », dans l'ordre des touches)",
+                            validators=[DataRequired(), Length(max=2000)])
+    owners = StringField("Élus propriétaires (noms d'utilisateur)",
+                         validators=[Optional(), Length(max=500)])
+
+
+def _settings() -> Settings:
+    return current_app.config["TOWNHALL_SETTINGS"]
+
+
+def _shaped(form: CalendarForm) -> dict[str, Any] | None:
+    """The form as the rules' YAML, or None with the field errors set."""
+    values: dict[str, Any] = {name: form[name].data for name in (
+        "name", "spoken_name", "department", "request_type", "slot_minutes", "buffer_minutes",
+        "horizon_days", "notice_hours")}
+    parsers = {"hours": calendar_rules.parse_hours, "absences": calendar_rules.parse_absences,
+               "motives": calendar_rules.parse_motives, "owners": calendar_rules.parse_owners}
+    for name, parse in parsers.items():
+        try:
+            values[name] = parse(form[name].data or "")
+        except calendar_rules.FieldError as exc:
+            form[name].errors = [exc.message]
+    return None if form.errors else values
+
+
+@bp.route("/<calendar_id>/reglages", methods=["GET", "POST"])
+@bp.route("/nouveau", methods=["GET", "POST"], defaults={"calendar_id": None})
+@role_required("administrateur")
+def settings(calendar_id: str | None) -> Response | str:
+    """Edit a calendar (or create one) in the rules file: checked, then published."""
+    path = _settings().rules_path
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if calendar_id is not None and calendar_id not in _rules().appointments.calendars:
+        abort(404)
+    form = CalendarForm(data=calendar_rules.form_values(text, calendar_id or ""))
+    issues: list[RuleIssue] = []
+    if form.validate_on_submit():
+        target = calendar_id or form.calendar_id.data or ""
+        values = _shaped(form)
+        if not target:
+            form.calendar_id.errors = ["Donnez un identifiant au nouvel agenda."]
+        elif values is not None:
+            new_text = calendar_rules.with_calendar(text, target, values)
+            _, issues = rules_publish.check(new_text, path.name)
+            if not issues:
+                return _publish_calendar(new_text, target)
+    return render_template("agenda/settings.html", form=form, calendar_id=calendar_id,
+                           issues=issues)
+
+
+def _publish_calendar(text: str, calendar_id: str) -> Response:
+    version = rules_publish.publish(get_session(), _settings(), text, current_user.username,
+                                    f"agenda {calendar_id}")
+    record("rules.publish", f"version {version.id}", sha256=version.sha256,
+           comment=version.comment)
+    get_session().commit()
+    flash(f"Agenda enregistré dans les règles (version {version.id}).", "success")
+    return redirect(url_for(".show", calendar_id=calendar_id))

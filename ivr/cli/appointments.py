@@ -1,9 +1,13 @@
 """``townhall-ivr appointments …``: free slots, the iCalendar feed's secret address, the
-CalDAV push and the reminders due, from the shell."""
+CalDAV push (once, or ``run``: the stack's child that keeps pushing) and the reminders
+due, from the shell."""
 
 from __future__ import annotations
 
+import time
+
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.appointments import reminders
 from ivr.appointments.adapters.caldav_push import sync_pending
@@ -69,6 +73,30 @@ def sync(ctx: click.Context) -> None:
     with _store(ctx) as store:
         pushed, failed = sync_pending(store, _rules(ctx), settings.secret, settings.clock.now())
     click.echo(f"{pushed} recopié(s), {failed} en échec (nouvel essai plus tard)")
+
+
+@appointments.command("run")
+@click.option("--once", is_flag=True, help="Une passe, puis fin.")
+@click.pass_context
+def run_command(ctx: click.Context, once: bool) -> None:
+    """Recopie CalDAV en continu (un enfant de la pile), toutes les TOWNHALL_CALDAV_SYNC s."""
+    settings: Settings = ctx.obj
+    while True:
+        try:
+            with _store(ctx) as store:
+                pushed, failed = sync_pending(store, _rules(ctx), settings.secret,
+                                              settings.clock.now())
+        except SQLAlchemyError as exc:
+            if once:
+                raise click.ClickException(f"base de données indisponible : {exc}") from None
+            # not migrated yet (the IVR app does it at start) or away: the next pass retries
+            click.echo(f"base de données indisponible : {str(exc)[:200]}", err=True)
+            pushed = failed = 0
+        if pushed or failed:
+            click.echo(f"{pushed} recopié(s), {failed} en échec", err=True)
+        if once:
+            return
+        time.sleep(settings.caldav_sync_seconds)  # a daemon's pause between passes
 
 
 @appointments.command("reminders")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ivr.appointments.slots import next_day, spoken_slot
 from ivr.domain.outcomes import ContactOutcome
-from ivr.domain.phone_numbers import spoken_digits
+from ivr.domain.phone_numbers import check_number, spoken_digits
 from ivr.domain.prompt_texts import Text
 from ivr.flow import commands as c
 from ivr.flow.dialogue import Fallback, Finish, Reply
@@ -40,6 +40,10 @@ if TYPE_CHECKING:  # ivr.flow.dialogues imports this module to register its open
 REFERENCE_LENGTH = 10
 MANAGE_KEY = "9"
 OFFER = "Tapez 1 pour le réserver, 2 pour le créneau suivant, 3 pour un autre jour."
+WITHHELD = ("Votre numéro de téléphone est masqué : nous ne pouvons pas prendre de "
+            "rendez-vous par téléphone sans lui. Un conseiller va vous aider.")
+UNUSABLE_NUMBER = ("Nous ne pouvons pas prendre de rendez-vous par téléphone avec ce numéro. "
+                   "Un conseiller va vous aider.")
 
 
 # -- questions asked outside the call, and their answers ---------------------------
@@ -160,7 +164,13 @@ class AppointmentDialogue:
     asked: Query | None = field(default=None, repr=False)
 
     def start(self, at: datetime) -> Reply:
-        """Open the dialogue: which calendar, or 9 to manage an appointment."""
+        """Open the dialogue: which calendar, or 9 to manage an appointment. A caller
+        whose number is withheld or unusable is put through to a person: the number is
+        what limits each citizen's bookings and proves an appointment is theirs."""
+        number = check_number(self.caller)
+        if not number.ok:
+            return self._end(at, f"number:{number.reason}",
+                             WITHHELD if number.reason == "hidden" else UNUSABLE_NUMBER)
         return self._ask_calendar(())
 
     def digit(self, digit: str, at: datetime) -> Reply:

@@ -147,6 +147,15 @@ class FinishContact(ContactFields):
     outcome: ContactOutcome
 
 
+@dataclass(frozen=True, kw_only=True)
+class CloseContact(ContactFields):
+    """End the contact with this outcome unless it already has one: the channel's hang-up
+    seen from the dialplan, which may come before or after the facts that say more."""
+
+    at: datetime
+    outcome: ContactOutcome
+
+
 @dataclass(frozen=True)
 class RequestCallback:
     """Record a promised callback for this call's contact (durably, through the writer)."""
@@ -190,7 +199,8 @@ class RecordVoice:
     silence_seconds: int
 
 
-StoreCommand = StartContact | ContactEvent | UpdateContact | FinishContact | RequestCallback
+StoreCommand = (StartContact | ContactEvent | UpdateContact | FinishContact | CloseContact
+                | RequestCallback)
 """A fact for the request store; the adapter adds the call id."""
 
 Command = (

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,9 +106,15 @@ class SippProcess:
     """One SIPp process with its scenario, logs and statistics in a temp directory."""
 
     def __init__(self, scenario_xml: str, *, local_ip: str, sip_port: int | None = None,
-                 media_port: int | None = None, lifetime: float = 60) -> None:
+                 media_port: int | None = None, lifetime: float = 60,
+                 injection: Sequence[str] = ()) -> None:
+        """``injection``: one value per call, in order (``[field0]`` in the scenario)."""
         self.workdir = Path(tempfile.mkdtemp(prefix="townhall-sipp-"))
         (self.workdir / "scenario.xml").write_text(scenario_xml, encoding="iso-8859-1")
+        self.injection = bool(injection)
+        if injection:
+            rows = "".join(f"{value};\n" for value in injection)
+            (self.workdir / "injection.csv").write_text(f"SEQUENTIAL\n{rows}")
         self.local_ip = local_ip
         self.sip_port = sip_port or free_sip_port(local_ip)
         self.media_port = media_port or free_media_port(local_ip)
@@ -124,6 +131,8 @@ class SippProcess:
                 "-trace_err", "-error_file", str(wd / "errors.log"),
                 "-trace_logs", "-log_file", str(wd / "actions.log"),
                 "-trace_stat", "-stf", str(wd / "stats.csv"), "-fd", "1"]
+        if self.injection:
+            args += ["-inf", str(wd / "injection.csv")]
         if calls is not None:
             # Without -timeout_error a caller stuck on a dead peer ignores -timeout.
             args += ["-m", str(calls), "-l", str(limit), "-r", f"{rate:g}", "-timeout_error"]

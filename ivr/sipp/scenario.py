@@ -22,6 +22,7 @@ DTMF_KEYS = "0123456789*#"
 REJECT_CODES = (403, 404, 408, 480, 486, 487, 488, 500, 503, 603)
 AGENT_MODES = ("answer", "busy", "noanswer")
 
+INJECTED_CALLER = "[field0]"  # SIPp's keyword for the injection file's first field
 _NUMBER = re.compile(r"[0-9A-Za-z+_.-]{1,32}")
 _REF = re.compile(r"[0-9A-Za-z_.:-]{1,64}")
 
@@ -82,6 +83,11 @@ def _token(value: str, pattern: re.Pattern[str], what: str) -> str:
     return value
 
 
+def sip_number(value: str) -> str:
+    """``value`` when it may stand as a number in a SIP header (else ScenarioError)."""
+    return _token(value, _NUMBER, "caller")
+
+
 def _ms(seconds: float) -> int:
     if seconds < 0:
         raise ScenarioError(f"negative duration {seconds}")
@@ -92,7 +98,8 @@ def _dtmf_items(step: Dtmf) -> list[dict[str, object]]:
     if len(step.pcaps) != len(step.digits):
         raise ScenarioError(f"resolve {step!r} to key-press pcaps before rendering")
     gap = max(_ms(step.gap), 250)  # a key press lasts 200 ms: let it end first
-    return [{"kind": "dtmf", "pcap": str(pcap), "ms": gap} for pcap in step.pcaps]
+    return [{"kind": "dtmf", "pcap": str(pcap), "ms": gap, "digit": digit}
+            for pcap, digit in zip(step.pcaps, step.digits, strict=True)]
 
 
 def _audio_item(step: Audio) -> dict[str, object]:
@@ -117,14 +124,17 @@ def step_items(steps: Sequence[Step]) -> list[dict[str, object]]:
 
 def render_uac(*, caller: str, called: str, ref: str, steps: Sequence[Step] = (),
                hold_seconds: float = 8.0, listen_port: int | None = None,
-               numbered: bool = False) -> str:
+               numbered: bool = False, injected_caller: bool = False) -> str:
     """Render the citizen scenario; ``numbered`` appends ``-<call number>`` to the ref.
 
     ``listen_port`` is the RTP port advertised in the SDP (the simulator's own
-    socket); without it, SIPp's media port is advertised.
+    socket); without it, SIPp's media port is advertised. ``injected_caller`` takes
+    each call's number from the first field of SIPp's injection file (``-inf``, see
+    ``SippProcess``) instead of ``caller``. Each key press is logged as
+    ``keyed=<ref>:<digit>``.
     """
     return _env.get_template("uac.xml").render(
-        caller=_token(caller, _NUMBER, "caller"),
+        caller=INJECTED_CALLER if injected_caller else sip_number(caller),
         called=_token(called, _NUMBER, "called number"),
         ref=_token(ref, _REF, "ref"),
         steps=step_items(steps),

@@ -1,10 +1,10 @@
 """Start, supervise and stop the stack behind ``make run`` and ``townhall-ivr up``.
 
 Asterisk runs as a child of the supervisor; the IVR application, the callback
-scheduler (``callbacks run``), the messages sender (``messages run``, when a gateway is
-configured) and the admin run as child processes that are restarted at once if they
-die (a crashed or killed IVR is back within a second or two, and meanwhile the
-dialplan fallback answers calls).
+scheduler (``callbacks run``), the CalDAV push (``appointments run``), the messages
+sender (``messages run``, when a gateway is configured) and the admin run as child
+processes that are restarted at once if they die (a crashed or killed IVR is back
+within a second or two, and meanwhile the dialplan fallback answers calls).
 """
 
 from __future__ import annotations
@@ -85,6 +85,13 @@ class Child:
             self.process.wait()
 
 
+def appointments_child(logs: Path) -> Child:
+    """The CalDAV push: appointments booked, moved or cancelled reach the élus' own
+    calendar servers within ``caldav_sync_seconds``, retried while a server is down."""
+    return Child("appointments", [sys.executable, "-m", "ivr.cli", "appointments", "run"],
+                 logs / "appointments.log")
+
+
 class Stack:
     """Asterisk + IVR application + admin for one ``Settings``."""
 
@@ -109,6 +116,7 @@ class Stack:
         # référentiel Marianne: late complaints escalated, last month's report printed
         self.children.append(Child("marianne", [*cli, "marianne", "run"],
                                    logs / "marianne.log"))
+        self.children.append(appointments_child(logs))
         if self.settings.kannel_sendsms_url or self.settings.smtp_host:
             self.children.append(Child("messages", [*cli, "messages", "run"],
                                        logs / "messages.log"))

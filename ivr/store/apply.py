@@ -4,7 +4,8 @@ An op is a JSON object ``{"op", "call_id", "seq", "ts", ...}``: ``event`` ops ca
 ``kind``, ``at`` and ``data`` and become ``contact_events`` rows (unique per contact
 and seq, so a replay inserts nothing twice); ``start``/``update``/``finish`` ops carry
 ``fields`` and set contact columns only when their seq is newer than the contact's
-``op_seq`` (last writer wins, a replayed older op changes nothing). A ``callback`` op
+``op_seq`` (last writer wins, a replayed older op changes nothing); a ``close`` op is a
+``finish`` for a contact still without an outcome only. A ``callback`` op
 (a callback promised in the call) inserts its ``callback_promised`` event first and
 creates the ``callbacks`` row only when that event was new, so a replay never
 promises twice.
@@ -51,9 +52,11 @@ def apply_ops(session: Session, ops: list[Op]) -> None:
             case "callback":
                 callbacks.append((contact, op))
             case "start" | "update" | "finish":
-                if op["seq"] > contact.op_seq:
-                    _set_fields(session, contact, op["fields"])
-                    contact.op_seq = op["seq"]
+                _set_newer(session, contact, op)
+            case "close" if contact.outcome is None:
+                _set_newer(session, contact, op)
+            case "close":
+                pass  # the contact already ended with what the other facts said
             case other:  # the writer isolates and logs the op; the others go on
                 raise ValueError(f"unknown store op {other!r}")
     session.flush()
@@ -61,6 +64,13 @@ def apply_ops(session: Session, ops: list[Op]) -> None:
         session.execute(_insert_ignoring_duplicates(session), events)
     for contact, op in callbacks:
         _promise_callback(session, contact, op)
+
+
+def _set_newer(session: Session, contact: Contact, op: Op) -> None:
+    """Last writer wins: a replayed older op changes nothing."""
+    if op["seq"] > contact.op_seq:
+        _set_fields(session, contact, op["fields"])
+        contact.op_seq = op["seq"]
 
 
 def _promise_callback(session: Session, contact: Contact, op: Op) -> None:

@@ -39,10 +39,12 @@ def free_slot(store: Store, query: q.FreeSlot) -> q.Slot:
 
 
 def book(store: Store, query: q.Book) -> q.Booked | q.Taken | q.Refused:
-    """Book for the caller (their number finds or creates the citizen)."""
+    """Book for the caller (their number finds or creates the citizen; none: refused)."""
     number = _number(query.caller)
+    if number is None:  # the dialogue never asks: no limit nor proof without the number
+        return q.Refused(q.WITHHELD)
     booking = appointments.Booking(query.calendar, query.start, query.motive, "phone",
-                                   NewCitizen(phones=(number,)) if number else None)
+                                   NewCitizen(phones=(number,)))
     try:
         view = appointments.book(store, query.rules, booking, at=query.at, actor=ACTOR)
     except SlotUnavailable as exc:

@@ -5,7 +5,9 @@ annule, absent) plus one ``appointments`` row holding its slot, created in the s
 transaction. « Never twice » is the database's: a partial unique index on (calendar,
 start) among the rows not cancelled refuses the second of two simultaneous
 bookings, whatever was read before; the loser gets ``SlotUnavailable`` with the next
-free slot. Reading the booked slots first only gives better messages.
+free slot. Reading the booked slots first only gives better messages. The limit of
+future appointments per citizen is counted with the citizen's row locked, so two
+simultaneous bookings by one person cannot both pass it.
 
 Each change takes an optional ``audit(session)``, called inside its transaction: the
 admin's audit line is committed with the change, or not at all.
@@ -16,10 +18,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +38,7 @@ from ivr.rules import Rules
 from ivr.rules.appointments import AppointmentCalendar
 from ivr.store.citizens import NewCitizen, citizen_ids
 from ivr.store.db import Store
-from ivr.store.models import Appointment, Request
+from ivr.store.models import Appointment, Citizen, Request
 from ivr.store.requests import (
     REFERENCE_ATTEMPTS,
     _actor,
@@ -49,6 +51,7 @@ from ivr.store.requests import (
 
 RESERVED, HONOURED, CANCELLED, ABSENT = "reserve", "honore", "annule", "absent"
 Audit = Callable[[Session], None] | None
+SEARCH_DAYS = 7  # days of booked instants read at once by a free-slot search
 _SLOT_INDEX = ("uq_appointments_calendar_start_active", "appointments.calendar, appointments.start")
 
 
@@ -101,18 +104,33 @@ def booked_starts(session: Session, calendar_id: str, since: datetime,
     return list(session.scalars(query))
 
 
+def _window_end(rules: Rules, since: datetime, latest: datetime) -> datetime:
+    """Midnight (town time) ``SEARCH_DAYS`` after ``since``'s day, at most ``latest``."""
+    zone = rules.town.zone
+    day = since.astimezone(zone).date() + timedelta(days=SEARCH_DAYS)
+    return min(datetime.combine(day, time(0), tzinfo=zone), latest)
+
+
 def free_slots(store: Store, rules: Rules, calendar_id: str, now: datetime, *,
                after: datetime | None = None, limit: int = 10) -> list[datetime]:
-    """The first ``limit`` free slots of ``calendar_id`` after ``after`` (or the notice)."""
+    """The first ``limit`` free slots of ``calendar_id`` after ``after`` (or the notice).
+
+    The booked instants are read a week at a time, as far as the search goes: reading
+    the whole horizon (three months of a busy counter) cost more than the walk itself."""
     _calendar(rules, calendar_id)
     earliest, latest = slots.bounds(rules, calendar_id, now)
-    with store.session() as session:
-        booked = booked_starts(session, calendar_id, max(earliest, after or earliest), latest)
     found: list[datetime] = []
-    for start in slots.free_slots(rules, calendar_id, booked, now, after):
-        if len(found) >= limit:
-            break
-        found.append(start)
+    since, exclusive = max(earliest, after or earliest), after
+    with store.session() as session:
+        while len(found) < limit and since < latest:
+            until = _window_end(rules, since, latest)
+            booked = booked_starts(session, calendar_id, since, until)
+            for start in slots.free_slots(rules, calendar_id, booked, now, exclusive):
+                if start >= until or len(found) >= limit:
+                    break
+                found.append(start)
+            # the next window starts at ``until``: slots fall on whole minutes
+            since, exclusive = until, until - timedelta(seconds=1)
     return found
 
 
@@ -133,18 +151,33 @@ def _check_slot(session: Session, rules: Rules, calendar_id: str, start: datetim
                               next_free(store, rules, calendar_id, now, after))
 
 
-def _limit(session: Session, rules: Rules, calendar_id: str, citizen_id: int | None,
-           now: datetime) -> None:
-    if citizen_id is None:
-        return
-    held = session.scalar(select(func.count()).select_from(Appointment)
+def _lock_citizen(session: Session, citizen_id: int) -> None:
+    """Take the citizen's row for the rest of the transaction, so that two bookings by
+    the same person are counted one after the other, never both against the same
+    count: PostgreSQL locks the row until commit, SQLite's first write takes the
+    database's write lock (its reads before a write are outside any transaction)."""
+    session.execute(update(Citizen).where(Citizen.id == citizen_id)
+                    .values(id=Citizen.id, updated_at=Citizen.updated_at)
+                    .execution_options(synchronize_session=False))
+
+
+def _held(session: Session, calendar_id: str, citizen_id: int, now: datetime) -> int:
+    """The citizen's future appointments on ``calendar_id``, not cancelled."""
+    return session.scalar(select(func.count()).select_from(Appointment)
                           .join(Request, Request.id == Appointment.request_id)
                           .where(Request.citizen_id == citizen_id,
                                  Appointment.calendar == calendar_id,
                                  Appointment.cancelled_at.is_(None),
-                                 Appointment.start > now))
+                                 Appointment.start > now)) or 0
+
+
+def _limit(session: Session, rules: Rules, calendar_id: str, citizen_id: int | None,
+           now: datetime) -> None:
+    if citizen_id is None:
+        return
+    _lock_citizen(session, citizen_id)
     most = rules.appointments.max_future_per_citizen
-    if (held or 0) >= most:
+    if _held(session, calendar_id, citizen_id, now) >= most:
         raise TooManyAppointments(
             f"Vous avez déjà {most} rendez-vous à venir dans cet agenda : annulez-en un "
             "avant d'en prendre un autre.")

@@ -108,6 +108,11 @@ class StoreWriter:
         """Record the end of a contact and its outcome."""
         self._fields_op("finish", call_id, {"ended_at": ended_at, "outcome": outcome, **fields})
 
+    def close_contact(self, call_id: str, ended_at: datetime, outcome: ContactOutcome,
+                      **fields: Any) -> None:
+        """Record the end of a contact unless something has already given it an outcome."""
+        self._fields_op("close", call_id, {"ended_at": ended_at, "outcome": outcome, **fields})
+
     def request_callback(self, call_id: str, at: datetime, target: str, number: str,
                          due_at: datetime, promised_before: datetime,
                          max_attempts: int) -> None:
@@ -171,7 +176,7 @@ class StoreWriter:
 
     def _track(self, call_id: str, seq: int, kind: str) -> None:
         self._seqs[call_id] = seq
-        if kind == "finish":
+        if kind in ("finish", "close"):
             self._live.discard(call_id)
         else:
             self._live.add(call_id)

@@ -50,6 +50,8 @@ class Recorder(Protocol):
     def update_contact(self, call_id: str, **fields: Any) -> None: ...
     def finish_contact(self, call_id: str, ended_at: datetime, outcome: ContactOutcome,
                        **fields: Any) -> None: ...
+    def close_contact(self, call_id: str, ended_at: datetime, outcome: ContactOutcome,
+                      **fields: Any) -> None: ...
     def request_callback(self, call_id: str, at: datetime, target: str, number: str,
                          due_at: datetime, promised_before: datetime,
                          max_attempts: int) -> None: ...
@@ -85,6 +87,8 @@ def record(recorder: Recorder, call_id: str, cmd: c.StoreCommand) -> None:
             recorder.update_contact(call_id, **cmd.fields())
         case c.FinishContact():
             recorder.finish_contact(call_id, ended_at=cmd.at, **cmd.fields())
+        case c.CloseContact():
+            recorder.close_contact(call_id, ended_at=cmd.at, **cmd.fields())
         case c.RequestCallback():  # spooled by the writer: kept even if the DB is down
             recorder.request_callback(call_id, cmd.at, cmd.target, cmd.number, cmd.due_at,
                                       cmd.promised_before, cmd.max_attempts)
@@ -163,7 +167,7 @@ class CallRunner:
     async def _execute(self, cmd: c.Command) -> None:
         match cmd:
             case (c.StartContact() | c.ContactEvent() | c.UpdateContact() | c.FinishContact()
-                  | c.RequestCallback()):
+                  | c.CloseContact() | c.RequestCallback()):
                 record(self.recorder, self.call_id, cmd)
             case c.Answer():
                 await self.channel.answer()

@@ -71,6 +71,14 @@ class VoicemailEnded(QueueEvent):
 
 
 @dataclass(frozen=True)
+class CallEnded(QueueEvent):
+    """A call handed to a department (``queue``) hung up, wherever it was by then: the only
+    fact left of a caller who hung up between the IVR's hand-off and ``Queue()``."""
+
+    uniqueid: str
+
+
+@dataclass(frozen=True)
 class MemberStatus(QueueEvent):
     """A member's state (also emitted for members found by QueueStatus and QueueMemberAdded)."""
 
@@ -110,10 +118,13 @@ def _status(h: Mapping[str, str], q: str, at: datetime) -> MemberStatus:
 
 
 def _user_event(h: Mapping[str, str], q: str, at: datetime) -> QueueEvent | None:
-    """Our dialplan's UserEvents: only the end of a voicemail call is a fact."""
-    if h.get("UserEvent") != "TownhallVoicemailEnd":
-        return None
-    return VoicemailEnded(q, at, h.get("Uniqueid", ""), h.get("Status", ""))
+    """Our dialplan's UserEvents: the end of a voicemail call, the hang-up of a queued one."""
+    match h.get("UserEvent"):
+        case "TownhallVoicemailEnd":
+            return VoicemailEnded(q, at, h.get("Uniqueid", ""), h.get("Status", ""))
+        case "TownhallCallEnd":
+            return CallEnded(q, at, h.get("Uniqueid", ""))
+    return None
 
 
 _Builder = Callable[[Mapping[str, str], str, datetime], QueueEvent | None]

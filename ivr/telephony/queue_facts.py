@@ -14,6 +14,7 @@ from ivr.flow import commands as c
 from ivr.telephony.queue_events import (
     AgentCompleted,
     AgentConnected,
+    CallEnded,
     CallerAbandoned,
     CallerJoined,
     CallerLeft,
@@ -78,6 +79,10 @@ class QueueFacts:
                         (ev.uniqueid, c.FinishContact(
                             at=ev.at, outcome=ContactOutcome.VOICEMAIL,
                             hangup_stage=f"voicemail:{ev.queue}"))]
+            case CallEnded():  # ends only a contact nothing else ended (apply's "close")
+                return [(ev.uniqueid, c.CloseContact(
+                    at=ev.at, outcome=ContactOutcome.ABANDONED_QUEUE,
+                    hangup_stage=f"handoff:{ev.queue}"))]
         return []
 
     def _left(self, ev: CallerLeft) -> list[Fact]:

@@ -4,11 +4,13 @@ calendar read-only; an agent only their department's (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
+from icalendar import Calendar
 from sqlalchemy import select
 
 from admin.accounts import add_user
@@ -103,3 +105,38 @@ def test_an_agent_sees_their_department_s_calendars_only(
     client = as_user("agent-ec")  # état civil: no calendar
     assert "Aucun agenda" in client.get("/agenda/").get_data(as_text=True)
     assert client.get("/agenda/maire").status_code == 404
+
+
+def feed_url(page: str) -> str:
+    """The feed's address in the page shown once (``http://localhost/…``)."""
+    found = re.search(r'value="(http://localhost(/api/v1/appointments/feed/[^"]+\.ics))"', page)
+    assert found, page
+    return found.group(2)
+
+
+def test_the_feed_address_is_made_copied_regenerated_and_revoked(
+        as_user: Callable[[str], FlaskClient], store: Store) -> None:
+    client = as_user("superviseur")
+    assert "Aucune adresse active" in client.get("/agenda/maire").get_data(as_text=True)
+    made = client.post("/agenda/maire/flux")
+    assert made.headers["Cache-Control"] == "no-store"
+    first = feed_url(made.get_data(as_text=True))
+    assert 'data-copy="feed-url"' in made.get_data(as_text=True)
+    assert client.get("/static/copy.js").status_code == 200
+    ical = client.get(first)
+    assert ical.mimetype == "text/calendar"
+    assert Calendar.from_ical(ical.data).get("X-WR-CALNAME") == "Monsieur le Maire"
+    second = feed_url(client.post("/agenda/maire/flux").get_data(as_text=True))
+    assert client.get(first).status_code == 404 and client.get(second).status_code == 200
+    page = client.get("/agenda/maire").get_data(as_text=True)
+    assert "active depuis le 02/12/2026 à 10:00" in page
+    revoked = client.post("/agenda/maire/flux/revoquer", follow_redirects=True)
+    assert "révoquée" in revoked.get_data(as_text=True)
+    assert client.get(second).status_code == 404
+    assert actions(store) == ["appointment.feed", "appointment.feed", "appointment.feed_revoke"]
+
+
+def test_only_who_sees_the_calendar_makes_its_feed(as_user: Callable[[str], FlaskClient]) -> None:
+    client = as_user("agent-ec")  # état civil: not the maire's calendar
+    assert client.post("/agenda/maire/flux").status_code == 404
+    assert client.post("/agenda/maire/flux/revoquer").status_code == 404

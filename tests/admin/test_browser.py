@@ -47,3 +47,18 @@ def test_break_rules_see_the_line_fix_and_publish(
     expect(page.get_by_role("status")).to_contain_text("Règles publiées (version 1)")
     expect(page.get_by_role("cell", name="nom de la commune")).to_be_visible()
     assert settings.rules_path.read_bytes() == fixed.encode()
+
+
+def test_the_feed_address_is_made_and_copied(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    log_in(page, base_url, "admin", PASSWORD)
+    page.goto(f"{base_url}/agenda/maire")
+    page.get_by_text("Flux iCalendar").click()
+    page.get_by_role("button", name="Créer l’adresse du flux").click()
+    address = page.get_by_label("Adresse du flux").input_value()
+    assert address.startswith(f"{base_url}/api/v1/appointments/feed/")
+    page.get_by_role("button", name="Copier l’adresse").click()
+    expect(page.get_by_role("button", name="Adresse copiée")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == address
+    context.close()

@@ -38,6 +38,9 @@ def test_book_then_lost_race_then_cancel_by_phone(store: Store) -> None:
     assert booked(store, "0698765432", "call-2") == a.Taken(paris(2026, 12, 1, 14, 30))
     assert answers.free_slot(store, a.FreeSlot(RULES, "maire", MONDAY_9H)) == \
         a.Slot(paris(2026, 12, 1, 14, 30))
+    anonymous = answers.book(store, a.Book(RULES, "maire", "projet", paris(2026, 12, 3, 14),
+                                           None, "call-3", MONDAY_9H))
+    assert isinstance(anonymous, a.Refused) and "masqué" in anonymous.message
     hidden = answers.lookup(store, a.Lookup(RULES, first.reference, None, MONDAY_9H))
     assert isinstance(hidden, a.Refused) and "masqué" in hidden.message
     other = answers.lookup(store, a.Lookup(RULES, first.reference, "0698765432", MONDAY_9H))

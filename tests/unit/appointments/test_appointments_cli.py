@@ -37,3 +37,17 @@ def test_slots_feed_and_reminders(db_url: str, store: Store) -> None:
     assert due.startswith(" ".join(view.reference[i:i + 2] for i in range(0, 10, 2)))
     assert "sync" in invoke(db_url, "--help").output
     assert invoke(db_url, "sync").output.startswith("0 recopié(s)")
+    once = invoke(db_url, "run", "--once")  # the stack's child, one pass: nothing to push
+    assert (once.exit_code, once.output) == (0, "")
+
+
+def test_the_push_interval_reaches_the_stack_s_children() -> None:
+    settings = Settings.from_env({"TOWNHALL_CALDAV_SYNC": "2.5"})
+    assert settings.caldav_sync_seconds == 2.5
+    assert Settings.from_env(settings.to_env()).caldav_sync_seconds == 2.5
+
+
+def test_the_child_waits_for_a_store_not_migrated_yet(tmp_path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"  # the IVR app migrates it at its start
+    once = invoke(empty, "run", "--once")
+    assert once.exit_code == 1 and "base de données indisponible" in once.output

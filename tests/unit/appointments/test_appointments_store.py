@@ -3,12 +3,15 @@ by the database; cancel, move, mark, limits and refusals write nothing half-way.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import timedelta
+from itertools import islice
 
 import pytest
 from sqlalchemy import func, select
 
+from ivr.appointments import slots
 from ivr.appointments.errors import MotiveNotAllowed, NotYours, SlotUnavailable, TooManyAppointments
 from ivr.requests.errors import InvalidInput
 from ivr.store import appointments as ap
@@ -91,6 +94,21 @@ def test_simultaneous_bookings_of_one_slot_make_exactly_one(store: Store) -> Non
     assert counts(store) == (1, 1)
 
 
+def test_a_search_reads_the_booked_slots_week_by_week_and_finds_the_same(store: Store) -> None:
+    """The first week full, a search of 20 slots spans three weeks: the same slots as the
+    pure walk over every booked instant."""
+    week = [start for start in slots.free_slots(RULES, "maire", (), MONDAY_9H)
+            if start < paris(2026, 12, 7, 0)]
+    for start in week:
+        book(store, start=start, phone=None)
+    expected = list(islice(slots.free_slots(RULES, "maire", week, MONDAY_9H), 20))
+    assert ap.free_slots(store, RULES, "maire", MONDAY_9H, limit=20) == expected
+    assert expected[0] == paris(2026, 12, 8, 14) and expected[-1].date().isoformat() == "2026-12-17"
+    after = paris(2026, 12, 9, 12)  # a search from later on
+    assert ap.free_slots(store, RULES, "maire", MONDAY_9H, after=after, limit=3) == \
+        list(islice(slots.free_slots(RULES, "maire", week, MONDAY_9H, after), 3))
+
+
 @pytest.mark.parametrize(("start", "code"), [
     (paris(2026, 11, 30, 8), "past"), (paris(2026, 12, 1, 14, 10), "outside"),
     (paris(2026, 12, 25, 14), "closed"), (paris(2027, 6, 1, 14), "horizon")])
@@ -117,6 +135,44 @@ def test_a_citizen_holds_at_most_n_future_appointments_per_calendar(store: Store
         book(store, start=paris(2026, 12, 1, 15))
     assert counts(store) == (2, 2)
     book(store, phone=None, start=paris(2026, 12, 1, 15))  # nobody known: no limit to apply
+
+
+def test_simultaneous_bookings_by_one_citizen_respect_the_limit(store: Store) -> None:
+    """Every booker counts, then waits for the others before writing: without the
+    citizen's row locked, all would count 0 and all would book."""
+    counter = ap.Booking("titres-identite", paris(2026, 12, 2, 9), "retrait",
+                         citizen=NewCitizen(phones=(PHONE,)))
+    ap.book(store, RULES, counter, at=MONDAY_9H, actor="test")  # the citizen exists
+    bookers, barrier = 6, threading.Barrier(6)
+    results: list[object] = []
+    real_held = ap._held
+
+    def held_then_wait(*args, **kwargs):
+        count = real_held(*args, **kwargs)
+        # broken after 1 s when the others wait on the lock (serialised), then at once
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(1)
+        return count
+
+    def run(i: int) -> None:
+        try:
+            results.append(book(store, start=paris(2026, 12, 3, 14) + timedelta(minutes=30 * i)))
+        except TooManyAppointments as exc:
+            results.append(exc)
+
+    ap._held = held_then_wait  # type: ignore[assignment]
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(bookers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        ap._held = real_held  # type: ignore[assignment]
+    booked = [r for r in results if isinstance(r, ap.AppointmentView)]
+    assert len(results) == bookers
+    assert len(booked) == RULES.appointments.max_future_per_citizen
+    assert counts(store) == (1 + len(booked), 1 + len(booked))
 
 
 def test_cancelling_frees_the_slot_and_checks_the_caller(store: Store) -> None:

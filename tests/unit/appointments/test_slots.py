@@ -77,6 +77,18 @@ def test_the_week_of_the_change_to_winter_time_keeps_wall_clock_slots() -> None:
     assert found[6].astimezone(UTC).hour == 13  # 14:00 in Paris is 13:00 UTC in winter
 
 
+def test_toussaint_2027_follows_the_change_to_winter_time() -> None:
+    # the call of tests/e2e/test_appointments_race.py: Friday 29 October 2027 at 10:00,
+    # Sunday 31 the clocks go back, Monday 1 November is a public holiday
+    now = paris(2027, 10, 29, 10)
+    counter = first(2, "titres-identite", now=now)
+    assert counter == [paris(2027, 11, 2, 9), paris(2027, 11, 2, 9, 25)]
+    assert [s.astimezone(UTC).hour for s in counter] == [8, 8]
+    assert slots.closed_reason(RULES, "titres-identite", date(2027, 11, 1)) == \
+        "jour férié : Toussaint"
+    assert first(1, now=now) == [paris(2027, 11, 2, 14)]  # the maire: Tuesday, winter time
+
+
 def test_problems_name_why_a_slot_cannot_be_booked() -> None:
     def code(start, booked=()):
         found = slots.problem(RULES, "maire", start, booked, MONDAY_9H)

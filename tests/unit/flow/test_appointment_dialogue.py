@@ -147,3 +147,13 @@ def test_saying_rendez_vous_avec_le_maire_opens_the_dialogue() -> None:
     out = call.send(e.SpeechFinal, "je voudrais un rendez-vous avec le maire")
     assert call.session.stage is Stage.DIALOGUE
     assert of(c.StopSpeech, out) and "avec monsieur le maire, tapez 1" in said(out)
+
+
+def test_a_withheld_or_unusable_number_is_put_through_to_a_person() -> None:
+    for caller, why, words in ((None, "number:hidden", "masqué"),
+                               ("anonymous", "number:hidden", "masqué"),
+                               ("3900", "number:too_short", "avec ce numéro")):
+        reply = a.AppointmentDialogue(RULES, "call-1", caller).start(MONDAY_9H)
+        assert words in text(reply) and reply.end == Fallback(why)
+        assert reply.commands == (c.ContactEvent(MONDAY_9H, "appointment_not_done",
+                                                 {"why": why}),)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ivr.simulate import run_load
 from ivr.sipp.scenario import (
     Audio,
     Dtmf,
@@ -123,3 +124,17 @@ def test_agent_modes(mode: str, marker: str) -> None:
 def test_unknown_agent_mode_is_refused() -> None:
     with pytest.raises(ScenarioError):
         render_uas("sleepy")
+
+
+def test_injected_callers_and_logged_key_presses() -> None:
+    one, two = Path("/c/dtmf-0-1.pcap"), Path("/c/dtmf-1-2.pcap")
+    root = _uac(steps=[Dtmf("12", pcaps=(one, two))], numbered=True, injected_caller=True)
+    assert "From: <sip:[field0]@" in _invite(root)
+    logs = [el.get("message") for el in root.iter("log")]
+    assert "keyed=r-1-[call_number]:1" in logs and "keyed=r-1-[call_number]:2" in logs
+
+
+def test_a_load_refuses_a_caller_number_sip_cannot_carry() -> None:
+    with pytest.raises(ScenarioError):
+        run_load("127.0.0.1", 5060, calls=1, concurrent=1, rate=1,
+                 callers=["0612\r\nX-Evil: 1"])

@@ -235,3 +235,25 @@ def test_call_surviving_a_restart_keeps_its_history(store: Store, tmp_path: Path
         contact = session.scalars(select(Contact)).one()
         assert [(e.seq, e.kind) for e in contact.events] == [(2, "answered"), (3, "queue_join")]
         assert contact.outcome == "answered"
+
+
+def test_close_ends_only_a_contact_nothing_else_ended(store: Store, tmp_path: Path) -> None:
+    writer = fast_writer(store, tmp_path / "spool")
+    end = T0 + timedelta(seconds=9)
+    writer.start_contact("handed-off", T0, "+33612345678", None)  # hung up before Queue()
+    writer.close_contact("handed-off", end, "abandoned_queue", hangup_stage="handoff:social")
+    write_call(writer, "answered")  # its finish came first: the hang-up changes nothing
+    writer.close_contact("answered", end, "abandoned_queue", hangup_stage="handoff:etat-civil")
+    writer.start_contact("early", T0, None, None)  # the hang-up's fact overtook the agent's
+    writer.close_contact("early", end, "abandoned_queue", hangup_stage="handoff:social")
+    writer.finish_contact("early", T0 + timedelta(seconds=60), "answered", agent="agent-social-1")
+    assert writer.flush(10)
+    writer.close()
+    with store.session() as session:
+        ended = {c.call_id: (c.outcome, c.hangup_stage, c.ended_at.replace(tzinfo=None))
+                 for c in session.scalars(select(Contact))}
+    assert ended == {
+        "handed-off": ("abandoned_queue", "handoff:social", end.replace(tzinfo=None)),
+        "answered": ("answered", None, (T0 + timedelta(seconds=60)).replace(tzinfo=None)),
+        "early": ("answered", "handoff:social", (T0 + timedelta(seconds=60)).replace(tzinfo=None)),
+    }

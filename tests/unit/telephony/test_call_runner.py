@@ -82,6 +82,7 @@ SAMPLES: list[c.Command] = [
     c.StartContact(AT, "0612345678", "3000", "ref-1"), c.ContactEvent(AT, "dtmf", {"digit": "1"}),
     c.UpdateContact(at=AT, target="etat-civil"),
     c.FinishContact(at=AT, outcome=ContactOutcome.CLOSED),
+    c.CloseContact(at=AT, outcome=ContactOutcome.ABANDONED_QUEUE, hangup_stage="handoff:social"),
     c.RequestCallback(AT, "etat-civil", "+33612345678", AT, AT, 3),
     c.Ask(Query(), 1), c.RecordVoice(3, 60, 3),
 ]
@@ -118,6 +119,8 @@ def test_store_commands_reach_their_writer_method() -> None:
         ("event", "c4", {"kind": "dtmf", "digit": "1"}),
         ("update", "c4", {"target": "etat-civil"}),  # the fields left at None are not written
         ("finish", "c4", {"ended_at": AT, "outcome": "closed"}),
+        ("close", "c4", {"ended_at": AT, "outcome": "abandoned_queue",
+                         "hangup_stage": "handoff:social"}),
         ("callback", "c4", {"args": (AT, "etat-civil", "+33612345678", AT, AT, 3)}),
     ]
 

@@ -6,6 +6,7 @@ from ivr.telephony.call import record
 from ivr.telephony.queue_events import (
     AgentCompleted,
     AgentConnected,
+    CallEnded,
     CallerAbandoned,
     CallerJoined,
     CallerLeft,
@@ -67,3 +68,12 @@ def test_the_end_of_a_voicemail_call_ends_the_contact() -> None:
     assert run(event)[-1] == ("finish", "c4", {
         "ended_at": AT, "outcome": "voicemail", "hangup_stage": "voicemail:police-municipale"})
     assert parse_event({**headers, "UserEvent": "SomethingElse"}, AT) is None
+
+
+def test_a_queued_call_hanging_up_is_closed_not_finished() -> None:
+    headers = {"Event": "UserEvent", "UserEvent": "TownhallCallEnd", "Queue": "social",
+               "Uniqueid": "c5"}
+    event = parse_event(headers, AT)
+    assert event == CallEnded("social", AT, "c5")
+    assert run(event) == [("close", "c5", {
+        "ended_at": AT, "outcome": "abandoned_queue", "hangup_stage": "handoff:social"})]
