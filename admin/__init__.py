@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Flask
 
-from ivr.prompts import PROMPTS_DIR
 from ivr.settings import Settings
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -37,7 +36,7 @@ def create_app(
         PAGE_SIZE=50,
         TOWNHALL_SETTINGS=settings,
         TOWNHALL_CLOCK=settings.clock,
-        PROMPTS_DIR=PROMPTS_DIR,
+        PROMPTS_DIR=settings.prompts_dir,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,  # uploaded recordings
         QUEUES_REFRESH_SECONDS=5,
     )
@@ -90,13 +89,14 @@ def _register_blueprints(app: Flask) -> None:
         request_intake,
         requests,
         rules,
+        security,
         subscriptions,
         users,
     )
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
                    prompts, queues, callbacks, messages, users, audit, reception, desk,
-                   message_templates, subscriptions):
+                   message_templates, subscriptions, security):
         app.register_blueprint(module.bp)
     for api_module in (api, api_requests, api_appointments, api_messages, api_subscriptions):
         app.register_blueprint(api_module.bp)

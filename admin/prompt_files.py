@@ -1,9 +1,9 @@
 """Changing what the IVR says from the admin: recorded overrides and edited texts.
 
 Files live where ``ivr.prompts.PromptLibrary`` reads them (see ``prompts/README.md``):
-a recording ``<recordings>/<id>.wav`` wins over the synthetic voice, and an edited text
-goes to ``overrides.yaml`` beside the catalogue, which the library merges over
-``catalogue.yaml``. After each change the prompt is rendered again into the sounds
+a recording ``<prompts_dir>/recordings/<id>.wav`` wins over the synthetic voice, and an
+edited text goes to ``<prompts_dir>/overrides.yaml``, which the library merges over the
+shipped ``catalogue.yaml``. After each change the prompt is rendered again into the sounds
 directory, so the next call plays it without a restart.
 """
 
@@ -29,8 +29,8 @@ MAX_RECORDING_SECONDS = 120
 
 
 def library_for(prompts_dir: Path, sounds_dir: Path) -> PromptLibrary:
-    """The prompt library of the catalogue in ``prompts_dir``."""
-    return PromptLibrary(sounds_dir, catalogue_path=prompts_dir / "catalogue.yaml")
+    """The shipped catalogue with the town's recordings and texts kept in ``prompts_dir``."""
+    return PromptLibrary(sounds_dir, prompts_dir=prompts_dir)
 
 
 def install_recording(library: PromptLibrary, prompt_id: str, upload: IO[bytes]) -> Path:
@@ -90,6 +90,7 @@ def set_text(library: PromptLibrary, prompt_id: str, text: str | None) -> Prompt
 
 def _write_overrides(path: Path, overrides: dict[str, str]) -> None:
     """Write ``overrides.yaml`` atomically (checked by the loader before it replaces)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as out:
         out.write("# Prompt texts changed from the admin; they win over catalogue.yaml.\n")

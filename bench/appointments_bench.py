@@ -16,25 +16,24 @@ import statistics
 import tempfile
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.machine import describe
 from ivr.appointments import slots
+from ivr.package_data import DEFAULT_RULES
 from ivr.rules import Rules, load_rules
 from ivr.store import appointments as ap
 from ivr.store.db import Store
 from ivr.store.models import Appointment, Request
 from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
 
-REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Europe/Paris"))
 CALENDARS, BOOKED, HORIZON_DAYS = 20, 5_000, 92
 
 
 def bench_rules() -> Rules:
     """The shipped counter calendar, 20 times, each bookable 3 months ahead."""
-    rules = load_rules(REPO / "routing_rules.yaml")
+    rules = load_rules(DEFAULT_RULES)
     base = rules.appointments.calendars["titres-identite"].model_copy(
         update={"horizon_days": HORIZON_DAYS, "notice_hours": 0})
     calendars = {f"guichet-{i:02d}": base for i in range(CALENDARS)}

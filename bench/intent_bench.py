@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from bench.machine import describe
+from ivr.package_data import DEFAULT_RULES
 
 REPO = Path(__file__).resolve().parents[1]
 SETS = ("utterances_dev.tsv", "utterances_heldout.tsv")
@@ -93,7 +94,7 @@ def bench_noisy(rules: Path, name: str, seeds: int = 5) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rules", type=Path, default=REPO / "routing_rules.yaml")
+    parser.add_argument("--rules", type=Path, default=DEFAULT_RULES)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     print(describe("intent matcher bench"))

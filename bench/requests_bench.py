@@ -33,6 +33,7 @@ from admin.accounts import add_user
 from admin.api import new_token
 from bench.machine import describe
 from bench.store_bench import databases
+from ivr.package_data import DEFAULT_RULES
 from ivr.requests import csv_import, lifecycle
 from ivr.requests.reference import new_reference
 from ivr.rules import Rules, load_rules
@@ -41,7 +42,6 @@ from ivr.store import request_import
 from ivr.store.db import Store
 from ivr.store.models import Citizen, CitizenContactPoint, Request
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "mot-de-passe-du-banc"
 IMPORT_LINES = 10_000
@@ -159,7 +159,7 @@ def explain(store: Store, call: Callable[[], Any]) -> list[str]:
 
 
 def run(name: str, url: str, home: Path, count: int, rounds: int) -> None:
-    rules = load_rules(ROOT / "routing_rules.yaml")
+    rules = load_rules(DEFAULT_RULES)
     store = Store(url)
     store.migrate()
     start = time.perf_counter()
@@ -169,7 +169,7 @@ def run(name: str, url: str, home: Path, count: int, rounds: int) -> None:
             conn.execute(text("ANALYZE"))
     print(f"{name}: seeded {count:,} requests in {time.perf_counter() - start:.1f} s")
     settings = Settings.from_env({"TOWNHALL_HOME": str(home), "TOWNHALL_DB_URL": url,
-                                  "TOWNHALL_RULES": str(ROOT / "routing_rules.yaml"),
+                                  "TOWNHALL_RULES": str(DEFAULT_RULES),
                                   "TOWNHALL_CLOCK": NOW.isoformat()})
     agent, superviseur, token = app_clients(store, settings)
     auth = {"Authorization": f"Bearer {token}"}

@@ -23,9 +23,9 @@ from ivr.flow import events as e
 from ivr.flow.menu import choose
 from ivr.flow.routing import destination
 from ivr.flow.session import CallSession
+from ivr.package_data import DEFAULT_RULES
 from ivr.rules import Rules, load_rules
 
-REPO = Path(__file__).resolve().parents[1]
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=2_000)
     args = parser.parse_args()
     print(describe("routing bench"))
-    path = REPO / "routing_rules.yaml"
+    path = DEFAULT_RULES
     print(f"load rules:        {per_op_us(lambda _: load_rules(path), 20) / 1000:8.1f} ms")
     rules = load_rules(path)
     targets = [t for t, d in rules.departments.items() if not d.answered_by_ivr]

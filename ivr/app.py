@@ -104,7 +104,7 @@ class IvrApp:
         self.fallback_log = instance.fallback_log
         self.clock = settings.clock
         self.rules = RulesHolder(settings.rules_path)
-        self.library = PromptLibrary(sounds_dir)
+        self.library = PromptLibrary(sounds_dir, prompts_dir=settings.prompts_dir)
         self.sounds = SoundCache(self.library)
         self.store = Store(settings.db_url)
         self.writer = StoreWriter(self.store, settings.spool_dir)

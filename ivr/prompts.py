@@ -9,9 +9,8 @@ wideband calls keep the better audio. A manifest of content hashes next to the f
 means only what changed is rendered again; a shared cache directory (``cache_dir``,
 files named by content hash) lets several instances render each sound once.
 
-The catalogue is found relative to the package (``<checkout>/prompts/catalogue.yaml``),
-which works from a checkout or an editable install; other layouts pass
-``catalogue_path`` explicitly.
+The catalogue ships inside the package (``ivr.package_data``); recordings and edited
+texts are the town's own, kept in ``Settings.prompts_dir`` (``TOWNHALL_PROMPTS_DIR``).
 """
 
 from __future__ import annotations
@@ -39,11 +38,11 @@ from ivr.domain.prompt_texts import (
     check_catalogue,
     normalise,
 )
+from ivr.package_data import PROMPTS_DIR
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 DEFAULT_CATALOGUE = PROMPTS_DIR / "catalogue.yaml"
 SOUND_PREFIX = "townhall"
 MANIFEST = "manifest.json"
@@ -145,12 +144,17 @@ class PromptLibrary:
         voice: Voice | None = None,
         overrides_path: Path | None = None,
         cache_dir: Path | None = None,
+        prompts_dir: Path | None = None,
     ) -> None:
         sounds_dir = sounds.sounds_dir if isinstance(sounds, Settings) else Path(sounds)
+        if prompts_dir is None and isinstance(sounds, Settings):
+            prompts_dir = sounds.prompts_dir
         self.sounds_dir = sounds_dir
         self.catalogue_path = catalogue_path or DEFAULT_CATALOGUE
-        self.recordings_dir = recordings_dir or self.catalogue_path.parent / "recordings"
-        self.overrides_path = overrides_path or self.catalogue_path.parent / OVERRIDES
+        # the town's recordings and edited texts: beside the catalogue unless elsewhere
+        own = prompts_dir or self.catalogue_path.parent
+        self.recordings_dir = recordings_dir or own / "recordings"
+        self.overrides_path = overrides_path or own / OVERRIDES
         self.voice = voice or Voice()
         self.cache_dir = cache_dir
         self.base_catalogue = load_catalogue(self.catalogue_path)

@@ -8,13 +8,16 @@ use into ``$TOWNHALL_HOME/secrets`` with mode 0600 and never live in the reposit
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ivr.asterisk.trunk import OperatorTrunk, operator_trunk
 from ivr.clock import Clock, parse_clock
+from ivr.package_data import PROMPTS_DIR
 from ivr.private_files import read_or_create_secret
 
 DEFAULT_ASTERISK_ROOT = "/var/cache/townhall-ivr/asterisk-root"
@@ -54,6 +57,32 @@ def _message_settings(env: Mapping[str, str]) -> dict[str, Any]:
             values[name] = int(raw)
         else:
             values[name] = raw
+    return values
+
+
+_CONFIG_KEY = re.compile(r"TOWNHALL_[A-Z0-9_]+")
+
+
+def read_config_file(path: Path) -> dict[str, str]:
+    """``TOWNHALL_*=value`` lines of a configuration file (``#`` comments, blank lines,
+    optional quotes); ValueError ``file:line`` in French for anything else."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"TOWNHALL_CONFIG : {path} illisible ({exc})") from None
+    values: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not _CONFIG_KEY.fullmatch(key):
+            raise ValueError(f"{path}:{number}: attendu TOWNHALL_NOM=valeur, pas {text!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
     return values
 
 
@@ -121,11 +150,33 @@ class Settings:
     voicemail_sweep_seconds: float = 60.0
     # How often the stack pushes pending appointments to the élus' CalDAV servers.
     caldav_sync_seconds: float = 10.0
+    # The town's prompt recordings and edited texts (recordings/, overrides.yaml); the
+    # default is the shipped prompts folder, which an installed package must not write.
+    prompts_dir: Path = PROMPTS_DIR
+    # The operator's SIP trunk (empty host: none, callbacks go to ``citizen_trunk``):
+    # its server IP:port, our account, its source addresses, our public numbers (E.164,
+    # comma-separated); the password is the file secrets/trunk_password.
+    trunk_host: str = ""
+    trunk_user: str = ""
+    trunk_match: str = ""
+    trunk_dids: str = ""
+    # Anonymous SIP from 127.0.0.1 (the simulator, a local softphone): development only.
+    dev_trunk: bool = True
+    # The configuration file these settings were read over (TOWNHALL_CONFIG), if any.
+    config_file: str = ""
+    # SIP over TLS for the agents' phones on this TCP port (0: none), and SRTP (SDES,
+    # whose keys travel in the signalling: TLS only) for their media.
+    sip_tls_port: int = 0
+    agents_srtp: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read the ``TOWNHALL_*`` variables (``os.environ`` by default)."""
+        """Read the ``TOWNHALL_*`` variables (``os.environ`` by default), over those of
+        the file ``TOWNHALL_CONFIG`` names (an installed server's
+        ``/etc/townhall-ivr/townhall-ivr.env``)."""
         env = os.environ if env is None else env
+        if env.get("TOWNHALL_CONFIG"):
+            env = {**read_config_file(Path(env["TOWNHALL_CONFIG"])), **env}
         home = Path(env.get("TOWNHALL_HOME", "var")).absolute()
         model = env.get("TOWNHALL_VOSK_MODEL", "")
         return cls(
@@ -165,6 +216,15 @@ class Settings:
                                                   str(cls.voicemail_sweep_seconds))),
             caldav_sync_seconds=float(env.get("TOWNHALL_CALDAV_SYNC",
                                               str(cls.caldav_sync_seconds))),
+            prompts_dir=Path(env.get("TOWNHALL_PROMPTS_DIR", str(PROMPTS_DIR))).absolute(),
+            trunk_host=env.get("TOWNHALL_TRUNK_HOST", ""),
+            trunk_user=env.get("TOWNHALL_TRUNK_USER", ""),
+            trunk_match=env.get("TOWNHALL_TRUNK_MATCH", ""),
+            trunk_dids=env.get("TOWNHALL_TRUNK_DIDS", ""),
+            dev_trunk=env.get("TOWNHALL_DEV_TRUNK", "1").lower() in ("1", "true", "yes", "on"),
+            config_file=env.get("TOWNHALL_CONFIG", ""),
+            sip_tls_port=int(env.get("TOWNHALL_SIP_TLS_PORT", "0")),
+            agents_srtp=env.get("TOWNHALL_AGENTS_SRTP", "0").lower() in ("1", "true", "yes", "on"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -193,6 +253,13 @@ class Settings:
                for name in _MESSAGE_FIELDS},
             "TOWNHALL_VOICEMAIL_SWEEP": str(self.voicemail_sweep_seconds),
             "TOWNHALL_CALDAV_SYNC": str(self.caldav_sync_seconds),
+            "TOWNHALL_PROMPTS_DIR": str(self.prompts_dir),
+            "TOWNHALL_TRUNK_HOST": self.trunk_host, "TOWNHALL_TRUNK_USER": self.trunk_user,
+            "TOWNHALL_TRUNK_MATCH": self.trunk_match, "TOWNHALL_TRUNK_DIDS": self.trunk_dids,
+            "TOWNHALL_DEV_TRUNK": "1" if self.dev_trunk else "0",
+            "TOWNHALL_CONFIG": self.config_file,
+            "TOWNHALL_SIP_TLS_PORT": str(self.sip_tls_port) if self.sip_tls_port else "",
+            "TOWNHALL_AGENTS_SRTP": "1" if self.agents_srtp else "",
         }
         return {k: v for k, v in env.items() if v}
 
@@ -253,6 +320,29 @@ class Settings:
     def secret(self, name: str) -> str:
         """Return the named secret, generating it on first use (0600, outside the repo)."""
         return read_or_create_secret(self.home / "secrets" / name)
+
+    @property
+    def trunk_password_path(self) -> Path:
+        """The operator's password for our account, written there by the installer."""
+        return self.home / "secrets" / "trunk_password"
+
+    def operator_trunk(self) -> OperatorTrunk | None:
+        """The checked operator trunk, or None; ValueError (French) when misconfigured.
+
+        Its password is never generated: a made-up one would only fail to register.
+        """
+        if not self.trunk_host:
+            return None
+        path = self.trunk_password_path
+        password = path.read_text().strip() if path.is_file() else ""
+        return operator_trunk(self.trunk_host, self.trunk_user, password, self.trunk_match,
+                              self.trunk_dids)
+
+    @property
+    def outbound_caller_id(self) -> str:
+        """The number callbacks and alerts present: the trunk's main DID ("" without one)."""
+        trunk = self.operator_trunk()
+        return trunk.caller_id if trunk else ""
 
     @property
     def ari_user(self) -> str:

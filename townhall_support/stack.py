@@ -22,6 +22,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from ivr.asterisk.process import AsteriskInstance
+from ivr.package_data import DEFAULT_RULES
 from ivr.rules import load_rules
 from ivr.runfiles import app_ready_path, live_pid
 from ivr.settings import Settings
@@ -35,9 +36,6 @@ from townhall_support.wait import eventually
 # Deadlines of the start-ups: generous, as they are waited on as conditions (a quiet
 # machine starts the app in about 2 s; one shared by parallel test runs can take 30).
 START_TIMEOUT = 90.0
-# The checkout the tests and benchmarks run from (they are not run from a wheel).
-CHECKOUT = Path(__file__).resolve().parents[1]
-DEFAULT_RULES = CHECKOUT / "routing_rules.yaml"
 OPEN_CLOCK = "2026-12-01T10:00:00+01:00"  # a Tuesday morning: every department is open
 INHERITED = ("TOWNHALL_ASTERISK_ROOT", "TOWNHALL_ASTERISK")
 

@@ -18,12 +18,14 @@ from pathlib import Path
 import jinja2
 
 from ivr.asterisk.layout import DIRS, InstanceLayout, instance_id
+from ivr.asterisk.tls import CERT_FILE, KEY_FILE, tls_pair
 from ivr.domain.sip_uris import check_ip, check_sip_contact
+from ivr.package_data import DIALPLANS_DIR
+from ivr.security.guard import acl_text
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dialplans"
 
 # Queue, mailbox and agent ids become section names and extensions: keep them plain.
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -129,6 +131,8 @@ EMPTY_CONFIGS = (
     "pjproject.conf",
 )
 
+# The guard's ACL (ivr.security): rendered empty once, then the guard's, kept by renders.
+BLOCKED_FILE = "pjsip_blocked.conf"
 INBOUND_PATTERNS = ("_X.", "_+X.", "s", "_[a-zA-Z0-9].")
 
 
@@ -230,7 +234,7 @@ def voicemail_pin(settings: Settings) -> str:
 
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(DIALPLANS_DIR),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -245,6 +249,14 @@ def _context(
     for host in (settings.sip_host, settings.ari_host, settings.ami_host):
         check_ip(host)
     check_sip_contact(settings.citizen_trunk)
+    trunk = settings.operator_trunk()
+    if settings.agents_srtp and not settings.sip_tls_port:
+        raise ValueError("TOWNHALL_AGENTS_SRTP=1 demande TOWNHALL_SIP_TLS_PORT : les clés SRTP "
+                         "passent dans la signalisation, qui doit être chiffrée")
+    tls = ({"port": settings.sip_tls_port, "srtp": settings.agents_srtp,
+            "cert": layout.inner(layout.dir("etc") / CERT_FILE),
+            "key": layout.inner(layout.dir("etc") / KEY_FILE)}
+           if settings.sip_tls_port else None)
     queues = with_accueil(options.queues)
     dirs = {name: layout.inner(layout.dir(name)) for name in DIRS}
     return {
@@ -272,6 +284,10 @@ def _context(
         "queues": queues,
         "agents": list(options.agents),
         "citizen_trunk": settings.citizen_trunk,
+        "trunk": trunk,
+        "trunk_numbers": trunk.dialled_forms() if trunk else [],
+        "dev_trunk": settings.dev_trunk,
+        "tls": tls,
         "voicemail_pin": voicemail_pin(settings),
         "moh_dir": dirs["moh"],
         "inbound_patterns": INBOUND_PATTERNS,
@@ -289,6 +305,12 @@ def render_config(
     context = _context(settings, layout, options)
     names = sorted(environment.list_templates(filter_func=lambda n: n.endswith(".conf.j2")))
     files = {name: "; intentionally empty (defaults)\n" for name in EMPTY_CONFIGS}
+    # present from the start: Asterisk notices a change in an included file it has read,
+    # not one that appears after it was missing
+    files[BLOCKED_FILE] = acl_text([])
+    if settings.sip_tls_port:
+        pair = tls_pair(settings)
+        files.update({CERT_FILE: pair.cert, KEY_FILE: pair.key})
     for name in names:
         files[name.removesuffix(".j2")] = environment.get_template(name).render(context)
     return files
@@ -299,6 +321,8 @@ def write_config(files: Mapping[str, str], etc_dir: Path) -> None:
     etc_dir.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         path = etc_dir / name
+        if name == BLOCKED_FILE and path.exists():
+            continue
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text)
         tmp.chmod(0o600)

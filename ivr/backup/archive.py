@@ -68,7 +68,9 @@ def backup(sources: Sources, out: Path, now: datetime) -> list[str]:
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             tar.add(stage / "manifest.json", "manifest.json")
             for path, name in members:
-                tar.add(path, name)
+                # a linked member (the shipped rules, a rules file kept elsewhere) is saved
+                # as what it points to: restore refuses links, rightly
+                tar.add(path.resolve(), name)
         os.replace(tmp, out)
     return ["manifest.json", *names]
 

@@ -59,6 +59,8 @@ def endpoint_for(template: str, request: DialRequest) -> str:
 class DialerConfig:
     endpoint_template: str = "PJSIP/{national}@citizen-trunk"
     town: str = ""
+    # the number the citizen sees (the operator trunk's main DID); "" = the endpoint's
+    caller_id: str = ""
     ring_timeout: int = 30
     queue_priority: int = 10
     announcement_timeout: float = 30.0
@@ -85,7 +87,7 @@ class AriDialer:
             await self.link.rest.originate(
                 endpoint=endpoint_for(self.config.endpoint_template, request),
                 channel_id=channel_id, app_args=f"callback,{request.callback_id}",
-                timeout=self.config.ring_timeout,
+                timeout=self.config.ring_timeout, caller_id=self.config.caller_id or None,
                 variables={"QUEUE_PRIO": str(self.config.queue_priority),
                            "TOWNHALL_CALLBACK": str(request.callback_id)})
             outcome = await asyncio.wait_for(answer, self.config.ring_timeout + 5)

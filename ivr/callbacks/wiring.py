@@ -43,7 +43,8 @@ async def run_scheduler(settings: Settings, worker: str, endpoint: str, interval
     ami = AmiListener(settings)
     library = PromptLibrary(settings)
     dialer = AriDialer(
-        link, DialerConfig(endpoint_template=endpoint, town=rules.town.name),
+        link, DialerConfig(endpoint_template=endpoint, town=rules.town.name,
+                           caller_id=settings.outbound_caller_id),
         sound_for=lambda text: library.sound_for(Text(text)),
         spoken_name=lambda target: rules.departments[target].spoken_name,
     )

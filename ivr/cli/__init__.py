@@ -41,6 +41,8 @@ COMMANDS: dict[str, str] = {
     "restore": "ivr.cli.production:restore",
     "doctor": "ivr.cli.production:doctor",
     "alerts": "ivr.cli.alerts:alerts",
+    "security": "ivr.cli.security:security",
+    "production": "ivr.cli.production:production",
 }
 
 
@@ -65,6 +67,9 @@ class LazyGroup(click.Group):
 def main(ctx: click.Context) -> None:
     """townhall-ivr: accueil téléphonique de la mairie (IVR Asterisk)."""
     private_umask()  # every file of citizens' data this process or its children create
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a bad TOWNHALL_* value or configuration file
+        raise click.ClickException(str(exc)) from None
     setup_logging(settings.log_level, settings.log_format)
     ctx.obj = settings

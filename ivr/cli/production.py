@@ -14,14 +14,13 @@ if TYPE_CHECKING:
 
 _PROMPTS = click.option(
     "--prompts", "prompts_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Dossier des messages (catalogue, enregistrements) ; défaut : celui du logiciel.")
+    help="Dossier des enregistrements et textes modifiés ; défaut : TOWNHALL_PROMPTS_DIR.")
 
 
 def _sources(settings: Settings, prompts_dir: Path | None) -> Sources:
     from ivr.backup.archive import Sources
-    from ivr.prompts import PROMPTS_DIR
 
-    return Sources(settings, prompts_dir or PROMPTS_DIR)
+    return Sources(settings, prompts_dir or settings.prompts_dir)
 
 
 @click.command()
@@ -81,3 +80,71 @@ def doctor(settings: Settings) -> None:
         click.echo(f"[{marks[finding.level]:^9}] {finding.label}{advice}")
     if has_errors(findings):
         raise SystemExit(1)
+
+
+@click.group()
+def production() -> None:
+    """Installation sur un serveur : services systemd, /etc/townhall-ivr, /var/lib."""
+
+
+@production.command("install-units")
+@click.option("--dry-run", is_flag=True, help="Afficher les fichiers sans rien écrire.")
+@click.option("--user", default="townhall-ivr", show_default=True,
+              help="Compte des services (root pour la racine Asterisk privée, en chroot).")
+@click.option("--etc", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/townhall-ivr"), show_default=True)
+@click.option("--state", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/var/lib/townhall-ivr"), show_default=True)
+@click.option("--systemd-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def install_units(dry_run: bool, user: str, etc: Path, state: Path, systemd_dir: Path) -> None:
+    """Écrit les services systemd, le fichier de réglages et les règles par défaut
+    (ces deux-là seulement s'ils n'existent pas), et crée le dossier des données."""
+    import shutil
+    import sys
+
+    from ivr.install.layout import Target, install, plan
+
+    exe = shutil.which("townhall-ivr", path=str(Path(sys.executable).parent))
+    target = Target(Path(exe or sys.argv[0]).absolute(), etc.absolute(), state.absolute(),
+                    systemd_dir.absolute(), user)
+    if dry_run:
+        for item in plan(target):
+            text = item.text if item.path.suffix != ".yaml" else "(les règles par défaut)\n"
+            click.echo(f"# ---- {item.path} (mode {item.mode:o})\n{text}")
+        return
+    for line in install(target):
+        click.echo(line)
+    click.echo("ensuite : systemctl daemon-reload && systemctl enable --now townhall-ivr "
+               "townhall-ivr-admin townhall-ivr-guard townhall-ivr-backup.timer")
+
+
+@production.command("agent-password")
+@click.argument("agent_id")
+@click.option("--rotate", is_flag=True, help="En générer un nouveau (l'ancien cesse de marcher).")
+@click.pass_obj
+def agent_password(settings: Settings, agent_id: str, rotate: bool) -> None:
+    """Affiche le mot de passe SIP du téléphone d'un agent (à saisir dans le téléphone)."""
+    from ivr.asterisk.process import AsteriskInstance
+    from ivr.rules.loader import RulesError, load_rules
+    from ivr.stack.provisioning import agent_endpoints, queue_specs
+
+    try:
+        rules = load_rules(settings.rules_path)
+    except RulesError as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    agent = rules.agents.get(agent_id)
+    if agent is None or agent.contact:
+        raise click.ClickException(f"« {agent_id} » n'est pas un agent dont le téléphone "
+                                   "s'enregistre (voir « agents » dans les règles)")
+    secret = settings.home / "secrets" / f"sip-{agent_id}"
+    if rotate:
+        secret.unlink(missing_ok=True)
+    password = settings.secret(f"sip-{agent_id}")
+    instance = AsteriskInstance(settings)
+    if rotate and instance.is_running():
+        instance.render(queues=queue_specs(rules), agents=agent_endpoints(rules, settings))
+        instance.cli("module reload res_pjsip.so")
+    click.echo(f"{agent_id} : {password}")
+    if rotate and not instance.is_running():
+        click.echo("(pris en compte au prochain démarrage du serveur vocal)")

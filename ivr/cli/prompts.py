@@ -35,7 +35,7 @@ def prompts() -> None:
 @click.pass_obj
 def build(settings: Settings, force: bool, sounds_dir: Path | None) -> None:
     """Génère les fichiers sonores du catalogue et des règles."""
-    library = PromptLibrary(sounds_dir or settings.sounds_dir)
+    library = PromptLibrary(sounds_dir or settings.sounds_dir, prompts_dir=settings.prompts_dir)
     report = library.build_all(_live_rules_texts(settings), force=force)
     click.echo(f"rendered={len(report.rendered)} unchanged={len(report.unchanged)} "
                f"failed={len(report.failed)} dir={library.sounds_dir}")
@@ -49,7 +49,7 @@ def build(settings: Settings, force: bool, sounds_dir: Path | None) -> None:
 @click.pass_obj
 def list_(settings: Settings) -> None:
     """Affiche les messages du catalogue (id, enregistrement éventuel, texte)."""
-    library = PromptLibrary(settings.sounds_dir)
+    library = PromptLibrary(settings)
     for pid, text in library.catalogue.items():
         mark = "enregistré" if library.recording_for(pid) else "synthèse"
         click.echo(f"{pid:<24} {mark:<10} {text}")
@@ -66,7 +66,7 @@ def say(settings: Settings, prompt_id: str | None, text: str | None, out: Path) 
         raise click.UsageError("donnez soit un ID, soit --text")
     item: Item = Prompt(prompt_id) if prompt_id else Text(text or "")
     try:
-        PromptLibrary(settings.sounds_dir).render_to(item, out)
+        PromptLibrary(settings).render_to(item, out)
     except PromptError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(str(out))

@@ -48,6 +48,15 @@ class Facts:
     admin_secure_cookies: bool = False
     vosk_model: Path | None = None
     vosk_model_present: bool = False
+    dev_trunk: bool = False  # anonymous SIP from loopback (development)
+    trunk_error: str | None = None  # the TOWNHALL_TRUNK_* values are wrong
+    trunk_server: str | None = None  # None: no operator trunk
+    trunk_registration: str | None = None  # Asterisk's word for it; None: not known
+    config_file: Path | None = None  # TOWNHALL_CONFIG: an installed server
+    units_missing: tuple[str, ...] = ()
+    tls_port: int = 0  # 0: no SIP over TLS
+    tls_key_mode: int | None = None  # None: no key yet (generated at the next start)
+    tls_days_left: int | None = None  # the certificate's remaining validity
 
 
 Check = Callable[[Facts], Iterator[Finding]]
@@ -160,8 +169,62 @@ def _vosk(f: Facts) -> Iterator[Finding]:
                       f"{f.vosk_model} introuvable : corrigez TOWNHALL_VOSK_MODEL")
 
 
+def _trunk(f: Facts) -> Iterator[Finding]:
+    label = "Trunk de l'opérateur"
+    if f.trunk_error is not None:
+        yield Finding(label, Level.ERROR, f.trunk_error)
+    elif f.trunk_server is None and f.dev_trunk:
+        yield Finding(label, Level.OK, "aucun (développement : appels locaux seulement)")
+    elif f.trunk_server is None:
+        yield Finding(label, Level.WARNING, "aucun : réglez TOWNHALL_TRUNK_HOST, _USER, _DIDS "
+                      f"et écrivez le mot de passe dans {f.home}/secrets/trunk_password")
+    elif f.trunk_registration == "Registered":
+        yield Finding(label, Level.OK)
+    elif f.trunk_registration is not None:
+        yield Finding(label, Level.ERROR, f"l'opérateur ({f.trunk_server}) n'accepte pas "
+                      f"l'enregistrement ({f.trunk_registration}) : vérifiez "
+                      "TOWNHALL_TRUNK_USER et secrets/trunk_password")
+
+
+def _dev_trunk(f: Facts) -> Iterator[Finding]:
+    sip = f.binds.get("SIP", "127.0.0.1")
+    if f.dev_trunk and not _is_loopback(sip):
+        yield Finding("SIP anonyme désactivé", Level.WARNING, f"SIP écoute sur {sip} avec le "
+                      "mode développement : réglez TOWNHALL_DEV_TRUNK=0")
+
+
+def _systemd(f: Facts) -> Iterator[Finding]:
+    if f.config_file is None:
+        return
+    label = "Services systemd installés"
+    if f.units_missing:
+        yield Finding(label, Level.WARNING, f"manquent {', '.join(f.units_missing)} : lancez "
+                      "« townhall-ivr production install-units »")
+    else:
+        yield Finding(label, Level.OK)
+
+
+def _tls(f: Facts) -> Iterator[Finding]:
+    if not f.tls_port:
+        return
+    label = f"SIP sur TLS (port {f.tls_port})"
+    where = f"{f.home}/secrets/sip-tls"
+    if f.tls_key_mode is None or f.tls_days_left is None:
+        yield Finding(label, Level.WARNING, f"pas encore de certificat dans {where} : il sera "
+                      "créé au prochain démarrage")
+    elif f.tls_key_mode & OPEN_TO_OTHERS:
+        yield Finding(label, Level.ERROR, f"clé lisible par d'autres comptes : chmod 600 "
+                      f"{where}/key.pem")
+    elif f.tls_days_left < 30:
+        yield Finding(label, Level.WARNING if f.tls_days_left > 0 else Level.ERROR,
+                      f"le certificat expire dans {f.tls_days_left} jours : remplacez "
+                      f"{where}/cert.pem et key.pem (ou supprimez-les pour en générer un)")
+    else:
+        yield Finding(label, Level.OK)
+
+
 CHECKS: tuple[Check, ...] = (_home, _sqlite, _secrets, _database, _rules, _asterisk, _binds,
-                             _admin, _vosk)
+                             _admin, _vosk, _trunk, _dev_trunk, _systemd, _tls)
 
 
 def diagnose(facts: Facts) -> list[Finding]:

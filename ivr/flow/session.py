@@ -146,7 +146,7 @@ class CallSession:
         if ev.callback_for in self.rules.departments:
             return [c.ContactEvent(ev.at, "callback_from_queue", {"queue": ev.callback_for}),
                     *self._offer_callback(ev.callback_for, ev.at)]
-        self.menu_id = self.rules.main_menu
+        self.menu_id = self.rules.entry_menu(ev.called)
         record = c.StartContact(ev.at, ev.caller, ev.called, ev.ref)
         intro: list[c.PromptItem] = [Text(self.rules.messages.welcome)]
         closed = destination(self.rules, self.rules.input.fallback_target, ev.at)
@@ -160,7 +160,7 @@ class CallSession:
 
     def _open(self, *before: c.PromptItem) -> list[c.Command]:
         """The first question of the call: speech when available, else the main menu."""
-        if self._speech_on():
+        if self._speech_on() and self.menu_id == self.rules.main_menu:  # a direct line: keys
             self.stage = Stage.SPEECH
             return [*self._play(*before, Text(self.rules.messages.speech_prompt), wait=True),
                     self._listen("intent")]

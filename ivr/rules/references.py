@@ -29,7 +29,14 @@ class ReferenceProblems(ValueError):
 def check_references(rules: Rules) -> list[Problem]:
     """Every dangling or contradictory reference in ``rules``, in document order."""
     return [*_departments(rules), *_agents(rules), *_menus(rules), *_others(rules),
-            *_workflows(rules), *_request_types(rules), *_calendars(rules), *_alerts(rules)]
+            *_workflows(rules), *_request_types(rules), *_calendars(rules), *_alerts(rules),
+            *_numbers(rules)]
+
+
+def _numbers(rules: Rules) -> Iterator[Problem]:
+    for number, entry in rules.numbers.items():
+        if entry.menu not in rules.menus:
+            yield ("numbers", number, "menu"), f"unknown menu {entry.menu!r}"
 
 
 def _target(rules: Rules, loc: Loc, value: str, also: tuple[str, ...] = ()) -> Iterator[Problem]:

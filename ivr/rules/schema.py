@@ -60,6 +60,7 @@ from pydantic import (
     model_validator,
 )
 
+from ivr.domain.phone_numbers import to_e164
 from ivr.domain.sip_uris import check_sip_contact
 from ivr.rules.alerts import AlertSettings
 from ivr.rules.appointments import AppointmentSettings
@@ -334,6 +335,19 @@ class SelfServiceSettings(_Frozen):
     lock_after: int = Field(default=3, gt=0)  # failed checks of one reference that lock it
 
 
+def _public_number(value: str) -> str:
+    e164 = to_e164(value)
+    if e164 is None:
+        raise ValueError(f"{value!r} is not a phone number")
+    return e164
+
+
+class PublicNumber(_Frozen):
+    """One of the town hall's public numbers (DIDs): where its callers start."""
+
+    menu: Identifier  # a direct line (the CCAS's, the crisis cell's) opens its own menu
+
+
 class Rules(_Frozen):
     """One complete, cross-checked routing configuration; never modified once built."""
 
@@ -354,6 +368,8 @@ class Rules(_Frozen):
     request_types: dict[Identifier, RequestType] = {}
     appointments: AppointmentSettings = AppointmentSettings()
     alerts: AlertSettings = AlertSettings()
+    # the public numbers with their own entry (E.164 keys); others start at main_menu
+    numbers: dict[Annotated[str, AfterValidator(_public_number)], PublicNumber] = {}
 
     @model_validator(mode="after")
     def _references(self) -> Rules:
@@ -361,6 +377,17 @@ class Rules(_Frozen):
         if problems:
             raise ReferenceProblems(problems)
         return self
+
+    def entry_menu(self, called: str | None) -> str:
+        """The menu a caller of ``called`` starts in: its number's entry, else main_menu.
+
+        The operator may write the number ``+33…``, ``33…`` or ``0…``.
+        """
+        for form in (called, f"+{called}") if called else ():
+            e164 = to_e164(form)
+            if e164 in self.numbers:
+                return self.numbers[e164].menu
+        return self.main_menu
 
     def weekly_hours(self, target: str) -> WeeklyHours | None:
         """The weekly hours of a department, its schedule name resolved."""

@@ -51,7 +51,8 @@ def configure_asterisk(settings: Settings, instance: AsteriskInstance,
     from ``prompt_cache`` when another instance rendered them there)."""
     rules = rules or load_rules(settings.rules_path)
     instance.provision()
-    library = PromptLibrary(instance.sounds_dir, cache_dir=prompt_cache)
+    library = PromptLibrary(instance.sounds_dir, cache_dir=prompt_cache,
+                            prompts_dir=settings.prompts_dir)
     report = library.build_all(rules_texts(rules))
     instance.render(queues=queue_specs(rules), agents=agent_endpoints(rules, settings))
     log.info("asterisk configured", extra={"queues": len(rules.departments),

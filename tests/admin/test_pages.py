@@ -13,7 +13,7 @@ from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
 
 PAGES = ["/", "/indicateurs.csv", "/marianne/", "/contacts/", "/callbacks/", "/queues/", "/rules/",
-         "/prompts/", "/users/", "/audit/", "/messages/"]  # fmt: skip
+         "/prompts/", "/users/", "/audit/", "/messages/", "/securite/"]  # fmt: skip
 ALLOWED = {
     "admin": set(PAGES),
     "superviseur": {"/", "/indicateurs.csv", "/marianne/", "/contacts/", "/callbacks/",

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 from alembic.config import Config
@@ -11,12 +15,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.asterisk.process import AsteriskError, AsteriskInstance
+from ivr.asterisk.tls import tls_folder
 from ivr.doctor.checks import Facts
+from ivr.install.layout import Target
+from ivr.package_data import shipped
 from ivr.rules import RulesError, load_rules
 from ivr.settings import Settings, connect_host
 from ivr.store.db import MIGRATIONS, Store, sqlite_path
 
 SECRETS = ("admin_secret_key", "ami_password", "ari_password")
+REGISTRATION_STATES = ("Registered", "Unregistered", "Rejected", "Stopped")
 _TIMEOUT = 2.0
 
 
@@ -47,7 +56,73 @@ def gather(settings: Settings) -> Facts:
         admin_secure_cookies=settings.admin_secure_cookies,
         vosk_model=settings.vosk_model,
         vosk_model_present=bool(settings.vosk_model and settings.vosk_model.is_dir()),
+        **_trunk(settings),
+        dev_trunk=settings.dev_trunk,
+        config_file=Path(settings.config_file) if settings.config_file else None,
+        units_missing=_units_missing(),
+        **_tls(settings),
     )
+
+
+def _tls(settings: Settings) -> _TlsFacts:
+    """The TLS key's mode and the days its certificate has left (openssl reads it)."""
+    if not settings.sip_tls_port:
+        return {}
+    folder = tls_folder(settings)
+    facts: _TlsFacts = {"tls_port": settings.sip_tls_port,
+                        "tls_key_mode": _mode(folder / "key.pem")}
+    try:
+        shown = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in",
+                                str(folder / "cert.pem")], capture_output=True, text=True,
+                               timeout=10, check=True).stdout
+        end = datetime.strptime(shown.strip().removeprefix("notAfter="), "%b %d %H:%M:%S %Y %Z")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return facts
+    facts["tls_days_left"] = (end.replace(tzinfo=UTC) - settings.clock.now()).days
+    return facts
+
+
+class _TrunkFacts(TypedDict, total=False):
+    trunk_error: str | None
+    trunk_server: str | None
+    trunk_registration: str | None
+
+
+class _TlsFacts(TypedDict, total=False):
+    tls_port: int
+    tls_key_mode: int | None
+    tls_days_left: int | None
+
+
+def _trunk(settings: Settings) -> _TrunkFacts:
+    """The trunk's server and its registration state as Asterisk sees it, or its error."""
+    try:
+        trunk = settings.operator_trunk()
+    except ValueError as exc:
+        return {"trunk_error": str(exc)}
+    if trunk is None:
+        return {}
+    return {"trunk_server": trunk.server, "trunk_registration": _registration(settings)}
+
+
+def _registration(settings: Settings) -> str | None:
+    instance = AsteriskInstance(settings)
+    if not instance.is_running():
+        return None
+    try:
+        shown = instance.cli("pjsip show registrations", timeout=_TIMEOUT * 5)
+    except (AsteriskError, OSError, subprocess.SubprocessError):
+        return None
+    for line in shown.splitlines():
+        if "citizen-trunk-registration/" in line:
+            return next((word for word in REGISTRATION_STATES if word in line.split()), "?")
+    return None
+
+
+def _units_missing() -> tuple[str, ...]:
+    installed = Target(Path(sys.executable)).systemd
+    return tuple(unit.name for unit in sorted(shipped("systemd").iterdir())
+                 if not (installed / unit.name).is_file())
 
 
 def _mode(path: Path) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 # Round two's capabilities are pure at their top level; their gateways sit in adapters/.
 PURE_FOLDERS = ("ivr/domain", "ivr/flow", "ivr/requests", "ivr/appointments", "ivr/messages",
-                "ivr/alerts")
+                "ivr/alerts", "ivr/security")
 # What a pure module may not import: adapters of ours, and the stdlib and third-party
 # modules that reach files, processes, the network, the environment or the terminal.
 NOT_PURE = ("ivr.store", "ivr.telephony", "ivr.speech", "ivr.prompts", "ivr.asterisk",
@@ -94,4 +95,13 @@ def test_tests_and_benchmarks_share_only_townhall_support() -> None:
               for n in imported(p) if within(n, ("bench",))]
     strays += [(str(p.relative_to(REPO)), n) for p in modules("bench", "townhall_support")
                for n in imported(p) if within(n, ("tests",))]
+    assert strays == []
+
+
+def test_installed_code_reads_no_file_of_the_checkout() -> None:
+    """Run-time files come through ``ivr.package_data``: a path climbing out of a package
+    from ``__file__`` works in a checkout and breaks once installed from the wheel."""
+    climbing = re.compile(r"__file__\)(\.resolve\(\))?\.(parents\[[1-9]\]|parent\.parent)")
+    strays = [str(p.relative_to(REPO)) for p in modules("ivr", "admin", "townhall_support")
+              if climbing.search(p.read_text(encoding="utf-8"))]
     assert strays == []

@@ -16,6 +16,8 @@ HEALTHY = Facts(
     secrets={"ami_password": 0o600, "ari_password": 0o600, "admin_secret_key": 0o600},
     db_migrated=True, binds={"SIP": "0.0.0.0", "ARI": "127.0.0.1", "AMI": "127.0.0.1",
                              "admin": "127.0.0.1"},
+    trunk_server="203.0.113.10:5060", trunk_registration="Registered",
+    config_file=Path("/etc/townhall-ivr/townhall-ivr.env"),
 )
 
 
@@ -82,3 +84,56 @@ def test_doctor_command_on_a_home_never_started(tmp_path: Path) -> None:
         result.output)
     assert "[   ok    ] Règles d'orientation valides" in result.output
     assert not (tmp_path / "home" / "secrets").exists()  # looking changes nothing
+
+
+def test_the_operator_trunk_misconfigured_refused_or_missing() -> None:
+    refused = diagnose(dataclasses.replace(HEALTHY, trunk_registration="Rejected"))
+    assert _find(refused, "Trunk").level is Level.ERROR
+    assert "Rejected" in _find(refused, "Trunk").advice
+    broken = diagnose(dataclasses.replace(HEALTHY, trunk_server=None,
+                                          trunk_error="TOWNHALL_TRUNK_DIDS : 'x' …"))
+    assert _find(broken, "Trunk").advice.startswith("TOWNHALL_TRUNK_DIDS")
+    missing = diagnose(dataclasses.replace(HEALTHY, trunk_server=None))
+    assert _find(missing, "Trunk").level is Level.WARNING
+    development = diagnose(dataclasses.replace(HEALTHY, trunk_server=None, dev_trunk=True,
+                                               binds={**HEALTHY.binds, "SIP": "127.0.0.1"}))
+    assert {f.level for f in development} == {Level.OK}
+
+
+def test_anonymous_sip_on_a_network_address_is_a_warning() -> None:
+    findings = diagnose(dataclasses.replace(HEALTHY, dev_trunk=True))
+    assert "TOWNHALL_DEV_TRUNK=0" in _find(findings, "SIP anonyme").advice
+
+
+def test_an_installed_server_without_its_units() -> None:
+    findings = diagnose(dataclasses.replace(HEALTHY, units_missing=("townhall-ivr.service",)))
+    assert "production install-units" in _find(findings, "Services systemd").advice
+    checkout = diagnose(dataclasses.replace(HEALTHY, config_file=None,
+                                            units_missing=("townhall-ivr.service",)))
+    assert not [f for f in checkout if f.label.startswith("Services systemd")]
+
+
+def test_sip_over_tls_certificate_key_and_expiry() -> None:
+    tls = dataclasses.replace(HEALTHY, tls_port=5061, tls_key_mode=0o600, tls_days_left=3000)
+    assert _find(diagnose(tls), "SIP sur TLS").level is Level.OK
+    exposed = diagnose(dataclasses.replace(tls, tls_key_mode=0o644))
+    assert "chmod 600" in _find(exposed, "SIP sur TLS").advice
+    expiring = diagnose(dataclasses.replace(tls, tls_days_left=12))
+    assert _find(expiring, "SIP sur TLS").level is Level.WARNING
+    assert _find(diagnose(dataclasses.replace(tls, tls_days_left=-1)),
+                 "SIP sur TLS").level is Level.ERROR
+    assert _find(diagnose(dataclasses.replace(tls, tls_key_mode=None)),
+                 "SIP sur TLS").level is Level.WARNING
+
+
+def test_doctor_reads_the_generated_certificate(tmp_path: Path) -> None:
+    from ivr.asterisk.tls import tls_pair
+    from ivr.doctor.adapters.facts import gather
+    from ivr.settings import Settings
+
+    settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path), "TOWNHALL_SIP_TLS_PORT": "5061",
+                                  "TOWNHALL_ARI_PORT": "1", "TOWNHALL_AMI_PORT": "1"})
+    tls_pair(settings)
+    facts = gather(settings)
+    assert facts.tls_key_mode == 0o600 and facts.tls_days_left is not None
+    assert 3600 < facts.tls_days_left <= 3650

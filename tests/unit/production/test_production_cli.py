@@ -116,3 +116,20 @@ def test_backup_then_restore_into_a_fresh_home(
     again = _run(env, "restore", str(archive), "--home", str(fresh))
     assert again.exit_code == 1 and "--force" in again.output
     assert os.listdir(fresh)  # nothing removed by the refusal
+
+
+def test_a_linked_rules_file_is_saved_as_its_content(tmp_path: Path) -> None:
+    """The shipped rules are a link in a checkout; a town may link its rules too."""
+    linked = tmp_path / "rules-link.yaml"
+    linked.symlink_to(DEFAULT_RULES)
+    archive, env = tmp_path / "b.tar.gz", _env(tmp_path / "home", rules=linked)
+    store = Store(Settings.from_env(env).db_url)
+    store.migrate()
+    store.dispose()
+    saved = _run(env, "backup", str(archive), "--prompts", str(tmp_path / "p0"))
+    assert saved.exit_code == 0, saved.output
+    rules = tmp_path / "restored.yaml"
+    done = _run(_env(tmp_path / "unused", rules=rules), "restore", str(archive), "--home",
+                str(tmp_path / "fresh"), "--prompts", str(tmp_path / "p"))
+    assert done.exit_code == 0, done.output
+    assert not rules.is_symlink() and rules.read_text() == DEFAULT_RULES.read_text()

@@ -1,0 +1,1 @@
+"""SIP security: failed authentications read from Asterisk, repeated offenders blocked."""

@@ -1,0 +1,1 @@
+"""The security log Asterisk writes and the PJSIP ACL it reads."""
