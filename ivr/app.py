@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
-from ivr.domain.prompt_texts import Item, rules_texts
+from ivr.domain.prompt_texts import Item, Text
 from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.queries import Query
 from ivr.flow.request_queries import (
@@ -32,7 +32,7 @@ from ivr.flow.request_queries import (
 from ivr.flow.session import CallSession
 from ivr.flow.subscriptions import SetSubscription, SubscriptionLists
 from ivr.flow.survey import RecordSurvey, SurveyAllowed
-from ivr.prompts import PromptLibrary
+from ivr.prompts import PromptLibrary, ahead_of_calls
 from ivr.requests.adapters.voicemail_spool import VoicemailIngestor
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
@@ -80,9 +80,10 @@ class SoundCache:
             self.names[item] = name
         return name
 
-    def warm(self, texts: list[str]) -> None:
-        """Render the rules' sentences before the first call needs them."""
-        self.library.build_all(texts)
+    def warm(self, texts: list[str | Text]) -> None:
+        """Render the rules' sentences before the first call needs them, and remember
+        their names: a call then finds every one here, with no hop to a thread."""
+        self.names.update(self.library.build_all(texts).ready)
 
 
 class IvrApp:
@@ -196,7 +197,7 @@ class IvrApp:
             self.store.migrate()
         except SQLAlchemyError as exc:  # calls are taken anyway: the writer spools
             log.error("database unavailable at start; contacts are spooled", extra={"error": exc})
-        self.sounds.warm(rules_texts(self.rules.current))
+        self.sounds.warm(ahead_of_calls(self.rules.current))
         if self.speech.load_sync():  # else one "speech disabled: <why>" line, keypad only
             self.matcher_for(self.rules.current)
 

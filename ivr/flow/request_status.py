@@ -199,8 +199,8 @@ class RequestStatusDialogue:
 
     def _tell(self, state: RequestState, at: datetime) -> Reply:
         self.step = Step.TOLD
-        self.told = (Text(spoken_state(self.rules, state.type_id, state.status, state.since,
-                                       state.due_at, state.closed)),)
+        self.told = spoken_state(self.rules, state.type_id, state.status, state.since,
+                                 state.due_at, state.closed)
         facts = (self._record(at, "request_status_told", reference=state.reference,
                               type=state.type_id, status=state.status),
                  c.UpdateContact(at=at, request_ref=state.reference,
