@@ -27,6 +27,7 @@ from ivr.flow.request_queries import (
     CreateDocumentRequest,
     FindRequest,
     OpenRequestsOf,
+    SendStatusSms,
     VerifyCaller,
 )
 from ivr.flow.session import CallSession
@@ -63,6 +64,7 @@ ANSWERS: dict[type[Query], Handler] = {
     OpenRequestsOf: self_service.open_requests_of,
     FindRequest: self_service.find_request,
     VerifyCaller: self_service.verify,
+    SendStatusSms: self_service.send_status_sms,
 }
 
 

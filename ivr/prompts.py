@@ -40,6 +40,7 @@ from ivr.domain.prompt_texts import (
     normalise,
     rules_texts,
 )
+from ivr.flow.request_status import SMS_OFFER
 from ivr.requests.spoken import state_pieces
 from ivr.rules import Rules
 from ivr.settings import Settings
@@ -103,8 +104,8 @@ def load_overrides(path: Path, catalogue: dict[str, str]) -> dict[str, str]:
 
 def ahead_of_calls(rules: Rules) -> list[str | Text]:
     """What the rules make the IVR say that is rendered before calls need it: their
-    sentences, and the pieces a request's status is said from."""
-    return [*rules_texts(rules), *state_pieces(rules)]
+    sentences, the pieces a request's status is said from and the offer after it."""
+    return [*rules_texts(rules), *state_pieces(rules), SMS_OFFER]
 
 
 def synthesise(text: str, voice: Voice, out: Path) -> None:

@@ -102,6 +102,27 @@ class RequestState:
 
 
 @dataclass(frozen=True)
+class SendStatusSms(Query):
+    """Send the status the caller just heard (``told``) by SMS to ``number``, the mobile
+    they call from. Pressing ``key`` after hearing ``wording`` is their consent: both,
+    with the call, are recorded as its proof."""
+
+    reference: str
+    number: str  # E.164
+    told: str
+    wording: str
+    key: str
+    call_id: str
+    at: datetime
+    rules: Rules = field(compare=False, repr=False)  # the town's name and time zone
+
+
+@dataclass(frozen=True)
+class SmsQueued:
+    """The SMS is in the outbox (sent at once, or at 8:00 when asked for at night)."""
+
+
+@dataclass(frozen=True)
 class CreateDocumentRequest(Query):
     """Create a civil-status document request keyed and spoken on the phone, with the
     caller's recordings (names, address) attached; all at the end, so a caller who

@@ -8,6 +8,7 @@
       ▼
     CHECK (birth date JJMMAAAA or PIN, as the type asks) ─VerifyCaller─▶ TOLD
                                                                      1: again, 2: the service,
+                                                                     3: by SMS (a mobile),
                                                                      silence: self_service
 
 Each failure (a reference mistyped or unknown, a date that is no date, a check that
@@ -15,6 +16,9 @@ does not match) is said and asked again; at ``self_service.max_failures`` the ca
 is put through to a person. The store counts attempts per caller number and per
 reference and locks a reference under attack: a refusal from it puts the caller
 through at once. The store away: « je vous passe un conseiller ».
+
+A caller on a French mobile may have the status sent by SMS (once per call): the offer
+is a fixed sentence, so pressing 3 after it is the consent the store records with it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from ivr.domain.outcomes import ContactOutcome
-from ivr.domain.phone_numbers import is_hidden
+from ivr.domain.phone_numbers import is_hidden, mobile_number
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow.dialogue import Fallback, Finish, Reply, Transfer
@@ -40,14 +44,19 @@ from ivr.flow.request_queries import (
     Refused,
     RequestFound,
     RequestState,
+    SendStatusSms,
+    SmsQueued,
     VerifyCaller,
 )
 from ivr.requests import lifecycle, reference
 from ivr.requests.inputs import keyed_date
-from ivr.requests.spoken import request_name, spoken_state
+from ivr.requests.spoken import as_sentence, request_name, spoken_state
 from ivr.rules import Rules
 
 OTHER_REQUEST = "9"
+BY_SMS = "3"
+SMS_OFFER = ("Pour recevoir ce message par SMS sur le téléphone portable qui vous appelle, "
+             "tapez 3.")
 BIRTH_DATE_LENGTH = len("JJMMAAAA")
 PIN_LENGTH = 8  # the longest PIN; a shorter one ends with #
 
@@ -79,6 +88,7 @@ class RequestStatusDialogue:
     offered: tuple[OpenRequest, ...] = ()
     found: RequestFound | None = None
     told: tuple[Text, ...] = field(default=())
+    texted: bool = False  # the status went by SMS already
 
     def start(self, at: datetime) -> Reply:
         """Offer the caller's open requests first when the number is known."""
@@ -127,6 +137,10 @@ class RequestStatusDialogue:
             return self._tell(result, at)
         if isinstance(result, Refused):
             return self._refused(result, at)
+        if isinstance(result, SmsQueued):
+            self.step, self.texted = Step.TOLD, True
+            return Reply((Prompt("status-sms-sent"), *self._choices()), self._timeout,
+                         commands=(self._record(at, "request_status_sms"),))
         return Reply()
 
     def recorded(self, name: str | None, seconds: float, at: datetime) -> Reply:
@@ -205,19 +219,30 @@ class RequestStatusDialogue:
                               type=state.type_id, status=state.status),
                  c.UpdateContact(at=at, request_ref=state.reference,
                                  outcome=ContactOutcome.SELF_SERVICE))
-        return Reply((*self.told, Prompt("status-after")), self._timeout, commands=facts)
+        return Reply((*self.told, *self._choices()), self._timeout, commands=facts)
+
+    def _choices(self) -> tuple[Prompt | Text, ...]:
+        """What the caller may do now; the SMS while it was not sent, to a mobile."""
+        if self.texted or self._mobile is None:
+            return (Prompt("status-after"), Prompt("status-hang-up"))
+        return (Prompt("status-after"), Text(SMS_OFFER), Prompt("status-hang-up"))
 
     def _after(self, digit: str, at: datetime) -> Reply:
         if digit == "1":
-            return Reply((*self.told, Prompt("status-after")), self._timeout,
+            return Reply((*self.told, *self._choices()), self._timeout,
                          commands=(self._record(at, "request_status_repeated"),))
+        if digit == BY_SMS and not self.texted and self._mobile and self.found is not None:
+            self.step = Step.WAITING
+            return Reply(ask=SendStatusSms(self.found.reference, self._mobile,
+                                           as_sentence(self.told), SMS_OFFER, digit,
+                                           self.call_id, at, self.rules))
         if digit == "2" and self.found is not None:
             self.step = Step.DONE
             department = lifecycle.request_type(self.rules, self.found.type_id).department
             return Reply(commands=(self._record(at, "request_status_to_department",
                                                 target=department),),
                          end=Transfer(department))
-        return Reply((Prompt("invalid"), Prompt("status-after")), self._timeout)
+        return Reply((Prompt("invalid"), *self._choices()), self._timeout)
 
     def _done(self, at: datetime) -> Reply:
         self.step = Step.DONE
@@ -271,6 +296,10 @@ class RequestStatusDialogue:
     @property
     def _caller(self) -> str | None:
         return None if is_hidden(self.caller) else self.caller
+
+    @property
+    def _mobile(self) -> str | None:
+        return mobile_number(self.caller)
 
     @property
     def _guard(self) -> Guard:

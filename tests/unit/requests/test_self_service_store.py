@@ -3,7 +3,7 @@ over a sliding window, references locked and unlocked, the secret never kept."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,15 +20,19 @@ from ivr.flow.request_queries import (
     Refused,
     RequestFound,
     RequestState,
+    SendStatusSms,
+    SmsQueued,
     VerifyCaller,
 )
+from ivr.flow.request_status import SMS_OFFER
 from ivr.requests.due import due_at
 from ivr.requests.errors import UnknownReference
+from ivr.requests.reference import grouped
 from ivr.store import requests as repo
 from ivr.store import self_service as ss
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
-from ivr.store.models import Contact, SelfServiceAttempt
+from ivr.store.models import Consent, Contact, Message, SelfServiceAttempt
 from tests.fixtures.requests import RULES, T0
 from tests.fixtures.store import fast_writer
 
@@ -154,3 +158,36 @@ def test_a_document_request_by_phone_is_created_with_its_recordings_attached(
         ("noms.wav", "audio/wav"), ("adresse.wav", "audio/wav")]
     assert not list(spool.iterdir())  # moved, not copied
     assert ss.open_requests_of(store, OpenRequestsOf(PHONE)).items[0].reference == view.reference
+
+
+def sms_asked(ref: str, at: datetime) -> SendStatusSms:
+    return SendStatusSms(ref, PHONE, "Votre demande de carte nationale d'identité, mise à "
+                         "jour le mardi 1er décembre. Votre dossier a bien été déposé.",
+                         SMS_OFFER, "3", "call-sms", at, RULES)
+
+
+def test_the_status_by_sms_is_queued_with_the_consent_and_its_proof(store: Store) -> None:
+    ref = card(store)
+    assert ss.send_status_sms(store, sms_asked(ref, T0)) == SmsQueued()
+    with store.session() as session:
+        message = session.scalars(select(Message)).one()
+        consent = session.scalars(select(Consent).where(
+            Consent.purpose == ss.STATUS_SMS_PURPOSE)).one()
+        request = repo.request_row(session, ref)
+        assert (message.channel, message.recipient, message.state) == ("sms", PHONE, "pending")
+        assert (message.request_id, message.citizen_id) == (request.id, request.citizen_id)
+        assert message.body.startswith(f"{RULES.town.name} : Votre demande de carte")
+        assert message.body.endswith(f"Réf. {grouped(ref)}.")
+        assert message.next_attempt_at is None or message.next_attempt_at <= T0  # 10:00
+        assert consent.granted and consent.channel == "phone"
+        assert consent.citizen_id == request.citizen_id
+        assert SMS_OFFER in consent.wording and "touche 3, appel call-sms" in consent.wording
+
+
+def test_the_status_by_sms_asked_at_night_leaves_at_eight(store: Store) -> None:
+    ref = card(store)
+    night = T0.replace(hour=22)
+    ss.send_status_sms(store, sms_asked(ref, night))
+    with store.session() as session:
+        message = session.scalars(select(Message)).one()
+        assert message.next_attempt_at == (night + timedelta(days=1)).replace(hour=8)
