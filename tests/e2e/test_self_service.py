@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from ivr.requests.due import due_at
 from ivr.requests.reference import grouped
@@ -19,6 +20,7 @@ from ivr.store import self_service
 from ivr.store.attachments import attachment_file
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
+from ivr.store.models import Consent, Message
 from tests.fixtures.requests import T0
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
@@ -91,15 +93,25 @@ def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
     assert "request_locked" in events(contact) and "request_status_told" not in events(contact)
 
 
-def test_a_known_caller_is_offered_their_request(live: Stack, store: Store) -> None:
+def test_a_known_caller_is_offered_their_request_and_has_it_by_sms(
+        live: Stack, store: Store) -> None:
     reference = new_card(live, store)
     steps: list[Step] = [Wait(1.0), Dtmf("2"), Wait(2.0), Dtmf("1"), Wait(1.5),
-                         Dtmf(BORN, gap=0.25)]
-    result = live.call(steps=steps, hold_seconds=8, caller=CITIZEN_PHONE)
+                         Dtmf(BORN, gap=0.25), Wait(2.0), Dtmf("3")]  # 3: by SMS
+    result = live.call(steps=steps, hold_seconds=6, caller=CITIZEN_PHONE)
     contact = live.contact(result.ref, wait=20, until=lambda c: c["outcome"] is not None)
     assert contact is not None, live.app_log()
     said = [e["data"] for e in contact["events"] if e["kind"] == "request_status_told"]
     assert said and said[0]["reference"] == reference, (contact, grouped(reference))
+    assert "request_status_sms" in events(contact), contact
+    with store.session() as session:
+        request_id = repo.request_row(session, reference).id
+        sms = session.scalars(select(Message).where(Message.request_id == request_id)).one()
+        consent = session.scalars(select(Consent).where(
+            Consent.purpose == self_service.STATUS_SMS_PURPOSE)).one()
+    assert (sms.channel, sms.recipient) == ("sms", "+33611223344")
+    assert "Votre titre" not in sms.body and "déposé en mairie" in sms.body, sms.body
+    assert "touche 3" in consent.wording and BORN not in consent.wording
 
 
 def test_a_document_requested_by_keypad_and_voice_carries_the_recording(
