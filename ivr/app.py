@@ -34,6 +34,7 @@ from ivr.flow.session import CallSession
 from ivr.flow.subscriptions import SetSubscription, SubscriptionLists
 from ivr.flow.survey import RecordSurvey, SurveyAllowed
 from ivr.prompts import PromptLibrary, ahead_of_calls
+from ivr.requests.adapters.transcripts import RecordingTranscriber
 from ivr.requests.adapters.voicemail_spool import VoicemailIngestor
 from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
@@ -103,6 +104,7 @@ class IvrApp:
         self.writer = StoreWriter(self.store, settings.spool_dir)
         # -- speech (vosk): one engine per process; keypad only when it cannot load --
         self.speech = SpeechEngine.from_settings(settings)
+        self.transcripts = RecordingTranscriber(self.store, self.speech, self.clock.now)
         self.matcher: tuple[Rules, IntentMatcher] | None = None
         self.ari = AriApplication(
             connect_host(settings.ari_host), settings.ari_port, settings.ari_user,
@@ -133,7 +135,8 @@ class IvrApp:
         than in ANSWERS."""
         instance = AsteriskInstance(self.settings)
         create = partial(self_service.create_document_request,
-                         recording=instance.recording_path, area=self.settings.attachments_dir)
+                         recording=instance.recording_path, area=self.settings.attachments_dir,
+                         heard=self.transcripts.submit)
         voice = partial(file_voice_request, rules=lambda: self.rules.current,
                         recording_path=instance.recording_path,
                         area=self.settings.attachments_dir)
@@ -191,6 +194,7 @@ class IvrApp:
             watcher.cancel()
             self.ami.stop()
             self.voicemail.stop()
+            self.transcripts.close()
             self.writer.close()
             self.speech.close()
 

@@ -54,6 +54,7 @@ from ivr.store.notifications import template
 from ivr.store.requests import create_request, proves, request_row
 
 log = logging.getLogger(__name__)
+Heard = Callable[[str, str, bytes], None]  # (reference, what, WAV bytes)
 PHONE_ACTOR = "telephone"
 STATUS_SMS_PURPOSE = "sms:statut-demande"  # one SMS the caller asked for, not a list
 STATUS_SMS_TEMPLATE = "statut_telephone"
@@ -138,10 +139,12 @@ def send_status_sms(store: Store, query: SendStatusSms) -> SmsQueued:
 
 
 def create_document_request(store: Store, query: CreateDocumentRequest, *,
-                            recording: Callable[[str], Path], area: Path) -> DocumentRequested:
+                            recording: Callable[[str], Path], area: Path,
+                            heard: Heard | None = None) -> DocumentRequested:
     """Create the request, then move each recording (``recording(name)``: its file in
     Asterisk's spool) into its attachments. A recording that is missing is logged and
-    the request kept: the agent calls the citizen back for what it held."""
+    the request kept: the agent calls the citizen back for what it held. ``heard``
+    gets each recording kept, to transcribe it later (never while the caller waits)."""
     citizen = NewCitizen(phones=(query.caller,)) if query.caller else None
     view = create_request(
         store, query.rules, type_id=query.type_id, at=query.at, actor=PHONE_ACTOR,
@@ -159,7 +162,20 @@ def create_document_request(store: Store, query: CreateDocumentRequest, *,
         add_attachment(store, area, view.reference, filename=f"{what}.wav", data=data,
                        at=query.at, actor=PHONE_ACTOR, mime="audio/wav")
         path.unlink(missing_ok=True)
+        if heard is not None:
+            heard(view.reference, what, data)
     return DocumentRequested(view.reference, view.due_at)
+
+
+def add_transcript(store: Store, reference: str, what: str, text: str, at: datetime) -> None:
+    """What the speech model heard in the caller's recording ``what`` (noms, adresse), as a
+    note of the request's history beside the recording agents listen to."""
+    with store.session() as session:
+        row = request_row(session, reference)
+        row.events.append(RequestEvent(
+            at=at, actor=PHONE_ACTOR, kind="note", from_status=row.status,
+            to_status=row.status,
+            note=f"Transcription automatique ({what}) : {text or 'rien de reconnu'}"))
 
 
 def unlock(store: Store, reference: str, *, actor: str, at: datetime) -> bool:
