@@ -22,6 +22,7 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, Text
 from ivr.flow.complaint import FileVoiceRequest
+from ivr.flow.procedures import SendProcedureLink
 from ivr.flow.queries import Query
 from ivr.flow.request_queries import (
     CreateDocumentRequest,
@@ -66,6 +67,7 @@ ANSWERS: dict[type[Query], Handler] = {
     FindRequest: self_service.find_request,
     VerifyCaller: self_service.verify,
     SendStatusSms: self_service.send_status_sms,
+    SendProcedureLink: self_service.send_procedure_link,
 }
 
 

@@ -40,6 +40,7 @@ from ivr.domain.prompt_texts import (
     normalise,
     rules_texts,
 )
+from ivr.flow.procedures import LINK_OFFER
 from ivr.flow.request_status import SMS_OFFER
 from ivr.requests.spoken import state_pieces
 from ivr.rules import Rules
@@ -104,8 +105,8 @@ def load_overrides(path: Path, catalogue: dict[str, str]) -> dict[str, str]:
 
 def ahead_of_calls(rules: Rules) -> list[str | Text]:
     """What the rules make the IVR say that is rendered before calls need it: their
-    sentences, the pieces a request's status is said from and the offer after it."""
-    return [*rules_texts(rules), *state_pieces(rules), SMS_OFFER]
+    sentences, the pieces a request's status is said from, the offers of an SMS."""
+    return [*rules_texts(rules), *state_pieces(rules), SMS_OFFER, LINK_OFFER]
 
 
 def synthesise(text: str, voice: Voice, out: Path) -> None:

@@ -45,5 +45,6 @@ DIALOGUES: dict[str, DialogueFactory] = {
     "subscriptions": lambda o: SubscriptionsDialogue(o.rules, o.call_id, o.caller),
     "request_status": lambda o: RequestStatusDialogue(o.rules, o.call_id, o.caller),
     "document_request": lambda o: DocumentRequestDialogue(o.rules, o.call_id, o.caller),
-    "procedure": lambda o: ProcedureAnswer(o.rules, (o.option and o.option.topic) or ""),
+    "procedure": lambda o: ProcedureAnswer(o.rules, (o.option and o.option.topic) or "",
+                                           o.call_id, o.caller),
 }

@@ -312,9 +312,20 @@ class SelfServiceIntent(_Frozen):
 class Procedure(_Frozen):
     """A short spoken answer about a procedure; its text is the catalogue prompt
     ``procedure-<id>`` (editable in the admin's prompts page), its department the one
-    « pour parler au service, tapez 2 » leads to."""
+    « pour parler au service, tapez 2 » leads to, its ``link`` the web page a caller may
+    have by SMS."""
 
     department: Identifier
+    link: str | None = None
+
+    @field_validator("link")
+    @classmethod
+    def _web_page(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith("https://") or len(value) > 200
+                                  or any(ch.isspace() for ch in value)):
+            raise ValueError(f"link {value!r} must be an https:// address of at most 200 "
+                             "characters, without spaces")
+        return value
 
 
 class SelfServiceSettings(_Frozen):

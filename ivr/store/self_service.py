@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ivr.flow.procedures import LinkQueued, SendProcedureLink
 from ivr.flow.request_queries import (
     CreateDocumentRequest,
     DocumentRequested,
@@ -58,6 +59,8 @@ Heard = Callable[[str, str, bytes], None]  # (reference, what, WAV bytes)
 PHONE_ACTOR = "telephone"
 STATUS_SMS_PURPOSE = "sms:statut-demande"  # one SMS the caller asked for, not a list
 STATUS_SMS_TEMPLATE = "statut_telephone"
+LINK_SMS_PURPOSE = "sms:lien-demarche"
+LINK_SMS_TEMPLATE = "lien_demarche"
 
 
 def open_requests_of(store: Store, query: OpenRequestsOf) -> OpenRequests:
@@ -123,19 +126,35 @@ def send_status_sms(store: Store, query: SendStatusSms) -> SmsQueued:
     with store.session() as session:
         row = request_row(session, query.reference)
         citizen_id = row.citizen_id or ensure_citizen_in(session, phones=[query.number]).id
-        session.add(Consent(citizen_id=citizen_id, purpose=STATUS_SMS_PURPOSE, granted=True,
-                            at=query.at, channel="phone", actor=PHONE_ACTOR,
-                            wording=f"{query.wording} [touche {query.key}, appel "
-                                    f"{query.call_id}, numéro {query.number}]"))
-        texts = render(template(session, STATUS_SMS_TEMPLATE), {
-            "mairie": query.rules.town.name, "annonce": query.told,
-            "reference": grouped(row.reference)})
-        outbox.enqueue(session, channel="sms", recipient=query.number, body=texts.sms,
-                       purpose=STATUS_SMS_PURPOSE, template=STATUS_SMS_TEMPLATE,
-                       citizen_id=citizen_id, request_id=row.id, now=query.at,
-                       not_before=QuietHours(zone=query.rules.town.timezone)
-                       .next_allowed(query.at))
+        _asked_sms(session, query, citizen_id, row.id, STATUS_SMS_PURPOSE, STATUS_SMS_TEMPLATE,
+                   {"annonce": query.told, "reference": grouped(row.reference)})
     return SmsQueued()
+
+
+def send_procedure_link(store: Store, query: SendProcedureLink) -> LinkQueued:
+    """Queue a procedure's link by SMS to the caller's mobile, as ``send_status_sms`` does
+    (the citizen is the number's, found or created)."""
+    with store.session() as session:
+        citizen_id = ensure_citizen_in(session, phones=[query.number]).id
+        _asked_sms(session, query, citizen_id, None, LINK_SMS_PURPOSE, LINK_SMS_TEMPLATE,
+                   {"lien": query.link})
+    return LinkQueued()
+
+
+def _asked_sms(session: Session, query: SendStatusSms | SendProcedureLink, citizen_id: int,
+               request_id: int | None, purpose: str, template_id: str,
+               values: dict[str, str]) -> None:
+    """The caller's consent with its proof (the sentence, the key, the call, the number)
+    and the SMS it allows, in the caller's transaction."""
+    session.add(Consent(citizen_id=citizen_id, purpose=purpose, granted=True, at=query.at,
+                        channel="phone", actor=PHONE_ACTOR,
+                        wording=f"{query.wording} [touche {query.key}, appel "
+                                f"{query.call_id}, numéro {query.number}]"))
+    texts = render(template(session, template_id), {"mairie": query.rules.town.name, **values})
+    outbox.enqueue(session, channel="sms", recipient=query.number, body=texts.sms,
+                   purpose=purpose, template=template_id, citizen_id=citizen_id,
+                   request_id=request_id, now=query.at,
+                   not_before=QuietHours(zone=query.rules.town.timezone).next_allowed(query.at))
 
 
 def create_document_request(store: Store, query: CreateDocumentRequest, *,

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from ivr.domain.outcomes import ContactOutcome
-from ivr.domain.prompt_texts import Prompt
+from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
-from ivr.flow.dialogue import Finish, Transfer
-from ivr.flow.procedures import ProcedureAnswer
+from ivr.flow.dialogue import Fallback, Finish, Transfer
+from ivr.flow.procedures import LINK_OFFER, LinkQueued, ProcedureAnswer, SendProcedureLink
+from ivr.flow.queries import Unavailable
 from ivr.prompts import load_catalogue
 from ivr.rules import RulesError, load_rules
 from tests.fixtures.flow import Call, of, records
@@ -55,4 +56,44 @@ def test_a_topic_must_be_declared_and_go_with_a_procedure(tmp_path: Path) -> Non
     bad.write_text(text.replace("action: procedure, topic: creche}",
                                 "target: scolaire, topic: creche}", 1))
     with pytest.raises(RulesError, match="topic"):
+        load_rules(bad)
+
+
+def test_a_mobile_caller_may_have_the_link_by_sms_once_with_consent() -> None:
+    d = ProcedureAnswer(RULES, "titres-identite", "call-9", "0612345678")
+    first = d.start(T0)
+    assert first.say == (Prompt("procedure-titres-identite"), Prompt("procedure-after"),
+                         Text(LINK_OFFER))
+    asked = d.digit("3", T0)
+    assert asked.ask == SendProcedureLink("titres-identite", "https://ants.gouv.fr/",
+                                          "+33612345678", LINK_OFFER, "3", "call-9", T0, RULES)
+    sent = d.answered(LinkQueued(), T0)
+    assert sent.say == (Prompt("procedure-link-sent"), Prompt("procedure-after"))
+    assert {"kind": "procedure_link_sms", "topic": "titres-identite"} in \
+        records(list(sent.commands), c.ContactEvent)
+    assert d.digit("3", T0).ask is None  # once
+
+
+@pytest.mark.parametrize(("topic", "caller"), [("creche", "0612345678"),  # no link declared
+                                               ("titres-identite", "0145678901"),  # a landline
+                                               ("titres-identite", None)])
+def test_no_link_offer_without_a_link_or_a_mobile(topic: str, caller: str | None) -> None:
+    d = ProcedureAnswer(RULES, topic, "call-9", caller)
+    assert Text(LINK_OFFER) not in d.start(T0).say
+    assert d.digit("3", T0).ask is None
+
+
+def test_the_store_away_when_sending_the_link_puts_the_caller_through() -> None:
+    d = ProcedureAnswer(RULES, "titres-identite", "call-9", "0612345678")
+    d.start(T0)
+    d.digit("3", T0)
+    assert isinstance(d.answered(Unavailable("timeout"), T0).end, Fallback)
+
+
+def test_a_link_must_be_a_web_page(tmp_path: Path) -> None:
+    text = (ROOT / "routing_rules.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(text.replace('link: "https://ants.gouv.fr/"', 'link: "javascript:alert(1)"'),
+                   encoding="utf-8")
+    with pytest.raises(RulesError, match="https://"):
         load_rules(bad)

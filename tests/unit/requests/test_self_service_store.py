@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr.domain.outcomes import ContactOutcome
+from ivr.flow.procedures import LINK_OFFER, LinkQueued, SendProcedureLink
 from ivr.flow.request_queries import (
     CreateDocumentRequest,
     FindRequest,
@@ -191,3 +192,17 @@ def test_the_status_by_sms_asked_at_night_leaves_at_eight(store: Store) -> None:
     with store.session() as session:
         message = session.scalars(select(Message)).one()
         assert message.next_attempt_at == (night + timedelta(days=1)).replace(hour=8)
+
+
+def test_a_procedure_link_by_sms_is_queued_with_the_consent(store: Store) -> None:
+    asked = SendProcedureLink("titres-identite", "https://ants.gouv.fr/", OTHER, LINK_OFFER,
+                              "3", "call-link", T0, RULES)
+    assert ss.send_procedure_link(store, asked) == LinkQueued()
+    with store.session() as session:
+        message = session.scalars(select(Message)).one()
+        consent = session.scalars(select(Consent)).one()
+    assert (message.channel, message.recipient, message.template) == \
+        ("sms", OTHER, "lien_demarche")
+    assert "https://ants.gouv.fr/" in message.body and message.request_id is None
+    assert consent.purpose == ss.LINK_SMS_PURPOSE and consent.citizen_id == message.citizen_id
+    assert LINK_OFFER in consent.wording and "appel call-link" in consent.wording
