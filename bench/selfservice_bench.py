@@ -19,6 +19,7 @@ import resource
 import tempfile
 import time
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from bench.machine import describe
@@ -32,7 +33,7 @@ from ivr.store import Store
 from ivr.store import requests as repo
 from ivr.store.answers import StoreAnswers
 from ivr.store.citizens import NewCitizen
-from ivr.store.self_service import verify
+from ivr.store.self_service import AttemptLog, verify
 from townhall_support.stack import DEFAULT_RULES, OPEN_CLOCK
 
 TARGET_P95_MS = 300.0
@@ -71,7 +72,8 @@ async def run(calls: int, db_url: str | None, work: Path) -> None:
                                    at=at - timedelta(days=n % 20), citizen=citizen)
         queries.append(VerifyCaller(view.reference, "date_naissance", f"+336{n:08d}",
                                     f"bench-{n}", at, guard, BORN))
-    answers = StoreAnswers(store, {VerifyCaller: verify})
+    attempts = AttemptLog(store)
+    answers = StoreAnswers(store, {VerifyCaller: partial(verify, later=attempts)})
     sounds = SoundCache(PromptLibrary(work / "sounds"))
     sounds.warm(ahead_of_calls(rules()))
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -79,6 +81,7 @@ async def run(calls: int, db_url: str | None, work: Path) -> None:
     results = await asyncio.gather(*(one_call(answers, sounds, q) for q in queries))
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     children = _children_cpu() - children0
+    attempts.close()
     store.dispose()
     answer = [a for a, _ in results]
     render = [r for _, r in results]

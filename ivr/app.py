@@ -64,8 +64,6 @@ ANSWERS: dict[type[Query], Handler] = {
     SubscriptionLists: subscriptions.phone_lists,
     SetSubscription: subscriptions.phone_subscription,
     OpenRequestsOf: self_service.open_requests_of,
-    FindRequest: self_service.find_request,
-    VerifyCaller: self_service.verify,
     SendStatusSms: self_service.send_status_sms,
     SendProcedureLink: self_service.send_procedure_link,
 }
@@ -103,6 +101,7 @@ class IvrApp:
         self.library = PromptLibrary(sounds_dir)
         self.sounds = SoundCache(self.library)
         self.store = Store(settings.db_url)
+        self.attempts = self_service.AttemptLog(self.store)
         self.writer = StoreWriter(self.store, settings.spool_dir)
         # -- speech (vosk): one engine per process; keypad only when it cannot load --
         self.speech = SpeechEngine.from_settings(settings)
@@ -113,7 +112,8 @@ class IvrApp:
             settings.ari_password, settings.ari_app, sessions=self.new_session,
             recorder=self.writer, sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input,
-            answers=StoreAnswers(self.store, {**ANSWERS, **self._file_answers()}))
+            answers=StoreAnswers(self.store, {**ANSWERS, **self._file_answers(),
+                                              **self._checks()}))
         self.queue_facts = QueueFacts(partial(record, self.writer))
         # -- voicemail messages become requests (this process hears their AMI event) --
         self.voicemail = VoicemailIngestor(
@@ -130,6 +130,12 @@ class IvrApp:
         self.queue_facts(event)
         if isinstance(event, VoicemailEnded):
             self.voicemail.poke()
+
+    def _checks(self) -> dict[type[Query], Handler]:
+        """The reference and identity checks: their successful attempts are written by
+        this process's ``AttemptLog`` after the answer, off the caller's path."""
+        return {FindRequest: partial(self_service.find_request, later=self.attempts),
+                VerifyCaller: partial(self_service.verify, later=self.attempts)}
 
     def _file_answers(self) -> dict[type[Query], Handler]:
         """Answers that also move files (the caller's recordings into the attachments):
@@ -197,6 +203,7 @@ class IvrApp:
             self.ami.stop()
             self.voicemail.stop()
             self.transcripts.close()
+            self.attempts.close()
             self.writer.close()
             self.speech.close()
 

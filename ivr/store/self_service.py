@@ -6,18 +6,24 @@ Every reference keyed and every birth date or PIN checked is an attempt row
 secret). Failures are counted over a sliding window per caller number (too many: the
 number is refused for a while and the caller put through to a person) and per
 reference (``lock_after`` failed checks lock it in ``self_service_locks`` until an
-agent unlocks it). Each answer runs in one transaction: the attempt, the lock and the
-answer are written together or not at all.
+agent unlocks it). Each answer runs in one transaction: a failed attempt, the lock and
+the answer are written together or not at all; a successful attempt decides nothing and
+may be written just after the answer (``AttemptLog``), so the caller never waits for a
+write to hear their status.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr.flow.procedures import LinkQueued, SendProcedureLink
@@ -56,6 +62,7 @@ from ivr.store.requests import create_request, proves, request_row
 
 log = logging.getLogger(__name__)
 Heard = Callable[[str, str, bytes], None]  # (reference, what, WAV bytes)
+Later = Callable[[SelfServiceAttempt], None]  # keeps a successful attempt (``AttemptLog``)
 PHONE_ACTOR = "telephone"
 STATUS_SMS_PURPOSE = "sms:statut-demande"  # one SMS the caller asked for, not a list
 STATUS_SMS_TEMPLATE = "statut_telephone"
@@ -79,8 +86,10 @@ def open_requests_of(store: Store, query: OpenRequestsOf) -> OpenRequests:
         return OpenRequests(tuple(OpenRequest(ref, type_id) for ref, type_id in rows))
 
 
-def find_request(store: Store, query: FindRequest) -> RequestFound | Refused:
-    """Whether the reference may be consulted by this caller now; the attempt is kept."""
+def find_request(store: Store, query: FindRequest, *,
+                 later: Later | None = None) -> RequestFound | Refused:
+    """Whether the reference may be consulted by this caller now; the attempt is kept
+    (a success through ``later`` when given, see ``AttemptLog``)."""
     with store.session() as session:
         if _caller_failures(session, query.caller, query.at, query.guard) >= \
                 query.guard.max_failures:
@@ -93,13 +102,15 @@ def find_request(store: Store, query: FindRequest) -> RequestFound | Refused:
         if session.get(SelfServiceLock, row.reference) is not None:
             _attempt(session, query, "reference", ok=False)
             return Refused("locked")
-        _attempt(session, query, "reference", ok=True)
+        _success(session, query, "reference", later)
         return RequestFound(row.reference, row.type)
 
 
-def verify(store: Store, query: VerifyCaller) -> RequestState | Refused:
+def verify(store: Store, query: VerifyCaller, *,
+           later: Later | None = None) -> RequestState | Refused:
     """The request's state if the caller proved what its type asks; else ``Refused``
-    (``mismatch``, or ``locked`` when this failure locked the reference)."""
+    (``mismatch``, or ``locked`` when this failure locked the reference). A success is
+    kept through ``later`` when given, so the answer needs no write (see ``AttemptLog``)."""
     with store.session() as session:
         if session.get(SelfServiceLock, query.reference) is not None:
             _attempt(session, query, "verification", ok=False)
@@ -113,7 +124,7 @@ def verify(store: Store, query: VerifyCaller) -> RequestState | Refused:
                                             failures=failures))
                 return Refused("locked")
             return Refused("mismatch")
-        _attempt(session, query, "verification", ok=True)
+        _success(session, query, "verification", later)
         since = session.scalar(select(func.max(RequestEvent.at))
                                .where(RequestEvent.request_id == row.id)) or row.created_at
         return RequestState(row.reference, row.type, row.status, since, row.due_at,
@@ -217,9 +228,76 @@ def is_locked(store: Store, reference: str) -> bool:
 
 def _attempt(session: Session, query: FindRequest | VerifyCaller, kind: str, *,
              ok: bool) -> None:
-    session.add(SelfServiceAttempt(at=query.at, kind=kind, ok=ok, caller=query.caller,
-                                   reference=query.reference, call_id=query.call_id))
+    session.add(_attempt_row(query, kind, ok=ok))
     session.flush()
+
+
+def _attempt_row(query: FindRequest | VerifyCaller, kind: str, *,
+                 ok: bool) -> SelfServiceAttempt:
+    return SelfServiceAttempt(at=query.at, kind=kind, ok=ok, caller=query.caller,
+                              reference=query.reference, call_id=query.call_id)
+
+
+def _success(session: Session, query: FindRequest | VerifyCaller, kind: str,
+             later: Later | None) -> None:
+    """Keep a successful attempt: in this transaction, or handed to ``later``."""
+    if later is None:
+        _attempt(session, query, kind, ok=True)
+    else:
+        later(_attempt_row(query, kind, ok=True))
+
+
+class AttemptLog:
+    """Successful attempts, written in batches on one thread after the caller has the
+    answer.
+
+    A failure decides locks and refusals, so it is written in the answer's own
+    transaction; a success decides nothing, and writing it there made the answer wait
+    for the database's write lock — on SQLite, behind the contact writer's batches and
+    every other caller's attempt (seconds under a burst of 100 last keys). A batch the
+    database refuses is retried until ``close``; what a crash loses is the audit row of
+    a success, whose consultation is also in the call's contact (``request_status_told``).
+    """
+
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: queue.SimpleQueue[SelfServiceAttempt | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="attempt-log", daemon=True)
+        self._thread.start()
+
+    def __call__(self, attempt: SelfServiceAttempt) -> None:
+        self._queue.put(attempt)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued (for at most ``timeout`` seconds), then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        running = True
+        while running:
+            batch, running = self._take()
+            while batch and not self._write(batch):
+                time.sleep(self.RETRY_SECONDS)
+
+    def _take(self) -> tuple[list[SelfServiceAttempt], bool]:
+        """Wait for attempts, then take every one queued; False once ``close`` was asked."""
+        items = [self._queue.get()]
+        while not self._queue.empty():
+            items.append(self._queue.get())
+        return [item for item in items if item is not None], None not in items
+
+    def _write(self, batch: list[SelfServiceAttempt]) -> bool:
+        try:
+            with self.store.session() as session:
+                session.add_all(batch)
+        except SQLAlchemyError as exc:
+            log.warning("self-service attempts not written yet", extra={
+                "attempts": len(batch), "error": str(exc)})
+            return False
+        return True
 
 
 def _caller_failures(session: Session, caller: str | None, at: datetime, guard: Guard) -> int:

@@ -206,3 +206,24 @@ def test_a_procedure_link_by_sms_is_queued_with_the_consent(store: Store) -> Non
     assert "https://ants.gouv.fr/" in message.body and message.request_id is None
     assert consent.purpose == ss.LINK_SMS_PURPOSE and consent.citizen_id == message.citizen_id
     assert LINK_OFFER in consent.wording and "appel call-link" in consent.wording
+
+
+def test_a_success_is_kept_after_the_answer_a_failure_with_it(store: Store) -> None:
+    ref = card(store)
+    attempts = ss.AttemptLog(store)
+    try:
+        query = VerifyCaller(ref, "date_naissance", OTHER, "call-l", T0, GUARD, BORN)
+        assert isinstance(ss.verify(store, query, later=attempts), RequestState)
+        wrong = VerifyCaller(ref, "date_naissance", OTHER, "call-l", T0, GUARD, date(2000, 1, 1))
+        assert ss.verify(store, wrong, later=attempts) == Refused("mismatch")
+        with store.session() as session:  # the failure is there at once: it counts
+            assert False in session.scalars(select(SelfServiceAttempt.ok)).all()
+        found = FindRequest(ref, OTHER, "call-l", T0, GUARD)
+        assert ss.find_request(store, found, later=attempts) == RequestFound(ref, "carte-identite")
+    finally:
+        attempts.close()
+    with store.session() as session:
+        kept = session.execute(select(SelfServiceAttempt.kind, SelfServiceAttempt.ok)
+                               .order_by(SelfServiceAttempt.id)).tuples().all()
+    assert sorted(kept) == [("reference", True), ("verification", False),
+                            ("verification", True)]
