@@ -39,8 +39,12 @@ class OpenRequestsOf(Query):
 
 @dataclass(frozen=True)
 class OpenRequest:
+    """One of the caller's open requests (what could be proved for it: ``RequestFound``)."""
+
     reference: str
     type_id: str
+    has_birth_date: bool = True
+    has_pin: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,13 @@ class FindRequest(Query):
 
 @dataclass(frozen=True)
 class RequestFound:
+    """The request exists; whether a caller could prove a birth date or a PIN for it (a
+    request filed by phone has neither: asking for one would only lock it)."""
+
     reference: str
     type_id: str
+    has_birth_date: bool = True
+    has_pin: bool = True
 
 
 @dataclass(frozen=True)

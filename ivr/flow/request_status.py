@@ -163,7 +163,8 @@ class RequestStatusDialogue:
             return self._ask_reference()
         if digit.isdigit() and 1 <= int(digit) <= len(self.offered):
             item = self.offered[int(digit) - 1]
-            return self._ask_secret(RequestFound(item.reference, item.type_id), at)
+            return self._ask_secret(RequestFound(item.reference, item.type_id,
+                                                 item.has_birth_date, item.has_pin), at)
         return Reply((Prompt("invalid"), *self._offer(self.offered).say), self._timeout)
 
     def _ask_reference(self) -> Reply:
@@ -192,6 +193,11 @@ class RequestStatusDialogue:
         self.found = found
         if self._verification == "none":
             return self._verify(at)
+        if not (found.has_pin if self._verification == "pin" else found.has_birth_date):
+            self.step = Step.DONE
+            return Reply((Prompt("status-not-checkable"),),
+                         commands=(self._record(at, "request_not_checkable"),),
+                         end=Fallback("not_checkable"))
         self.step, self.digits = Step.CHECK, ""
         return Reply((self._question(),), self._timeout)
 

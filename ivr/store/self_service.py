@@ -51,6 +51,7 @@ from ivr.store.attachments import add_attachment
 from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
 from ivr.store.db import Store
 from ivr.store.models import (
+    Citizen,
     Consent,
     Request,
     RequestEvent,
@@ -80,10 +81,12 @@ def open_requests_of(store: Store, query: OpenRequestsOf) -> OpenRequests:
         if not ids:
             return OpenRequests(())
         rows = session.execute(
-            select(Request.reference, Request.type)
+            select(Request.reference, Request.type, Citizen.birth_date, Request.pin_hash)
+            .join(Citizen, Citizen.id == Request.citizen_id)
             .where(Request.citizen_id.in_(ids), Request.closed_at.is_(None))
             .order_by(Request.created_at.desc(), Request.id.desc()).limit(3))
-        return OpenRequests(tuple(OpenRequest(ref, type_id) for ref, type_id in rows))
+        return OpenRequests(tuple(OpenRequest(ref, type_id, born is not None, pin is not None)
+                                  for ref, type_id, born, pin in rows))
 
 
 def find_request(store: Store, query: FindRequest, *,
@@ -103,7 +106,8 @@ def find_request(store: Store, query: FindRequest, *,
             _attempt(session, query, "reference", ok=False)
             return Refused("locked")
         _success(session, query, "reference", later)
-        return RequestFound(row.reference, row.type)
+        born = row.citizen is not None and row.citizen.birth_date is not None
+        return RequestFound(row.reference, row.type, born, row.pin_hash is not None)
 
 
 def verify(store: Store, query: VerifyCaller, *,

@@ -271,3 +271,11 @@ def test_the_store_away_when_sending_the_sms_puts_the_caller_through() -> None:
     d, _ = told_to("0612345678")
     d.digit("3", T0)
     assert isinstance(d.answered(Unavailable("store"), T0).end, Fallback)
+
+
+def test_a_request_with_nothing_to_prove_goes_to_a_person_without_asking() -> None:
+    d, _ = dialogue()
+    key(d, REF)
+    reply = d.answered(RequestFound(REF, "acte-naissance", has_birth_date=False), T0)
+    assert reply.say == (Prompt("status-not-checkable"),)
+    assert reply.end == Fallback("not_checkable") and d.failures == 0

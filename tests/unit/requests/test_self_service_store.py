@@ -58,7 +58,7 @@ def check(store: Store, ref: str, born: date, caller: str | None = OTHER, minute
 def test_found_verified_and_told_with_the_attempts_kept_without_the_secret(store: Store) -> None:
     ref = card(store)
     assert ss.find_request(store, FindRequest(ref, PHONE, "c1", T0, GUARD)) == \
-        RequestFound(ref, "carte-identite")
+        RequestFound(ref, "carte-identite", True, False)
     told = check(store, ref, BORN, PHONE)
     assert isinstance(told, RequestState) and told.status == "depose" and not told.closed
     assert told.since == T0
@@ -104,13 +104,13 @@ def test_a_number_failing_too_often_is_refused_then_forgiven_after_the_window(
                                               GUARD)) == Refused("caller_blocked")
     later = T0 + timedelta(hours=25)
     assert ss.find_request(store, FindRequest(ref, PHONE, "c3", later, GUARD)) == \
-        RequestFound(ref, "carte-identite")
+        RequestFound(ref, "carte-identite", True, False)
 
 
 def test_open_requests_of_a_known_number_newest_first_none_for_strangers(store: Store) -> None:
     ref = card(store)
     assert ss.open_requests_of(store, OpenRequestsOf(PHONE)) == \
-        OpenRequests((OpenRequest(ref, "carte-identite"),))
+        OpenRequests((OpenRequest(ref, "carte-identite", True, False),))
     assert ss.open_requests_of(store, OpenRequestsOf(OTHER)) == OpenRequests(())
     assert ss.open_requests_of(store, OpenRequestsOf("sipp")) == OpenRequests(())
 
@@ -158,6 +158,8 @@ def test_a_document_request_by_phone_is_created_with_its_recordings_attached(
     assert [(a.filename, a.mime) for a in view.attachments] == [
         ("noms.wav", "audio/wav"), ("adresse.wav", "audio/wav")]
     assert not list(spool.iterdir())  # moved, not copied
+    found = ss.find_request(store, FindRequest(view.reference, PHONE, "c2", T0, GUARD))
+    assert found == RequestFound(view.reference, "acte-naissance", False, False)  # no proof
     assert ss.open_requests_of(store, OpenRequestsOf(PHONE)).items[0].reference == view.reference
 
 
@@ -219,7 +221,8 @@ def test_a_success_is_kept_after_the_answer_a_failure_with_it(store: Store) -> N
         with store.session() as session:  # the failure is there at once: it counts
             assert False in session.scalars(select(SelfServiceAttempt.ok)).all()
         found = FindRequest(ref, OTHER, "call-l", T0, GUARD)
-        assert ss.find_request(store, found, later=attempts) == RequestFound(ref, "carte-identite")
+        assert ss.find_request(store, found, later=attempts) == \
+            RequestFound(ref, "carte-identite", True, False)
     finally:
         attempts.close()
     with store.session() as session:
