@@ -68,9 +68,15 @@ def events(contact: dict) -> list[str]:
 
 
 def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
-    reference = new_card(live, store, status="disponible")
-    told = live.call(steps=status_steps(reference, BORN), hold_seconds=10,
-                     caller="0699999901")
+    # one caller hears the status of a card while another guesses the birth date of
+    # another card (two references: the calls run at once)
+    reference, guessed = new_card(live, store, status="disponible"), new_card(live, store)
+    told_call = live.start_call(steps=status_steps(reference, BORN), hold_seconds=10,
+                                caller="0699999901")
+    wrong_call = live.start_call(steps=status_steps(guessed, "01012000", "01012001",
+                                                    "01012002"),
+                                 hold_seconds=6, caller="0699999902")
+    told, wrong = told_call.result(), wrong_call.result()
     contact = live.contact(told.ref, wait=20, until=lambda c: c["outcome"] is not None)
     assert contact is not None, live.app_log()
     assert contact["outcome"] == "self_service", (contact, live.app_log())
@@ -79,15 +85,13 @@ def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
     assert (said["reference"], said["status"]) == (reference, "disponible")
     assert BORN not in str(contact) and BORN not in live.app_log()  # never the secret
 
-    wrong = live.call(steps=status_steps(reference, "01012000", "01012001", "01012002"),
-                      hold_seconds=6, caller="0699999902")
     contact = live.contact(wrong.ref, wait=20, until=lambda c: c["target"] is not None)
     assert contact is not None, live.app_log()
     assert (contact["target"], contact["routed_by"]) == ("accueil", "default"), contact
     assert events(contact).count("check_failed") == 2 and "request_locked" in events(contact)
-    assert self_service.is_locked(store, reference)
+    assert self_service.is_locked(store, guessed)
 
-    fourth = live.call(steps=status_steps(reference), hold_seconds=5, caller="0699999903")
+    fourth = live.call(steps=status_steps(guessed), hold_seconds=5, caller="0699999903")
     contact = live.contact(fourth.ref, wait=20, until=lambda c: c["target"] is not None)
     assert contact is not None and contact["target"] == "accueil", live.app_log()
     assert "request_locked" in events(contact) and "request_status_told" not in events(contact)
