@@ -19,6 +19,10 @@ through at once. The store away: « je vous passe un conseiller ».
 
 A caller on a French mobile may have the status sent by SMS (once per call): the offer
 is a fixed sentence, so pressing 3 after it is the consent the store records with it.
+
+Keys pressed while the store answers are kept (``types_ahead``): a caller who keys the
+birth date before the question could be asked is not cut short; they count only when
+the answer leads to a step that takes keys (the reference, the check).
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class RequestStatusDialogue:
     """« Où en est ma demande ? » for one call; ``caller`` is the presented caller ID."""
 
     name: ClassVar[str] = "request_status"
+    types_ahead: ClassVar[bool] = True  # the session passes keys pressed while waiting
     rules: Rules
     call_id: str
     caller: str | None
@@ -89,6 +94,7 @@ class RequestStatusDialogue:
     found: RequestFound | None = None
     told: tuple[Text, ...] = field(default=())
     texted: bool = False  # the status went by SMS already
+    ahead: str = ""  # keys pressed while a question was out
 
     def start(self, at: datetime) -> Reply:
         """Offer the caller's open requests first when the number is known."""
@@ -107,6 +113,8 @@ class RequestStatusDialogue:
             return self._keyed(digit, at, self._check_length, self._check_secret)
         if self.step == Step.TOLD:
             return self._after(digit, at)
+        if self.step == Step.WAITING:
+            self.ahead += digit
         return Reply()
 
     def timeout(self, at: datetime) -> Reply:
@@ -123,7 +131,19 @@ class RequestStatusDialogue:
         return self._failure(at, Prompt("no-input"), kind)
 
     def answered(self, result: object, at: datetime) -> Reply:
-        """The store's answer to the question out."""
+        """The store's answer to the question out; then the keys typed ahead of it."""
+        ahead, self.ahead = self.ahead, ""
+        reply = self._answer(result, at)
+        if not ahead or self.step not in (Step.REFERENCE, Step.CHECK):
+            return reply
+        for n, key in enumerate(ahead):
+            reply = self.digit(key, at)
+            if self.step == Step.WAITING:  # they made a question: the rest waits again
+                self.ahead = ahead[n + 1:]
+                return reply
+        return reply if reply.say or reply.end else Reply(listen=self._timeout)
+
+    def _answer(self, result: object, at: datetime) -> Reply:
         if isinstance(result, Unavailable):
             self.step = Step.DONE
             return Reply((Prompt("service-unavailable"),),

@@ -279,3 +279,28 @@ def test_a_request_with_nothing_to_prove_goes_to_a_person_without_asking() -> No
     reply = d.answered(RequestFound(REF, "acte-naissance", has_birth_date=False), T0)
     assert reply.say == (Prompt("status-not-checkable"),)
     assert reply.end == Fallback("not_checkable") and d.failures == 0
+
+
+def test_keys_typed_before_the_answer_count_for_the_step_it_leads_to() -> None:
+    d, _ = dialogue()
+    key(d, REF)  # FindRequest is out; the caller goes on with their birth date
+    assert key(d, "1407").ask is None
+    partial = d.answered(RequestFound(REF, "carte-identite"), T0)
+    assert partial.say == () and partial.listen  # no question over a caller who is keying
+    verify = key(d, "1990")
+    assert isinstance(verify.ask, VerifyCaller) and verify.ask.birth_date == date(1990, 7, 14)
+    assert key(d, "12").ask is None  # keyed while VerifyCaller is out: the status step
+    assert Prompt("status-after") in d.answered(state(), T0).say  # drops them
+
+
+def test_the_session_passes_keys_typed_ahead_of_the_reference_answer() -> None:
+    call = Call(rules=RULES)
+    call.start()
+    session = call.session
+    call.digit("2")
+    call.send(e.Answered, session.asked, OpenRequests(()))
+    for d in REF + "14071990":  # all at once, before the reference was checked
+        call.digit(d)
+    out = call.send(e.Answered, session.asked, RequestFound(REF, "carte-identite"))
+    [ask] = of(c.Ask, out)
+    assert isinstance(ask.query, VerifyCaller) and ask.query.birth_date == date(1990, 7, 14)
