@@ -10,6 +10,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from admin import create_app
+from admin.api import new_token
 from ivr.requests.due import due_at
 from ivr.requests.reference import grouped
 from ivr.rules import load_rules
@@ -42,17 +44,26 @@ def store(stack: Stack) -> Iterator[Store]:
     opened.dispose()
 
 
-def new_card(stack: Stack, store: Store, status: str | None = None) -> str:
+def new_card(stack: Stack, store: Store) -> str:
     """An identity card request of the citizen, created through the repository."""
     rules = load_rules(stack.settings.rules_path)
-    view = repo.create_request(store, rules, type_id="carte-identite", at=T0, actor="guichet",
+    return repo.create_request(store, rules, type_id="carte-identite", at=T0, actor="guichet",
                                citizen=NewCitizen(name="Jeanne Martin",
                                                   phones=(CITIZEN_PHONE,),
-                                                  birth_date=date(1990, 7, 14)))
-    if status:
-        for step in ("en-instruction", "en-production", status):
-            repo.change_status(store, rules, view.reference, step, actor="guichet", at=T0)
-    return view.reference
+                                                  birth_date=date(1990, 7, 14))).reference
+
+
+def api_card(stack: Stack, store: Store) -> str:
+    """An identity card request created through the HTTP API, as a web form would."""
+    app = create_app(stack.settings, {"TESTING": True, "STORE": store, "AMI_ENABLED": False})
+    with store.session() as session:
+        token = new_token(session, "e2e-self-service")
+    response = app.test_client().post(
+        "/api/v1/requests", headers={"Authorization": f"Bearer {token}"},
+        json={"type": "carte-identite", "channel": "web", "citizen": {
+            "name": "Paul Durand", "phones": ["0611223355"], "birth_date": "14/07/1990"}})
+    assert response.status_code == 201, response.json
+    return str(response.json["reference"])
 
 
 def status_steps(reference: str, *checks: str) -> list[Step]:
@@ -68,9 +79,9 @@ def events(contact: dict) -> list[str]:
 
 
 def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
-    # one caller hears the status of a card while another guesses the birth date of
-    # another card (two references: the calls run at once)
-    reference, guessed = new_card(live, store, status="disponible"), new_card(live, store)
+    # one caller hears the status of a card made through the API while another guesses
+    # the birth date of another card (two references: the calls run at once)
+    reference, guessed = api_card(live, store), new_card(live, store)
     told_call = live.start_call(steps=status_steps(reference, BORN), hold_seconds=10,
                                 caller="0699999901")
     wrong_call = live.start_call(steps=status_steps(guessed, "01012000", "01012001",
@@ -82,7 +93,7 @@ def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
     assert contact["outcome"] == "self_service", (contact, live.app_log())
     assert contact["request_id"] == repo.get_request(store, reference).id
     said = next(e["data"] for e in contact["events"] if e["kind"] == "request_status_told")
-    assert (said["reference"], said["status"]) == (reference, "disponible")
+    assert (said["reference"], said["status"]) == (reference, "depose")
     assert BORN not in str(contact) and BORN not in live.app_log()  # never the secret
 
     contact = live.contact(wrong.ref, wait=20, until=lambda c: c["target"] is not None)
