@@ -55,3 +55,7 @@ class CreateForm(FlaskForm):
                              validators=[Optional(), Length(max=10)])
     subject = StringField("Objet", validators=[Optional(), Length(max=255)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
+
+
+class UnlockForm(FlaskForm):
+    """Let a request locked against guessing be consulted by phone again (CSRF only)."""

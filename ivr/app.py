@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
-from ivr.domain.prompt_texts import Item, rules_texts
+from ivr.domain.prompt_texts import Item, Text
 from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.procedures import SendProcedureLink
 from ivr.flow.queries import Query
@@ -28,12 +28,14 @@ from ivr.flow.request_queries import (
     CreateDocumentRequest,
     FindRequest,
     OpenRequestsOf,
+    SendStatusSms,
     VerifyCaller,
 )
 from ivr.flow.session import CallSession
 from ivr.flow.subscriptions import SetSubscription, SubscriptionLists
 from ivr.flow.survey import RecordSurvey, SurveyAllowed
-from ivr.prompts import PromptLibrary
+from ivr.prompts import PromptLibrary, ahead_of_calls
+from ivr.requests.adapters.transcripts import RecordingTranscriber
 from ivr.requests.adapters.voice_transcripts import transcriber
 from ivr.requests.adapters.voicemail_spool import VoicemailIngestor
 from ivr.rules import Rules, RulesHolder, watch
@@ -70,8 +72,7 @@ ANSWERS: dict[type[Query], Handler] = {
     SubscriptionLists: subscriptions.phone_lists,
     SetSubscription: subscriptions.phone_subscription,
     OpenRequestsOf: self_service.open_requests_of,
-    FindRequest: self_service.find_request,
-    VerifyCaller: self_service.verify,
+    SendStatusSms: self_service.send_status_sms,
     SendProcedureLink: notifications.send_procedure_link,
 }
 
@@ -90,9 +91,10 @@ class SoundCache:
             self.names[item] = name
         return name
 
-    def warm(self, texts: list[str]) -> None:
-        """Render the rules' sentences before the first call needs them."""
-        self.library.build_all(texts)
+    def warm(self, texts: list[str | Text]) -> None:
+        """Render the rules' sentences before the first call needs them, and remember
+        their names: a call then finds every one here, with no hop to a thread."""
+        self.names.update(self.library.build_all(texts).ready)
 
 
 class IvrApp:
@@ -107,16 +109,19 @@ class IvrApp:
         self.library = PromptLibrary(sounds_dir, prompts_dir=settings.prompts_dir)
         self.sounds = SoundCache(self.library)
         self.store = Store(settings.db_url)
+        self.attempts = self_service.AttemptLog(self.store)
         self.writer = StoreWriter(self.store, settings.spool_dir)
         # -- speech (vosk): one engine per process; keypad only when it cannot load --
         self.speech = SpeechEngine.from_settings(settings)
+        self.transcripts = RecordingTranscriber(self.store, self.speech, self.clock.now)
         self.matcher: tuple[Rules, IntentMatcher] | None = None
         self.ari = AriApplication(
             connect_host(settings.ari_host), settings.ari_port, settings.ari_user,
             settings.ari_password, settings.ari_app, sessions=self.new_session,
             recorder=self.writer, sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input,
-            answers=StoreAnswers(self.store, {**ANSWERS, **self._file_answers()}))
+            answers=StoreAnswers(self.store, {**ANSWERS, **self._file_answers(),
+                                              **self._checks()}))
         self.queue_facts = QueueFacts(partial(record, self.writer))
         # -- voicemail messages become requests (this process hears their AMI event) --
         self.voicemail = VoicemailIngestor(
@@ -134,13 +139,20 @@ class IvrApp:
         if isinstance(event, VoicemailEnded):
             self.voicemail.poke()
 
+    def _checks(self) -> dict[type[Query], Handler]:
+        """The reference and identity checks: their successful attempts are written by
+        this process's ``AttemptLog`` after the answer, off the caller's path."""
+        return {FindRequest: partial(self_service.find_request, later=self.attempts),
+                VerifyCaller: partial(self_service.verify, later=self.attempts)}
+
     def _file_answers(self) -> dict[type[Query], Handler]:
         """Answers that also move files (the caller's recordings into the attachments):
         they need this instance's places and live rules, so they are bound here rather
         than in ANSWERS."""
         instance = AsteriskInstance(self.settings)
         create = partial(self_service.create_document_request,
-                         recording=instance.recording_path, area=self.settings.attachments_dir)
+                         recording=instance.recording_path, area=self.settings.attachments_dir,
+                         heard=self.transcripts.submit)
         voice = partial(file_voice_request, rules=lambda: self.rules.current,
                         recording_path=instance.recording_path,
                         area=self.settings.attachments_dir,
@@ -199,6 +211,8 @@ class IvrApp:
             watcher.cancel()
             self.ami.stop()
             self.voicemail.stop()
+            self.transcripts.close()
+            self.attempts.close()
             self.writer.close()
             self.speech.close()
 
@@ -207,7 +221,7 @@ class IvrApp:
             self.store.migrate()
         except SQLAlchemyError as exc:  # calls are taken anyway: the writer spools
             log.error("database unavailable at start; contacts are spooled", extra={"error": exc})
-        self.sounds.warm(rules_texts(self.rules.current))
+        self.sounds.warm(ahead_of_calls(self.rules.current))
         if self.speech.load_sync():  # else one "speech disabled: <why>" line, keypad only
             self.matcher_for(self.rules.current)
 

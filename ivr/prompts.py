@@ -37,8 +37,12 @@ from ivr.domain.prompt_texts import (
     Text,
     check_catalogue,
     normalise,
+    rules_texts,
 )
+from ivr.flow.request_status import SMS_OFFER
 from ivr.package_data import PROMPTS_DIR
+from ivr.requests.spoken import state_pieces
+from ivr.rules import Rules
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,8 @@ MANIFEST = "manifest.json"
 OVERRIDES = "overrides.yaml"  # texts changed from the admin, beside the catalogue
 # extension → sample rate: the two slin formats of Asterisk's format_wav module.
 OUTPUTS: dict[str, int] = {"wav": 8000, "wav16": 16000}
+PIECE_MARK = "\n[piece]"  # in the hash of a text rendered as a piece (``Text.piece``)
+PIECE_GAP_MS = 60  # silence kept after a piece: the gap between two words
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class BuildReport:
     rendered: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    ready: dict[Item, str] = field(default_factory=dict)  # item → its Asterisk sound name
 
 
 def load_catalogue(path: Path) -> dict[str, str]:
@@ -94,12 +101,29 @@ def load_overrides(path: Path, catalogue: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in overrides.items() if k in catalogue}
 
 
+def ahead_of_calls(rules: Rules) -> list[str | Text]:
+    """What the rules make the IVR say that is rendered before calls need it: their
+    sentences, the pieces a request's status is said from, the offers of an SMS."""
+    return [*rules_texts(rules), *state_pieces(rules), SMS_OFFER]
+
+
 def synthesise(text: str, voice: Voice, out: Path) -> None:
     """Run espeak-ng into a WAV file; the text goes through stdin, never argv."""
     cmd = ["espeak-ng", *voice.args(), "-w", str(out)]
     done = subprocess.run(cmd, input=text.encode(), capture_output=True, timeout=60)
     if done.returncode != 0 or not out.exists():
         raise PromptError(f"espeak-ng failed: {done.stderr.decode(errors='replace').strip()}")
+
+
+def _trim_pause(wav: Path) -> None:
+    """Cut the silence espeak-ng leaves after a text down to ``PIECE_GAP_MS``."""
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
+
+    audio = AudioSegment.from_file(wav)
+    tail = detect_leading_silence(audio.reverse(), silence_threshold=-50.0)
+    keep = len(audio) - max(0, tail - PIECE_GAP_MS)
+    audio[:keep].export(wav, format="wav")
 
 
 def _export(source: Path, dest_stem: Path) -> None:
@@ -178,7 +202,7 @@ class PromptLibrary:
         if isinstance(item, Prompt):
             self.text_of(item)
             return item.id
-        key = f"{self.voice.key()}\n{normalise(item.text)}"
+        key = f"{self.voice.key()}\n{normalise(item.text)}{PIECE_MARK * item.piece}"
         return "t-" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
     def recording_for(self, prompt_id: str) -> Path | None:
@@ -196,7 +220,8 @@ class PromptLibrary:
         text = self.text_of(item) if isinstance(item, Prompt) else normalise(item.text)
         if not text:
             raise PromptError("cannot render an empty text")
-        key = f"{self.voice.key()}\n{text}"
+        piece = PIECE_MARK if isinstance(item, Text) and item.piece else ""
+        key = f"{self.voice.key()}\n{text}{piece}"
         return "tts:" + hashlib.sha1(key.encode()).hexdigest(), None
 
     # -- rendering ---------------------------------------------------------------
@@ -255,11 +280,13 @@ class PromptLibrary:
             audio.export(out, format=out.suffix.lstrip(".") or "wav")
         return out
 
-    def build_all(self, extra_texts: Iterable[str] = (), force: bool = False) -> BuildReport:
-        """Render the catalogue and the given texts (rules' messages, menu sentences)."""
+    def build_all(self, extra_texts: Iterable[str | Text] = (),
+                  force: bool = False) -> BuildReport:
+        """Render the catalogue and the given texts (rules' messages, menu sentences,
+        the pieces of sentences said from several sounds)."""
         items: list[Item] = [Prompt(pid) for pid in self.catalogue]
-        texts = dict.fromkeys(normalise(t) for t in extra_texts)
-        items += [Text(t) for t in texts if t]
+        texts = (Text(t) if isinstance(t, str) else t for t in extra_texts)
+        items += dict.fromkeys(Text(normalise(t.text), t.piece) for t in texts if t.text.strip())
         report = BuildReport()
         for index, item in enumerate(items, 1):
             name = self.name_of(item)
@@ -269,6 +296,7 @@ class PromptLibrary:
                 report.failed[name] = str(exc)
                 log.error("prompt failed", extra={"prompt": name, "error": str(exc)})
                 continue
+            report.ready[item] = f"{SOUND_PREFIX}/{name}"
             (report.rendered if changed else report.unchanged).append(name)
             log.debug("prompt build progress", extra={"done": index, "total": len(items)})
         log.info(
@@ -288,6 +316,8 @@ class PromptLibrary:
         with tempfile.TemporaryDirectory(prefix="tts-") as tmp:
             wav = Path(tmp) / "speech.wav"
             synthesise(text, self.voice, wav)
+            if isinstance(item, Text) and item.piece:
+                _trim_pause(wav)
             yield wav
 
     # -- manifest ----------------------------------------------------------------

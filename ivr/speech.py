@@ -24,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ivr.settings import Settings
 
@@ -319,9 +319,10 @@ def transcribe(engine: SpeechEngine, pcm: bytes, grammar: list[str] | None = Non
     return events
 
 
-def read_pcm(path: Path, sample_rate: int) -> bytes:
-    """Any audio file as mono 16-bit little-endian PCM at ``sample_rate``."""
+def read_pcm(source: Path | BinaryIO, sample_rate: int) -> bytes:
+    """Any audio file (a path or an open file) as mono 16-bit little-endian PCM at
+    ``sample_rate``."""
     from pydub import AudioSegment
 
-    audio = AudioSegment.from_file(path).set_channels(1).set_sample_width(2)
+    audio = AudioSegment.from_file(source).set_channels(1).set_sample_width(2)
     return bytes(audio.set_frame_rate(sample_rate).raw_data)

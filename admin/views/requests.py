@@ -30,10 +30,11 @@ from admin.request_common import (
     rules_in_force,
     status_label,
 )
-from admin.request_forms import AssignForm, StatusForm, WorklistFilters
+from admin.request_forms import AssignForm, StatusForm, UnlockForm, WorklistFilters
 from ivr.requests.errors import RequestError, StaleVersion
 from ivr.rules import Rules
 from ivr.store import requests as store_requests
+from ivr.store import self_service
 from ivr.store.request_timeline import timeline
 from ivr.store.request_views import RequestView
 
@@ -94,6 +95,8 @@ def _page(view: RequestView, rules: Rules, code: int = 200, error: str | None = 
     return render_template(
         "requests/detail.html", r=view, now=now(), error=error, status_form=status_form,
         assign_form=assign_form, entries=timeline(get_store(), view), **labels(rules),
+        phone_locked=self_service.is_locked(get_store(), view.reference),
+        unlock_form=UnlockForm(),
     ), code
 
 
@@ -165,3 +168,19 @@ def assign(reference: str) -> Response | tuple[str, int]:
         return _refused(view.reference, rules, exc)
     flash(f"Demande {changed.display_reference} : attribution enregistrée.", "success")
     return redirect(url_for(".detail", reference=changed.reference))
+
+
+@bp.route("/<reference>/deverrouiller", methods=["POST"])
+@role_required(*ROLES)
+def unlock_phone(reference: str) -> Response | tuple[str, int]:
+    """Let the request be consulted by phone again after failed checks locked it."""
+    rules, view = rules_in_force(), read_visible(reference)
+    if not UnlockForm().validate_on_submit():
+        return _page(view, rules, 400, "Formulaire expiré : rechargez la page et recommencez.")
+    if self_service.unlock(get_store(), view.reference, actor=current_user.username, at=now()):
+        flash(f"Demande {view.display_reference} : suivi par téléphone déverrouillé.",
+              "success")
+    else:
+        flash(f"Demande {view.display_reference} : le suivi par téléphone n'était pas "
+              "verrouillé.", "error")
+    return redirect(url_for(".detail", reference=view.reference))

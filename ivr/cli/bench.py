@@ -77,3 +77,18 @@ def alerts(recipients: int, channels: int, message_seconds: float, timeout: floa
     from bench.alerts import main
     main(["--recipients", str(recipients), "--channels", str(channels),
           "--message-seconds", str(message_seconds), "--timeout", str(timeout)])
+@bench.command("self-service")
+@click.option("--calls", type=click.IntRange(1), default=100, show_default=True,
+              help="Callers asking the status of a request, all in progress at once.")
+@click.option("--rate", type=click.FloatRange(0.1), default=50.0, show_default=True,
+              help="New calls per second.")
+@click.option("--references", type=click.IntRange(1, 99), default=10, show_default=True,
+              help="Requests the callers ask about (one SIPp run each), each said with "
+                   "its own dates.")
+@click.option("--db-url", default=None, help="Store of the stack [default: a fresh SQLite].")
+def self_service(calls: int, rate: float, references: int, db_url: str | None) -> None:
+    """Last key → first audio of a request's status, over SIPp calls on a private stack."""
+    from bench.machine import describe
+    from bench.selfservice_calls import run_self_service
+    click.echo(describe("self-service calls"))
+    click.echo("\n".join(run_self_service(calls, rate, references, db_url)))

@@ -7,18 +7,18 @@ from pathlib import Path
 
 import click
 
-from ivr.domain.prompt_texts import Item, Prompt, PromptError, Text, rules_texts
-from ivr.prompts import PromptLibrary
+from ivr.domain.prompt_texts import Item, Prompt, PromptError, Text
+from ivr.prompts import PromptLibrary, ahead_of_calls
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def _live_rules_texts(settings: Settings) -> list[str]:
+def _live_rules_texts(settings: Settings) -> list[str | Text]:
     """Texts of the live rules file; the catalogue alone when the file is invalid."""
     from ivr.rules import RulesError, load_rules
     try:
-        return rules_texts(load_rules(settings.rules_path))
+        return ahead_of_calls(load_rules(settings.rules_path))
     except (RulesError, OSError) as exc:
         log.warning("rules texts skipped", extra={"reason": str(exc) or type(exc).__name__})
         return []

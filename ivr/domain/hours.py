@@ -132,8 +132,18 @@ def spoken_time(moment: time) -> str:
 
 def spoken_date(day: date) -> str:
     """« lundi 5 janvier », « vendredi 1er octobre »."""
+    return " ".join(date_pieces(day))
+
+
+def date_pieces(day: date) -> tuple[str, str, str]:
+    """(« vendredi », « 1er », « octobre »): a spoken date as three words taken from
+    ``DAY_WORDS`` and ``MONTHS``, so it can be said from sounds rendered ahead of calls."""
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{DAY_NAMES[day.weekday()]} {number} {MONTHS[day.month - 1]}"
+    return DAY_NAMES[day.weekday()], number, MONTHS[day.month - 1]
+
+
+# the words ``date_pieces`` may return before the month: weekdays, day numbers
+DAY_WORDS: tuple[str, ...] = (*DAY_NAMES, "1er", *(str(n) for n in range(2, 32)))
 
 
 def describe_next_opening(next_opening: datetime, now: datetime) -> str:

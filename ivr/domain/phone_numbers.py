@@ -109,6 +109,15 @@ def check_number(raw: str | None) -> NumberCheck:
     return NumberCheck(phonenumbers.format_number(number, PhoneNumberFormat.E164))
 
 
+def mobile_number(raw: str | None) -> str | None:
+    """``raw`` in E.164 when it is a French mobile (it can receive an SMS), else None."""
+    check = check_number(raw)
+    if check.e164 is None:
+        return None
+    kind = phonenumbers.number_type(phonenumbers.parse(check.e164))
+    return check.e164 if kind == PhoneNumberType.MOBILE else None
+
+
 def national_digits(e164: str) -> str:
     """The digits dialled from France: ``+33612345678`` → ``0612345678``, an overseas
     department's ``+590690123456`` → ``0690123456``, and any other country, including

@@ -30,9 +30,15 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Text:
-    """Free French text (from the rules or built at run time)."""
+    """Free French text (from the rules or built at run time).
+
+    A ``piece`` is part of a sentence said from several sounds (« mise à jour le » +
+    « jeudi » + « 3 »): it is rendered without the pause espeak-ng puts after every
+    text, so the sentence does not stumble between its pieces.
+    """
 
     text: str
+    piece: bool = False
 
 
 Item = Prompt | Text

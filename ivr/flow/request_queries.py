@@ -39,8 +39,12 @@ class OpenRequestsOf(Query):
 
 @dataclass(frozen=True)
 class OpenRequest:
+    """One of the caller's open requests (what could be proved for it: ``RequestFound``)."""
+
     reference: str
     type_id: str
+    has_birth_date: bool = True
+    has_pin: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,13 @@ class FindRequest(Query):
 
 @dataclass(frozen=True)
 class RequestFound:
+    """The request exists; whether a caller could prove a birth date or a PIN for it (a
+    request filed by phone has neither: asking for one would only lock it)."""
+
     reference: str
     type_id: str
+    has_birth_date: bool = True
+    has_pin: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,27 @@ class RequestState:
     since: datetime
     due_at: datetime
     closed: bool
+
+
+@dataclass(frozen=True)
+class SendStatusSms(Query):
+    """Send the status the caller just heard (``told``) by SMS to ``number``, the mobile
+    they call from. Pressing ``key`` after hearing ``wording`` is their consent: both,
+    with the call, are recorded as its proof."""
+
+    reference: str
+    number: str  # E.164
+    told: str
+    wording: str
+    key: str
+    call_id: str
+    at: datetime
+    rules: Rules = field(compare=False, repr=False)  # the town's name and time zone
+
+
+@dataclass(frozen=True)
+class SmsQueued:
+    """The SMS is in the outbox (sent at once, or at 8:00 when asked for at night)."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@
       ▼
     CHECK (birth date JJMMAAAA or PIN, as the type asks) ─VerifyCaller─▶ TOLD
                                                                      1: again, 2: the service,
+                                                                     3: by SMS (a mobile),
                                                                      silence: self_service
 
 Each failure (a reference mistyped or unknown, a date that is no date, a check that
@@ -15,6 +16,13 @@ does not match) is said and asked again; at ``self_service.max_failures`` the ca
 is put through to a person. The store counts attempts per caller number and per
 reference and locks a reference under attack: a refusal from it puts the caller
 through at once. The store away: « je vous passe un conseiller ».
+
+A caller on a French mobile may have the status sent by SMS (once per call): the offer
+is a fixed sentence, so pressing 3 after it is the consent the store records with it.
+
+Keys pressed while the store answers are kept (``types_ahead``): a caller who keys the
+birth date before the question could be asked is not cut short; they count only when
+the answer leads to a step that takes keys (the reference, the check).
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from ivr.domain.outcomes import ContactOutcome
-from ivr.domain.phone_numbers import is_hidden
+from ivr.domain.phone_numbers import is_hidden, mobile_number
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow.dialogue import Fallback, Finish, Reply, Transfer
@@ -40,14 +48,19 @@ from ivr.flow.request_queries import (
     Refused,
     RequestFound,
     RequestState,
+    SendStatusSms,
+    SmsQueued,
     VerifyCaller,
 )
 from ivr.requests import lifecycle, reference
 from ivr.requests.inputs import keyed_date
-from ivr.requests.spoken import request_name, spoken_state
+from ivr.requests.spoken import as_sentence, request_name, spoken_state
 from ivr.rules import Rules
 
 OTHER_REQUEST = "9"
+BY_SMS = "3"
+SMS_OFFER = ("Pour recevoir ce message par SMS sur le téléphone portable qui vous appelle, "
+             "tapez 3.")
 BIRTH_DATE_LENGTH = len("JJMMAAAA")
 PIN_LENGTH = 8  # the longest PIN; a shorter one ends with #
 
@@ -70,6 +83,7 @@ class RequestStatusDialogue:
     """« Où en est ma demande ? » for one call; ``caller`` is the presented caller ID."""
 
     name: ClassVar[str] = "request_status"
+    types_ahead: ClassVar[bool] = True  # the session passes keys pressed while waiting
     rules: Rules
     call_id: str
     caller: str | None
@@ -79,6 +93,8 @@ class RequestStatusDialogue:
     offered: tuple[OpenRequest, ...] = ()
     found: RequestFound | None = None
     told: tuple[Text, ...] = field(default=())
+    texted: bool = False  # the status went by SMS already
+    ahead: str = ""  # keys pressed while a question was out
 
     def start(self, at: datetime) -> Reply:
         """Offer the caller's open requests first when the number is known."""
@@ -97,6 +113,8 @@ class RequestStatusDialogue:
             return self._keyed(digit, at, self._check_length, self._check_secret)
         if self.step == Step.TOLD:
             return self._after(digit, at)
+        if self.step == Step.WAITING:
+            self.ahead += digit
         return Reply()
 
     def timeout(self, at: datetime) -> Reply:
@@ -113,7 +131,19 @@ class RequestStatusDialogue:
         return self._failure(at, Prompt("no-input"), kind)
 
     def answered(self, result: object, at: datetime) -> Reply:
-        """The store's answer to the question out."""
+        """The store's answer to the question out; then the keys typed ahead of it."""
+        ahead, self.ahead = self.ahead, ""
+        reply = self._answer(result, at)
+        if not ahead or self.step not in (Step.REFERENCE, Step.CHECK):
+            return reply
+        for n, key in enumerate(ahead):
+            reply = self.digit(key, at)
+            if self.step == Step.WAITING:  # they made a question: the rest waits again
+                self.ahead = ahead[n + 1:]
+                return reply
+        return reply if reply.say or reply.end else Reply(listen=self._timeout)
+
+    def _answer(self, result: object, at: datetime) -> Reply:
         if isinstance(result, Unavailable):
             self.step = Step.DONE
             return Reply((Prompt("service-unavailable"),),
@@ -127,6 +157,10 @@ class RequestStatusDialogue:
             return self._tell(result, at)
         if isinstance(result, Refused):
             return self._refused(result, at)
+        if isinstance(result, SmsQueued):
+            self.step, self.texted = Step.TOLD, True
+            return Reply((Prompt("status-sms-sent"), *self._choices()), self._timeout,
+                         commands=(self._record(at, "request_status_sms"),))
         return Reply()
 
     def recorded(self, name: str | None, seconds: float, at: datetime) -> Reply:
@@ -149,7 +183,8 @@ class RequestStatusDialogue:
             return self._ask_reference()
         if digit.isdigit() and 1 <= int(digit) <= len(self.offered):
             item = self.offered[int(digit) - 1]
-            return self._ask_secret(RequestFound(item.reference, item.type_id), at)
+            return self._ask_secret(RequestFound(item.reference, item.type_id,
+                                                 item.has_birth_date, item.has_pin), at)
         return Reply((Prompt("invalid"), *self._offer(self.offered).say), self._timeout)
 
     def _ask_reference(self) -> Reply:
@@ -178,6 +213,11 @@ class RequestStatusDialogue:
         self.found = found
         if self._verification == "none":
             return self._verify(at)
+        if not (found.has_pin if self._verification == "pin" else found.has_birth_date):
+            self.step = Step.DONE
+            return Reply((Prompt("status-not-checkable"),),
+                         commands=(self._record(at, "request_not_checkable"),),
+                         end=Fallback("not_checkable"))
         self.step, self.digits = Step.CHECK, ""
         return Reply((self._question(),), self._timeout)
 
@@ -199,25 +239,36 @@ class RequestStatusDialogue:
 
     def _tell(self, state: RequestState, at: datetime) -> Reply:
         self.step = Step.TOLD
-        self.told = (Text(spoken_state(self.rules, state.type_id, state.status, state.since,
-                                       state.due_at, state.closed)),)
+        self.told = spoken_state(self.rules, state.type_id, state.status, state.since,
+                                 state.due_at, state.closed)
         facts = (self._record(at, "request_status_told", reference=state.reference,
                               type=state.type_id, status=state.status),
                  c.UpdateContact(at=at, request_ref=state.reference,
                                  outcome=ContactOutcome.SELF_SERVICE))
-        return Reply((*self.told, Prompt("status-after")), self._timeout, commands=facts)
+        return Reply((*self.told, *self._choices()), self._timeout, commands=facts)
+
+    def _choices(self) -> tuple[Prompt | Text, ...]:
+        """What the caller may do now; the SMS while it was not sent, to a mobile."""
+        if self.texted or self._mobile is None:
+            return (Prompt("status-after"), Prompt("status-hang-up"))
+        return (Prompt("status-after"), Text(SMS_OFFER), Prompt("status-hang-up"))
 
     def _after(self, digit: str, at: datetime) -> Reply:
         if digit == "1":
-            return Reply((*self.told, Prompt("status-after")), self._timeout,
+            return Reply((*self.told, *self._choices()), self._timeout,
                          commands=(self._record(at, "request_status_repeated"),))
+        if digit == BY_SMS and not self.texted and self._mobile and self.found is not None:
+            self.step = Step.WAITING
+            return Reply(ask=SendStatusSms(self.found.reference, self._mobile,
+                                           as_sentence(self.told), SMS_OFFER, digit,
+                                           self.call_id, at, self.rules))
         if digit == "2" and self.found is not None:
             self.step = Step.DONE
             department = lifecycle.request_type(self.rules, self.found.type_id).department
             return Reply(commands=(self._record(at, "request_status_to_department",
                                                 target=department),),
                          end=Transfer(department))
-        return Reply((Prompt("invalid"), Prompt("status-after")), self._timeout)
+        return Reply((Prompt("invalid"), *self._choices()), self._timeout)
 
     def _done(self, at: datetime) -> Reply:
         self.step = Step.DONE
@@ -271,6 +322,10 @@ class RequestStatusDialogue:
     @property
     def _caller(self) -> str | None:
         return None if is_hidden(self.caller) else self.caller
+
+    @property
+    def _mobile(self) -> str | None:
+        return mobile_number(self.caller)
 
     @property
     def _guard(self) -> Guard:

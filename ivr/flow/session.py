@@ -429,7 +429,9 @@ class CallSession:
 
     def _dialogue_digit(self, ev: e.Dtmf) -> list[c.Command]:
         assert self.dialogue is not None
-        if self.awaiting:  # a key typed ahead of the answer would answer the wrong step
+        # a key typed ahead of the answer would answer the wrong step, unless the
+        # dialogue keeps such keys itself (``types_ahead``: it knows which step they are for)
+        if self.awaiting and not getattr(self.dialogue, "types_ahead", False):
             return []
         return self._dialogue_reply(self.dialogue.digit(ev.digit, ev.at), ev.at)
 

@@ -104,6 +104,11 @@ DEFAULTS: dict[str, Template] = {t.id: t for t in (
              "{{ mairie }} : vous êtes désinscrit de : {{ listes }}. Vous ne recevrez plus "
              "ces messages.",
              "Bonjour,\n\nVous êtes désinscrit de : {{ listes }}." + _SIGN),
+    Template("statut_telephone", "État d'une demande, envoyé à la demande de l'appelant",
+             "Votre demande {{ reference }}",
+             "{{ mairie }} : {{ annonce }} Réf. {{ reference }}.",
+             "Bonjour,\n\nComme demandé lors de votre appel : {{ annonce }}\n"
+             "Référence : {{ reference }}." + _SIGN),
 )}
 
 SAMPLE: dict[str, Any] = {
@@ -113,6 +118,8 @@ SAMPLE: dict[str, Any] = {
     "explication": "Votre acte vous a été envoyé.", "rendez_vous": "mardi 8 décembre à 9 h 30",
     "rappel": "demain matin", "lien": "https://www.service-public.fr/",
     "listes": "Bulletin municipal", "liste": "Bulletin municipal", "code": "482913",
+    "annonce": "Votre demande d'acte de naissance, mise à jour le jeudi 3 décembre. "
+               "Votre acte vous a été envoyé.",
 }
 
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from ivr.asterisk.process import AsteriskInstance
 from ivr.asterisk.render import AgentEndpoint, QueueSpec
-from ivr.domain.prompt_texts import rules_texts
-from ivr.prompts import PromptLibrary
+from ivr.prompts import PromptLibrary, ahead_of_calls
 from ivr.rules import Rules, load_rules
 from ivr.settings import Settings
 
@@ -53,7 +52,7 @@ def configure_asterisk(settings: Settings, instance: AsteriskInstance,
     instance.provision()
     library = PromptLibrary(instance.sounds_dir, cache_dir=prompt_cache,
                             prompts_dir=settings.prompts_dir)
-    report = library.build_all(rules_texts(rules))
+    report = library.build_all(ahead_of_calls(rules))
     instance.render(queues=queue_specs(rules), agents=agent_endpoints(rules, settings))
     log.info("asterisk configured", extra={"queues": len(rules.departments),
                                            "agents": len(rules.agents),

@@ -6,18 +6,24 @@ Every reference keyed and every birth date or PIN checked is an attempt row
 secret). Failures are counted over a sliding window per caller number (too many: the
 number is refused for a while and the caller put through to a person) and per
 reference (``lock_after`` failed checks lock it in ``self_service_locks`` until an
-agent unlocks it). Each answer runs in one transaction: the attempt, the lock and the
-answer are written together or not at all.
+agent unlocks it). Each answer runs in one transaction: a failed attempt, the lock and
+the answer are written together or not at all; a successful attempt decides nothing and
+may be written just after the answer (``AttemptLog``), so the caller never waits for a
+write to hear their status.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr.flow.request_queries import (
@@ -31,18 +37,35 @@ from ivr.flow.request_queries import (
     Refused,
     RequestFound,
     RequestState,
+    SendStatusSms,
+    SmsQueued,
     VerifyCaller,
 )
+from ivr.messages.policy import QuietHours
+from ivr.messages.templates import render
 from ivr.requests.errors import RequestError
-from ivr.requests.reference import normalise
+from ivr.requests.reference import grouped, normalise
+from ivr.store import messages as outbox
 from ivr.store.attachments import add_attachment
-from ivr.store.citizens import NewCitizen, citizen_ids
+from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
 from ivr.store.db import Store
-from ivr.store.models import Request, RequestEvent, SelfServiceAttempt, SelfServiceLock
+from ivr.store.models import (
+    Citizen,
+    Consent,
+    Request,
+    RequestEvent,
+    SelfServiceAttempt,
+    SelfServiceLock,
+)
+from ivr.store.notifications import template
 from ivr.store.requests import create_request, proves, request_row
 
 log = logging.getLogger(__name__)
+Heard = Callable[[str, str, bytes], None]  # (reference, what, WAV bytes)
+Later = Callable[[SelfServiceAttempt], None]  # keeps a successful attempt (``AttemptLog``)
 PHONE_ACTOR = "telephone"
+STATUS_SMS_PURPOSE = "sms:statut-demande"  # one SMS the caller asked for, not a list
+STATUS_SMS_TEMPLATE = "statut_telephone"
 
 
 def open_requests_of(store: Store, query: OpenRequestsOf) -> OpenRequests:
@@ -55,14 +78,18 @@ def open_requests_of(store: Store, query: OpenRequestsOf) -> OpenRequests:
         if not ids:
             return OpenRequests(())
         rows = session.execute(
-            select(Request.reference, Request.type)
+            select(Request.reference, Request.type, Citizen.birth_date, Request.pin_hash)
+            .join(Citizen, Citizen.id == Request.citizen_id)
             .where(Request.citizen_id.in_(ids), Request.closed_at.is_(None))
             .order_by(Request.created_at.desc(), Request.id.desc()).limit(3))
-        return OpenRequests(tuple(OpenRequest(ref, type_id) for ref, type_id in rows))
+        return OpenRequests(tuple(OpenRequest(ref, type_id, born is not None, pin is not None)
+                                  for ref, type_id, born, pin in rows))
 
 
-def find_request(store: Store, query: FindRequest) -> RequestFound | Refused:
-    """Whether the reference may be consulted by this caller now; the attempt is kept."""
+def find_request(store: Store, query: FindRequest, *,
+                 later: Later | None = None) -> RequestFound | Refused:
+    """Whether the reference may be consulted by this caller now; the attempt is kept
+    (a success through ``later`` when given, see ``AttemptLog``)."""
     with store.session() as session:
         if _caller_failures(session, query.caller, query.at, query.guard) >= \
                 query.guard.max_failures:
@@ -75,13 +102,16 @@ def find_request(store: Store, query: FindRequest) -> RequestFound | Refused:
         if session.get(SelfServiceLock, row.reference) is not None:
             _attempt(session, query, "reference", ok=False)
             return Refused("locked")
-        _attempt(session, query, "reference", ok=True)
-        return RequestFound(row.reference, row.type)
+        _success(session, query, "reference", later)
+        born = row.citizen is not None and row.citizen.birth_date is not None
+        return RequestFound(row.reference, row.type, born, row.pin_hash is not None)
 
 
-def verify(store: Store, query: VerifyCaller) -> RequestState | Refused:
+def verify(store: Store, query: VerifyCaller, *,
+           later: Later | None = None) -> RequestState | Refused:
     """The request's state if the caller proved what its type asks; else ``Refused``
-    (``mismatch``, or ``locked`` when this failure locked the reference)."""
+    (``mismatch``, or ``locked`` when this failure locked the reference). A success is
+    kept through ``later`` when given, so the answer needs no write (see ``AttemptLog``)."""
     with store.session() as session:
         if session.get(SelfServiceLock, query.reference) is not None:
             _attempt(session, query, "verification", ok=False)
@@ -95,18 +125,47 @@ def verify(store: Store, query: VerifyCaller) -> RequestState | Refused:
                                             failures=failures))
                 return Refused("locked")
             return Refused("mismatch")
-        _attempt(session, query, "verification", ok=True)
+        _success(session, query, "verification", later)
         since = session.scalar(select(func.max(RequestEvent.at))
                                .where(RequestEvent.request_id == row.id)) or row.created_at
         return RequestState(row.reference, row.type, row.status, since, row.due_at,
                             row.closed_at is not None)
 
 
+def send_status_sms(store: Store, query: SendStatusSms) -> SmsQueued:
+    """Queue the status the caller heard by SMS to their mobile, with their consent and its
+    proof, in one transaction. The outbox's quiet hours hold it until 8:00 at night."""
+    with store.session() as session:
+        row = request_row(session, query.reference)
+        citizen_id = row.citizen_id or ensure_citizen_in(session, phones=[query.number]).id
+        _asked_sms(session, query, citizen_id, row.id, STATUS_SMS_PURPOSE, STATUS_SMS_TEMPLATE,
+                   {"annonce": query.told, "reference": grouped(row.reference)})
+    return SmsQueued()
+
+
+def _asked_sms(session: Session, query: SendStatusSms, citizen_id: int,
+               request_id: int | None, purpose: str, template_id: str,
+               values: dict[str, str]) -> None:
+    """The caller's consent with its proof (the sentence, the key, the call, the number)
+    and the SMS it allows, in the caller's transaction."""
+    session.add(Consent(citizen_id=citizen_id, purpose=purpose, granted=True, at=query.at,
+                        channel="phone", actor=PHONE_ACTOR,
+                        wording=f"{query.wording} [touche {query.key}, appel "
+                                f"{query.call_id}, numéro {query.number}]"))
+    texts = render(template(session, template_id), {"mairie": query.rules.town.name, **values})
+    outbox.enqueue(session, channel="sms", recipient=query.number, body=texts.sms,
+                   purpose=purpose, template=template_id, citizen_id=citizen_id,
+                   request_id=request_id, now=query.at,
+                   not_before=QuietHours(zone=query.rules.town.timezone).next_allowed(query.at))
+
+
 def create_document_request(store: Store, query: CreateDocumentRequest, *,
-                            recording: Callable[[str], Path], area: Path) -> DocumentRequested:
+                            recording: Callable[[str], Path], area: Path,
+                            heard: Heard | None = None) -> DocumentRequested:
     """Create the request, then move each recording (``recording(name)``: its file in
     Asterisk's spool) into its attachments. A recording that is missing is logged and
-    the request kept: the agent calls the citizen back for what it held."""
+    the request kept: the agent calls the citizen back for what it held. ``heard``
+    gets each recording kept, to transcribe it later (never while the caller waits)."""
     citizen = NewCitizen(phones=(query.caller,)) if query.caller else None
     view = create_request(
         store, query.rules, type_id=query.type_id, at=query.at, actor=PHONE_ACTOR,
@@ -124,7 +183,20 @@ def create_document_request(store: Store, query: CreateDocumentRequest, *,
         add_attachment(store, area, view.reference, filename=f"{what}.wav", data=data,
                        at=query.at, actor=PHONE_ACTOR, mime="audio/wav")
         path.unlink(missing_ok=True)
+        if heard is not None:
+            heard(view.reference, what, data)
     return DocumentRequested(view.reference, view.due_at)
+
+
+def add_transcript(store: Store, reference: str, what: str, text: str, at: datetime) -> None:
+    """What the speech model heard in the caller's recording ``what`` (noms, adresse), as a
+    note of the request's history beside the recording agents listen to."""
+    with store.session() as session:
+        row = request_row(session, reference)
+        row.events.append(RequestEvent(
+            at=at, actor=PHONE_ACTOR, kind="note", from_status=row.status,
+            to_status=row.status,
+            note=f"Transcription automatique ({what}) : {text or 'rien de reconnu'}"))
 
 
 def unlock(store: Store, reference: str, *, actor: str, at: datetime) -> bool:
@@ -147,9 +219,76 @@ def is_locked(store: Store, reference: str) -> bool:
 
 def _attempt(session: Session, query: FindRequest | VerifyCaller, kind: str, *,
              ok: bool) -> None:
-    session.add(SelfServiceAttempt(at=query.at, kind=kind, ok=ok, caller=query.caller,
-                                   reference=query.reference, call_id=query.call_id))
+    session.add(_attempt_row(query, kind, ok=ok))
     session.flush()
+
+
+def _attempt_row(query: FindRequest | VerifyCaller, kind: str, *,
+                 ok: bool) -> SelfServiceAttempt:
+    return SelfServiceAttempt(at=query.at, kind=kind, ok=ok, caller=query.caller,
+                              reference=query.reference, call_id=query.call_id)
+
+
+def _success(session: Session, query: FindRequest | VerifyCaller, kind: str,
+             later: Later | None) -> None:
+    """Keep a successful attempt: in this transaction, or handed to ``later``."""
+    if later is None:
+        _attempt(session, query, kind, ok=True)
+    else:
+        later(_attempt_row(query, kind, ok=True))
+
+
+class AttemptLog:
+    """Successful attempts, written in batches on one thread after the caller has the
+    answer.
+
+    A failure decides locks and refusals, so it is written in the answer's own
+    transaction; a success decides nothing, and writing it there made the answer wait
+    for the database's write lock — on SQLite, behind the contact writer's batches and
+    every other caller's attempt (seconds under a burst of 100 last keys). A batch the
+    database refuses is retried until ``close``; what a crash loses is the audit row of
+    a success, whose consultation is also in the call's contact (``request_status_told``).
+    """
+
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: queue.SimpleQueue[SelfServiceAttempt | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="attempt-log", daemon=True)
+        self._thread.start()
+
+    def __call__(self, attempt: SelfServiceAttempt) -> None:
+        self._queue.put(attempt)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued (for at most ``timeout`` seconds), then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        running = True
+        while running:
+            batch, running = self._take()
+            while batch and not self._write(batch):
+                time.sleep(self.RETRY_SECONDS)
+
+    def _take(self) -> tuple[list[SelfServiceAttempt], bool]:
+        """Wait for attempts, then take every one queued; False once ``close`` was asked."""
+        items = [self._queue.get()]
+        while not self._queue.empty():
+            items.append(self._queue.get())
+        return [item for item in items if item is not None], None not in items
+
+    def _write(self, batch: list[SelfServiceAttempt]) -> bool:
+        try:
+            with self.store.session() as session:
+                session.add_all(batch)
+        except SQLAlchemyError as exc:
+            log.warning("self-service attempts not written yet", extra={
+                "attempts": len(batch), "error": str(exc)})
+            return False
+        return True
 
 
 def _caller_failures(session: Session, caller: str | None, at: datetime, guard: Guard) -> int:

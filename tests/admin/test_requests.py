@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from ivr.requests.reference import grouped
 from ivr.store import requests as store_requests
+from ivr.store import self_service
 from ivr.store.db import Store
-from ivr.store.models import AuditLog, RequestEvent
+from ivr.store.models import AuditLog, RequestEvent, SelfServiceAttempt, SelfServiceLock
 from tests.fixtures.admin import NOW
 from tests.fixtures.requests import RULES
 
@@ -148,3 +149,23 @@ def test_assignment(store: Store, as_user: Callable[[str], FlaskClient]) -> None
                         data={"agent": "", "department": "urbanisme", "version": "2"})
     assert moved.status_code == 403  # an agent does not send work to another department
     assert len(_audits(store, "request.assign")) == 1
+
+
+def test_an_agent_unlocks_a_reference_locked_by_guessing(
+    store: Store, as_user: Callable[[str], FlaskClient]
+) -> None:
+    ref = _new(store, "acte-naissance")
+    client = as_user("agent-ec")
+    assert "Déverrouiller le suivi par téléphone" not in client.get(f"/demandes/{ref}").text
+    with store.session() as session:
+        session.add(SelfServiceLock(reference=ref, locked_at=T, failures=3))
+    page = html.unescape(client.get(f"/demandes/{ref}").text)
+    assert "Déverrouiller le suivi par téléphone" in page
+    response = client.post(f"/demandes/{ref}/deverrouiller")
+    assert response.status_code == 302 and not self_service.is_locked(store, ref)
+    with store.session() as session:
+        unlocked = session.scalars(select(SelfServiceAttempt).where(
+            SelfServiceAttempt.kind == "unlock")).one()
+    assert (unlocked.reference, unlocked.actor) == (ref, "agent-ec")
+    again = client.post(f"/demandes/{ref}/deverrouiller", follow_redirects=True)
+    assert "n'était pas verrouillé" in html.unescape(again.text)

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from admin import create_app
+from admin.api import new_token
 from ivr.requests.due import due_at
 from ivr.requests.reference import grouped
 from ivr.rules import load_rules
@@ -19,6 +22,7 @@ from ivr.store import self_service
 from ivr.store.attachments import attachment_file
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
+from ivr.store.models import Consent, Message
 from tests.fixtures.requests import T0
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
@@ -40,17 +44,26 @@ def store(stack: Stack) -> Iterator[Store]:
     opened.dispose()
 
 
-def new_card(stack: Stack, store: Store, status: str | None = None) -> str:
+def new_card(stack: Stack, store: Store) -> str:
     """An identity card request of the citizen, created through the repository."""
     rules = load_rules(stack.settings.rules_path)
-    view = repo.create_request(store, rules, type_id="carte-identite", at=T0, actor="guichet",
+    return repo.create_request(store, rules, type_id="carte-identite", at=T0, actor="guichet",
                                citizen=NewCitizen(name="Jeanne Martin",
                                                   phones=(CITIZEN_PHONE,),
-                                                  birth_date=date(1990, 7, 14)))
-    if status:
-        for step in ("en-instruction", "en-production", status):
-            repo.change_status(store, rules, view.reference, step, actor="guichet", at=T0)
-    return view.reference
+                                                  birth_date=date(1990, 7, 14))).reference
+
+
+def api_card(stack: Stack, store: Store) -> str:
+    """An identity card request created through the HTTP API, as a web form would."""
+    app = create_app(stack.settings, {"TESTING": True, "STORE": store, "AMI_ENABLED": False})
+    with store.session() as session:
+        token = new_token(session, "e2e-self-service")
+    response = app.test_client().post(
+        "/api/v1/requests", headers={"Authorization": f"Bearer {token}"},
+        json={"type": "carte-identite", "channel": "web", "citizen": {
+            "name": "Paul Durand", "phones": ["0611223355"], "birth_date": "14/07/1990"}})
+    assert response.status_code == 201, response.json
+    return str(response.json["reference"])
 
 
 def status_steps(reference: str, *checks: str) -> list[Step]:
@@ -66,40 +79,54 @@ def events(contact: dict) -> list[str]:
 
 
 def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
-    reference = new_card(live, store, status="disponible")
-    told = live.call(steps=status_steps(reference, BORN), hold_seconds=10,
-                     caller="0699999901")
+    # one caller hears the status of a card made through the API while another guesses
+    # the birth date of another card (two references: the calls run at once)
+    reference, guessed = api_card(live, store), new_card(live, store)
+    told_call = live.start_call(steps=status_steps(reference, BORN), hold_seconds=10,
+                                caller="0699999901")
+    wrong_call = live.start_call(steps=status_steps(guessed, "01012000", "01012001",
+                                                    "01012002"),
+                                 hold_seconds=6, caller="0699999902")
+    told, wrong = told_call.result(), wrong_call.result()
     contact = live.contact(told.ref, wait=20, until=lambda c: c["outcome"] is not None)
     assert contact is not None, live.app_log()
     assert contact["outcome"] == "self_service", (contact, live.app_log())
     assert contact["request_id"] == repo.get_request(store, reference).id
     said = next(e["data"] for e in contact["events"] if e["kind"] == "request_status_told")
-    assert (said["reference"], said["status"]) == (reference, "disponible")
+    assert (said["reference"], said["status"]) == (reference, "depose")
     assert BORN not in str(contact) and BORN not in live.app_log()  # never the secret
 
-    wrong = live.call(steps=status_steps(reference, "01012000", "01012001", "01012002"),
-                      hold_seconds=6, caller="0699999902")
     contact = live.contact(wrong.ref, wait=20, until=lambda c: c["target"] is not None)
     assert contact is not None, live.app_log()
     assert (contact["target"], contact["routed_by"]) == ("accueil", "default"), contact
     assert events(contact).count("check_failed") == 2 and "request_locked" in events(contact)
-    assert self_service.is_locked(store, reference)
+    assert self_service.is_locked(store, guessed)
 
-    fourth = live.call(steps=status_steps(reference), hold_seconds=5, caller="0699999903")
+    fourth = live.call(steps=status_steps(guessed), hold_seconds=5, caller="0699999903")
     contact = live.contact(fourth.ref, wait=20, until=lambda c: c["target"] is not None)
     assert contact is not None and contact["target"] == "accueil", live.app_log()
     assert "request_locked" in events(contact) and "request_status_told" not in events(contact)
 
 
-def test_a_known_caller_is_offered_their_request(live: Stack, store: Store) -> None:
+def test_a_known_caller_is_offered_their_request_and_has_it_by_sms(
+        live: Stack, store: Store) -> None:
     reference = new_card(live, store)
     steps: list[Step] = [Wait(1.0), Dtmf("2"), Wait(2.0), Dtmf("1"), Wait(1.5),
-                         Dtmf(BORN, gap=0.25)]
-    result = live.call(steps=steps, hold_seconds=8, caller=CITIZEN_PHONE)
+                         Dtmf(BORN, gap=0.25), Wait(2.0), Dtmf("3")]  # 3: by SMS
+    result = live.call(steps=steps, hold_seconds=6, caller=CITIZEN_PHONE)
     contact = live.contact(result.ref, wait=20, until=lambda c: c["outcome"] is not None)
     assert contact is not None, live.app_log()
     said = [e["data"] for e in contact["events"] if e["kind"] == "request_status_told"]
     assert said and said[0]["reference"] == reference, (contact, grouped(reference))
+    assert "request_status_sms" in events(contact), contact
+    with store.session() as session:
+        request_id = repo.request_row(session, reference).id
+        sms = session.scalars(select(Message).where(Message.request_id == request_id)).one()
+        consent = session.scalars(select(Consent).where(
+            Consent.purpose == self_service.STATUS_SMS_PURPOSE)).one()
+    assert (sms.channel, sms.recipient) == ("sms", "+33611223344")
+    assert "Votre titre" not in sms.body and "déposé en mairie" in sms.body, sms.body
+    assert "touche 3" in consent.wording and BORN not in consent.wording
 
 
 def test_a_document_requested_by_keypad_and_voice_carries_the_recording(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
@@ -19,10 +21,13 @@ from ivr.flow.request_queries import (
     Refused,
     RequestFound,
     RequestState,
+    SendStatusSms,
+    SmsQueued,
     VerifyCaller,
 )
-from ivr.flow.request_status import RequestStatusDialogue, Step
+from ivr.flow.request_status import SMS_OFFER, RequestStatusDialogue, Step
 from ivr.flow.session import Stage
+from ivr.requests.spoken import as_sentence
 from tests.fixtures.flow import SUNDAY_10H, Call, of, records, said
 from tests.fixtures.requests import PARIS, RULES, T0
 
@@ -225,3 +230,77 @@ def test_the_hours_of_one_department_are_answered_by_speech() -> None:
     assert "Le service de l'urbanisme ouvrira demain à 8 heures 30" in heard
     assert call.session.stage == Stage.MENU
     assert records(out, c.ContactEvent)[0]["target"] == "horaires"
+
+
+def told_to(caller: str) -> tuple[RequestStatusDialogue, Reply]:
+    """A dialogue with ``caller`` that just told the status of the keyed reference."""
+    d = RequestStatusDialogue(RULES, "call-1", caller)
+    d.answered(OpenRequests(()), T0)
+    key(d, REF)
+    d.answered(RequestFound(REF, "carte-identite"), T0)
+    key(d, "14071990")
+    return d, d.answered(state(), T0)
+
+
+def test_a_mobile_caller_may_have_the_status_by_sms_once_with_consent() -> None:
+    d, told = told_to("0612345678")
+    assert Text(SMS_OFFER) in told.say
+    sms = d.digit("3", T0)
+    assert isinstance(sms.ask, SendStatusSms)
+    assert (sms.ask.number, sms.ask.reference, sms.ask.key) == ("+33612345678", REF, "3")
+    assert sms.ask.wording == SMS_OFFER  # the sentence the key answered: the proof
+    assert sms.ask.told == as_sentence(d.told)
+    assert sms.ask.told.startswith("Votre demande de carte nationale d'identité, mise à jour")
+    sent = d.answered(SmsQueued(), T0)
+    assert Prompt("status-sms-sent") in sent.say and Text(SMS_OFFER) not in sent.say
+    assert any(isinstance(cmd, c.ContactEvent) and cmd.kind == "request_status_sms"
+               for cmd in sent.commands)
+    again = d.digit("3", T0)  # once per call
+    assert again.ask is None and Prompt("invalid") in again.say
+    assert d.timeout(T0).end == Finish(ContactOutcome.SELF_SERVICE, "self_service")
+
+
+@pytest.mark.parametrize("caller", ["0145678901", "anonymous", "+447700900123"])
+def test_no_sms_offer_to_a_line_that_cannot_receive_it(caller: str) -> None:
+    d, told = told_to(caller)
+    assert Text(SMS_OFFER) not in told.say and Prompt("status-after") in told.say
+    assert d.digit("3", T0).ask is None
+
+
+def test_the_store_away_when_sending_the_sms_puts_the_caller_through() -> None:
+    d, _ = told_to("0612345678")
+    d.digit("3", T0)
+    assert isinstance(d.answered(Unavailable("store"), T0).end, Fallback)
+
+
+def test_a_request_with_nothing_to_prove_goes_to_a_person_without_asking() -> None:
+    d, _ = dialogue()
+    key(d, REF)
+    reply = d.answered(RequestFound(REF, "acte-naissance", has_birth_date=False), T0)
+    assert reply.say == (Prompt("status-not-checkable"),)
+    assert reply.end == Fallback("not_checkable") and d.failures == 0
+
+
+def test_keys_typed_before_the_answer_count_for_the_step_it_leads_to() -> None:
+    d, _ = dialogue()
+    key(d, REF)  # FindRequest is out; the caller goes on with their birth date
+    assert key(d, "1407").ask is None
+    partial = d.answered(RequestFound(REF, "carte-identite"), T0)
+    assert partial.say == () and partial.listen  # no question over a caller who is keying
+    verify = key(d, "1990")
+    assert isinstance(verify.ask, VerifyCaller) and verify.ask.birth_date == date(1990, 7, 14)
+    assert key(d, "12").ask is None  # keyed while VerifyCaller is out: the status step
+    assert Prompt("status-after") in d.answered(state(), T0).say  # drops them
+
+
+def test_the_session_passes_keys_typed_ahead_of_the_reference_answer() -> None:
+    call = Call(rules=RULES)
+    call.start()
+    session = call.session
+    call.digit("2")
+    call.send(e.Answered, session.asked, OpenRequests(()))
+    for d in REF + "14071990":  # all at once, before the reference was checked
+        call.digit(d)
+    out = call.send(e.Answered, session.asked, RequestFound(REF, "carte-identite"))
+    [ask] = of(c.Ask, out)
+    assert isinstance(ask.query, VerifyCaller) and ask.query.birth_date == date(1990, 7, 14)

@@ -170,3 +170,12 @@ def test_a_shared_cache_renders_each_sound_once(tmp_path: Path, catalogue: Path,
     assert second.ensure(Prompt("goodbye")) is False  # recorded in its own manifest
     with pytest.raises(AssertionError, match="rendered again"):  # another text: no cache
         second.ensure(Prompt("welcome"))
+
+
+def test_a_piece_is_rendered_without_the_pause_after_it(library: PromptLibrary) -> None:
+    whole, piece = Text("jeudi"), Text("jeudi", piece=True)
+    assert library.name_of(whole) != library.name_of(piece)
+    report = library.build_all([whole, piece, "jeudi"])
+    assert report.ready[piece] == library.sound_for(piece)  # the name a call will play
+    lengths = [_wav(library.sounds_dir / f"{library.name_of(t)}.wav")[2] for t in (whole, piece)]
+    assert lengths[1] < lengths[0] - 0.15, lengths  # espeak-ng's ~0.3 s pause cut to 60 ms

@@ -3,7 +3,7 @@ over a sliding window, references locked and unlocked, the secret never kept."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,15 +20,19 @@ from ivr.flow.request_queries import (
     Refused,
     RequestFound,
     RequestState,
+    SendStatusSms,
+    SmsQueued,
     VerifyCaller,
 )
+from ivr.flow.request_status import SMS_OFFER
 from ivr.requests.due import due_at
 from ivr.requests.errors import UnknownReference
+from ivr.requests.reference import grouped
 from ivr.store import requests as repo
 from ivr.store import self_service as ss
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
-from ivr.store.models import Contact, SelfServiceAttempt
+from ivr.store.models import Consent, Contact, Message, SelfServiceAttempt
 from tests.fixtures.requests import RULES, T0
 from tests.fixtures.store import fast_writer
 
@@ -53,7 +57,7 @@ def check(store: Store, ref: str, born: date, caller: str | None = OTHER, minute
 def test_found_verified_and_told_with_the_attempts_kept_without_the_secret(store: Store) -> None:
     ref = card(store)
     assert ss.find_request(store, FindRequest(ref, PHONE, "c1", T0, GUARD)) == \
-        RequestFound(ref, "carte-identite")
+        RequestFound(ref, "carte-identite", True, False)
     told = check(store, ref, BORN, PHONE)
     assert isinstance(told, RequestState) and told.status == "depose" and not told.closed
     assert told.since == T0
@@ -99,13 +103,13 @@ def test_a_number_failing_too_often_is_refused_then_forgiven_after_the_window(
                                               GUARD)) == Refused("caller_blocked")
     later = T0 + timedelta(hours=25)
     assert ss.find_request(store, FindRequest(ref, PHONE, "c3", later, GUARD)) == \
-        RequestFound(ref, "carte-identite")
+        RequestFound(ref, "carte-identite", True, False)
 
 
 def test_open_requests_of_a_known_number_newest_first_none_for_strangers(store: Store) -> None:
     ref = card(store)
     assert ss.open_requests_of(store, OpenRequestsOf(PHONE)) == \
-        OpenRequests((OpenRequest(ref, "carte-identite"),))
+        OpenRequests((OpenRequest(ref, "carte-identite", True, False),))
     assert ss.open_requests_of(store, OpenRequestsOf(OTHER)) == OpenRequests(())
     assert ss.open_requests_of(store, OpenRequestsOf("sipp")) == OpenRequests(())
 
@@ -153,4 +157,61 @@ def test_a_document_request_by_phone_is_created_with_its_recordings_attached(
     assert [(a.filename, a.mime) for a in view.attachments] == [
         ("noms.wav", "audio/wav"), ("adresse.wav", "audio/wav")]
     assert not list(spool.iterdir())  # moved, not copied
+    found = ss.find_request(store, FindRequest(view.reference, PHONE, "c2", T0, GUARD))
+    assert found == RequestFound(view.reference, "acte-naissance", False, False)  # no proof
     assert ss.open_requests_of(store, OpenRequestsOf(PHONE)).items[0].reference == view.reference
+
+
+def sms_asked(ref: str, at: datetime) -> SendStatusSms:
+    return SendStatusSms(ref, PHONE, "Votre demande de carte nationale d'identité, mise à "
+                         "jour le mardi 1er décembre. Votre dossier a bien été déposé.",
+                         SMS_OFFER, "3", "call-sms", at, RULES)
+
+
+def test_the_status_by_sms_is_queued_with_the_consent_and_its_proof(store: Store) -> None:
+    ref = card(store)
+    assert ss.send_status_sms(store, sms_asked(ref, T0)) == SmsQueued()
+    with store.session() as session:
+        message = session.scalars(select(Message)).one()
+        consent = session.scalars(select(Consent).where(
+            Consent.purpose == ss.STATUS_SMS_PURPOSE)).one()
+        request = repo.request_row(session, ref)
+        assert (message.channel, message.recipient, message.state) == ("sms", PHONE, "pending")
+        assert (message.request_id, message.citizen_id) == (request.id, request.citizen_id)
+        assert message.body.startswith(f"{RULES.town.name} : Votre demande de carte")
+        assert message.body.endswith(f"Réf. {grouped(ref)}.")
+        assert message.next_attempt_at is None or message.next_attempt_at <= T0  # 10:00
+        assert consent.granted and consent.channel == "phone"
+        assert consent.citizen_id == request.citizen_id
+        assert SMS_OFFER in consent.wording and "touche 3, appel call-sms" in consent.wording
+
+
+def test_the_status_by_sms_asked_at_night_leaves_at_eight(store: Store) -> None:
+    ref = card(store)
+    night = T0.replace(hour=22)
+    ss.send_status_sms(store, sms_asked(ref, night))
+    with store.session() as session:
+        message = session.scalars(select(Message)).one()
+        assert message.next_attempt_at == (night + timedelta(days=1)).replace(hour=8)
+
+
+def test_a_success_is_kept_after_the_answer_a_failure_with_it(store: Store) -> None:
+    ref = card(store)
+    attempts = ss.AttemptLog(store)
+    try:
+        query = VerifyCaller(ref, "date_naissance", OTHER, "call-l", T0, GUARD, BORN)
+        assert isinstance(ss.verify(store, query, later=attempts), RequestState)
+        wrong = VerifyCaller(ref, "date_naissance", OTHER, "call-l", T0, GUARD, date(2000, 1, 1))
+        assert ss.verify(store, wrong, later=attempts) == Refused("mismatch")
+        with store.session() as session:  # the failure is there at once: it counts
+            assert False in session.scalars(select(SelfServiceAttempt.ok)).all()
+        found = FindRequest(ref, OTHER, "call-l", T0, GUARD)
+        assert ss.find_request(store, found, later=attempts) == \
+            RequestFound(ref, "carte-identite", True, False)
+    finally:
+        attempts.close()
+    with store.session() as session:
+        kept = session.execute(select(SelfServiceAttempt.kind, SelfServiceAttempt.ok)
+                               .order_by(SelfServiceAttempt.id)).tuples().all()
+    assert sorted(kept) == [("reference", True), ("verification", False),
+                            ("verification", True)]
