@@ -125,26 +125,17 @@ def install_units(dry_run: bool, user: str, etc: Path, state: Path, systemd_dir:
 @click.pass_obj
 def agent_password(settings: Settings, agent_id: str, rotate: bool) -> None:
     """Affiche le mot de passe SIP du téléphone d'un agent (à saisir dans le téléphone)."""
-    from ivr.asterisk.process import AsteriskInstance
     from ivr.rules.loader import RulesError, load_rules
-    from ivr.stack.provisioning import agent_endpoints, queue_specs
+    from ivr.security.adapters.agent_phones import NotARegisteringPhone
+    from ivr.security.adapters.agent_phones import agent_password as password_of
 
     try:
         rules = load_rules(settings.rules_path)
+        found = password_of(settings, rules, agent_id, rotate)
     except RulesError as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
-    agent = rules.agents.get(agent_id)
-    if agent is None or agent.contact:
-        raise click.ClickException(f"« {agent_id} » n'est pas un agent dont le téléphone "
-                                   "s'enregistre (voir « agents » dans les règles)")
-    secret = settings.home / "secrets" / f"sip-{agent_id}"
-    if rotate:
-        secret.unlink(missing_ok=True)
-    password = settings.secret(f"sip-{agent_id}")
-    instance = AsteriskInstance(settings)
-    if rotate and instance.is_running():
-        instance.render(queues=queue_specs(rules), agents=agent_endpoints(rules, settings))
-        instance.cli("module reload res_pjsip.so")
-    click.echo(f"{agent_id} : {password}")
-    if rotate and not instance.is_running():
+    except NotARegisteringPhone as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{agent_id} : {found.password}")
+    if not found.applied_now:
         click.echo("(pris en compte au prochain démarrage du serveur vocal)")

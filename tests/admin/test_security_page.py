@@ -11,6 +11,9 @@ from flask.testing import FlaskClient
 from admin.views import security
 from ivr.security.adapters.acl import SipSecurity
 from ivr.security.guard import Failure
+from ivr.settings import Settings
+from ivr.store.db import Store
+from ivr.store.models import AuditLog
 
 
 def test_without_asterisk_the_page_says_so(as_user: Callable[[str], FlaskClient]) -> None:
@@ -30,3 +33,21 @@ def test_failures_newest_first_and_blocked_addresses(
     assert "<li>203.0.113.9</li>" in page
     assert "mot de passe refusé" in page and "compte ou appareil inconnu" in page
     assert page.index("203.0.113.9</td>") < page.index("198.51.100.4</td>")
+
+
+def test_a_new_phone_password_is_shown_once_and_replaces_the_old(
+        as_user: Callable[[str], FlaskClient], settings: Settings, store: Store) -> None:
+    client = as_user("admin")
+    old = settings.secret("sip-agent-etat-civil-1")
+    assert "État civil 1" in client.get("/securite/").text
+    page = client.post("/securite/telephones", data={"agent": "agent-etat-civil-1"})
+    new = settings.secret("sip-agent-etat-civil-1")
+    assert page.status_code == 200 and new != old and f"<code>{new}</code>" in page.text
+    assert "prochain démarrage" in page.text  # no Asterisk running in this test
+    assert new not in client.get("/securite/").text  # shown once
+    with store.session() as session:
+        entry = session.query(AuditLog).filter_by(action="agent.password").one()
+        assert new not in str(entry.detail) and entry.object == "agent-etat-civil-1"
+    assert client.post("/securite/telephones", data={"agent": "inconnu"}).status_code == 400
+    assert as_user("superviseur").post("/securite/telephones",
+                                       data={"agent": "agent-etat-civil-1"}).status_code == 403
