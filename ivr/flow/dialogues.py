@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ivr.flow.alert_launch import AlertLaunchDialogue
 from ivr.flow.appointment import open_appointment
 from ivr.flow.complaint import VoiceRequestDialogue
 from ivr.flow.dialogue import Dialogue
@@ -46,4 +47,6 @@ DIALOGUES: dict[str, DialogueFactory] = {
     "request_status": lambda o: RequestStatusDialogue(o.rules, o.call_id, o.caller),
     "document_request": lambda o: DocumentRequestDialogue(o.rules, o.call_id, o.caller),
     "procedure": lambda o: ProcedureAnswer(o.rules, (o.option and o.option.topic) or ""),
+    # flood alerts: the crisis line (rules' crisis_line.numbers) or a menu option
+    "alert_launch": lambda o: AlertLaunchDialogue(o.call_id, o.caller),
 }

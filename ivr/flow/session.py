@@ -136,6 +136,9 @@ class CallSession:
                     *self._offer_callback(ev.callback_for, ev.at)]
         self.menu_id = self.rules.main_menu
         record = c.StartContact(ev.at, ev.caller, ev.called, ev.ref)
+        if ev.called is not None and ev.called in self.rules.crisis_line.numbers:
+            opening = Opening(self.rules, self.call_id, ev.caller, ev.at)
+            return [record, c.Answer(), *self.begin(DIALOGUES["alert_launch"](opening), ev.at)]
         msgs = self.rules.messages
         intro: list[c.PromptItem] = [Text(msgs.welcome)]
         closed = destination(self.rules, self.rules.input.fallback_target, ev.at)

@@ -68,7 +68,8 @@ from ivr.rules.times import Closure, DayHours, HoursRef, WeeklyHours
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Action = Literal["repeat", "operator", "hours", "back", "callback", "appointment", "complaint",
-                 "suggestion", "subscriptions", "request_status", "document_request", "procedure"]
+                 "suggestion", "subscriptions", "request_status", "document_request", "procedure",
+                 "alert_launch"]
 DIGIT_ORDER = "1234567890#*"  # the order in which a menu's options are spoken
 _DIGIT_WORDS = {"*": "étoile", "#": "dièse"}
 
@@ -329,6 +330,15 @@ class SelfServiceSettings(_Frozen):
     lock_after: int = Field(default=3, gt=0)  # failed checks of one reference that lock it
 
 
+class CrisisLine(_Frozen):
+    """The dedicated numbers (dialled numbers or extensions) on which the mayor or the
+    crisis cell launches a flood alert with a PIN (``ivr.flow.alert_launch``); the PIN
+    itself is a secret of the instance (``townhall-ivr alerts set-pin``), never here."""
+
+    numbers: tuple[Annotated[str, StringConstraints(pattern=r"^\+?[0-9A-Za-z_-]{1,32}$")],
+                   ...] = ()
+
+
 class Rules(_Frozen):
     """One complete, cross-checked routing configuration; never modified once built."""
 
@@ -348,6 +358,7 @@ class Rules(_Frozen):
     request_workflows: dict[Identifier, Workflow] = {}
     request_types: dict[Identifier, RequestType] = {}
     appointments: AppointmentSettings = AppointmentSettings()
+    crisis_line: CrisisLine = CrisisLine()
 
     @model_validator(mode="after")
     def _references(self) -> Rules:
