@@ -101,6 +101,17 @@ def result_label(result: str | None) -> str:
     return RESULT_LABELS.get(result or "", result or "")
 
 
+def attempt_lines(recipient: RecipientView, zone: tzinfo) -> list[str]:
+    """Each attempt in one line: « 2. 01/12/2026 03:05:00 → 03:05:40 : occupé (motif) »."""
+    out = []
+    for number, a in enumerate(recipient.attempts, start=1):
+        end = f" → {a.ended_at.astimezone(zone):%H:%M:%S}" if a.ended_at else ""
+        why = f" ({a.reason})" if a.reason else ""
+        out.append(f"{number}. {local_time(a.started_at, zone)}{end} : "
+                   f"{result_label(a.result) or 'sans résultat'}{why}")
+    return out or [f"aucun appel{f' ({recipient.last_reason})' if recipient.last_reason else ''}"]
+
+
 def tally(recipients: list[RecipientView]) -> dict[str, int]:
     """How many recipients are in each state (labels as keys, zeros kept)."""
     counts = Counter(r.state for r in recipients)
