@@ -1,5 +1,6 @@
-"""Flood alerts: campaigns that call the whole commune, pure decisions.
+"""Flood alerts: a campaign calls every household on the alert list, the vulnerable
+first, until each has acknowledged, asked for help or is given up with a reason.
 
-Pacing, retries, the safeguard-plan register's CSV and the campaign report live here
-with no I/O; the dialer is in ``adapters/``, the tables in ``ivr.store.alerts``.
+Pure decisions here (ordering, pacing, retries, the played dialogue); the dialer in
+``adapters/``; tables and queries in ``ivr.store.alerts``.
 """

@@ -29,7 +29,7 @@ class ReferenceProblems(ValueError):
 def check_references(rules: Rules) -> list[Problem]:
     """Every dangling or contradictory reference in ``rules``, in document order."""
     return [*_departments(rules), *_agents(rules), *_menus(rules), *_others(rules),
-            *_workflows(rules), *_request_types(rules), *_calendars(rules)]
+            *_workflows(rules), *_request_types(rules), *_calendars(rules), *_alerts(rules)]
 
 
 def _target(rules: Rules, loc: Loc, value: str, also: tuple[str, ...] = ()) -> Iterator[Problem]:
@@ -135,3 +135,23 @@ def _calendars(rules: Rules) -> Iterator[Problem]:
         for i, absence in enumerate(calendar.absences):
             if absence.departments is not None:
                 yield (*loc, "absences", i, "departments"), "an absence concerns its calendar only"
+
+
+def _alerts(rules: Rules) -> Iterator[Problem]:
+    """Checked only when the file has an ``alerts`` section (the defaults name the
+    shipped CCAS department and request type, which a minimal file may lack)."""
+    if "alerts" not in rules.model_fields_set:
+        return
+    alerts = rules.alerts
+    yield from _target(rules, ("alerts", "help_department"), alerts.help_department)
+    kind = rules.request_types.get(alerts.help_request_type)
+    if kind is None:
+        yield ("alerts", "help_request_type"), f"unknown request type {alerts.help_request_type!r}"
+    elif kind.department != alerts.help_department:
+        yield ("alerts", "help_request_type"), (
+            f"its department is {kind.department!r}, not the help_department "
+            f"{alerts.help_department!r}")
+    numbers = [member.number for member in alerts.crisis_cell]
+    for i, number in enumerate(numbers):
+        if number in numbers[:i]:
+            yield ("alerts", "crisis_cell", i, "number"), f"{number} is listed twice"

@@ -30,6 +30,7 @@ not a silently ignored setting. Shape, in brief (the default file documents each
     request_workflows: {<workflow id>: {initial, statuses: {<status id>: {…}}}}
     request_types: {<type id>: {label, department, delay, workflow, verification}}
     appointments: {max_future_per_citizen, calendars: {<calendar id>: {…}}}
+    alerts: {crisis_cell: [{name, number}], help_department, help_request_type, …}
 
 Request types and their workflows are described in ``ivr.rules.request_types``, the
 appointment calendars in ``ivr.rules.appointments``.
@@ -60,6 +61,7 @@ from pydantic import (
 )
 
 from ivr.domain.sip_uris import check_sip_contact
+from ivr.rules.alerts import AlertSettings
 from ivr.rules.appointments import AppointmentSettings
 from ivr.rules.references import ReferenceProblems, check_references
 from ivr.rules.request_types import RequestType, Workflow
@@ -358,6 +360,7 @@ class Rules(_Frozen):
     request_workflows: dict[Identifier, Workflow] = {}
     request_types: dict[Identifier, RequestType] = {}
     appointments: AppointmentSettings = AppointmentSettings()
+    alerts: AlertSettings = AlertSettings()
     crisis_line: CrisisLine = CrisisLine()
 
     @model_validator(mode="after")

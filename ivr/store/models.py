@@ -610,3 +610,107 @@ class SelfServiceLock(Base):
     reference: Mapped[str] = mapped_column(String(16), primary_key=True)
     locked_at: Mapped[datetime]
     failures: Mapped[int] = mapped_column(Integer)
+
+
+ALERT_MODES = ("alerte", "information")
+ALERT_STATUSES = ("brouillon", "en_cours", "arretee", "terminee")
+ALERT_VIA = ("admin", "api", "cli", "telephone")
+ALERT_SOURCES = ("abonne", "registre", "cellule")
+ALERT_RECIPIENT_STATES = ("en_attente", "en_cours", "acquitte", "aide", "messagerie",
+                          "non_acquitte", "echec")
+
+
+class AlertCampaign(Base):
+    """One alert broadcast (« inondation, évacuez… ») and its pacing; its audience is
+    copied into ``alert_recipients`` when it is created, so later list changes do not
+    alter who a running campaign calls."""
+
+    __tablename__ = "alert_campaigns"
+    __table_args__ = (
+        _one_of("mode", ALERT_MODES, "mode"),
+        _one_of("status", ALERT_STATUSES, "status"),
+        _one_of("created_via", ALERT_VIA, "created_via"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    mode: Mapped[str] = mapped_column(String(16))
+    test_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
+    message_text: Mapped[str | None] = mapped_column(Text)
+    message_audio: Mapped[str | None] = mapped_column(String(512))  # a sound file's path
+    status: Mapped[str] = mapped_column(String(16), default="brouillon",
+                                        server_default="brouillon", index=True)
+    channel_budget: Mapped[int] = mapped_column(Integer)
+    calls_per_minute: Mapped[int] = mapped_column(Integer)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    retry_spacing_seconds: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_via: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]  # application clock
+    started_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class AlertRecipient(Base):
+    """One number to reach in a campaign. ``en_cours`` rows are claimed by a dialer
+    until ``claimed_until``; ``attempts`` counts the dials started, so (``claimed_by``,
+    ``attempts``) names the attempt whose outcome may be recorded."""
+
+    __tablename__ = "alert_recipients"
+    __table_args__ = (
+        _one_of("source", ALERT_SOURCES, "source"),
+        _one_of("state", ALERT_RECIPIENT_STATES, "state"),
+        UniqueConstraint("campaign_id", "number"),
+        Index(None, "campaign_id", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_campaigns.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(32))  # E.164
+    name: Mapped[str | None] = mapped_column(String(255))
+    vulnerable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    source: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default="en_attente",
+                                       server_default="en_attente")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    last_result: Mapped[str | None] = mapped_column(String(32))
+    last_reason: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None]
+    help_requested_at: Mapped[datetime | None]
+    help_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id", ondelete="SET NULL"))
+
+
+class AlertAttempt(Base):
+    """One dial of a recipient: when it started and ended, and what the phone did."""
+
+    __tablename__ = "alert_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_recipients.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SafeguardEntry(Base):
+    """A household of the commune's safeguard-plan register (plan communal de
+    sauvegarde), imported from CSV; ``vulnerable`` ones are called first."""
+
+    __tablename__ = "safeguard_register"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # E.164
+    email: Mapped[str | None] = mapped_column(String(320))
+    address: Mapped[str | None] = mapped_column(Text)
+    vulnerable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    note: Mapped[str | None] = mapped_column(Text)
+    imported_at: Mapped[datetime]

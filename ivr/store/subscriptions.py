@@ -54,6 +54,11 @@ def subscribers(store: Store, name: str) -> list[int]:
         return _subscribers(session, list_purpose(name))
 
 
+def subscribed_in(session: Session, name: str) -> list[int]:
+    """Ids of the citizens subscribed to list ``name``, in the caller's transaction."""
+    return _subscribers(session, list_purpose(name))
+
+
 def _known(session: Session, name: str) -> MessageList:
     row = session.get(MessageList, name)
     if row is None:

@@ -15,7 +15,7 @@ SHIPPED_TYPES = {
     "inscription-scolaire", "cantine-periscolaire", "place-creche", "rendez-vous-elu",
     "rendez-vous-agenda-elu", "rendez-vous-agenda-titre",
     "reclamation", "suggestion", "signalement-voirie", "signalement-eclairage",
-    "signalement-proprete", "demande-information", "message-vocal",
+    "signalement-proprete", "demande-information", "message-vocal", "aide-alerte",
 }
 
 

@@ -29,7 +29,7 @@ def test_check_default_file_says_ok(settings: Settings) -> None:
     result = _run(settings, "check")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: 14 departments, 7 menus")
-    assert result.output.rstrip().endswith(", 18 request types, 3 appointment calendars")
+    assert result.output.rstrip().endswith(", 19 request types, 3 appointment calendars")
 
 
 def test_check_prints_each_error_with_its_position(settings: Settings, tmp_path: Path) -> None:

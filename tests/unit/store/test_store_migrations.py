@@ -38,6 +38,10 @@ TABLES = {
     "message_preferences",
     "voicemail_ingests",
     "alembic_version",
+    "alert_campaigns",
+    "alert_recipients",
+    "alert_attempts",
+    "safeguard_register",
 }
 
 
