@@ -80,6 +80,7 @@ class CampaignView:
     created_via: str
     started_at: datetime | None
     finished_at: datetime | None
+    message_text: str | None = None
 
 
 def phone_text(e164: str) -> str:
