@@ -66,9 +66,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area of the admin, plus the JSON API."""
-    from admin import api, api_appointments, api_messages, api_requests, auth
+    from admin import api, api_alerts, api_appointments, api_messages, api_requests, auth
     from admin.views import (
         agenda,
+        alerts,
         audit,
         callbacks,
         contacts,
@@ -84,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
-                   prompts, queues, callbacks, messages, users, audit):
+                   prompts, queues, callbacks, messages, users, audit, alerts):
         app.register_blueprint(module.bp)
-    for api_module in (api, api_requests, api_appointments, api_messages):
+    for api_module in (api, api_requests, api_appointments, api_messages, api_alerts):
         app.register_blueprint(api_module.bp)

@@ -45,6 +45,8 @@ SCOPES = {
     "full": "tous les droits",
     "contacts:create": "créer des contacts (formulaires du site)",
     "contacts:read": "lire les contacts",
+    "alerts:launch": "préparer et lancer des campagnes d'alerte",
+    "alerts:read": "suivre les campagnes d'alerte",
 }
 
 

@@ -226,11 +226,13 @@ def _query_parameters(model: type[BaseModel] = ListQuery) -> list[dict[str, Any]
 
 def openapi(prefix: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``/api/v1``."""
+    from admin.api_alert_models import MODELS as ALERT_MODELS
+    from admin.api_alert_models import alert_paths
     from admin.api_request_models import MODELS, request_paths
 
     _, defs = models_json_schema(
         [(m, "validation") for m in (ContactIn, ContactOut, ContactList, Error, SlotList,
-                                     AppointmentIn, AppointmentOut, *MODELS)],
+                                     AppointmentIn, AppointmentOut, *MODELS, *ALERT_MODELS)],
         ref_template="#/components/schemas/{model}",
     )
     return {
@@ -242,7 +244,8 @@ def openapi(prefix: str) -> dict[str, Any]:
             "schemas": defs["$defs"],
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
-        "paths": {**_paths(), **request_paths(_json, _responses)},
+        "paths": {**_paths(), **request_paths(_json, _responses),
+                  **alert_paths(_json, _responses)},
     }
 
 

@@ -49,6 +49,7 @@ ROLES = {
     "superviseur": "Superviseur",
     "agent": "Agent",
     "elu": "Élu",
+    "crise": "Gestion de crise",  # launches flood alerts (with the administrateur)
 }
 
 

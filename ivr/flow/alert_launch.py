@@ -72,7 +72,10 @@ class PinChecked:
 @dataclass(frozen=True)
 class LaunchAlert(Query):
     """Start a campaign: the prepared draft ``campaign_id``, or a new one of the
-    caller's ``recording``; answered by ``AlertLaunched`` or ``AlertRefused``."""
+    caller's ``recording``; answered by ``AlertLaunched`` or ``AlertRefused``. Choosing
+    the recipients and decoding the recording take longer than a usual question."""
+
+    answer_within: ClassVar[float] = 30.0
 
     call_id: str
     caller: str | None
