@@ -24,9 +24,17 @@ from tests.fixtures.alert_campaigns import (
     launched,
     settle,
 )
+from tests.fixtures.db import sqlite_url
 
 Login = Callable[[str], FlaskClient]
 
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """The pages and routes, not the queries: SQLite only (the store's side of alerts runs
+    on both databases in tests/unit/alerts)."""
+    return sqlite_url(tmp_path)
 
 @pytest.fixture
 def crisis(store: Store, users: dict[str, str]) -> str:

@@ -3,6 +3,8 @@ launch refused (409) unless confirmed, bad bodies answered 4xx in French JSON.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -11,6 +13,14 @@ from admin.api import new_token
 from ivr.store.db import Store
 from ivr.store.models import AuditLog
 from tests.fixtures.alert_campaigns import import_register, launched
+from tests.fixtures.db import sqlite_url
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """The pages and routes, not the queries: SQLite only (the store's side of alerts runs
+    on both databases in tests/unit/alerts)."""
+    return sqlite_url(tmp_path)
 
 
 def _token(store: Store, *scopes: str) -> dict[str, str]:
