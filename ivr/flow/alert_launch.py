@@ -96,10 +96,12 @@ class AlertLaunched:
 @dataclass(frozen=True)
 class AlertRefused:
     """``running``: another campaign runs (a second needs confirming); ``gone``: the
-    prepared draft was launched or deleted meanwhile."""
+    prepared draft was launched meanwhile, or the recording is unusable; ``refused``:
+    the store said why (« Personne à appeler… »), in ``message``."""
 
-    reason: Literal["running", "gone"]
+    reason: Literal["running", "gone", "refused"]
     running: str | None = None  # the running campaign's title
+    message: str | None = None
 
 
 class Step(StrEnum):
@@ -265,12 +267,14 @@ class AlertLaunchDialogue:
     def _refused(self, result: AlertRefused, at: datetime) -> Reply:
         if result.reason == "gone":
             return self._goodbye(at, "alert_prepared_gone", Prompt("alert-launch-gone"))
+        if result.reason == "refused":
+            return self._goodbye(at, "alert_refused", Text(result.message or ""))
         self.step = Step.SECOND
         running = Text(f"Une alerte est déjà en cours : {result.running or 'sans titre'}.")
         return Reply((running, Prompt("alert-launch-second")), LISTEN_SECONDS,
                      commands=(self._event(at, "alert_already_running"),))
 
-    def _goodbye(self, at: datetime, why: str, *say: Prompt) -> Reply:
+    def _goodbye(self, at: datetime, why: str, *say: Prompt | Text) -> Reply:
         self.step = Step.DONE
         return Reply((*say, Prompt("alert-launch-goodbye")), commands=(self._event(at, why),),
                      end=Finish(ContactOutcome.INFO, why))

@@ -9,6 +9,7 @@ thousand by calling again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from ivr.store.alert_reports import drafts
 from ivr.store.db import Store
 from ivr.store.models import AlertCampaign, AuditLog
 
+log = logging.getLogger(__name__)
 LOCK_AFTER = 6
 LOCK_WINDOW = timedelta(minutes=15)
 PIN_REFUSED = "alerte.code_refuse"
@@ -73,8 +75,10 @@ def launch_by_phone(store: Store, query: LaunchAlert, *, rules: Callable[[], Rul
             return AlertRefused("gone")
         done = alert_launch.launch(store, campaign_id, actor=actor, via="telephone",
                                    confirm_second=True, at=at)
-    except alert_launch.LaunchRefused:
-        return AlertRefused("gone")
+    except alert_launch.LaunchRefused as exc:
+        log.warning("alert launch by phone refused", extra={"call": query.call_id,
+                                                            "why": exc.message})
+        return AlertRefused("refused", message=exc.message)
     return AlertLaunched(done.campaign_id, done.recipients, done.test_mode)
 
 

@@ -151,6 +151,10 @@ def test_change_of_message_unknown_key_and_store_away() -> None:
     gone = pin_ok()
     key_in(gone, "11")
     assert heard(gone.answered(AlertRefused("gone"), AT))[0] == "<alert-launch-gone>"
+    refused = pin_ok()
+    key_in(refused, "11")
+    said = heard(refused.answered(AlertRefused("refused", message="Personne à appeler."), AT))
+    assert said == ["Personne à appeler.", "<alert-launch-goodbye>"]
     away = pin_ok()
     key_in(away, "11")
     assert away.answered(Unavailable("store"), AT).end == Finish(ContactOutcome.INFO,
