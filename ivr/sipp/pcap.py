@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from pathlib import Path
 
 SAMPLE_RATE = 8000  # µ-law: one byte per sample
@@ -72,7 +73,8 @@ def keypress_pcaps(keys: str, cache_dir: Path, first_press: int = 0) -> list[Pat
     for n, key in enumerate(keys, start=first_press):
         path = cache_dir / f"dtmf-{n}-{DTMF_EVENTS[key]}.pcap"
         if not path.exists():
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            # per thread too: calls placed at once from one process build the same pcap
+            partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             dtmf_to_pcap(key, partial, timestamp=(n + 1) * 48_000, seq=(n + 1) * 100)
             os.replace(partial, path)
         paths.append(path)

@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from ivr.sipp.pcap import SAMPLE_RATE, ulaw_to_pcap
@@ -42,7 +43,7 @@ def speech_audio(text: str, cache_dir: Path) -> Audio:
     ulaw = speech_file(text, cache_dir)
     pcap = ulaw.with_suffix(".pcap")
     if not pcap.exists():
-        partial = pcap.with_suffix(f".{os.getpid()}.tmp")
+        partial = pcap.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         ulaw_to_pcap(ulaw.read_bytes(), partial)
         os.replace(partial, pcap)
     return Audio(pcap, ulaw.stat().st_size / SAMPLE_RATE)
