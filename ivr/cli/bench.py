@@ -63,3 +63,17 @@ def calls(concurrent: int, duration: float, calls: int | None, rate: float | Non
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("\n".join(report))
+
+
+@bench.command("alerts")
+@click.option("--recipients", type=click.IntRange(1), default=2000, show_default=True)
+@click.option("--channels", type=click.IntRange(1), default=200, show_default=True,
+              help="The campaign's channel budget (calls at once).")
+@click.option("--message-seconds", type=click.FloatRange(1), default=20.0, show_default=True,
+              help="Length of the recorded message (played twice).")
+@click.option("--timeout", type=click.FloatRange(10), default=3600.0, show_default=True)
+def alerts(recipients: int, channels: int, message_seconds: float, timeout: float) -> None:
+    """An alert campaign through Asterisk to SIPp residents, until everyone is final."""
+    from bench.alerts import main
+    main(["--recipients", str(recipients), "--channels", str(channels),
+          "--message-seconds", str(message_seconds), "--timeout", str(timeout)])

@@ -42,6 +42,7 @@ from ivr.store.citizens import citizen_ids, ensure_citizen_in
 from ivr.store.messages import enqueue
 from ivr.store.models import (
     ALERT_MODES,
+    ALERT_TEXT_COPIES,
     ALERT_VIA,
     AlertAttempt,
     AlertCampaign,
@@ -79,6 +80,7 @@ class NewCampaign:
     calls_per_minute: int | None = None
     max_attempts: int | None = None
     retry_spacing_seconds: int | None = None
+    text_copies: str = "secours"
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ def create_campaign(session: Session, settings: AlertSettings, new: NewCampaign,
         channel_budget=new.channel_budget or settings.channel_budget,
         calls_per_minute=new.calls_per_minute or settings.calls_per_minute,
         max_attempts=new.max_attempts or retries.max_attempts,
-        retry_spacing_seconds=new.retry_spacing_seconds or retries.retry_spacing)
+        retry_spacing_seconds=new.retry_spacing_seconds or retries.retry_spacing,
+        text_copies=new.text_copies)
     targets = audience(session, settings, test_mode=new.test_mode)
     if not targets:
         raise InvalidInput("Personne à appeler : la cellule de crise n'a aucun numéro (mode "
@@ -174,6 +177,9 @@ def _check(new: NewCampaign) -> None:
         raise InvalidInput("Le titre de la campagne est obligatoire.")
     if new.mode not in ALERT_MODES:
         raise InvalidInput(f"Mode inconnu : « {new.mode} » (possibles : alerte, information).")
+    if new.text_copies not in ALERT_TEXT_COPIES:
+        raise InvalidInput(f"Copie écrite inconnue : « {new.text_copies} » "
+                           f"(possibles : {', '.join(ALERT_TEXT_COPIES)}).")
     if new.created_via not in ALERT_VIA:
         raise InvalidInput(f"Origine inconnue : « {new.created_via} ».")
     if not (new.message_text or "").strip() and not new.message_audio:
@@ -214,6 +220,11 @@ def get_campaign(session: Session, campaign_id: int) -> AlertCampaign:
     return campaign
 
 
+def latest_id(session: Session) -> int | None:
+    """The most recent campaign's id (the CLI's default)."""
+    return session.scalar(select(func.max(AlertCampaign.id)))
+
+
 def running(session: Session) -> list[AlertCampaign]:
     """The campaigns being dialled, oldest first."""
     return list(session.scalars(select(AlertCampaign).where(AlertCampaign.status == RUNNING)
@@ -232,12 +243,18 @@ def start(session: Session, campaign_id: int, now: datetime, *,
     if others and not confirm:
         raise AlreadyRunning(f"La campagne n° {others[0].id} « {others[0].title} » est en "
                              f"cours : confirmez pour en lancer une deuxième.")
+    first_start = campaign.status == "brouillon"
     moved = _set_status(session, campaign_id, ("brouillon", "arretee"), RUNNING,
                         started_at=func.coalesce(AlertCampaign.started_at, now),
                         stopped_at=None)
     if not moved:
         raise InvalidInput(f"La campagne n° {campaign_id} a changé entre-temps.")
-    return get_campaign(session, campaign_id)
+    campaign = get_campaign(session, campaign_id)
+    if first_start and campaign.text_copies == "parallele":
+        for number in session.scalars(select(AlertRecipient.number).where(
+                AlertRecipient.campaign_id == campaign_id).order_by(AlertRecipient.id)):
+            written_copy(session, campaign, number, now)
+    return campaign
 
 
 def resume(session: Session, campaign_id: int, now: datetime, *,
@@ -250,6 +267,7 @@ def resume(session: Session, campaign_id: int, now: datetime, *,
 
 def stop(session: Session, campaign_id: int, now: datetime) -> AlertCampaign:
     """Stop dialling (calls in progress end normally); ``resume`` goes on later."""
+    get_campaign(session, campaign_id)
     if not _set_status(session, campaign_id, (RUNNING,), "arretee", stopped_at=now):
         raise InvalidInput(f"La campagne n° {campaign_id} n'est pas en cours.")
     return get_campaign(session, campaign_id)
@@ -324,15 +342,6 @@ def pacing_counts(session: Session, campaign_id: int, now: datetime) -> tuple[in
     return in_progress, started
 
 
-def extend(session: Session, claim: Claim, worker_id: str, now: datetime,
-           lease_seconds: float) -> bool:
-    """Keep a long call's claim alive; False when it was lost (released meanwhile)."""
-    return bool(session.scalars(
-        sql_update(AlertRecipient).where(*_mine(claim, worker_id))
-        .values(claimed_until=now + timedelta(seconds=lease_seconds))
-        .returning(AlertRecipient.id)).all())
-
-
 def record_result(session: Session, claim: Claim, worker_id: str, result: Result,
                   now: datetime, *, help_request_id: int | None = None) -> Decision | None:
     """Close the attempt with ``result`` and move the recipient; None when the claim was
@@ -358,8 +367,8 @@ def record_result(session: Session, claim: Claim, worker_id: str, result: Result
         return None
     session.execute(sql_update(AlertAttempt).where(AlertAttempt.id == claim.attempt_id)
                     .values(ended_at=now, result=result.value, reason=decision.reason))
-    if decision.state in ("echec", "non_acquitte"):
-        fall_back(session, campaign, claim.number, now)
+    if decision.state in ("echec", "non_acquitte") and campaign.text_copies == "secours":
+        written_copy(session, campaign, claim.number, now)
     return decision
 
 
@@ -414,9 +423,9 @@ def help_request(session: Session, rules: Rules, claim: Claim, now: datetime) ->
     return row.id
 
 
-def fall_back(session: Session, campaign: AlertCampaign, number: str, now: datetime) -> None:
-    """Whoever the phone did not reach gets the message by SMS (mobiles) and e-mail
-    (an address in the register or of the subscriber), as alerts past quiet hours."""
+def written_copy(session: Session, campaign: AlertCampaign, number: str, now: datetime) -> None:
+    """The message in writing for ``number``: by SMS when it is a mobile, by e-mail to the
+    register's or the subscriber's addresses; alerts, so quiet hours do not hold them."""
     body = f"{campaign.title} : {campaign.message_text or 'écoutez le message de la mairie.'}"
     key = f"alert:{campaign.id}:{number}"
     if is_mobile(number):

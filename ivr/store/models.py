@@ -616,6 +616,7 @@ ALERT_MODES = ("alerte", "information")
 ALERT_STATUSES = ("brouillon", "en_cours", "arretee", "terminee")
 ALERT_VIA = ("admin", "api", "cli", "telephone")
 ALERT_SOURCES = ("abonne", "registre", "cellule")
+ALERT_TEXT_COPIES = ("secours", "parallele", "aucune")  # SMS/e-mail: to the unreached, to all
 ALERT_RECIPIENT_STATES = ("en_attente", "en_cours", "acquitte", "aide", "messagerie",
                           "non_acquitte", "echec")
 
@@ -630,6 +631,7 @@ class AlertCampaign(Base):
         _one_of("mode", ALERT_MODES, "mode"),
         _one_of("status", ALERT_STATUSES, "status"),
         _one_of("created_via", ALERT_VIA, "created_via"),
+        _one_of("text_copies", ALERT_TEXT_COPIES, "text_copies"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -644,6 +646,10 @@ class AlertCampaign(Base):
     calls_per_minute: Mapped[int] = mapped_column(Integer)
     max_attempts: Mapped[int] = mapped_column(Integer)
     retry_spacing_seconds: Mapped[int] = mapped_column(Integer)
+    # the message by SMS (mobiles) and e-mail: « secours » to whoever the phone did not
+    # reach, « parallele » to everyone when the campaign starts, or « aucune »
+    text_copies: Mapped[str] = mapped_column(String(16), default="secours",
+                                             server_default="secours")
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_via: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]  # application clock

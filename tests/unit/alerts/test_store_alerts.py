@@ -145,6 +145,27 @@ def test_unreached_get_the_message_by_sms_and_email_past_quiet_hours(store: Stor
     assert sent == {("sms", "+33612000001", True), ("email", "a@example.fr", True)}
 
 
+def test_written_copies_to_everyone_at_the_start_or_to_nobody(store: Store) -> None:
+    register(store, [("A", "+33612000001", False), ("B", "+33612000002", False)])
+    for copies, expected in (("parallele", 2), ("aucune", 0)):
+        with store.session() as session:
+            new = repo.NewCampaign(f"Crue {copies}", "alerte", "cli", "Montez.",
+                                   max_attempts=1, text_copies=copies)
+            campaign_id = repo.create_campaign(session, RULES.alerts, new, T0).id
+            repo.start(session, campaign_id, T0, confirm=True)
+            repo.stop(session, campaign_id, T0)
+            repo.resume(session, campaign_id, T0, confirm=True)  # not sent again
+        for item in claim(store, campaign_id):
+            record(store, item, Result.BUSY)  # no fallback on top
+        with store.session() as session:
+            sent = session.scalars(select(Message).where(
+                Message.dedupe_key.like(f"alert:{campaign_id}:%"))).all()
+        assert len(sent) == expected
+    with store.session() as session, pytest.raises(InvalidInput, match="Copie écrite"):
+        repo.create_campaign(session, RULES.alerts, repo.NewCampaign(
+            "Crue", "alerte", "cli", "x", text_copies="pigeon"), T0)
+
+
 def test_expired_claims_are_dialled_again_and_late_results_ignored(store: Store) -> None:
     register(store, numbers(2))
     campaign_id = campaign(store)

@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('calls_per_minute', sa.Integer(), nullable=False),
     sa.Column('max_attempts', sa.Integer(), nullable=False),
     sa.Column('retry_spacing_seconds', sa.Integer(), nullable=False),
+    sa.Column('text_copies', sa.String(length=16), server_default='secours', nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=True),
     sa.Column('created_via', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -40,6 +41,7 @@ def upgrade() -> None:
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("created_via IN ('admin', 'api', 'cli', 'telephone')", name=op.f('ck_alert_campaigns_created_via')),
     sa.CheckConstraint("mode IN ('alerte', 'information')", name=op.f('ck_alert_campaigns_mode')),
+    sa.CheckConstraint("text_copies IN ('secours', 'parallele', 'aucune')", name=op.f('ck_alert_campaigns_text_copies')),
     sa.CheckConstraint("status IN ('brouillon', 'en_cours', 'arretee', 'terminee')", name=op.f('ck_alert_campaigns_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_campaigns'))
     )

@@ -1,0 +1,177 @@
+"""Flood alerts end to end: the alert dialer (``townhall-ivr alerts run``) calls SIPp
+residents' phones through the real Asterisk; each phone acknowledges, asks for help,
+answers without a key, is busy, does not answer or rejects, and every recipient ends in
+the state its phone calls for; help requests land in the CCAS worklist; the vulnerable
+are called first; a dialer killed with SIGKILL mid-campaign and started again calls
+nobody who acknowledged twice and skips nobody. One stack, SQLite.
+
+The 1,000-recipient volume is in ``bench/alerts.py`` (this module keeps to a minute).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from ivr.domain.phone_numbers import national_digits
+from ivr.rules import load_rules
+from ivr.simulate import AgentPhone
+from ivr.store import alerts as repo
+from ivr.store.db import Store
+from ivr.store.models import AlertAttempt, AlertRecipient, SafeguardEntry
+from ivr.store.requests import worklist
+from tests.fixtures.stack import running_stack
+from townhall_support.alert_phones import ResidentPhones
+from townhall_support.stack import Stack
+from townhall_support.wait import eventually
+
+pytestmark = pytest.mark.e2e
+
+EXPECTED = {"1": "acquitte", "2": "aide", "3": "non_acquitte", "4": "echec", "5": "echec",
+            "6": "echec"}
+
+
+@pytest.fixture(scope="module")
+def phones(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ResidentPhones]:
+    with ResidentPhones(tmp_path_factory.mktemp("dtmf"), key_after=0.8, ring=0.5,
+                        hold=30) as residents:
+        yield residents
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory,
+          phones: ResidentPhones) -> Iterator[Stack]:
+    with AgentPhone(mode="answer", max_seconds=5) as agent, running_stack(
+            tmp_path_factory, agent,
+            settings={"citizen_trunk": f"sip:127.0.0.1:{phones.port}"}) as running:
+        yield running
+
+
+class Dialer:
+    """``townhall-ivr alerts run`` as the stack runs it (real time, fixed worker id)."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = stack.settings.home / "alerts.log"
+
+    def start(self) -> None:
+        env = {**os.environ, **self.stack.settings.to_env(), "TOWNHALL_CLOCK": ""}
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ivr.cli", "alerts", "run", "--worker", "e2e-alerts",
+                 "--key-wait", "1", "--ring-timeout", "10"],
+                env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def kill(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(15)
+
+
+@pytest.fixture
+def dialer(stack: Stack) -> Iterator[Dialer]:
+    running = Dialer(stack)
+    running.start()
+    yield running
+    running.kill()
+
+
+def launch(stack: Stack, rows: list[tuple[str, bool]], **pacing: int) -> int:
+    """Replace the register with ``rows`` (number, vulnerable) and start a campaign."""
+    rules = load_rules(stack.settings.rules_path)
+    store = Store(stack.settings.db_url)
+    now = datetime.now(UTC)
+    try:
+        with store.session() as session:
+            session.execute(SafeguardEntry.__table__.delete())
+            session.add_all(SafeguardEntry(name=f"Habitant {n}", number=n, vulnerable=v,
+                                           imported_at=now) for n, v in rows)
+        with store.session() as session:
+            new = repo.NewCampaign("Crue de la Seine", "alerte", "cli", "Alerte crue.",
+                                   **pacing)
+            campaign_id = repo.create_campaign(session, rules.alerts, new, now).id
+            repo.start(session, campaign_id, now, confirm=True)
+        return campaign_id
+    finally:
+        store.dispose()
+
+
+def finished(stack: Stack, campaign_id: int, dialer: Dialer, timeout: float) -> None:
+    store = Store(stack.settings.db_url)
+
+    def status() -> str:
+        with store.session() as session:
+            return repo.get_campaign(session, campaign_id).status
+
+    try:
+        eventually(status, timeout, 0.5, until=lambda s: s == "terminee")
+        assert status() == "terminee", dialer.log.read_text()[-3000:]
+    finally:
+        store.dispose()
+
+
+def states(stack: Stack, campaign_id: int) -> dict[str, tuple[str, int, int]]:
+    """number → (state, attempts, interrupted attempts)."""
+    store = Store(stack.settings.db_url)
+    try:
+        with store.session() as session:
+            interrupted = dict(session.execute(
+                select(AlertAttempt.recipient_id, func.count())
+                .where(AlertAttempt.result == "interrompu")
+                .group_by(AlertAttempt.recipient_id)).tuples().all())
+            return {r.number: (r.state, r.attempts, interrupted.get(r.id, 0))
+                    for r in session.scalars(select(AlertRecipient).where(
+                        AlertRecipient.campaign_id == campaign_id))}
+    finally:
+        store.dispose()
+
+
+def test_every_phone_ends_in_its_state_vulnerable_first(stack: Stack, phones: ResidentPhones,
+                                                        dialer: Dialer) -> None:
+    numbers = [f"+3361200{i}{d}0{d}" for i in range(2) for d in EXPECTED]
+    vulnerable = {numbers[-1], numbers[-7]}  # registered last, called first
+    campaign_id = launch(stack, [(n, n in vulnerable) for n in numbers], channel_budget=6,
+                         max_attempts=2, retry_spacing_seconds=1)
+    finished(stack, campaign_id, dialer, 60)
+    got = states(stack, campaign_id)
+    assert {n: s for n, (s, _, _) in got.items()} == {n: EXPECTED[n[-1]] for n in numbers}
+    calls = phones.invites()
+    national = {n: national_digits(n) for n in numbers}
+    assert {n: calls[national[n]] for n in numbers} == {
+        n: 1 if n[-1] in "12" else 2 for n in numbers}  # the others redialled once
+    order = [number for number in calls if number in national.values()]  # first calls first
+    assert {national[n] for n in vulnerable} <= set(order[:6])  # in the first round
+    store = Store(stack.settings.db_url)
+    try:
+        helped = worklist(store, now=datetime.now(UTC), department="social")
+    finally:
+        store.dispose()
+    assert sorted(r.type for r in helped) == ["aide-alerte", "aide-alerte"]
+
+
+def test_a_killed_dialer_calls_no_acknowledged_twice_and_skips_nobody(
+        stack: Stack, phones: ResidentPhones, dialer: Dialer) -> None:
+    numbers = [f"+336130{i:04d}1" for i in range(18)]
+    campaign_id = launch(stack, [(n, False) for n in numbers], channel_budget=6)
+
+    def acknowledged() -> int:
+        return sum(1 for s, _, _ in states(stack, campaign_id).values() if s == "acquitte")
+
+    eventually(acknowledged, 40, 0.2, until=lambda n: n >= 6)
+    dialer.kill(signal.SIGKILL)
+    dialer.start()  # as the stack's supervisor does
+    finished(stack, campaign_id, dialer, 60)
+    got = states(stack, campaign_id)
+    assert {s for s, _, _ in got.values()} == {"acquitte"}  # nobody skipped
+    calls = phones.invites()
+    assert {n: calls[national_digits(n)] for n in numbers} == {
+        n: 1 + interrupted for n, (_, _, interrupted) in got.items()}
+    assert sum(i for _, _, i in got.values()) <= 6  # only the calls in progress at the kill
