@@ -14,6 +14,7 @@ import click
 
 from ivr.alerts.adapters.crisis_pin import PinRefused, pin_path, set_pin
 from ivr.alerts.register_csv import MAX_BYTES, parse_register, report_lines
+from ivr.cli.alerts import alerts
 from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.safeguard_register import apply_register
@@ -51,3 +52,9 @@ def set_crisis_pin(settings: Settings) -> None:
     except PinRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Code de la ligne de crise enregistré (seule son empreinte est conservée).")
+
+
+# ``townhall-ivr alerts``: the campaigns' group of ``ivr.cli.alerts`` with these two
+# commands added (COMMANDS names this module, so neither file edits the other).
+alerts.add_command(import_register)
+alerts.add_command(set_crisis_pin)
