@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ivr.alerts.adapters.crisis_pin import pin_path, set_pin
 from ivr.flow.alert_launch import (
@@ -24,7 +25,7 @@ from ivr.flow.alert_launch import (
 from ivr.store import alert_launch, alert_reports
 from ivr.store.alert_phone_answers import LOCK_AFTER, check_crisis_pin, launch_by_phone
 from ivr.store.db import Store
-from ivr.store.models import AlertCampaign, AlertRecipient, AuditLog, Request
+from ivr.store.models import AlertCampaign, AlertRecipient, AuditLog, Request, User
 from tests.fixtures.alert_campaigns import T, import_register, launched, settle
 from tests.fixtures.alerts import rules_with_cell
 from tests.fixtures.requests import RULES
@@ -144,3 +145,11 @@ def test_launch_by_phone_from_a_draft_or_a_recording(store: Store, tmp_path: Pat
         assert campaign.message_audio and Path(campaign.message_audio).is_file()
         assert session.get(AlertCampaign, draft).status == "brouillon"  # type: ignore[union-attr]
     assert ask(recording="absent", confirm_second=True) == AlertRefused("gone")
+
+
+def test_the_store_accepts_the_crisis_role(store: Store) -> None:
+    """Migration 0010_alerts_ui: « crise » is a role; an unknown one is still refused."""
+    with store.session() as session:
+        session.add(User(username="cellule", password_hash="x", role="crise"))
+    with pytest.raises(IntegrityError), store.session() as session:
+        session.add(User(username="maire", password_hash="x", role="maire"))
