@@ -117,6 +117,7 @@ def test_openapi_document(client: FlaskClient, token: str) -> None:
         "/contacts", "/contacts/{contact_id}", "/openapi.json",
         "/requests", "/requests/{reference}", "/requests/{reference}/status",
         "/appointments/slots", "/appointments", "/appointments/{reference}",
+        "/alerts", "/alerts/{campaign_id}", "/alerts/{campaign_id}/launch",
     }
     channel = doc["components"]["schemas"]["ContactIn"]["properties"]["channel"]  # type: ignore[index]
     assert channel["enum"] == ["web", "email", "counter"]

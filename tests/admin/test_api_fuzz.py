@@ -42,6 +42,9 @@ def test_api_conforms_to_its_document(
         "GET /appointments/slots",
         "POST /appointments",
         "DELETE /appointments/{reference}",
+        "POST /alerts",
+        "GET /alerts/{campaign_id}",
+        "POST /alerts/{campaign_id}/launch",
     }
 
     for operation in operations:
