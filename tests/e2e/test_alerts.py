@@ -3,7 +3,8 @@ residents' phones through the real Asterisk; each phone acknowledges, asks for h
 answers without a key, is busy, does not answer or rejects, and every recipient ends in
 the state its phone calls for; help requests land in the CCAS worklist; the vulnerable
 are called first; a dialer killed with SIGKILL mid-campaign and started again calls
-nobody who acknowledged twice and skips nobody. One stack, SQLite.
+nobody who acknowledged twice and skips nobody; information mode goes through ``AMD()``.
+One stack, SQLite.
 
 The 1,000-recipient volume is in ``bench/alerts.py`` (this module keeps to a minute).
 """
@@ -84,7 +85,8 @@ def dialer(stack: Stack) -> Iterator[Dialer]:
     running.kill()
 
 
-def launch(stack: Stack, rows: list[tuple[str, bool]], **pacing: int) -> int:
+def launch(stack: Stack, rows: list[tuple[str, bool]], mode: str = "alerte",
+           **pacing: int) -> int:
     """Replace the register with ``rows`` (number, vulnerable) and start a campaign."""
     rules = load_rules(stack.settings.rules_path)
     store = Store(stack.settings.db_url)
@@ -95,8 +97,7 @@ def launch(stack: Stack, rows: list[tuple[str, bool]], **pacing: int) -> int:
             session.add_all(SafeguardEntry(name=f"Habitant {n}", number=n, vulnerable=v,
                                            imported_at=now) for n, v in rows)
         with store.session() as session:
-            new = repo.NewCampaign("Crue de la Seine", "alerte", "cli", "Alerte crue.",
-                                   **pacing)
+            new = repo.NewCampaign("Crue de la Seine", mode, "cli", "Alerte crue.", **pacing)
             campaign_id = repo.create_campaign(session, rules.alerts, new, now).id
             repo.start(session, campaign_id, now, confirm=True)
         return campaign_id
@@ -175,3 +176,18 @@ def test_a_killed_dialer_calls_no_acknowledged_twice_and_skips_nobody(
     assert {n: calls[national_digits(n)] for n in numbers} == {
         n: 1 + interrupted for n, (_, _, interrupted) in got.items()}
     assert sum(i for _, _, i in got.values()) <= 6  # only the calls in progress at the kill
+
+
+def test_information_mode_runs_amd_and_plays_to_whom_it_cannot_tell(
+        stack: Stack, phones: ResidentPhones, dialer: Dialer) -> None:
+    """A phone that answers and sends no sound: ``AMD()`` cannot tell (no audio to
+    analyse), so the message is played as to a person, tried again up to the maximum, and the
+    recipient ends « not acknowledged » (a machine is decided in the unit tests)."""
+    number = "+33612009993"
+    campaign_id = launch(stack, [(number, False)], mode="information", max_attempts=2,
+                         retry_spacing_seconds=1)
+    finished(stack, campaign_id, dialer, 40)
+    assert states(stack, campaign_id) == {number: ("non_acquitte", 2, 0)}
+    verdicts = [line for line in dialer.log.read_text().splitlines()
+                if "alert call answered" in line and f"-{campaign_id}-" in line]
+    assert len(verdicts) == 2 and all("amd=-" not in line for line in verdicts), verdicts

@@ -2,9 +2,8 @@
 
 The alert dialer has its own Stasis application (``<ari_app>-alerts``), like the
 callback dialer, since ari-client keeps one handler per event type. In information
-mode the call is originated into the dialplan context ``townhall-alerts-amd`` that
-runs ``AMD()`` and then enters the application with ``amd,<AMDSTATUS>``; otherwise
-it goes straight to the application.
+mode the answered call is sent on to the dialplan context ``townhall-alerts-amd``,
+which runs ``AMD()`` and brings it back with ``amd,<AMDSTATUS>``.
 
 Each call is one coroutine reading its channel's events from a queue, so the
 dialogue's commands run in order and ``report`` (the store write) is awaited before
@@ -40,6 +39,7 @@ AMD_CONTEXT = "townhall-alerts-amd"
 # 16 (normal clearing) there means answered then hung up during AMD()
 CAUSES = {16: Result.NO_KEY, 17: Result.BUSY, 18: Result.NO_ANSWER, 19: Result.NO_ANSWER,
           21: Result.REJECTED}
+AMD_LIMIT = 10.0  # seconds: AMD() decides within 5 by default (amd.conf total_analysis_time)
 Report = Callable[[Result], Awaitable[None]]
 
 
@@ -57,6 +57,23 @@ class CallRequest:
     detect_machine: bool
     leave_on_machine: bool
     message: tuple[str, ...]  # Asterisk media URIs (sound:…) played as the message
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The callee answered; ``verdict`` is ``AMD()``'s when it ran."""
+
+    verdict: str | None
+
+
+@dataclass
+class _Call:
+    """One call's running state: its playbacks are numbered, its key wait timed."""
+
+    request: CallRequest
+    report: Report
+    playing: int = 0
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -100,52 +117,82 @@ class AriAlertCaller:
     async def _run(self, request: CallRequest, events: asyncio.Queue[dict[str, Any]],
                    report: Report) -> None:
         await self._originate(request)
+        answer = await self._answer(request, events)
         dialogue = AlertCall(leave_on_machine=request.leave_on_machine,
                              key_wait=self.config.key_wait)
-        playing = 0
-        deadline: float | None = None
+        if isinstance(answer, Result):
+            dialogue, commands = dialogue.not_answered(answer)
+        else:
+            log.info("alert call answered", extra={"channel": request.channel_id,
+                                                   "amd": answer.verdict or "-"})
+            dialogue, commands = dialogue.answered(answer.verdict)
+        call = _Call(request, report)
+        await self._execute(call, commands)
         while dialogue.phase != "done":
-            event = await _next(events, deadline)
+            event = await _next(events, call.deadline)
             if event is None:
                 dialogue, commands = dialogue.silence()
             else:
-                step = self._step(dialogue, event, request, playing)
+                step = self._step(dialogue, event, call)
                 if step is None:
                     continue
                 dialogue, commands = step
-            deadline = None
-            for command in commands:
-                match command:
-                    case Outcome(result=result):
-                        await report(result)
-                    case PlayMessage():
-                        playing += 1
-                        await self._play(request.channel_id, playing, request.message)
-                    case Say(text=text):
-                        playing += 1
-                        sound = await asyncio.to_thread(self.sound_for, text)
-                        await self._play(request.channel_id, playing, (f"sound:{sound}",))
-                    case StopPlaying():
-                        await self._stop_playback(f"{request.channel_id}-p{playing}")
-                    case WaitForKey(seconds=seconds):
-                        deadline = asyncio.get_running_loop().time() + seconds
-                    case HangUp():
-                        await self._hang_up(request.channel_id)
+            await self._execute(call, commands)
 
-    def _step(self, dialogue: AlertCall, event: dict[str, Any], request: CallRequest,
-              playing: int) -> tuple[AlertCall, list[Command]] | None:
-        kind = event["type"]
-        if kind == "StasisStart" and dialogue.phase == "ringing":
+    async def _answer(self, request: CallRequest,
+                      events: asyncio.Queue[dict[str, Any]]) -> Answered | Result:
+        """Wait for the answer (and ``AMD()``'s verdict in information mode), or return
+        the result of a call that never got through."""
+        amd_until: float | None = None
+        while True:
+            event = await _next(events, amd_until)
+            if event is None:  # answered, then gone while AMD() listened
+                return Result.NO_KEY
             args = event.get("args") or []
-            return dialogue.answered(args[1] if len(args) > 1 and args[0] == "amd" else None)
-        if kind == "ChannelDestroyed" and dialogue.phase == "ringing":
-            return dialogue.not_answered(result_for_cause(int(event.get("cause", 0))))
+            if event["type"] == "ChannelDestroyed":
+                return (Result.NO_KEY if amd_until is not None
+                        else result_for_cause(int(event.get("cause", 0))))
+            if event["type"] != "StasisStart":
+                continue
+            if args[:1] == ["amd"]:
+                return Answered(args[1] if len(args) > 1 else "NOTSURE")
+            if not request.detect_machine:
+                return Answered(None)
+            # AMD() is a dialplan application: the call leaves us for it, then comes back
+            await self.link.request("POST", f"channels/{request.channel_id}/continue", [
+                ("context", AMD_CONTEXT), ("extension", "s"), ("priority", "1")])
+            amd_until = asyncio.get_running_loop().time() + AMD_LIMIT
+
+    async def _execute(self, call: _Call, commands: list[Command]) -> None:
+        call.deadline = None
+        channel_id = call.request.channel_id
+        for command in commands:
+            match command:
+                case Outcome(result=result):
+                    await call.report(result)
+                case PlayMessage():
+                    call.playing += 1
+                    await self._play(channel_id, call.playing, call.request.message)
+                case Say(text=text):
+                    call.playing += 1
+                    sound = await asyncio.to_thread(self.sound_for, text)
+                    await self._play(channel_id, call.playing, (f"sound:{sound}",))
+                case StopPlaying():
+                    await self._stop_playback(f"{channel_id}-p{call.playing}")
+                case WaitForKey(seconds=seconds):
+                    call.deadline = asyncio.get_running_loop().time() + seconds
+                case HangUp():
+                    await self._hang_up(channel_id)
+
+    def _step(self, dialogue: AlertCall, event: dict[str, Any],
+              call: _Call) -> tuple[AlertCall, list[Command]] | None:
+        kind = event["type"]
         if kind in ("ChannelDestroyed", "StasisEnd"):
             return dialogue.hung_up()
         if kind == "ChannelDtmfReceived":
             return dialogue.key(str(event.get("digit", "")))
         if kind == "PlaybackFinished" and event["playback"]["id"] == (
-                f"{request.channel_id}-p{playing}"):
+                f"{call.request.channel_id}-p{call.playing}"):
             return dialogue.played()
         return None
 
@@ -162,16 +209,12 @@ class AriAlertCaller:
 
     async def _originate(self, request: CallRequest) -> None:
         """``POST /channels`` over the event websocket (no HTTP connection to lose under
-        hundreds of originates a second)."""
+        hundreds of originates a second), into this application once answered."""
         endpoint = self.config.endpoint_template.format(
             number=request.number, national=national_digits(request.number))
-        params = [("endpoint", endpoint), ("channelId", request.channel_id),
-                  ("app", self.link.app), ("timeout", str(self.config.ring_timeout))]
-        if request.detect_machine:
-            params += [("context", AMD_CONTEXT), ("extension", "s"), ("priority", "1")]
-        else:
-            params.append(("appArgs", "alert"))
-        await self.link.request("POST", "channels", params)
+        await self.link.request("POST", "channels", [
+            ("endpoint", endpoint), ("channelId", request.channel_id), ("app", self.link.app),
+            ("appArgs", "alert"), ("timeout", str(self.config.ring_timeout))])
 
     async def _play(self, channel_id: str, index: int, media: tuple[str, ...]) -> None:
         params = [("media", m) for m in media] + [("lang", "fr")]
