@@ -104,7 +104,7 @@ def _message_audio(form: CampaignForm) -> str | None:
     with tempfile.NamedTemporaryFile(prefix="alerte-") as raw:
         raw.write(upload.read())
         raw.flush()
-        return str(install_message(Path(raw.name), sounds))
+        return install_message(Path(raw.name), sounds)
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])

@@ -95,7 +95,7 @@ def _campaign(store: Store, query: LaunchAlert, settings: AlertSettings,
         except AudioRefused:
             return None
         title = f"Alerte téléphonique du {query.at:%d/%m/%Y %H:%M} UTC"
-        draft = alert_launch.Draft(title, "alerte", None, str(audio), query.test_mode)
+        draft = alert_launch.Draft(title, "alerte", None, audio, query.test_mode)
     else:
         with store.session() as session:
             row = session.get(AlertCampaign, query.campaign_id)

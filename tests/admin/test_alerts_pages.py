@@ -15,6 +15,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from ivr.alerts.adapters.message_audio import sound_path
+from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.models import ROLES, AlertCampaign, AuditLog
 from tests.fixtures.alert_campaigns import (
@@ -125,7 +127,7 @@ def test_an_upload_that_is_no_audio_is_refused(as_user: Login, tmp_path: Path) -
 
 
 def test_an_uploaded_recording_becomes_the_message(as_user: Login, tmp_path: Path,
-                                                   store: Store) -> None:
+                                                   store: Store, settings: Settings) -> None:
     wav = tmp_path / "message.wav"
     subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", str(wav), "synth", "1.5", "sine",
                     "440"], check=True, timeout=30)
@@ -136,7 +138,9 @@ def test_an_uploaded_recording_becomes_the_message(as_user: Login, tmp_path: Pat
     assert answer.status_code == 302
     with store.session() as session:
         audio = session.scalars(select(AlertCampaign.message_audio)).one()
-    assert audio is not None and Path(audio).read_bytes()[:4] == b"RIFF"
+    sounds = settings.sounds_dir
+    assert audio is not None and audio.startswith("townhall/alerte-")
+    assert sound_path(sounds, audio).read_bytes()[:4] == b"RIFF"
 
 
 def test_live_status_puts_help_first_with_its_request(as_user: Login, store: Store) -> None:

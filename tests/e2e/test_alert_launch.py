@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import Future
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from ivr.alerts.adapters.crisis_pin import pin_path, set_pin
+from ivr.alerts.adapters.message_audio import sound_path
 from ivr.simulate import AgentPhone, CallResult
 from ivr.sipp.scenario import Dtmf, Say, Wait
 from ivr.store.db import Store
@@ -62,8 +62,9 @@ def test_a_call_with_the_pin_launches_a_test_campaign(crisis_line: Stack,
         campaign = eventually(launched, timeout=20)
         assert campaign is not None, crisis_line.app_log()
         assert campaign.test_mode and campaign.status in ("en_cours", "terminee")
-        assert campaign.message_audio is not None
-        assert Path(campaign.message_audio).read_bytes()[:4] == b"RIFF"
+        assert campaign.message_audio is not None  # a sound Asterisk plays: townhall/alerte-…
+        sound = sound_path(crisis_line.settings.sounds_dir, campaign.message_audio)
+        assert sound.read_bytes()[:4] == b"RIFF"
         with store.session() as session:
             audit = session.scalars(select(AuditLog).where(
                 AuditLog.action == "alerte.lancement")).one()

@@ -1,7 +1,9 @@
 """A campaign's recorded message as Asterisk plays it: uploaded in the admin or recorded
 on the crisis line, probed by ffprobe and decoded (``ivr.audio_files``) into the
-instance's sounds, ``<sounds_dir>/alerte-<n>.wav`` (8 kHz) and ``.wav16`` (16 kHz),
-so a dialer plays it as ``sound:townhall/alerte-<n>`` like any prompt.
+instance's sounds, ``<sounds_dir>/alerte-<n>.wav`` (8 kHz) and ``.wav16`` (16 kHz).
+The campaign keeps its sound name, ``townhall/alerte-<n>``: a dialer plays it as
+``sound:townhall/alerte-<n>`` like any prompt (a host path would not be Asterisk's,
+whose root is its own).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from ivr.prompts import OUTPUTS
 MAX_MESSAGE_SECONDS = 180
 
 
-def install_message(source: Path, sounds_dir: Path) -> Path:
-    """Decode ``source`` into a new sound of the sounds directory; its ``.wav16`` path is
-    the campaign's ``message_audio``. ``AudioRefused`` (French) when it is no audio."""
+def install_message(source: Path, sounds_dir: Path) -> str:
+    """Decode ``source`` into a new sound of the sounds directory; its name is the
+    campaign's ``message_audio``. ``AudioRefused`` (French) when it is no audio."""
     sounds_dir.mkdir(parents=True, exist_ok=True)
     stem = sounds_dir / f"alerte-{secrets.token_hex(6)}"
     done: list[Path] = []
@@ -33,9 +35,9 @@ def install_message(source: Path, sounds_dir: Path) -> Path:
         for path in done:
             path.unlink(missing_ok=True)
         raise
-    return stem.with_name(f"{stem.name}.wav16")
+    return f"{sounds_dir.name}/{stem.name}"
 
 
-def sound_name(message_audio: str) -> str:
-    """The Asterisk sound name of an installed message (``townhall/alerte-…``)."""
-    return f"townhall/{Path(message_audio).name.rsplit('.', 1)[0]}"
+def sound_path(sounds_dir: Path, name: str) -> Path:
+    """The 16 kHz file of an installed message's sound ``name``."""
+    return sounds_dir.parent / f"{name}.wav16"

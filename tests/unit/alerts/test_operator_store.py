@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ivr.alerts.adapters.crisis_pin import pin_path, set_pin
+from ivr.alerts.adapters.message_audio import sound_path
 from ivr.flow.alert_launch import (
     AlertLaunched,
     AlertRefused,
@@ -142,7 +143,8 @@ def test_launch_by_phone_from_a_draft_or_a_recording(store: Store, tmp_path: Pat
     with store.session() as session:
         campaign = session.get(AlertCampaign, real.campaign_id)
         assert campaign is not None and campaign.created_via == "telephone"
-        assert campaign.message_audio and Path(campaign.message_audio).is_file()
+        assert campaign.message_audio == f"sounds/{campaign.message_audio.split('/')[1]}"
+        assert sound_path(tmp_path / "sounds", campaign.message_audio).is_file()
         assert session.get(AlertCampaign, draft).status == "brouillon"  # type: ignore[union-attr]
     assert ask(recording="absent", confirm_second=True) == AlertRefused("gone")
 
