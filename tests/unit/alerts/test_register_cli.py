@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from ivr.alerts.adapters.crisis_pin import check_pin, pin_path
 from ivr.cli import main
 from ivr.store.db import Store
+from tests.fixtures.alert_campaigns import launched
 
 FILE = ("nom;telephone;personne_vulnerable\n"
         "Mme Léa Martin;06 12 34 56 78;oui\n"
@@ -53,3 +54,16 @@ def test_set_pin_asks_twice_and_keeps_a_hash(tmp_path: Path) -> None:
     assert check_pin(pin_path(tmp_path / "home"), "480517")
     trivial = invoke(tmp_path, db_url, "set-pin", given="123456\n123456\n")
     assert trivial.exit_code == 1 and "trop simple" in trivial.output
+
+
+def test_report_written_to_files(tmp_path: Path, db_url: str, store: Store) -> None:
+    campaign_id = launched(store)
+    out = tmp_path / "rapport"
+    done = invoke(tmp_path, db_url, "report", str(campaign_id), "--csv", f"{out}.csv",
+                  "--pdf", f"{out}.pdf")
+    assert done.exit_code == 0, done.output
+    assert "Rapport CSV écrit" in done.output and "(3 personne(s))" in done.output
+    assert (tmp_path / "rapport.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert (tmp_path / "rapport.pdf").read_bytes().startswith(b"%PDF")
+    assert "introuvable" in invoke(tmp_path, db_url, "report", "99", "--csv", "x.csv").output
+    assert invoke(tmp_path, db_url, "report", str(campaign_id)).exit_code == 2
