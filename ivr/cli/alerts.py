@@ -4,6 +4,7 @@ run the alert dialer."""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import socket
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from ivr.store import alerts as repo
 from ivr.store.models import AlertCampaign
 
 T = TypeVar("T")
+ACTOR = f"cli:{getpass.getuser()}"[:64]  # who launched, in the audit log
 STATE_LABELS = {"en_attente": "en attente", "en_cours": "en cours", "acquitte": "acquitté",
                 "aide": "aide demandée", "messagerie": "message sur répondeur",
                 "non_acquitte": "non acquitté", "echec": "échec"}
@@ -82,7 +84,7 @@ def create_command(ctx: click.Context, title: str, mode: str, text: str | None,
     def work(session: Session) -> tuple[int, int, str]:
         campaign = repo.create_campaign(session, rules.alerts, new, now)
         if start_now:
-            repo.start(session, campaign.id, now, confirm=confirm)
+            repo.start(session, campaign.id, now, confirm=confirm, actor=created_by or ACTOR)
         return campaign.id, repo.counts(session, campaign.id).total, campaign.status
 
     campaign_id, total, status = _in_store(settings, work)
@@ -105,7 +107,8 @@ CONFIRM = click.option("--confirm", is_flag=True, help="Même si une autre campa
 @click.pass_context
 def start_command(ctx: click.Context, campaign_id: int, confirm: bool) -> None:
     """Start a draft campaign (refused while another runs, unless --confirm)."""
-    _moved(ctx, campaign_id, lambda s, now: repo.start(s, campaign_id, now, confirm=confirm))
+    _moved(ctx, campaign_id, lambda s, now: repo.start(s, campaign_id, now, confirm=confirm,
+                                                       actor=ACTOR))
 
 
 @alerts.command("stop")
@@ -113,7 +116,7 @@ def start_command(ctx: click.Context, campaign_id: int, confirm: bool) -> None:
 @click.pass_context
 def stop_command(ctx: click.Context, campaign_id: int) -> None:
     """Stop dialling (calls in progress end normally)."""
-    _moved(ctx, campaign_id, lambda s, now: repo.stop(s, campaign_id, now))
+    _moved(ctx, campaign_id, lambda s, now: repo.stop(s, campaign_id, now, actor=ACTOR))
 
 
 @alerts.command("resume")
@@ -122,7 +125,8 @@ def stop_command(ctx: click.Context, campaign_id: int) -> None:
 @click.pass_context
 def resume_command(ctx: click.Context, campaign_id: int, confirm: bool) -> None:
     """Resume a stopped campaign."""
-    _moved(ctx, campaign_id, lambda s, now: repo.resume(s, campaign_id, now, confirm=confirm))
+    _moved(ctx, campaign_id, lambda s, now: repo.resume(s, campaign_id, now, confirm=confirm,
+                                                        actor=ACTOR))
 
 
 @alerts.command("status")

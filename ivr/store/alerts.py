@@ -47,6 +47,7 @@ from ivr.store.models import (
     AlertAttempt,
     AlertCampaign,
     AlertRecipient,
+    AuditLog,
     Citizen,
     CitizenContactPoint,
     SafeguardEntry,
@@ -232,7 +233,7 @@ def running(session: Session) -> list[AlertCampaign]:
 
 
 def start(session: Session, campaign_id: int, now: datetime, *,
-          confirm: bool = False) -> AlertCampaign:
+          confirm: bool = False, actor: str | None = None) -> AlertCampaign:
     """Start a draft or resume a stopped campaign; refused while another one runs unless
     ``confirm`` (a campaign launched twice by mistake)."""
     campaign = get_campaign(session, campaign_id)
@@ -250,6 +251,8 @@ def start(session: Session, campaign_id: int, now: datetime, *,
     if not moved:
         raise InvalidInput(f"La campagne n° {campaign_id} a changé entre-temps.")
     campaign = get_campaign(session, campaign_id)
+    _audit(session, now, actor, "alerte_lancee" if first_start else "alerte_reprise", campaign,
+           confirmed_over=[c.id for c in others])
     if first_start and campaign.text_copies == "parallele":
         for number in session.scalars(select(AlertRecipient.number).where(
                 AlertRecipient.campaign_id == campaign_id).order_by(AlertRecipient.id)):
@@ -258,19 +261,31 @@ def start(session: Session, campaign_id: int, now: datetime, *,
 
 
 def resume(session: Session, campaign_id: int, now: datetime, *,
-           confirm: bool = False) -> AlertCampaign:
+           confirm: bool = False, actor: str | None = None) -> AlertCampaign:
     """Resume a stopped campaign (only a stopped one)."""
     if get_campaign(session, campaign_id).status != "arretee":
         raise InvalidInput(f"La campagne n° {campaign_id} n'est pas arrêtée.")
-    return start(session, campaign_id, now, confirm=confirm)
+    return start(session, campaign_id, now, confirm=confirm, actor=actor)
 
 
-def stop(session: Session, campaign_id: int, now: datetime) -> AlertCampaign:
+def stop(session: Session, campaign_id: int, now: datetime, *,
+         actor: str | None = None) -> AlertCampaign:
     """Stop dialling (calls in progress end normally); ``resume`` goes on later."""
     get_campaign(session, campaign_id)
     if not _set_status(session, campaign_id, (RUNNING,), "arretee", stopped_at=now):
         raise InvalidInput(f"La campagne n° {campaign_id} n'est pas en cours.")
-    return get_campaign(session, campaign_id)
+    campaign = get_campaign(session, campaign_id)
+    _audit(session, now, actor, "alerte_arretee", campaign)
+    return campaign
+
+
+def _audit(session: Session, now: datetime, actor: str | None, action: str,
+           campaign: AlertCampaign, **detail: Any) -> None:
+    """Every launch, stop and resume in the audit log, whoever did it and however."""
+    session.add(AuditLog(at=now, username=(actor or campaign.created_by or "")[:64] or None,
+                         action=action, object=f"alerte:{campaign.id}",
+                         detail={"via": campaign.created_via, "title": campaign.title,
+                                 "test_mode": campaign.test_mode, **detail}))
 
 
 def finish_if_done(session: Session, campaign_id: int, now: datetime) -> bool:

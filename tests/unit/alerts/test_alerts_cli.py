@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
 from ivr.cli.alerts import alerts
 from ivr.settings import Settings
 from ivr.store.db import Store
+from ivr.store.models import AuditLog
 from tests.fixtures.alerts import T0, numbers, register
 from tests.fixtures.requests import ROOT
 
@@ -36,6 +38,10 @@ def test_create_start_stop_resume_status(db_url: str, store: Store) -> None:
     assert (status["status"], status["pending"], status["total"]) == ("en_cours", 4, 4)
     text = invoke(db_url, "status", "1").output
     assert "en attente 4 (sur 4)" in text
+    with store.session() as session:
+        audit = session.scalars(select(AuditLog.action).where(AuditLog.object == "alerte:1")
+                                .order_by(AuditLog.id)).all()
+    assert audit == ["alerte_lancee", "alerte_arretee", "alerte_reprise"]
 
 
 def test_bad_input_is_a_french_error(db_url: str, store: Store) -> None:
