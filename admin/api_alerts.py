@@ -34,7 +34,7 @@ def _status(campaign_id: int, code: int = 200) -> ResponseReturnValue:
 def _launch(campaign_id: int, confirm_second: bool) -> ResponseReturnValue | None:
     """Launch; the 409 answer when refused (None when launched)."""
     try:
-        alert_launch.launch(get_store(), campaign_id, actor=_actor(), via="api",
+        alert_launch.launch(get_store(), campaign_id, actor=_actor(),
                             confirm_second=confirm_second, at=now())
     except alert_launch.LaunchRefused as exc:
         return error_response(409, exc.message, {"campaign_id": campaign_id,

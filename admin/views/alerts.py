@@ -178,7 +178,7 @@ def launch(campaign_id: int) -> Response:
         abort(400)
     try:
         done = alert_launch.launch(get_store(), campaign_id, actor=current_user.username,
-                                   via="admin", confirm_second=form.confirm_second.data,
+                                   confirm_second=form.confirm_second.data,
                                    at=_now())
     except alert_launch.LaunchRefused as exc:
         flash(exc.message, "error")

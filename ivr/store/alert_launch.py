@@ -1,10 +1,11 @@
 """Preparing, launching, stopping and resuming a campaign on an operator's behalf, the
-same way from the admin, the API and the crisis line: every step audited (who, how,
-what), refusals in French (``LaunchRefused``).
+same way from the admin, the API and the crisis line, refusals in French
+(``LaunchRefused``).
 
 The campaign's own state changes and their rules (the audience copied at preparation,
-a second campaign refused while one runs unless confirmed) are ``ivr.store.alerts``'s;
-this module adds the operator's audit trail and one way to ask for them.
+a second campaign refused while one runs unless confirmed, the audit of every launch,
+stop and resume) are ``ivr.store.alerts``'s; this module audits the preparation and
+says who asked.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def prepare(store: Store, settings: AlertSettings, draft: Draft, *, actor: str |
     try:
         with store.session() as session:
             campaign = alerts.create_campaign(session, settings, new, at)
-            _audit(session, at, actor, "alerte.preparation", campaign.id, via=via,
+            _audit(session, at, actor, "alerte_preparee", campaign.id, via=via,
                    test=draft.test_mode)
             return campaign.id
     except RequestError as exc:
@@ -84,20 +85,18 @@ def others_running(store: Store, campaign_id: int) -> list[CampaignView]:
         return [c for c in running_campaigns(session) if c.id != campaign_id]
 
 
-def launch(store: Store, campaign_id: int, *, actor: str | None, via: str,
+def launch(store: Store, campaign_id: int, *, actor: str | None,
            confirm_second: bool, at: datetime) -> Launched:
-    """Start a prepared campaign (refused while another runs unless confirmed)."""
+    """Start a prepared campaign (refused while another runs unless confirmed); the
+    store audits it (``alerte_lancee``, with the campaigns it was confirmed over)."""
     try:
         with store.session() as session:
             if alerts.get_campaign(session, campaign_id).status != "brouillon":
                 raise LaunchRefused("not_draft", "Cette campagne a déjà été lancée.")
-            alongside = [c.id for c in running_campaigns(session)]
-            campaign = alerts.start(session, campaign_id, at, confirm=confirm_second)
+            campaign = alerts.start(session, campaign_id, at, confirm=confirm_second,
+                                    actor=actor)
             count = session.scalar(select(func.count()).where(
                 AlertRecipient.campaign_id == campaign_id)) or 0
-            _audit(session, at, actor, "alerte.lancement", campaign_id, via=via,
-                   test=campaign.test_mode, recipients=count,
-                   **({"alongside": alongside} if alongside else {}))
             return Launched(campaign_id, count, campaign.test_mode)
     except RequestError as exc:
         raise _refused(exc) from None
@@ -107,8 +106,7 @@ def stop(store: Store, campaign_id: int, *, actor: str | None, at: datetime) -> 
     """Stop calling (calls in progress end normally); audited."""
     try:
         with store.session() as session:
-            alerts.stop(session, campaign_id, at)
-            _audit(session, at, actor, "alerte.arret", campaign_id)
+            alerts.stop(session, campaign_id, at, actor=actor)
     except RequestError as exc:
         raise _refused(exc) from None
 
@@ -117,7 +115,6 @@ def resume(store: Store, campaign_id: int, *, actor: str | None, at: datetime) -
     """Go on calling a stopped campaign; audited."""
     try:
         with store.session() as session:
-            alerts.resume(session, campaign_id, at, confirm=True)
-            _audit(session, at, actor, "alerte.reprise", campaign_id)
+            alerts.resume(session, campaign_id, at, confirm=True, actor=actor)
     except RequestError as exc:
         raise _refused(exc) from None

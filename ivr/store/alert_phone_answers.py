@@ -37,7 +37,7 @@ from ivr.store.models import AlertCampaign, AuditLog
 log = logging.getLogger(__name__)
 LOCK_AFTER = 6
 LOCK_WINDOW = timedelta(minutes=15)
-PIN_REFUSED = "alerte.code_refuse"
+PIN_REFUSED = "alerte_code_refuse"
 
 
 def _actor(caller: str | None) -> str:
@@ -73,7 +73,7 @@ def launch_by_phone(store: Store, query: LaunchAlert, *, rules: Callable[[], Rul
         campaign_id = _campaign(store, query, rules().alerts, recording_path, sounds_dir)
         if campaign_id is None:
             return AlertRefused("gone")
-        done = alert_launch.launch(store, campaign_id, actor=actor, via="telephone",
+        done = alert_launch.launch(store, campaign_id, actor=actor,
                                    confirm_second=True, at=at)
     except alert_launch.LaunchRefused as exc:
         log.warning("alert launch by phone refused", extra={"call": query.call_id,

@@ -61,7 +61,7 @@ def apply_register(store: Store, parsed: ParsedRegister, *, actor: str | None, a
         for line in parsed.lines:
             outcomes[_apply_line(session, line, at)] += 1
         result = RegisterImport(**outcomes, refused=len(parsed.errors))
-        session.add(AuditLog(at=at, username=actor, action="alerte.registre_import",
+        session.add(AuditLog(at=at, username=actor, action="alerte_registre_importe",
                              object=source[:200], detail={**outcomes, "refused": result.refused}))
     return result
 

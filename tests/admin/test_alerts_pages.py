@@ -77,7 +77,7 @@ def test_prepare_then_launch_audited(as_user: Login, store: Store) -> None:
     with store.session() as session:
         assert session.get(AlertCampaign, campaign_id).status == "en_cours"  # type: ignore[union-attr]
         audit = session.scalars(select(AuditLog).where(
-            AuditLog.action == "alerte.lancement")).one()
+            AuditLog.action == "alerte_lancee")).one()
         assert audit.username == "admin" and audit.detail["via"] == "admin"
 
 
@@ -96,8 +96,8 @@ def test_a_second_launch_is_refused_unless_confirmed(as_user: Login, store: Stor
     assert "Campagne lancée" in done
     with store.session() as session:
         audits = session.scalars(select(AuditLog).where(
-            AuditLog.action == "alerte.lancement").order_by(AuditLog.id)).all()
-        assert len(audits) == 2 and "alongside" in audits[1].detail
+            AuditLog.action == "alerte_lancee").order_by(AuditLog.id)).all()
+        assert len(audits) == 2 and audits[1].detail["confirmed_over"]
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -172,8 +172,8 @@ def test_stop_and_resume_are_posts_for_launchers(as_user: Login, store: Store) -
     assert "Campagne reprise." in resumed.get_data(as_text=True)
     with store.session() as session:
         actions = session.scalars(select(AuditLog.action).where(
-            AuditLog.action.like("alerte.%")).order_by(AuditLog.id)).all()
-    assert actions[-2:] == ["alerte.arret", "alerte.reprise"]
+            AuditLog.action.like("alerte%")).order_by(AuditLog.id)).all()
+    assert actions[-2:] == ["alerte_arretee", "alerte_reprise"]
 
 
 def test_reports_as_csv_and_pdf(as_user: Login, store: Store) -> None:

@@ -45,7 +45,7 @@ def test_create_launch_and_read(client: FlaskClient, store: Store) -> None:
     assert client.post("/api/v1/alerts", headers=reader, json={}).status_code == 403
     with store.session() as session:
         audit = session.scalars(select(AuditLog).where(
-            AuditLog.action == "alerte.lancement")).one()
+            AuditLog.action == "alerte_lancee")).one()
         assert audit.username == "api:crise" and audit.detail["via"] == "api"
 
 

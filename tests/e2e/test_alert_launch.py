@@ -67,8 +67,8 @@ def test_a_call_with_the_pin_launches_a_test_campaign(crisis_line: Stack,
         assert sound.read_bytes()[:4] == b"RIFF"
         with store.session() as session:
             audit = session.scalars(select(AuditLog).where(
-                AuditLog.action == "alerte.lancement")).one()
-            assert audit.detail["via"] == "telephone" and audit.detail["test"] is True
+                AuditLog.action == "alerte_lancee")).one()
+            assert audit.detail["via"] == "telephone" and audit.detail["test_mode"] is True
             assert (audit.username or "").startswith("telephone:")
         contact = crisis_line.contact(result.ref, wait=10, until=lambda c: c["outcome"])
         assert contact is not None
@@ -88,7 +88,7 @@ def test_three_wrong_pins_hang_up_and_are_audited(crisis_line: Stack,
         def refused() -> list[AuditLog]:
             with store.session() as session:
                 return list(session.scalars(select(AuditLog).where(
-                    AuditLog.action == "alerte.code_refuse")))
+                    AuditLog.action == "alerte_code_refuse")))
         rows = eventually(refused, timeout=15, until=lambda r: len(r) == 3)
         assert [r.detail["attempt"] for r in rows] == [1, 2, 3], crisis_line.app_log()
         assert rows[-1].detail["hung_up"] is True

@@ -37,35 +37,36 @@ DRAFT = alert_launch.Draft("Crue", "alerte", "La rivière monte.", None, False)
 def actions(store: Store) -> list[str]:
     with store.session() as session:
         return list(session.scalars(select(AuditLog.action).where(
-            AuditLog.action.like("alerte.%")).order_by(AuditLog.id)))
+            AuditLog.action.like("alerte%")).order_by(AuditLog.id)))
 
 
 def test_launch_second_confirm_stop_resume_all_audited(store: Store) -> None:
     first = launched(store, title="Première")
     second = alert_launch.prepare(store, RULES.alerts, DRAFT, actor="maire", via="admin", at=T)
     with pytest.raises(alert_launch.LaunchRefused) as refused:
-        alert_launch.launch(store, second, actor="maire", via="admin", confirm_second=False,
+        alert_launch.launch(store, second, actor="maire", confirm_second=False,
                             at=T)
     assert refused.value.code == "running" and "« Première » est en cours" in \
         refused.value.message
-    done = alert_launch.launch(store, second, actor="maire", via="api", confirm_second=True,
+    done = alert_launch.launch(store, second, actor="api:maire", confirm_second=True,
                                at=T)
     assert done == alert_launch.Launched(second, 3, False)
     with pytest.raises(alert_launch.LaunchRefused) as again:
-        alert_launch.launch(store, second, actor="maire", via="api", confirm_second=True, at=T)
+        alert_launch.launch(store, second, actor="api:maire", confirm_second=True, at=T)
     assert again.value.code == "not_draft"
     alert_launch.stop(store, first, actor="maire", at=T)
     with pytest.raises(alert_launch.LaunchRefused):
         alert_launch.stop(store, first, actor="maire", at=T)
     alert_launch.resume(store, first, actor="maire", at=T)
-    assert actions(store) == ["alerte.registre_import", "alerte.preparation",
-                              "alerte.lancement", "alerte.preparation", "alerte.lancement",
-                              "alerte.arret", "alerte.reprise"]
+    assert actions(store) == ["alerte_registre_importe", "alerte_preparee",
+                              "alerte_lancee", "alerte_preparee", "alerte_lancee",
+                              "alerte_arretee", "alerte_reprise"]
     with store.session() as session:
-        audit = session.scalars(select(AuditLog).where(AuditLog.action == "alerte.lancement")
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "alerte_lancee")
                                 .order_by(AuditLog.id.desc())).first()
         assert audit is not None and audit.detail == {
-            "via": "api", "test": False, "recipients": 3, "alongside": [first]}
+            "via": "admin", "title": "Crue", "test_mode": False, "confirmed_over": [first]}
+        assert audit.username == "api:maire"
 
 
 def test_live_status_and_report(store: Store) -> None:
@@ -113,7 +114,7 @@ def test_wrong_pins_are_audited_then_the_line_locks(store: Store, tmp_path: Path
     assert later.ok
     with store.session() as session:
         rows = session.scalars(select(AuditLog).where(
-            AuditLog.action == "alerte.code_refuse").order_by(AuditLog.id)).all()
+            AuditLog.action == "alerte_code_refuse").order_by(AuditLog.id)).all()
     assert len(rows) == LOCK_AFTER + 1 and rows[2].detail["hung_up"] is True
     assert rows[0].username == "telephone:masqué" and "000000" not in str(rows[0].detail)
 

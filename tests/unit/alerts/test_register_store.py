@@ -27,7 +27,7 @@ def test_import_then_reimport_is_idempotent_and_audited(store: Store) -> None:
     assert register_size(store) == RegisterSize(2, 1)
     with store.session() as session:
         audits = session.scalars(select(AuditLog).where(
-            AuditLog.action == "alerte.registre_import")).all()
+            AuditLog.action == "alerte_registre_importe")).all()
         assert [a.detail for a in audits] == [
             {"added": 2, "updated": 0, "unchanged": 0, "refused": 1},
             {"added": 0, "updated": 0, "unchanged": 2, "refused": 1}]
