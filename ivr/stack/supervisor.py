@@ -1,10 +1,10 @@
 """Start, supervise and stop the stack behind ``make run`` and ``townhall-ivr up``.
 
 Asterisk runs as a child of the supervisor; the IVR application, the callback
-scheduler (``callbacks run``), the alert dialer (``alerts run``), the messages sender
-(``messages run``, when a gateway is configured) and the admin run as child processes
-that are restarted at once if they die (a crashed or killed IVR is back within a second
-or two, and meanwhile the dialplan fallback answers calls).
+scheduler (``callbacks run``), the messages sender (``messages run``, when a gateway is
+configured) and the admin run as child processes that are restarted at once if they
+die (a crashed or killed IVR is back within a second or two, and meanwhile the
+dialplan fallback answers calls).
 """
 
 from __future__ import annotations
@@ -106,11 +106,11 @@ class Stack:
                                    logs / "ivr-app.log"))
         self.children.append(Child("callbacks", [*cli, "callbacks", "run"],
                                    logs / "callbacks.log"))
+        # flood alerts: the alert dialer (``alerts run``), idle while no campaign runs
+        self.children.append(Child("alerts", [*cli, "alerts", "run"], logs / "alerts.log"))
         # référentiel Marianne: late complaints escalated, last month's report printed
         self.children.append(Child("marianne", [*cli, "marianne", "run"],
                                    logs / "marianne.log"))
-        # flood alerts: dials the running campaigns (idle when none runs)
-        self.children.append(Child("alerts", [*cli, "alerts", "run"], logs / "alerts.log"))
         if self.settings.kannel_sendsms_url or self.settings.smtp_host:
             self.children.append(Child("messages", [*cli, "messages", "run"],
                                        logs / "messages.log"))
