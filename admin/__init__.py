@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per area of the admin, plus the JSON API."""
     from admin import (
         api,
+        api_alerts,
         api_appointments,
         api_messages,
         api_requests,
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from admin.views import (
         agenda,
+        alerts,
         audit,
         callbacks,
         contacts,
@@ -96,7 +98,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (auth, indicators, marianne, contacts, requests, request_intake, agenda, rules,
                    prompts, queues, callbacks, messages, users, audit, reception, desk,
-                   message_templates, subscriptions, security):
+                   message_templates, subscriptions, security, alerts):
         app.register_blueprint(module.bp)
-    for api_module in (api, api_requests, api_appointments, api_messages, api_subscriptions):
+    for api_module in (api, api_requests, api_appointments, api_messages, api_subscriptions,
+                       api_alerts):
         app.register_blueprint(api_module.bp)

@@ -46,6 +46,8 @@ SCOPES = {
     "contacts:create": "créer des contacts (formulaires du site)",
     "contacts:read": "lire les contacts",
     "requests:read": "lire les demandes et leurs pièces jointes (suivi sur le site)",
+    "alerts:launch": "préparer et lancer des campagnes d'alerte",
+    "alerts:read": "suivre les campagnes d'alerte",
 }
 
 

@@ -226,13 +226,16 @@ def _query_parameters(model: type[BaseModel] = ListQuery) -> list[dict[str, Any]
 
 def openapi(prefix: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``/api/v1``."""
+    from admin.api_alert_models import MODELS as ALERT_MODELS
+    from admin.api_alert_models import alert_paths
     from admin.api_message_models import MODELS as MESSAGE_MODELS
     from admin.api_message_models import SMS_SECURITY, message_paths
     from admin.api_request_models import MODELS, request_paths
 
     _, defs = models_json_schema(
         [(m, "validation") for m in (ContactIn, ContactOut, ContactList, Error, SlotList,
-                                     AppointmentIn, AppointmentOut, *MODELS, *MESSAGE_MODELS)],
+                                     AppointmentIn, AppointmentOut, *MODELS, *MESSAGE_MODELS,
+                                     *ALERT_MODELS)],
         ref_template="#/components/schemas/{model}",
     )
     return {
@@ -245,7 +248,7 @@ def openapi(prefix: str) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, **SMS_SECURITY},
         },
         "paths": {**_paths(), **request_paths(_json, _responses),
-                  **message_paths(_json, _responses)},
+                  **message_paths(_json, _responses), **alert_paths(_json, _responses)},
     }
 
 

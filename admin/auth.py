@@ -49,6 +49,7 @@ ROLES = {
     "superviseur": "Superviseur",
     "agent": "Agent",
     "elu": "Élu",
+    "crise": "Gestion de crise",  # launches flood alerts (with the administrateur)
 }
 
 
@@ -130,8 +131,10 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 
 def home_for(role: str) -> str:
-    """Where a user lands after login: agents work from the contacts list."""
-    return url_for("contacts.index" if role == "agent" else "indicators.index")
+    """Where a user lands after login: agents work from the contacts list, the crisis
+    cell from the alerts."""
+    return url_for({"agent": "contacts.index", "crise": "alerts.index"}.get(
+        role, "indicators.index"))
 
 
 # Checked when the user name is unknown, so that a refusal takes as long either way

@@ -34,6 +34,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("prompts.index", "Messages vocaux", ("administrateur",)),
     ("users.index", "Utilisateurs", ("administrateur",)),
     ("audit.index", "Journal", ("administrateur",)),
+    ("alerts.index", "Alertes", ("administrateur", "superviseur", "crise", "elu")),
     ("security.index", "Sécurité SIP", ("administrateur",)),
 )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ivr.asterisk.process import AsteriskInstance
+from ivr.domain.prompt_texts import Recording
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.session import CallSession
@@ -36,8 +37,8 @@ def native_menu(rules: Rules, library: PromptLibrary, at: datetime) -> NativeMen
     """Drive a session (at ``at``) to collect the sounds of the welcome and menu, and of
     the announcement of each direct department choice."""
     def sounds(commands: list[c.Command]) -> tuple[str, ...]:
-        return tuple(library.sound_for(item) for cmd in commands if isinstance(cmd, c.Play)
-                     for item in cmd.items)
+        return tuple(item.media if isinstance(item, Recording) else library.sound_for(item)
+                     for cmd in commands if isinstance(cmd, c.Play) for item in cmd.items)
 
     def started() -> tuple[CallSession, list[c.Command]]:
         session = CallSession("native", rules)  # no intent matcher: the keypad menu

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.alerts.adapters.crisis_pin import pin_path
 from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, Text
+from ivr.flow.alert_launch import CheckCrisisPin, LaunchAlert
 from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.procedures import SendProcedureLink
 from ivr.flow.queries import Query
@@ -50,6 +52,7 @@ from ivr.store import (
     self_service,
     subscriptions,
 )
+from ivr.store.alert_phone_answers import check_crisis_pin, launch_by_phone
 from ivr.store.answers import Handler, StoreAnswers
 from ivr.store.marianne import keep_survey, survey_allowed
 from ivr.store.voice_requests import file_voice_request
@@ -157,7 +160,12 @@ class IvrApp:
                         recording_path=instance.recording_path,
                         area=self.settings.attachments_dir,
                         transcribe=transcriber(self.store, self.speech, self.clock.now))
-        return {CreateDocumentRequest: create, FileVoiceRequest: voice}
+        pin = partial(check_crisis_pin, pin_file=pin_path(self.settings.home))
+        launch = partial(launch_by_phone, rules=lambda: self.rules.current,
+                         recording_path=instance.recording_path,
+                         sounds_dir=self.settings.sounds_dir)
+        return {CreateDocumentRequest: create, FileVoiceRequest: voice, CheckCrisisPin: pin,
+                LaunchAlert: launch}
 
     def new_session(self, call_id: str) -> CallSession:
         """A session bound to the rules that are live now."""

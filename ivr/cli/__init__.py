@@ -40,7 +40,7 @@ COMMANDS: dict[str, str] = {
     "backup": "ivr.cli.production:backup",
     "restore": "ivr.cli.production:restore",
     "doctor": "ivr.cli.production:doctor",
-    "alerts": "ivr.cli.alerts:alerts",
+    "alerts": "ivr.cli.alert_register:alerts",  # ivr.cli.alerts' group + the register, the PIN
     "security": "ivr.cli.security:security",
     "production": "ivr.cli.production:production",
 }

@@ -65,7 +65,8 @@ def _password(from_stdin: bool) -> str:
 @admin.command("create-user")
 @click.argument("username")
 @click.option(
-    "--role", required=True, type=click.Choice(["administrateur", "superviseur", "agent", "elu"])
+    "--role", required=True,
+    type=click.Choice(["administrateur", "superviseur", "agent", "elu", "crise"]),
 )
 @click.option("--department", default=None, help="Service de l’agent (identifiant des règles).")
 @click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l’entrée standard.")

@@ -44,6 +44,19 @@ class Text:
 Item = Prompt | Text
 
 
+@dataclass(frozen=True)
+class Recording:
+    """The caller's own recording (``VoiceRecorded.name``), played back as recorded:
+    nothing to synthesise, so it is no ``Item`` of the prompt library."""
+
+    name: str
+
+    @property
+    def media(self) -> str:
+        """What Asterisk plays: the stored recording of that name."""
+        return f"recording:{self.name}"
+
+
 def normalise(text: str) -> str:
     """Collapse whitespace so YAML folding or indentation never changes a name."""
     return " ".join(text.split())

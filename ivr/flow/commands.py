@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ivr.domain.outcomes import ContactOutcome
-from ivr.domain.prompt_texts import Prompt, Text
+from ivr.domain.prompt_texts import Prompt, Recording, Text
 from ivr.flow.queries import Query
 
-PromptItem = Prompt | Text
+PromptItem = Prompt | Text | Recording
 RoutedBy = Literal["dtmf", "speech", "default", "closed"]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ivr.flow.alert_launch import AlertLaunchDialogue
 from ivr.flow.appointment import open_appointment
 from ivr.flow.complaint import VoiceRequestDialogue
 from ivr.flow.dialogue import Dialogue
@@ -47,4 +48,6 @@ DIALOGUES: dict[str, DialogueFactory] = {
     "document_request": lambda o: DocumentRequestDialogue(o.rules, o.call_id, o.caller),
     "procedure": lambda o: ProcedureAnswer(o.rules, (o.option and o.option.topic) or "",
                                            o.caller, o.call_id),
+    # flood alerts: the crisis line (rules' crisis_line.numbers) or a menu option
+    "alert_launch": lambda o: AlertLaunchDialogue(o.call_id, o.caller),
 }

@@ -10,7 +10,7 @@ from ivr.rules import Rules
 
 Kind = Literal["target", "menu", "repeat", "operator", "hours", "back", "callback", "appointment",
                "complaint", "suggestion", "subscriptions", "request_status", "document_request",
-               "procedure", "invalid"]
+               "procedure", "invalid", "alert_launch"]
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,9 @@ class CallSession:
                     *self._offer_callback(ev.callback_for, ev.at)]
         self.menu_id = self.rules.entry_menu(ev.called)
         record = c.StartContact(ev.at, ev.caller, ev.called, ev.ref)
+        if ev.called is not None and ev.called in self.rules.crisis_line.numbers:
+            opening = Opening(self.rules, self.call_id, ev.caller, ev.at)
+            return [record, c.Answer(), *self.begin(DIALOGUES["alert_launch"](opening), ev.at)]
         intro: list[c.PromptItem] = [Text(self.rules.messages.welcome)]
         closed = destination(self.rules, self.rules.input.fallback_target, ev.at)
         if closed.closed:

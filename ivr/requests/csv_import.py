@@ -20,17 +20,22 @@ applies the lines (``ivr.store.requests.apply_import``).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
+from ivr.domain.csv_text import (
+    FORMULA_REFUSED,
+    LineError,
+    decoded_lines,
+    is_formula,
+    separator,
+    split_cells,
+)
 from ivr.requests.errors import InvalidReference
 from ivr.requests.reference import normalise
 
 MAX_BYTES = 2_000_000
 MAX_LINES = 20_000
 MAX_NOTE = 1000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEADERS = {
     "reference": "reference", "référence": "reference", "ref": "reference",
     "statut": "status", "status": "status",
@@ -49,14 +54,6 @@ class ImportLine:
 
 
 @dataclass(frozen=True)
-class LineError:
-    """A refused line and why, in French."""
-
-    line: int
-    message: str
-
-
-@dataclass(frozen=True)
 class ParsedImport:
     """Good lines and refused ones; ``fatal`` when the file as a whole is unusable."""
 
@@ -70,36 +67,6 @@ class _Collector:
     lines: list[ImportLine] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
     seen: dict[str, int] = field(default_factory=dict)
-
-
-def _decode_line(raw: bytes, number: int, errors: list[LineError]) -> str:
-    """One line in UTF-8, else Windows-1252; undecodable bytes are an error of that line."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        errors.append(LineError(number, "caractères illisibles : enregistrez le fichier en "
-                                        "UTF-8 ou en Windows-1252 (CSV Excel)."))
-        return ""
-
-
-def _decoded_lines(data: bytes, errors: list[LineError]) -> list[str]:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    return [_decode_line(raw, number, errors)
-            for number, raw in enumerate(data.splitlines(), start=1)]
-
-
-def _separator(first: str) -> str:
-    return ";" if first.count(";") >= first.count(",") else ","
-
-
-def _formula(cell: str) -> bool:
-    if not cell.startswith(_FORMULA_START):
-        return False
-    return not cell.lstrip("+-").replace(",", "").replace(".", "").isdigit()
 
 
 def _columns(header: list[str]) -> dict[str, int] | None:
@@ -116,9 +83,8 @@ def _check_row(cells: list[str], columns: dict[str, int], number: int,
         index = columns.get(name)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    if any(_formula(c.strip()) for c in cells):
-        out.errors.append(LineError(number, "cellule commençant par =, +, - ou @ refusée "
-                                            "(formule de tableur)."))
+    if any(is_formula(c.strip()) for c in cells):
+        out.errors.append(LineError(number, FORMULA_REFUSED))
         return
     reference, status, note = cell("reference"), cell("status"), cell("note")
     if not reference or not status:
@@ -157,21 +123,21 @@ def parse_import(data: bytes) -> ParsedImport:
     if refusal:
         return ParsedImport(fatal=refusal)
     out = _Collector()
-    texts = _decoded_lines(data, out.errors)
+    texts = decoded_lines(data, out.errors)
     rows = [(n, t) for n, t in enumerate(texts, start=1) if t.strip()]
     if len(rows) > MAX_LINES:
         return ParsedImport(fatal=f"Trop de lignes ({len(rows)}) : au plus {MAX_LINES} par "
                                   "fichier, découpez-le en plusieurs fichiers.")
     if not rows:
         return ParsedImport(errors=tuple(out.errors), fatal="Le fichier ne contient aucune ligne.")
-    delimiter = _separator(rows[0][1])
+    delimiter = separator(rows[0][1])
     columns = {"reference": 0, "status": 1, "note": 2}
     for index, (number, text) in enumerate(rows):
-        cells = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-        header = _columns(cells) if index == 0 else None
+        row = split_cells(text, delimiter)
+        header = _columns(row) if index == 0 else None
         if header is not None:
             columns = header
             continue
-        _check_row(cells, columns, number, out)
+        _check_row(row, columns, number, out)
     errors = sorted(out.errors, key=lambda e: e.line)
     return ParsedImport(tuple(out.lines), tuple(errors))

@@ -71,7 +71,8 @@ from ivr.rules.times import Closure, DayHours, HoursRef, WeeklyHours
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Action = Literal["repeat", "operator", "hours", "back", "callback", "appointment", "complaint",
-                 "suggestion", "subscriptions", "request_status", "document_request", "procedure"]
+                 "suggestion", "subscriptions", "request_status", "document_request", "procedure",
+                 "alert_launch"]
 DIGIT_ORDER = "1234567890#*"  # the order in which a menu's options are spoken
 _DIGIT_WORDS = {"*": "étoile", "#": "dièse"}
 
@@ -348,6 +349,15 @@ class PublicNumber(_Frozen):
     menu: Identifier  # a direct line (the CCAS's, the crisis cell's) opens its own menu
 
 
+class CrisisLine(_Frozen):
+    """The dedicated numbers (dialled numbers or extensions) on which the mayor or the
+    crisis cell launches a flood alert with a PIN (``ivr.flow.alert_launch``); the PIN
+    itself is a secret of the instance (``townhall-ivr alerts set-pin``), never here."""
+
+    numbers: tuple[Annotated[str, StringConstraints(pattern=r"^\+?[0-9A-Za-z_-]{1,32}$")],
+                   ...] = ()
+
+
 class Rules(_Frozen):
     """One complete, cross-checked routing configuration; never modified once built."""
 
@@ -370,6 +380,7 @@ class Rules(_Frozen):
     alerts: AlertSettings = AlertSettings()
     # the public numbers with their own entry (E.164 keys); others start at main_menu
     numbers: dict[Annotated[str, AfterValidator(_public_number)], PublicNumber] = {}
+    crisis_line: CrisisLine = CrisisLine()
 
     @model_validator(mode="after")
     def _references(self) -> Rules:

@@ -38,8 +38,9 @@ class StoreAnswers:
             log.error("no answer for this question", extra={"query": name})
             return Unavailable("unanswerable")
         try:
-            return await asyncio.wait_for(asyncio.to_thread(handler, self.store, query),
-                                          self.timeout)
+            # a question may allow itself longer (``answer_within``: a campaign's launch)
+            within = getattr(query, "answer_within", None) or self.timeout
+            return await asyncio.wait_for(asyncio.to_thread(handler, self.store, query), within)
         except TimeoutError:
             log.warning("question not answered in time", extra={"query": name})
             return Unavailable("timeout")

@@ -35,7 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 CHANNELS = ("phone", "web", "email", "counter", "sms")
 DIRECTIONS = ("inbound", "outbound")
 ROUTED_BY = ("dtmf", "speech", "default", "closed")
-ROLES = ("administrateur", "superviseur", "agent", "elu")
+ROLES = ("administrateur", "superviseur", "agent", "elu", "crise")
 CALLBACK_STATES = ("pending", "claimed", "dialing", "done", "failed", "cancelled")
 CONTACT_POINT_KINDS = ("phone", "email")
 CONSENT_CHANNELS = ("phone", "web", "email", "counter", "sms", "letter")

@@ -93,7 +93,9 @@ class AriChannel:
         await self._call("POST", f"channels/{self.id}/answer")
 
     async def play(self, sounds: list[str], playback_id: str) -> None:
-        media = [("media", f"sound:{name}") for name in sounds]
+        """Play sound names in order (a ``recording:…`` media as it is)."""
+        media = [("media", name if name.startswith("recording:") else f"sound:{name}")
+                 for name in sounds]
         await self._call("POST", f"channels/{self.id}/play/{playback_id}",
                          [*media, ("lang", "fr")])
 

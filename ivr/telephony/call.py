@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol, assert_never
 
 from ivr.domain.outcomes import ContactOutcome
+from ivr.domain.prompt_texts import Item, Recording
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.queries import Query, Unavailable
@@ -65,7 +66,7 @@ class SpeechInput(Protocol):
     async def stop(self) -> None: ...
 
 
-SoundResolver = Callable[[c.PromptItem], Awaitable[str]]
+SoundResolver = Callable[[Item], Awaitable[str]]
 Answers = Callable[[Query], Awaitable[object]]
 """Answers dialogues' questions (``ivr.store.answers.StoreAnswers``)."""
 
@@ -220,7 +221,8 @@ class CallRunner:
 
     async def _play(self, cmd: c.Play) -> None:
         await self._stop_playback()
-        names = [await self.sounds(item) for item in cmd.items]
+        names = [item.media if isinstance(item, Recording) else await self.sounds(item)
+                 for item in cmd.items]
         self.playback = f"{self.call_id}_{self.leg}_{cmd.token}"
         await self.channel.play(names, self.playback)
 

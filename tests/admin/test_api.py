@@ -118,6 +118,7 @@ def test_openapi_document(client: FlaskClient, token: str) -> None:
         "/requests", "/requests/{reference}", "/requests/{reference}/status",
         "/appointments/slots", "/appointments", "/appointments/{reference}",
         "/subscriptions", "/subscriptions/confirm", "/sms/dlr", "/sms/incoming",
+        "/alerts", "/alerts/{campaign_id}", "/alerts/{campaign_id}/launch",
     }
     channel = doc["components"]["schemas"]["ContactIn"]["properties"]["channel"]  # type: ignore[index]
     assert channel["enum"] == ["web", "email", "counter"]

@@ -52,6 +52,9 @@ def test_api_conforms_to_its_document(
         "POST /sms/dlr",
         "GET /sms/incoming",
         "POST /sms/incoming",
+        "POST /alerts",
+        "GET /alerts/{campaign_id}",
+        "POST /alerts/{campaign_id}/launch",
     }
     # Kannel's callbacks carry the instance's secret token in their query, not a bearer
     sms_token = {"token": app.config["TOWNHALL_SETTINGS"].secret(SMS_TOKEN)}

@@ -44,12 +44,12 @@ async def test_requests_carry_the_ari_paths_and_query() -> None:
         sent.append((method, uri, params))
 
     channel = AriChannel(request, "c1", no_http)
-    await channel.play(["fr/a", "fr/b"], "c1_2")
+    await channel.play(["fr/a", "fr/b", "recording:c1_ab_3"], "c1_2")
     assert await channel.continue_in_dialplan("townhall-queue", "etat-civil") is True
     await channel.record("c1_4", 60, 3)
     assert sent == [
         ("POST", "channels/c1/play/c1_2", [("media", "sound:fr/a"), ("media", "sound:fr/b"),
-                                            ("lang", "fr")]),
+                                            ("media", "recording:c1_ab_3"), ("lang", "fr")]),
         ("POST", "channels/c1/continue", [("context", "townhall-queue"),
                                           ("extension", "etat-civil"), ("priority", "1")]),
         ("POST", "channels/c1/record", [("name", "c1_4"), ("format", "wav"),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ivr.domain.outcomes import ContactOutcome
-from ivr.domain.prompt_texts import Text
+from ivr.domain.prompt_texts import Recording, Text
 from ivr.flow import commands as c
 from ivr.flow import events as e
 from ivr.flow.queries import Query, Unavailable
@@ -166,3 +166,12 @@ async def test_a_recording_is_named_after_the_call_and_comes_back_with_its_token
     runner.recording_finished(f"c7_{runner.leg}_6", 0.0, ok=False)
     assert runner.queue.get_nowait() == e.VoiceRecorded(AT, 5, name, 4.5)
     assert runner.queue.get_nowait() == e.VoiceRecorded(AT, 6, None, 0.0)
+
+
+async def test_a_caller_recording_is_played_back_as_a_stored_recording() -> None:
+    channel = FakeChannel()
+    runner = CallRunner(CallSession("c6", RULES), channel, FakeRecorder(), sound, lambda: AT)
+    await stop_reading(runner)
+    await runner._execute(c.Play((Text("Voici :"), Recording("c6_ab_3")), 2))
+    [(_, names, _)] = [call for call in channel.calls if call[0] == "play"]
+    assert names[1] == "recording:c6_ab_3" and names[0].startswith("townhall/")

@@ -1,0 +1,1 @@
+"""The flood alerts' I/O: the dialer, the crisis line's PIN file."""
