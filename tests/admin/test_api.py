@@ -119,6 +119,7 @@ def test_openapi_document(client: FlaskClient, token: str) -> None:
         "/appointments/slots", "/appointments", "/appointments/{reference}",
         "/subscriptions", "/subscriptions/confirm", "/sms/dlr", "/sms/incoming",
         "/alerts", "/alerts/{campaign_id}", "/alerts/{campaign_id}/launch",
+        "/requests/{reference}/attachments/{attachment_id}",
     }
     channel = doc["components"]["schemas"]["ContactIn"]["properties"]["channel"]  # type: ignore[index]
     assert channel["enum"] == ["web", "email", "counter"]
