@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
@@ -23,6 +24,7 @@ from ivr.rules import Rules
 from ivr.store.db import Store
 from ivr.store.models import Callback, Contact, ContactEvent
 from ivr.store.requests import change_status, create_request
+from tests.fixtures.db import sqlite_url
 from tests.fixtures.requests import RULES
 
 MAX_PAGES = 300
@@ -143,6 +145,12 @@ def crawl(client: FlaskClient) -> Iterator[tuple[str, str, list[str]]]:
                 seen.add(link)
                 kinds[kind] += 1
                 todo.append(link)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """The pages' words, not the queries: SQLite only (the queries run on both elsewhere)."""
+    return sqlite_url(tmp_path)
 
 
 @pytest.mark.parametrize("username", ["admin", "agent-ec", "elu"])

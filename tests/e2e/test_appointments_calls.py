@@ -1,7 +1,7 @@
-"""Appointments booked by real SIPp calls through Asterisk and the IVR (SQLite and
-PostgreSQL): a caller books the first free slot, the store and the agenda show it;
-callers choosing the same slot at the same instant make exactly one appointment, the
-others hear the next free slot at once; a caller cancels by phone with the reference.
+"""Appointments booked by real SIPp calls through Asterisk and the IVR: a caller books
+the first free slot, the store and the agenda show it, then cancels by phone with the
+reference. SQLite: the booking's constraints and races run on both databases in
+tests/unit/appointments, the 50 callers racing for one slot in test_appointments_race.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from ivr.sipp.scenario import Dtmf, Wait
 from ivr.store import appointments as ap
 from ivr.store.db import Store
 from tests.fixtures.stack import running_stack
-from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
 from townhall_support.stack import OPEN_CLOCK, Stack
 
 pytestmark = pytest.mark.e2e
@@ -28,18 +27,10 @@ TO_OFFER = [Wait(1), Dtmf("5"), Wait(2), Dtmf("3"), Wait(2), Dtmf("2"), Wait(3),
             Wait(3), Dtmf("3"), Wait(8)]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def appt_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-               agent: AgentPhone) -> Iterator[Stack]:
-    pg_name = create_pg_database() if request.param == "postgresql" else None
-    changes = {"db_url": pg_url(pg_name)} if pg_name else {}
-    try:
-        with running_stack(tmp_path_factory, agent, clock=OPEN_CLOCK,
-                           settings=changes) as running:
-            yield running
-    finally:
-        if pg_name:
-            drop_pg_database(pg_name)
+@pytest.fixture(scope="module")
+def appt_stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory, agent, clock=OPEN_CLOCK) as running:
+        yield running
 
 
 def booked(stack: Stack) -> list[ap.AppointmentView]:
@@ -57,8 +48,6 @@ def kinds(stack: Stack, ref: str) -> list[str]:
 
 
 def test_a_caller_books_then_cancels(appt_stack: Stack) -> None:
-    """On both databases; callers racing for one slot: test_appointments_race.py (50 on
-    the real stack) and the store's race tests (both databases)."""
     # one caller books the first free slot
     result = appt_stack.call(steps=[*TO_OFFER, Dtmf("1"), Wait(12)], hold_seconds=2,
                              caller="0612345678")

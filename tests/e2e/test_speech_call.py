@@ -66,12 +66,22 @@ def ari_get(stack: Stack, path: str) -> Any:
                      auth=(s.ari_user, s.ari_password), timeout=5).json()
 
 
+def _fd_targets(pid: int) -> list[str]:
+    """What the process's open files point to; a file closed while we read is skipped."""
+    targets = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            targets.append(os.readlink(fd))
+        except FileNotFoundError:
+            continue
+    return targets
+
+
 def app_udp_ports(stack: Stack) -> set[int]:
     """The UDP ports the IVR process holds (from /proc: its socket inodes)."""
     assert stack.app is not None
-    fd_dir = Path(f"/proc/{stack.app.pid}/fd")
-    inodes = {os.readlink(fd)[8:-1] for fd in fd_dir.iterdir()
-              if os.readlink(fd).startswith("socket:[")}
+    inodes = {target[8:-1] for target in _fd_targets(stack.app.pid)
+              if target.startswith("socket:[")}
     ports = set()
     for line in Path("/proc/net/udp").read_text().splitlines()[1:]:
         fields = line.split()
