@@ -51,6 +51,16 @@ def create_pg_database() -> str:
     return name
 
 
+def copy_pg_database(template: str, name: str) -> None:
+    """Replace the (empty) database ``name`` by a copy of ``template``, which no session
+    may be using (PostgreSQL copies it file by file: faster than migrating again)."""
+    with _admin_connection() as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+
+
 def drop_pg_database(name: str) -> None:
     """Drop a test database, terminating whatever is still connected to it."""
     with _admin_connection() as admin:

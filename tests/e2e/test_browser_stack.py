@@ -94,21 +94,3 @@ def test_publish_then_a_call_shows_in_contacts_and_indicators(
         assert _calls_today(page, admin_url) == before + 1
         page.goto(f"{admin_url}/queues/")
         expect(page.get_by_role("heading", name="En direct")).to_be_visible()
-
-
-def test_the_agents_desk_shows_the_caller_when_their_phone_rings(
-    stack: Stack, admin_url: str
-) -> None:
-    with chromium() as browser:
-        page = browser.new_page()
-        log_in(page, admin_url, "maire-adjoint", PASSWORD)
-        page.goto(f"{admin_url}/poste/")
-        page.get_by_label("Je suis au poste").select_option("agent-etat-civil-1")
-        page.get_by_role("button", name="Choisir ce poste").click()
-        expect(page.locator("#etat-poste")).to_contain_text("en attente d’un appel")
-        result = stack.call(dtmf="11")  # état civil: the queue rings agent-etat-civil-1
-        assert result.answered, result.error
-        card = page.locator("article.appel")
-        expect(card).to_contain_text("pour État civil", timeout=20_000)  # pushed, no reload
-        expect(card).to_contain_text("Choix dans les menus")
-        expect(card.get_by_role("link", name="Créer une demande")).to_be_visible()
