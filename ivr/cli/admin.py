@@ -11,6 +11,7 @@ import click
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
+ADMIN_THREADS = 48  # the desks' streams (one per open page) and the pages themselves
 
 
 @click.group()
@@ -33,7 +34,9 @@ def serve(settings: Settings, port: int | None, host: str | None) -> None:
     host, port = host or settings.admin_host, port or settings.admin_port
     log.info("admin serving", extra={"url": f"http://{host}:{port}/"})
     try:
-        waitress.serve(app, host=host, port=port, threads=4, ident="townhall-admin")
+        # each open « Mon poste » page holds a thread on its event stream (up to 10 min,
+        # then the browser reconnects): with 4 threads, four agents' desks stalled the admin
+        waitress.serve(app, host=host, port=port, threads=ADMIN_THREADS, ident="townhall-admin")
     finally:
         live_queues.stop_listener(app)
 
