@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
+from admin.accounts import add_user
 from ivr.store.db import Store
-from tests.fixtures.admin import PASSWORD
+from tests.fixtures.admin import NOW, PASSWORD
 from tests.fixtures.browser import sign_in
 from tests.fixtures.db import sqlite_url
 from tests.fixtures.marianne import seed
 
 PAGES = {"indicateurs": "/?start=2026-11-01&end=2026-11-30", "marianne": "/marianne/?mois=2026-11"}
+ELU_PAGES = {"agenda-semaine": "/agenda/maire?jour=2026-12-03&vue=semaine",
+             "agenda-jour": "/agenda/maire?jour=2026-12-03", "alertes": "/alertes/"}
 WIDTHS = {"bureau": 1280, "telephone": 390}
 READABLE_PX = 12.0
 
@@ -69,3 +73,18 @@ def test_chart_labels_are_readable_and_pages_fit_the_screen(
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (name, width, overflow)
         _shoot(page, f"{name}-{width}", tmp_path)
+
+
+def test_the_elus_other_pages_fit_a_phone(
+    browser: Browser, base_url: str, store: Store, tmp_path: Path,
+) -> None:
+    with store.session() as session:  # the mayor: an élu with an agenda of their own
+        add_user(session, datetime.fromisoformat(NOW), "maire", PASSWORD, "elu", None,
+                 actor="test")
+    page = browser.new_page(viewport={"width": WIDTHS["telephone"], "height": 900})
+    sign_in(page, base_url, "maire", PASSWORD)
+    for name, path in ELU_PAGES.items():
+        assert page.goto(base_url + path).status == 200, name  # type: ignore[union-attr]
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (name, overflow)
+        _shoot(page, f"{name}-telephone", tmp_path)
