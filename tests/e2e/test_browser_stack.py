@@ -12,15 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Page, expect
 
 from admin import create_app, live_queues
 from admin.accounts import add_user
+from admin.live_queues import get_live
 from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
 from ivr.store.requests import create_request
+from ivr.telephony.queue_events import AgentRinging
 from tests.fixtures.browser import (
     chromium,
     code_editor_text,
@@ -46,8 +49,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-def admin_url(stack: Stack) -> Iterator[str]:
-    """The admin (CSRF on, its own AMI listener) on the stack's database, one administrateur."""
+def admin_app(stack: Stack) -> Iterator[Flask]:
+    """The admin (CSRF on, its own AMI listener, connected) on the stack's database, one
+    administrateur."""
     store = Store(stack.settings.db_url)
     try:
         with store.session() as session:
@@ -57,10 +61,16 @@ def admin_url(stack: Stack) -> Iterator[str]:
         store.dispose()
     app = create_app(stack.settings)
     try:
-        with served(app) as url:
-            yield url
+        assert app.extensions["townhall_live_queues"].listener.wait_connected(30)
+        yield app
     finally:
         live_queues.stop_listener(app)
+
+
+@pytest.fixture(scope="module")
+def admin_url(admin_app: Flask) -> Iterator[str]:
+    with served(admin_app) as url:
+        yield url
 
 
 def _calls_today(page: Page, base_url: str) -> int:
@@ -116,8 +126,18 @@ def _open_request_of_the_caller(stack: Stack) -> str:
         store.dispose()
 
 
+def _ring_again_then_another_call(app: Flask, call_id: str) -> None:
+    """The queue rings the phone again for the same call (it does after each ``timeout``
+    while no one answers), then for another caller."""
+    at = app.config["TOWNHALL_CLOCK"].now()
+    with app.app_context():
+        for uniqueid, caller in ((call_id, CALLER), ("autre-appel", "0699999999")):
+            get_live().desks.publish(AgentRinging("etat-civil", at, uniqueid, caller,
+                                                  "PJSIP/agent-etat-civil-1"))
+
+
 def test_the_agents_desk_shows_the_caller_when_their_phone_rings(
-    stack: Stack, admin_url: str
+    stack: Stack, admin_app: Flask, admin_url: str
 ) -> None:
     reference = _open_request_of_the_caller(stack)
     with chromium() as browser:
@@ -127,9 +147,9 @@ def test_the_agents_desk_shows_the_caller_when_their_phone_rings(
         page.get_by_label("Je suis au poste").select_option("agent-etat-civil-1")
         page.get_by_role("button", name="Choisir ce poste").click()
         expect(page.locator("#appels[data-listening=oui]")).to_be_attached()
-        # The caller must stay on the line until the queue rings the agent: with the default
-        # 8 s after the last key, they hung up during the announcement, before the queue
-        # (why the first attempt at this test never saw an AgentCalled event).
+        # The caller must stay on the line until the queue rings the agent: with the stack's
+        # default 4 s after the last key, they hung up during the announcement, before the
+        # queue (why the first attempt at this test never saw an AgentCalled event).
         call = stack.start_call(dtmf="11", caller=CALLER, hold_seconds=15)
         card = page.locator("article.appel")
         expect(card).to_contain_text("Appel de Jeanne Martin", timeout=30_000)  # no reload
@@ -137,6 +157,11 @@ def test_the_agents_desk_shows_the_caller_when_their_phone_rings(
         expect(card).to_contain_text(reference)
         expect(card.locator("dd").first).to_have_text("1>1")  # the keys of the menus
         expect(card.get_by_role("link", name="Créer une demande")).to_be_visible()
+        call_id = card.get_attribute("data-appel") or ""
+        _ring_again_then_another_call(admin_app, call_id)
+        expect(card).to_have_count(2)  # the other caller's card, on top…
+        expect(card.first).to_contain_text("0699999999")
+        expect(page.locator(f'article.appel[data-appel="{call_id}"]')).to_have_count(1)  # …once
         result = call.result(timeout=60)
         assert result.answered and result.sip_status == 200, result.error
         done = stack.contact(result.ref, wait=20, until=lambda c: c["outcome"] is not None)
