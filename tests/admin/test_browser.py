@@ -47,6 +47,7 @@ def test_break_rules_see_the_line_fix_and_publish(
     expect(marked).to_have_count(1)
     expect(marked).to_have_text(str(line))
     expect(page.locator(".code-editor .ligne-erreur")).to_have_count(1)
+    expect(page.get_by_label(f"Erreur, lire les annotations de la ligne {line}")).to_be_attached()
     page.locator(".code-editor").evaluate("el => el.env.editor.gotoLine(1, 0, false)")
     page.get_by_role("link", name=f"Ligne {line}, colonne 13").click()  # the listed error
     cursor = "el => el.env.editor.getCursorPosition()"
