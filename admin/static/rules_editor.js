@@ -57,7 +57,6 @@ const ACE_FRENCH = {
   const holder = document.createElement("div");
   holder.className = "code-editor";
   textarea.after(holder);
-  textarea.hidden = true;
   const editor = window.ace.edit(holder, {
     // before the mode, which would start its own checker (a worker the CSP refuses): the
     // errors come from the server's check, the same as « rules check »
@@ -71,6 +70,7 @@ const ACE_FRENCH = {
     enableKeyboardAccessibility: true,
   });
   editor.clearSelection();
+  textarea.hidden = true; // only once the editor stands: a failure leaves the text box
   textarea.labels[0].addEventListener("click", () => editor.focus());
   editor.session.on("change", () => { textarea.value = editor.getValue(); });
   markIssues(editor);
