@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
+from typing import IO
 
 from ivr.audio_files import decode_to_wav
 from ivr.prompts import OUTPUTS
@@ -36,6 +38,15 @@ def install_message(source: Path, sounds_dir: Path) -> str:
             path.unlink(missing_ok=True)
         raise
     return f"{sounds_dir.name}/{stem.name}"
+
+
+def install_upload(upload: IO[bytes], sounds_dir: Path) -> str:
+    """``install_message`` of an uploaded file (admin form or API), which ffprobe reads
+    from a private temporary file."""
+    with tempfile.NamedTemporaryFile(prefix="alerte-") as raw:
+        raw.write(upload.read())
+        raw.flush()
+        return install_message(Path(raw.name), sounds_dir)
 
 
 def sound_path(sounds_dir: Path, name: str) -> Path:
