@@ -31,11 +31,16 @@ from ivr.store.models import AlertAttempt, AlertRecipient, SafeguardEntry
 from ivr.store.requests import worklist
 from tests.fixtures.stack import running_stack
 from townhall_support.alert_phones import ResidentPhones
+from townhall_support.ports import rtp_range
 from townhall_support.stack import Stack
 from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
+# The main campaign: its size, its channel budget, and the phones by the numbers' last
+# digit (``townhall_support.alert_phones``), repeated in this proportion.
+VOLUME, BUDGET, CAMPAIGN_TIMEOUT = 1000, 200, 240
+PHONES = "1111123456"
 EXPECTED = {"1": "acquitte", "2": "aide", "3": "non_acquitte", "4": "echec", "5": "echec",
             "6": "echec"}
 
@@ -50,9 +55,11 @@ def phones(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ResidentPhones]
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory,
           phones: ResidentPhones) -> Iterator[Stack]:
+    rtp_start, rtp_end = rtp_range(4 * BUDGET)  # an RTP port pair per channel, and room
     with AgentPhone(mode="answer", max_seconds=5) as agent, running_stack(
             tmp_path_factory, agent,
-            settings={"citizen_trunk": f"sip:127.0.0.1:{phones.port}"}) as running:
+            settings={"citizen_trunk": f"sip:127.0.0.1:{phones.port}",
+                      "rtp_start": rtp_start, "rtp_end": rtp_end}) as running:
         yield running
 
 
@@ -138,11 +145,11 @@ def states(stack: Stack, campaign_id: int) -> dict[str, tuple[str, int, int]]:
 
 def test_every_phone_ends_in_its_state_vulnerable_first(stack: Stack, phones: ResidentPhones,
                                                         dialer: Dialer) -> None:
-    numbers = [f"+3361200{i}{d}0{d}" for i in range(2) for d in EXPECTED]
-    vulnerable = {numbers[-1], numbers[-7]}  # registered last, called first
-    campaign_id = launch(stack, [(n, n in vulnerable) for n in numbers], channel_budget=6,
-                         max_attempts=2, retry_spacing_seconds=1)
-    finished(stack, campaign_id, dialer, 60)
+    numbers = [f"+336{i:07d}{PHONES[i % len(PHONES)]}" for i in range(VOLUME)]
+    vulnerable = set(numbers[-max(2, VOLUME // 100):])  # registered last, called first
+    campaign_id = launch(stack, [(n, n in vulnerable) for n in numbers], channel_budget=BUDGET,
+                         calls_per_minute=60_000, max_attempts=2, retry_spacing_seconds=1)
+    finished(stack, campaign_id, dialer, CAMPAIGN_TIMEOUT)
     got = states(stack, campaign_id)
     assert {n: s for n, (s, _, _) in got.items()} == {n: EXPECTED[n[-1]] for n in numbers}
     calls = phones.invites()
@@ -150,13 +157,13 @@ def test_every_phone_ends_in_its_state_vulnerable_first(stack: Stack, phones: Re
     assert {n: calls[national[n]] for n in numbers} == {
         n: 1 if n[-1] in "12" else 2 for n in numbers}  # the others redialled once
     order = [number for number in calls if number in national.values()]  # first calls first
-    assert {national[n] for n in vulnerable} <= set(order[:6])  # in the first round
+    assert {national[n] for n in vulnerable} <= set(order[:BUDGET])  # in the first round
     store = Store(stack.settings.db_url)
     try:
-        helped = worklist(store, now=datetime.now(UTC), department="social")
+        helped = worklist(store, now=datetime.now(UTC), department="social", limit=VOLUME)
     finally:
         store.dispose()
-    assert sorted(r.type for r in helped) == ["aide-alerte", "aide-alerte"]
+    assert [r.type for r in helped] == ["aide-alerte"] * sum(n[-1] == "2" for n in numbers)
 
 
 def test_a_killed_dialer_calls_no_acknowledged_twice_and_skips_nobody(
