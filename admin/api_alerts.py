@@ -24,7 +24,7 @@ from admin.api_requests import _actor, _body
 from admin.db import get_store
 from admin.request_common import now, rules_in_force
 from admin.security import csrf
-from ivr.alerts.adapters.message_audio import install_upload
+from ivr.alerts.adapters.message_audio import install_upload, remove_message
 from ivr.audio_files import AudioRefused
 from ivr.store import alert_launch, alert_reports
 
@@ -96,6 +96,9 @@ def create_alert() -> ResponseReturnValue:
         campaign_id = alert_launch.prepare(get_store(), rules_in_force().alerts, draft,
                                            actor=_actor(), via="api", at=now())
     except alert_launch.LaunchRefused as exc:
+        if draft.message_audio:
+            remove_message(current_app.config["TOWNHALL_SETTINGS"].sounds_dir,
+                           draft.message_audio)
         return error_response(422, exc.message)
     if data.launch:
         refused = _launch(campaign_id, data.confirm_second)

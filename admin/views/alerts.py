@@ -36,7 +36,7 @@ from admin.period import PARIS
 from admin.prompt_files import UPLOAD_FORMATS
 from admin.published import published_rules
 from admin.request_common import rules_in_force
-from ivr.alerts.adapters.message_audio import install_upload
+from ivr.alerts.adapters.message_audio import install_upload, remove_message
 from ivr.alerts.register_csv import MAX_BYTES, parse_register, report_lines
 from ivr.alerts.report import STATE_LABELS, report_csv
 from ivr.audio_files import AudioRefused
@@ -124,6 +124,8 @@ def create() -> Response | str | tuple[str, int]:
         campaign_id = alert_launch.prepare(get_store(), rules_in_force().alerts, draft,
                                            actor=current_user.username, via="admin", at=_now())
     except alert_launch.LaunchRefused as exc:
+        if audio:
+            remove_message(current_app.config["TOWNHALL_SETTINGS"].sounds_dir, audio)
         form.title.errors = [exc.message]
         return render_template("alerts/create.html", form=form), 400
     flash("Campagne préparée : vérifiez-la, puis lancez-la.", "success")

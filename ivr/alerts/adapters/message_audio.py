@@ -49,6 +49,13 @@ def install_upload(upload: IO[bytes], sounds_dir: Path) -> str:
         return install_message(Path(raw.name), sounds_dir)
 
 
+def remove_message(sounds_dir: Path, name: str) -> None:
+    """Delete an installed message's files: its campaign was refused, nothing plays it."""
+    stem = sound_path(sounds_dir, name).with_suffix("")
+    for ext in OUTPUTS:
+        stem.with_name(f"{stem.name}.{ext}").unlink(missing_ok=True)
+
+
 def sound_path(sounds_dir: Path, name: str) -> Path:
     """The 16 kHz file of an installed message's sound ``name``."""
     return sounds_dir.parent / f"{name}.wav16"
