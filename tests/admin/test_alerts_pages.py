@@ -76,7 +76,7 @@ def test_prepare_then_launch_audited(as_user: Login, store: Store) -> None:
         assert session.get(AlertCampaign, campaign_id).status == "en_cours"  # type: ignore[union-attr]
         audit = session.scalars(select(AuditLog).where(
             AuditLog.action == "alerte_lancee")).one()
-        assert audit.username == "admin" and audit.detail["via"] == "admin"
+        assert audit.username == "admin" and (audit.detail or {}).get("via") == "admin"
 
 
 def test_a_second_launch_is_refused_unless_confirmed(as_user: Login, store: Store) -> None:
@@ -95,7 +95,7 @@ def test_a_second_launch_is_refused_unless_confirmed(as_user: Login, store: Stor
     with store.session() as session:
         audits = session.scalars(select(AuditLog).where(
             AuditLog.action == "alerte_lancee").order_by(AuditLog.id)).all()
-        assert len(audits) == 2 and audits[1].detail["confirmed_over"]
+        assert len(audits) == 2 and (audits[1].detail or {}).get("confirmed_over")
 
 
 @pytest.mark.parametrize(("data", "message"), [
