@@ -32,7 +32,7 @@ from ivr.domain.csv_text import (
     separator,
     split_cells,
 )
-from ivr.domain.phone_numbers import check_number
+from ivr.domain.phone_numbers import NUMBER_REASONS, check_number
 
 MAX_BYTES = 2_000_000
 MAX_LINES = 50_000
@@ -52,16 +52,6 @@ COLUMN_NAMES = {"name": "nom", "number": "telephone", "email": "courriel",
                 "address": "adresse", "vulnerable": "personne_vulnerable", "note": "note"}
 YES = frozenset({"oui", "o", "x", "1", "vrai", "yes", "y", "true"})
 NO = frozenset({"", "non", "n", "0", "faux", "no", "false"})
-NUMBER_REASONS = {
-    "hidden": "numéro de téléphone manquant",
-    "unparseable": "numéro de téléphone illisible",
-    "too_short": "numéro de téléphone trop court",
-    "invalid": "numéro de téléphone invalide",
-    "foreign": "numéro étranger : l'alerte n'appelle que des numéros français",
-    "premium": "numéro surtaxé refusé",
-    "shared_cost": "numéro à coût partagé refusé",
-    "service": "numéro de service refusé (ni fixe ni mobile)",
-}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 

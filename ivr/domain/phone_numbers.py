@@ -42,6 +42,18 @@ UNITS = ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit"
          "dix", "onze", "douze", "treize", "quatorze", "quinze", "seize")
 TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
 
+# the French explanation of each refusal reason of ``check_number``
+NUMBER_REASONS = {
+    "hidden": "numéro de téléphone manquant",
+    "unparseable": "numéro de téléphone illisible",
+    "too_short": "numéro de téléphone trop court",
+    "invalid": "numéro de téléphone invalide",
+    "foreign": "numéro étranger : l'alerte n'appelle que des numéros français",
+    "premium": "numéro surtaxé refusé",
+    "shared_cost": "numéro à coût partagé refusé",
+    "service": "numéro de service refusé (ni fixe ni mobile)",
+}
+
 
 @dataclass(frozen=True)
 class NumberCheck:

@@ -20,13 +20,14 @@ def check_ip(value: str) -> None:
     try:
         ipaddress.ip_address(value.strip("[]"))
     except ValueError:
-        raise ValueError(f"{value!r} is not an IP address (Asterisk must never need DNS)") from None
+        raise ValueError(f"{value!r} n'est pas une adresse IP "
+                         "(Asterisk ne doit jamais dépendre du DNS)") from None
 
 
 def check_sip_contact(contact: str) -> str:
     """Return ``contact`` when provisioning can render it; else ValueError."""
     match = _CONTACT.fullmatch(contact)
     if match is None or not contact.isprintable():
-        raise ValueError(f"contact {contact!r} must be sip:[user@]IP[:port]")
+        raise ValueError(f"le contact {contact!r} doit s'écrire sip:[utilisateur@]IP[:port]")
     check_ip(match["host"])
     return contact

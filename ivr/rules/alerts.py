@@ -20,7 +20,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from ivr.domain.phone_numbers import check_number
+from ivr.domain.phone_numbers import NUMBER_REASONS, check_number
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
@@ -41,8 +41,8 @@ class CrisisMember(_Frozen):
     def _callable(cls, value: str) -> str:
         checked = check_number(value)
         if checked.e164 is None:
-            raise ValueError(f"{value!r} is not a French number that can be called "
-                             f"({checked.reason})")
+            why = NUMBER_REASONS.get(checked.reason or "", "numéro invalide")
+            raise ValueError(f"{value!r} : {why}")
         return checked.e164
 
 

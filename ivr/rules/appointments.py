@@ -70,7 +70,8 @@ class AppointmentCalendar(_Frozen):
     @classmethod
     def _few_motives(cls, value: dict[str, str]) -> dict[str, str]:
         if not 1 <= len(value) <= MAX_MOTIVES:
-            raise ValueError(f"a calendar needs 1 to {MAX_MOTIVES} motives (keys on the phone)")
+            raise ValueError(f"un agenda a besoin de 1 à {MAX_MOTIVES} motifs "
+                             "(touches du téléphone)")
         return value
 
     def motive_key(self, motive: str) -> str:
@@ -88,5 +89,5 @@ class AppointmentSettings(_Frozen):
     @classmethod
     def _few_calendars(cls, value: dict[str, Any]) -> dict[str, Any]:
         if len(value) > MAX_CALENDARS:
-            raise ValueError(f"at most {MAX_CALENDARS} calendars (keys on the phone)")
+            raise ValueError(f"au plus {MAX_CALENDARS} agendas (touches du téléphone)")
         return value

@@ -30,6 +30,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
+from ivr.rules.messages_fr import pydantic_message, read_problem, yaml_problem
 from ivr.rules.references import Loc, ReferenceProblems
 from ivr.rules.schema import Rules
 
@@ -62,7 +63,8 @@ def read_rules_file(path: str | Path) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        issue = RuleIssue(str(path), None, None, f"cannot read the file: {exc}")
+        issue = RuleIssue(str(path), None, None,
+                          f"impossible de lire le fichier : {read_problem(exc)}")
         raise RulesError([issue]) from None
 
 
@@ -94,8 +96,8 @@ def _precheck(text: str, name: str) -> None:
         if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise RulesError([RuleIssue(name, mark.line + 1, mark.column + 1,
-                                            f"nesting deeper than {MAX_DEPTH} levels")])
+                too_deep = f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux)"
+                raise RulesError([RuleIssue(name, mark.line + 1, mark.column + 1, too_deep)])
         elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
             depth -= 1
         elif isinstance(event, ScalarEvent) and event.style is None and event.tag is None:
@@ -105,10 +107,12 @@ def _precheck(text: str, name: str) -> None:
 def _check_date(value: str, name: str, line: int, col: int) -> None:
     if (match := _DATE.match(value)) is None:
         return
+    year, month, day = (int(part) for part in match.groups())
     try:
-        dt.date(*(int(part) for part in match.groups()))
-    except ValueError as exc:
-        raise RulesError([RuleIssue(name, line, col, f"invalid date {value!r}: {exc}")]) from None
+        dt.date(year, month, day)
+    except ValueError:
+        why = "le mois va de 1 à 12" if not 1 <= month <= 12 else "ce jour n'existe pas"
+        raise RulesError([RuleIssue(name, line, col, f"date invalide {value!r} : {why}")]) from None
 
 
 def _parse(text: str, name: str) -> CommentedMap:
@@ -117,16 +121,16 @@ def _parse(text: str, name: str) -> CommentedMap:
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        context = exc.context or ""
-        if exc.context and exc.context_mark and exc.problem_mark:
-            context += f" (line {exc.context_mark.line + 1})"
-        problem = " ".join(p for p in (context, exc.problem) if p) or "YAML syntax error"
+        problem = yaml_problem(exc.problem)
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != mark.line:
+            problem += f" (bloc commencé ligne {exc.context_mark.line + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise RulesError([RuleIssue(name, line, col, f"YAML syntax: {problem}")]) from None
-    except YAMLError as exc:
-        raise RulesError([RuleIssue(name, None, None, f"YAML syntax: {exc}")]) from None
+        raise RulesError([RuleIssue(name, line, col, f"syntaxe YAML : {problem}")]) from None
+    except YAMLError:
+        raise RulesError([RuleIssue(name, None, None, "syntaxe YAML incorrecte")]) from None
     if not isinstance(data, CommentedMap):
-        raise RulesError([RuleIssue(name, 1, 1, "the file must be a YAML mapping (key: value)")])
+        raise RulesError([RuleIssue(name, 1, 1,
+                                    "le fichier doit être un dictionnaire YAML (clé: valeur)")])
     return data
 
 
@@ -148,13 +152,13 @@ def _explain(error: ErrorDetails) -> Iterator[tuple[Loc, str, bool]]:
         for sub_loc, message in cause.problems:
             yield (*loc, *sub_loc), message, False
     elif kind == "extra_forbidden":
-        yield loc, f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]))}", True
+        yield loc, f"clé inconnue {loc[-1]!r}{_did_you_mean(str(loc[-1]))}", True
     elif kind == "missing":
-        yield loc, f"missing key {loc[-1]!r}", True
-    elif cause is not None:
+        yield loc, f"clé obligatoire manquante {loc[-1]!r}", True
+    elif isinstance(cause, (ValueError, AssertionError)):  # our validators' own words
         yield loc, str(cause), loc[-1:] == ("[key]",)
     else:
-        yield loc, error["msg"], False
+        yield loc, pydantic_message(error), False
 
 
 @cache
@@ -171,8 +175,9 @@ def _known_keys(model: type[BaseModel]) -> frozenset[str]:
 
 
 def _did_you_mean(key: str) -> str:
-    close = difflib.get_close_matches(key, sorted(_known_keys(Rules)), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    known = _known_keys(Rules) - {key}  # a key known elsewhere is no suggestion here
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f" (vouliez-vous dire {close[0]!r} ?)" if close else ""
 
 
 def _find(node: Mapping[Any, Any], part: str | int) -> Any:

@@ -85,7 +85,8 @@ def _digit_key(value: object) -> str:
     """A keypad key; YAML reads an unquoted ``1:`` as an integer, so accept that too."""
     key = str(value) if isinstance(value, int) else value
     if not isinstance(key, str) or len(key) != 1 or key not in DIGIT_ORDER:
-        raise ValueError(f"{value!r} is not a keypad key (0-9, \"*\" or \"#\", in quotes)")
+        raise ValueError(f"{value!r} n'est pas une touche du clavier "
+                         "(0-9, \"*\" ou \"#\", entre guillemets)")
     return key
 
 
@@ -103,7 +104,7 @@ class Town(_Frozen):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (expected e.g. Europe/Paris)") from None
+            raise ValueError(f"fuseau horaire inconnu {value!r} (ex. : Europe/Paris)") from None
         return value
 
     @property
@@ -162,9 +163,9 @@ class MenuOption(_Frozen):
     @model_validator(mode="after")
     def _exactly_one(self) -> MenuOption:
         if sum(x is not None for x in (self.target, self.menu, self.action)) != 1:
-            raise ValueError("an option needs exactly one of target, menu or action")
+            raise ValueError("une option a besoin d'un seul parmi target, menu ou action")
         if (self.topic is not None) != (self.action == "procedure"):
-            raise ValueError("`topic` goes with `action: procedure`, and only with it")
+            raise ValueError("`topic` va avec `action: procedure`, et seulement avec elle")
         return self
 
 
@@ -252,18 +253,19 @@ def check_template(value: str, allowed: frozenset[str]) -> str:
     try:
         fields = [(n, spec, conv) for _, n, spec, conv in string.Formatter().parse(value)
                   if n is not None]
-    except ValueError as exc:
-        raise ValueError(f"malformed placeholder: {exc}") from None
-    known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+    except ValueError:
+        raise ValueError("accolade mal placée : une variable s'écrit {nom}, "
+                         "une accolade seule se double ({{ ou }})") from None
+    known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "aucune"
     for name, spec, conversion in fields:
         if spec or conversion:
-            raise ValueError(f"placeholder {{{name}}} must have no format (write {{{name}}})")
+            raise ValueError(f"la variable {{{name}}} s'écrit sans format (écrivez {{{name}}})")
         if name not in allowed:
-            raise ValueError(f"unknown placeholder {{{name}}} (allowed here: {known})")
+            raise ValueError(f"variable inconnue {{{name}}} (permises ici : {known})")
     try:
         value.format(**{name: "exemple" for name in allowed})
-    except (ValueError, KeyError, IndexError, AttributeError) as exc:
-        raise ValueError(f"template does not render: {exc}") from None
+    except (ValueError, KeyError, IndexError, AttributeError):
+        raise ValueError("le texte ne peut pas être composé avec ses variables") from None
     return value
 
 
@@ -291,7 +293,7 @@ class SpeechSettings(_Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> SpeechSettings:
         if self.confirm_threshold > self.route_threshold:
-            raise ValueError("confirm_threshold must not exceed route_threshold")
+            raise ValueError("confirm_threshold ne doit pas dépasser route_threshold")
         return self
 
 
@@ -339,7 +341,7 @@ class SelfServiceSettings(_Frozen):
 def _public_number(value: str) -> str:
     e164 = to_e164(value)
     if e164 is None:
-        raise ValueError(f"{value!r} is not a phone number")
+        raise ValueError(f"{value!r} n'est pas un numéro de téléphone")
     return e164
 
 

@@ -46,7 +46,7 @@ def _clock(hour: str, minute: str) -> time:
     try:
         return time(int(hour), int(minute))
     except ValueError:
-        raise ValueError(f"{hour}:{minute} is not a time of day (00:00 to 23:59)") from None
+        raise ValueError(f"{hour}:{minute} n'est pas une heure valide (de 00:00 à 23:59)") from None
 
 
 def parse_range(value: object) -> TimeRange:
@@ -55,17 +55,18 @@ def parse_range(value: object) -> TimeRange:
         return value
     match = _RANGE.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
-        raise ValueError(f"expected a time range like \"08:30-12:00\", got {value!r}")
+        raise ValueError(f"une plage horaire s'écrit comme \"08:30-12:00\", pas {value!r}")
     start, end = _clock(*match.group(1, 2)), _clock(*match.group(3, 4))
     if start >= end:
-        raise ValueError(f"{value!r}: the start must be before the end")
+        raise ValueError(f"{value!r} : le début doit précéder la fin")
     return TimeRange(start, end)
 
 
 def _in_order(ranges: tuple[TimeRange, ...]) -> tuple[TimeRange, ...]:
     for before, after in pairwise(ranges):
         if after.start < before.end:
-            raise ValueError(f"time ranges overlap or are out of order: {before} then {after}")
+            raise ValueError("plages horaires qui se chevauchent ou dans le désordre : "
+                             f"{before} puis {after}")
     return ranges
 
 
@@ -116,11 +117,11 @@ class Closure(BaseModel):
     @model_validator(mode="after")
     def _one_period(self) -> Closure:
         if (self.date is None) == (self.start is None and self.end is None):
-            raise ValueError("a closure needs either `date` or both `from` and `to`")
+            raise ValueError("une fermeture a besoin de `date`, ou de `from` et `to`")
         if self.date is None and (self.start is None or self.end is None):
-            raise ValueError("a closure range needs both `from` and `to`")
+            raise ValueError("une période de fermeture a besoin de `from` et de `to`")
         if self.start and self.end and self.start > self.end:
-            raise ValueError("`from` must not be after `to`")
+            raise ValueError("`from` ne doit pas être après `to`")
         return self
 
     def covers(self, day: dt.date, target: str) -> bool:

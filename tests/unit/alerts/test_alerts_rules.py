@@ -20,15 +20,15 @@ def test_the_crisis_cell_is_stored_in_e164() -> None:
 def test_a_bad_crisis_cell_number_is_refused_at_its_line() -> None:
     text = replaced(SHIPPED, "crisis_cell: []", CELL.replace("06 12 34 56 78", "08 99"))
     [issue] = issues_of(text)
-    assert "that can be called (too_short)" in issue.message
+    assert "numéro de téléphone trop court" in issue.message
     assert issue.line == position(text, "crisis_cell: [{")[0]
 
 
 def test_the_help_department_and_request_type_must_exist_and_agree() -> None:
     text = replaced(SHIPPED, "help_department: social", "help_department: ccas")
     messages = " ".join(issue.message for issue in issues_of(text))
-    assert "ccas" in messages and "not the help_department" in messages
+    assert "ccas" in messages and "et non le help_department" in messages
     text = replaced(SHIPPED, "help_request_type: aide-alerte", "help_request_type: aide")
-    assert "unknown request type 'aide'" in issues_of(text)[0].message
+    assert "type de demande inconnu 'aide'" in issues_of(text)[0].message
     twice = replaced(SHIPPED, "crisis_cell: []", f"{CELL[:-1]}, {CELL[14:-1]}]")
-    assert "listed twice" in issues_of(twice)[0].message
+    assert "figure deux fois" in issues_of(twice)[0].message

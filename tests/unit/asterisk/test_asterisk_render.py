@@ -122,7 +122,7 @@ def test_invalid_specs_are_refused(make: object) -> None:
 
 
 def test_bind_host_must_be_an_address(settings: Settings, root: Path) -> None:
-    with pytest.raises(ValueError, match="not an IP address"):
+    with pytest.raises(ValueError, match="n'est pas une adresse IP"):
         _render(settings.with_(bind_host="localhost"), root)
 
 

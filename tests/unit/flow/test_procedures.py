@@ -51,7 +51,7 @@ def test_a_topic_must_be_declared_and_go_with_a_procedure(tmp_path: Path) -> Non
     text = (ROOT / "routing_rules.yaml").read_text()
     bad = tmp_path / "rules.yaml"
     bad.write_text(text.replace("topic: creche}", "topic: garderie}", 1))
-    with pytest.raises(RulesError, match="unknown procedure 'garderie'"):
+    with pytest.raises(RulesError, match="démarche inconnue 'garderie'"):
         load_rules(bad)
     bad.write_text(text.replace("action: procedure, topic: creche}",
                                 "target: scolaire, topic: creche}", 1))

@@ -12,15 +12,17 @@ SHIPPED = (Path(__file__).resolve().parents[3] / "routing_rules.yaml").read_text
 
 
 @pytest.mark.parametrize(("old", "new", "words"), [
-    ("request_type: rendez-vous-agenda-elu", "request_type: nope", "unknown request type"),
+    ("request_type: rendez-vous-agenda-elu", "request_type: nope",
+     "type de demande inconnu 'nope'"),
     ("request_type: rendez-vous-agenda-titre", "request_type: passeport",
-     "statuses reserve, honore, annule, absent"),
+     "statuts reserve, honore, annule, absent"),
     ("department: titres-identite\n      request_type", "department: mairie\n      request_type",
-     "unknown target 'mairie'"),
-    ("slot_minutes: 20", "slot_minutes: 0", "greater than 0"),
+     "cible inconnue 'mairie'"),
+    ("slot_minutes: 20", "slot_minutes: 0", "doit être supérieur à 0"),
     ("      motives:\n        depot-cni", "      motives: {}\n      unused:\n        depot-cni",
-     "unknown key"),
-    ('hours: {mercredi: ["09:00-12:00"]}', "hours: nulle-part", "unknown schedule"),
+     "clé inconnue 'unused'"),
+    ('hours: {mercredi: ["09:00-12:00"]}', "hours: nulle-part",
+     "horaires nommés inconnus 'nulle-part'"),
 ])
 def test_a_mistake_in_a_calendar_is_reported_at_its_line(old: str, new: str, words: str) -> None:
     assert old in SHIPPED
@@ -36,7 +38,7 @@ def test_too_many_motives_for_the_keypad_are_refused() -> None:
     nine = "".join(f'        m{i}: "motif {i}"\n' for i in range(9))
     text = SHIPPED.replace('      motives:\n        projet-construction',
                            f'      motives:\n{nine}        projet-construction', 1)
-    with pytest.raises(RulesError, match="1 to 8 motives"):
+    with pytest.raises(RulesError, match="de 1 à 8 motifs"):
         load_rules_text(text, "routing_rules.yaml")
 
 

@@ -40,9 +40,11 @@ def test_check_prints_each_error_with_its_position(settings: Settings, tmp_path:
     result = _run(settings, "check", str(bad))
     assert result.exit_code == 1
     line, col = position(text, '"14:00-17:61"')
-    assert f"{bad}:{line}:{col}: departments.sports.hours.mardi.0: 17:61 is not" in result.output
+    assert f"{bad}:{line}:{col}: departments.sports.hours.mardi.0: 17:61 n'est pas une heure" \
+        in result.output
     line, col = position(text, "Nowhere/Town")
-    assert f"{bad}:{line}:{col}: town.timezone: unknown time zone" in result.output
+    assert f"{bad}:{line}:{col}: town.timezone: fuseau horaire inconnu 'Nowhere/Town'" \
+        in result.output
 
 
 def test_reload_without_app_says_so(settings: Settings) -> None:

@@ -11,33 +11,36 @@ from tests.fixtures.rules import MINIMAL, issues_of, position, replaced
 CASES = {
     "unknown key": (
         '    spoken_name: "le service des sports"', '    spoken_nme: "le service des sports"',
-        "spoken_nme", "unknown key 'spoken_nme' (did you mean 'spoken_name'?)"),
+        "spoken_nme", "clé inconnue 'spoken_nme' (vouliez-vous dire 'spoken_name' ?)"),
     "missing key": (
-        '  welcome: "Bonjour."\n', "", "messages:", "missing key 'welcome'"),
-    "bad time": ('["09:00-12:00"]', '["09:00-12:70"]', '"09:00-12:70"', "not a time of day"),
-    "malformed range": ('["09:00-12:00"]', '["9h-12h"]', '"9h-12h"', "expected a time range"),
+        '  welcome: "Bonjour."\n', "", "messages:", "clé obligatoire manquante 'welcome'"),
+    "bad time": ('["09:00-12:00"]', '["09:00-12:70"]', '"09:00-12:70"',
+                 "12:70 n'est pas une heure valide"),
+    "malformed range": ('["09:00-12:00"]', '["9h-12h"]', '"9h-12h"',
+                        "une plage horaire s'écrit comme \"08:30-12:00\", pas '9h-12h'"),
     "start after end": ('["14:00-17:00"]', '["17:00-14:00"]', '"17:00-14:00"',
-                        "start must be before the end"),
+                        "le début doit précéder la fin"),
     "overlapping ranges": ('["09:00-12:00"]', '["09:00-12:00", "11:00-13:00"]',
-                           '["09:00-12:00", "11:00-13:00"]', "overlap"),
-    "unknown target": ("target: sports}", "target: sprots}", "sprots", "unknown target 'sprots'"),
-    "unknown menu": ("menu: autre}", "menu: autres}", "autres", "unknown menu 'autres'"),
+                           '["09:00-12:00", "11:00-13:00"]', "se chevauchent"),
+    "unknown target": ("target: sports}", "target: sprots}", "sprots", "cible inconnue 'sprots'"),
+    "unknown menu": ("menu: autre}", "menu: autres}", "autres", "menu inconnu 'autres'"),
     "unknown main menu": ("main_menu: principal", "main_menu: accueil", "accueil\nmessages",
-                          "unknown menu 'accueil'"),
-    "bad digit": ('"2": {label', '"22": {label', '"22"', "not a keypad key"),
+                          "menu inconnu 'accueil'"),
+    "bad digit": ('"2": {label', '"22": {label', '"22"', "n'est pas une touche du clavier"),
     "bad timezone": ("timezone: Europe/Paris", "timezone: Europe/Pariss", "Europe/Pariss",
-                     "unknown time zone"),
-    "unknown schedule": ("hours: bureau", "hours: burreau", "burreau", "unknown schedule"),
+                     "fuseau horaire inconnu 'Europe/Pariss'"),
+    "unknown schedule": ("hours: bureau", "hours: burreau", "burreau",
+                         "horaires nommés inconnus 'burreau'"),
     "unknown placeholder": ("relation avec {spoken_name}", "relation avec {service}",
-                            '"Je vous mets', "unknown placeholder {service}"),
+                            '"Je vous mets', "variable inconnue {service}"),
     "two destinations": ('{label: "les sports", target: sports}',
                          '{label: "les sports", target: sports, menu: autre}',
-                         '{label: "les sports"', "exactly one of target, menu or action"),
+                         '{label: "les sports"', "un seul parmi target, menu ou action"),
     "unknown member": ("    hours: bureau\n", "    hours: bureau\n    members: [nobody]\n",
-                       "nobody", "unknown agent 'nobody'"),
+                       "nobody", "agent inconnu 'nobody'"),
     "negative queue length": (
         "    hours: bureau\n", "    hours: bureau\n    queue: {max_callers: -1}\n",
-        "-1}", "max_callers: Input should be greater than or equal to 0"),
+        "-1}", "max_callers: doit être supérieur ou égal à 0, pas -1"),
 }
 
 
@@ -55,22 +58,22 @@ def test_back_needs_a_parent_menu() -> None:
                     '"2": {label: "autre chose", target: accueil}')
     [issue] = issues_of(text)
     assert (issue.line, issue.col) == position(text, "back}")
-    assert "`back` needs a parent menu" in issue.message
+    assert "`back` a besoin d'un menu parent" in issue.message
 
 
 def test_yaml_syntax_error_has_its_line() -> None:
     text = replaced(MINIMAL, "main_menu: principal", "main_menu: [principal")
     [issue] = issues_of(text)
-    assert issue.message.startswith("YAML syntax:")
+    assert issue.message.startswith("syntaxe YAML : « , » ou « ] » manquant")
     assert issue.line == position(text, "messages:")[0]  # where the parser gave up
-    assert f"(line {position(text, 'main_menu')[0]})" in issue.message
+    assert f"(bloc commencé ligne {position(text, 'main_menu')[0]})" in issue.message
 
 
 def test_duplicate_keys_are_syntax_errors() -> None:
     text = replaced(MINIMAL, "main_menu: principal", "main_menu: principal\nmain_menu: autre")
     [issue] = issues_of(text)
     assert issue.line == position(text, "main_menu: autre")[0]
-    assert "duplicate key" in issue.message
+    assert "clé « main_menu » écrite deux fois" in issue.message
 
 
 def test_several_errors_are_all_reported_in_str() -> None:
@@ -89,7 +92,8 @@ def test_not_a_mapping_and_unreadable_file(tmp_path) -> None:
     with pytest.raises(RulesError) as caught:
         load_rules(tmp_path / "absent.yaml")
     assert caught.value.issues[0].line is None
-    assert str(caught.value).startswith(f"{tmp_path / 'absent.yaml'}: cannot read")
+    assert str(caught.value) == \
+        f"{tmp_path / 'absent.yaml'}: impossible de lire le fichier : fichier introuvable"
 
 
 def test_minimal_file_loads_with_integer_keys_and_defaults() -> None:
@@ -105,4 +109,4 @@ def test_closure_needs_one_period() -> None:
                      "to: 2027-01-03, reason: x}\n"
     [issue] = issues_of(text)
     assert (issue.line, issue.col) == position(text, "{date: 2027")
-    assert "either `date` or both `from` and `to`" in issue.message
+    assert "une fermeture a besoin de `date`, ou de `from` et `to`" in issue.message

@@ -37,8 +37,8 @@ def test_bad_file_is_refused_and_old_rules_stay(rules_file: Path, caplog) -> Non
     with caplog.at_level(logging.ERROR, logger="ivr.rules.holder"):
         assert holder.reload() is False
     assert holder.current is before and holder.version == version
-    assert holder.last_error is not None and "unknown target 'nowhere'" in str(holder.last_error)
-    assert "unknown target 'nowhere'" in caplog.records[0].errors
+    assert holder.last_error is not None and "cible inconnue 'nowhere'" in str(holder.last_error)
+    assert "cible inconnue 'nowhere'" in caplog.records[0].errors
 
 
 def test_good_file_swaps_and_clears_the_error(rules_file: Path) -> None:

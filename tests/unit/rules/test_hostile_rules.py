@@ -11,12 +11,12 @@ from tests.fixtures.rules import MINIMAL, issues_of, position, replaced
 
 
 @pytest.mark.parametrize("template, why", [
-    ("Je vous passe {spoken_name!r}.", "must have no format"),
-    ("Je vous passe {spoken_name:>40}.", "must have no format"),
-    ("Je vous passe {spoken_name.upper}.", "unknown placeholder"),
-    ("Je vous passe {spoken_name[0]}.", "unknown placeholder"),
-    ("Je vous passe {0}.", "unknown placeholder"),
-    ("Je vous passe {}.", "unknown placeholder"),
+    ("Je vous passe {spoken_name!r}.", "s'écrit sans format"),
+    ("Je vous passe {spoken_name:>40}.", "s'écrit sans format"),
+    ("Je vous passe {spoken_name.upper}.", "variable inconnue"),
+    ("Je vous passe {spoken_name[0]}.", "variable inconnue"),
+    ("Je vous passe {0}.", "variable inconnue"),
+    ("Je vous passe {}.", "variable inconnue"),
 ])  # fmt: skip
 def test_every_template_must_render_with_bare_placeholders(template: str, why: str) -> None:
     text = replaced(MINIMAL, "Je vous mets en relation avec {spoken_name}.", template)
@@ -39,13 +39,13 @@ def test_an_agent_contact_provisioning_cannot_render_is_refused(contact: str) ->
     text = MINIMAL + f"agents:\n  marie:\n    name: Marie\n    contact: {json.dumps(contact)}\n"
     [issue] = issues_of(text)
     assert issue.line == position(text, "contact:")[0]
-    assert "must be sip:" in issue.message
+    assert "doit s'écrire sip:" in issue.message
 
 
 def test_deep_block_nesting_is_refused_before_the_composer_recurses() -> None:
     deep = "extra:\n" + "".join("  " * i + "- k:\n" for i in range(1, 3000))
     [issue] = issues_of(MINIMAL + deep)
-    assert "nesting deeper than" in issue.message and issue.line is not None
+    assert "imbrication trop profonde" in issue.message and issue.line is not None
 
 
 @pytest.mark.parametrize("day", ["2026-13-01", "2027-02-29", "2026-04-31"])
@@ -53,4 +53,4 @@ def test_impossible_dates_are_refused_with_their_position(day: str) -> None:
     text = MINIMAL + f"closures:\n  - {{date: {day}, reason: x}}\n"
     [issue] = issues_of(text)
     assert (issue.line, issue.col) == position(text, day)
-    assert "invalid date" in issue.message
+    assert "date invalide" in issue.message

@@ -27,11 +27,11 @@ def test_numbers_are_stored_in_e164_and_found_in_any_form() -> None:
 def test_an_unknown_menu_or_a_bad_number_is_a_file_line_error() -> None:
     text = MINIMAL + NUMBERS
     [issue] = issues_of(text)
-    assert "unknown menu 'demarches'" in issue.message and issue.line is not None
+    assert "menu inconnu 'demarches'" in issue.message and issue.line is not None
     assert issue.line >= position(text, "numbers:")[0]
     [bad] = issues_of(MINIMAL + NUMBERS.replace("01 23 45 67 00", "12").replace(
         "demarches", "principal"))
-    assert "not a phone number" in bad.message and bad.line is not None
+    assert "n'est pas un numéro de téléphone" in bad.message and bad.line is not None
 
 
 def test_a_caller_of_a_direct_line_starts_in_its_menu() -> None:
