@@ -42,7 +42,7 @@ def test_break_rules_see_the_line_fix_and_publish(
     retype_in_code_editor(page, line, "Paris", "Nulle-Part")
     page.get_by_role("button", name="Vérifier").click()
     expect(page.locator("ul.issues")).to_contain_text(f"Ligne {line}")
-    expect(page.locator("ul.issues")).to_contain_text("unknown time zone")
+    expect(page.locator("ul.issues")).to_contain_text("fuseau horaire inconnu")
     marked = gutter.locator(".ace_gutter-cell.ace_error")  # the annotation, at its line
     expect(marked).to_have_count(1)
     expect(marked).to_have_text(str(line))

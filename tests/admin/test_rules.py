@@ -40,7 +40,7 @@ def test_check_shows_each_error_at_its_line(admin: FlaskClient, settings: Settin
     status, page = _post(admin, "\n".join(lines), "check")
     assert status == 422
     assert f'<li id="ligne-{line}" class="faulty">' in page
-    assert f"Ligne {line}, colonne" in page and "unknown time zone" in page
+    assert f"Ligne {line}, colonne" in page and "fuseau horaire inconnu" in page
 
 
 def test_the_code_editor_is_served_and_marks_the_errors(
@@ -56,7 +56,7 @@ def test_the_code_editor_is_served_and_marks_the_errors(
     _, checked = _post(admin, text.replace("timezone: Europe/Paris", "timezone: Nulle/Part"),
                        "check")
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "timezone:" in t)
-    mark = f'data-line="{line}" data-col="13" data-message="town.timezone: unknown time zone'
+    mark = f'data-line="{line}" data-col="13" data-message="town.timezone: fuseau horaire inconnu'
     assert mark in checked
 
 
