@@ -43,9 +43,9 @@ def rules() -> None:
 def check(ctx: click.Context, file: Path | None) -> None:
     """Vérifie le fichier de règles (par défaut TOWNHALL_RULES)."""
     loaded = _load_or_exit(file or _settings(ctx).rules_path)
-    click.echo(f"ok: {len(loaded.departments)} departments, {len(loaded.menus)} menus, "
-               f"{len(loaded.agents)} agents, {len(loaded.request_types)} request types, "
-               f"{len(loaded.appointments.calendars)} appointment calendars")
+    click.echo(f"ok : {len(loaded.departments)} services, {len(loaded.menus)} menus, "
+               f"{len(loaded.agents)} agents, {len(loaded.request_types)} types de demande, "
+               f"{len(loaded.appointments.calendars)} agendas de rendez-vous")
 
 
 @rules.command()
@@ -56,15 +56,16 @@ def reload(ctx: click.Context) -> None:
     _load_or_exit(settings.rules_path)
     pid = ivr_app_pid(settings)
     if pid is None:
-        click.echo(f"no IVR app running (no live pid in {settings.home / 'run'}); "
-                   "the rules will be read when it starts")
+        click.echo(f"aucun serveur vocal en marche (pas de pid vivant dans "
+                   f"{settings.home / 'run'}) : les règles seront lues à son démarrage")
         raise SystemExit(1)
     try:
         os.kill(pid, signal.SIGHUP)
     except PermissionError:
-        click.echo(f"cannot signal the IVR app (pid {pid}): run as the user that started it")
+        click.echo(f"impossible de prévenir le serveur vocal (pid {pid}) : lancez la commande "
+                   "sous l'utilisateur qui l'a démarré")
         raise SystemExit(1) from None
-    click.echo(f"reload requested from the IVR app (pid {pid})")
+    click.echo(f"relecture des règles demandée au serveur vocal (pid {pid})")
 
 
 @rules.command()
@@ -103,8 +104,10 @@ def menu_tree(rules: Rules, menu_id: str, depth: int = 0,
               seen: frozenset[str] = frozenset()) -> list[str]:
     """The menus reachable from ``menu_id``, indented, each submenu shown once per branch."""
     menu = rules.menus[menu_id]
-    heard = f"{spoken_seconds(menu.spoken_text()):.1f} s, {len(menu.spoken_options())} choices"
-    lines = [f"{'  ' * depth}[{menu_id}] ({heard}{', stay on line' if menu.stay_on_line else ''})"]
+    seconds = f"{spoken_seconds(menu.spoken_text()):.1f}".replace(".", ",")
+    heard = f"{seconds} s, {len(menu.spoken_options())} choix"
+    stay = ", restez en ligne" if menu.stay_on_line else ""
+    lines = [f"{'  ' * depth}[{menu_id}] ({heard}{stay})"]
     for digit, option in menu.all_options().items():
         lines.append(f"{'  ' * (depth + 1)}{_option_line(digit, menu, rules)}")
         if option.menu and option.menu not in seen | {menu_id}:
@@ -117,11 +120,11 @@ def department_lines(rules: Rules) -> list[str]:
     lines: list[str] = []
     for target, dept in rules.departments.items():
         if dept.answered_by_ivr:
-            lines.append(f"  {target}: {dept.name} (answered by the IVR)")
+            lines.append(f"  {target} : {dept.name} (répondu par le serveur vocal)")
             continue
-        members = ", ".join(rules.queue_members(target)) or "none"
-        lines.append(f"  {target}: {dept.name} | agents: {members} | overflow: {dept.overflow}"
-                     f" | closed: {dept.when_closed}")
+        members = ", ".join(rules.queue_members(target)) or "aucun"
+        lines.append(f"  {target} : {dept.name} | agents : {members} | débordement : "
+                     f"{dept.overflow} | fermé : {dept.when_closed}")
         weekly = rules.weekly_hours(target)
         for day, name in enumerate(DAY_NAMES):
             ranges = weekly.day(day) if weekly else ()

@@ -28,8 +28,8 @@ def _run(settings: Settings, *args: str):
 def test_check_default_file_says_ok(settings: Settings) -> None:
     result = _run(settings, "check")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: 14 departments, 7 menus")
-    assert result.output.rstrip().endswith(", 19 request types, 3 appointment calendars")
+    assert result.output.startswith("ok : 14 services, 7 menus")
+    assert result.output.rstrip().endswith(", 19 types de demande, 3 agendas de rendez-vous")
 
 
 def test_check_prints_each_error_with_its_position(settings: Settings, tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_check_prints_each_error_with_its_position(settings: Settings, tmp_path:
 def test_reload_without_app_says_so(settings: Settings) -> None:
     result = _run(settings, "reload")
     assert result.exit_code == 1
-    assert "no IVR app running" in result.output
+    assert "aucun serveur vocal en marche" in result.output
 
 
 def test_reload_with_a_stale_pid_says_so(settings: Settings) -> None:
@@ -60,7 +60,7 @@ def test_reload_with_a_stale_pid_says_so(settings: Settings) -> None:
     (settings.home / "run" / "ivr-app.pid").write_text(f"{proc.pid}\n")
     result = _run(settings, "reload")
     assert result.exit_code == 1
-    assert "no IVR app running" in result.output
+    assert "aucun serveur vocal en marche" in result.output
 
 
 def test_reload_never_signals_a_process_that_is_not_the_ivr(settings: Settings) -> None:
@@ -71,7 +71,7 @@ def test_reload_never_signals_a_process_that_is_not_the_ivr(settings: Settings) 
         (settings.home / "run" / "ivr-app.pid").write_text(f"{proc.pid}\n")
         result = _run(settings, "reload")
         assert result.exit_code == 1
-        assert "no IVR app running" in result.output
+        assert "aucun serveur vocal en marche" in result.output
         assert proc.poll() is None  # SIGHUP would have ended sleep
     finally:
         proc.kill()
@@ -97,7 +97,7 @@ def test_reload_signals_the_running_app(
 def test_show_summarises_menus_and_hours(settings: Settings) -> None:
     result = _run(settings, "show")
     assert result.exit_code == 0, result.output
-    assert "[principal] (14.7 s, 5 choices, stay on line)" in result.output
+    assert "[principal] (14,7 s, 5 choix, restez en ligne)" in result.output
     assert "1 → etat-civil:" in result.output
     assert "samedi   09:00-12:00" in result.output
     data = json.loads(_run(settings, "show", "--json").output)
