@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr.flow.request_queries import (
+    AddressOnFile,
     CreateDocumentRequest,
     DocumentRequested,
     FindRequest,
@@ -34,6 +35,7 @@ from ivr.flow.request_queries import (
     OpenRequest,
     OpenRequests,
     OpenRequestsOf,
+    PostalAddressOf,
     Refused,
     RequestFound,
     RequestState,
@@ -47,7 +49,7 @@ from ivr.requests.errors import RequestError
 from ivr.requests.reference import grouped, normalise
 from ivr.store import messages as outbox
 from ivr.store.attachments import add_attachment
-from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
+from ivr.store.citizens import NewCitizen, address_on_file, citizen_ids, ensure_citizen_in
 from ivr.store.db import Store
 from ivr.store.models import (
     Citizen,
@@ -159,20 +161,31 @@ def _asked_sms(session: Session, query: SendStatusSms, citizen_id: int,
                    not_before=QuietHours(zone=query.rules.town.timezone).next_allowed(query.at))
 
 
+def postal_address_of(store: Store, query: PostalAddressOf) -> AddressOnFile:
+    """Whether the caller's citizen has a postal address (never the address itself)."""
+    try:
+        return AddressOnFile(address_on_file(store, query.caller))
+    except RequestError:  # a caller ID that is no phone number
+        return AddressOnFile(False)
+
+
 def create_document_request(store: Store, query: CreateDocumentRequest, *,
                             recording: Callable[[str], Path], area: Path,
                             heard: Heard | None = None) -> DocumentRequested:
     """Create the request, then move each recording (``recording(name)``: its file in
     Asterisk's spool) into its attachments. A recording that is missing is logged and
     the request kept: the agent calls the citizen back for what it held. ``heard``
-    gets each recording kept, to transcribe it later (never while the caller waits)."""
+    gets each recording kept, to transcribe it later (never while the caller waits).
+    Posted without an address on file, the request shows « adresse à compléter »."""
     citizen = NewCitizen(phones=(query.caller,)) if query.caller else None
+    said = ", ".join(what for what, _ in query.recordings) or "aucun"
+    where = " à l'adresse enregistrée" if query.to_address_on_file else ""
     view = create_request(
         store, query.rules, type_id=query.type_id, at=query.at, actor=PHONE_ACTOR,
         channel="phone", citizen=citizen, subject=f"{query.kind} — demandé par téléphone",
+        delivery=query.delivery,
         description=(f"Date de l'événement : {query.event_date:%d/%m/%Y}. "
-                     f"Envoi par {query.delivery}. Noms et adresse : voir les "
-                     "enregistrements joints."))
+                     f"Envoi par {query.delivery}{where}. Enregistrements joints : {said}."))
     for what, name in query.recordings:
         path = recording(name)
         try:
