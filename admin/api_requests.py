@@ -38,7 +38,7 @@ from admin.request_common import (
     type_label,
 )
 from admin.security import csrf
-from ivr.requests.address import PostalAddress, postal_address
+from ivr.requests.address import PostalAddress, required_address
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
 from ivr.rules import Rules
@@ -98,8 +98,8 @@ def _address(data: AddressIn | None) -> PostalAddress | None:
     """The checked address (``InvalidInput`` in French: a 400), None for none."""
     if data is None:
         return None
-    return postal_address(street=data.street, extra=data.extra, postcode=data.postcode,
-                          city=data.city)
+    return required_address(street=data.street, extra=data.extra, postcode=data.postcode,
+                            city=data.city)
 
 
 def _citizen(data: RequestIn) -> NewCitizen | None:

@@ -8,7 +8,14 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ivr.requests.address import CITY_MAX, EXTRA_MAX, STREET_MAX, PostalAddress, postal_address
+from ivr.requests.address import (
+    CITY_MAX,
+    EXTRA_MAX,
+    STREET_MAX,
+    PostalAddress,
+    postal_address,
+    required_address,
+)
 
 
 def _at_most(limit: int) -> list[object]:
@@ -24,10 +31,12 @@ def address_fields() -> tuple[UnboundField, ...]:
             StringField("Commune", validators=_at_most(CITY_MAX)))
 
 
-def typed_address(form: FlaskForm) -> PostalAddress | None:
-    """The address typed in a form with ``address_fields`` (``InvalidInput`` in French)."""
-    return postal_address(street=form.street.data, extra=form.extra.data,
-                          postcode=form.postcode.data, city=form.city.data)
+def typed_address(form: FlaskForm, *, required: bool = False) -> PostalAddress | None:
+    """The address typed in a form with ``address_fields`` (``InvalidInput`` in French);
+    None when left empty, unless ``required``."""
+    read = required_address if required else postal_address
+    return read(street=form.street.data, extra=form.extra.data,
+                postcode=form.postcode.data, city=form.city.data)
 
 
 class WorklistFilters(FlaskForm):

@@ -198,7 +198,7 @@ def set_address(reference: str) -> Response | tuple[str, int]:
         return _page(view, rules, 400, "Adresse invalide : voyez les champs signalés.",
                      address_form=form)
     try:
-        address = None if form.erase.data else typed_address(form)
+        address = None if form.erase.data else typed_address(form, required=True)
         changed = store_requests.set_address(
             get_store(), view.reference, address, actor=current_user.username, at=now(),
             audit=audited("request.address", erased=address is None))

@@ -13,6 +13,8 @@ from ivr.requests.errors import InvalidInput
 from ivr.requests.inputs import clean_text
 
 STREET_MAX, EXTRA_MAX, CITY_MAX = 120, 120, 80
+INCOMPLETE = ("Adresse postale incomplète : le numéro et la voie, le code postal et la "
+              "commune sont nécessaires.")
 _POSTCODE = re.compile(r"^\d{5}$")  # French postcodes, Corsica's included (20000…20999)
 
 
@@ -47,9 +49,18 @@ def postal_address(*, street: str | None, postcode: str | None, city: str | None
     if not (street_text or extra_text or city_text or code):
         return None
     if not (street_text and city_text and code):
-        raise InvalidInput("Adresse postale incomplète : le numéro et la voie, le code postal "
-                           "et la commune sont nécessaires.")
+        raise InvalidInput(INCOMPLETE)
     if not _POSTCODE.match(code):
         raise InvalidInput(f"Code postal invalide : « {(postcode or '').strip()[:20]} » "
                            "(cinq chiffres).")
     return PostalAddress(street_text, code, city_text, extra_text)
+
+
+def required_address(*, street: str | None, postcode: str | None, city: str | None,
+                     extra: str | None = None) -> PostalAddress:
+    """Like ``postal_address``, where no address at all is refused too (a form or a
+    body that means to set one: erasing is asked explicitly)."""
+    address = postal_address(street=street, postcode=postcode, city=city, extra=extra)
+    if address is None:
+        raise InvalidInput(INCOMPLETE)
+    return address

@@ -176,6 +176,7 @@ def test_the_postal_address_written_read_and_erased(client: FlaskClient, token: 
 @pytest.mark.parametrize(("address", "status", "message"), [
     ({**ADDRESS, "postcode": "6700"}, 400, "Code postal invalide : « 6700 » (cinq chiffres)."),
     ({**ADDRESS, "city": " "}, 400, "Adresse postale incomplète"),
+    ({"street": "", "postcode": "", "city": ""}, 400, "Adresse postale incomplète"),
     ({**ADDRESS, "street": "x" * 121}, 422, "données invalides"),
     ({**ADDRESS, "pays": "France"}, 422, "données invalides"),
 ])

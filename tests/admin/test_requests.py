@@ -181,6 +181,8 @@ def test_a_posted_request_without_address_is_flagged_until_the_agent_types_it(
         "street": "3 rue de la Mairie", "postcode": "67", "city": "Strasbourg"})
     assert bad.status_code == 400 and "Code postal invalide" in html.unescape(bad.text)
     assert store_requests.get_request(store, ref).citizen_address is None  # nothing kept
+    empty = client.post(f"/demandes/{ref}/adresse", data={"street": "", "city": ""})
+    assert empty.status_code == 400 and "incomplète" in html.unescape(empty.text)
     done = client.post(f"/demandes/{ref}/adresse", data={
         "street": "3 rue de la Mairie", "extra": "Bâtiment B", "postcode": "67000",
         "city": "Strasbourg"}, follow_redirects=True)
