@@ -144,6 +144,8 @@ class TracedCall:
 def _messages(text: str) -> Iterator[tuple[float, str]]:
     """(timestamp, message block) for each message of a SIPp message trace."""
     marks = list(_HEADER.finditer(text))
+    if not marks:  # a SIPp run that traced nothing (it did not start, under a load spike)
+        return
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
         stamp = datetime.strptime(mark.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
         yield stamp, text[mark.end():following.start() if following else len(text)]
