@@ -359,9 +359,16 @@ def proves(row: Request, check: str, *, birth_date: date | None = None,
            pin: str | None = None) -> bool:
     """Whether ``birth_date`` or ``pin`` is what ``check`` (the type's verification)
     asks of this request (for the store's own modules, inside their transaction)."""
+    born = row.citizen.birth_date if row.citizen is not None else None
+    return secret_matches(check, born, row.pin_hash, birth_date=birth_date, pin=pin)
+
+
+def secret_matches(check: str, born: date | None, pin_hash: str | None, *,
+                   birth_date: date | None = None, pin: str | None = None) -> bool:
+    """``proves`` on the values read (the citizen's birth date, the PIN's hash), for a
+    caller that read them in one statement rather than through the ORM's rows."""
     if check == "none":
         return True
     if check == "pin":
-        return pin is not None and _pin_matches(row.pin_hash, pin)
-    born = row.citizen.birth_date if row.citizen is not None else None
+        return pin is not None and _pin_matches(pin_hash, pin)
     return born is not None and birth_date == born
