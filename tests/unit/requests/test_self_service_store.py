@@ -166,8 +166,8 @@ def test_a_document_request_by_phone_is_created_with_its_recordings_attached(
     # posted, the caller having no address on file: the agent completes it
     assert (view.delivery, view.address_to_complete) == ("courrier", True)
     address = postal_address(street="3 rue de la Mairie", postcode="67000", city="Strasbourg")
-    done = repo.set_address(store, view.reference, address, actor="agent", at=T0)
-    assert (done.citizen_address, done.address_to_complete) == (address, False)
+    completed = repo.set_address(store, view.reference, address, actor="agent", at=T0)
+    assert (completed.citizen_address, completed.address_to_complete) == (address, False)
     assert ss.postal_address_of(store, PostalAddressOf(PHONE)) == AddressOnFile(True)
 
 
