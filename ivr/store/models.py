@@ -256,7 +256,9 @@ class Callback(Base):
 class Citizen(Base):
     """A person the town hall owes something to; data kept to the minimum (GDPR).
 
-    The date of birth is filled only for request types that verify it on the phone.
+    The date of birth is filled only for request types that verify it on the phone; the
+    postal address (one, all four parts or none: ``ivr.requests.address``) only when a
+    document is to be posted.
     """
 
     __tablename__ = "citizens"
@@ -264,6 +266,10 @@ class Citizen(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(255))
     birth_date: Mapped[date | None] = mapped_column(Date)
+    address_street: Mapped[str | None] = mapped_column(String(120))
+    address_extra: Mapped[str | None] = mapped_column(String(120))
+    address_postcode: Mapped[str | None] = mapped_column(String(5))
+    address_city: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -363,6 +369,7 @@ class Request(Base):
     escalated_at: Mapped[datetime | None]  # flagged to the superviseur once late
     answer: Mapped[str | None] = mapped_column(Text)  # the answer sent to the citizen
     adopted: Mapped[bool | None]  # a suggestion put into practice (« on l'a fait »)
+    delivery: Mapped[str | None] = mapped_column(String(16))  # courrier | courriel (an act)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = _updated()
 
