@@ -13,13 +13,13 @@ from typing import Any
 
 import click
 
+from ivr.cli.store import existing_store
 from ivr.requests import lifecycle
 from ivr.requests.csv_import import parse_import, size_refusal
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
 from ivr.requests.reference import grouped, normalise
 from ivr.rules import Rules, RulesError, load_rules
-from ivr.settings import Settings
 from ivr.store import request_import, self_service
 from ivr.store import requests as repo
 from ivr.store.citizens import NewCitizen
@@ -32,8 +32,7 @@ LIST_COLUMNS = ("reference", "type", "department", "status", "due_at", "agent")
 @contextmanager
 def _store(ctx: click.Context) -> Iterator[Store]:
     """The store, with refusals turned into a French error message (exit status 1)."""
-    settings: Settings = ctx.obj
-    store = Store(settings.db_url)
+    store = existing_store(ctx.obj)
     try:
         yield store
     except RequestError as exc:

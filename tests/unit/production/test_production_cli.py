@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -31,7 +32,9 @@ def _run(env: dict[str, str], *args: str) -> Result:
 
 
 @pytest.mark.parametrize("command", [("contacts", "list"), ("callbacks", "list"),
-                                     ("admin", "list-tokens")])  # fmt: skip
+                                     ("admin", "list-tokens"), ("requests", "list"),
+                                     ("messages", "list"), ("messages", "lists"),
+                                     ("alerts", "status")])  # fmt: skip
 def test_reading_before_the_store_exists_says_how_to_start(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:
@@ -40,6 +43,25 @@ def test_reading_before_the_store_exists_says_how_to_start(
     assert "aucune base de données n'existe encore" in result.output
     assert "townhall-ivr db upgrade" in result.output
     assert not (tmp_path / "home" / "townhall.db").exists()  # reading created nothing
+
+
+def test_down_never_signals_a_process_that_a_stale_pid_file_names(tmp_path: Path) -> None:
+    """The supervisor's pid file left by a crash may name a pid the system gave to
+    another process since: ``down`` must not stop (nor kill) it, ``status`` must not
+    call it ours."""
+    stranger = subprocess.Popen(["sleep", "30"])
+    try:
+        for name in ("stack.pid", "ivr-app.pid"):
+            (tmp_path / "home" / "run").mkdir(parents=True, exist_ok=True)
+            (tmp_path / "home" / "run" / name).write_text(f"{stranger.pid}\n")
+        env = _env(tmp_path / "home")
+        assert _run(env, "down").output.strip() == "already down"
+        shown = _run(env, "status").output
+        assert "stack:     down" in shown and "ivr app:   not running" in shown
+        assert stranger.poll() is None  # SIGTERM would have ended sleep
+    finally:
+        stranger.kill()
+        stranger.wait()
 
 
 def test_route_batch_that_is_not_utf8_names_file_line_and_column(tmp_path: Path) -> None:
