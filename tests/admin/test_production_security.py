@@ -74,6 +74,20 @@ def test_far_dates_in_admin_filters_are_a_form_error(
         assert answer.status_code in (200, 400) and "hors limites" in answer.text
 
 
+@pytest.mark.parametrize("page", [
+    "/agenda/maire?jour=9999-12-31&vue=semaine", "/agenda/maire?jour=9999-12-31",
+    "/agenda/maire?jour=0001-01-01", "/agenda/maire?jour=0001-01-01&vue=semaine",
+    "/marianne/?mois=9999-12", "/marianne/?mois=0001-01",
+])  # fmt: skip
+def test_far_dates_in_agenda_and_marianne_pages_are_no_500(
+    as_user: Callable[[str], FlaskClient], page: str
+) -> None:
+    """Variants of the far-date class in other pages' own date parameters."""
+    answer = as_user("admin").get(page)
+    assert answer.status_code in (200, 400), answer.status_code
+    assert answer.status_code == 200 or "hors limites" in answer.text or "invalide" in answer.text
+
+
 def test_a_phone_without_digits_is_refused(client: FlaskClient, token: str) -> None:
     sent = client.post("/api/v1/contacts", headers=_bearer(token),
                        json={**CONTACT, "caller": {"phone": "(.. -- ..)"}})  # fmt: skip

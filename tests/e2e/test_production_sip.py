@@ -87,6 +87,14 @@ def test_the_town_hall_registers_with_its_account(trunk: tuple[Stack, Operator])
     assert "Registered" in stack.asterisk.cli("pjsip show registrations")
 
 
+def test_a_plain_rtp_offer_is_refused_when_srtp_is_required(
+        trunk: tuple[Stack, Operator]) -> None:
+    """The agent's own credentials over UDP, offering unencrypted media: « 488 »."""
+    stack, _ = trunk
+    password = (stack.settings.home / "secrets" / f"sip-{SRTP_PHONE}").read_text().strip()
+    assert plain_offer("127.0.0.1", stack.settings.sip_port, SRTP_PHONE, password) == "488"
+
+
 def test_a_citizen_calling_the_public_number_is_routed(trunk: tuple[Stack, Operator]) -> None:
     stack, operator = trunk
     eventually(lambda: operator.registered(ACCOUNT), 30)
@@ -171,43 +179,6 @@ def test_an_agent_phone_registers_with_its_generated_credentials(
     assert not [text for text in logs if password in text or new in text]
 
 
-def test_a_stranger_guessing_passwords_is_blocked(trunk: tuple[Stack, Operator]) -> None:
-    stack, _ = trunk
-    password = (stack.settings.home / "secrets" / f"sip-{DESK_PHONE}").read_text().strip()
-    port, stranger = stack.settings.sip_port, "127.0.0.3"
-    for guess in range(5):
-        assert register("127.0.0.1", port, DESK_PHONE, f"guess{guess}", stranger) == "refused"
-    env = {**os.environ, **stack.settings.to_env()}
-    events = subprocess.run([sys.executable, "-m", "ivr.cli", "security", "events"], env=env,
-                            capture_output=True, text=True, timeout=60)
-    assert events.stdout.count(f"{stranger} ") >= 5, events.stdout + events.stderr
-    done = subprocess.run([sys.executable, "-m", "ivr.cli", "security", "guard"], env=env,
-                          capture_output=True, text=True, timeout=60)
-    assert f"bloquée : {stranger}" in done.stdout, done.stdout + done.stderr
-    seen = sip_security(stack.settings)  # what the admin's « Sécurité SIP » page shows
-    assert seen.blocked == [stranger] and seen.failures[0].address == stranger
-    # even the right password no longer works from there; the agent's desk still does
-    assert register("127.0.0.1", port, DESK_PHONE, password, stranger) != "200"
-    assert register("127.0.0.1", port, DESK_PHONE, password) == "200"
-
-
-def test_sip_over_tls_with_the_generated_certificate(trunk: tuple[Stack, Operator]) -> None:
-    stack, _ = trunk
-    assert "transport-tls" in stack.asterisk.cli("pjsip show transports")
-    context = ssl.create_default_context()
-    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # self-signed
-    with socket.create_connection(("127.0.0.1", stack.settings.sip_tls_port), timeout=10) as raw, \
-            context.wrap_socket(raw) as tls:
-        presented = ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True) or b"")
-        tls.sendall(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;"
-                    b"branch=z9hG4bK-tls1\r\nFrom: <sip:probe@127.0.0.1>;tag=1\r\n"
-                    b"To: <sip:127.0.0.1>\r\nCall-ID: tls-probe\r\nCSeq: 1 OPTIONS\r\n"
-                    b"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
-        assert tls.recv(4096).startswith(b"SIP/2.0 ")
-    generated = (stack.settings.home / "secrets" / "sip-tls" / "cert.pem").read_text()
-    assert presented.split() == generated.split()
-
-
 def test_an_agent_over_tls_answers_a_routed_call_with_encrypted_media(
         trunk: tuple[Stack, Operator]) -> None:
     stack, operator = trunk
@@ -248,9 +219,38 @@ def tone_seconds(wav: Path, hz: int) -> float:
     return len(steady) / 10
 
 
-def test_a_plain_rtp_offer_is_refused_when_srtp_is_required(
-        trunk: tuple[Stack, Operator]) -> None:
-    """The agent's own credentials over UDP, offering unencrypted media: « 488 »."""
+def test_a_stranger_guessing_passwords_is_blocked(trunk: tuple[Stack, Operator]) -> None:
     stack, _ = trunk
-    password = (stack.settings.home / "secrets" / f"sip-{SRTP_PHONE}").read_text().strip()
-    assert plain_offer("127.0.0.1", stack.settings.sip_port, SRTP_PHONE, password) == "488"
+    password = (stack.settings.home / "secrets" / f"sip-{DESK_PHONE}").read_text().strip()
+    port, stranger = stack.settings.sip_port, "127.0.0.3"
+    for guess in range(5):
+        assert register("127.0.0.1", port, DESK_PHONE, f"guess{guess}", stranger) == "refused"
+    env = {**os.environ, **stack.settings.to_env()}
+    events = subprocess.run([sys.executable, "-m", "ivr.cli", "security", "events"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert events.stdout.count(f"{stranger} ") >= 5, events.stdout + events.stderr
+    done = subprocess.run([sys.executable, "-m", "ivr.cli", "security", "guard"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert f"bloquée : {stranger}" in done.stdout, done.stdout + done.stderr
+    seen = sip_security(stack.settings)  # what the admin's « Sécurité SIP » page shows
+    assert seen.blocked == [stranger] and seen.failures[0].address == stranger
+    # even the right password no longer works from there; the agent's desk still does
+    assert register("127.0.0.1", port, DESK_PHONE, password, stranger) != "200"
+    assert register("127.0.0.1", port, DESK_PHONE, password) == "200"
+
+
+def test_sip_over_tls_with_the_generated_certificate(trunk: tuple[Stack, Operator]) -> None:
+    stack, _ = trunk
+    assert "transport-tls" in stack.asterisk.cli("pjsip show transports")
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # self-signed
+    with socket.create_connection(("127.0.0.1", stack.settings.sip_tls_port), timeout=10) as raw, \
+            context.wrap_socket(raw) as tls:
+        presented = ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True) or b"")
+        tls.sendall(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;"
+                    b"branch=z9hG4bK-tls1\r\nFrom: <sip:probe@127.0.0.1>;tag=1\r\n"
+                    b"To: <sip:127.0.0.1>\r\nCall-ID: tls-probe\r\nCSeq: 1 OPTIONS\r\n"
+                    b"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+        assert tls.recv(4096).startswith(b"SIP/2.0 ")
+    generated = (stack.settings.home / "secrets" / "sip-tls" / "cert.pem").read_text()
+    assert presented.split() == generated.split()
