@@ -73,6 +73,20 @@ def test_route_batch_that_is_not_utf8_names_file_line_and_column(tmp_path: Path)
     assert "Traceback" not in result.output
 
 
+def test_rules_and_settings_files_not_in_utf8_name_line_and_column(tmp_path: Path) -> None:
+    """Variants of the batch case: the rules file and the settings file, saved in
+    Latin-1 by an editor, are named at their first bad byte too."""
+    rules = tmp_path / "routing_rules.yaml"
+    rules.write_bytes("version: 1\n# é\ntown: {name: Mairie de Sète}\n".encode("latin-1"))
+    checked = _run(_env(tmp_path / "home", rules=rules), "rules", "check")
+    assert checked.exit_code == 1 and "Traceback" not in checked.output
+    assert f"{rules}:2:3: ce fichier n'est pas en UTF-8" in checked.output
+    config = tmp_path / "townhall-ivr.env"
+    config.write_bytes("# réglages\n".encode("latin-1"))
+    read = CliRunner().invoke(main, ["rules", "check"], env={"TOWNHALL_CONFIG": str(config)})
+    assert read.exit_code == 1 and f"{config}:1:4: ce fichier n'est pas en UTF-8" in read.output
+
+
 def test_tokens_are_created_with_scopes_listed_and_revoked(tmp_path: Path) -> None:
     env = _env(tmp_path / "home")
     assert _run(env, "db", "upgrade").exit_code == 0
