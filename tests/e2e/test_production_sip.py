@@ -35,7 +35,7 @@ from ivr.simulate import AgentPhone, place_call
 from ivr.store.db import Store
 from ivr.store.models import Callback
 from tests.fixtures.operator import OPERATOR_IP, Desk, Operator, operator_asterisk
-from tests.fixtures.sip_register import plain_offer, register
+from tests.fixtures.sip_register import register
 from tests.fixtures.stack import prompt_cache
 from townhall_support.ports import free_port
 from townhall_support.stack import OPEN_CLOCK, Stack, running_stack
@@ -85,14 +85,6 @@ def test_the_town_hall_registers_with_its_account(trunk: tuple[Stack, Operator])
     assert eventually(lambda: operator.registered(ACCOUNT), 30), operator.asterisk.cli(
         "pjsip show contacts")
     assert "Registered" in stack.asterisk.cli("pjsip show registrations")
-
-
-def test_a_plain_rtp_offer_is_refused_when_srtp_is_required(
-        trunk: tuple[Stack, Operator]) -> None:
-    """The agent's own credentials over UDP, offering unencrypted media: « 488 »."""
-    stack, _ = trunk
-    password = (stack.settings.home / "secrets" / f"sip-{SRTP_PHONE}").read_text().strip()
-    assert plain_offer("127.0.0.1", stack.settings.sip_port, SRTP_PHONE, password) == "488"
 
 
 def test_a_citizen_calling_the_public_number_is_routed(trunk: tuple[Stack, Operator]) -> None:
@@ -203,6 +195,22 @@ def test_an_agent_over_tls_answers_a_routed_call_with_encrypted_media(
     assert (media, signalling) == ("1", "1") and int(sent) > 0, seen
     # and the town hall decrypted it: the citizen hears the desk's 440 Hz tone
     assert tone_seconds(heard, 440) >= 1.5
+
+
+def test_a_plain_rtp_offer_is_refused_when_srtp_is_required(
+        trunk: tuple[Stack, Operator]) -> None:
+    """The agent's phone, with its right credentials and over TLS, offering unencrypted
+    media: the town hall answers « 488 »."""
+    _, operator = trunk
+    operator.asterisk.cli("channel originate Local/plain@desk-offer application Wait 1")
+
+    def answer() -> str:
+        lines = operator.desk_log.read_text().splitlines() if operator.desk_log.exists() else []
+        return next((line for line in lines if line.startswith("plain|")), "")
+
+    seen = eventually(answer, 30)
+    assert seen.startswith("plain|") and seen.split("|")[1] != "ANSWER", seen
+    assert "488" in seen, seen
 
 
 def tone_seconds(wav: Path, hz: int) -> float:
