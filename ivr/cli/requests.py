@@ -30,9 +30,11 @@ LIST_COLUMNS = ("reference", "type", "department", "status", "due_at", "agent")
 
 
 @contextmanager
-def _store(ctx: click.Context) -> Iterator[Store]:
-    """The store, with refusals turned into a French error message (exit status 1)."""
-    store = existing_store(ctx.obj)
+def _store(ctx: click.Context, waits: bool = False) -> Iterator[Store]:
+    """The store, with refusals turned into a French error message (exit status 1); one
+    never created says how to create it, unless the caller ``waits`` for it (a worker
+    started before the IVR migrated the store retries)."""
+    store = Store(ctx.obj.db_url) if waits else existing_store(ctx.obj)
     try:
         yield store
     except RequestError as exc:
