@@ -17,6 +17,7 @@ from typing import Any
 
 from ivr.asterisk.trunk import OperatorTrunk, operator_trunk
 from ivr.clock import Clock, parse_clock
+from ivr.domain.utf8 import NOT_UTF8, utf8_position
 from ivr.package_data import PROMPTS_DIR
 from ivr.private_files import read_or_create_secret
 
@@ -67,9 +68,14 @@ def read_config_file(path: Path) -> dict[str, str]:
     """``TOWNHALL_*=value`` lines of a configuration file (``#`` comments, blank lines,
     optional quotes); ValueError ``file:line`` in French for anything else."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise ValueError(f"TOWNHALL_CONFIG : {path} illisible ({exc})") from None
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        row, col = utf8_position(data, exc)
+        raise ValueError(f"{path}:{row}:{col}: {NOT_UTF8}") from None
     values: dict[str, str] = {}
     for number, line in enumerate(lines, 1):
         text = line.strip()

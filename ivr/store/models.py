@@ -790,3 +790,15 @@ class SubscriptionRequest(Base):
     expires_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong codes keyed
+
+
+class LoginLimit(Base):
+    """A login rate-limit counter shared by every admin process and thread: attempts in
+    the current fixed window, per account and per client (the key is hashed: neither
+    the address nor the name typed is kept)."""
+
+    __tablename__ = "login_limits"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int]
+    expires_at: Mapped[float] = mapped_column(index=True)  # epoch seconds, as limits counts
