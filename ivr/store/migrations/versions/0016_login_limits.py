@@ -1,8 +1,8 @@
 """login limits: the admin's login rate-limit counters in the store, shared by every
 admin process and thread (per account and per client; keys hashed).
 
-Revision ID: 0018_login_limits
-Revises: 0014_alerts_ui
+Revision ID: 0016_login_limits
+Revises: 0015_citizen_address
 Create Date: 2026-11-30 19:00:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0018_login_limits'
-down_revision: Union[str, Sequence[str], None] = '0014_alerts_ui'
+revision: str = '0016_login_limits'
+down_revision: Union[str, Sequence[str], None] = '0015_citizen_address'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
