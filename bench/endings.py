@@ -4,9 +4,10 @@ The IVR path's contacts tell how its calls ended, but the native dialplan record
 nothing: app_queue's own log is the one record both paths share. Each line is
 ``time|callid|queue|agent|event|data…``; a call's last queue event says how it left
 the queue (an agent answered, the wait ran out and it went on to the overflow or the
-department's voicemail, the caller hung up…). ``RINGNOANSWER`` lines are agents the
-queue rang without an answer within the member ring timeout: the first sign of calls
-that an agent could have taken.
+department's voicemail, the caller hung up…). A caller refused by a full or empty
+queue leaves no line of app_queue's own: our dialplan writes ``OVERFLOW|<QUEUESTATUS>|
+<next queue, empty for the voicemail>`` there (``townhall-queue-run``). ``RINGNOANSWER``
+lines are agents the queue rang without an answer within the member ring timeout.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ ENDINGS = {
     "ABANDON": "hung up in the queue",
     "EXITWITHKEY": "left the queue with a key",
 }
+OVERFLOW = "OVERFLOW"  # written by the dialplan: the call left this queue without an agent
 STILL_QUEUED = "still in the queue"
 NEVER_QUEUED = "never queued (menu, fallback message or failed)"
 AGENT = "agent"
@@ -64,7 +66,7 @@ class Endings:
 
 def read_endings(lines: Iterable[str], placed: int) -> Endings:
     """The endings of the calls whose queue events are ``lines`` (one wave's)."""
-    last: dict[str, tuple[str, str]] = {}  # callid → (queue, last event)
+    last: dict[str, tuple[str, str]] = {}  # callid → (queue, how its last event ended it)
     result, hold = Endings(placed), []
     for line in lines:
         parts = line.rstrip("\n").split("|")
@@ -75,12 +77,14 @@ def read_endings(lines: Iterable[str], placed: int) -> Endings:
             result.ring_no_answer += 1
         elif event == "RINGCANCELED":
             result.ring_cancelled += 1
+        elif event == OVERFLOW:
+            status, to = [*parts[5:7], "", ""][:2]
+            last[callid] = (queue, f"overflow ({status}) → {to or 'voicemail'}")
         elif event == "ENTERQUEUE" or event in ENDINGS:
             if event == "CONNECT" and len(parts) > 5 and parts[5].isdigit():
                 hold.append(int(parts[5]) * 1000.0)
-            last[callid] = (queue, event)
-    result.endings.update(f"{queue}: {ENDINGS.get(event, STILL_QUEUED)}"
-                          for queue, event in last.values())
+            last[callid] = (queue, ENDINGS.get(event, STILL_QUEUED))
+    result.endings.update(f"{queue}: {ending}" for queue, ending in last.values())
     if placed > len(last):
         result.endings[f"-: {NEVER_QUEUED}"] = placed - len(last)
     result.hold_ms = percentiles(hold)

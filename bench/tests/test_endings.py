@@ -16,6 +16,9 @@ WAVE = """\
 1796062915|c-2|police-municipale|bench-agent-4|RINGNOANSWER|15000
 1796062915|c-2|police-municipale|bench-agent-5|RINGCANCELED|200
 1796062930|c-2|police-municipale|NONE|EXITWITHTIMEOUT|1|1|30
+1796062930|c-2|police-municipale|NONE|OVERFLOW|TIMEOUT|
+1796062902|c-6|police-municipale|NONE|OVERFLOW|FULL|accueil
+1796062902|c-6|accueil|NONE|OVERFLOW|FULL|
 1796062901|c-3|accueil|NONE|ENTERQUEUE||0612345678|1
 1796062903|c-3|accueil|NONE|ABANDON|1|1|2
 1796062901|c-4|police-municipale|NONE|ENTERQUEUE||0612345678|2
@@ -24,17 +27,18 @@ WAVE = """\
 
 
 def test_each_call_ends_by_its_last_queue_event() -> None:
-    endings = read_endings(WAVE.splitlines(), placed=5)
+    endings = read_endings(WAVE.splitlines(), placed=6)
     assert endings.endings == {
         "police-municipale: agent": 2,
-        "police-municipale: queue timeout (overflow/voicemail)": 1,
+        "police-municipale: overflow (TIMEOUT) → voicemail": 1,
+        "accueil: overflow (FULL) → voicemail": 1,
         "accueil: hung up in the queue": 1,
         "-: never queued (menu, fallback message or failed)": 1,
     }
-    assert (endings.with_agent, endings.not_with_agent) == (2, 3)
+    assert (endings.with_agent, endings.not_with_agent) == (2, 4)
     assert (endings.ring_no_answer, endings.ring_cancelled) == (1, 1)
     assert endings.hold_ms[99] == 4000
-    assert "2 with an agent, 3 not" in endings.describe()
+    assert "2 with an agent, 4 not" in endings.describe()
 
 
 def test_a_call_entered_and_not_left_is_still_queued() -> None:

@@ -60,8 +60,8 @@ def calls(concurrent: int, duration: float, calls: int | None, rate: float | Non
     try:
         report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,
                            scenario=scenario, ramp_levels=_levels(ramp_levels),
-                           ramp_duration=ramp_duration, agents=agents or concurrent, keys=keys or SAME_KEY,
-                           repeat=repeat)
+                           ramp_duration=ramp_duration, agents=agents or concurrent,
+                           keys=keys or SAME_KEY, repeat=repeat)
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("\n".join(report))
