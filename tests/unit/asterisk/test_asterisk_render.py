@@ -151,7 +151,7 @@ def test_noisy_modules_are_not_loaded(settings: Settings, root: Path) -> None:
 
 
 def test_queue_length_comes_from_the_rules(settings: Settings, root: Path) -> None:
-    """max_callers counts callers waiting beyond the agents ready, not those being rung."""
+    """max_callers counts callers beyond the agents ready, not app_queue's maxlen."""
     rules = load_rules_text(replaced(MINIMAL, "    hours: bureau\n",
                                      "    hours: bureau\n    queue: {max_callers: 3}\n"))
     files = _render(settings, root, queues=queue_specs(rules))
