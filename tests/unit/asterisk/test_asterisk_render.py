@@ -142,6 +142,21 @@ def test_dialplan_contexts(settings: Settings, root: Path) -> None:
     assert "native" not in extensions
 
 
+def test_a_hang_up_during_the_hand_off_still_ends_the_contact(settings: Settings,
+                                                              root: Path) -> None:
+    """Asterisk drops an accepted continue when the hang-up comes first (the call ends
+    in townhall-inbound), or the call ends in townhall-queue before its first priority
+    pushed the hang-up handler: both contexts' h extension send TownhallCallEnd."""
+    extensions = _render(settings, root)["extensions.conf"]
+    inbound = extensions.split("[townhall-inbound]")[1].split("\n[")[0]
+    queue = extensions.split("[townhall-queue]")[1].split("\n[")[0]
+    assert ('exten => h,1,GosubIf($["${TOWNHALL_TARGET}" != ""]?townhall-queue-end,s,1('
+            "${TOWNHALL_TARGET}))") in inbound
+    assert ('exten => h,1,GosubIf($["${TOWNHALL_QUEUE_END}" = ""]?townhall-queue-end,s,1('
+            "${TOWNHALL_TARGET}))") in queue
+    assert "exten => s,1,UserEvent(TownhallCallEnd,Queue: ${ARG1})" in extensions
+
+
 def test_noisy_modules_are_not_loaded(settings: Settings, root: Path) -> None:
     modules = _render(settings, root)["modules.conf"]
     noload = set(_values(modules, "noload"))
