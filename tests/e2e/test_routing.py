@@ -105,7 +105,7 @@ def test_a_burst_of_callers_meets_free_agents_not_a_full_queue(slow_desk: Stack)
     """As many callers as free agents, at once: while their agents' phones ring they are
     all in the queue, more than ``max_callers`` (which app_queue's maxlen counted: the
     last one overflowed with agents free), and each is answered by an agent."""
-    calls = [slow_desk.start_call(dtmf="12", hold_seconds=20) for _ in range(BURST)]
+    calls = [slow_desk.start_call(dtmf="12", hold_seconds=12) for _ in range(BURST)]
     contacts = [slow_desk.contact(call.result(timeout=60).ref, wait=30,
                                   until=lambda c: c["hangup_stage"] is not None)
                 for call in calls]
