@@ -493,9 +493,10 @@ class Message(Base):
     ``attempt_id`` is committed with the claim, before the gateway is called: a row
     found ``sending`` with an expired lease may have left, so it becomes ``unknown``; it is
     sent again by itself only when the gateway shows it does not have it (no delivery
-    report, gateway back and empty, see ``ivr.messages.resend``), else an agent decides. ``contact_id`` is the outbound contact that shows the
-    message in the request's timeline; ``fallback_of`` the message this one replaces
-    on another channel after a failure.
+    report, gateway back and empty, see ``ivr.messages.resend``), else an agent decides.
+    ``contact_id`` is the outbound contact that shows the message in the request's
+    timeline; ``fallback_of`` the message this one replaces on another channel after a
+    failure.
     """
 
     __tablename__ = "messages"

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from ivr.messages.adapters.kannel import KannelConfig, KannelGateway
 from ivr.messages.adapters.sender import Sender, SenderConfig
-from ivr.messages.resend import ResendPolicy
 from ivr.messages.adapters.smtp import SmtpConfig, SmtpGateway
+from ivr.messages.resend import ResendPolicy
 from ivr.messages.sending import Gateway
 from ivr.rules import load_rules
 from ivr.settings import Settings
