@@ -4,15 +4,21 @@ delivery reports, consent, incoming SMS."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.message import Message as Message_
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from ivr.messages.mail import parse_mail
 from ivr.messages.resend import ResendPolicy
 from ivr.store import messages as outbox
 from ivr.store.citizens import ensure_citizen, get_citizen, record_consent
 from ivr.store.db import Store
-from ivr.store.inbound import receive_sms
+from ivr.store.inbound import receive_email, receive_sms
 from ivr.store.models import Contact, ContactEvent, Message, MessagePreference, Request
 from ivr.store.requests import change_status, create_request, get_request
 from tests.fixtures.requests import RULES
@@ -251,3 +257,50 @@ def test_a_late_report_of_the_first_attempt_takes_the_resend_back(store: Store) 
         assert [m.id for m in claimed] == [accepted.id]  # the other one still goes again
         assert outbox.delivery_report(session, lost.id, f"x:{lost.id}9", "delivered", "",
                                       NOW) is None  # another message's attempt
+
+
+def _dsn(original_id: str, action: str = "failed") -> bytes:
+    """A relay's delivery status notification (RFC 3464) about the mail ``original_id``."""
+    report = EmailMessage()
+    report["From"] = "MAILER-DAEMON@relais.villebourg.fr"
+    report["To"] = "mairie@villebourg.fr"
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report.set_content("Votre message n'a pas pu être remis.")
+    report.make_mixed()
+    status = Message_()
+    status["Reporting-MTA"] = "dns; relais.villebourg.fr"
+    per_recipient = Message_()
+    per_recipient["Final-Recipient"] = f"rfc822; {EMAIL}"
+    per_recipient["Action"] = action
+    per_recipient["Status"] = "5.1.1"
+    per_recipient["Diagnostic-Code"] = "smtp; 550 5.1.1 <alice@example.org>: User unknown"
+    part = MIMEBase("message", "delivery-status")
+    part.set_payload([status, per_recipient])
+    report.attach(part)
+    report.attach(MIMEText(f"Message-ID: {original_id}\nSubject: Votre demande\n",
+                           "rfc822-headers"))
+    report.replace_header("Content-Type", 'multipart/report; report-type="delivery-status"; '
+                          f'boundary="{report.get_boundary()}"')
+    return report.as_bytes()
+
+
+def test_a_bounce_fails_the_mail_and_tries_the_next_channel(store: Store,
+                                                             tmp_path: Path) -> None:
+    citizen = _citizen(store, prefer="email")
+    create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t", citizen_id=citizen)
+    with store.session() as session:
+        (mail,) = outbox.claim_due(session, NOW, "w", 10, 60)
+        outbox.mark_sent(session, {mail.attempt_id or "": "x"}, NOW)
+    message_id = f"<{(mail.attempt_id or '').replace(':', '.')}@villebourg.fr>"
+    assert parse_mail(_dsn(message_id, "delayed")).bounce is None  # only a delay: wait
+    bounce = parse_mail(_dsn(message_id))
+    assert bounce.bounce is not None and bounce.bounce.status == "5.1.1"
+    for _ in range(2):  # read twice, applied once
+        got = receive_email(store, RULES, bounce, at=NOW, area=tmp_path)
+        assert got.intent == "bounce"
+    failed, sms = _messages(store)
+    assert failed.state == "failed" and "User unknown" in (failed.reason or "")
+    assert (sms.channel, sms.state, sms.fallback_of) == ("sms", "pending", failed.id)
+    stray = receive_email(store, RULES, parse_mail(_dsn("<autre@ailleurs.fr>")), at=NOW,
+                          area=tmp_path)
+    assert stray.intent != "bounce" and stray.reference  # kept like any mail, for the accueil
