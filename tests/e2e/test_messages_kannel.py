@@ -32,7 +32,7 @@ from ivr.store.models import ContactEvent, Message
 from ivr.store.requests import change_status, create_request
 from tests.fixtures.browser import served
 from tests.fixtures.requests import RULES
-from townhall_support.kannel import Kannel, available, running_kannel
+from townhall_support.kannel import Kannel, Sms, available, running_kannel
 from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.skipif(not available(), reason="kannel and kannel-extras not installed")
@@ -122,6 +122,27 @@ def test_stop_from_a_subscriber_unsubscribes_them(world: World) -> None:
         confirmation = session.scalars(select(Message).where(
             Message.recipient == number, Message.template == "desinscription")).one()
     assert "Bulletin municipal, Travaux" in confirmation.body
+
+
+@pytest.mark.parametrize(("text", "coding", "parts"), [
+    ("Votre carte d'identité est arrivée à la mairie de Villebourg. " * 3, "text", 2),
+    ("Votre titre est prêt : présentez-vous à l'accueil, côté œuvres sociales. " * 2,
+     "ucs-2", 3),
+])
+def test_long_texts_and_accents_arrive_whole(world: World, text: str, coding: str,
+                                              parts: int) -> None:
+    """GSM 7-bit (é, à) or UCS-2 (ê, ô, œ are not in the GSM alphabet), in several parts
+    that the phone joins (UDH): fakesmsc gets them whole and the right coding."""
+    with world.store.session() as session:
+        outbox.enqueue(session, channel="sms", recipient=PHONE, body=text.strip(),
+                       purpose="direct", now=world.now())
+    assert asyncio.run(world.sender().tick()) >= 1
+
+    def arrived() -> list[Sms]:
+        return [s for s in world.kannel.received if s.text == text.strip()]
+
+    (sms,) = eventually(arrived, 10)
+    assert (sms.coding, sms.parts) == (coding, parts)
 
 
 async def until(probe: Callable[[], bool], timeout: float) -> bool:
