@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ivr.messages.mail import parse_mail
 from ivr.messages.resend import ResendPolicy
+from ivr.messages.sending import DLR_SMSC_REJECT, dlr_outcome
 from ivr.store import messages as outbox
 from ivr.store.citizens import ensure_citizen, get_citizen, record_consent
 from ivr.store.db import Store
@@ -304,3 +305,16 @@ def test_a_bounce_fails_the_mail_and_tries_the_next_channel(store: Store,
     stray = receive_email(store, RULES, parse_mail(_dsn("<autre@ailleurs.fr>")), at=NOW,
                           area=tmp_path)
     assert stray.intent != "bounce" and stray.reference  # kept like any mail, for the accueil
+
+
+def test_a_failed_delivery_report_tries_the_next_channel(store: Store) -> None:
+    citizen = _citizen(store, prefer="sms")
+    create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t", citizen_id=citizen)
+    with store.session() as session:
+        (sms,) = outbox.claim_due(session, NOW, "w", 10, 60)
+        outbox.mark_sent(session, {sms.attempt_id or "": "k"}, NOW)
+        outbox.delivery_report(session, sms.id, sms.attempt_id or "",
+                               dlr_outcome(DLR_SMSC_REJECT), "rapport 16 : numéro inconnu", NOW)
+    failed, email = _messages(store)
+    assert (failed.state, failed.reason) == ("failed", "rapport 16 : numéro inconnu")
+    assert (email.channel, email.state, email.fallback_of) == ("email", "pending", failed.id)
