@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ivr.messages.resend import GatewayWatch, ResendPolicy
@@ -38,6 +39,7 @@ from ivr.store.db import Store
 from ivr.store.models import Message, Request
 
 log = logging.getLogger(__name__)
+RECORD_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,20 @@ class Sender:
                 return await self._send(attempt)
 
         results = await asyncio.gather(*(one(attempt) for attempt in attempts))
-        self._record(list(zip(attempts, results, strict=True)))
+        self._record_retrying(list(zip(attempts, results, strict=True)))
         return len(attempts)
+
+    def _record_retrying(self, done: list[tuple[Outgoing, Result]]) -> None:
+        """Unrecorded answers leave their rows ``sending`` until the lease ends, then
+        doubtful: worth a few tries when SQLite stays locked in a burst."""
+        for tries in range(1, RECORD_TRIES + 1):
+            try:
+                self._record(done)
+                return
+            except OperationalError:
+                if tries == RECORD_TRIES:
+                    raise
+                log.warning("messages results not recorded yet", extra={"tries": tries})
 
     async def run_forever(self, interval: float) -> None:
         """Tick every ``interval`` seconds while idle; a failed tick is logged and retried."""
