@@ -10,7 +10,6 @@ from flask import Flask, url_for
 from flask_login import current_user
 
 from admin.auth import ROLES, home_for
-from admin.charts import bar_chart
 from admin.labels import label
 from admin.published import published_rules
 from ivr.domain.hours import spoken_date
@@ -44,8 +43,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         dt=format_datetime, duration=format_duration, pct=format_percent, fr=label,
         service=service_name, agent=agent_name, readable=readable, day=format_day,
+        number=format_number,
     )
-    app.jinja_env.globals["bar_chart"] = bar_chart
     app.context_processor(_menu)
 
 
@@ -86,6 +85,12 @@ def format_percent(ratio: float | None) -> str:
     if ratio is None:
         return "—"
     return f"{ratio * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
+def format_number(value: float) -> str:
+    """``1\u202f234`` or ``4,5``: French digit grouping and decimal comma."""
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def service_name(department: str | None) -> str:
