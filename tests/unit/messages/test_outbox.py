@@ -4,9 +4,9 @@ delivery reports, consent, incoming SMS."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from email.message import Message as Message_
 from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from pathlib import Path
 
@@ -262,15 +262,13 @@ def test_a_late_report_of_the_first_attempt_takes_the_resend_back(store: Store) 
 
 def _dsn(original_id: str, action: str = "failed") -> bytes:
     """A relay's delivery status notification (RFC 3464) about the mail ``original_id``."""
-    report = EmailMessage()
+    report = MIMEMultipart("report", report_type="delivery-status")
     report["From"] = "MAILER-DAEMON@relais.villebourg.fr"
     report["To"] = "mairie@villebourg.fr"
     report["Subject"] = "Undelivered Mail Returned to Sender"
-    report.set_content("Votre message n'a pas pu être remis.")
-    report.make_mixed()
-    status = Message_()
+    report.attach(MIMEText("Votre message n'a pas pu être remis.", "plain", "utf-8"))
+    status, per_recipient = Message_(), Message_()
     status["Reporting-MTA"] = "dns; relais.villebourg.fr"
-    per_recipient = Message_()
     per_recipient["Final-Recipient"] = f"rfc822; {EMAIL}"
     per_recipient["Action"] = action
     per_recipient["Status"] = "5.1.1"
@@ -280,8 +278,6 @@ def _dsn(original_id: str, action: str = "failed") -> bytes:
     report.attach(part)
     report.attach(MIMEText(f"Message-ID: {original_id}\nSubject: Votre demande\n",
                            "rfc822-headers"))
-    report.replace_header("Content-Type", 'multipart/report; report-type="delivery-status"; '
-                          f'boundary="{report.get_boundary()}"')
     return report.as_bytes()
 
 
