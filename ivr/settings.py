@@ -32,6 +32,7 @@ def connect_host(bind: str) -> str:
 
 _MESSAGE_FIELDS = (
     "kannel_sendsms_url", "kannel_user", "kannel_password", "sms_sender", "public_url",
+    "kannel_status_url", "sms_resend_wait",
     "smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "smtp_password", "mail_from",
     "mail_reply_to", "imap_host", "imap_port", "imap_user", "imap_password", "imap_tls",
     "report_recipients",
@@ -137,6 +138,10 @@ class Settings:
     kannel_user: str = "townhall"
     kannel_password: str = ""
     sms_sender: str = "Mairie"
+    # bearerbox's status.xml (with its status password): lets the sender resend by itself
+    # an SMS Kannel shows it does not have, after sms_resend_wait seconds of Kannel empty
+    kannel_status_url: str = ""
+    sms_resend_wait: int = 300
     public_url: str = ""
     smtp_host: str = ""
     smtp_port: int = 25

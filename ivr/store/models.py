@@ -498,11 +498,12 @@ class Message(Base):
     """One SMS or e-mail to send (the outbox), claimed under a lease before it leaves.
 
     ``attempt_id`` is committed with the claim, before the gateway is called: a row
-    found ``sending`` with an expired lease may have left, so it becomes ``unknown`` for an
-    agent and is
-    never sent again by itself. ``contact_id`` is the outbound contact that shows the
-    message in the request's timeline; ``fallback_of`` the message this one replaces
-    on another channel after a failure.
+    found ``sending`` with an expired lease may have left, so it becomes ``unknown``; it is
+    sent again by itself only when the gateway shows it does not have it (no delivery
+    report, gateway back and empty, see ``ivr.messages.resend``), else an agent decides.
+    ``contact_id`` is the outbound contact that shows the message in the request's
+    timeline; ``fallback_of`` the message this one replaces on another channel after a
+    failure.
     """
 
     __tablename__ = "messages"
@@ -542,6 +543,11 @@ class Message(Base):
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
+    # an SMS with no report of any kind long after ``attempt_at`` may be resent by itself
+    # (``ivr.messages.resend``), at most a few times (``resends``)
+    attempt_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]
+    resends: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = _updated()
 
 
