@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, request
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField
+from wtforms import DateTimeLocalField, SelectMultipleField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from admin import rule_issues, rules_publish, rules_simulate
 from admin.calendar_rules import FieldError
@@ -37,6 +38,13 @@ ACTIONS = {
     "alert_launch": "lancer une alerte (cellule de crise)",
 }
 Page = Callable[..., str]
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes: a multiple select is unusable without a mouse."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class PreviewForm(FlaskForm):

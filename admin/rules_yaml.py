@@ -247,18 +247,16 @@ def append(text: str, path: KeyPath, item: Any) -> str:
     """``text`` with ``item`` added at the end of the block list at ``path`` (one line,
     like the file's other items); an absent or empty list becomes ``[item]``."""
     data = load(text)
-    seq = node_at(text, path)
+    seq: Any = data
+    for part in path:
+        seq = _get(seq, part) if isinstance(seq, dict) else None
     if not isinstance(seq, CommentedSeq) or not seq or seq.fa.flow_style():
         return set_value(text, path, [*(seq or ()), item])
     lines = text.splitlines()
     last = seq.lc.item(len(seq) - 1)[0]
     dash = _indent(lines[last])
-    end = _span_end(lines, last, dash)
-    lines.insert(end + 1, " " * dash + "- " + render(item))
-    target: Any = data
-    for part in path:
-        target = _get(target, part)
-    target.append(item)
+    lines.insert(_span_end(lines, last, dash) + 1, " " * dash + "- " + render(item))
+    seq.append(item)
     return _checked(lines, data)
 
 

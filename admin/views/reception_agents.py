@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, url_for
-from wtforms import SelectField, SelectMultipleField, StringField
+from flask import render_template, request, url_for
+from wtforms import SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from admin.auth import role_required
 from admin.calendar_rules import FieldError
 from admin.published import published_rules
-from admin.rules_forms import PreviewForm, heard, submit, with_moment
+from admin.rules_forms import CheckboxesField, PreviewForm, heard, submit, with_moment
 from admin.rules_yaml import node_at, plain, set_value
 from admin.views.reception import bp
 from ivr.rules import Rules
@@ -31,12 +31,12 @@ class AddAgentForm(PreviewForm):
     name = StringField("Nom affiché", validators=[
         DataRequired(message="Indiquez le nom de l’agent."),
         Length(max=80, message="80 caractères au plus.")])
-    departments = SelectMultipleField(_SERVICES, validators=[_ONE])
+    departments = CheckboxesField(_SERVICES, validators=[_ONE], render_kw={"class": "checks"})
 
 
 class MoveAgentForm(PreviewForm):
     agent = SelectField("Agent")
-    departments = SelectMultipleField(_SERVICES, validators=[_ONE])
+    departments = CheckboxesField(_SERVICES, validators=[_ONE], render_kw={"class": "checks"})
 
 
 def _forms() -> tuple[AddAgentForm, MoveAgentForm, Rules | None]:
@@ -47,6 +47,10 @@ def _forms() -> tuple[AddAgentForm, MoveAgentForm, Rules | None]:
                 if not d.answered_by_ivr] if rules else []
     add.departments.choices = move.departments.choices = services
     move.agent.choices = [SelectChoice(k, a.name) for k, a in rules.agents.items()] if rules else []
+    chosen = request.args.get("agent")
+    if request.method == "GET" and rules and chosen in rules.agents:  # a row's « Changer »
+        move.agent.data = chosen
+        move.departments.data = [d for d in rules.departments if chosen in rules.queue_members(d)]
     return add, move, rules
 
 

@@ -16,6 +16,7 @@ from admin.rules_forms import (
     PreviewForm,
     current_text,
     destination_label,
+    destination_of,
     destinations,
     heard,
     menu_name,
@@ -67,9 +68,21 @@ def _forms(menu: str | None) -> tuple[OptionForm, IntroForm, Rules, str]:
     option = with_moment(OptionForm(prefix="touche"), rules)
     option.destination.choices = destinations(rules)
     intro = with_moment(IntroForm(prefix="intro"), rules)
-    if request.method == "GET":
+    if request.endpoint != "reception.set_intro":
         intro.intro.data = rules.menus[chosen].intro or ""
+    if request.method == "GET":
+        _prefill(option, rules, chosen, request.args.get("touche"))
     return option, intro, rules, chosen
+
+
+def _prefill(option: OptionForm, rules: Rules, menu: str, key: str | None) -> None:
+    """The key the row's « Modifier » link chose, or else the first free key."""
+    options = rules.menus[menu].options
+    if key in options:
+        option.key.data, option.label.data = key, options[key].label
+        option.destination.data = destination_of(options[key])
+    else:
+        option.key.data = next((k for k in DIGIT_ORDER if k not in options), "1")
 
 
 def _page(option: OptionForm, intro: IntroForm, rules: Rules, menu: str, **extra: Any) -> str:

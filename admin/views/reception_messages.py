@@ -58,7 +58,7 @@ def _forms() -> tuple[MessagesForm, SpokenNameForm, Rules | None]:
     spoken = with_moment(SpokenNameForm(prefix="nom"), rules)
     spoken.department.choices = [SelectChoice(k, d.name) for k, d in rules.departments.items()] \
         if rules else []
-    if rules and request.method == "GET":
+    if rules and request.endpoint != "reception.set_messages":
         for name in LABELS:
             messages[name].data = getattr(rules.messages, name)
     return messages, spoken, rules
