@@ -8,7 +8,7 @@ from typing import Any
 from flask import render_template, request, url_for
 from wtforms import SelectField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from admin.auth import role_required
 from admin.calendar_rules import FieldError
@@ -19,7 +19,13 @@ from admin.views.reception import bp
 from ivr.rules import Rules
 
 _SERVICES = "Services (leurs files d’attente font sonner ce poste)"
-_ONE = InputRequired(message="Choisissez au moins un service.")
+
+
+def _one(form: PreviewForm, field: CheckboxesField) -> None:
+    """At least one box checked (not ``InputRequired``: its ``required`` attribute on
+    every box would make the browser demand them all)."""
+    if not field.data:
+        raise ValidationError("Choisissez au moins un service.")
 
 
 class AddAgentForm(PreviewForm):
@@ -31,12 +37,12 @@ class AddAgentForm(PreviewForm):
     name = StringField("Nom affiché", validators=[
         DataRequired(message="Indiquez le nom de l’agent."),
         Length(max=80, message="80 caractères au plus.")])
-    departments = CheckboxesField(_SERVICES, validators=[_ONE], render_kw={"class": "checks"})
+    departments = CheckboxesField(_SERVICES, validators=[_one], render_kw={"class": "checks"})
 
 
 class MoveAgentForm(PreviewForm):
     agent = SelectField("Agent")
-    departments = CheckboxesField(_SERVICES, validators=[_ONE], render_kw={"class": "checks"})
+    departments = CheckboxesField(_SERVICES, validators=[_one], render_kw={"class": "checks"})
 
 
 def _forms() -> tuple[AddAgentForm, MoveAgentForm, Rules | None]:

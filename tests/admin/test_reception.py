@@ -45,8 +45,9 @@ def test_a_closure_is_previewed_then_published_with_the_file_kept(
     assert done.status_code == 302
     after = settings.rules_path.read_text(encoding="utf-8")
     assert COMMENT in after and after.count("\n#") == before.count("\n#")  # comments kept
-    assert ("- {date: 2026-12-08, reason: Inventaire des archives, departments: [etat-civil]}"
-            in after)
+    assert changed_lines(before, after) == (  # one line added, the rest as written
+        [], ['    - {date: 2026-12-08, reason: "Inventaire des archives", '
+             'departments: [etat-civil]}'])
     rules = load_rules_text(after, "routing_rules.yaml")
     added = rules.calendar.closures[-1]
     assert (added.date.isoformat(), added.departments) == ("2026-12-08", ("etat-civil",))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from ivr.rules import load_rules_text
 from ivr.settings import Settings
@@ -30,6 +30,13 @@ def page(browser: Browser, base_url: str) -> Page:
     return page
 
 
+def press(page: Page, scope: Locator, button: str) -> None:
+    """Click a form's button and wait for the page it answers with (edits are checked by
+    parsing the whole rules file: seconds on a loaded machine)."""
+    with page.expect_navigation(timeout=60_000):
+        scope.get_by_role("button", name=button).click()
+
+
 def published(page: Page, what: str) -> None:
     expect(page.get_by_role("status")).to_contain_text(f"{what} : publié (version")
 
@@ -39,16 +46,15 @@ def test_a_closure_with_a_bad_range_then_heard_and_published(page: Page) -> None
     form.get_by_label("Fermé le (ou du)").fill("2026-12-10")
     form.get_by_label("Jusqu’au (inclus, facultatif)").fill("2026-12-01")
     form.get_by_label("Motif (dit aux appelants)").fill("Inventaire")
-    form.get_by_role("button", name="Publier").click()
+    press(page, form, "Publier")
     form = page.get_by_role("region", name="Ajouter une fermeture")
     expect(form.locator(".field.invalid")).to_contain_text("La fin de la fermeture est avant")
     form.get_by_label("Jusqu’au (inclus, facultatif)").fill("2026-12-11")
-    form.get_by_role("button", name="Écouter ce qu’entendra un appelant").click()
+    press(page, form, "Écouter ce qu’entendra un appelant")
     expect(page.locator("#apercu")).to_contain_text("le 10/12/2026 09:00")
     expect(page.get_by_role("region", name="Ce qu’entendra un appelant")).to_contain_text(
         "ne peut pas vous répondre")
-    page.get_by_role("region", name="Ajouter une fermeture").get_by_role(
-        "button", name="Publier").click()
+    press(page, page.get_by_role("region", name="Ajouter une fermeture"), "Publier")
     expect(page.get_by_role("table", name="Fermetures")).to_contain_text("Inventaire")
 
 
@@ -58,17 +64,16 @@ def test_hours_of_a_day_heard_at_the_moment_picked(page: Page, settings: Setting
     form.get_by_label("Horaire", exact=True).select_option(label="Horaire « mairie »")
     form.get_by_label("Jour", exact=True).select_option(label="Samedi")
     form.get_by_label("Plages de ce jour").fill("09:00-12:00, 12:00-11:00")
-    form.get_by_role("button", name="Publier").click()
+    press(page, form, "Publier")
     form = page.get_by_role("region", name="Changer les plages d’un jour")
     expect(form.locator(".field.invalid")).to_contain_text("le début doit précéder la fin")
     form.get_by_label("Plages de ce jour").fill("09:00-12:30")
     form.get_by_label("Écouter comme un appelant le").fill("2026-12-05T12:15")
-    form.get_by_role("button", name="Écouter ce qu’entendra un appelant").click()
+    press(page, form, "Écouter ce qu’entendra un appelant")
     heard = page.get_by_role("region", name="Voici ce qu’entendra un appelant")
     expect(heard).to_contain_text("le 05/12/2026 12:15")
     expect(heard.locator("li", has_text="État civil")).to_contain_text("(ouvert)")
-    page.get_by_role("region", name="Changer les plages d’un jour").get_by_role(
-        "button", name="Publier").click()
+    press(page, page.get_by_role("region", name="Changer les plages d’un jour"), "Publier")
     published(page, "Horaire « mairie », samedi")
     expect(page.get_by_role("table", name="Horaire « mairie »")).to_contain_text("09:00-12:30")
     assert '    samedi:   ["09:00-12:30"]' in settings.rules_path.read_text(encoding="utf-8")
@@ -81,11 +86,11 @@ def test_a_menu_key_added_then_moved_up(page: Page, settings: Settings) -> None:
     form.get_by_label("Touche", exact=True).select_option(label="Touche 5")
     form.get_by_label("Libellé").fill("le recensement citoyen")
     form.get_by_label("Mène à").select_option(label="État civil")
-    form.get_by_role("button", name="Publier").click()
+    press(page, form, "Publier")
     published(page, "touche 5")
     row = page.get_by_role("row", name="le recensement citoyen")
     expect(row.get_by_role("cell").first).to_have_text("5")
-    row.get_by_role("button", name="Monter").click()
+    press(page, row, "Monter")
     expect(page.get_by_role("row", name="le recensement citoyen").get_by_role("cell").first
            ).to_have_text("4")
     options = load_rules_text(settings.rules_path.read_text(encoding="utf-8")).menus[
@@ -99,14 +104,12 @@ def test_a_message_with_an_unknown_placeholder_is_shown_at_its_field(
     before = settings.rules_path.read_text(encoding="utf-8")
     page.get_by_role("link", name="Messages", exact=True).click()
     page.get_by_label("Mise en relation").fill("Je vous passe {service}.")
-    page.get_by_role("region", name="Messages du serveur vocal").get_by_role(
-        "button", name="Publier").click()
+    press(page, page.get_by_role("region", name="Messages du serveur vocal"), "Publier")
     field = page.locator(".field.invalid", has=page.get_by_label("Mise en relation"))
     expect(field.get_by_role("alert")).to_contain_text("{service} n’est pas une valeur connue")
     assert settings.rules_path.read_text(encoding="utf-8") == before
     page.get_by_label("Mise en relation").fill("Je vous passe {spoken_name}.")
-    page.get_by_role("region", name="Messages du serveur vocal").get_by_role(
-        "button", name="Publier").click()
+    press(page, page.get_by_role("region", name="Messages du serveur vocal"), "Publier")
     published(page, "Messages")
 
 
@@ -117,11 +120,11 @@ def test_an_agent_added_to_two_departments(page: Page) -> None:
     form.get_by_label("Nom affiché").fill("Accueil 2")
     form.get_by_label("Accueil - standard").check()
     form.get_by_label("État civil", exact=True).check()
-    form.get_by_role("button", name="Publier").click()
+    press(page, form, "Publier")
     form = page.get_by_role("region", name="Ajouter un agent")
     expect(form.locator(".field.invalid")).to_contain_text("Minuscules, chiffres et tirets")
     form.get_by_label("Identifiant du poste").fill("agent-accueil-2")
-    form.get_by_role("button", name="Publier").click()
+    press(page, form, "Publier")
     published(page, "Nouvel agent : Accueil 2")
     expect(page.get_by_role("row", name="Accueil 2")).to_contain_text(
         "Accueil - standard, État civil")

@@ -111,7 +111,8 @@ def test_a_closure_added_in_the_form_is_heard_by_a_caller_that_day(
         form.get_by_label("Fermé le (ou du)").fill(f"{stack.settings.clock.now():%Y-%m-%d}")
         form.get_by_label("Motif (dit aux appelants)").fill("Formation du service")
         form.get_by_label("Services concernés").select_option(label="Élections")
-        form.get_by_role("button", name="Publier").click()
+        with page.expect_navigation(timeout=90_000):  # checks parse the whole file: slow here
+            form.get_by_role("button", name="Publier").click()
         expect(page.get_by_role("status")).to_contain_text("Fermeture publiée")
     published = sha256(stack.settings.rules_path.read_bytes()).hexdigest()[:12]
     assert eventually(lambda: published in stack.app_log(), 20), stack.app_log()  # reloaded
