@@ -20,6 +20,7 @@ from flask import current_app, flash, redirect, request
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectMultipleField
 from wtforms.fields import SelectChoice
+from wtforms.meta import DefaultMeta
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -49,6 +50,14 @@ class CheckboxesField(SelectMultipleField):
 
 class PreviewForm(FlaskForm):
     """Every form's « écouter comme un appelant le … » moment."""
+
+    class Meta:
+        """WTForms' own French messages (« Choix invalide », « Date invalide »…)."""
+
+        locales = ("fr",)
+
+        def get_translations(self, form: Any) -> Any:
+            return DefaultMeta.get_translations(self, form)
 
     at = DateTimeLocalField("Écouter comme un appelant le", format="%Y-%m-%dT%H:%M",
                             validators=[Optional()])

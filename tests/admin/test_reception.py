@@ -4,6 +4,7 @@ back into routing_rules.yaml with its comments, previewed, published, removed.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
@@ -50,7 +51,7 @@ def test_a_closure_is_previewed_then_published_with_the_file_kept(
              'departments: [etat-civil]}'])
     rules = load_rules_text(after, "routing_rules.yaml")
     added = rules.calendar.closures[-1]
-    assert (added.date.isoformat(), added.departments) == ("2026-12-08", ("etat-civil",))
+    assert (added.date, added.departments) == (date(2026, 12, 8), ("etat-civil",))
     with store.session() as session:
         assert session.query(RulesVersion).one().comment == "fermeture : Inventaire des archives"
         assert session.query(AuditLog).filter_by(action="rules.publish").count() == 1
