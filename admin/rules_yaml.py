@@ -199,6 +199,13 @@ def _insert_key(parent: CommentedMap, key: str | int, value: Any, before: str | 
     parent.insert(position, str(key), value)
 
 
+def _block(key_text: str, value: dict[str, Any], col: int) -> list[str]:
+    """A new mapping written as the file's schedules are: one key a line, values aligned."""
+    width = max(len(str(k)) for k in value) + 2
+    return [" " * col + key_text, *(" " * (col + 2) + f"{k}:".ljust(width) + render(v)
+                                     for k, v in value.items())]
+
+
 def _inserted(lines: list[str], parent: CommentedMap, key: str | int, value: Any,
               before: str | None) -> list[str]:
     keys = list(parent)
@@ -207,9 +214,12 @@ def _inserted(lines: list[str], parent: CommentedMap, key: str | int, value: Any
                          "règles.")
     col = parent.lc.key(keys[0])[1]
     key_text = f"{_key_text(key)}:"
-    value_col = parent.lc.value(keys[-1])[1]
-    gap = max(1, value_col - col - len(key_text))
-    line = " " * col + key_text + " " * gap + render(value)
+    if isinstance(parent[keys[-1]], CommentedMap) and not parent[keys[-1]].fa.flow_style() \
+            and isinstance(value, dict) and value:
+        new = _block(key_text, value, col)  # among block mappings (schedules), a block too
+    else:
+        gap = max(1, parent.lc.value(keys[-1])[1] - col - len(key_text))
+        new = [" " * col + key_text + " " * gap + render(value)]
     at_key = _real_key(parent, before) if before is not None else None
     if at_key is not None:
         where = parent.lc.key(at_key)[0]
@@ -218,7 +228,7 @@ def _inserted(lines: list[str], parent: CommentedMap, key: str | int, value: Any
             where -= 1  # the comment above a key belongs to that key
     else:
         where = _entry_lines(lines, parent, keys[-1])[1] + 1
-    return [*lines[:where], line, *lines[where:]]
+    return [*lines[:where], *new, *lines[where:]]
 
 
 def delete(text: str, path: KeyPath) -> str:

@@ -104,6 +104,21 @@ def test_a_department_follows_another_schedule(admin: FlaskClient, settings: Set
         "/accueil/horaires/").text
 
 
+def test_a_new_named_schedule_is_a_block_like_the_others(
+        admin: FlaskClient, settings: Settings) -> None:
+    before = text_of(settings)
+    data = {"nouvel-name": "ete", "nouvel-model": "mairie", "action": "publish"}
+    assert admin.post("/accueil/horaires/nouveau", data=data).status_code == 302
+    removed, added = changed_lines(before, text_of(settings))
+    assert removed == [] and added[:2] == ["  ete:", '    lundi:    ["08:30-12:00", "13:30-17:30"]']
+    again = admin.post("/accueil/horaires/nouveau", data=data)
+    assert "Cet horaire existe déjà" in field_errors(again.text, "nouvel-name")
+    assert admin.post("/accueil/horaires/jour", data={
+        "jour-owner": "schedules:ete", "jour-day": "samedi", "jour-hours": "",
+        "action": "publish"}).status_code == 302  # then changed day by day
+    assert load_rules_text(text_of(settings)).schedules["ete"].samedi == ()
+
+
 def option(**fields: str) -> dict[str, str]:
     return {"touche-key": "5", "touche-label": "l'urbanisme",
             "touche-destination": "target:urbanisme", "action": "publish", **fields}
