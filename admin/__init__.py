@@ -49,8 +49,9 @@ def create_app(
 
 
 def _init_extensions(app: Flask) -> None:
-    """Attach the store, login manager, CSRF protection, rate limiter and AMI listener."""
-    from admin import auth, db, errors, live_queues, security, templating
+    """Attach the store, login manager, CSRF protection, rate limiter, AMI listener and
+    the rules page's code editor."""
+    from admin import auth, code_editor, db, errors, live_queues, security, templating
     from admin.security import csrf, limiter
 
     security.init_app(app, app.config["TOWNHALL_SETTINGS"].admin_trusted_proxies)
@@ -61,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     errors.init_app(app)
     live_queues.init_app(app)
+    code_editor.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -10,15 +10,29 @@ from pydantic import BaseModel, Field
 from admin.api_models import Strict, Text
 
 
-class AlertIn(Strict):
-    """A campaign spoken by the synthetic voice; ``launch`` starts it at once."""
+class _Campaign(Strict):
+    """What every new campaign says; ``launch`` starts it at once."""
 
     title: Text = Field(min_length=1, max_length=200)
-    message_text: Text = Field(min_length=1, max_length=2000)
     mode: Literal["alerte", "information"] = "alerte"
     test_mode: bool = False
     launch: bool = False
     confirm_second: bool = False  # launch even while another campaign runs
+
+
+class AlertIn(_Campaign):
+    """A campaign spoken by the synthetic voice."""
+
+    message_text: Text = Field(min_length=1, max_length=2000)
+
+
+class AlertUploadIn(_Campaign):
+    """The same campaign as ``multipart/form-data`` with a recorded message: ``audio`` is
+    a wav, mp3, ogg, flac or m4a file of 180 s at most; the text is then optional (both
+    are played when both are sent)."""
+
+    message_text: Text | None = Field(None, max_length=2000)
+    audio: bytes | None = None
 
 
 class LaunchIn(Strict):
@@ -65,7 +79,7 @@ class AlertStatusOut(BaseModel):
     pending: list[AlertPersonOut]
 
 
-MODELS = (AlertIn, LaunchIn, AlertStatusOut)
+MODELS = (AlertIn, AlertUploadIn, LaunchIn, AlertStatusOut)
 
 
 def alert_paths(json: Any, responses: Any) -> dict[str, Any]:
@@ -75,7 +89,10 @@ def alert_paths(json: Any, responses: Any) -> dict[str, Any]:
     return {
         "/alerts": {
             "post": {"operationId": "createAlert",
-                     "requestBody": {"required": True, "content": json("AlertIn")},
+                     "requestBody": {"required": True, "content": {
+                         **json("AlertIn"), "multipart/form-data": {
+                             "schema": {"$ref": "#/components/schemas/AlertUploadIn"},
+                             "encoding": {"audio": {"contentType": "audio/*"}}}}},
                      "responses": responses(("201", "Created", "AlertStatusOut"),
                                             400, 401, 409, 422)},
         },

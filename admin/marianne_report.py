@@ -15,7 +15,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from admin.charts import bar_chart, trend_chart
+from admin.charts import trend_chart
+from admin.templating import format_number
 from ivr.marianne.months import Month
 from ivr.marianne.panels import by_department_rows, panels
 from ivr.rules import Rules
@@ -49,10 +50,11 @@ def report_html(store: Store, rules: Rules, month: Month, zone: tzinfo, now: dat
     shown = panels(current, series)
     names = {key: d.name for key, d in rules.departments.items()}
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+    env.filters["number"] = format_number
     return env.get_template("marianne/report.html").render(
         month=month, town=rules.town.name, panels=shown, empty=current.empty, generated=now,
         charts={p.number: trend_chart(p.trend_label, list(p.trend), p.target) for p in shown},
-        departments=bar_chart("Note moyenne sur 5", by_department_rows(current, names)))
+        departments=by_department_rows(current, names))
 
 
 def write_report(store: Store, rules: Rules, home: Path, month: Month, zone: tzinfo,

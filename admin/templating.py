@@ -6,14 +6,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask import Flask, url_for
 from flask_login import current_user
 
 from admin.auth import ROLES, home_for
-from admin.charts import bar_chart
 from admin.labels import label
 from admin.published import published_rules
 from ivr.domain.hours import spoken_date
+from ivr.domain.phone_numbers import parse_number
 
 # The town hall's wall time; stored timestamps are UTC.
 PARIS = ZoneInfo("Europe/Paris")
@@ -44,8 +45,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         dt=format_datetime, duration=format_duration, pct=format_percent, fr=label,
         service=service_name, agent=agent_name, readable=readable, day=format_day,
+        number=format_number, phone=format_phone, menu_path=menu_path,
     )
-    app.jinja_env.globals["bar_chart"] = bar_chart
     app.context_processor(_menu)
 
 
@@ -86,6 +87,44 @@ def format_percent(ratio: float | None) -> str:
     if ratio is None:
         return "—"
     return f"{ratio * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
+def format_number(value: float) -> str:
+    """``1\u202f234`` or ``4,5``: French digit grouping and decimal comma."""
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def format_phone(raw: str | None) -> str:
+    """« 06 12 34 56 78 » as a French agent reads it (« +44 20 … » abroad); a caller ID
+    that is no phone number stays as Asterisk gave it."""
+    if not raw:
+        return "—"
+    number = parse_number(raw)
+    if number is None or not phonenumbers.is_valid_number(number):
+        return raw
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, style)
+
+
+def menu_path(path: str | None) -> str:
+    """The keys a caller pressed (``1>2``) as the choices they heard, from the main menu
+    of the published rules (« Les papiers et l'état civil › Une carte d'identité… »); the
+    keys themselves where the rules no longer say what they meant."""
+    if not path:
+        return "—"
+    keys = path.split(">")
+    rules = published_rules()
+    menu = rules.menus.get(rules.main_menu) if rules else None
+    labels = []
+    for key in keys:
+        option = menu.all_options().get(key) if menu else None
+        if option is None or rules is None:
+            return "touches " + ", ".join(keys)
+        labels.append(option.label[:1].upper() + option.label[1:])
+        menu = rules.menus.get(option.menu) if option.menu else None
+    return " › ".join(labels)
 
 
 def service_name(department: str | None) -> str:

@@ -6,8 +6,10 @@ dialer, SIPp residents answering, until every recipient is in a final state.
 The message is a recorded sound of ``--message-seconds`` (played twice, then the
 question); residents listen to it all and then press their key, so an answered call
 holds its channel as long as a real one. Phones by the number's last digit
-(``townhall_support.alert_phones``): half acknowledge, a tenth each ask for help,
-answer without a key, are busy, do not answer, reject; alert mode, two attempts.
+(``townhall_support.alert_phones``): two fifths acknowledge (a tenth after saying
+« Allô ? »), a tenth each ask for help, answer without a key, are answering machines
+(in alert mode, no key either), are busy, do not answer, reject; alert mode, two
+attempts.
 Printed: time until all are final, calls per channel-hour (the commercial anchor is
 about 117), the dialer's and Asterisk's CPU per call, the machine.
 """

@@ -4,13 +4,24 @@ trunk that behaves by the last digit of the number dialled.
 ==============  =============================================================
 last digit      the phone
 ==============  =============================================================
-1 (and 0, 7-9)  answers, presses 1 after ``key_after`` seconds
+1 (and 0, 9)    answers, presses 1 after ``key_after`` seconds
 2               answers, presses 2 (asks for help)
-3               answers and never presses a key (hangs up after ``hold``)
+3               answers and never presses a key nor sends a sound (hangs up
+                after ``hold``)
 4               busy (486)
 5               rings, then gives up unanswered (480 after ``ring``)
 6               rejects the call (603 Decline)
+7               an answering machine: answers with a long spoken greeting
+                (« Bonjour, vous êtes bien chez… laissez un message après le
+                bip »), then listens without a key
+8               a person: answers, says « Allô ? », is silent 2.5 s, presses 1
+                ``key_after`` seconds later
 ==============  =============================================================
+
+The voices are espeak-ng's (``ivr.sipp.voice``), replayed from the media port with
+silence around them: ``AMD()`` needs audio frames all along (with none it answers
+NOTSURE at once), a person's short « Allô ? » followed by silence makes it say HUMAN,
+a greeting of many words MACHINE.
 
 Every INVITE is logged as ``invite <number>``, so a test counts how often each number
 was called from the phone's side, not from the store's.
@@ -21,10 +32,20 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from ivr.sipp.pcap import keypress_pcaps
+from ivr.sipp.pcap import SAMPLE_RATE, keypress_pcaps, ulaw_to_pcap
 from ivr.sipp.process import SippProcess
+from ivr.sipp.voice import speech_file
 
-ACK, HELP, SILENT, BUSY, NO_ANSWER, REJECT = "1", "2", "3", "4", "5", "6"
+ACK, HELP, SILENT, BUSY, NO_ANSWER, REJECT, MACHINE, PERSON = "12345678"
+GREETING = ("Bonjour, vous êtes bien chez Marie et Paul Durand. Nous ne pouvons pas vous "
+            "répondre pour le moment. Laissez-nous un message après le bip, nous vous "
+            "rappellerons dès que possible. Merci et à bientôt.")
+HELLO = "Allô ?"
+# µ-law silence around the voices: the person speaks once AMD() listens (it gives up
+# on a silence of 2.5 s from the start), and its silence after « Allô ? » (0.8 s in
+# amd.conf) is what makes it a person
+LEAD, TAIL = 1.0, 2.5
+_SILENCE = b"\xff"
 _REPLY = """
   <send>
     <![CDATA[
@@ -72,24 +93,42 @@ _ANSWER = """
 """
 _KEY = """
   <label id="key{digit}"/>
-{answer}
+{answer}{voice}
   <pause milliseconds="{key_ms}"/>
   <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>
   <recv request="BYE" timeout="{hold_ms}" ontimeout="hangup" next="bye"/>
 """
+_VOICE = """
+  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>"""
 
 
-def scenario(pcaps: dict[str, Path], *, key_after: float, ring: float, hold: float) -> str:
-    """The UAS scenario (SIPp XML) of ``ResidentPhones``."""
+def voice_pcap(text: str, cache_dir: Path) -> tuple[Path, float]:
+    """``text`` spoken, with ``LEAD`` and ``TAIL`` seconds of silence, as a pcap; its
+    length in seconds."""
+    speech = speech_file(text, cache_dir)
+    pcap = speech.with_name(f"{speech.stem}-{LEAD:g}-{TAIL:g}.pcap")
+    seconds = ulaw_to_pcap(_SILENCE * round(LEAD * SAMPLE_RATE) + speech.read_bytes()
+                           + _SILENCE * round(TAIL * SAMPLE_RATE), pcap)
+    return pcap, seconds
+
+
+def scenario(pcaps: dict[str, Path], *, key_after: float, ring: float, hold: float,
+             hello_seconds: float = 0.0) -> str:
+    """The UAS scenario (SIPp XML) of ``ResidentPhones``; ``pcaps``: the keys 1 and 2,
+    and the voices of the machine (7) and the person (8), ``hello_seconds`` long."""
     key_ms, ring_ms, hold_ms = (round(s * 1000) for s in (key_after, ring, hold))
     tests = "".join(
         f'      <strcmp assign_to="c{d}" variable="last" value="{d}"/>\n'
         f'      <test assign_to="is{d}" variable="c{d}" compare="equal" value="0"/>\n'
-        for d in "23456")
+        for d in "2345678")
     jumps = "".join(f'  <nop next="{label}" test="is{d}"/>\n' for d, label in (
-        ("2", "key2"), ("3", "silent"), ("4", "busy"), ("5", "noanswer"), ("6", "reject")))
+        ("2", "key2"), ("3", "silent"), ("4", "busy"), ("5", "noanswer"), ("6", "reject"),
+        ("7", "machine"), ("8", "key8")))
     keys = "".join(_KEY.format(digit=d, answer=_ANSWER, key_ms=key_ms, hold_ms=hold_ms,
-                               pcap=pcaps[d]) for d in (ACK, HELP))
+                               pcap=pcaps[d], voice="") for d in (ACK, HELP))
+    keys += _KEY.format(digit=PERSON, answer=_ANSWER, hold_ms=hold_ms, pcap=pcaps[ACK],
+                        key_ms=round(hello_seconds * 1000) + key_ms,
+                        voice=_VOICE.format(pcap=pcaps[PERSON]))
     return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="townhall-residents">
@@ -119,6 +158,9 @@ def scenario(pcaps: dict[str, Path], *, key_after: float, ring: float, hold: flo
 {keys}
   <label id="silent"/>
 {_ANSWER}
+  <recv request="BYE" timeout="{hold_ms}" ontimeout="hangup" next="bye"/>
+  <label id="machine"/>
+{_ANSWER}{_VOICE.format(pcap=pcaps[MACHINE])}
   <recv request="BYE" timeout="{hold_ms}" ontimeout="hangup" next="bye"/>
   <label id="busy"/>
 {_REPLY.format(code="486 Busy Here")}
@@ -170,7 +212,10 @@ class ResidentPhones:
                  hold: float = 60.0, host: str = "127.0.0.1", lifetime: float = 3600) -> None:
         pcaps = dict(zip((ACK, HELP), keypress_pcaps(ACK + HELP, cache_dir / "dtmf"),
                          strict=True))
-        self._sipp = SippProcess(scenario(pcaps, key_after=key_after, ring=ring, hold=hold),
+        pcaps[MACHINE], _ = voice_pcap(GREETING, cache_dir / "voice")
+        pcaps[PERSON], hello = voice_pcap(HELLO, cache_dir / "voice")
+        self._sipp = SippProcess(scenario(pcaps, key_after=key_after, ring=ring, hold=hold,
+                                          hello_seconds=hello),
                                  local_ip=host, lifetime=lifetime)
         self.port = self._sipp.sip_port
 

@@ -8,8 +8,6 @@ imports. Every launch, stop and resume is audited by ``ivr.store.alert_launch``.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -38,7 +36,7 @@ from admin.period import PARIS
 from admin.prompt_files import UPLOAD_FORMATS
 from admin.published import published_rules
 from admin.request_common import rules_in_force
-from ivr.alerts.adapters.message_audio import install_message
+from ivr.alerts.adapters.message_audio import install_upload, remove_message
 from ivr.alerts.register_csv import MAX_BYTES, parse_register, report_lines
 from ivr.alerts.report import STATE_LABELS, report_csv
 from ivr.audio_files import AudioRefused
@@ -100,11 +98,7 @@ def _message_audio(form: CampaignForm) -> str | None:
     upload = form.audio.data
     if not upload or not upload.filename:
         return None
-    sounds = current_app.config["TOWNHALL_SETTINGS"].sounds_dir
-    with tempfile.NamedTemporaryFile(prefix="alerte-") as raw:
-        raw.write(upload.read())
-        raw.flush()
-        return install_message(Path(raw.name), sounds)
+    return install_upload(upload, current_app.config["TOWNHALL_SETTINGS"].sounds_dir)
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
@@ -130,6 +124,8 @@ def create() -> Response | str | tuple[str, int]:
         campaign_id = alert_launch.prepare(get_store(), rules_in_force().alerts, draft,
                                            actor=current_user.username, via="admin", at=_now())
     except alert_launch.LaunchRefused as exc:
+        if audio:
+            remove_message(current_app.config["TOWNHALL_SETTINGS"].sounds_dir, audio)
         form.title.errors = [exc.message]
         return render_template("alerts/create.html", form=form), 400
     flash("Campagne préparée : vérifiez-la, puis lancez-la.", "success")

@@ -35,7 +35,7 @@ from admin.request_common import now, rules_in_force
 from ivr.callbacks.repository import InvalidNumber, request_callback
 from ivr.requests.errors import InvalidInput
 from ivr.rules import Rules
-from ivr.store.citizens import normalise_phone
+from ivr.store.citizens import find_citizen, normalise_phone
 from ivr.store.models import Contact
 from ivr.store.requests import search
 
@@ -109,8 +109,11 @@ def call(call_id: str) -> str:
         .order_by(Contact.started_at.desc()).limit(5))) if numbers else []
     requests = [view for view in search(get_store(), phone=caller) if view.closed_at is None] \
         if numbers else []
-    return render_template("desk/call.html", call_id=call_id, caller=caller, contact=contact,
-                           history=history, requests=requests, queue=request.args.get("file"))
+    citizen = find_citizen(get_store(), phone=caller) if numbers else None
+    return render_template("desk/call.html", call_id=call_id, caller=caller,
+                           citizen=citizen.name if citizen else None,
+                           contact=contact, history=history, requests=requests,
+                           queue=request.args.get("file"))
 
 
 @bp.route("/rappel", methods=["POST"])

@@ -73,23 +73,23 @@ def _no_shows(form: IndicatorsForm) -> tuple[int, int]:
     return no_show_rate(get_store(), low, high)
 
 
-def _charts(board: Dashboard) -> dict[str, list[tuple[str, float]]]:
-    """Rows of the bar charts, labelled in French."""
+def _charts(board: Dashboard) -> list[tuple[str, list[tuple[str, float]], str]]:
+    """(caption, rows, unit) of the bar charts, labelled in French."""
     c, names = board.calls, _department_names()
-    return {
-        "Appels par jour": [
+    return [
+        ("Appels par jour", [
             (date.fromisoformat(d).strftime("%d/%m/%Y"), n) for d, n in c.per_day.items()
-        ],
-        "Appels par service": sorted(
+        ], ""),
+        ("Appels par service", sorted(
             ((names.get(t, t), v["calls"]) for t, v in c.per_target.items()),
             key=lambda row: -row[1],
-        ),
-        "Orientation des appels (part en %)": [
+        ), ""),
+        ("Orientation des appels", [
             (label(k, "routed_by") if k != "none" else "non orienté", round(v * 100, 1))
             for k, v in c.routed_by.items()
-        ],
-        "Appels par heure": [(f"{h:02d} h", n) for h, n in c.per_hour.items()],
-    }
+        ], "\u00a0%"),
+        ("Appels par heure", [(f"{h:02d} h", n) for h, n in c.per_hour.items()], ""),
+    ]
 
 
 def _department_names() -> dict[str, str]:

@@ -26,7 +26,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as Redirect
 
 from admin.auth import role_required
-from admin.charts import bar_chart, trend_chart
+from admin.charts import trend_chart
 from admin.db import get_store
 from admin.marianne_report import kept_reports, report_path
 from admin.period import PARIS
@@ -67,8 +67,7 @@ def index() -> str | tuple[str, int]:
     current, series = month_board(get_store(), month, PARIS, now)
     shown = panels(current, series)
     charts = {p.number: trend_chart(p.trend_label, list(p.trend), p.target) for p in shown}
-    departments = bar_chart("Note moyenne sur 5",
-                            by_department_rows(current, _department_names()))
+    departments = by_department_rows(current, _department_names())
     return render_template("marianne/index.html", month=month, panels=shown, charts=charts,
                            departments=departments, empty=current.empty, error=None,
                            previous=month.shifted(-1), following=month.shifted(1))

@@ -30,7 +30,9 @@ def _unix_newlines(text: str | None) -> str | None:
 
 
 class RulesForm(FlaskForm):
-    content = TextAreaField("Contenu de routing_rules.yaml", filters=[_unix_newlines])
+    content = TextAreaField("Contenu de routing_rules.yaml", filters=[_unix_newlines],
+                            render_kw={"class": "code", "rows": 30, "spellcheck": "false",
+                                       "data-code-editor": "yaml"})
     phrase = StringField("Phrase d’un appelant", validators=[Optional(), Length(max=500)])
     at = DateTimeLocalField("Date et heure (heure de la mairie)", validators=[Optional()])
     comment = StringField("Commentaire de publication", validators=[Optional(), Length(max=500)])

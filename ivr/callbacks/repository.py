@@ -37,11 +37,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, case, cast, func, insert, literal, or_, select
-from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from ivr.domain.phone_numbers import check_number
 from ivr.store.models import Callback, Contact, ContactEvent
+from ivr.store.transitions import TransitionRefused as TransitionRefused
+from ivr.store.transitions import update_rows, update_some
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,6 @@ SEQ_BASE = 1_000_000
 OPEN_STATES = ("pending", "claimed", "dialing", "failed")
 INTERRUPTED = "interrupted"
 Kind = str | Callable[[Callback], str]
-
-
-class TransitionRefused(Exception):
-    """The callback is not in a state that allows this change (another actor moved it)."""
 
 
 class InvalidNumber(ValueError):
@@ -276,15 +273,12 @@ def _agent_may_take(manual: bool = False) -> ColumnElement[bool]:
 
 
 def _update(session: Session, where: list[ColumnElement[bool]], **values: Any) -> list[Callback]:
-    statement = sql_update(Callback).where(*where).values(**values).returning(Callback)
-    return list(session.scalars(statement, execution_options={"populate_existing": True}))
+    return update_rows(session, Callback, where, **values)
 
 
 def _one(session: Session, where: list[ColumnElement[bool]], now: datetime, kind: Kind,
          data: dict[str, Any] | None = None, **values: Any) -> Callback:
-    rows = _update(session, where, **values)
-    if not rows:
-        raise TransitionRefused(f"{_kind_name(kind)} refused: callback not in the expected state")
+    rows = update_some(session, Callback, where, _kind_name(kind), **values)
     _record(session, rows, now, kind, data)
     return rows[0]
 

@@ -25,12 +25,10 @@ from sqlalchemy.orm import Session
 
 from ivr.messages.policy import MAX_ATTEMPTS, backoff
 from ivr.store.models import Contact, ContactEvent, Message
+from ivr.store.transitions import TransitionRefused as TransitionRefused
+from ivr.store.transitions import update_rows, update_some
 
 SEQ_BASE = 2_000_000  # contact event seqs of messages, clear of the writer's and callbacks'
-
-
-class TransitionRefused(Exception):
-    """The message is not in the state this change expects (another worker moved it)."""
 
 
 def enqueue(session: Session, *, channel: str, recipient: str, body: str, purpose: str,
@@ -204,15 +202,12 @@ def _sending(attempt_id: str) -> list[ColumnElement[bool]]:
 
 
 def _update(session: Session, where: list[ColumnElement[bool]], **values: Any) -> list[Message]:
-    statement = sql_update(Message).where(*where).values(**values).returning(Message)
-    return list(session.scalars(statement, execution_options={"populate_existing": True}))
+    return update_rows(session, Message, where, **values)
 
 
 def _one(session: Session, where: list[ColumnElement[bool]], now: datetime, kind: str,
          data: dict[str, Any] | None = None, **values: Any) -> Message:
-    rows = _update(session, where, **values)
-    if not rows:
-        raise TransitionRefused(f"{kind} refused: message not in the expected state")
+    rows = update_some(session, Message, where, kind, **values)
     _record(session, rows, now, kind, data)
     return rows[0]
 

@@ -76,7 +76,7 @@ def test_prepare_then_launch_audited(as_user: Login, store: Store) -> None:
         assert session.get(AlertCampaign, campaign_id).status == "en_cours"  # type: ignore[union-attr]
         audit = session.scalars(select(AuditLog).where(
             AuditLog.action == "alerte_lancee")).one()
-        assert audit.username == "admin" and audit.detail["via"] == "admin"
+        assert audit.username == "admin" and (audit.detail or {}).get("via") == "admin"
 
 
 def test_a_second_launch_is_refused_unless_confirmed(as_user: Login, store: Store) -> None:
@@ -95,7 +95,7 @@ def test_a_second_launch_is_refused_unless_confirmed(as_user: Login, store: Stor
     with store.session() as session:
         audits = session.scalars(select(AuditLog).where(
             AuditLog.action == "alerte_lancee").order_by(AuditLog.id)).all()
-        assert len(audits) == 2 and audits[1].detail["confirmed_over"]
+        assert len(audits) == 2 and (audits[1].detail or {}).get("confirmed_over")
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -109,11 +109,18 @@ def test_bad_campaign_forms_say_why_at_the_field(as_user: Login, data: dict[str,
     assert answer.status_code == 400 and message in answer.get_data(as_text=True)
 
 
-def test_nobody_to_call_is_said_at_the_form(as_user: Login) -> None:
+def test_nobody_to_call_is_said_at_the_form(as_user: Login, tmp_path: Path,
+                                            settings: Settings) -> None:
+    """…and the recording sent with it is not left among the sounds."""
+    wav = tmp_path / "message.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", str(wav), "synth", "1", "sine",
+                    "440"], check=True, timeout=30)
     answer = as_user("admin").post("/alertes/nouvelle", data={
-        "title": "Crue", "mode": "alerte", "message_text": "La rivière monte."})
+        "title": "Crue", "mode": "alerte", "message_text": "La rivière monte.",
+        "audio": (io.BytesIO(wav.read_bytes()), "message.wav")})
     assert answer.status_code == 400
     assert "Personne à appeler" in answer.get_data(as_text=True)
+    assert not list(settings.sounds_dir.glob("alerte-*"))
 
 
 def test_an_upload_that_is_no_audio_is_refused(as_user: Login, tmp_path: Path) -> None:

@@ -1,8 +1,12 @@
 """``/api/v1/alerts``: create and launch with a scoped token, read the status, a second
-launch refused (409) unless confirmed, bad bodies answered 4xx in French JSON."""
+launch refused (409) unless confirmed, a recorded message uploaded (multipart, probed
+by ffprobe: no audio, too long, nothing to say → 422 in French), bad bodies answered
+4xx in French JSON."""
 
 from __future__ import annotations
 
+import io
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,8 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from admin.api import new_token
+from ivr.alerts.adapters.message_audio import sound_path
+from ivr.settings import Settings
 from ivr.store.db import Store
-from ivr.store.models import AuditLog
+from ivr.store.models import AlertCampaign, AuditLog
 from tests.fixtures.alert_campaigns import import_register, launched
 from tests.fixtures.db import sqlite_url
 
@@ -46,7 +52,7 @@ def test_create_launch_and_read(client: FlaskClient, store: Store) -> None:
     with store.session() as session:
         audit = session.scalars(select(AuditLog).where(
             AuditLog.action == "alerte_lancee")).one()
-        assert audit.username == "api:crise" and audit.detail["via"] == "api"
+        assert audit.username == "api:crise" and (audit.detail or {}).get("via") == "api"
 
 
 def test_second_launch_is_a_409_unless_confirmed(client: FlaskClient, store: Store) -> None:
@@ -71,6 +77,51 @@ def test_a_test_campaign_without_a_crisis_cell_is_a_422(client: FlaskClient,
         "title": "Essai", "message_text": "Ceci est un essai.", "test_mode": True})
     assert answer.status_code == 422
     assert "la cellule de crise n'a aucun numéro" in answer.get_json()["error"]
+
+
+def _tone(tmp_path: Path, seconds: float) -> bytes:
+    wav = tmp_path / f"message-{seconds:g}.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", str(wav), "synth", str(seconds),
+                    "sine", "440"], check=True, timeout=30)
+    return wav.read_bytes()
+
+
+def test_a_recorded_message_uploaded_launches(client: FlaskClient, store: Store,
+                                              settings: Settings, tmp_path: Path) -> None:
+    import_register(store)
+    answer = client.post("/api/v1/alerts", headers=_token(store, "alerts:launch"), data={
+        "title": "Crue", "mode": "information", "launch": "true",
+        "audio": (io.BytesIO(_tone(tmp_path, 1.5)), "message.wav")})
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["campaign"]["status"] == "en_cours"
+    with store.session() as session:
+        campaign = session.scalars(select(AlertCampaign)).one()
+    assert campaign.message_text is None and campaign.mode == "information"
+    assert campaign.message_audio is not None
+    assert sound_path(settings.sounds_dir, campaign.message_audio).read_bytes()[:4] == b"RIFF"
+
+
+@pytest.mark.parametrize(("fields", "error"), [
+    ({"audio": (io.BytesIO(b"#EXTM3U\nfile:/etc/passwd\n"), "message.ogg")},
+     "enregistrement refusé : fichier audio illisible"),
+    ({"audio": "long"}, "enregistrement refusé : enregistrement trop long (plus de 180 s)"),
+    ({"message_text": "  "}, "écrivez le message (message_text) ou envoyez un enregistrement"),
+    ({"message_text": "Crue.", "launch": "peut-être"}, "données invalides"),
+    ({"test_mode": "true", "audio": "tone"}, "la cellule de crise n'a aucun numéro"),
+])
+def test_bad_uploads_are_422_in_french(client: FlaskClient, store: Store, tmp_path: Path,
+                                       settings: Settings, fields: dict[str, object],
+                                       error: str) -> None:
+    """Refused, nothing is prepared and no sound is left behind."""
+    if fields.get("audio") in ("long", "tone"):
+        seconds = 181 if fields["audio"] == "long" else 1
+        fields = {**fields, "audio": (io.BytesIO(_tone(tmp_path, seconds)), "message.wav")}
+    answer = client.post("/api/v1/alerts", headers=_token(store, "alerts:launch"),
+                         data={"title": "Crue", **fields}, content_type="multipart/form-data")
+    assert answer.status_code == 422 and error in answer.get_json()["error"]
+    with store.session() as session:
+        assert session.scalars(select(AlertCampaign)).first() is None  # nothing prepared
+    assert not list(settings.sounds_dir.glob("alerte-*"))
 
 
 @pytest.mark.parametrize(("body", "code"), [
@@ -99,3 +150,5 @@ def test_unknown_campaign_and_no_token(client: FlaskClient, store: Store) -> Non
 def test_the_openapi_document_lists_the_alert_routes(client: FlaskClient, store: Store) -> None:
     paths = client.get("/api/v1/openapi.json", headers=_token(store, "full")).get_json()["paths"]
     assert {"/alerts", "/alerts/{campaign_id}", "/alerts/{campaign_id}/launch"} <= set(paths)
+    content = paths["/alerts"]["post"]["requestBody"]["content"]
+    assert set(content) == {"application/json", "multipart/form-data"}

@@ -59,7 +59,7 @@ def test_a_ring_reaches_the_agents_open_page_and_shows_the_caller(
     assert data == {"call": "1.7", "caller": "0612345678", "queue": "etat-civil"}
 
     card = client.get("/poste/appel/1.7?numero=0612345678&file=etat-civil").text
-    assert "Appel de 0612345678 pour État civil" in card
+    assert "Appel de Camille Martin (06 12 34 56 78) pour État civil" in card  # the citizen known
     assert "11" in card and "Clavier" in card  # what they keyed in the IVR
     assert "Aucune demande en cours" not in card and "échéance" in card  # their open request
     assert "Répondu" in card  # their previous call

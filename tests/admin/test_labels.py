@@ -3,7 +3,7 @@
 from flask import Flask
 
 from admin.labels import OUTCOMES, label, options
-from admin.templating import agent_name, readable, service_name
+from admin.templating import agent_name, format_phone, menu_path, readable, service_name
 from ivr.domain.outcomes import ContactOutcome
 
 
@@ -23,3 +23,16 @@ def test_services_and_agents_by_their_names(app: Flask) -> None:
         assert agent_name("agent-inconnu-9") == "agent-inconnu-9"  # the rules no longer know it
         assert (service_name(None), agent_name(""), readable(None)) == ("—", "—", "—")
         assert readable([True, "etat-civil", {"n": False}]) == "oui, État civil, n : non"
+
+
+def test_numbers_as_an_agent_reads_them_and_keys_as_the_choices_heard(app: Flask) -> None:
+    assert format_phone("0612345678") == "06 12 34 56 78"
+    assert format_phone("+33612345678") == "06 12 34 56 78"
+    assert format_phone("+442079460000") == "+44 20 7946 0000"
+    assert format_phone("anonymous") == "anonymous" and format_phone(None) == "—"
+    with app.app_context():
+        assert menu_path("1>2") == ("Les papiers et l'état civil › "
+                                    "Une carte d'identité ou un passeport")
+        assert menu_path("1>#") == "Les papiers et l'état civil › Revenir au menu principal"
+        assert menu_path("9>1") == "touches 9, 1"  # no such key: the keys themselves
+        assert menu_path("") == "—"

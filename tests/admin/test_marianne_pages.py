@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -32,7 +33,9 @@ def test_elu_sees_the_november_panels_without_personal_data(
                  "<strong>33\u00a0%</strong>", "1 sur 3 (33\u00a0%)",
                  "« Vous nous l&#39;avez demandé, on l&#39;a fait »</th><td>1"):
         assert text in page, text
-    assert page.count("<svg") == 6  # five trends and satisfaction by department
+    # five trends, each drawn for a desktop and a phone; satisfaction by department as bars
+    assert page.count('class="chart-wide"') == 5 and page.count('class="chart-narrow"') == 5
+    assert re.search(r'<span class="bar-label">État civil</span>.*?4,5</span>', page, re.DOTALL)
     assert "État civil" in page and CALLER not in page and "Voici notre réponse" not in page
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.models import AuditLog, RulesVersion
+from tests.fixtures.admin import login
 
 
 @pytest.fixture
@@ -39,6 +41,35 @@ def test_check_shows_each_error_at_its_line(admin: FlaskClient, settings: Settin
     assert status == 422
     assert f'<li id="ligne-{line}" class="faulty">' in page
     assert f"Ligne {line}, colonne" in page and "unknown time zone" in page
+
+
+def test_the_code_editor_is_served_and_marks_the_errors(
+    admin: FlaskClient, settings: Settings
+) -> None:
+    page = admin.get("/rules/").text
+    assert '<script src="/ace/ace.js" defer></script>' in page
+    assert 'src="/static/rules_editor.js"' in page and "n’est pas installé" not in page
+    assert 'data-code-editor="yaml"' in page  # the text box the editor takes over
+    script = admin.get("/ace/mode-yaml.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    text = settings.rules_path.read_text(encoding="utf-8")
+    _, checked = _post(admin, text.replace("timezone: Europe/Paris", "timezone: Nulle/Part"),
+                       "check")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "timezone:" in t)
+    mark = f'data-line="{line}" data-col="13" data-message="town.timezone: unknown time zone'
+    assert mark in checked
+
+
+def test_without_the_code_editor_the_text_box_stays(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    client = make_app(CODE_EDITOR_DIR=tmp_path).test_client()  # npm ci never ran there
+    assert login(client, "admin") == 302
+    page = client.get("/rules/").text
+    assert "L’éditeur de code" in page and "n’est pas installé sur ce serveur" in page
+    assert "/ace/" not in page and "rules_editor.js" not in page
+    assert 'name="content"' in page and "Mairie de Villebourg" in page
+    assert client.get("/ace/ace.js").status_code == 404
 
 
 def test_check_accepts_the_default_file(admin: FlaskClient, settings: Settings) -> None:

@@ -150,8 +150,14 @@ class AriAlertCaller:
                 return Result.NO_KEY
             args = event.get("args") or []
             if event["type"] == "ChannelDestroyed":
-                return (Result.NO_KEY if amd_until is not None
-                        else result_for_cause(int(event.get("cause", 0))))
+                if amd_until is not None:
+                    return Result.NO_KEY
+                cause = int(event.get("cause", 0))
+                if cause not in CAUSES:  # the trunk or Asterisk itself refused the call
+                    log.warning("alert call failed before the answer", extra={
+                        "channel": request.channel_id, "cause": cause,
+                        "cause_txt": event.get("cause_txt", "")})
+                return result_for_cause(cause)
             if event["type"] != "StasisStart":
                 continue
             if args[:1] == ["amd"]:

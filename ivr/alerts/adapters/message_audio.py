@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
+from typing import IO
 
 from ivr.audio_files import decode_to_wav
 from ivr.prompts import OUTPUTS
@@ -36,6 +38,22 @@ def install_message(source: Path, sounds_dir: Path) -> str:
             path.unlink(missing_ok=True)
         raise
     return f"{sounds_dir.name}/{stem.name}"
+
+
+def install_upload(upload: IO[bytes], sounds_dir: Path) -> str:
+    """``install_message`` of an uploaded file (admin form or API), which ffprobe reads
+    from a private temporary file."""
+    with tempfile.NamedTemporaryFile(prefix="alerte-") as raw:
+        raw.write(upload.read())
+        raw.flush()
+        return install_message(Path(raw.name), sounds_dir)
+
+
+def remove_message(sounds_dir: Path, name: str) -> None:
+    """Delete an installed message's files: its campaign was refused, nothing plays it."""
+    stem = sound_path(sounds_dir, name).with_suffix("")
+    for ext in OUTPUTS:
+        stem.with_name(f"{stem.name}.{ext}").unlink(missing_ok=True)
 
 
 def sound_path(sounds_dir: Path, name: str) -> Path:
