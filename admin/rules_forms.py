@@ -48,16 +48,19 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PreviewForm(FlaskForm):
-    """Every form's « écouter comme un appelant le … » moment."""
+class FrenchForm(FlaskForm):
+    """A form whose WTForms messages are French (« N'est pas une date valide. »)."""
 
     class Meta:
-        """WTForms' own French messages (« Choix invalide », « Date invalide »…)."""
-
         locales = ("fr",)
 
         def get_translations(self, form: Any) -> Any:
+            """WTForms' own catalogue (Flask-WTF's needs Flask-Babel, not installed)."""
             return DefaultMeta.get_translations(self, form)
+
+
+class PreviewForm(FrenchForm):
+    """Every form's « écouter comme un appelant le … » moment."""
 
     at = DateTimeLocalField("Écouter comme un appelant le", format="%Y-%m-%dT%H:%M",
                             validators=[Optional()])

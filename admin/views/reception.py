@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
@@ -29,7 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from admin import rules_publish, rules_simulate, rules_yaml
 from admin.auth import role_required
 from admin.published import published_rules
-from admin.rules_forms import current_text
+from admin.rules_forms import FrenchForm, current_text
 from ivr.rules import Rules
 
 bp = Blueprint("reception", __name__, url_prefix="/accueil")
@@ -38,7 +37,7 @@ bp = Blueprint("reception", __name__, url_prefix="/accueil")
 RANGES = r"^\s*\d\d:\d\d-\d\d:\d\d(\s*,\s*\d\d:\d\d-\d\d:\d\d)*\s*$"
 
 
-class _Entry(FlaskForm):
+class _Entry(FrenchForm):
     """What a closure and a special day share: the reason, the departments, the preview."""
 
     reason = StringField("Motif (dit aux appelants)", validators=[DataRequired(),
@@ -63,7 +62,7 @@ class SpecialDayForm(_Entry):
                                              "par des virgules.")])
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(FrenchForm):
     section = HiddenField(validators=[Regexp(r"^(closures|special_days)$")])
     index = IntegerField(validators=[InputRequired()])
     fingerprint = HiddenField(validators=[Regexp(r"^[0-9a-f]{16}$")])

@@ -73,9 +73,9 @@ def test_a_special_day_over_a_range_of_the_whole_town_hall(
 @pytest.mark.parametrize(("fields", "field", "message"), [
     ({"fermeture-first": "2026-12-10", "fermeture-last": "2026-12-01"}, "fermeture-last",
      "La fin de la fermeture est avant son début."),
-    ({"fermeture-first": "10/12/2026"}, "fermeture-first", "Not a valid date value."),
-    ({"fermeture-reason": "x" * 201}, "fermeture-reason", "Field cannot be longer"),
-    ({"fermeture-departments": ["inconnu"]}, "fermeture-departments", "is not a valid choice"),
+    ({"fermeture-first": "10/12/2026"}, "fermeture-first", "N&#39;est pas une date valide."),
+    ({"fermeture-reason": "x" * 201}, "fermeture-reason", "plus de 200 caractères"),
+    ({"fermeture-departments": ["inconnu"]}, "fermeture-departments", "pas un choix valide"),
 ])
 def test_a_bad_value_is_shown_at_its_field_and_nothing_changes(
         admin: FlaskClient, settings: Settings, fields: dict[str, str], field: str,
@@ -85,6 +85,7 @@ def test_a_bad_value_is_shown_at_its_field_and_nothing_changes(
     assert response.status_code == 400
     invalid = response.text.split(f'for="{field}"')[0].rsplit('<div class="field', 1)[1]
     assert invalid.startswith(" invalid")
+    assert message in response.text.split(f'for="{field}"')[1].split("</div>")[0]  # French
     assert settings.rules_path.read_text(encoding="utf-8") == before
 
 
