@@ -58,6 +58,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     auth.init_app(app)
     csrf.init_app(app)
+    # login attempts counted in the store: shared by every admin thread and process
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "townhall-store://")
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"store": app.extensions["townhall_store"]}
     limiter.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

@@ -13,6 +13,7 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import OperationalError
 
 from admin.db import get_store
 from admin.published import published_rules
@@ -24,6 +25,7 @@ from ivr.store import messages as outbox
 from ivr.store.inbound import receive_sms
 
 log = logging.getLogger(__name__)
+REPORT_TRIES = 3  # a lost report may cost a second SMS (``ivr.messages.resend``)
 bp = Blueprint("api_messages", __name__, url_prefix="/api/v1/sms")
 csrf.exempt(bp)  # called by Kannel with a secret token, never from a browser
 
@@ -63,9 +65,17 @@ def delivery_report() -> ResponseReturnValue:
     attempt = _text("attempt", 64)
     detail = f"rapport {kind} : {_text('reason', 200)}".strip(" :")
     now = current_app.config["TOWNHALL_CLOCK"].now()
-    with get_store().session() as session:
-        row = outbox.delivery_report(session, message_id, attempt, dlr_outcome(kind),
-                                     detail, now)
+    for tries in range(1, REPORT_TRIES + 1):
+        try:
+            with get_store().session() as session:
+                row = outbox.delivery_report(session, message_id, attempt, dlr_outcome(kind),
+                                             detail, now)
+            break
+        except OperationalError:  # SQLite still busy after its timeout, in a burst
+            log.warning("delivery report not recorded yet", extra={"outbox_id": message_id,
+                                                                   "tries": tries})
+    else:
+        return _error(503, "Base de données occupée : rapport non enregistré, réessayez.")
     if row is None:
         return _error(404, "Message inconnu pour ce rapport de remise.")
     return "", 204

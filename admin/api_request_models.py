@@ -19,6 +19,16 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", 
 DateText = Annotated[str, StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})$")]
 
 
+class AddressIn(Strict):
+    """A postal address (all but ``extra`` required; the postcode's five digits are
+    checked by ``ivr.requests.address``, with a French 400)."""
+
+    street: Text = Field(max_length=120)
+    extra: Text | None = Field(None, max_length=120)
+    postcode: Text = Field(max_length=16)
+    city: Text = Field(max_length=80)
+
+
 class CitizenIn(Strict):
     """The citizen: found by one of these phones or addresses, else created."""
 
@@ -26,6 +36,13 @@ class CitizenIn(Strict):
     phones: list[Phone] = Field(default_factory=list, max_length=5)
     emails: list[Email] = Field(default_factory=list, max_length=5)
     birth_date: DateText | None = None
+    address: AddressIn | None = None  # replaces the one on file
+
+
+class AddressChange(Strict):
+    """The postal address of the request's citizen; ``null`` erases it."""
+
+    address: AddressIn | None
 
 
 class RequestIn(Strict):
@@ -79,6 +96,13 @@ class AttachmentOut(BaseModel):
     at: datetime
 
 
+class AddressOut(BaseModel):
+    street: str
+    extra: str | None
+    postcode: str
+    city: str
+
+
 class RequestOut(BaseModel):
     """A request as the API shows it (labels in French, from the rules)."""
 
@@ -105,13 +129,18 @@ class RequestOut(BaseModel):
     acknowledge_due_at: datetime | None = None
     acknowledged_at: datetime | None = None
     answer: str | None = None
+    # how its document leaves (courrier, courriel); posted without an address on file:
+    # « adresse à compléter » (the address the caller said is in the attachments)
+    delivery: str | None = None
+    citizen_address: AddressOut | None = None
+    address_to_complete: bool = False
 
 
 class RequestList(BaseModel):
     requests: list[RequestOut]
 
 
-MODELS = (RequestIn, StatusIn, RequestOut, RequestList)
+MODELS = (RequestIn, StatusIn, AddressChange, RequestOut, RequestList)
 
 
 def request_paths(json: Any, responses: Any) -> dict[str, Any]:
@@ -142,6 +171,12 @@ def request_paths(json: Any, responses: Any) -> dict[str, Any]:
                                           "content": {"*/*": {"schema": {
                                               "type": "string", "format": "binary"}}}},
                                   **responses(None, 400, 401, 404)}},
+        },
+        "/requests/{reference}/address": {
+            "put": {"operationId": "setRequestAddress", "parameters": [reference],
+                    "requestBody": {"required": True, "content": json("AddressChange")},
+                    "responses": responses(("200", "Changed", "RequestOut"),
+                                           400, 401, 404, 409, 422)},
         },
         "/requests/{reference}/status": {
             "post": {"operationId": "changeRequestStatus", "parameters": [reference],

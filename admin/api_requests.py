@@ -1,5 +1,5 @@
 """JSON API ``/api/v1/requests``: create, read by reference, search, change status, list,
-download a file of a request.
+download a file of a request, set the postal address of its citizen.
 
 Same bearer tokens as ``admin.api``; refusals of the request store are JSON ``Error``
 answers carrying the store's French message (404 unknown reference, 409 stale version
@@ -18,7 +18,15 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 
 from admin.api import encodable, error_response, token_required
-from admin.api_request_models import RequestIn, RequestList, RequestOut, RequestQuery, StatusIn
+from admin.api_request_models import (
+    AddressChange,
+    AddressIn,
+    RequestIn,
+    RequestList,
+    RequestOut,
+    RequestQuery,
+    StatusIn,
+)
 from admin.db import get_store
 from admin.request_common import (
     attachment_of,
@@ -30,6 +38,7 @@ from admin.request_common import (
     type_label,
 )
 from admin.security import csrf
+from ivr.requests.address import PostalAddress, required_address
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
 from ivr.rules import Rules
@@ -59,6 +68,7 @@ def _out(rules: Rules, view: RequestView) -> dict[str, Any]:
             for e in view.events
         ],
         "attachments": [a.__dict__ for a in view.attachments],
+        "citizen_address": view.citizen_address.to_dict() if view.citizen_address else None,
     }
     return RequestOut.model_validate(data).model_dump(mode="json")
 
@@ -84,12 +94,21 @@ def _refused(exc: RequestError) -> Response:
     return error_response(http_status(exc), exc.message)
 
 
+def _address(data: AddressIn | None) -> PostalAddress | None:
+    """The checked address (``InvalidInput`` in French: a 400), None for none."""
+    if data is None:
+        return None
+    return required_address(street=data.street, extra=data.extra, postcode=data.postcode,
+                            city=data.city)
+
+
 def _citizen(data: RequestIn) -> NewCitizen | None:
     if data.citizen is None:
         return None
     c = data.citizen
     born = parse_date(c.birth_date, "la date de naissance") if c.birth_date else None
-    return NewCitizen(name=c.name, phones=tuple(c.phones), emails=tuple(c.emails), birth_date=born)
+    return NewCitizen(name=c.name, phones=tuple(c.phones), emails=tuple(c.emails),
+                      birth_date=born, address=_address(c.address))
 
 
 @bp.route("/requests", methods=["POST"])
@@ -114,6 +133,7 @@ def create_request() -> ResponseReturnValue:
             description=data.description,
             audit=audited("request.create", user=_actor(), type=data.type),
         )
+        view = store_requests.get_request(get_store(), view.reference)  # with its citizen
     except RequestError as exc:
         return _refused(exc)
     return jsonify(_out(rules, view)), 201
@@ -184,6 +204,24 @@ def change_status(reference: str) -> ResponseReturnValue:
             expected_version=data.version,
             audit=audited("request.status", user=_actor(), status=data.status),
         )
+    except RequestError as exc:
+        return _refused(exc)
+    return jsonify(_out(rules, view))
+
+
+@bp.route("/requests/<reference>/address", methods=["PUT"])
+@token_required
+def set_address(reference: str) -> ResponseReturnValue:
+    """Write (or erase, ``null``) the postal address of the request's citizen."""
+    data = _body(AddressChange)
+    if isinstance(data, Response):
+        return data
+    rules = rules_in_force()
+    try:
+        view = store_requests.set_address(
+            get_store(), reference, _address(data.address), actor=_actor(), at=now(),
+            audit=audited("request.address", user=_actor(), erased=data.address is None))
+        view = store_requests.get_request(get_store(), view.reference)
     except RequestError as exc:
         return _refused(exc)
     return jsonify(_out(rules, view))

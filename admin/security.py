@@ -2,25 +2,80 @@
 
 CSRF protection for every form and login rate limiting are created once here so that
 views can decorate themselves at import time; ``create_app`` binds them to each
-application (the limiter's in-memory storage is rebuilt per application, which keeps
-tests independent). ``init_app`` adds what every answer and request needs: security
-headers, a bound on JSON nesting before any parser recurses, and the client address
-read through a reverse proxy only when the operator says one is trusted.
+application. The limiter counts in the store (``StoreStorage``, scheme
+``townhall-store://``): every admin thread and process sees the same attempts.
+``init_app`` adds what every answer and request needs: security headers, a bound on
+JSON nesting before any parser recurses, and the client address read through a
+reverse proxy only when the operator says one is trusted.
 """
 
 from __future__ import annotations
+
+import time
+from typing import Any
 
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import Storage
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from ivr.store import login_limits
+from ivr.store.db import Store
+
 csrf = CSRFProtect()
-# In-memory counters are enough for one admin process behind waitress.
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+# the storage comes from the application's configuration (RATELIMIT_STORAGE_URI)
+limiter = Limiter(key_func=get_remote_address)
+
+
+class StoreStorage(Storage):
+    """``limits``' storage backed by the townhall store (``ivr.store.login_limits``),
+    given as the ``store`` storage option; fixed windows only, as the login uses."""
+
+    STORAGE_SCHEME = ["townhall-store"]  # noqa: RUF012 (limits reads it as declared)
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
+                 **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions)
+        self.store: Store = options["store"]
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        with self.store.session() as session:
+            return login_limits.hit(session, key, expiry, time.time(), amount)
+
+    def get(self, key: str) -> int:
+        with self.store.session() as session:
+            return login_limits.count(session, key, time.time())
+
+    def get_expiry(self, key: str) -> float:
+        with self.store.session() as session:
+            return login_limits.expires_at(session, key, time.time())
+
+    def check(self) -> bool:
+        try:
+            with self.store.session() as session:
+                session.execute(select(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self.store.session() as session:
+            return login_limits.clear(session)
+
+    def clear(self, key: str) -> None:
+        with self.store.session() as session:
+            login_limits.clear(session, key)
+
 
 MAX_JSON_DEPTH = 32
 HEADERS = {

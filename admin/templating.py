@@ -31,7 +31,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("messages.index", "SMS et courriels", ("administrateur", "superviseur")),
     ("queues.index", "Files d’attente", ("administrateur", "superviseur")),
     ("rules.index", "Règles d’accueil", ("administrateur",)),
-    ("reception.index", "Fermetures", ("administrateur",)),
+    ("reception.index", "Horaires et menus", ("administrateur",)),
     ("prompts.index", "Messages vocaux", ("administrateur",)),
     ("users.index", "Utilisateurs", ("administrateur",)),
     ("audit.index", "Journal", ("administrateur",)),

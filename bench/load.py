@@ -17,12 +17,14 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bench.endings import Endings, QueueLogTail, read_endings, unfinished
 from bench.native import NATIVE_NUMBER
 from bench.probe import FirstRtp, ProcessMeter, percentiles, read_message_trace
 from bench.stack import NATIVE_KEY, BenchStack
 from ivr.simulate import default_cache_dir, default_steps, resolve_steps
 from ivr.sipp.process import SippProcess, SippStats
 from ivr.sipp.scenario import render_uac, step_items
+from townhall_support.wait import eventually
 
 # Both paths key NATIVE_KEY (police municipale, a department the bench's rules put on the
 # main menu) by default: the same menu choice through the same SIPp scenario. ``--keys
@@ -71,6 +73,7 @@ class WaveResult:
     routes: dict[str, int] = field(default_factory=dict)  # IVR waves: how calls were routed
     errors: str = ""
     extra: dict[str, float] = field(default_factory=dict)  # fault scenarios' own figures
+    endings: Endings | None = None  # how every call ended (both paths, from queue_log)
 
 
 class TracingSipp(SippProcess):
@@ -134,6 +137,7 @@ def run_wave(stack: BenchStack, wave: Wave) -> WaveResult:
                               listen_port=ears.port, numbered=True)
         sipp = TracingSipp(scenario, local_ip="127.0.0.1", lifetime=wave.lifetime)
         meter = ProcessMeter({"asterisk": stack.asterisk_pid, "ivr": stack.app_pid})
+        queue_log = QueueLogTail(stack.queue_log)
         with meter:
             sipp.start(remote=f"127.0.0.1:{stack.settings.sip_port}", calls=wave.calls,
                        limit=wave.concurrent, rate=wave.rate)
@@ -142,12 +146,17 @@ def run_wave(stack: BenchStack, wave: Wave) -> WaveResult:
             contacts, distinct = (stack.count_contacts(ref, stats.created)
                                   if wave.called == IVR_NUMBER else (None, None))
             routes = stack.routes(ref) if wave.called == IVR_NUMBER else {}
+        # a hang-up's queue event can land just after SIPp's last BYE
+        endings = read_endings(eventually(queue_log.lines, 10, 0.2,
+                                          until=lambda lines: unfinished(lines) == 0),
+                               stats.created)
         answer, prompt, silent = _timings(sipp, ears)
     errors = "" if code == 0 else sipp.errors()
     sipp.cleanup()
     return WaveResult(wave, stats.created, stats.successful, stats.created - stats.successful,
                       percentiles(answer), percentiles(prompt), silent, stats.failed, meter.cpu,
-                      meter.peak_rss, contacts, distinct, routes, errors=errors)
+                      meter.peak_rss, contacts, distinct, routes, errors=errors,
+                      endings=endings)
 
 
 def _ms(points: dict[int, float]) -> str:
@@ -178,6 +187,8 @@ def describe_wave(result: WaveResult) -> list[str]:
     if result.routes:
         lines.append("  routed (by → target: outcome): " + ", ".join(
             f"{route} ×{n}" for route, n in sorted(result.routes.items(), key=lambda r: -r[1])))
+    if result.endings is not None:
+        lines.append(result.endings.describe())
     lines += [f"  {name}: {value:.2f}" for name, value in result.extra.items()]
     if result.errors:
         lines.append("  sipp errors: " + result.errors.splitlines()[-1][:200])
@@ -207,8 +218,9 @@ def ramp(stack: BenchStack, levels: list[int], duration: float,
     there, so the ramp stays bounded in time); the latency knee is the first level whose
     first prompt p95 reaches ``PROMPT_TARGET_MS``.
     """
-    lines = [f"ramp ({duration:g} s calls): level: ivr failed/missing, first prompt p95 | "
-             "native failed, first prompt p95 | CPU ratio"]
+    lines = [f"ramp ({duration:g} s calls): level: ivr failed/missing, first prompt p95, "
+             "not with an agent | native failed, first prompt p95, not with an agent | "
+             "CPU ratio"]
     knees: dict[str, int | None] = {"ivr": None, "native": None}
     slow: dict[str, int | None] = {"ivr": None, "native": None}
     for level in levels:
@@ -221,8 +233,9 @@ def ramp(stack: BenchStack, levels: list[int], duration: float,
             result = results[wave.label] = run_wave(stack, wave)
             missing = "" if result.contacts is None else f"/{result.attempted - result.contacts}"
             p95 = result.first_prompt_ms.get(95)
+            away = "" if result.endings is None else f", {result.endings.not_with_agent}"
             row.append(f"{wave.label} {result.failed}{missing}, "
-                       f"{'n/a' if p95 is None else f'{p95:.0f} ms'}")
+                       f"{'n/a' if p95 is None else f'{p95:.0f} ms'}{away}")
             if not healthy(result):
                 knees[wave.label] = level
             if slow[wave.label] is None and (p95 is None or p95 >= PROMPT_TARGET_MS):

@@ -9,10 +9,14 @@ SMTP server (aiosmtpd in a thread). The rate counts until the last message reach
 fakesmsc or the SMTP server; the CPU is the sender thread's own (store, rendering of
 the HTTP/SMTP requests), not Kannel's or the SMTP server's.
 
-``--outage S`` runs the issue's outage instead: N SMS leave on the real clock, Kannel
-is stopped for S seconds once a fifth of them reached fakesmsc, then started again;
-it prints how many distinct texts arrived, how many twice, the outbox's final states
-and how long the whole burst took after Kannel came back.
+``--outage S`` runs the issue's outage instead: N SMS leave on the real clock with
+their delivery reports (the admin served here), Kannel (smsbox and bearerbox; not the
+operator's fakesmsc) is stopped by SIGTERM (``--kill``: SIGKILL) for S seconds once a
+fifth of them reached fakesmsc, then started again; it waits until every message is
+``delivered`` and at fakesmsc, then prints how many distinct texts arrived, how many
+twice, the outbox's states, how many were resent by themselves (after
+``--resend-wait`` seconds of Kannel empty; 300 s in production) and how long it took
+after Kannel came back.
 """
 
 from __future__ import annotations
@@ -23,20 +27,25 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from admin import create_app
 from bench.machine import describe
 from ivr.messages.adapters.kannel import KannelConfig, KannelGateway
-from ivr.messages.adapters.sender import Sender
+from ivr.messages.adapters.sender import Sender, SenderConfig
 from ivr.messages.adapters.smtp import SmtpConfig, SmtpGateway
+from ivr.messages.adapters.wiring import sms_callback_url
+from ivr.messages.resend import ResendPolicy
 from ivr.messages.sending import Gateway
+from ivr.settings import Settings
 from ivr.store import messages as outbox
 from ivr.store.db import Store
 from ivr.store.models import Message
-from townhall_support.kannel import PASSWORD, running_kannel
+from townhall_support.kannel import PASSWORD, Kannel, running_kannel
+from townhall_support.served import served
 from townhall_support.smtp import smtp_server
 from townhall_support.wait import eventually
 
@@ -93,38 +102,57 @@ def smtp(count: int) -> tuple[float, float]:
         return result
 
 
-def outage(count: int, seconds: float) -> None:
+def _reporting_sender(store: Store, box: Kannel, base: str, settings: Settings,
+                       wait: float) -> Sender:
+    """A sender on the real clock whose delivery reports reach the served admin and
+    which resends doubtful SMS after ``wait`` seconds of Kannel empty."""
+    settings = settings.with_(public_url=base)
+    gateway = KannelGateway(KannelConfig(box.sendsms_url, "townhall", PASSWORD, "Mairie",
+                                         sms_callback_url(settings, "dlr"),
+                                         status_url=box.status_url))
+    config = SenderConfig(resend=ResendPolicy(wait=timedelta(seconds=wait),
+                                              probe_every=timedelta(seconds=1)))
+    return Sender(store, {"sms": gateway}, "bench", lambda: datetime.now(UTC), config)
+
+
+def outage(count: int, seconds: float, kill: bool, wait: float) -> None:
     """The burst with Kannel stopped for ``seconds`` in the middle (see the docstring)."""
     # the sender thread still runs when the directory goes: its files may linger
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         directory = Path(tmp)
         store = _store(directory, "sms", "+33612345678", count)
-        with running_kannel(directory, "http://127.0.0.1:9/in") as box:
-            gateway = KannelGateway(KannelConfig(box.sendsms_url, "townhall", PASSWORD,
-                                                 "Mairie", "http://127.0.0.1:9/dlr"))
-            sender = Sender(store, {"sms": gateway}, "bench", lambda: datetime.now(UTC))
+        settings = Settings.from_env({"TOWNHALL_HOME": tmp,
+                                      "TOWNHALL_RULES": str(Path("routing_rules.yaml").absolute())})
+        app = create_app(settings, {"TESTING": True, "STORE": store, "AMI_ENABLED": False})
+        with served(app, threads=8) as base, \
+                running_kannel(directory, "http://127.0.0.1:9/in") as box:
+            sender = _reporting_sender(store, box, base, settings, wait)
             threading.Thread(target=asyncio.run, args=(sender.run_forever(0.2),),
                              daemon=True).start()
             started = time.perf_counter()
             eventually(lambda: len(box.received) >= count // 5, 120)
-            box.stop()
-            print(f"Kannel stopped after {len(box.received)} SMS received")
-            time.sleep(seconds)
+            box.stop_boxes(kill)
+            print(f"Kannel {'killed' if kill else 'stopped (SIGTERM)'} after "
+                  f"{len(box.received)} SMS received")
+            time.sleep(seconds)  # the outage itself
             box.start()
             back = time.perf_counter()
 
-            def texts() -> set[str]:
-                return {sms.text for sms in box.received}
+            def states() -> dict[str, int]:
+                with store.session() as session:
+                    return dict(session.execute(select(Message.state, func.count())
+                                                .group_by(Message.state)).tuples().all())
 
-            eventually(lambda: len(texts()) >= count, 300)  # backoff 5 s doubling: 75 s
+            eventually(lambda: states().get("delivered") == count
+                       and len(box.received) >= count, 600)
             done = time.perf_counter()
             with store.session() as session:
-                states = dict(session.execute(select(Message.state, func.count())
-                                              .group_by(Message.state)).tuples().all())
-            print(f"outage {seconds:.0f} s: {len(texts())}/{count} distinct SMS at fakesmsc, "
-                  f"{len(box.received) - len(texts())} received twice; outbox {states}; "
-                  f"waited {done - back:.1f} s after Kannel returned "
-                  f"({done - started:.1f} s in all)")
+                resent = session.scalar(select(func.sum(Message.resends)))
+            texts = {sms.text for sms in box.received}
+            print(f"outage {seconds:.0f} s: {len(texts)}/{count} distinct SMS at fakesmsc, "
+                  f"{len(box.received) - len(texts)} received twice; outbox {states()}; "
+                  f"{resent} resent by themselves (wait {wait:.0f} s); all delivered "
+                  f"{done - back:.1f} s after Kannel returned ({done - started:.1f} s in all)")
         store.dispose()
 
 
@@ -133,10 +161,14 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--outage", type=float, default=0.0,
                         help="Stop Kannel this many seconds during the burst instead.")
+    parser.add_argument("--kill", action="store_true",
+                        help="With --outage: SIGKILL smsbox and bearerbox, not SIGTERM.")
+    parser.add_argument("--resend-wait", type=float, default=10.0,
+                        help="With --outage: seconds of Kannel empty before a resend.")
     args = parser.parse_args()
     print(describe("messages bench"))
     if args.outage:
-        outage(args.n, args.outage)
+        outage(args.n, args.outage, args.kill, args.resend_wait)
         return
     for name, run in (("kannel+fakesmsc", kannel), ("smtp (aiosmtpd)", smtp)):
         wall, cpu = run(args.n)

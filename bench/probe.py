@@ -42,6 +42,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def run_queue_seconds(pid: int) -> float:
+    """Seconds the process's live threads have waited for a CPU while runnable
+    (``/proc/PID/task/*/schedstat``, second field; 0 once it is gone). A latency that
+    grows with it is the machine's load, not the program's work."""
+    waited = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            waited += int(stat.read_text().split()[1])
+        except (OSError, IndexError, ValueError):  # a thread that just ended
+            continue
+    return waited / 1e9
+
+
 def rss_bytes(pid: int) -> int:
     """Resident memory now (0 once the process is gone)."""
     try:
@@ -144,6 +157,8 @@ class TracedCall:
 def _messages(text: str) -> Iterator[tuple[float, str]]:
     """(timestamp, message block) for each message of a SIPp message trace."""
     marks = list(_HEADER.finditer(text))
+    if not marks:  # a SIPp run that traced nothing (it did not start, under a load spike)
+        return
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
         stamp = datetime.strptime(mark.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
         yield stamp, text[mark.end():following.start() if following else len(text)]

@@ -61,6 +61,7 @@ def verdict(pairs: list[tuple[WaveResult, WaveResult]]) -> list[str]:
     missing = sum(i.attempted - (i.contacts or 0) for i, _ in pairs)
     p95 = max((i.first_prompt_ms.get(95, float("inf")) for i, _ in pairs), default=None)
     last = pairs[-1][0].wave
+    p95s = ", ".join(f"{i.first_prompt_ms.get(95, float('nan')):.0f}" for i, _ in pairs)
     spoken = " (IVR callers speak: recognition included; native callers key)" if last.say \
         else ""
     return [
@@ -69,9 +70,16 @@ def verdict(pairs: list[tuple[WaveResult, WaveResult]]) -> list[str]:
         + (f"; per pair: {', '.join(f'{r:.2f}x' for r in ratios)}" if len(pairs) > 1 else ""),
         f"targets at {last.concurrent} concurrent: failures {failed} (0), missing "
         f"contacts {missing} (0), first prompt p95 (worst wave) "
-        f"{'n/a' if p95 is None else f'{p95:.0f} ms'} (< {PROMPT_TARGET_MS:.0f} ms), "
-        f"ratio {'met' if ratio <= TARGET_RATIO else 'NOT met'}",
+        f"{'n/a' if p95 is None else f'{p95:.0f} ms'} (< {PROMPT_TARGET_MS:.0f} ms; per wave "
+        f"{p95s}), ratio {'met' if ratio <= TARGET_RATIO else 'NOT met'}",
+        "calls not ended with an agent (0), per wave: " + "; ".join(
+            f"{label} {', '.join(_not_with_agent(r) for r in results)}" for label, results in
+            (("IVR", [i for i, _ in pairs]), ("native", [n for _, n in pairs]))),
     ]
+
+
+def _not_with_agent(result: WaveResult) -> str:
+    return "n/a" if result.endings is None else str(result.endings.not_with_agent)
 
 
 def run_calls(*, concurrent: int, duration: float, calls: int | None, rate: float | None,

@@ -22,11 +22,18 @@ and cached, hiding the cost this bench is for).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bench.load import TracingSipp
-from bench.probe import FirstRtp, ProcessMeter, percentiles, read_message_trace
+from bench.probe import (
+    FirstRtp,
+    ProcessMeter,
+    percentiles,
+    read_message_trace,
+    run_queue_seconds,
+)
 from bench.stack import BenchStack, bench_stack
 from ivr.rules import load_rules
 from ivr.simulate import default_cache_dir, resolve_steps
@@ -54,6 +61,7 @@ class SelfServiceResult:
     silent: int  # answered calls with no audio after the last key
     told: int  # contacts that recorded the status told
     cpu: dict[str, float]
+    waited: dict[str, float]  # seconds runnable but not running (the machine's load)
 
 
 def steps_for(reference: str) -> list[Step]:
@@ -105,13 +113,17 @@ def run_wave(stack: BenchStack, calls: int, rate: float, references: int) -> Sel
             lifetime = calls / rate + last_key_offset(steps) + HOLD + 60
             runs.append((TracingSipp(scenario, local_ip="127.0.0.1", lifetime=lifetime),
                          share, last_key_offset(steps)))
-        meter = ProcessMeter({"asterisk": stack.asterisk_pid, "ivr": stack.app_pid})
+        pids = {"asterisk": stack.asterisk_pid, "ivr": stack.app_pid}
+        meter = ProcessMeter(pids)
+        waited = _run_queue(pids)
         with meter:
             for sipp, share, _ in runs:
                 sipp.start(remote=f"127.0.0.1:{stack.settings.sip_port}", calls=share,
                            limit=share, rate=rate * share / calls)
             for sipp, _, _ in runs:
                 sipp.wait(calls / rate + HOLD + 90)
+        waited = {name: max(0.0, after - waited.get(name, 0.0))
+                  for name, after in _run_queue(pids).items()}
         latencies, silent, completed = [], 0, 0
         for sipp, share, offset in runs:
             completed += (sipp.stats() or SippStats(share, 0, share, 0, 0)).successful
@@ -127,7 +139,13 @@ def run_wave(stack: BenchStack, calls: int, rate: float, references: int) -> Sel
     for sipp, _, _ in runs:
         sipp.cleanup()
     told = sum(n for route, n in stack.routes(ref).items() if route.endswith(": self_service"))
-    return SelfServiceResult(calls, completed, latencies, silent, told, meter.cpu)
+    return SelfServiceResult(calls, completed, latencies, silent, told, meter.cpu, waited)
+
+
+def _run_queue(pids: dict[str, Callable[[], int | None]]) -> dict[str, float]:
+    """Run-queue seconds of each named process now (those not running are left out)."""
+    return {name: run_queue_seconds(pid) for name, current in pids.items()
+            if (pid := current()) is not None}
 
 
 def describe_result(result: SelfServiceResult) -> list[str]:
@@ -144,6 +162,9 @@ def describe_result(result: SelfServiceResult) -> list[str]:
     lines.append("  CPU s: " + ", ".join(
         f"{name} {s:.2f} ({s / max(1, result.calls) * 1000:.1f} ms/call)"
         for name, s in result.cpu.items()))
+    lines.append("  waiting for a CPU (runnable, not running) s: " + ", ".join(
+        f"{name} {s:.2f} ({s / max(1, result.calls) * 1000:.1f} ms/call)"
+        for name, s in result.waited.items()))
     return lines
 
 

@@ -88,6 +88,11 @@ class BenchStack:
         except (OSError, ValueError, KeyError):
             return None
 
+    @property
+    def queue_log(self) -> Path:
+        """app_queue's log of every queue event (``bench.endings`` reads it)."""
+        return self.asterisk.layout.dir("log") / "queue_log"
+
     def app_pid(self) -> int | None:
         process = self.app.process
         return process.pid if process is not None and process.poll() is None else None

@@ -30,6 +30,7 @@ from ivr.flow.request_queries import (
     CreateDocumentRequest,
     FindRequest,
     OpenRequestsOf,
+    PostalAddressOf,
     SendStatusSms,
     VerifyCaller,
 )
@@ -75,6 +76,7 @@ ANSWERS: dict[type[Query], Handler] = {
     SubscriptionLists: subscriptions.phone_lists,
     SetSubscription: subscriptions.phone_subscription,
     OpenRequestsOf: self_service.open_requests_of,
+    PostalAddressOf: self_service.postal_address_of,
     SendStatusSms: self_service.send_status_sms,
     SendProcedureLink: notifications.send_procedure_link,
 }

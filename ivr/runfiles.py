@@ -40,18 +40,28 @@ def live_pid(path: Path) -> int | None:
     return pid
 
 
-def _is_ivr_app(pid: int) -> bool:
-    """Whether ``pid`` runs ``townhall-ivr app`` (``python -m ivr.cli app`` or the script):
-    a stale pid file may name any process, reused by the system since."""
+def _runs(pid: int, command: bytes) -> bool:
+    """Whether ``pid`` runs ``townhall-ivr COMMAND`` (``python -m ivr.cli COMMAND`` or the
+    script): a stale pid file may name any process, reused by the system since."""
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
     launcher = any(a.endswith((b"townhall-ivr", b"ivr.cli")) for a in argv)
-    return launcher and b"app" in argv
+    return launcher and command in argv
+
+
+def _our_pid(path: Path, command: bytes) -> int | None:
+    pid = live_pid(path)
+    return pid if pid is not None and _runs(pid, command) else None
 
 
 def ivr_app_pid(settings: Settings) -> int | None:
     """The live IVR application's pid, checked to be ours before anyone signals it."""
-    pid = live_pid(app_pid_path(settings))
-    return pid if pid is not None and _is_ivr_app(pid) else None
+    return _our_pid(app_pid_path(settings), b"app")
+
+
+def stack_pid(settings: Settings) -> int | None:
+    """The live supervisor's pid (``townhall-ivr run``), checked to be ours before
+    ``down`` signals it (and kills it if it does not stop)."""
+    return _our_pid(stack_pid_path(settings), b"run")

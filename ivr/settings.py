@@ -17,6 +17,7 @@ from typing import Any
 
 from ivr.asterisk.trunk import OperatorTrunk, operator_trunk
 from ivr.clock import Clock, parse_clock
+from ivr.domain.utf8 import NOT_UTF8, utf8_position
 from ivr.package_data import PROMPTS_DIR
 from ivr.private_files import read_or_create_secret
 
@@ -31,6 +32,7 @@ def connect_host(bind: str) -> str:
 
 _MESSAGE_FIELDS = (
     "kannel_sendsms_url", "kannel_user", "kannel_password", "sms_sender", "public_url",
+    "kannel_status_url", "sms_resend_wait",
     "smtp_host", "smtp_port", "smtp_starttls", "smtp_user", "smtp_password", "mail_from",
     "mail_reply_to", "imap_host", "imap_port", "imap_user", "imap_password", "imap_tls",
     "report_recipients",
@@ -67,9 +69,14 @@ def read_config_file(path: Path) -> dict[str, str]:
     """``TOWNHALL_*=value`` lines of a configuration file (``#`` comments, blank lines,
     optional quotes); ValueError ``file:line`` in French for anything else."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise ValueError(f"TOWNHALL_CONFIG : {path} illisible ({exc})") from None
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        row, col = utf8_position(data, exc)
+        raise ValueError(f"{path}:{row}:{col}: {NOT_UTF8}") from None
     values: dict[str, str] = {}
     for number, line in enumerate(lines, 1):
         text = line.strip()
@@ -131,6 +138,10 @@ class Settings:
     kannel_user: str = "townhall"
     kannel_password: str = ""
     sms_sender: str = "Mairie"
+    # bearerbox's status.xml (with its status password): lets the sender resend by itself
+    # an SMS Kannel shows it does not have, after sms_resend_wait seconds of Kannel empty
+    kannel_status_url: str = ""
+    sms_resend_wait: int = 300
     public_url: str = ""
     smtp_host: str = ""
     smtp_port: int = 25

@@ -41,6 +41,7 @@ from admin.auth import role_required
 from admin.db import get_store
 from admin.published import published_rules
 from ivr.appointments import slots
+from ivr.domain.date_bounds import check_date
 from ivr.requests.errors import RequestError
 from ivr.requests.reference import grouped
 from ivr.rules import RuleIssue, Rules
@@ -114,9 +115,9 @@ def index() -> Response | str:
 def _days(rules: Rules) -> tuple[list[date], str, date]:
     """The days shown: ``?jour=`` (default today) alone, or its week with ``?vue=semaine``."""
     today = _now().astimezone(rules.town.zone).date()
-    try:
-        day = date.fromisoformat(request.args.get("jour", "")) if request.args.get("jour") \
-            else today
+    try:  # a day that is no date, or too far (its week would overflow), shows today
+        day = check_date(date.fromisoformat(request.args["jour"])) if request.args.get(
+            "jour") else today
     except ValueError:
         day = today
     view = "semaine" if request.args.get("vue") == "semaine" else "jour"

@@ -13,8 +13,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
@@ -29,15 +28,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from admin import rules_publish, rules_simulate, rules_yaml
 from admin.auth import role_required
 from admin.published import published_rules
+from admin.rules_forms import FrenchForm, current_text
 from ivr.rules import Rules
 
 bp = Blueprint("reception", __name__, url_prefix="/accueil")
 
 # « 08:30-12:00, 14:00-16:30 »: the hours of a special day, as the rules write them.
-_RANGES = r"^\s*\d\d:\d\d-\d\d:\d\d(\s*,\s*\d\d:\d\d-\d\d:\d\d)*\s*$"
+RANGES = r"^\s*\d\d:\d\d-\d\d:\d\d(\s*,\s*\d\d:\d\d-\d\d:\d\d)*\s*$"
 
 
-class _Entry(FlaskForm):
+class _Entry(FrenchForm):
     """What a closure and a special day share: the reason, the departments, the preview."""
 
     reason = StringField("Motif (dit aux appelants)", validators=[DataRequired(),
@@ -58,19 +58,14 @@ class SpecialDayForm(_Entry):
     day = DateField("Le", validators=[InputRequired(message="Indiquez la date.")])
     hours = StringField("Horaires de ce jour-là (« 08:30-12:00, 14:00-16:00 »)",
                         validators=[DataRequired(), Regexp(
-                            _RANGES, message="Écrivez des plages « 08:30-12:00 » séparées "
+                            RANGES, message="Écrivez des plages « 08:30-12:00 » séparées "
                                              "par des virgules.")])
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(FrenchForm):
     section = HiddenField(validators=[Regexp(r"^(closures|special_days)$")])
     index = IntegerField(validators=[InputRequired()])
     fingerprint = HiddenField(validators=[Regexp(r"^[0-9a-f]{16}$")])
-
-
-def _text() -> str:
-    path = current_app.config["TOWNHALL_SETTINGS"].rules_path
-    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def _with_departments(form: _Entry, rules: Rules | None) -> None:
@@ -106,7 +101,7 @@ def _preview(rules: Rules, day: date, at: time | None,
 
 
 def _page(closure: ClosureForm, special: SpecialDayForm, **extra: Any) -> str:
-    text = _text()
+    text = current_text()
     listed = {section: [(entry, rules_yaml.fingerprint(entry))
                         for entry in rules_yaml.entries(text, section)]
               for section in ("closures", "special_days")}
@@ -141,7 +136,7 @@ def add(kind: str) -> Response | str | tuple[str, int]:
     if entry is None:
         return _page(closure, special, active=kind), 400
     section: rules_yaml.Section = "closures" if form is closure else "special_days"
-    new_text = rules_yaml.with_entry(_text(), section, entry)
+    new_text = rules_yaml.with_entry(current_text(), section, entry)
     new_rules, issues = rules_publish.check(new_text, "routing_rules.yaml")
     if new_rules is None:
         return _page(closure, special, active=kind, issues=issues), 400
@@ -165,7 +160,7 @@ def remove() -> Response | tuple[str, int]:
         return _page(closure, special), 400
     section: rules_yaml.Section = "closures" if form.section.data == "closures" else "special_days"
     try:
-        new_text = rules_yaml.without_entry(_text(), section, form.index.data or 0,
+        new_text = rules_yaml.without_entry(current_text(), section, form.index.data or 0,
                                             form.fingerprint.data or "")
     except rules_yaml.StaleEdit as exc:
         flash(str(exc), "error")
@@ -181,3 +176,14 @@ def remove() -> Response | tuple[str, int]:
 
 def _what(section: str) -> str:
     return "fermeture" if section == "closures" else "journée aux horaires particuliers"
+
+
+# The other everyday forms of the reception, on this blueprint (their routes join ``bp``).
+from admin.views import (  # noqa: E402
+    reception_agents,
+    reception_hours,
+    reception_menus,
+    reception_messages,
+)
+
+__all__ = ["bp", "reception_agents", "reception_hours", "reception_menus", "reception_messages"]

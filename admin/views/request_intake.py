@@ -37,7 +37,7 @@ from admin.request_common import (
     read_visible,
     rules_in_force,
 )
-from admin.request_forms import CreateForm, ImportForm
+from admin.request_forms import CreateForm, ImportForm, typed_address
 from admin.views.requests import ROLES
 from ivr.requests import csv_import
 from ivr.requests.errors import RequestError
@@ -54,10 +54,12 @@ def _citizen(form: CreateForm) -> NewCitizen | None:
     phone, email = (form.phone.data or "").strip(), (form.email.data or "").strip()
     born = form.birth_date.data and parse_date(form.birth_date.data, "la date de naissance")
     name = (form.name.data or "").strip() or None
-    if not (phone or email or name):
+    address = typed_address(form)
+    if not (phone or email or name or address):
         return None
     return NewCitizen(name=name, phones=(phone,) if phone else (),
-                      emails=(email,) if email else (), birth_date=born or None)
+                      emails=(email,) if email else (), birth_date=born or None,
+                      address=address)
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])

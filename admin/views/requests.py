@@ -30,7 +30,14 @@ from admin.request_common import (
     rules_in_force,
     status_label,
 )
-from admin.request_forms import AssignForm, StatusForm, UnlockForm, WorklistFilters
+from admin.request_forms import (
+    AddressForm,
+    AssignForm,
+    StatusForm,
+    UnlockForm,
+    WorklistFilters,
+    typed_address,
+)
 from ivr.requests.errors import RequestError, StaleVersion
 from ivr.rules import Rules
 from ivr.store import requests as store_requests
@@ -80,8 +87,18 @@ def index() -> tuple[str, int] | str:
                            more=len(rows) > size, now=now(), **labels(rules))
 
 
+def _address_form(view: RequestView) -> AddressForm:
+    """The citizen's address form, filled with the address on file."""
+    form = AddressForm(formdata=None)
+    if (address := view.citizen_address) is not None:
+        form.street.data, form.extra.data = address.street, address.extra
+        form.postcode.data, form.city.data = address.postcode, address.city
+    return form
+
+
 def _page(view: RequestView, rules: Rules, code: int = 200, error: str | None = None,
-          status_form: StatusForm | None = None) -> tuple[str, int]:
+          status_form: StatusForm | None = None,
+          address_form: AddressForm | None = None) -> tuple[str, int]:
     """The request page: details, one timeline, files, and the change forms."""
     status_form = status_form or StatusForm()
     status_form.status.choices = [SelectChoice(s, label) for s, label in next_statuses(rules, view)]
@@ -96,7 +113,7 @@ def _page(view: RequestView, rules: Rules, code: int = 200, error: str | None = 
         "requests/detail.html", r=view, now=now(), error=error, status_form=status_form,
         assign_form=assign_form, entries=timeline(get_store(), view), **labels(rules),
         phone_locked=self_service.is_locked(get_store(), view.reference),
-        unlock_form=UnlockForm(),
+        unlock_form=UnlockForm(), address_form=address_form or _address_form(view),
     ), code
 
 
@@ -167,6 +184,28 @@ def assign(reference: str) -> Response | tuple[str, int]:
     except RequestError as exc:
         return _refused(view.reference, rules, exc)
     flash(f"Demande {changed.display_reference} : attribution enregistrée.", "success")
+    return redirect(url_for(".detail", reference=changed.reference))
+
+
+@bp.route("/<reference>/adresse", methods=["POST"])
+@role_required(*ROLES)
+def set_address(reference: str) -> Response | tuple[str, int]:
+    """Write (or erase) the postal address of the request's citizen: « adresse à
+    compléter » from the recording of a request made by phone, or a move."""
+    rules, view = rules_in_force(), read_visible(reference)
+    form = AddressForm()
+    if not form.validate_on_submit():
+        return _page(view, rules, 400, "Adresse invalide : voyez les champs signalés.",
+                     address_form=form)
+    try:
+        address = None if form.erase.data else typed_address(form, required=True)
+        changed = store_requests.set_address(
+            get_store(), view.reference, address, actor=current_user.username, at=now(),
+            audit=audited("request.address", erased=address is None))
+    except RequestError as exc:
+        return _page(view, rules, http_status(exc), exc.message, address_form=form)
+    said = "enregistrée" if address else "effacée"
+    flash(f"Demande {changed.display_reference} : adresse postale {said}.", "success")
     return redirect(url_for(".detail", reference=changed.reference))
 
 

@@ -83,6 +83,8 @@ def toggle_active(user_id: int) -> Response:
         flash("Vous ne pouvez pas désactiver votre propre compte.", "error")
         return redirect(url_for(".index"))
     user.active = not user.active
+    if not user.active:  # its sessions end for good: a reactivation does not revive them
+        user.session_version += 1
     record("user.activate" if user.active else "user.deactivate", user.username)
     get_session().commit()
     flash(f"Compte « {user.username} » {'réactivé' if user.active else 'désactivé'}.", "success")

@@ -15,9 +15,11 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 
@@ -188,6 +190,25 @@ class AsteriskInstance:
         log.info(
             "asterisk ready", extra={"pid": self._process.pid, "sip_port": self.settings.sip_port}
         )
+
+    def exec_foreground(self) -> NoReturn:
+        """Become Asterisk in the foreground: under systemd the unit's main process is
+        Asterisk itself, stopped and restarted by systemd (``exec`` keeps the pid the
+        state file names, so ``cli``/``status`` work from other processes)."""
+        if self.is_running():
+            raise AsteriskError(f"Asterisk tourne déjà (pid {self._state_pid()})")
+        if not self.layout.config_file.exists():
+            self.render()
+        argv = self._asterisk("-f", "-n")
+        self._write_state(os.getpid())
+        log.info("asterisk running in the foreground", extra={"pid": os.getpid()})
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execvp(argv[0], argv)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until an Asterisk started elsewhere (e.g. by systemd) answers ARI."""
+        self._wait_ready(time.monotonic() + timeout)
 
     def _write_state(self, pid: int) -> None:
         root = self.runtime.root

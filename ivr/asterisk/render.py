@@ -145,7 +145,7 @@ class QueueSpec:
     strategy: str = "rrmemory"
     timeout: int = 15
     wrapuptime: int = 10
-    maxlen: int = 10  # waiting callers before FULL (rules: queue.max_callers); 0: no limit
+    max_callers: int = 10  # callers in the queue beyond the agents ready; 0: no limit
     announce_frequency: int = 60
     announce_position: str = "yes"
     musicclass: str = "townhall"

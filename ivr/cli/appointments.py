@@ -83,7 +83,7 @@ def run_command(ctx: click.Context, once: bool) -> None:
     settings: Settings = ctx.obj
     while True:
         try:
-            with _store(ctx) as store:
+            with _store(ctx, waits=True) as store:
                 pushed, failed = sync_pending(store, _rules(ctx), settings.secret,
                                               settings.clock.now())
         except SQLAlchemyError as exc:

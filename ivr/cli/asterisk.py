@@ -1,4 +1,4 @@
-"""``townhall-ivr asterisk provision|render|start|stop|status|cli``."""
+"""``townhall-ivr asterisk provision|render|start|run|wait|stop|status|cli``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,35 @@ def start(ctx: click.Context, timeout: float) -> None:
     except (AsteriskError, ProvisionError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Asterisk démarré : ARI {instance.ari_url}, SIP port {instance.settings.sip_port}")
+
+
+@asterisk.command("run")
+@click.pass_context
+def run_foreground(ctx: click.Context) -> None:
+    """Configurer Asterisk d'après les règles puis le faire tourner au premier plan
+    (le service systemd townhall-ivr-asterisk)."""
+    from ivr.rules import RulesError
+    from ivr.stack.provisioning import configure_asterisk
+
+    instance = _instance(ctx)
+    try:
+        configure_asterisk(instance.settings, instance)
+        instance.exec_foreground()
+    except (AsteriskError, ProvisionError, RulesError, ValueError) as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from exc
+
+
+@asterisk.command()
+@click.option("--timeout", default=600.0, show_default=True, help="Attente maximale (s).")
+@click.pass_context
+def wait(ctx: click.Context, timeout: float) -> None:
+    """Attendre qu'Asterisk, démarré ailleurs (systemd), réponde sur ARI."""
+    instance = _instance(ctx)
+    try:
+        instance.wait_ready(timeout)
+    except AsteriskError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Asterisk prêt : ARI {instance.ari_url}")
 
 
 @asterisk.command()

@@ -42,24 +42,26 @@ def bench() -> None:
 @click.option("--agents", type=click.IntRange(1), default=None,
               help="Agents answering the routed departments (one SIPp phone for all) "
                    "[default: --concurrent, so every call is answered, none overflows].")
-@click.option("--keys", default="4", show_default=True,
-              help="Digits the IVR callers key; the native callers key 4 (the same "
-                   "choice). 11 goes through the « démarches » sub-menu.")
+@click.option("--keys", default=None,
+              help="Digits the IVR callers key [default: the native callers' key, the "
+                   "same choice: police municipale, which the bench adds to the main "
+                   "menu]. 11 goes through the « démarches » sub-menu.")
 @click.option("--repeat", type=click.IntRange(1), default=1, show_default=True,
               help="IVR and native waves, alternated this many times; the ratio is "
                    "taken over all of them.")
 def calls(concurrent: int, duration: float, calls: int | None, rate: float | None,
           scenario: str, ramp_levels: str, ramp_duration: float, agents: int | None,
-          keys: str, repeat: int) -> None:
+          keys: str | None, repeat: int) -> None:
     """Simultaneous citizen calls through the IVR and through the native dialplan."""
-    if not keys or not set(keys) <= set("0123456789*#"):
-        raise click.BadParameter("keypad digits, e.g. 4 or 11", param_hint="--keys")
+    if keys is not None and (not keys or not set(keys) <= set("0123456789*#")):
+        raise click.BadParameter("keypad digits, e.g. 6 or 11", param_hint="--keys")
+    from bench.load import SAME_KEY
     from bench.runner import BenchError, run_calls
     try:
         report = run_calls(concurrent=concurrent, duration=duration, calls=calls, rate=rate,
                            scenario=scenario, ramp_levels=_levels(ramp_levels),
-                           ramp_duration=ramp_duration, agents=agents or concurrent, keys=keys,
-                           repeat=repeat)
+                           ramp_duration=ramp_duration, agents=agents or concurrent,
+                           keys=keys or SAME_KEY, repeat=repeat)
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("\n".join(report))

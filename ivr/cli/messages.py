@@ -10,6 +10,7 @@ from datetime import datetime
 import click
 from sqlalchemy import select
 
+from ivr.cli.store import existing_store
 from ivr.rules import load_rules
 from ivr.settings import Settings
 from ivr.store.db import Store
@@ -51,7 +52,7 @@ def run_command(ctx: click.Context, once: bool, interval: float) -> None:
 @click.pass_context
 def list_command(ctx: click.Context, states: tuple[str, ...], limit: int) -> None:
     """The messages log, newest first, one JSON object per line."""
-    store = Store(ctx.obj.db_url)
+    store = existing_store(ctx.obj)
     query = select(Message).order_by(Message.id.desc()).limit(limit)
     if states:
         query = query.where(Message.state.in_(states))
@@ -72,7 +73,7 @@ def receive_command(ctx: click.Context, sender: str, text: str) -> None:
     from ivr.store.inbound import receive_sms
 
     settings: Settings = ctx.obj
-    store = Store(settings.db_url)
+    store = existing_store(settings)
     try:
         received = receive_sms(store, load_rules(settings.rules_path), sender=sender,
                                text=text, at=settings.clock.now())
@@ -87,7 +88,7 @@ def lists_command(ctx: click.Context) -> None:
     """The information lists and their subscriber counts."""
     from ivr.store.subscriptions import lists
 
-    store = Store(ctx.obj.db_url)
+    store = existing_store(ctx.obj)
     try:
         for item in lists(store):
             click.echo(f"{item.name:<16} {item.subscribers:>6}  {item.label}")
@@ -110,7 +111,7 @@ def subscribe_command(ctx: click.Context, citizen_id: int, name: str, off: bool,
     from ivr.store.subscriptions import set_subscription
 
     settings: Settings = ctx.obj
-    store = Store(settings.db_url)
+    store = existing_store(settings)
     try:
         set_subscription(store, citizen_id, name, subscribed=not off, at=settings.clock.now(),
                          channel=channel, wording=wording, actor=actor)
@@ -128,7 +129,7 @@ def consents_command(ctx: click.Context, citizen_id: int) -> None:
     """The citizen's whole consent register as JSON (GDPR access request)."""
     from ivr.store.subscriptions import consent_register
 
-    store = Store(ctx.obj.db_url)
+    store = existing_store(ctx.obj)
     try:
         click.echo(json.dumps(consent_register(store, citizen_id), ensure_ascii=False, indent=1))
     finally:

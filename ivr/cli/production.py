@@ -115,8 +115,26 @@ def install_units(dry_run: bool, user: str, etc: Path, state: Path, systemd_dir:
         return
     for line in install(target):
         click.echo(line)
-    click.echo("ensuite : systemctl daemon-reload && systemctl enable --now townhall-ivr "
-               "townhall-ivr-admin townhall-ivr-guard townhall-ivr-backup.timer")
+    click.echo("ensuite : systemctl daemon-reload && systemctl enable --now "
+               "townhall-ivr.target")
+
+
+@production.command("worker-needed")
+@click.argument("name")
+@click.pass_obj
+def worker_needed(settings: Settings, name: str) -> None:
+    """Code 0 si la configuration demande ce service d'arrière-plan, 1 sinon (le
+    « ExecCondition » des services systemd des messages)."""
+    from ivr.stack.workers import WORKERS, worker
+
+    try:
+        found = worker(name)
+    except KeyError:
+        raise click.ClickException(f"service inconnu : {name} (connus : "
+                                   f"{', '.join(w.name for w in WORKERS)})") from None
+    if not found.needed(settings):
+        click.echo(f"{name} : non configuré, pas démarré")
+        raise SystemExit(1)
 
 
 @production.command("agent-password")

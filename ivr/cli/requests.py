@@ -13,13 +13,13 @@ from typing import Any
 
 import click
 
+from ivr.cli.store import existing_store
 from ivr.requests import lifecycle
 from ivr.requests.csv_import import parse_import, size_refusal
 from ivr.requests.errors import RequestError
 from ivr.requests.inputs import parse_date
 from ivr.requests.reference import grouped, normalise
 from ivr.rules import Rules, RulesError, load_rules
-from ivr.settings import Settings
 from ivr.store import request_import, self_service
 from ivr.store import requests as repo
 from ivr.store.citizens import NewCitizen
@@ -30,10 +30,11 @@ LIST_COLUMNS = ("reference", "type", "department", "status", "due_at", "agent")
 
 
 @contextmanager
-def _store(ctx: click.Context) -> Iterator[Store]:
-    """The store, with refusals turned into a French error message (exit status 1)."""
-    settings: Settings = ctx.obj
-    store = Store(settings.db_url)
+def _store(ctx: click.Context, waits: bool = False) -> Iterator[Store]:
+    """The store, with refusals turned into a French error message (exit status 1); one
+    never created says how to create it, unless the caller ``waits`` for it (a worker
+    started before the IVR migrated the store retries)."""
+    store = Store(ctx.obj.db_url) if waits else existing_store(ctx.obj)
     try:
         yield store
     except RequestError as exc:

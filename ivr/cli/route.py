@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 import click
 
 from ivr.domain.intent import IntentMatcher, IntentResult
+from ivr.domain.utf8 import NOT_UTF8
 from ivr.settings import Settings
 
 
@@ -84,5 +85,5 @@ def decoded_lines(raw: Iterable[bytes], name: str) -> Iterator[str]:
             yield line.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise click.ClickException(
-                f"{name}:{number}:{exc.start + 1}: ce fichier n'est pas en UTF-8"
+                f"{name}:{number}:{exc.start + 1}: {NOT_UTF8}"
             ) from None

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import httpx
 
-from ivr.runfiles import app_pid_path, app_ready_path, live_pid, stack_pid_path
+from ivr.runfiles import app_ready_path, ivr_app_pid, live_pid, stack_pid
 from ivr.settings import Settings, connect_host
 from ivr.stack.supervisor import serve_foreground
 
@@ -24,7 +24,7 @@ pass_settings = click.make_pass_decorator(Settings)
 @pass_settings
 def run(settings: Settings, no_admin: bool) -> None:
     """Run the whole stack in the foreground (Ctrl-C stops everything)."""
-    if (pid := live_pid(stack_pid_path(settings))) is not None:
+    if (pid := stack_pid(settings)) is not None:
         raise click.ClickException(f"already running (pid {pid}); `townhall-ivr down` first")
     serve_foreground(settings, with_admin=not no_admin)
 
@@ -34,7 +34,7 @@ def run(settings: Settings, no_admin: bool) -> None:
 @pass_settings
 def up(settings: Settings, timeout: float) -> None:
     """Start the stack in the background (idempotent)."""
-    if (pid := live_pid(stack_pid_path(settings))) is not None:
+    if (pid := stack_pid(settings)) is not None:
         click.echo(f"already up (pid {pid})")
         return
     log = settings.home / "log" / "stack.log"
@@ -59,15 +59,15 @@ def up(settings: Settings, timeout: float) -> None:
 @pass_settings
 def down(settings: Settings, timeout: float) -> None:
     """Stop the background stack (idempotent)."""
-    pid = live_pid(stack_pid_path(settings))
+    pid = stack_pid(settings)
     if pid is None:
         click.echo("already down")
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and live_pid(stack_pid_path(settings)):
+    while time.monotonic() < deadline and stack_pid(settings):
         time.sleep(0.2)
-    if live_pid(stack_pid_path(settings)):
+    if stack_pid(settings):
         os.kill(pid, signal.SIGKILL)
     click.echo("down")
 
@@ -76,8 +76,8 @@ def down(settings: Settings, timeout: float) -> None:
 @pass_settings
 def status(settings: Settings) -> None:
     """Show what runs: supervisor, Asterisk/ARI, IVR application, admin."""
-    sup = live_pid(stack_pid_path(settings))
-    app = live_pid(app_pid_path(settings))
+    sup = stack_pid(settings)
+    app = ivr_app_pid(settings)
     click.echo(f"stack:     {f'up, pid {sup}' if sup else 'down'}")
     click.echo(f"ivr app:   {f'running, pid {app}' if app else 'not running'}")
     ready = live_pid(app_ready_path(settings))

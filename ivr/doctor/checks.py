@@ -54,6 +54,9 @@ class Facts:
     trunk_registration: str | None = None  # Asterisk's word for it; None: not known
     config_file: Path | None = None  # TOWNHALL_CONFIG: an installed server
     units_missing: tuple[str, ...] = ()
+    units_obsolete: tuple[str, ...] = ()  # an earlier version's, to remove
+    units_broken: dict[str, str] = field(default_factory=dict)  # unit → program not found
+    units_failed: tuple[str, ...] = ()  # systemd says « failed »
     tls_port: int = 0  # 0: no SIP over TLS
     tls_key_mode: int | None = None  # None: no key yet (generated at the next start)
     tls_days_left: int | None = None  # the certificate's remaining validity
@@ -197,11 +200,21 @@ def _systemd(f: Facts) -> Iterator[Finding]:
     if f.config_file is None:
         return
     label = "Services systemd installés"
-    if f.units_missing:
-        yield Finding(label, Level.WARNING, f"manquent {', '.join(f.units_missing)} : lancez "
-                      "« townhall-ivr production install-units »")
+    install = "lancez « townhall-ivr production install-units »"
+    if f.units_broken:
+        unit, program = sorted(f.units_broken.items())[0]
+        yield Finding(label, Level.ERROR, f"{unit} lance {program}, introuvable ou non "
+                      f"exécutable (programme déplacé ?) : {install}")
+    elif f.units_missing or f.units_obsolete:
+        missing = f"manquent {', '.join(f.units_missing)}" if f.units_missing else ""
+        obsolete = f"ancien service {', '.join(f.units_obsolete)}" if f.units_obsolete else ""
+        yield Finding(label, Level.WARNING, f"{' ; '.join(filter(None, (missing, obsolete)))}"
+                      f" : {install}")
     else:
         yield Finding(label, Level.OK)
+    if f.units_failed:
+        yield Finding("Services systemd en marche", Level.ERROR, f"en échec : "
+                      f"{', '.join(f.units_failed)} — journalctl -u {f.units_failed[0]}")
 
 
 def _tls(f: Facts) -> Iterator[Finding]:

@@ -1,9 +1,16 @@
 """A civil-status document requested by phone: a small state machine with no I/O.
 
-    ACT (1 naissance, 2 mariage, 3 décès) ─▶ KIND (1 copie intégrale, 2 extrait)
-      ─▶ DATE (JJMMAAAA of the event) ─▶ NAMES (recorded after the beep)
-      ─▶ DELIVERY (1 post, 2 e-mail) ─▶ ADDRESS (recorded) ─CreateDocumentRequest─▶
+    [PostalAddressOf the caller's number] ─▶ ACT (1 naissance, 2 mariage, 3 décès)
+      ─▶ KIND (1 copie intégrale, 2 extrait) ─▶ DATE (JJMMAAAA of the event)
+      ─▶ NAMES (recorded after the beep) ─▶ DELIVERY (1 post, 2 e-mail)
+      ─▶ ADDRESS (recorded) ─CreateDocumentRequest─▶
       the reference read back in digit pairs and the announced delay; self_service
+
+A caller whose number belongs to a citizen with a postal address on file hears « par
+courrier à votre adresse enregistrée » (never the address itself: the number is no
+proof of identity) and key 1 creates the request at once. Without one, the address is
+said after the beep and the request is posted « adresse à compléter »: the agent
+types it into the citizen's file from the recording (``RequestView.address_to_complete``).
 
 Nothing is stored before the last step: a caller who hangs up half-way leaves no
 request (their recordings stay in Asterisk's spool, unattached). Wrong keys and dates
@@ -25,7 +32,12 @@ from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow.dialogue import Fallback, Finish, Listen, Reply
 from ivr.flow.queries import Unavailable
-from ivr.flow.request_queries import CreateDocumentRequest, DocumentRequested
+from ivr.flow.request_queries import (
+    AddressOnFile,
+    CreateDocumentRequest,
+    DocumentRequested,
+    PostalAddressOf,
+)
 from ivr.requests import lifecycle
 from ivr.requests.inputs import keyed_date
 from ivr.rules import Rules
@@ -33,6 +45,7 @@ from ivr.rules import Rules
 ACTS = {"1": "acte-naissance", "2": "acte-mariage", "3": "acte-deces"}
 KINDS = {"1": "Copie intégrale", "2": "Extrait"}
 DELIVERIES = {"1": ("courrier", "document-say-address"), "2": ("courriel", "document-say-email")}
+POSTED_ON_FILE = "L'acte vous sera envoyé à votre adresse enregistrée."
 DATE_LENGTH = len("JJMMAAAA")
 NAMES_RECORDING = Listen(max_seconds=30, silence_seconds=3)
 ADDRESS_RECORDING = Listen(max_seconds=45, silence_seconds=3)
@@ -70,10 +83,14 @@ class DocumentRequestDialogue:
     event_date: date | None = None
     delivery: str = ""
     recordings: list[tuple[str, str]] = field(default_factory=list)
+    on_file: bool = False  # the caller's citizen has a postal address
 
     def start(self, at: datetime) -> Reply:
-        """Ask which act."""
-        return self._ask(Step.ACT)
+        """Whether the caller has an address on file (a number to look up), then which act."""
+        if self._number is None:
+            return self._ask(Step.ACT)
+        self.step = Step.WAITING
+        return Reply(ask=PostalAddressOf(self._number))
 
     def digit(self, digit: str, at: datetime) -> Reply:
         """One key from the caller."""
@@ -112,7 +129,10 @@ class DocumentRequestDialogue:
         return self._create(at, rec)
 
     def answered(self, result: object, at: datetime) -> Reply:
-        """The request created, or the store away."""
+        """The address on file or not, the request created, or the store away."""
+        if isinstance(result, AddressOnFile):
+            self.on_file = result.known
+            return self._ask(Step.ACT)
         self.step = Step.DONE
         if isinstance(result, DocumentRequested):
             return self._told(result, at)
@@ -142,23 +162,25 @@ class DocumentRequestDialogue:
         if digit not in DELIVERIES:
             return self._failure(at, Prompt("invalid"))
         self.delivery, prompt = DELIVERIES[digit]
+        if self._posted_on_file:
+            return self._create(at, self._record(at, "document_delivery",
+                                                 delivery=self.delivery, on_file=True))
         self.step = Step.ADDRESS
         return Reply((Prompt(prompt),), record=ADDRESS_RECORDING)
 
     def _create(self, at: datetime, rec: c.ContactEvent) -> Reply:
         assert self.event_date is not None
         self.step = Step.WAITING
-        checked = check_number(self.caller)
         return Reply(commands=(rec,), ask=CreateDocumentRequest(
-            self.type_id, self.kind, self.event_date, self.delivery,
-            checked.e164 if checked.ok else None, self.call_id, at, tuple(self.recordings),
-            self.rules))
+            self.type_id, self.kind, self.event_date, self.delivery, self._number,
+            self.call_id, at, tuple(self.recordings), self.rules, self._posted_on_file))
 
     def _told(self, done: DocumentRequested, at: datetime) -> Reply:
         delay = lifecycle.request_type(self.rules, self.type_id).delay
         due = spoken_date(done.due_at.astimezone(self.rules.town.zone).date())
         words = (Prompt("document-reference"), Text(spoken_digits(done.reference) + "."),
                  Text(f"Elle sera traitée sous {delay} jours ouvrés, au plus tard le {due}."),
+                 *((Text(POSTED_ON_FILE),) if self._posted_on_file else ()),
                  Text(self.rules.messages.goodbye))
         facts = (self._record(at, "document_requested", reference=done.reference,
                               type=self.type_id),
@@ -171,6 +193,8 @@ class DocumentRequestDialogue:
         self.step, self.digits = step, ""
         if step == Step.NAMES:
             return Reply((Prompt(QUESTIONS[step]),), record=NAMES_RECORDING)
+        if step == Step.DELIVERY and self.on_file:
+            return Reply((Prompt("document-choose-delivery-on-file"),), self._timeout)
         return Reply((Prompt(QUESTIONS[step]),), self._timeout)
 
     def _failure(self, at: datetime, why: Prompt) -> Reply:
@@ -189,6 +213,15 @@ class DocumentRequestDialogue:
 
     def _record(self, at: datetime, kind: str, **data: object) -> c.ContactEvent:
         return c.ContactEvent(at, kind, {"dialogue": self.name, **data})
+
+    @property
+    def _number(self) -> str | None:
+        checked = check_number(self.caller)
+        return checked.e164 if checked.ok else None
+
+    @property
+    def _posted_on_file(self) -> bool:
+        return self.on_file and self.delivery == "courrier"
 
     @property
     def _timeout(self) -> float:

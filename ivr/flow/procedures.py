@@ -1,11 +1,14 @@
 """A short spoken answer about a procedure (inscription scolaire, crèche, carte
 d'identité…): a small state machine with no I/O.
 
-    ANSWER (« procedure-<topic> », then « pour réécouter, tapez 1 ; pour parler au
-    service, tapez 2 [; pour recevoir le lien par SMS, tapez 3] ») ──1──▶ ANSWER again
-          │2                   │3 (link, caller's number)    │silence
+    ANSWER (« procedure-<topic> », then « [pour recevoir le lien par SMS, tapez 1 ;]
+    pour parler au service, tapez 2 ; pour réécouter, tapez 9 ») ──9──▶ ANSWER again
+          │2                   │1 (link, caller's number)    │silence
           ▼                    ▼                             ▼
       Transfer(department)   ask SendProcedureLink ─▶ « envoyé »   Finish(self_service)
+
+The issue's order: the link first (1), the service (2); « réécouter » is announced last,
+on a key of its own.
 
 The texts are catalogue prompts, so a town edits them in the admin's prompts page.
 The link goes only to the number calling (asked by the key press itself: no other
@@ -26,6 +29,7 @@ from ivr.flow.dialogue import Finish, Reply, Transfer
 from ivr.flow.queries import Query, Unavailable
 from ivr.rules import Rules
 
+BY_SMS, TO_SERVICE, AGAIN = "1", "2", "9"
 SENT = "Le lien vous a été envoyé par SMS."
 NOT_SENT = "Le lien n'a pas pu être envoyé pour l'instant."
 
@@ -61,15 +65,15 @@ class ProcedureAnswer:
         return Reply(self._answer(), self._timeout, commands=facts)
 
     def digit(self, digit: str, at: datetime) -> Reply:
-        """1: again; 2: the department; anything else: the choices again."""
-        if digit == "1":
+        """1: the link by SMS; 2: the department; 9: again; else the choices again."""
+        if digit == AGAIN:
             return Reply(self._answer(), self._timeout)
-        if digit == "2":
+        if digit == TO_SERVICE:
             department = self.rules.self_service.procedures[self.topic].department
             return Reply(commands=(c.ContactEvent(at, "procedure_to_department",
                                                   {"target": department}),),
                          end=Transfer(department))
-        if digit == "3" and (ask := self._link_query(at)) is not None:
+        if digit == BY_SMS and (ask := self._link_query(at)) is not None:
             self.sent = True
             return Reply(commands=(c.ContactEvent(at, "procedure_link_asked",
                                                   {"topic": self.topic}),), ask=ask)
@@ -96,7 +100,7 @@ class ProcedureAnswer:
         return (Prompt(f"procedure-{self.topic}"), self._after())
 
     def _after(self) -> Prompt:
-        """The choices; « tapez 3 » only while a link can still be sent to this caller."""
+        """The choices; « tapez 1 » for the link only while it can still be sent here."""
         offer = not self.sent and self._number() is not None and self._link() is not None
         return Prompt("procedure-after-link" if offer else "procedure-after")
 

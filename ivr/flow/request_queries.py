@@ -132,6 +132,19 @@ class SmsQueued:
 
 
 @dataclass(frozen=True)
+class PostalAddressOf(Query):
+    """Whether the caller's citizen has a postal address on file (``AddressOnFile``):
+    an act is then posted there, with nothing to say after the beep."""
+
+    caller: str  # E.164
+
+
+@dataclass(frozen=True)
+class AddressOnFile:
+    known: bool
+
+
+@dataclass(frozen=True)
 class CreateDocumentRequest(Query):
     """Create a civil-status document request keyed and spoken on the phone, with the
     caller's recordings (names, address) attached; all at the end, so a caller who
@@ -146,6 +159,7 @@ class CreateDocumentRequest(Query):
     at: datetime
     recordings: tuple[tuple[str, str], ...]  # (what, recording name): names, address
     rules: Rules = field(compare=False, repr=False)
+    to_address_on_file: bool = False  # posted to the citizen's address: none recorded
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from ivr.domain.date_bounds import LATEST
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+LAST_YEAR = LATEST.year  # the month after must exist too (``bounds``)
 MONTH_NAMES = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
                "septembre", "octobre", "novembre", "décembre")
 
@@ -29,7 +32,7 @@ class Month:
     def parse(cls, text: str) -> Month:
         """« 2026-11 » → Month(2026, 11); anything else is ``InvalidMonth``."""
         found = _MONTH.match(text.strip())
-        if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 2000:
+        if not found or not 1 <= int(found[2]) <= 12 or not 2000 <= int(found[1]) <= LAST_YEAR:
             raise InvalidMonth(f"Mois invalide : « {text} » (attendu : AAAA-MM, "
                                "par exemple 2026-11).")
         return cls(int(found[1]), int(found[2]))

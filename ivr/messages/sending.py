@@ -11,7 +11,7 @@ by itself).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,14 @@ Result = Sent | Retry | Failed | Unknown
 class Gateway(Protocol):
     async def send(self, message: Outgoing) -> Result:
         """Hand one message to the gateway; never raises for a gateway problem."""
+        ...
+
+
+@runtime_checkable
+class Watchable(Protocol):
+    async def empty(self) -> bool | None:
+        """Whether the gateway is up and holds none of our messages (None: cannot tell);
+        never raises."""
         ...
 
 

@@ -30,6 +30,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
+from ivr.domain.utf8 import NOT_UTF8, utf8_position
 from ivr.rules.messages_fr import pydantic_message, read_problem, yaml_problem
 from ivr.rules.references import Loc, ReferenceProblems
 from ivr.rules.schema import Rules
@@ -61,11 +62,16 @@ class RulesError(Exception):
 def read_rules_file(path: str | Path) -> str:
     """The text of a rules file; an unreadable file is a ``RulesError`` like any other."""
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = Path(path).read_bytes()
+    except OSError as exc:
         issue = RuleIssue(str(path), None, None,
                           f"impossible de lire le fichier : {read_problem(exc)}")
         raise RulesError([issue]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = utf8_position(data, exc)
+        raise RulesError([RuleIssue(str(path), line, col, NOT_UTF8)]) from None
 
 
 def load_rules(path: str | Path) -> Rules:

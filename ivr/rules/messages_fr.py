@@ -122,10 +122,8 @@ def yaml_problem(problem: str | None) -> str:
     return "syntaxe YAML incorrecte"
 
 
-def read_problem(exc: OSError | UnicodeDecodeError) -> str:
+def read_problem(exc: OSError) -> str:
     """Why a rules file cannot be read, without the system's English message."""
-    if isinstance(exc, UnicodeDecodeError):
-        return f"le fichier n'est pas en UTF-8 (octet {exc.start + 1})"
     if isinstance(exc, FileNotFoundError):
         return "fichier introuvable"
     if isinstance(exc, PermissionError):

@@ -120,7 +120,8 @@ class QueueSettings(_Frozen):
     ring_timeout: int = Field(default=20, gt=0)
     wrapup: int = Field(default=10, ge=0)
     max_wait: int = Field(default=300, gt=0)
-    max_callers: int = Field(default=10, ge=0)  # waiting callers; the next overflows; 0: no limit
+    # callers in the queue beyond the agents ready to answer; the next overflows; 0: none
+    max_callers: int = Field(default=10, ge=0)
     announce_every: int = Field(default=60, ge=0)  # 0: never announce
     announce_position: bool = True
     music: Text = "default"

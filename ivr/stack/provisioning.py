@@ -27,7 +27,7 @@ def queue_specs(rules: Rules) -> list[QueueSpec]:
             announce_frequency=dept.queue.announce_every,
             announce_position="yes" if dept.queue.announce_position else "no",
             members=tuple(f"PJSIP/{agent}" for agent in rules.queue_members(target)),
-            max_wait=dept.queue.max_wait, maxlen=dept.queue.max_callers,
+            max_wait=dept.queue.max_wait, max_callers=dept.queue.max_callers,
             overflow=None if dept.overflow == "voicemail" else dept.overflow,
             callback_offer_every=rules.callbacks.offer_after_wait,
         )

@@ -1,12 +1,11 @@
 """Start, supervise and stop the stack behind ``make run`` and ``townhall-ivr up``.
 
-Asterisk runs as a child of the supervisor; the IVR application, the callback
-scheduler (``callbacks run``), the CalDAV push (``appointments run``), the messages
-sender (``messages run``, when a gateway is configured), the contact mailbox reader
-(``messages fetch-mail``, when IMAP is), the alert dialer (``alerts run``) and the admin
-run as child processes that are restarted at once if they die (a crashed or
-killed IVR is back within a second or two, and meanwhile the dialplan fallback answers
-calls).
+Asterisk runs as a child of the supervisor; the IVR application, the background workers
+of ``ivr.stack.workers`` (callback scheduler, alert dialer, Marianne, CalDAV push,
+messages sender and mailbox reader when configured) and the admin run as child
+processes that are restarted at once if they die (a crashed or killed IVR is back
+within a second or two, and meanwhile the dialplan fallback answers calls). On a server,
+systemd runs each of them as its own unit instead (``production install-units``).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.runfiles import stack_pid_path
 from ivr.settings import Settings
 from ivr.stack.provisioning import configure_asterisk
+from ivr.stack.workers import needed_workers, worker
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +40,9 @@ def next_delay(previous: float, uptime: float) -> float:
     return min(MAX_RESTART_DELAY, max(RESTART_DELAY, previous * 2))
 
 
-MAIL_EVERY = 30.0  # seconds between two readings of the contact mailbox
-
-
 def message_children(settings: Settings) -> list[tuple[str, list[str]]]:
     """The messages sender (when a gateway is set) and the mailbox reader (when IMAP is)."""
-    found: list[tuple[str, list[str]]] = []
-    if settings.kannel_sendsms_url or settings.smtp_host:
-        found.append(("messages", ["messages", "run"]))
-    if settings.imap_host:
-        found.append(("mail-reader", ["messages", "fetch-mail", "--every", str(MAIL_EVERY)]))
-    return found
+    return [(w.name, list(w.args)) for w in needed_workers(settings) if w.optional]
 
 
 @dataclass
@@ -100,11 +92,11 @@ class Child:
             self.process.wait()
 
 
-def appointments_child(logs: Path) -> Child:
-    """The CalDAV push: appointments booked, moved or cancelled reach the élus' own
-    calendar servers within ``caldav_sync_seconds``, retried while a server is down."""
-    return Child("appointments", [sys.executable, "-m", "ivr.cli", "appointments", "run"],
-                 logs / "appointments.log")
+def worker_child(name: str, logs: Path) -> Child:
+    """One worker of ``ivr.stack.workers`` as a supervised child logging to ``logs``."""
+    found = worker(name)
+    return Child(found.name, [sys.executable, "-m", "ivr.cli", *found.args],
+                 logs / f"{found.name}.log")
 
 
 class Stack:
@@ -126,16 +118,7 @@ class Stack:
         self.children.append(Child("ivr-app", [*cli, "app", "--sounds-dir",
                                                str(self.asterisk.sounds_dir)],
                                    logs / "ivr-app.log"))
-        self.children.append(Child("callbacks", [*cli, "callbacks", "run"],
-                                   logs / "callbacks.log"))
-        # flood alerts: the alert dialer (``alerts run``), idle while no campaign runs
-        self.children.append(Child("alerts", [*cli, "alerts", "run"], logs / "alerts.log"))
-        # référentiel Marianne: late complaints escalated, last month's report printed
-        self.children.append(Child("marianne", [*cli, "marianne", "run"],
-                                   logs / "marianne.log"))
-        self.children.append(appointments_child(logs))
-        for name, args in message_children(self.settings):
-            self.children.append(Child(name, [*cli, *args], logs / f"{name}.log"))
+        self.children += [worker_child(w.name, logs) for w in needed_workers(self.settings)]
         if self.with_admin:
             self.children.append(Child("admin", [*cli, "admin", "serve"], logs / "admin.log"))
         for child in self.children:

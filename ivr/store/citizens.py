@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.domain.phone_numbers import is_hidden, to_e164
+from ivr.requests.address import PostalAddress
 from ivr.requests.errors import CitizenConflict, InvalidInput
 from ivr.requests.inputs import clean_text
 from ivr.store.db import Store
@@ -52,6 +53,7 @@ class CitizenView:
     phones: tuple[str, ...]
     emails: tuple[str, ...]
     consents: tuple[ConsentView, ...] = ()
+    address: PostalAddress | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (ISO dates)."""
@@ -59,6 +61,7 @@ class CitizenView:
             "id": self.id, "name": self.name,
             "birth_date": self.birth_date.isoformat() if self.birth_date else None,
             "phones": list(self.phones), "emails": list(self.emails),
+            "address": self.address.to_dict() if self.address else None,
             "consents": [{**c.__dict__, "at": c.at.isoformat()} for c in self.consents],
         }
 
@@ -71,6 +74,24 @@ class NewCitizen:
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     birth_date: date | None = None
+    address: PostalAddress | None = None  # replaces the one on file when given
+
+
+def address_of(citizen: Citizen | None) -> PostalAddress | None:
+    """The postal address on file (None without a citizen or an address)."""
+    if citizen is None or not (citizen.address_street and citizen.address_postcode
+                               and citizen.address_city):
+        return None
+    return PostalAddress(citizen.address_street, citizen.address_postcode,
+                         citizen.address_city, citizen.address_extra)
+
+
+def put_address(citizen: Citizen, address: PostalAddress | None) -> None:
+    """Write ``address`` on the citizen; None erases it (one address, all parts or none)."""
+    citizen.address_street = address.street if address else None
+    citizen.address_extra = address.extra if address else None
+    citizen.address_postcode = address.postcode if address else None
+    citizen.address_city = address.city if address else None
 
 
 def normalise_phone(raw: str) -> str:
@@ -128,12 +149,15 @@ def citizen_view(session: Session, citizen: Citizen) -> CitizenView:
                      for r in sorted(latest.values(), key=lambda r: r.purpose))
     return CitizenView(citizen.id, citizen.name, citizen.birth_date,
                        tuple(p.value for p in points if p.kind == "phone"),
-                       tuple(p.value for p in points if p.kind == "email"), consents)
+                       tuple(p.value for p in points if p.kind == "email"), consents,
+                       address_of(citizen))
 
 
 def ensure_citizen_in(session: Session, *, name: str | None = None, phones: Iterable[str] = (),
-                      emails: Iterable[str] = (), birth_date: date | None = None) -> Citizen:
-    """The citizen owning any of the contact points (completed with the others), or a new one."""
+                      emails: Iterable[str] = (), birth_date: date | None = None,
+                      address: PostalAddress | None = None) -> Citizen:
+    """The citizen owning any of the contact points (completed with the others and the
+    address), or a new one."""
     points = _points(phones, emails)
     owners = _owners(session, points)
     if len(owners) > 1:
@@ -148,6 +172,8 @@ def ensure_citizen_in(session: Session, *, name: str | None = None, phones: Iter
         citizen.name = name
     if birth_date is not None:
         citizen.birth_date = birth_date
+    if address is not None:
+        put_address(citizen, address)
     known = {(p.kind, p.value) for p in citizen.contact_points}
     for kind, value in points:
         if (kind, value) not in known:
@@ -157,16 +183,24 @@ def ensure_citizen_in(session: Session, *, name: str | None = None, phones: Iter
 
 
 def ensure_citizen(store: Store, *, name: str | None = None, phones: Iterable[str] = (),
-                   emails: Iterable[str] = (), birth_date: date | None = None) -> CitizenView:
+                   emails: Iterable[str] = (), birth_date: date | None = None,
+                   address: PostalAddress | None = None) -> CitizenView:
     """Find the citizen by any of ``phones``/``emails`` and complete it, or create one."""
     phones, emails = list(phones), list(emails)
 
     def work(session: Session) -> CitizenView:
         citizen = ensure_citizen_in(session, name=name, phones=phones, emails=emails,
-                                    birth_date=birth_date)
+                                    birth_date=birth_date, address=address)
         return citizen_view(session, citizen)
 
     return with_retry(store, work)
+
+
+def address_on_file(store: Store, phone: str) -> bool:
+    """Whether the one citizen calling from ``phone`` has a postal address on file."""
+    with store.session() as session:
+        ids = citizen_ids(session, phone=phone)
+        return len(ids) == 1 and address_of(session.get(Citizen, ids.pop())) is not None
 
 
 def citizen_ids(session: Session, *, phone: str | None = None,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ivr.messages import policy
 from ivr.messages.incoming import Intent, find_reference, mail_request_type, parse_sms
-from ivr.messages.mail import IncomingMail
+from ivr.messages.mail import Bounce, IncomingMail
 from ivr.messages.templates import render
 from ivr.requests.errors import InvalidInput
 from ivr.rules import Rules
@@ -37,6 +37,7 @@ from ivr.store.models import (
     Consent,
     Contact,
     ContactEvent,
+    Message,
     MessageList,
     Request,
 )
@@ -55,7 +56,7 @@ class Received:
     """What became of an incoming message."""
 
     contact_id: int
-    intent: str  # stop, reference, other, malformed; reclamation, suggestion (e-mail)
+    intent: str  # stop, reference, other, malformed; reclamation, suggestion, bounce (e-mail)
     reference: str | None
     unsubscribed: tuple[str, ...] = ()
 
@@ -174,6 +175,8 @@ def receive_email(store: Store, rules: Rules, mail: IncomingMail, *, at: datetim
     """
     key = hashlib.sha256((mail.message_id or f"{mail.sender}|{mail.subject}|{mail.text}")
                          .encode("utf-8", "replace")).hexdigest()[:40]
+    if mail.bounce is not None and (bounced := _bounced(store, mail.bounce, at)) is not None:
+        return bounced
     with store.session() as session:
         known = session.scalar(select(Contact).where(Contact.ref == f"email-in:{key}"))
         if known is not None:
@@ -202,6 +205,25 @@ def receive_email(store: Store, rules: Rules, mail: IncomingMail, *, at: datetim
         except InvalidInput as exc:
             log.warning("attachment refused", extra={"contact": contact.id, "why": exc.message})
     return Received(contact.id, "malformed" if mail.problems else intent, reference)
+
+
+def _bounced(store: Store, bounce: Bounce, at: datetime) -> Received | None:
+    """A relay's failure notice for one of our mails: that message fails with the
+    reason and the citizen's next channel is tried; None when it names no mail of ours
+    (then it is kept like any mail). Read twice, it fails the message once."""
+    local = (bounce.original_id or "").strip("<>").partition("@")[0]
+    attempt = local.replace(".", ":", 1)  # the SMTP adapter's Message-ID of an attempt
+    reason = f"rebond : {bounce.status} {bounce.diagnostic}".strip()
+    with store.session() as session:
+        row = session.scalar(select(Message).where(Message.channel == "email",
+                                                   Message.attempt_id == attempt))
+        if row is None:
+            return None
+        try:
+            outbox.fail(session, row.id, reason[:500], at)
+        except outbox.TransitionRefused:
+            log.info("bounce already applied", extra={"outbox_id": row.id})
+        return Received(row.contact_id or 0, "bounce", None)
 
 
 def _email_owner(session: Session, sender: str | None) -> int | None:

@@ -3,7 +3,8 @@
 States: ``pending → sending → sent → delivered``; ``sending → pending``
 again after a backoff when the gateway was certainly not reached, ``failed`` when it
 refused the message (then the citizen's next allowed channel gets its own row),
-``unknown`` when the attempt may have left but nobody knows (never resent by itself).
+``unknown`` when the attempt may have left but nobody knows: resent by itself only
+when the gateway shows it does not have it (``resend_doubtful``), else by an agent.
 
 Exactly once, as ``ivr.callbacks.repository`` does for calls: ``claim_due`` is one
 ``UPDATE … RETURNING`` over a ``FOR UPDATE SKIP LOCKED`` pick that also records each
@@ -24,6 +25,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from ivr.messages.policy import MAX_ATTEMPTS, backoff
+from ivr.messages.resend import DOUBTFUL, ResendPolicy, may_resend
 from ivr.store.models import Contact, ContactEvent, Message
 from ivr.store.transitions import TransitionRefused as TransitionRefused
 from ivr.store.transitions import update_rows, update_some
@@ -76,7 +78,7 @@ def claim_due(session: Session, now: datetime, worker_id: str, limit: int,
     batch = uuid.uuid4().hex
     rows = _update(session, [Message.id.in_(select(picked.c.id)), Message.state == "pending"],
                    state="sending", claimed_by=worker_id, attempts=Message.attempts + 1,
-                   attempt_id=literal(f"{batch}:") + cast(Message.id, String),
+                   attempt_id=literal(f"{batch}:") + cast(Message.id, String), attempt_at=now,
                    lease_until=now + timedelta(seconds=lease_seconds))
     return sorted(rows, key=lambda r: (not r.alert, r.id))
 
@@ -119,6 +121,27 @@ def mark_unknown(session: Session, attempt_id: str, reason: str, now: datetime) 
                 state="unknown", reason=reason, **_NO_LEASE)
 
 
+def resend_doubtful(session: Session, channel: str, cutoff: datetime, now: datetime,
+                    policy: ResendPolicy) -> list[Message]:
+    """Doubtful ``channel`` messages the gateway shows it does not have go out again
+    (the rule: ``ivr.messages.resend``); the guard in the UPDATE loses to a report that
+    arrives meanwhile."""
+    rows = session.scalars(select(Message).where(
+        Message.channel == channel, Message.state.in_(DOUBTFUL),
+        Message.reported_at.is_(None), Message.attempt_at <= cutoff))
+    ids = [r.id for r in rows if may_resend(r.state, r.attempt_at, r.reported_at is not None,
+                                            r.resends, cutoff, policy)]
+    if not ids:
+        return []
+    again = _update(session, [Message.id.in_(ids), Message.state.in_(DOUBTFUL),
+                              Message.reported_at.is_(None)],
+                    state="pending", next_attempt_at=now, resends=Message.resends + 1,
+                    reason="renvoi automatique : aucun rapport de remise, passerelle vide",
+                    **_NO_LEASE)
+    _record(session, again, now, "message_resent", {"actor": "automatique"})
+    return again
+
+
 def resend_unknown(session: Session, message_id: int, now: datetime, actor: str) -> Message:
     """An agent checked that an ``unknown`` attempt did not reach the citizen: send again."""
     return _one(session, [Message.id == message_id, Message.state == "unknown"], now,
@@ -150,14 +173,26 @@ def _fallback(session: Session, row: Message, now: datetime) -> Message | None:
 
 def delivery_report(session: Session, message_id: int, attempt_id: str, outcome: str | None,
                     detail: str, now: datetime) -> Message | None:
-    """Apply a delivery report of attempt ``attempt_id``; None when it matches no message."""
+    """Apply a delivery report of attempt ``attempt_id`` (this message's current or an
+    earlier one); None when it matches no message.
+
+    Any report proves the gateway has or had the message, so it is never resent by
+    itself after one, and a resend that has not left yet (``pending``) is taken back."""
     # an UPDATE first: it takes the row's write lock, so the sender recording the same
     # attempt and this report are serialised (and their contact events too)
-    rows = _update(session, [Message.id == message_id, Message.attempt_id == attempt_id],
-                   updated_at=func.now())
+    ours = or_(Message.attempt_id == attempt_id,
+               literal(attempt_id).like(literal("%:") + cast(Message.id, String)))
+    rows = _update(session, [Message.id == message_id, ours],
+                   updated_at=func.now(), reported_at=now)
     if not rows:
         return None
     row = rows[0]
+    if row.state == "pending" and outcome != "failed":  # a resend not yet left: taken back
+        return _one(session, [Message.id == row.id, Message.state == "pending"], now,
+                    "message_resend_cancelled", {"report": detail},
+                    state="delivered" if outcome == "delivered" else "sent",
+                    delivered_at=now if outcome == "delivered" else None,
+                    attempt_id=attempt_id, next_attempt_at=None)
     if outcome == "delivered" and row.state in ("sent", "unknown", "sending"):
         return _one(session, [Message.id == row.id, Message.state == row.state], now,
                     "message_delivered", {"report": detail},

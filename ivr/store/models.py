@@ -256,7 +256,9 @@ class Callback(Base):
 class Citizen(Base):
     """A person the town hall owes something to; data kept to the minimum (GDPR).
 
-    The date of birth is filled only for request types that verify it on the phone.
+    The date of birth is filled only for request types that verify it on the phone; the
+    postal address (one, all four parts or none: ``ivr.requests.address``) only when a
+    document is to be posted.
     """
 
     __tablename__ = "citizens"
@@ -264,6 +266,10 @@ class Citizen(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(255))
     birth_date: Mapped[date | None] = mapped_column(Date)
+    address_street: Mapped[str | None] = mapped_column(String(120))
+    address_extra: Mapped[str | None] = mapped_column(String(120))
+    address_postcode: Mapped[str | None] = mapped_column(String(5))
+    address_city: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -363,6 +369,7 @@ class Request(Base):
     escalated_at: Mapped[datetime | None]  # flagged to the superviseur once late
     answer: Mapped[str | None] = mapped_column(Text)  # the answer sent to the citizen
     adopted: Mapped[bool | None]  # a suggestion put into practice (« on l'a fait »)
+    delivery: Mapped[str | None] = mapped_column(String(16))  # courrier | courriel (an act)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = _updated()
 
@@ -491,11 +498,12 @@ class Message(Base):
     """One SMS or e-mail to send (the outbox), claimed under a lease before it leaves.
 
     ``attempt_id`` is committed with the claim, before the gateway is called: a row
-    found ``sending`` with an expired lease may have left, so it becomes ``unknown`` for an
-    agent and is
-    never sent again by itself. ``contact_id`` is the outbound contact that shows the
-    message in the request's timeline; ``fallback_of`` the message this one replaces
-    on another channel after a failure.
+    found ``sending`` with an expired lease may have left, so it becomes ``unknown``; it is
+    sent again by itself only when the gateway shows it does not have it (no delivery
+    report, gateway back and empty, see ``ivr.messages.resend``), else an agent decides.
+    ``contact_id`` is the outbound contact that shows the message in the request's
+    timeline; ``fallback_of`` the message this one replaces on another channel after a
+    failure.
     """
 
     __tablename__ = "messages"
@@ -535,6 +543,11 @@ class Message(Base):
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
+    # an SMS with no report of any kind long after ``attempt_at`` may be resent by itself
+    # (``ivr.messages.resend``), at most a few times (``resends``)
+    attempt_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]
+    resends: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = _updated()
 
 
@@ -783,3 +796,15 @@ class SubscriptionRequest(Base):
     expires_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong codes keyed
+
+
+class LoginLimit(Base):
+    """A login rate-limit counter shared by every admin process and thread: attempts in
+    the current fixed window, per account and per client (the key is hashed: neither
+    the address nor the name typed is kept)."""
+
+    __tablename__ = "login_limits"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int]
+    expires_at: Mapped[float] = mapped_column(index=True)  # epoch seconds, as limits counts

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.requests.address import PostalAddress
 from ivr.requests.reference import grouped
+from ivr.store.citizens import address_of
 from ivr.store.models import Contact, Request
 
 
@@ -64,6 +66,8 @@ class RequestView:
     escalated_at: datetime | None = None  # flagged to the superviseur once late
     answer: str | None = None  # the answer sent to the citizen (complaints, suggestions)
     adopted: bool | None = None
+    delivery: str | None = None  # courrier | courriel: how its document leaves
+    citizen_address: PostalAddress | None = None  # read for full views and posted ones
     events: tuple[EventView, ...] = ()
     attachments: tuple[AttachmentView, ...] = ()
     contact_ids: tuple[int, ...] = ()
@@ -73,6 +77,12 @@ class RequestView:
         """« 12 34 56 78 90 »."""
         return grouped(self.reference)
 
+    @property
+    def address_to_complete(self) -> bool:
+        """To be posted, but the citizen has no postal address on file (« adresse à
+        compléter »: the address said on the phone is in the attachments)."""
+        return self.delivery == "courrier" and self.citizen_address is None
+
     def is_late(self, now: datetime) -> bool:
         """Open, not waiting for the citizen, and past its due date."""
         return self.closed_at is None and self.clock_stopped_at is None and self.due_at < now
@@ -81,7 +91,9 @@ class RequestView:
         """JSON-ready form (ISO date-times)."""
         return jsonable({
             **{k: getattr(self, k) for k in self.__dataclass_fields__
-               if k not in ("events", "attachments")},
+               if k not in ("events", "attachments", "citizen_address")},
+            "citizen_address": self.citizen_address.to_dict() if self.citizen_address else None,
+            "address_to_complete": self.address_to_complete,
             "events": [e.__dict__ for e in self.events],
             "attachments": [a.__dict__ for a in self.attachments],
         })
@@ -102,6 +114,8 @@ def request_view(row: Request, *, full: bool = False,
                  session: Session | None = None) -> RequestView:
     """The view of a loaded row; ``full`` (with a session) adds history, files, contacts."""
     citizen_name = row.citizen.name if full and row.citizen is not None else None
+    # the citizen is loaded for a posted request only: a worklist of others reads no citizen
+    address = address_of(row.citizen) if full or row.delivery == "courrier" else None
     extra: dict[str, Any] = {}
     if full and session is not None:
         extra = {
@@ -116,4 +130,5 @@ def request_view(row: Request, *, full: bool = False,
                        row.department, row.agent, row.status, row.subject, row.description,
                        row.created_at, row.due_at, row.clock_stopped_at, row.closed_at,
                        row.version, row.acknowledge_due_at, row.acknowledged_at,
-                       row.escalated_at, row.answer, row.adopted, **extra)
+                       row.escalated_at, row.answer, row.adopted, row.delivery, address,
+                       **extra)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ivr.requests import due, lifecycle
+from ivr.requests.address import PostalAddress
 from ivr.requests.errors import (
     InvalidInput,
     StaleVersion,
@@ -37,7 +38,7 @@ from ivr.requests.errors import (
 from ivr.requests.inputs import clean_text
 from ivr.requests.reference import grouped, new_reference, normalise
 from ivr.rules import Rules
-from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in
+from ivr.store.citizens import NewCitizen, citizen_ids, ensure_citizen_in, put_address
 from ivr.store.db import Store
 from ivr.store.models import CHANNELS, Citizen, Contact, Request, RequestEvent
 from ivr.store.notifications import notify_request
@@ -70,6 +71,7 @@ __all__ = [
 # Called inside the change's transaction with the session and the request's reference, so
 # that a caller's own record of the change (the admin's audit_log row) commits with it.
 Audit = Callable[[Session, str], None]
+DELIVERIES = ("courrier", "courriel")  # how a request's document leaves the town hall
 
 REFERENCE_ATTEMPTS = 20  # 10⁹ references: a collision is rare, twenty in a row impossible
 _PIN_ITERATIONS = 100_000
@@ -128,24 +130,28 @@ def _owner(session: Session, citizen_id: int | None, citizen: NewCitizen | None)
     if citizen is None:
         return None
     return ensure_citizen_in(session, name=citizen.name, phones=citizen.phones,
-                             emails=citizen.emails, birth_date=citizen.birth_date).id
+                             emails=citizen.emails, birth_date=citizen.birth_date,
+                             address=citizen.address).id
 
 
 def request_values(rules: Rules, *, type_id: str, at: datetime, channel: str = "phone",
                    department: str | None = None, agent: str | None = None,
                    subject: str | None = None, description: str | None = None,
-                   pin: str | None = None) -> dict[str, Any]:
+                   pin: str | None = None, delivery: str | None = None) -> dict[str, Any]:
     """The checked columns of a new request of ``type_id`` (typed errors before any write)."""
     kind = lifecycle.request_type(rules, type_id)
     department = _department(rules, department or kind.department)
     if channel not in CHANNELS:
         raise InvalidInput(f"Canal inconnu : « {channel} » (possibles : {', '.join(CHANNELS)}).")
+    if delivery is not None and delivery not in DELIVERIES:
+        raise InvalidInput(f"Mode d'envoi inconnu : « {delivery} » "
+                           f"(possibles : {', '.join(DELIVERIES)}).")
     return dict(type=type_id, channel=channel, department=department,
                 agent=clean_text(agent, "l'agent", 64),
                 status=lifecycle.initial_status(rules, type_id),
                 subject=clean_text(subject, "l'objet", 255),
                 description=clean_text(description, "la description", 20_000),
-                pin_hash=hash_pin(pin) if pin else None, created_at=at,
+                pin_hash=hash_pin(pin) if pin else None, created_at=at, delivery=delivery,
                 due_at=due.due_at(rules, department, at, kind.delay),
                 acknowledge_due_at=due.due_at(rules, department, at, kind.acknowledge_within)
                 if kind.acknowledge_within else None)
@@ -169,11 +175,13 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
                    department: str | None = None, agent: str | None = None,
                    subject: str | None = None, description: str | None = None,
                    pin: str | None = None, rng: random.Random | None = None,
-                   audit: Audit | None = None) -> RequestView:
+                   audit: Audit | None = None, delivery: str | None = None) -> RequestView:
     """Record a new request of ``type_id``, due ``delay`` working days after ``at``.
 
     The citizen is ``citizen_id``, or found/created from ``citizen`` in the same
-    transaction (so a refused request leaves no citizen behind), or nobody.
+    transaction (so a refused request leaves no citizen behind), or nobody. ``delivery``
+    (courrier, courriel) says how its document leaves: posted without an address on
+    file, the request shows « adresse à compléter ».
     """
     kind = lifecycle.request_type(rules, type_id)
     if citizen and citizen.birth_date and kind.verification != "date_naissance":
@@ -181,7 +189,7 @@ def create_request(store: Store, rules: Rules, *, type_id: str, at: datetime, ac
                            f"« {kind.label} » : ne l'enregistrez pas (minimisation des données).")
     values = request_values(rules, type_id=type_id, at=at, channel=channel,
                             department=department, agent=agent, subject=subject,
-                            description=description, pin=pin)
+                            description=description, pin=pin, delivery=delivery)
     rng = rng or random.SystemRandom()
     actor = _actor(actor)
     for _ in range(REFERENCE_ATTEMPTS):
@@ -263,6 +271,23 @@ def _committed(store: Store, reference: str, work: Callable[[Session, Request], 
                            "par quelqu'un d'autre : rechargez-la avant de recommencer.") from None
 
 
+def set_address(store: Store, reference: str, address: PostalAddress | None, *, actor: str,
+                at: datetime, audit: Audit | None = None) -> RequestView:
+    """Write (or erase, ``None``) the postal address of the request's citizen — created
+    when the request has none (a withheld number) — with a line in its history that
+    says so without the address itself."""
+    def work(session: Session, row: Request) -> None:
+        if row.citizen is None:
+            row.citizen = Citizen()
+        put_address(row.citizen, address)
+        row.events.append(RequestEvent(
+            at=at, actor=_actor(actor), kind="note", from_status=row.status,
+            to_status=row.status,
+            note="Adresse postale enregistrée." if address else "Adresse postale effacée."))
+
+    return _committed(store, reference, work, audit)
+
+
 def change_status(store: Store, rules: Rules, reference: str, to_status: str, *, actor: str,
                   at: datetime, note: str | None = None,
                   expected_version: int | None = None, audit: Audit | None = None) -> RequestView:
@@ -334,9 +359,16 @@ def proves(row: Request, check: str, *, birth_date: date | None = None,
            pin: str | None = None) -> bool:
     """Whether ``birth_date`` or ``pin`` is what ``check`` (the type's verification)
     asks of this request (for the store's own modules, inside their transaction)."""
+    born = row.citizen.birth_date if row.citizen is not None else None
+    return secret_matches(check, born, row.pin_hash, birth_date=birth_date, pin=pin)
+
+
+def secret_matches(check: str, born: date | None, pin_hash: str | None, *,
+                   birth_date: date | None = None, pin: str | None = None) -> bool:
+    """``proves`` on the values read (the citizen's birth date, the PIN's hash), for a
+    caller that read them in one statement rather than through the ORM's rows."""
     if check == "none":
         return True
     if check == "pin":
-        return pin is not None and _pin_matches(row.pin_hash, pin)
-    born = row.citizen.birth_date if row.citizen is not None else None
+        return pin is not None and _pin_matches(pin_hash, pin)
     return born is not None and birth_date == born

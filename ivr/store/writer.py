@@ -154,6 +154,8 @@ class StoreWriter:
         self._enqueue(call_id, {"op": kind, "fields": encoded})
 
     def _enqueue(self, call_id: str, body: dict[str, Any]) -> None:
+        if not call_id:  # applied, it clashed with the last one's contact: a failed batch
+            raise ValueError(f"store op with no call id: {body['op']}")
         try:
             with self._seq_lock:  # spool order == seq order for each call
                 op = {

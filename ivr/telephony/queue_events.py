@@ -51,6 +51,7 @@ class AgentConnected(QueueEvent):
     member: str
     hold_seconds: int
     ring_seconds: int
+    agent_channel: str = ""  # the agent's leg (DestUniqueid), to end a call AMI left unnamed
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,15 @@ class AgentRinging(QueueEvent):
 
 @dataclass(frozen=True)
 class AgentCompleted(QueueEvent):
+    """``uniqueid`` is empty when the caller's channel was gone before Asterisk sent the
+    event (seen under load after the caller hung up): ``agent_channel`` still names it."""
+
     uniqueid: str
     member: str
     hold_seconds: int
     talk_seconds: int
     reason: str
+    agent_channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,8 @@ _BUILDERS: dict[str, _Builder] = {
         q, at, h.get("Uniqueid", ""), h.get("CallerIDNum", ""), _member(h)
     ),
     "AgentConnect": lambda h, q, at: AgentConnected(
-        q, at, h.get("Uniqueid", ""), _member(h), _int(h, "HoldTime"), _int(h, "RingTime")
+        q, at, h.get("Uniqueid", ""), _member(h), _int(h, "HoldTime"), _int(h, "RingTime"),
+        h.get("DestUniqueid", ""),
     ),
     "AgentComplete": lambda h, q, at: AgentCompleted(
         q,
@@ -168,6 +174,7 @@ _BUILDERS: dict[str, _Builder] = {
         _int(h, "HoldTime"),
         _int(h, "TalkTime"),
         h.get("Reason", ""),
+        h.get("DestUniqueid", ""),
     ),
     "QueueMemberStatus": _status,
     "QueueMemberAdded": _status,

@@ -34,17 +34,21 @@ class QueueFacts:
     """Turns queue events into store commands (``ivr.telephony.call.record`` writes them).
 
     AMI also reports ``QueueCallerLeave`` for calls answered or abandoned (before or
-    after the abandon event): only a call that left without either overflowed.
+    after the abandon event): only a call that left without either overflowed. A fact
+    that names no call is dropped: stored, it would be a contact of its own (and every
+    such op failed its whole batch in the writer: the load benchmark's IVR fell behind).
     """
 
     def __init__(self, record: Callable[[str, c.StoreCommand], None]) -> None:
         self.record = record
         self.talking: set[str] = set()
         self.abandoned: set[str] = set()
+        self.callers: dict[str, str] = {}  # agent's channel → caller's, while they talk
 
     def __call__(self, event: QueueEvent) -> None:
         for call_id, command in self.facts(event):
-            self.record(call_id, command)
+            if call_id:
+                self.record(call_id, command)
 
     def facts(self, ev: QueueEvent) -> list[Fact]:
         """The store commands one event stands for (empty for agent-state events)."""
@@ -55,14 +59,17 @@ class QueueFacts:
                         (ev.uniqueid, c.UpdateContact(at=ev.at, queue=ev.queue))]
             case AgentConnected():
                 self.talking.add(ev.uniqueid)
+                if ev.agent_channel:
+                    self.callers[ev.agent_channel] = ev.uniqueid
                 agent = agent_name(ev.member)
                 return [(ev.uniqueid, c.ContactEvent(ev.at, "agent_connect", {"agent": agent})),
                         (ev.uniqueid, c.UpdateContact(
                             at=ev.at, answered_at=ev.at, wait_seconds=float(ev.hold_seconds),
                             agent=agent, outcome=ContactOutcome.ANSWERED))]
             case AgentCompleted():
-                self.talking.discard(ev.uniqueid)
-                return [(ev.uniqueid, c.FinishContact(
+                call_id = self.callers.pop(ev.agent_channel, "") or ev.uniqueid
+                self.talking.discard(call_id)
+                return [(call_id, c.FinishContact(
                     at=ev.at, outcome=ContactOutcome.ANSWERED,
                     talk_seconds=float(ev.talk_seconds), wait_seconds=float(ev.hold_seconds),
                     agent=agent_name(ev.member), hangup_stage=f"talk:{ev.reason}"))]

@@ -116,6 +116,7 @@ def test_openapi_document(client: FlaskClient, token: str) -> None:
     assert set(doc["paths"]) == {  # type: ignore[index]
         "/contacts", "/contacts/{contact_id}", "/openapi.json",
         "/requests", "/requests/{reference}", "/requests/{reference}/status",
+        "/requests/{reference}/address",
         "/appointments/slots", "/appointments", "/appointments/{reference}",
         "/subscriptions", "/subscriptions/confirm", "/sms/dlr", "/sms/incoming",
         "/alerts", "/alerts/{campaign_id}", "/alerts/{campaign_id}/launch",

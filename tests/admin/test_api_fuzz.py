@@ -42,6 +42,7 @@ def test_api_conforms_to_its_document(
         "POST /requests",
         "GET /requests/{reference}",
         "POST /requests/{reference}/status",
+        "PUT /requests/{reference}/address",
         "GET /requests/{reference}/attachments/{attachment_id}",
         "GET /appointments/slots",
         "POST /appointments",

@@ -148,3 +148,52 @@ def test_a_file_is_downloaded_with_its_type_by_a_reading_token(
     typo = ref[:-1] + str((int(ref[-1]) + 1) % 10)
     wrong = client.get(f"/api/v1/requests/{typo}/attachments/{att.id}", headers=_auth(token))
     assert wrong.status_code == 400 and "référence" in wrong.json["error"]
+
+
+ADDRESS = {"street": "3 rue de la Mairie", "extra": "Bâtiment B", "postcode": "67 000",
+           "city": "Strasbourg"}
+
+
+def test_the_postal_address_written_read_and_erased(client: FlaskClient, token: str,
+                                                   store: Store) -> None:
+    made = _create(client, token, {**NEW, "citizen": {**NEW["citizen"], "address": ADDRESS}})
+    assert made["citizen_address"] == {**ADDRESS, "postcode": "67000"}
+    assert made["address_to_complete"] is False and made["delivery"] is None
+    ref = made["reference"]
+    erased = client.put(f"/api/v1/requests/{ref}/address", headers=_auth(token),
+                        json={"address": None})
+    assert erased.status_code == 200 and erased.json["citizen_address"] is None
+    moved = {**ADDRESS, "extra": None, "city": "Colmar", "postcode": "68000"}
+    put = client.put(f"/api/v1/requests/{ref}/address", headers=_auth(token),
+                     json={"address": moved})
+    assert put.status_code == 200 and put.json["citizen_address"] == moved
+    read = client.get(f"/api/v1/requests/{ref}", headers=_auth(token)).json
+    assert read["citizen_address"] == moved
+    assert [e["note"] for e in read["events"] if e["kind"] == "note"] == [
+        "Adresse postale effacée.", "Adresse postale enregistrée."]
+
+
+@pytest.mark.parametrize(("address", "status", "message"), [
+    ({**ADDRESS, "postcode": "6700"}, 400, "Code postal invalide : « 6700 » (cinq chiffres)."),
+    ({**ADDRESS, "city": " "}, 400, "Adresse postale incomplète"),
+    ({"street": "", "postcode": "", "city": ""}, 400, "Adresse postale incomplète"),
+    ({**ADDRESS, "street": "x" * 121}, 422, "données invalides"),
+    ({**ADDRESS, "pays": "France"}, 422, "données invalides"),
+])
+def test_a_bad_address_is_refused_in_french_and_changes_nothing(
+        client: FlaskClient, token: str, store: Store, address: dict, status: int,
+        message: str) -> None:
+    ref = _create(client, token)["reference"]
+    put = client.put(f"/api/v1/requests/{ref}/address", headers=_auth(token),
+                     json={"address": address})
+    assert put.status_code == status and message in str(put.json), put.json
+    posted = client.post("/api/v1/requests", headers=_auth(token),
+                         json={**NEW, "citizen": {"phones": ["0699887766"], "address": address}})
+    assert posted.status_code == status and message in str(posted.json), posted.json
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(Citizen).where(
+            Citizen.address_street.is_not(None))) == 0
+    assert _count(store, Request) == 1
+    unknown = client.put("/api/v1/requests/1234567897/address", headers=_auth(token),
+                         json={"address": ADDRESS})
+    assert unknown.status_code == 404, unknown.json

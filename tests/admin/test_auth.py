@@ -88,6 +88,31 @@ def test_deactivated_account_loses_access_at_once(
     assert login(client, "elu") == 401
 
 
+def test_a_copied_cookie_dies_with_a_deactivation_even_after_reactivation(
+    store: Store, make_app: Callable[..., Flask]
+) -> None:
+    """Variant of the logout case: an account deactivated (e.g. after a stolen cookie)
+    then reactivated must not let the old session cookie back in."""
+    app = make_app()
+    victim, thief, admin = app.test_client(), app.test_client(), app.test_client()
+    assert login(victim, "elu") == 302
+    cookie = victim.get_cookie("session")
+    assert cookie is not None
+    thief.set_cookie("session", cookie.value)
+    assert thief.get("/").status_code == 200  # the copy works while the session lives
+    assert login(admin, "admin") == 302
+    elu = _user_id(store, "elu")
+    admin.post(f"/users/{elu}/active")
+    admin.post(f"/users/{elu}/active")  # reactivated
+    assert thief.get("/").status_code == 302
+    assert login(victim, "elu") == 302  # the account itself works again
+
+
+def _user_id(store: Store, username: str) -> int:
+    with store.session() as session:
+        return session.query(User).filter_by(username=username).one().id
+
+
 def test_menu_shows_only_allowed_areas(as_user: Callable[[str], FlaskClient]) -> None:
     page = as_user("elu").get("/").text
     assert 'href="/"' in page and 'href="/rules/"' not in page and 'href="/contacts/"' not in page

@@ -4,6 +4,7 @@ back into routing_rules.yaml with its comments, previewed, published, removed.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,6 +14,7 @@ from ivr.rules import load_rules_text
 from ivr.settings import Settings
 from ivr.store.db import Store
 from ivr.store.models import AuditLog, RulesVersion
+from tests.fixtures.rules_text import changed_lines
 
 COMMENT = "# Fermeture de toute la mairie un jour donné."
 
@@ -44,11 +46,12 @@ def test_a_closure_is_previewed_then_published_with_the_file_kept(
     assert done.status_code == 302
     after = settings.rules_path.read_text(encoding="utf-8")
     assert COMMENT in after and after.count("\n#") == before.count("\n#")  # comments kept
-    assert ("- {date: 2026-12-08, reason: Inventaire des archives, departments: [etat-civil]}"
-            in after)
+    assert changed_lines(before, after) == (  # one line added, the rest as written
+        [], ['    - {date: 2026-12-08, reason: "Inventaire des archives", '
+             'departments: [etat-civil]}'])
     rules = load_rules_text(after, "routing_rules.yaml")
     added = rules.calendar.closures[-1]
-    assert (added.date.isoformat(), added.departments) == ("2026-12-08", ("etat-civil",))
+    assert (added.date, added.departments) == (date(2026, 12, 8), ("etat-civil",))
     with store.session() as session:
         assert session.query(RulesVersion).one().comment == "fermeture : Inventaire des archives"
         assert session.query(AuditLog).filter_by(action="rules.publish").count() == 1
@@ -70,9 +73,9 @@ def test_a_special_day_over_a_range_of_the_whole_town_hall(
 @pytest.mark.parametrize(("fields", "field", "message"), [
     ({"fermeture-first": "2026-12-10", "fermeture-last": "2026-12-01"}, "fermeture-last",
      "La fin de la fermeture est avant son début."),
-    ({"fermeture-first": "10/12/2026"}, "fermeture-first", "Not a valid date value."),
-    ({"fermeture-reason": "x" * 201}, "fermeture-reason", "Field cannot be longer"),
-    ({"fermeture-departments": ["inconnu"]}, "fermeture-departments", "is not a valid choice"),
+    ({"fermeture-first": "10/12/2026"}, "fermeture-first", "N&#39;est pas une date valide."),
+    ({"fermeture-reason": "x" * 201}, "fermeture-reason", "plus de 200 caractères"),
+    ({"fermeture-departments": ["inconnu"]}, "fermeture-departments", "pas un choix valide"),
 ])
 def test_a_bad_value_is_shown_at_its_field_and_nothing_changes(
         admin: FlaskClient, settings: Settings, fields: dict[str, str], field: str,
@@ -82,6 +85,7 @@ def test_a_bad_value_is_shown_at_its_field_and_nothing_changes(
     assert response.status_code == 400
     invalid = response.text.split(f'for="{field}"')[0].rsplit('<div class="field', 1)[1]
     assert invalid.startswith(" invalid")
+    assert message in response.text.split(f'for="{field}"')[1].split("</div>")[0]  # French
     assert settings.rules_path.read_text(encoding="utf-8") == before
 
 
@@ -104,7 +108,8 @@ def test_removing_takes_out_the_line_shown_and_only_if_unchanged(
         "section": "closures", "index": "0", "fingerprint": rules_yaml.fingerprint(first)})
     assert gone.status_code == 302
     after = settings.rules_path.read_text(encoding="utf-8")
-    assert "Pont de l'Ascension" not in after and "Fermeture estivale" in after
+    assert changed_lines(text, after) == (
+        ["    - {date: 2027-05-07, reason: \"Pont de l'Ascension\"}"], [])
     assert COMMENT in after
 
 

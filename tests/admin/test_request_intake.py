@@ -38,12 +38,15 @@ def test_counter_creation_finds_the_citizen_again(
 ) -> None:
     client = as_user("agent-ec")
     form = {"type": "acte-naissance", "name": "Jeanne Martin", "phone": "06 12 34 56 78",
-            "birth_date": "14/07/1980", "subject": "copie intégrale"}
+            "birth_date": "14/07/1980", "subject": "copie intégrale",
+            "street": "3 rue de la Mairie", "postcode": "67000", "city": "Strasbourg"}
     first = client.post("/demandes/nouvelle", data=form)
     assert first.status_code == 302
     reference = first.headers["Location"].rsplit("/", 1)[1]
     view = store_requests.get_request(store, reference)
     assert view.channel == "counter" and view.citizen_name == "Jeanne Martin"
+    assert view.citizen_address is not None and view.citizen_address.lines() == (
+        "3 rue de la Mairie", "67000 Strasbourg")
     again = client.post("/demandes/nouvelle", data={**form, "birth_date": "", "name": ""})
     assert again.status_code == 302
     assert _count(store, Citizen) == 1 and _count(store, Request) == 2
@@ -55,6 +58,8 @@ def test_counter_creation_finds_the_citizen_again(
     ("birth_date", "1980-13-45", "Date de naissance invalide"),
     ("type", "permis-de-chasse", "Type de demande inconnu"),
     ("phone", "pas un numéro", "numéro"),
+    ("postcode", "6700", "Adresse postale incomplète"),  # a postcode alone
+    ("city", "x" * 81, "Au plus 80 caractères"),
 ])
 def test_counter_refusals_store_nothing(
     store: Store, as_user: Callable[[str], FlaskClient], field: str, value: str, message: str

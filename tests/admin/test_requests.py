@@ -169,3 +169,30 @@ def test_an_agent_unlocks_a_reference_locked_by_guessing(
     assert (unlocked.reference, unlocked.actor) == (ref, "agent-ec")
     again = client.post(f"/demandes/{ref}/deverrouiller", follow_redirects=True)
     assert "n'était pas verrouillé" in html.unescape(again.text)
+
+
+def test_a_posted_request_without_address_is_flagged_until_the_agent_types_it(
+        store: Store, as_user: Callable[[str], FlaskClient]) -> None:
+    ref = _new(store, "acte-naissance", delivery="courrier", subject="Extrait — par téléphone")
+    client = as_user("agent-ec")
+    assert "Adresse à compléter</strong> — Extrait" in html.unescape(client.get("/demandes/").text)
+    assert "adresse à compléter" in html.unescape(client.get(f"/demandes/{ref}").text)
+    bad = client.post(f"/demandes/{ref}/adresse", data={
+        "street": "3 rue de la Mairie", "postcode": "67", "city": "Strasbourg"})
+    assert bad.status_code == 400 and "Code postal invalide" in html.unescape(bad.text)
+    assert store_requests.get_request(store, ref).citizen_address is None  # nothing kept
+    empty = client.post(f"/demandes/{ref}/adresse", data={"street": "", "city": ""})
+    assert empty.status_code == 400 and "incomplète" in html.unescape(empty.text)
+    done = client.post(f"/demandes/{ref}/adresse", data={
+        "street": "3 rue de la Mairie", "extra": "Bâtiment B", "postcode": "67000",
+        "city": "Strasbourg"}, follow_redirects=True)
+    page = html.unescape(done.text)
+    assert "3 rue de la Mairie, Bâtiment B, 67000 Strasbourg" in page
+    assert "adresse à compléter" not in page and "Adresse à compléter" not in html.unescape(
+        client.get("/demandes/").text)
+    erased = client.post(f"/demandes/{ref}/adresse", data={"erase": "Effacer l’adresse"},
+                         follow_redirects=True)
+    assert "adresse postale effacée" in html.unescape(erased.text)
+    assert store_requests.get_request(store, ref).address_to_complete
+    assert [a.detail for a in _audits(store, "request.address")] == [
+        {"erased": False}, {"erased": True}]  # never the address itself

@@ -21,7 +21,7 @@ from ivr.appointments.adapters.ical import calendar_document, uid
 from ivr.rules import load_rules
 from ivr.rules.appointments import CalDavTarget
 from ivr.settings import Settings
-from ivr.stack.supervisor import appointments_child
+from ivr.stack.supervisor import worker_child
 from ivr.store import appointments as ap
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
@@ -109,7 +109,7 @@ def test_the_stack_s_child_pushes_removes_and_comes_back_after_a_kill(
         caldav_sync_seconds=0.3)
     for name, value in settings.to_env().items():  # what the supervisor's children inherit
         monkeypatch.setenv(name, value)
-    child = appointments_child(tmp_path / "log")
+    child = worker_child("appointments", tmp_path / "log")
     child.start()  # before the store exists: the IVR app migrates it at its own start
     threading.Thread(target=child.watch, daemon=True).start()
     store = Store(settings.db_url)

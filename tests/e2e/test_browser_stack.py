@@ -3,13 +3,16 @@
 Asterisk + the IVR (``running_stack``) and the admin served by waitress against the
 same store; headless Chromium logs in, edits the rules in the code editor and publishes them (the
 IVR is signalled), then a SIPp call placed with the keypad shows up in the contacts list
-and in the indicators' count; and « Mon poste » shows the caller when the queue rings
-the SIPp agent phone.
+and in the indicators' count; « Mon poste » shows the caller when the queue rings
+the SIPp agent phone; and a closure added in the « Fermetures » form is heard by a
+caller that very day.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from hashlib import sha256
 
 import pytest
 from flask import Flask
@@ -33,6 +36,7 @@ from tests.fixtures.browser import (
 )
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
+from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "mot-de-passe-solide"
@@ -155,7 +159,9 @@ def test_the_agents_desk_shows_the_caller_when_their_phone_rings(
         expect(card).to_contain_text("Appel de Jeanne Martin", timeout=30_000)  # no reload
         expect(card).to_contain_text("pour État civil")
         expect(card).to_contain_text(reference)
-        expect(card.locator("dd").first).to_have_text("1>1")  # the keys of the menus
+        # the keys of the menus, as the choices the caller heard
+        expect(card.locator("dd").first).to_have_text(
+            re.compile(r"^Les papiers et l'état civil › Un acte de naissance"))
         expect(card.get_by_role("link", name="Créer une demande")).to_be_visible()
         call_id = card.get_attribute("data-appel") or ""
         _ring_again_then_another_call(admin_app, call_id)
@@ -167,3 +173,30 @@ def test_the_agents_desk_shows_the_caller_when_their_phone_rings(
         done = stack.contact(result.ref, wait=20, until=lambda c: c["outcome"] is not None)
         assert done is not None, stack.app_log()
         assert done["outcome"] == "answered" and done["agent"] == "agent-etat-civil-1", done
+
+
+def test_a_closure_added_in_the_form_is_heard_by_a_caller_that_day(
+    stack: Stack, admin_url: str
+) -> None:
+    """Élections (1, then 3), open at the stack's hour, closed for today by the form."""
+    with chromium() as browser:
+        page = browser.new_page()
+        log_in(page, admin_url, "maire-adjoint", PASSWORD)
+        page.goto(f"{admin_url}/accueil/")
+        form = page.get_by_role("region", name="Ajouter une fermeture")
+        form.get_by_label("Fermé le (ou du)").fill(f"{stack.settings.clock.now():%Y-%m-%d}")
+        form.get_by_label("Motif (dit aux appelants)").fill("Formation du service")
+        form.get_by_label("Services concernés").select_option(label="Élections")
+        with page.expect_navigation(timeout=90_000):  # checks parse the whole file: slow here
+            form.get_by_role("button", name="Publier").click()
+        expect(page.get_by_role("status")).to_contain_text("Fermeture publiée")
+    published = sha256(stack.settings.rules_path.read_bytes()).hexdigest()[:12]
+    assert eventually(lambda: published in stack.app_log(), 20), stack.app_log()  # reloaded
+
+    result = stack.call(dtmf="13")
+    assert result.answered, result.error
+    contact = stack.contact(result.ref, wait=20, until=lambda c: c["routed_by"] is not None)
+    assert contact is not None, stack.app_log()
+    assert (contact["target"], contact["routed_by"]) == ("elections", "closed"), contact
+    route = next(e for e in contact["events"] if e["kind"] == "route")
+    assert route["data"]["closed"] is True

@@ -128,9 +128,6 @@ def test_application_reconnects_by_itself_after_asterisk_restarts_under_load(
 
 
 @pytest.mark.pg
-@pytest.mark.xfail(strict=False, reason="intermittent (1 run in 4 on 2026-11-30): a contact "
-                   "or two of 30 have no end; the hand-off race found first is fixed "
-                   "(TownhallCallEnd), a second cause is not found yet — see the closing note")
 def test_database_outage_loses_and_duplicates_no_contact(
         stack: Stack, pg_database: str, pg_proxy: TcpProxy, pool: ThreadPoolExecutor) -> None:
     original = stack.settings

@@ -51,8 +51,8 @@ def test_a_phone_subscription_records_the_consent_with_its_proof(live: Stack,
 
 
 def test_the_link_of_a_procedure_is_sent_by_sms(live: Stack, store: Store) -> None:
-    """Menus 3 (familles), 3 (inscription scolaire), then 3: the link by SMS."""
-    steps = [Wait(1.5), Dtmf("33"), Wait(4), Dtmf("3"), Wait(4)]
+    """Menus 3 (familles), 3 (inscription scolaire), then 1: the link by SMS."""
+    steps = [Wait(1.5), Dtmf("33"), Wait(4), Dtmf("1"), Wait(4)]
     result = live.call(steps=steps, hold_seconds=2, caller=CALLER)
     assert result.answered
 

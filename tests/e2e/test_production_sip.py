@@ -12,6 +12,8 @@ passwords is blocked after five failures (``security guard``), the agent is not.
 
 from __future__ import annotations
 
+import array
+import itertools
 import os
 import secrets
 import socket
@@ -19,8 +21,10 @@ import ssl
 import stat
 import subprocess
 import sys
+import wave
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -30,7 +34,7 @@ from ivr.security.adapters.acl import sip_security
 from ivr.simulate import AgentPhone, place_call
 from ivr.store.db import Store
 from ivr.store.models import Callback
-from tests.fixtures.operator import OPERATOR_IP, Operator, operator_asterisk
+from tests.fixtures.operator import OPERATOR_IP, Desk, Operator, operator_asterisk
 from tests.fixtures.sip_register import register
 from tests.fixtures.stack import prompt_cache
 from townhall_support.ports import free_port
@@ -42,6 +46,7 @@ pytestmark = pytest.mark.e2e
 ACCOUNT = "mairie-test"
 DID = "+33123456789"  # the town hall's main number; dialled nationally by citizens
 DESK_PHONE = "agent-urbanisme-1"  # registers (no static contact in the rules)
+SRTP_PHONE = "agent-scolaire-1"  # the operator's Asterisk plays it: TLS and SRTP
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +64,17 @@ def trunk(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("home")
     password = secrets.token_urlsafe(18)  # given by the operator, installed by IT
     write_new_private(home / "secrets" / "trunk_password", f"{password}\n".encode())
+    desk_password = secrets.token_urlsafe(18)  # as « production agent-password » shows it
+    write_new_private(home / "secrets" / f"sip-{SRTP_PHONE}", f"{desk_password}\n".encode())
+    tls_port = free_port()
+    desk = Desk(SRTP_PHONE, desk_password, f"127.0.0.1:{tls_port}", free_port())
     with operator_asterisk(tmp_path_factory.mktemp("operator"), ACCOUNT, password,
-                           citizen.port) as operator:
+                           citizen.port, desk) as operator:
         changes = {"trunk_host": f"{OPERATOR_IP}:{operator.port}", "trunk_user": ACCOUNT,
-                   "trunk_dids": DID, "dev_trunk": False, "sip_tls_port": free_port(),
+                   "trunk_dids": DID, "dev_trunk": False, "sip_tls_port": tls_port,
                    "agents_srtp": True}
         with running_stack(home, f"sip:agent@127.0.0.1:{agent.port}", settings=changes,
-                           contacts={DESK_PHONE: None},
+                           contacts={DESK_PHONE: None, SRTP_PHONE: None},
                            prompt_cache=prompt_cache(tmp_path_factory)) as stack:
             yield stack, operator
 
@@ -160,6 +169,62 @@ def test_an_agent_phone_registers_with_its_generated_credentials(
     logs = [stack.app_log(), *(p.read_text(errors="replace") for p in
                               stack.asterisk.layout.dir("log").rglob("*") if p.is_file())]
     assert not [text for text in logs if password in text or new in text]
+
+
+def test_an_agent_over_tls_answers_a_routed_call_with_encrypted_media(
+        trunk: tuple[Stack, Operator]) -> None:
+    stack, operator = trunk
+    operator.asterisk.cli("pjsip send register desk")
+    # (the contact's address is cut in the CLI's column; the call below shows it is TLS)
+    assert eventually(lambda: f"{SRTP_PHONE}/sip:{SRTP_PHONE}@127.0.0." in
+                      stack.asterisk.cli(f"pjsip show contacts like {SRTP_PHONE}"), 30), \
+        operator.asterisk.cli("pjsip show registrations")
+    eventually(lambda: operator.registered(ACCOUNT), 30)
+    # 3 « l'école ou la crèche », 1 « scolaire »: its one agent is the TLS phone
+    heard = stack.settings.home / "srtp-call.wav"
+    result = place_call(OPERATOR_IP, operator.port, called="0123456789", dtmf="31",
+                        hold_seconds=15, cache_dir=stack.settings.home / "cache", record=heard)
+    assert result.answered, result.error
+    contact = stack.contact(result.ref, wait=30, until=lambda c: c["outcome"] is not None)
+    assert contact is not None and (contact["target"], contact["outcome"]) == (
+        "scolaire", "answered"), contact
+    seen = eventually(lambda: operator.desk_log.read_text() if operator.desk_log.exists()
+                      else "", 20)
+    media, signalling, sent = seen.splitlines()[-1].split("|")
+    # SRTP negotiated (SDES keys over TLS) for the desk's channel, media sent through it
+    assert (media, signalling) == ("1", "1") and int(sent) > 0, seen
+    # and the town hall decrypted it: the citizen hears the desk's 440 Hz tone
+    assert tone_seconds(heard, 440) >= 1.5
+
+
+def test_a_plain_rtp_offer_is_refused_when_srtp_is_required(
+        trunk: tuple[Stack, Operator]) -> None:
+    """The agent's phone, with its right credentials and over TLS, offering unencrypted
+    media: the town hall answers « 488 »."""
+    _, operator = trunk
+    operator.asterisk.cli("channel originate Local/plain@desk-offer application Wait 1")
+
+    def answer() -> str:
+        lines = operator.desk_log.read_text().splitlines() if operator.desk_log.exists() else []
+        return next((line for line in lines if line.startswith("plain|")), "")
+
+    seen = eventually(answer, 30)
+    assert seen.startswith("plain|") and seen.split("|")[1] != "ANSWER", seen
+    assert "488" in seen, seen
+
+
+def tone_seconds(wav: Path, hz: int) -> float:
+    """Seconds of a steady ``hz`` tone in a recording: 100 ms windows, loud enough, whose
+    zero crossings match the frequency (speech and prompts wander, a tone does not)."""
+    with wave.open(str(wav)) as audio:
+        rate = audio.getframerate()
+        samples = array.array("h", audio.readframes(audio.getnframes()))
+    size = rate // 10
+    windows = [samples[i:i + size] for i in range(0, len(samples) - size + 1, size)]
+    expected = 2 * hz / 10  # crossings in 100 ms
+    steady = [w for w in windows if max(map(abs, w)) > 1000 and abs(sum(
+        (a < 0) != (b < 0) for a, b in itertools.pairwise(w)) - expected) <= expected * 0.05]
+    return len(steady) / 10
 
 
 def test_a_stranger_guessing_passwords_is_blocked(trunk: tuple[Stack, Operator]) -> None:

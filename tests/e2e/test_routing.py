@@ -41,17 +41,33 @@ def test_closed_department_says_when_it_reopens_and_takes_a_message(
             "etat-civil"]
 
 
+# Titres d'identité: three agents whose phones ring 3 s before answering, two callers
+# at most in the queue beyond the agents ready (BURST is one more than that).
+BURST, SLOW_RING = 3, 3.0
+
+
 @pytest.fixture(scope="module")
 def slow_desk(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
     """État civil's only phone never answers; one caller waits there 4 s at most, then
-    overflows to the accueil, whose agent answers."""
-    with AgentPhone(mode="noanswer", max_seconds=60) as silent, running_stack(
-            tmp_path_factory, agent,
-            contacts={"agent-etat-civil-1": f"sip:agent@127.0.0.1:{silent.port}"},
-            departments={"etat-civil": {"queue": {"max_wait": 4, "max_callers": 1},
-                                        "overflow": "accueil"}},
-    ) as stack:
-        yield stack
+    overflows to the accueil, whose agent answers. Titres d'identité has ``BURST``
+    agents on a phone that rings ``SLOW_RING`` seconds and room for ``BURST - 1``."""
+    with AgentPhone(mode="noanswer", max_seconds=60) as silent, \
+            AgentPhone(ring_seconds=SLOW_RING, max_seconds=60) as ringing:
+        slow = f"sip:agent@127.0.0.1:{ringing.port}"
+        extra = {f"agent-titres-identite-{n}": {"name": f"Titres {n}", "contact": slow,
+                                                "departments": ["titres-identite"]}
+                 for n in range(2, BURST + 1)}
+        with running_stack(
+                tmp_path_factory, agent, sections={"agents": extra},
+                contacts={"agent-etat-civil-1": f"sip:agent@127.0.0.1:{silent.port}",
+                          "agent-titres-identite-1": slow},
+                departments={"etat-civil": {"queue": {"max_wait": 4, "max_callers": 1},
+                                            "overflow": "accueil"},
+                             "titres-identite": {"queue": {
+                                 "strategy": "rrmemory", "wrapup": 0,
+                                 "max_callers": BURST - 1}}},
+        ) as stack:
+            yield stack
 
 
 def test_overflow_after_the_maximum_wait_reaches_the_accueil(slow_desk: Stack) -> None:
@@ -83,6 +99,22 @@ def test_a_full_queue_overflows_at_once(slow_desk: Stack) -> None:
     joined = sorted([e["data"]["queue"] for e in c["events"] if e["kind"] == "queue_join"]
                     for c in contacts if c is not None)
     assert joined == [["accueil"], ["etat-civil", "accueil"]], slow_desk.app_log()[-2000:]
+
+
+def test_a_burst_of_callers_meets_free_agents_not_a_full_queue(slow_desk: Stack) -> None:
+    """As many callers as free agents, at once: while their agents' phones ring they are
+    all in the queue, more than ``max_callers`` (which app_queue's maxlen counted: the
+    last one overflowed with agents free), and each is answered by an agent."""
+    calls = [slow_desk.start_call(dtmf="12", hold_seconds=12) for _ in range(BURST)]
+    contacts = [slow_desk.contact(call.result(timeout=60).ref, wait=30,
+                                  until=lambda c: c["hangup_stage"] is not None)
+                for call in calls]
+    ended = [(c["target"], c["outcome"], [e["data"]["queue"] for e in c["events"]
+                                          if e["kind"] == "queue_join"])
+             for c in contacts if c is not None]
+    assert ended == [("titres-identite", "answered", ["titres-identite"])] * BURST, \
+        slow_desk.app_log()[-2000:]
+    assert len({c["agent"] for c in contacts if c is not None}) == BURST
 
 
 def test_hanging_up_in_the_queue_is_an_abandon(slow_desk: Stack) -> None:

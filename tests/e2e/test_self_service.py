@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from admin import create_app
 from admin.api import new_token
+from ivr.requests.address import postal_address
 from ivr.requests.due import due_at
 from ivr.requests.reference import grouped
 from ivr.rules import load_rules
@@ -23,6 +24,7 @@ from ivr.store.attachments import attachment_file
 from ivr.store.citizens import NewCitizen
 from ivr.store.db import Store
 from ivr.store.models import Consent, Message
+from ivr.store.request_views import RequestView
 from tests.fixtures.requests import T0
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
@@ -129,17 +131,44 @@ def test_a_known_caller_is_offered_their_request_and_has_it_by_sms(
     assert "touche 3" in consent.wording and BORN not in consent.wording
 
 
+def document_steps(*then: Step) -> list[Step]:
+    """Main menu 1, « papiers et état civil » 4, a birth certificate's extract, the date
+    of birth keyed, the names said after the beep, then ``then`` (the delivery)."""
+    return [Wait(1.0), Dtmf("1"), Wait(1.0), Dtmf("4"), Wait(1.0), Dtmf("1"), Wait(1.0),
+            Dtmf("1"), Wait(1.0), Dtmf("14071990", gap=0.25),
+            Wait(9.0), Say("Martin, Jeanne, Marie"), Dtmf("#"),  # after the beep: the names
+            Wait(1.0), *then]
+
+
 def test_a_document_requested_by_keypad_and_voice_carries_the_recording(
         live: Stack, store: Store) -> None:
-    steps: list[Step] = [
-        Wait(1.0), Dtmf("1"), Wait(1.0), Dtmf("4"), Wait(1.0), Dtmf("1"), Wait(1.0),
-        Dtmf("1"), Wait(1.0), Dtmf("14071990", gap=0.25),
-        Wait(9.0), Say("Martin, Jeanne, Marie"), Dtmf("#"),  # after the beep: the names
-        Wait(1.0), Dtmf("1"),  # by post
-        Wait(6.0), Say("trois rue de la mairie à Villebourg"), Dtmf("#"),
-    ]
-    result = live.call(steps=steps, hold_seconds=15)
-    contact = live.contact(result.ref, wait=30, until=lambda c: c["request_id"] is not None)
+    # a caller unknown to the store says the address; one with an address on file only
+    # keys 1 (« par courrier à votre adresse enregistrée »): two calls at once
+    on_file = "0611223366"
+    citizen = NewCitizen(phones=(on_file,), address=postal_address(
+        street="3 rue de la Mairie", postcode="67000", city="Villebourg"))
+    repo.create_request(store, load_rules(live.settings.rules_path), type_id="acte-deces",
+                        at=T0, actor="guichet", citizen=citizen)
+    said_call = live.start_call(steps=document_steps(
+        Dtmf("1"), Wait(6.0), Say("trois rue de la mairie à Villebourg"), Dtmf("#")),
+        hold_seconds=15)
+    known_call = live.start_call(steps=document_steps(Dtmf("1")), hold_seconds=12,
+                                 caller=on_file)
+    said_view = document_of(live, store, said_call.result().ref)
+    assert [a.filename for a in said_view.attachments] == ["noms.wav", "adresse.wav"]
+    for attachment in said_view.attachments:
+        audio = attachment_file(live.settings.attachments_dir, attachment).read_bytes()
+        assert audio[:4] == b"RIFF" and len(audio) > 8000, attachment  # half a second at least
+    assert (said_view.delivery, said_view.address_to_complete) == ("courrier", True)
+
+    known_view = document_of(live, store, known_call.result().ref)
+    assert [a.filename for a in known_view.attachments] == ["noms.wav"]  # no address said
+    assert known_view.citizen_address == citizen.address and not known_view.address_to_complete
+
+
+def document_of(live: Stack, store: Store, ref: str) -> RequestView:
+    """The request a document call created, checked: type, channel, due date."""
+    contact = live.contact(ref, wait=30, until=lambda c: c["request_id"] is not None)
     assert contact is not None and contact["request_id"] is not None, live.app_log()
     created = next(e["data"] for e in contact["events"] if e["kind"] == "document_requested")
     view = repo.get_request(store, created["reference"])
@@ -147,8 +176,4 @@ def test_a_document_requested_by_keypad_and_voice_carries_the_recording(
     assert (view.type, view.channel) == ("acte-naissance", "phone")
     delay = rules.request_types["acte-naissance"].delay
     assert view.due_at == due_at(rules, "etat-civil", view.created_at, delay)
-    assert [a.filename for a in view.attachments] == ["noms.wav", "adresse.wav"]
-    for attachment in view.attachments:
-        audio = attachment_file(live.settings.attachments_dir, attachment).read_bytes()
-        assert audio[:4] == b"RIFF" and len(audio) > 8000, attachment  # half a second at least
-
+    return view

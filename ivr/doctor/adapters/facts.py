@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -18,8 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr.asterisk.process import AsteriskError, AsteriskInstance
 from ivr.asterisk.tls import tls_folder
 from ivr.doctor.checks import Facts
-from ivr.install.layout import Target
-from ivr.package_data import shipped
+from ivr.install.layout import OBSOLETE_UNITS, Target, parse_unit, unit_names
 from ivr.rules import RulesError, load_rules
 from ivr.settings import Settings, connect_host
 from ivr.store.db import MIGRATIONS, Store, sqlite_path
@@ -59,7 +60,7 @@ def gather(settings: Settings) -> Facts:
         **_trunk(settings),
         dev_trunk=settings.dev_trunk,
         config_file=Path(settings.config_file) if settings.config_file else None,
-        units_missing=_units_missing(),
+        **unit_facts(),
         **_tls(settings),
     )
 
@@ -119,10 +120,45 @@ def _registration(settings: Settings) -> str | None:
     return None
 
 
-def _units_missing() -> tuple[str, ...]:
-    installed = Target(Path(sys.executable)).systemd
-    return tuple(unit.name for unit in sorted(shipped("systemd").iterdir())
-                 if not (installed / unit.name).is_file())
+class _UnitFacts(TypedDict):
+    units_missing: tuple[str, ...]
+    units_obsolete: tuple[str, ...]
+    units_broken: dict[str, str]
+    units_failed: tuple[str, ...]
+
+
+def unit_facts(folder: Path | None = None) -> _UnitFacts:
+    """Which of our units (in ``folder``, else systemd's) are absent, left from an earlier
+    version, point at a program that is not there, or failed (asked to systemd when it
+    runs this machine)."""
+    folder = folder or Target(Path(sys.executable)).systemd
+    present = [name for name in unit_names() if (folder / name).is_file()]
+    broken = {name: program for name in present
+              if (program := _unrunnable(folder / name)) is not None}
+    return {"units_missing": tuple(n for n in unit_names() if n not in present),
+            "units_obsolete": tuple(n for n in OBSOLETE_UNITS if (folder / n).is_file()),
+            "units_broken": broken, "units_failed": _failed(present)}
+
+
+def _unrunnable(unit: Path) -> str | None:
+    """The first program of the unit's Exec lines that cannot run, if any."""
+    for key, commands in parse_unit(unit.read_text()).items():
+        for command in commands if key.startswith("Exec") else ():
+            program = shlex.split(command)[0].lstrip("-+!@:")
+            if not os.access(program, os.X_OK):
+                return program
+    return None
+
+
+def _failed(units: list[str]) -> tuple[str, ...]:
+    if not units or not Path("/run/systemd/system").is_dir():  # systemd does not run here
+        return ()
+    try:
+        states = subprocess.run(["systemctl", "is-failed", *units], capture_output=True,
+                                text=True, timeout=_TIMEOUT * 5).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(unit for unit, state in zip(units, states, strict=False) if state == "failed")
 
 
 def _mode(path: Path) -> int | None:

@@ -5,6 +5,10 @@ message (exactly once, committed before any gateway call, see
 ``ivr.store.messages``), hands the messages to their gateways concurrently (up to
 ``parallel``), then commits every answer in one transaction. Two commits per batch
 keep the store's cost per message low. Several senders may share a store.
+
+A gateway that can say whether it is empty (Kannel) is probed every few seconds; once
+it has stayed empty long enough, the doubtful messages it shows it does not have are
+queued again (``ivr.messages.resend``).
 """
 
 from __future__ import annotations
@@ -12,18 +16,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from ivr.messages.sending import Failed, Gateway, Outgoing, Result, Retry, Sent, Unknown
+from ivr.messages.resend import GatewayWatch, ResendPolicy
+from ivr.messages.sending import (
+    Failed,
+    Gateway,
+    Outgoing,
+    Result,
+    Retry,
+    Sent,
+    Unknown,
+    Watchable,
+)
 from ivr.store import messages as outbox
 from ivr.store.db import Store
 from ivr.store.models import Message, Request
 
 log = logging.getLogger(__name__)
+RECORD_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,7 @@ class SenderConfig:
     parallel: int = 10
     send_lease: timedelta = timedelta(seconds=300)  # above a whole batch's gateway calls
     chore_every: timedelta = timedelta(seconds=60)
+    resend: ResendPolicy = field(default_factory=ResendPolicy)
 
 
 class Sender:
@@ -44,11 +61,15 @@ class Sender:
         self.config = config or SenderConfig()
         self.chore = chore  # queues what the clock makes due (reminders…), once a minute
         self._next_chore: datetime | None = None
+        self.watches = {channel: GatewayWatch(self.config.resend)
+                        for channel, gateway in gateways.items()
+                        if isinstance(gateway, Watchable)}
 
     async def tick(self) -> int:
         """One round; returns how many messages were handed to a gateway."""
         now = self.now()
         self._run_chore(now)
+        await self._resend_doubtful(now)
         with self.store.session() as session:
             outbox.release_expired(session, now)
             claimed = outbox.claim_due(session, now, self.worker_id, self.config.batch,
@@ -66,8 +87,20 @@ class Sender:
                 return await self._send(attempt)
 
         results = await asyncio.gather(*(one(attempt) for attempt in attempts))
-        self._record(list(zip(attempts, results, strict=True)))
+        self._record_retrying(list(zip(attempts, results, strict=True)))
         return len(attempts)
+
+    def _record_retrying(self, done: list[tuple[Outgoing, Result]]) -> None:
+        """Unrecorded answers leave their rows ``sending`` until the lease ends, then
+        doubtful: worth a few tries when SQLite stays locked in a burst."""
+        for tries in range(1, RECORD_TRIES + 1):
+            try:
+                self._record(done)
+                return
+            except OperationalError:
+                if tries == RECORD_TRIES:
+                    raise
+                log.warning("messages results not recorded yet", extra={"tries": tries})
 
     async def run_forever(self, interval: float) -> None:
         """Tick every ``interval`` seconds while idle; a failed tick is logged and retried."""
@@ -91,6 +124,23 @@ class Sender:
             return
         if queued:
             log.info("messages queued by the clock", extra={"count": queued})
+
+    async def _resend_doubtful(self, now: datetime) -> None:
+        """Probe the watchable gateways when due; requeue what they show they lack."""
+        for channel, watch in self.watches.items():
+            gateway = self.gateways[channel]
+            if not watch.due(now) or not isinstance(gateway, Watchable):
+                continue
+            watch.observe(await gateway.empty() is True, now)
+            cutoff = watch.cutoff(now)
+            if cutoff is None:
+                continue
+            with self.store.session() as session:
+                again = outbox.resend_doubtful(session, channel, cutoff, now,
+                                               self.config.resend)
+            if again:
+                log.warning("doubtful messages resent: no report, gateway empty",
+                            extra={"count": len(again), "channel": channel})
 
     @staticmethod
     def _reference(session: Session, row: Message) -> str | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from ivr.messages.adapters.kannel import KannelConfig, KannelGateway
 from ivr.messages.adapters.sender import Sender, SenderConfig
 from ivr.messages.adapters.smtp import SmtpConfig, SmtpGateway
+from ivr.messages.resend import ResendPolicy
 from ivr.messages.sending import Gateway
 from ivr.rules import load_rules
 from ivr.settings import Settings
@@ -31,7 +32,8 @@ def gateways(settings: Settings) -> dict[str, Gateway]:
     if settings.kannel_sendsms_url:
         found["sms"] = KannelGateway(KannelConfig(
             settings.kannel_sendsms_url, settings.kannel_user, settings.kannel_password,
-            settings.sms_sender, sms_callback_url(settings, "dlr")))
+            settings.sms_sender, sms_callback_url(settings, "dlr"),
+            status_url=settings.kannel_status_url))
     if settings.smtp_host:
         clock = settings.clock
         found["email"] = SmtpGateway(SmtpConfig(
@@ -49,5 +51,7 @@ def sender(settings: Settings, store: Store, config: SenderConfig | None = None)
     def chore(now: datetime) -> int:
         return queue_due(store, load_rules(settings.rules_path), now)
 
+    config = config or SenderConfig(
+        resend=ResendPolicy(wait=timedelta(seconds=settings.sms_resend_wait)))
     return Sender(store, gateways(settings), f"{socket.gethostname()}:{os.getpid()}",
                   clock.now, config, chore)

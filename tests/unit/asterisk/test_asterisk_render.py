@@ -81,7 +81,8 @@ def test_directories_are_per_instance_and_inside_the_root(settings: Settings, ro
 
 
 def test_queues_rendered_with_members_and_accueil_added(settings: Settings, root: Path) -> None:
-    queue = QueueSpec("etat-civil", label="État civil", members=("PJSIP/agent-1",), maxlen=4)
+    queue = QueueSpec("etat-civil", label="État civil", members=("PJSIP/agent-1",),
+                       max_callers=4)
     files = _render(settings, root, queues=[queue])
     queues = files["queues.conf"]
     assert re.findall(r"^\[([a-z-]+)\]$", queues, re.MULTILINE) == [
@@ -91,7 +92,7 @@ def test_queues_rendered_with_members_and_accueil_added(settings: Settings, root
     ]
     section = queues.split("[etat-civil]")[1]
     assert "member => PJSIP/agent-1,0,agent-1" in section
-    assert _values(section, "maxlen") == ["4"]
+    assert _values(section, "maxlen") == ["0"]  # the dialplan counts waiting callers
     assert "accueil => " in files["voicemail.conf"]
     assert "etat-civil => " in files["voicemail.conf"] and "État civil" in files["voicemail.conf"]
 
@@ -141,6 +142,21 @@ def test_dialplan_contexts(settings: Settings, root: Path) -> None:
     assert "native" not in extensions
 
 
+def test_a_hang_up_during_the_hand_off_still_ends_the_contact(settings: Settings,
+                                                              root: Path) -> None:
+    """Asterisk drops an accepted continue when the hang-up comes first (the call ends
+    in townhall-inbound), or the call ends in townhall-queue before its first priority
+    pushed the hang-up handler: both contexts' h extension send TownhallCallEnd."""
+    extensions = _render(settings, root)["extensions.conf"]
+    inbound = extensions.split("[townhall-inbound]")[1].split("\n[")[0]
+    queue = extensions.split("[townhall-queue]")[1].split("\n[")[0]
+    assert ('exten => h,1,GosubIf($["${TOWNHALL_TARGET}" != ""]?townhall-queue-end,s,1('
+            "${TOWNHALL_TARGET}))") in inbound
+    assert ('exten => h,1,GosubIf($["${TOWNHALL_QUEUE_END}" = ""]?townhall-queue-end,s,1('
+            "${TOWNHALL_TARGET}))") in queue
+    assert "exten => s,1,UserEvent(TownhallCallEnd,Queue: ${ARG1})" in extensions
+
+
 def test_noisy_modules_are_not_loaded(settings: Settings, root: Path) -> None:
     modules = _render(settings, root)["modules.conf"]
     noload = set(_values(modules, "noload"))
@@ -150,10 +166,26 @@ def test_noisy_modules_are_not_loaded(settings: Settings, root: Path) -> None:
 
 
 def test_queue_length_comes_from_the_rules(settings: Settings, root: Path) -> None:
+    """max_callers counts callers beyond the agents ready, not app_queue's maxlen."""
     rules = load_rules_text(replaced(MINIMAL, "    hours: bureau\n",
                                      "    hours: bureau\n    queue: {max_callers: 3}\n"))
     files = _render(settings, root, queues=queue_specs(rules))
-    sections = dict(re.findall(r"^\[([a-z-]+)\]$\n(.*?)(?=^\[|\Z)", files["queues.conf"],
-                               re.MULTILINE | re.DOTALL))
-    assert _values(sections["accueil"], "maxlen") == ["3"]
-    assert _values(sections["sports"], "maxlen") == ["10"]  # the default
+    entries = files["extensions.conf"].split("[townhall-queue]")[1].split("\n[")[0]
+
+    def full_check(queue: str, limit: int) -> str:
+        return (f"GotoIf($[${{QUEUE_WAITING_COUNT({queue})}} >= ${{QUEUE_MEMBER({queue},ready)}}"
+                f" + {limit}]?townhall-queue-run,{queue},full)")
+
+    assert full_check("accueil", 3) in entries
+    assert full_check("sports", 10) in entries  # the default
+    assert set(re.findall(r"^maxlen = (\d+)$", files["queues.conf"], re.MULTILINE)) == {"0"}
+    run = files["extensions.conf"].split("[townhall-queue-run]")[1]
+    assert " same => n(full),Set(QUEUESTATUS=FULL)\n" in run
+    assert "n(overflow),QueueLog(${EXTEN},${UNIQUEID},NONE,OVERFLOW," in run
+
+
+def test_no_caller_limit_renders_no_check(settings: Settings, root: Path) -> None:
+    queue = QueueSpec("etat-civil", members=("PJSIP/agent-1",), max_callers=0)
+    extensions = _render(settings, root, queues=[queue])["extensions.conf"]
+    assert "QUEUE_WAITING_COUNT(etat-civil)" not in extensions
+    assert "QUEUE_WAITING_COUNT(accueil)" in extensions  # the added accueil keeps its limit

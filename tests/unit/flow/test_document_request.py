@@ -8,9 +8,14 @@ from ivr.domain.outcomes import ContactOutcome
 from ivr.domain.prompt_texts import Prompt, Text
 from ivr.flow import commands as c
 from ivr.flow.dialogue import Fallback, Finish, Reply
-from ivr.flow.document_request import DocumentRequestDialogue, Step
+from ivr.flow.document_request import POSTED_ON_FILE, DocumentRequestDialogue, Step
 from ivr.flow.queries import Unavailable
-from ivr.flow.request_queries import CreateDocumentRequest, DocumentRequested
+from ivr.flow.request_queries import (
+    AddressOnFile,
+    CreateDocumentRequest,
+    DocumentRequested,
+    PostalAddressOf,
+)
 from tests.fixtures.requests import PARIS, RULES, T0
 
 
@@ -21,9 +26,14 @@ def keys(d: DocumentRequestDialogue, digits: str) -> Reply:
     return reply
 
 
-def up_to_names(caller: str | None = "0612345678") -> DocumentRequestDialogue:
+def up_to_names(caller: str | None = "0612345678",
+                on_file: bool = False) -> DocumentRequestDialogue:
     d = DocumentRequestDialogue(RULES, "call-1", caller)
-    assert Prompt("document-choose-act") in d.start(T0).say
+    first = d.start(T0)
+    if caller == "0612345678":  # a number to look up: its address on file first
+        assert first.ask == PostalAddressOf("+33612345678") and not first.say
+        first = d.answered(AddressOnFile(on_file), T0)
+    assert Prompt("document-choose-act") in first.say
     assert Prompt("document-choose-kind") in d.digit("1", T0).say
     assert Prompt("document-enter-date") in d.digit("2", T0).say
     names = keys(d, "14071990")
@@ -95,3 +105,34 @@ def test_the_store_away_puts_the_caller_through_with_nothing_half_made() -> None
     reply = d.answered(Unavailable("store"), T0)
     assert reply.end == Fallback("store_unavailable")
     assert Prompt("service-unavailable") in reply.say
+
+
+def test_posted_to_the_address_on_file_with_nothing_to_say() -> None:
+    d = up_to_names(on_file=True)
+    delivery = d.recorded("call-1_7", 4.2, T0)
+    assert delivery.say == (Prompt("document-choose-delivery-on-file"),)
+    create = d.digit("1", T0)  # « par courrier à votre adresse enregistrée »
+    query = create.ask
+    assert isinstance(query, CreateDocumentRequest) and create.record is None
+    assert (query.delivery, query.to_address_on_file) == ("courrier", True)
+    assert query.recordings == (("noms", "call-1_7"),)  # no address said
+    assert {"dialogue": "document_request", "delivery": "courrier", "on_file": True} in [
+        command.data for command in create.commands if isinstance(command, c.ContactEvent)]
+    told = d.answered(DocumentRequested("1234567897", T0), T0)
+    assert Text(POSTED_ON_FILE) in told.say
+
+
+def test_by_email_with_an_address_on_file_still_records_the_e_mail() -> None:
+    d = up_to_names(on_file=True)
+    d.recorded("call-1_7", 4.2, T0)
+    said = d.digit("2", T0)
+    assert said.record is not None and Prompt("document-say-email") in said.say
+    query = d.recorded("call-1_8", 3.0, T0).ask
+    assert isinstance(query, CreateDocumentRequest) and not query.to_address_on_file
+
+
+def test_the_store_away_when_looking_the_address_up_puts_the_caller_through() -> None:
+    d = DocumentRequestDialogue(RULES, "call-1", "0612345678")
+    d.start(T0)
+    reply = d.answered(Unavailable("timeout"), T0)
+    assert reply.end == Fallback("store_unavailable") and d.step == Step.DONE

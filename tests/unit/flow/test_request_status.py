@@ -14,10 +14,12 @@ from ivr.flow import events as e
 from ivr.flow.dialogue import Fallback, Finish, Reply, Transfer
 from ivr.flow.queries import Unavailable
 from ivr.flow.request_queries import (
+    AddressOnFile,
     FindRequest,
     OpenRequest,
     OpenRequests,
     OpenRequestsOf,
+    PostalAddressOf,
     Refused,
     RequestFound,
     RequestState,
@@ -218,7 +220,10 @@ def test_said_where_a_model_is_present_the_intent_opens_the_dialogue() -> None:
     acte.start()
     opened = acte.send(e.SpeechFinal, "je voudrais recevoir un acte par courrier")
     assert acte.session.dialogue is not None and acte.session.dialogue.name == "document_request"
-    assert [p.items for p in of(c.Play, opened)] == [(Prompt("document-choose-act"),)]
+    [ask] = of(c.Ask, opened)  # the caller's address on file is looked up first
+    assert ask.query == PostalAddressOf("+33612345678")
+    asked = acte.send(e.Answered, ask.token, AddressOnFile(False))
+    assert [p.items for p in of(c.Play, asked)] == [(Prompt("document-choose-act"),)]
 
 
 def test_the_hours_of_one_department_are_answered_by_speech() -> None:

@@ -58,3 +58,11 @@ def test_invalid_rules_are_reported(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["route", "x", "--rules", str(bad)])
     assert result.exit_code == 1
     assert "rules.yaml" in result.output
+
+
+def test_the_self_service_intents_print_their_own_targets(route: Route) -> None:
+    """Issue #13: the self-service actions are targets like a department's."""
+    answers = route("--batch", "-", stdin="où en est ma demande\n"
+                    "je voudrais recevoir un acte par courrier\nquels sont vos horaires\n")
+    assert [a["target"] for a in answers] == ["suivi-demande", "demande-acte", "horaires"]
+    assert all(a["decision"] != "reject" for a in answers), answers

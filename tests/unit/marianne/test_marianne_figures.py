@@ -75,7 +75,7 @@ def test_no_data_at_all_divides_by_nothing() -> None:
     assert board.by_department == {} and board.suggestions.adopted == 0
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-1", "novembre", "", "1999-12"])
+@pytest.mark.parametrize("text", ["2026-13", "2026-1", "novembre", "", "1999-12", "9999-12"])
 def test_a_bad_month_is_refused_in_french(text: str) -> None:
     with pytest.raises(InvalidMonth, match="Mois invalide"):
         Month.parse(text)

@@ -4,15 +4,23 @@ delivery reports, consent, incoming SMS."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.message import Message as Message_
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from ivr.messages.mail import parse_mail
+from ivr.messages.resend import ResendPolicy
+from ivr.messages.sending import DLR_SMSC_REJECT, dlr_outcome
 from ivr.store import messages as outbox
 from ivr.store.citizens import ensure_citizen, get_citizen, record_consent
 from ivr.store.db import Store
-from ivr.store.inbound import receive_sms
-from ivr.store.models import Contact, Message, MessagePreference, Request
+from ivr.store.inbound import receive_email, receive_sms
+from ivr.store.models import Contact, ContactEvent, Message, MessagePreference, Request
 from ivr.store.requests import change_status, create_request, get_request
 from tests.fixtures.requests import RULES
 
@@ -198,3 +206,111 @@ def test_subscription_by_sms_keyword(store: Store, text: str) -> None:
     assert "vous êtes abonné à « Bulletin municipal »" in confirmation.body
     unknown = receive_sms(store, RULES, sender=PHONE, text="ABONNER PISCINE", at=NOW)
     assert unknown.intent == "other"  # no such list: a request for the accueil
+
+
+def _doubtful(store: Store) -> tuple[Message, Message, Message]:
+    """Three SMS claimed at NOW: one without HTTP answer, one accepted, one reported."""
+    with store.session() as session:
+        for n in range(3):
+            outbox.enqueue(session, channel="sms", recipient=PHONE, body=f"d{n}",
+                           purpose="direct", now=NOW)
+        lost, accepted, reported = outbox.claim_due(session, NOW, "w", 10, 60)
+        assert lost.attempt_at == accepted.attempt_at == NOW
+        outbox.mark_unknown(session, lost.attempt_id or "", "réponse perdue", NOW)
+        outbox.mark_sent(session, {accepted.attempt_id or "": "k",
+                                   reported.attempt_id or "": "k"}, NOW)
+        outbox.delivery_report(session, reported.id, reported.attempt_id or "", None,
+                               "rapport 8", NOW)  # the SMSC took it: never resent
+    return lost, accepted, reported
+
+
+def test_doubtful_sms_are_resent_once_the_gateway_shows_it_lacks_them(store: Store) -> None:
+    lost, accepted, reported = _doubtful(store)
+    policy = ResendPolicy(wait=timedelta(minutes=5), max_resends=1)
+    later = NOW + timedelta(minutes=5)
+    with store.session() as session:
+        assert outbox.resend_doubtful(session, "sms", NOW - timedelta(seconds=1), later,
+                                      policy) == []  # attempts younger than the cutoff
+        again = outbox.resend_doubtful(session, "sms", NOW, later, policy)
+    assert sorted(m.id for m in again) == [lost.id, accepted.id]
+    assert {(m.state, m.resends, m.next_attempt_at) for m in again} == {("pending", 1, later)}
+    with store.session() as session:
+        assert session.get_one(Message, reported.id).state == "sent"
+        events = list(session.scalars(select(ContactEvent.kind).where(
+            ContactEvent.contact_id == lost.contact_id)))
+        assert events[-1] == "message_resent"
+        claimed = outbox.claim_due(session, later, "w", 10, 60)
+        assert sorted(m.id for m in claimed) == [lost.id, accepted.id]
+        outbox.mark_unknown(session, claimed[0].attempt_id or "", "encore perdue", later)
+        assert outbox.resend_doubtful(session, "sms", later, later + timedelta(minutes=5),
+                                      policy) == []  # max_resends reached: an agent decides
+
+
+def test_a_late_report_of_the_first_attempt_takes_the_resend_back(store: Store) -> None:
+    lost, accepted, _reported = _doubtful(store)
+    with store.session() as session:
+        outbox.resend_doubtful(session, "sms", NOW, NOW + timedelta(minutes=5),
+                               ResendPolicy(wait=timedelta(minutes=5)))
+        row = outbox.delivery_report(session, lost.id, lost.attempt_id or "", "delivered",
+                                     "rapport 1", NOW + timedelta(minutes=6))
+        assert row is not None and (row.state, row.attempt_id) == ("delivered", lost.attempt_id)
+        claimed = outbox.claim_due(session, NOW + timedelta(minutes=6), "w", 10, 60)
+        assert [m.id for m in claimed] == [accepted.id]  # the other one still goes again
+        assert outbox.delivery_report(session, lost.id, f"x:{lost.id}9", "delivered", "",
+                                      NOW) is None  # another message's attempt
+
+
+def _dsn(original_id: str, action: str = "failed") -> bytes:
+    """A relay's delivery status notification (RFC 3464) about the mail ``original_id``."""
+    report = MIMEMultipart("report", report_type="delivery-status")
+    report["From"] = "MAILER-DAEMON@relais.villebourg.fr"
+    report["To"] = "mairie@villebourg.fr"
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report.attach(MIMEText("Votre message n'a pas pu être remis.", "plain", "utf-8"))
+    status, per_recipient = Message_(), Message_()
+    status["Reporting-MTA"] = "dns; relais.villebourg.fr"
+    per_recipient["Final-Recipient"] = f"rfc822; {EMAIL}"
+    per_recipient["Action"] = action
+    per_recipient["Status"] = "5.1.1"
+    per_recipient["Diagnostic-Code"] = "smtp; 550 5.1.1 <alice@example.org>: User unknown"
+    part = MIMEBase("message", "delivery-status")
+    part.set_payload([status, per_recipient])
+    report.attach(part)
+    report.attach(MIMEText(f"Message-ID: {original_id}\nSubject: Votre demande\n",
+                           "rfc822-headers"))
+    return report.as_bytes()
+
+
+def test_a_bounce_fails_the_mail_and_tries_the_next_channel(store: Store,
+                                                             tmp_path: Path) -> None:
+    citizen = _citizen(store, prefer="email")
+    create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t", citizen_id=citizen)
+    with store.session() as session:
+        (mail,) = outbox.claim_due(session, NOW, "w", 10, 60)
+        outbox.mark_sent(session, {mail.attempt_id or "": "x"}, NOW)
+    message_id = f"<{(mail.attempt_id or '').replace(':', '.')}@villebourg.fr>"
+    assert parse_mail(_dsn(message_id, "delayed")).bounce is None  # only a delay: wait
+    bounce = parse_mail(_dsn(message_id))
+    assert bounce.bounce is not None and bounce.bounce.status == "5.1.1"
+    for _ in range(2):  # read twice, applied once
+        got = receive_email(store, RULES, bounce, at=NOW, area=tmp_path)
+        assert got.intent == "bounce"
+    failed, sms = _messages(store)
+    assert failed.state == "failed" and "User unknown" in (failed.reason or "")
+    assert (sms.channel, sms.state, sms.fallback_of) == ("sms", "pending", failed.id)
+    stray = receive_email(store, RULES, parse_mail(_dsn("<autre@ailleurs.fr>")), at=NOW,
+                          area=tmp_path)
+    assert stray.intent != "bounce" and stray.reference  # kept like any mail, for the accueil
+
+
+def test_a_failed_delivery_report_tries_the_next_channel(store: Store) -> None:
+    citizen = _citizen(store, prefer="sms")
+    create_request(store, RULES, type_id="acte-deces", at=NOW, actor="t", citizen_id=citizen)
+    with store.session() as session:
+        (sms,) = outbox.claim_due(session, NOW, "w", 10, 60)
+        outbox.mark_sent(session, {sms.attempt_id or "": "k"}, NOW)
+        outbox.delivery_report(session, sms.id, sms.attempt_id or "",
+                               dlr_outcome(DLR_SMSC_REJECT), "rapport 16 : numéro inconnu", NOW)
+    failed, email = _messages(store)
+    assert (failed.state, failed.reason) == ("failed", "rapport 16 : numéro inconnu")
+    assert (email.channel, email.state, email.fallback_of) == ("email", "pending", failed.id)

@@ -8,7 +8,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from ivr.cli import main
+from ivr.doctor.adapters.facts import unit_facts
 from ivr.doctor.checks import Facts, Finding, Level, diagnose, has_errors
+from ivr.install.layout import Target, install
 from tests.fixtures.rules import DEFAULT_RULES
 
 HEALTHY = Facts(
@@ -106,11 +108,46 @@ def test_anonymous_sip_on_a_network_address_is_a_warning() -> None:
 
 
 def test_an_installed_server_without_its_units() -> None:
-    findings = diagnose(dataclasses.replace(HEALTHY, units_missing=("townhall-ivr.service",)))
+    findings = diagnose(dataclasses.replace(HEALTHY, units_missing=("townhall-ivr-app.service",)))
     assert "production install-units" in _find(findings, "Services systemd").advice
     checkout = diagnose(dataclasses.replace(HEALTHY, config_file=None,
-                                            units_missing=("townhall-ivr.service",)))
+                                            units_missing=("townhall-ivr-app.service",)))
     assert not [f for f in checkout if f.label.startswith("Services systemd")]
+
+
+def test_units_left_from_a_version_moved_program_or_failed() -> None:
+    old = _find(diagnose(dataclasses.replace(HEALTHY, units_obsolete=("townhall-ivr.service",))),
+                "Services systemd installés")
+    assert old.level is Level.WARNING and "ancien service townhall-ivr.service" in old.advice
+    moved = _find(diagnose(dataclasses.replace(
+        HEALTHY, units_broken={"townhall-ivr-app.service": "/opt/old/bin/townhall-ivr"})),
+        "Services systemd installés")
+    assert moved.level is Level.ERROR and "/opt/old/bin/townhall-ivr" in moved.advice
+    failed = _find(diagnose(dataclasses.replace(HEALTHY, units_failed=(
+        "townhall-ivr-scheduler.service",))), "Services systemd en marche")
+    assert failed.level is Level.ERROR
+    assert "journalctl -u townhall-ivr-scheduler.service" in failed.advice
+
+
+def test_the_units_seen_on_disk(tmp_path: Path) -> None:
+    """The adapter reads the units an install wrote: one removed, one pointing at a
+    program that is gone, the earlier single unit left behind."""
+    exe = tmp_path / "bin" / "townhall-ivr"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    target = Target(exe, tmp_path / "etc", tmp_path / "var", tmp_path / "systemd", "root")
+    install(target)
+    assert unit_facts(target.systemd) == {"units_missing": (), "units_obsolete": (),
+                                      "units_broken": {}, "units_failed": ()}
+    (target.systemd / "townhall-ivr-alerts.service").unlink()
+    (target.systemd / "townhall-ivr.service").write_text("[Service]\n")
+    app = target.systemd / "townhall-ivr-app.service"
+    app.write_text(app.read_text().replace(str(exe), "/opt/gone/townhall-ivr"))
+    seen = unit_facts(target.systemd)
+    assert seen["units_missing"] == ("townhall-ivr-alerts.service",)
+    assert seen["units_obsolete"] == ("townhall-ivr.service",)
+    assert seen["units_broken"] == {"townhall-ivr-app.service": "/opt/gone/townhall-ivr"}
 
 
 def test_sip_over_tls_certificate_key_and_expiry() -> None:

@@ -3,6 +3,7 @@ from the configuration file the units name."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import sys
@@ -12,12 +13,16 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.install.layout import Target, install, plan
+from ivr.install.layout import Target, install, parse_unit, plan
 from ivr.package_data import DEFAULT_RULES
 from ivr.settings import Settings, read_config_file
 
-UNITS = ["townhall-ivr-admin.service", "townhall-ivr-backup.service",
-         "townhall-ivr-backup.timer", "townhall-ivr-guard.service", "townhall-ivr.service"]
+UNITS = ["townhall-ivr-admin.service", "townhall-ivr-alerts.service",
+         "townhall-ivr-app.service", "townhall-ivr-appointments.service",
+         "townhall-ivr-asterisk.service", "townhall-ivr-backup.service",
+         "townhall-ivr-backup.timer", "townhall-ivr-guard.service",
+         "townhall-ivr-mail-reader.service", "townhall-ivr-marianne.service",
+         "townhall-ivr-messages.service", "townhall-ivr-scheduler.service", "townhall-ivr.target"]
 
 
 def _target(tmp_path: Path, user: str = "root") -> Target:
@@ -48,8 +53,65 @@ def test_install_writes_the_layout_and_keeps_the_towns_files(tmp_path: Path) -> 
     assert sorted(p.name for p in target.systemd.iterdir()) == UNITS
     for folder in (target.state, target.state / "backups", target.state / "prompts"):
         assert folder.stat().st_mode & 0o777 == 0o700
-    units = (target.systemd / "townhall-ivr.service").read_text()
+    units = (target.systemd / "townhall-ivr-asterisk.service").read_text()
     assert f"ReadWritePaths={target.etc} {target.state} /var/cache/townhall-ivr" in units
+
+
+def test_an_upgrade_removes_the_single_unit_of_earlier_versions(tmp_path: Path) -> None:
+    target = _target(tmp_path)
+    target.systemd.mkdir()
+    (target.systemd / "townhall-ivr.service").write_text("[Service]\nExecStart=/x run\n")
+    done = install(target)
+    assert any(line.startswith("supprimé") and "townhall-ivr.service" in line for line in done)
+    assert sorted(p.name for p in target.systemd.iterdir()) == UNITS
+
+
+def test_the_target_starts_every_service_and_each_is_part_of_it(tmp_path: Path) -> None:
+    units = {item.path.name: parse_unit(item.text) for item in plan(_target(tmp_path))
+             if item.path.parent == tmp_path / "systemd"}
+    wanted = set(units["townhall-ivr.target"]["Wants"][0].split())
+    assert wanted == set(UNITS) - {"townhall-ivr.target", "townhall-ivr-backup.service"}
+    for name in wanted - {"townhall-ivr-backup.timer"}:
+        assert "townhall-ivr.target" in units[name]["PartOf"][0], name
+        assert units[name]["WantedBy"] == ["townhall-ivr.target"], name
+    # the IVR and the guard need Asterisk, started and ready before them
+    for name in ("townhall-ivr-app.service", "townhall-ivr-guard.service"):
+        assert units[name]["Requires"] == ["townhall-ivr-asterisk.service"]
+        assert "townhall-ivr-asterisk.service" in units[name]["After"][0].split()
+    assert units["townhall-ivr-asterisk.service"]["ExecStartPost"][0].endswith(
+        "asterisk wait --timeout 840")
+    # optional workers are skipped while unconfigured, the others always run
+    assert "ExecCondition" in units["townhall-ivr-messages.service"]
+    assert "ExecCondition" not in units["townhall-ivr-scheduler.service"]
+
+
+def test_every_command_of_the_units_is_one_of_ours(tmp_path: Path) -> None:
+    """Each ExecStart names a real command (its ``--help`` answers): no unit runs a
+    command that a refactoring renamed."""
+    for item in plan(_target(tmp_path)):
+        if item.path.suffix != ".service" or item.path.name == "townhall-ivr-backup.service":
+            continue
+        unit = parse_unit(item.text)
+        for key in ("ExecStart", "ExecStartPost", "ExecCondition"):
+            for line in unit.get(key, []):
+                argv = shlex.split(line)
+                assert argv[0] == str(_target(tmp_path).exe)
+                done = CliRunner().invoke(main, [*argv[1:], "--help"])
+                assert done.exit_code == 0, (item.path.name, line, done.output)
+
+
+def test_only_configured_optional_workers_are_needed(tmp_path: Path) -> None:
+    env = {"TOWNHALL_HOME": str(tmp_path)}
+    runner = CliRunner()
+    skipped = runner.invoke(main, ["production", "worker-needed", "messages"], env=env)
+    assert skipped.exit_code == 1 and "non configuré" in skipped.output
+    needed = runner.invoke(main, ["production", "worker-needed", "messages"],
+                           env={**env, "TOWNHALL_SMTP_HOST": "127.0.0.1"})
+    assert needed.exit_code == 0, needed.output
+    assert runner.invoke(main, ["production", "worker-needed", "scheduler"],
+                         env=env).exit_code == 0
+    unknown = runner.invoke(main, ["production", "worker-needed", "nope"], env=env)
+    assert unknown.exit_code == 1 and "service inconnu : nope" in unknown.output
 
 
 def test_the_env_file_points_settings_at_etc_and_var_lib(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -31,7 +32,9 @@ def _run(env: dict[str, str], *args: str) -> Result:
 
 
 @pytest.mark.parametrize("command", [("contacts", "list"), ("callbacks", "list"),
-                                     ("admin", "list-tokens")])  # fmt: skip
+                                     ("admin", "list-tokens"), ("requests", "list"),
+                                     ("messages", "list"), ("messages", "lists"),
+                                     ("alerts", "status")])  # fmt: skip
 def test_reading_before_the_store_exists_says_how_to_start(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:
@@ -42,6 +45,25 @@ def test_reading_before_the_store_exists_says_how_to_start(
     assert not (tmp_path / "home" / "townhall.db").exists()  # reading created nothing
 
 
+def test_down_never_signals_a_process_that_a_stale_pid_file_names(tmp_path: Path) -> None:
+    """The supervisor's pid file left by a crash may name a pid the system gave to
+    another process since: ``down`` must not stop (nor kill) it, ``status`` must not
+    call it ours."""
+    stranger = subprocess.Popen(["sleep", "30"])
+    try:
+        for name in ("stack.pid", "ivr-app.pid"):
+            (tmp_path / "home" / "run").mkdir(parents=True, exist_ok=True)
+            (tmp_path / "home" / "run" / name).write_text(f"{stranger.pid}\n")
+        env = _env(tmp_path / "home")
+        assert _run(env, "down").output.strip() == "already down"
+        shown = _run(env, "status").output
+        assert "stack:     down" in shown and "ivr app:   not running" in shown
+        assert stranger.poll() is None  # SIGTERM would have ended sleep
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
 def test_route_batch_that_is_not_utf8_names_file_line_and_column(tmp_path: Path) -> None:
     batch = tmp_path / "phrases.txt"
     batch.write_bytes("je veux un acte\nla cantine é\n".encode("latin-1"))
@@ -49,6 +71,20 @@ def test_route_batch_that_is_not_utf8_names_file_line_and_column(tmp_path: Path)
     assert result.exit_code == 1
     assert f"{batch}:2:12: ce fichier n'est pas en UTF-8" in result.output
     assert "Traceback" not in result.output
+
+
+def test_rules_and_settings_files_not_in_utf8_name_line_and_column(tmp_path: Path) -> None:
+    """Variants of the batch case: the rules file and the settings file, saved in
+    Latin-1 by an editor, are named at their first bad byte too."""
+    rules = tmp_path / "routing_rules.yaml"
+    rules.write_bytes("version: 1\n# é\ntown: {name: Mairie de Sète}\n".encode("latin-1"))
+    checked = _run(_env(tmp_path / "home", rules=rules), "rules", "check")
+    assert checked.exit_code == 1 and "Traceback" not in checked.output
+    assert f"{rules}:2:3: ce fichier n'est pas en UTF-8" in checked.output
+    config = tmp_path / "townhall-ivr.env"
+    config.write_bytes("# réglages\n".encode("latin-1"))
+    read = CliRunner().invoke(main, ["rules", "check"], env={"TOWNHALL_CONFIG": str(config)})
+    assert read.exit_code == 1 and f"{config}:1:4: ce fichier n'est pas en UTF-8" in read.output
 
 
 def test_tokens_are_created_with_scopes_listed_and_revoked(tmp_path: Path) -> None:

@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from ivr.requests.address import PostalAddress, postal_address
 from ivr.requests.errors import CitizenConflict, InvalidInput
+from ivr.store import requests as repo
 from ivr.store.citizens import ensure_citizen, find_citizen, get_citizen, record_consent
 from ivr.store.db import Store
-from tests.fixtures.requests import T0
+from tests.fixtures.requests import RULES, T0
 
 pytestmark = pytest.mark.pg
 
@@ -88,3 +90,50 @@ def test_two_writers_adding_the_same_number_make_one_citizen(db_url: str, store:
     assert errors == [] and len(ids) == 40 and len(set(ids)) == 10
     found = find_citizen(store, phone="0612345607")
     assert found is not None and len(found.emails) == 4
+
+
+def test_one_postal_address_kept_replaced_and_erased(store: Store) -> None:
+    first = postal_address(street=" 3 rue de la Mairie ", postcode="67 000", city="Strasbourg")
+    citizen = ensure_citizen(store, phones=["0612345678"], address=first)
+    assert citizen.address == PostalAddress("3 rue de la Mairie", "67000", "Strasbourg")
+    assert ensure_citizen(store, phones=["0612345678"]).address == first  # kept when not given
+    moved = postal_address(street="1 place de l'Église", extra="Appartement 12",
+                           postcode="20090", city="Ajaccio")
+    assert ensure_citizen(store, phones=["0612345678"], address=moved).address == moved
+    assert moved is not None and moved.lines() == (
+        "1 place de l'Église", "Appartement 12", "20090 Ajaccio")
+    ref = repo.create_request(store, RULES, type_id="acte-deces", at=T0, actor="guichet",
+                              citizen_id=citizen.id).reference
+    assert repo.set_address(store, ref, None, actor="agent", at=T0).citizen_address is None
+    assert get_citizen(store, citizen.id).address is None
+    notes = [e.note for e in repo.get_request(store, ref).events if e.kind == "note"]
+    assert notes == ["Adresse postale effacée."]  # the history never holds the address
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"street": "3 rue de la Mairie", "postcode": "67000", "city": ""}, "incomplète"),
+    ({"street": "", "postcode": "67000", "city": "Strasbourg"}, "incomplète"),
+    ({"street": "3 rue", "postcode": "6700", "city": "Strasbourg"}, "Code postal invalide"),
+    ({"street": "3 rue", "postcode": "F-67000", "city": "Strasbourg"}, "Code postal invalide"),
+    ({"street": "x" * 121, "postcode": "67000", "city": "Strasbourg"}, "trop long"),
+    ({"street": "3 rue\x00", "postcode": "67000", "city": "Strasbourg"}, "caractère nul"),
+])
+def test_bad_postal_addresses_are_refused_in_french(fields: dict, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        postal_address(**fields)
+
+
+def test_no_field_is_no_address() -> None:
+    assert postal_address(street=" ", postcode="", city=None, extra="") is None
+
+
+def test_a_request_without_citizen_gets_one_for_its_address(store: Store) -> None:
+    ref = repo.create_request(store, RULES, type_id="acte-deces", at=T0, actor="ivr",
+                              delivery="courrier").reference
+    assert repo.get_request(store, ref).address_to_complete
+    address = postal_address(street="3 rue de la Mairie", postcode="67000", city="Strasbourg")
+    view = repo.set_address(store, ref, address, actor="agent", at=T0)
+    assert view.citizen_id is not None and not view.address_to_complete
+    with pytest.raises(InvalidInput, match="Mode d'envoi inconnu"):
+        repo.create_request(store, RULES, type_id="acte-deces", at=T0, actor="ivr",
+                            delivery="pigeon")

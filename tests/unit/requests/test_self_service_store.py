@@ -11,12 +11,14 @@ from sqlalchemy import select
 
 from ivr.domain.outcomes import ContactOutcome
 from ivr.flow.request_queries import (
+    AddressOnFile,
     CreateDocumentRequest,
     FindRequest,
     Guard,
     OpenRequest,
     OpenRequests,
     OpenRequestsOf,
+    PostalAddressOf,
     Refused,
     RequestFound,
     RequestState,
@@ -25,6 +27,7 @@ from ivr.flow.request_queries import (
     VerifyCaller,
 )
 from ivr.flow.request_status import SMS_OFFER
+from ivr.requests.address import postal_address
 from ivr.requests.due import due_at
 from ivr.requests.errors import UnknownReference
 from ivr.requests.reference import grouped
@@ -160,6 +163,28 @@ def test_a_document_request_by_phone_is_created_with_its_recordings_attached(
     found = ss.find_request(store, FindRequest(view.reference, PHONE, "c2", T0, GUARD))
     assert found == RequestFound(view.reference, "acte-naissance", False, False)  # no proof
     assert ss.open_requests_of(store, OpenRequestsOf(PHONE)).items[0].reference == view.reference
+    # posted, the caller having no address on file: the agent completes it
+    assert (view.delivery, view.address_to_complete) == ("courrier", True)
+    address = postal_address(street="3 rue de la Mairie", postcode="67000", city="Strasbourg")
+    completed = repo.set_address(store, view.reference, address, actor="agent", at=T0)
+    assert (completed.citizen_address, completed.address_to_complete) == (address, False)
+    assert ss.postal_address_of(store, PostalAddressOf(PHONE)) == AddressOnFile(True)
+
+
+def test_posted_to_the_address_on_file_records_none(store: Store, tmp_path: Path) -> None:
+    address = postal_address(street="3 rue de la Mairie", extra="Bâtiment B",
+                             postcode="67000", city="Strasbourg")
+    repo.create_request(store, RULES, type_id="acte-deces", at=T0, actor="guichet",
+                        citizen=NewCitizen(phones=(PHONE,), address=address))
+    assert ss.postal_address_of(store, PostalAddressOf(PHONE)) == AddressOnFile(True)
+    assert ss.postal_address_of(store, PostalAddressOf("+33699999999")) == AddressOnFile(False)
+    query = CreateDocumentRequest("acte-naissance", "Extrait", date(1990, 7, 14), "courrier",
+                                  PHONE, "call-2", T0, (), RULES, to_address_on_file=True)
+    done = ss.create_document_request(store, query, recording=lambda n: tmp_path / n,
+                                      area=tmp_path / "attachments")
+    view = repo.get_request(store, done.reference)
+    assert view.citizen_address == address and not view.address_to_complete
+    assert view.description is not None and "à l'adresse enregistrée" in view.description
 
 
 def sms_asked(ref: str, at: datetime) -> SendStatusSms:

@@ -44,6 +44,7 @@ TABLES = {
     "alert_recipients",
     "alert_attempts",
     "safeguard_register",
+    "login_limits",
 }
 
 

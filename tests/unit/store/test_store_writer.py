@@ -161,6 +161,8 @@ def test_unknown_field_and_naive_time_are_programming_errors(tmp_path: Path) -> 
         writer.finish_contact("c", T0, "hung_up")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="ContactOutcome"):
         writer.update_contact("c", outcome="transfered")
+    with pytest.raises(ValueError, match="no call id"):  # it failed whole batches
+        writer.finish_contact("", T0, "answered")
     assert writer.pending == 0
     writer.close(timeout=2)
 

@@ -58,6 +58,28 @@ async def test_keys_lead_to_the_queue_in_order() -> None:
     assert runner.session.stage is Stage.DONE
 
 
+class SlowChannel(FakeChannel):
+    """A channel whose variables take as long as Asterisk's HTTP under load."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept = asyncio.Event()
+
+    async def remember(self, name: str, value: str) -> None:
+        await self.kept.wait()
+        await super().remember(name, value)
+
+
+async def test_keeping_the_department_does_not_hold_up_the_announcement() -> None:
+    channel = SlowChannel()
+    runner, _ = await drive(channel, "1", "1")  # the whole call, with nothing kept yet
+    assert channel.calls[-1] == ("continue", QUEUE_CONTEXT, "etat-civil")
+    assert not any(call[0] == "remember" for call in channel.calls)
+    channel.kept.set()
+    await asyncio.gather(*runner.keeping)
+    assert ("remember", "target", "etat-civil") in channel.calls
+
+
 async def test_caller_gone_at_hand_off_is_recorded_as_abandoned() -> None:
     _, recorder = await drive(FakeChannel(gone=True), "1", "1")
     finish = [f for op, _, f in recorder.ops if op == "finish"]
@@ -97,7 +119,7 @@ async def test_the_runner_carries_out_every_kind_of_command() -> None:
 
     def trace() -> tuple[Any, ...]:
         return (len(channel.calls), len(recorder.ops), len(speech.calls), runner.timer,
-                runner.asking)
+                runner.asking, len(runner.keeping))
 
     for cmd in SAMPLES:
         before = trace()

@@ -45,9 +45,9 @@ def test_typed_fields() -> None:
     assert abandon == CallerAbandoned("social", AT, "c9", 2, 4, 37)
     complete = parse_event(
         {"Event": "AgentComplete", "Queue": "social", "Uniqueid": "c9", "Interface": "PJSIP/a1",
-         "HoldTime": "12", "TalkTime": "95", "Reason": "caller"}, AT,
+         "HoldTime": "12", "TalkTime": "95", "Reason": "caller", "DestUniqueid": "a9"}, AT,
     )  # fmt: skip
-    assert complete == AgentCompleted("social", AT, "c9", "PJSIP/a1", 12, 95, "caller")
+    assert complete == AgentCompleted("social", AT, "c9", "PJSIP/a1", 12, 95, "caller", "a9")
     assert parse_event({"Event": "Newchannel", "Channel": "PJSIP/x"}, AT) is None
 
 

@@ -43,6 +43,20 @@ def test_answered_call_gets_wait_agent_and_talk() -> None:
         "answered", "agent-etat-civil-1", 12.0, 95.0)
 
 
+def test_an_agent_complete_without_the_caller_is_tied_by_the_agent_channel() -> None:
+    """Under load Asterisk sent AgentComplete with no Uniqueid once the caller's channel
+    was gone: the agent's channel (DestUniqueid) names the call it talked to."""
+    out = run(AgentConnected("social", AT, "c7", "PJSIP/a1", 2, 1, "a1-leg"),
+              AgentCompleted("social", AT, "", "PJSIP/a1", 2, 30, "caller", "a1-leg"))
+    assert out[-1][:2] == ("finish", "c7") and out[-1][2]["talk_seconds"] == 30.0
+
+
+def test_a_fact_naming_no_call_is_not_recorded() -> None:
+    """It would be a contact of its own, and in the writer it failed every batch."""
+    assert run(AgentCompleted("social", AT, "", "PJSIP/a1", 2, 30, "caller", "unknown")) == []
+    assert run(CallerJoined("social", AT, "", "0612", 1)) == []
+
+
 def test_abandon_is_not_mistaken_for_overflow_in_either_order() -> None:
     for order in ((0, 1), (1, 0)):
         pair = [CallerAbandoned("social", AT, "c2", 1, 1, 40), CallerLeft("social", AT, "c2")]
