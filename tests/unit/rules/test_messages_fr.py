@@ -94,4 +94,5 @@ def test_pydantic_errors_are_translated_by_type_with_their_values() -> None:
     # a type absent from the table, or one whose values are missing, is still French
     assert pydantic_message(error("url_scheme", ["x"])) == GENERIC
     assert pydantic_message(error("greater_than", 0)) == GENERIC + ", pas 0"
+    assert pydantic_message(error("string_pattern_mismatch", "É")) == GENERIC + ", pas 'É'"
     assert yaml_problem("some future English problem") == "syntaxe YAML incorrecte"
