@@ -65,7 +65,7 @@ def pydantic_message(error: ErrorDetails) -> str:
     ctx = {key: _number(value) for key, value in error.get("ctx", {}).items()}
     template = PYDANTIC_FR.get(error["type"], GENERIC)
     if error["type"] == "string_pattern_mismatch":
-        template = _PATTERNS.get(ctx.get("pattern"), template)
+        template = _PATTERNS.get(str(ctx.get("pattern")), template)
     elif error["type"] == "string_too_short" and ctx.get("min_length") == 1:
         template = "texte vide : écrivez quelque chose"
     if "expected" in ctx:
