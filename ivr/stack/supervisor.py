@@ -4,9 +4,10 @@ Asterisk runs as a child of the supervisor; the IVR application, the callback
 scheduler (``callbacks run``), the CalDAV push (``appointments run``), the messages
 sender (``messages run``, when a gateway is configured), the contact mailbox reader
 (``messages fetch-mail``, when IMAP is), the alert dialer (``alerts run``) and the admin
-run as child processes that are restarted at once if they die (a crashed or
-killed IVR is back within a second or two, and meanwhile the dialplan fallback answers
-calls).
+run as child processes that are restarted at once if they die. There are
+``TOWNHALL_IVR_PROCESSES`` IVR processes (one per core by default): a crashed or killed
+one is back within a second or two, and meanwhile the others claim the new calls and
+take over its calls in progress (the dialplan fallback answers only when none is up).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ivr.stack.provisioning import configure_asterisk
 
 log = logging.getLogger(__name__)
 
-RESTART_DELAY = 0.5  # a crashed IVR is back at once; the dialplan answers meanwhile
+RESTART_DELAY = 0.5  # a crashed IVR is back at once; its peers answer meanwhile
 MAX_RESTART_DELAY = 30.0
 STABLE_SECONDS = 30.0  # a child that ran this long is healthy again: restart quickly
 
@@ -107,6 +108,18 @@ def appointments_child(logs: Path) -> Child:
                  logs / "appointments.log")
 
 
+def ivr_children(settings: Settings, sounds_dir: Path, logs: Path) -> list[Child]:
+    """The ``TOWNHALL_IVR_PROCESSES`` IVR processes, each claiming calls offered by
+    ``StasisBroadcast()``; when one dies the others take its calls until it is back."""
+    children = []
+    for index in range(settings.ivr_processes):
+        name = "ivr-app" if index == 0 else f"ivr-app-{index}"
+        children.append(Child(name, [sys.executable, "-m", "ivr.cli", "app", "--index",
+                                     str(index), "--sounds-dir", str(sounds_dir)],
+                              logs / f"{name}.log"))
+    return children
+
+
 class Stack:
     """Asterisk + IVR application + admin for one ``Settings``."""
 
@@ -123,9 +136,7 @@ class Stack:
         self.asterisk.start()
         logs = self.settings.home / "log"
         cli = [sys.executable, "-m", "ivr.cli"]
-        self.children.append(Child("ivr-app", [*cli, "app", "--sounds-dir",
-                                               str(self.asterisk.sounds_dir)],
-                                   logs / "ivr-app.log"))
+        self.children.extend(ivr_children(self.settings, self.asterisk.sounds_dir, logs))
         self.children.append(Child("callbacks", [*cli, "callbacks", "run"],
                                    logs / "callbacks.log"))
         # flood alerts: the alert dialer (``alerts run``), idle while no campaign runs

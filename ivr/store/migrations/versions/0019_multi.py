@@ -1,0 +1,40 @@
+"""contacts: op seqs on 64 bits. With several IVR processes a writer seq is a
+microsecond timestamp times 16 plus a slot (``ivr.store.seqs``), past 32 bits.
+
+``contacts.op_seq`` and ``contact_events.seq`` become BIGINT on PostgreSQL; SQLite's
+INTEGER already holds 64 bits, and its tables are left as they are.
+
+Revision ID: 0019_multi
+Revises: 0014_alerts_ui
+Create Date: 2026-11-30 18:30:00
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision: str = '0019_multi'
+down_revision: Union[str, Sequence[str], None] = '0014_alerts_ui'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+COLUMNS = (('contacts', 'op_seq'), ('contact_events', 'seq'))
+
+
+def _retype(to: sa.types.TypeEngine, from_: sa.types.TypeEngine) -> None:
+    if op.get_bind().dialect.name != 'postgresql':
+        return
+    for table, column in COLUMNS:
+        op.alter_column(table, column, type_=to, existing_type=from_)
+
+
+def upgrade() -> None:
+    """Seqs on 64 bits."""
+    _retype(sa.BigInteger(), sa.Integer())
+
+
+def downgrade() -> None:
+    """Back to 32 bits (fails once a timestamp seq is stored)."""
+    _retype(sa.Integer(), sa.BigInteger())
