@@ -133,7 +133,7 @@ class IvrApp:
             claim_delay=lambda: self.peers.claim_delay(),
             take_orphan=partial(take_orphan, settings),
             predecessor=before.pid if before else 0)
-        self.peers = PeerWatch(settings, index, calls=lambda: len(self.ari.runners),
+        self.peers = PeerWatch(settings, index, playbacks=self.ari.playbacks,
                                last_event=lambda: self.ari.link.last_event,
                                ready=self.ari.connected.is_set, take_over=self.ari.take_over)
         # every process hears every queue fact: each is recorded under a seq made from

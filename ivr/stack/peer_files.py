@@ -26,7 +26,8 @@ def write_status(settings: Settings, status: PeerStatus) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(json.dumps({
         "index": status.index, "pid": status.pid, "calls": status.calls,
-        "last_event": status.last_event, "updated": status.updated, "lag": status.lag}))
+        "last_event": status.last_event, "updated": status.updated, "lag": status.lag,
+        "playbacks": dict(status.playbacks)}))
     os.replace(tmp, path)
 
 
@@ -40,7 +41,8 @@ def read_status(settings: Settings, index: int) -> PeerStatus | None:
         return None
     ready = live_pid(app_ready_path(settings, index)) == pid
     return PeerStatus(index, pid, ready, int(data.get("calls") or 0), data.get("last_event"),
-                      float(data.get("updated") or 0.0), float(data.get("lag") or 0.0))
+                      float(data.get("updated") or 0.0), float(data.get("lag") or 0.0),
+                      dict(data.get("playbacks") or {}))
 
 
 def read_statuses(settings: Settings) -> list[PeerStatus]:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from ivr.settings import Settings
 from ivr.stack import peers
@@ -22,25 +22,29 @@ log = logging.getLogger(__name__)
 
 EVERY = 0.25  # seconds between two looks at the peers
 
-TakeOver = Callable[[str, int], Awaitable[int]]  # (application, pid that left it) -> moved
+# (application, pid that left it, its calls' playbacks) -> calls moved
+TakeOver = Callable[[str, int, Mapping[str, str]], Awaitable[int]]
 
 
 class PeerWatch:
     """Status writer, peer reader and takeover trigger of IVR process ``index``."""
 
-    def __init__(self, settings: Settings, index: int, calls: Callable[[], int],
+    def __init__(self, settings: Settings, index: int, playbacks: Callable[[], dict[str, str]],
                  last_event: Callable[[], float | None], ready: Callable[[], bool],
                  take_over: TakeOver) -> None:
+        """``playbacks``: this process's calls, each with its current playback ("": none)."""
         self.settings, self.index = settings, index
-        self.calls, self.last_event, self.ready, self.take_over = (
-            calls, last_event, ready, take_over)
+        self.playbacks, self.last_event, self.ready, self.take_over = (
+            playbacks, last_event, ready, take_over)
         self.lag = 0.0
         self.peers: list[peers.PeerStatus] = []
 
     def status(self) -> peers.PeerStatus:
         """This process now."""
-        return peers.PeerStatus(self.index, os.getpid(), self.ready(), self.calls(),
-                                self.last_event(), time.time(), self.lag)
+        playbacks = self.playbacks()
+        return peers.PeerStatus(self.index, os.getpid(), self.ready(), len(playbacks),
+                                self.last_event(), time.time(), self.lag,
+                                {call: p for call, p in playbacks.items() if p})
 
     def claim_delay(self) -> float | None:
         """``ivr.stack.peers.claim_delay`` for this process against its peers' last status."""
@@ -64,7 +68,8 @@ class PeerWatch:
         if not self.ready():
             return
         for peer in peers.orphans_to_take(self.index, self.peers):
-            moved = await self.take_over(self.settings.app_name(peer.index), peer.pid)
+            moved = await self.take_over(self.settings.app_name(peer.index), peer.pid,
+                                         peer.playbacks)
             if moved:
                 log.warning("took over the calls of a stopped IVR process",
                             extra={"ivr_process": peer.index, "pid": peer.pid, "calls": moved})

@@ -15,8 +15,8 @@ the files ``ivr.stack.peer_files`` keeps in ``$TOWNHALL_HOME/run``). From it:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 CLAIM_STEP = 0.02  # seconds of delay per call held above the least busy ready peer
 MAX_CLAIM_DELAY = 0.2  # well under the dialplan's claim timeout: a call is always claimed
@@ -35,6 +35,9 @@ class PeerStatus:
     last_event: float | None = None  # epoch seconds of the last ARI event it handled
     updated: float = 0.0  # epoch seconds of this status
     lag: float = 0.0  # seconds its event loop was late at the last check
+    # the playback each call was hearing: a call taken over hears it stopped at once
+    # (Asterisk runs a channel's requests one after the other, a move after the prompt)
+    playbacks: Mapping[str, str] = field(default_factory=dict)
 
 
 def claim_delay(mine: PeerStatus, peers: Iterable[PeerStatus], now: float) -> float | None:

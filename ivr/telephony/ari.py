@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -186,9 +186,14 @@ class AriApplication:
         if self.on_ready is not None:
             self.on_ready()
 
-    async def take_over(self, app: str, generation: int) -> int:
+    def playbacks(self) -> dict[str, str]:
+        """Each call in progress with its current playback id ("" when none)."""
+        return {call: runner.playback or "" for call, runner in self.runners.items()}
+
+    async def take_over(self, app: str, generation: int, playbacks: Mapping[str, str]) -> int:
         """Move the calls left in ``app`` (its process, pid ``generation``, is not
-        ready) into this application, where each resumes; the number moved."""
+        ready) into this application, where each resumes; the number moved. The prompt
+        a call was hearing is stopped first: Asterisk would move it only after."""
         try:
             details = await self.link.request("GET", f"applications/{app}")
         except AriRestError as exc:
@@ -200,6 +205,8 @@ class AriApplication:
             if channel_id.startswith(LEG_PREFIX) or not self.take_orphan(channel_id, generation):
                 continue
             try:
+                if playbacks.get(channel_id):
+                    await self._stop(playbacks[channel_id])
                 await self.link.request("POST", f"channels/{channel_id}/move",
                                         [("app", self.link.app), ("appArgs", RESUME)])
             except AriRestError as exc:
@@ -210,6 +217,14 @@ class AriApplication:
                      extra={"call": channel_id, "from": app})
             moved += 1
         return moved
+
+    async def _stop(self, playback: str) -> None:
+        """Stop a playback (gone already: fine)."""
+        try:
+            await self.link.request("DELETE", f"playbacks/{playback}")
+        except AriRestError as exc:
+            if exc.status_code != 404:
+                raise
 
     def _on_broadcast(self, event: dict[str, Any]) -> None:
         """A new call offered to every IVR process: claim it, at once or a little later
