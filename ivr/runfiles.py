@@ -65,7 +65,7 @@ def live_pid(path: Path) -> int | None:
     return pid if pid_alive(pid) else None
 
 
-def _is_ivr_app(pid: int) -> bool:
+def is_ivr_app(pid: int) -> bool:
     """Whether ``pid`` runs ``townhall-ivr app`` (``python -m ivr.cli app`` or the script):
     a stale pid file may name any process, reused by the system since."""
     try:
@@ -79,4 +79,4 @@ def _is_ivr_app(pid: int) -> bool:
 def ivr_app_pids(settings: Settings) -> list[int]:
     """The live IVR processes' pids, each checked to be ours before anyone signals it."""
     found = (live_pid(app_pid_path(settings, i)) for i in range(settings.ivr_processes))
-    return [pid for pid in found if pid is not None and _is_ivr_app(pid)]
+    return [pid for pid in found if pid is not None and is_ivr_app(pid)]

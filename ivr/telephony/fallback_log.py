@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ivr.domain.outcomes import ContactOutcome
-from ivr.runfiles import pid_alive
+from ivr.runfiles import is_ivr_app
 from ivr.telephony.call import Recorder
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,10 @@ def ingest(path: Path, recorder: Recorder) -> int:
 
 
 def _take(source: Path, mine: Path, name: str) -> Path | None:
-    """``source`` renamed to ``mine`` (None: gone, or being read by a live process)."""
+    """``source`` renamed to ``mine`` (None: gone, or being read by a live IVR process)."""
     if source != mine and source.name != name:
         owner = source.name.removeprefix(f"{name}.").removesuffix(TAKEN)
-        if owner.isdigit() and pid_alive(int(owner)):
+        if owner.isdigit() and is_ivr_app(int(owner)):
             return None
     try:
         os.replace(source, mine)

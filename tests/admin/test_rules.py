@@ -109,7 +109,7 @@ def test_version_diff_and_rollback(admin: FlaskClient, settings: Settings, store
 @pytest.fixture
 def pid_file(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Pretend this test process is the IVR: record the signals it receives."""
-    monkeypatch.setattr("ivr.runfiles._is_ivr_app", lambda pid: pid == os.getpid())
+    monkeypatch.setattr("ivr.runfiles.is_ivr_app", lambda pid: pid == os.getpid())
     received: list[int] = []
     previous = signal.signal(signal.SIGHUP, lambda signum, _frame: received.append(signum))
     run = settings.home / "run"

@@ -79,7 +79,7 @@ def test_reload_never_signals_a_process_that_is_not_the_ivr(settings: Settings) 
 def test_reload_signals_the_running_app(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("ivr.runfiles._is_ivr_app", lambda pid: pid == os.getpid())
+    monkeypatch.setattr("ivr.runfiles.is_ivr_app", lambda pid: pid == os.getpid())
     received: list[int] = []
     previous = signal.signal(signal.SIGHUP, lambda signum, frame: received.append(signum))
     try:

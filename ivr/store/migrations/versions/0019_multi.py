@@ -1,8 +1,8 @@
 """contacts: op seqs on 64 bits. With several IVR processes a writer seq is a
 microsecond timestamp times 16 plus a slot (``ivr.store.seqs``), past 32 bits.
 
-``contacts.op_seq`` and ``contact_events.seq`` become BIGINT on PostgreSQL; SQLite's
-INTEGER already holds 64 bits, and its tables are left as they are.
+``contacts.op_seq`` and ``contact_events.seq`` become BIGINT (SQLite copies the tables;
+its INTEGER held 64 bits already, the declared type now says so).
 
 Revision ID: 0019_multi
 Revises: 0014_alerts_ui
@@ -24,10 +24,9 @@ COLUMNS = (('contacts', 'op_seq'), ('contact_events', 'seq'))
 
 
 def _retype(to: sa.types.TypeEngine, from_: sa.types.TypeEngine) -> None:
-    if op.get_bind().dialect.name != 'postgresql':
-        return
     for table, column in COLUMNS:
-        op.alter_column(table, column, type_=to, existing_type=from_)
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(column, type_=to, existing_type=from_)
 
 
 def upgrade() -> None:
