@@ -135,7 +135,8 @@ class IvrApp:
             predecessor=before.pid if before else 0)
         self.peers = PeerWatch(settings, index, playbacks=self.ari.playbacks,
                                last_event=lambda: self.ari.link.last_event,
-                               ready=self.ari.connected.is_set, take_over=self.ari.take_over)
+                               ready=self.ari.connected.is_set, take_over=self.ari.take_over,
+                               chores=self._fallback_calls)
         # every process hears every queue fact: each is recorded under a seq made from
         # Asterisk's own timestamp, so the copies are one row and a dead process misses none
         self.queue_facts = QueueFacts(self._record_fact)
@@ -215,6 +216,12 @@ class IvrApp:
     def _after_rules_change(self) -> None:
         self.sounds.names.clear()
         log.info("rules live", extra={"version": self.rules.version[:12]})
+
+    def _fallback_calls(self) -> None:
+        """Calls the dialplan answered while this process was up (none was, or they all
+        lagged): recorded at once rather than at the next start."""
+        if self.fallback_log.exists():
+            fallback_log.ingest(self.fallback_log, self.writer)
 
     def _mark_ready(self) -> None:
         fallback_log.ingest(self.fallback_log, self.writer)

@@ -31,8 +31,10 @@ class PeerWatch:
 
     def __init__(self, settings: Settings, index: int, playbacks: Callable[[], dict[str, str]],
                  last_event: Callable[[], float | None], ready: Callable[[], bool],
-                 take_over: TakeOver) -> None:
-        """``playbacks``: this process's calls, each with its current playback ("": none)."""
+                 take_over: TakeOver, chores: Callable[[], None] = lambda: None) -> None:
+        """``playbacks``: this process's calls, each with its current playback ("": none);
+        ``chores``: run at each look, once this process takes calls."""
+        self.chores = chores
         self.settings, self.index = settings, index
         self.playbacks, self.last_event, self.ready, self.take_over = (
             playbacks, last_event, ready, take_over)
@@ -46,7 +48,7 @@ class PeerWatch:
                                 self.last_event(), time.time(), self.lag,
                                 {call: p for call, p in playbacks.items() if p})
 
-    def claim_delay(self) -> float | None:
+    def claim_delay(self) -> float:
         """``ivr.stack.peers.claim_delay`` for this process against its peers' last status."""
         return peers.claim_delay(self.status(), self.peers, time.time())
 
@@ -67,6 +69,7 @@ class PeerWatch:
         self.peers = read_statuses(self.settings)
         if not self.ready():
             return
+        self.chores()
         for peer in peers.orphans_to_take(self.index, self.peers):
             moved = await self.take_over(self.settings.app_name(peer.index), peer.pid,
                                          peer.playbacks)

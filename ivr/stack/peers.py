@@ -5,9 +5,11 @@ wins. What each one knows of the others is their last status (``PeerStatus``, re
 the files ``ivr.stack.peer_files`` keeps in ``$TOWNHALL_HOME/run``). From it:
 
 - ``claim_delay``: a process claims at once unless it holds more calls than the least
-  busy ready peer; then it waits a little per call of difference, so the peer wins the
-  race and one slow or loaded process does not hold callers the others could take. A
-  process whose event loop lags far behind does not claim at all while a peer is ready.
+  busy ready peer, or its event loop lags far behind while a peer's does not; then it
+  waits a little (per call of difference, the most when lagging), so the peer wins the
+  race and one slow or loaded process does not hold callers the others could take. It
+  always claims in the end: a peer seen ready may have died since its last status, and
+  an unclaimed call would meet the dialplan fallback.
 - ``rescuer``: the calls left in the application of a process that is not ready (it
   died, or restarts) are taken over by the lowest-index ready process, so they resume
   at once instead of waiting for the restart (a process back up resumes what is left).
@@ -40,14 +42,14 @@ class PeerStatus:
     playbacks: Mapping[str, str] = field(default_factory=dict)
 
 
-def claim_delay(mine: PeerStatus, peers: Iterable[PeerStatus], now: float) -> float | None:
-    """Seconds to wait before claiming a broadcast call; None: let the peers take it."""
+def claim_delay(mine: PeerStatus, peers: Iterable[PeerStatus], now: float) -> float:
+    """Seconds to wait before claiming a broadcast call."""
     others = [p for p in peers if p.index != mine.index and p.ready
               and now - p.updated <= STALE_STATUS]
     if not others:
         return 0.0
     if mine.lag >= LAGGING and any(p.lag < LAGGING for p in others):
-        return None
+        return MAX_CLAIM_DELAY
     extra = mine.calls - min(p.calls for p in others)
     return min(MAX_CLAIM_DELAY, CLAIM_STEP * extra) if extra > 0 else 0.0
 

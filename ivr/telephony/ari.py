@@ -38,8 +38,7 @@ from ivr.telephony.speech_bridge import LEG_PREFIX
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[str], CallSession]
-# seconds before claiming a broadcast call (None: leave it to the other IVR processes)
-ClaimDelay = Callable[[], float | None]
+ClaimDelay = Callable[[], float]  # seconds before claiming a broadcast call
 # (channel id, pid of the process that left it) -> whether this process takes it over
 TakeOrphan = Callable[[str, int], bool]
 RESUME = "resume"  # Stasis argument of a call moved here from a dead process's application
@@ -229,10 +228,7 @@ class AriApplication:
     def _on_broadcast(self, event: dict[str, Any]) -> None:
         """A new call offered to every IVR process: claim it, at once or a little later
         when this process holds more calls than a peer (``ivr.stack.peers``)."""
-        delay = self.claim_delay()
-        if delay is None:
-            return
-        self._spawn(self._claim(event["channel"]["id"], delay))
+        self._spawn(self._claim(event["channel"]["id"], self.claim_delay()))
 
     async def _claim(self, channel_id: str, delay: float) -> None:
         if delay > 0:
