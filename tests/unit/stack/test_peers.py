@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+from ivr.cli.stack import process_line
 from ivr.settings import Settings
 from ivr.stack.peer_files import (
     LOCK_KEEP,
@@ -103,3 +104,14 @@ def test_one_process_only_takes_over_a_call_and_locks_are_swept(tmp_path: Path) 
     assert take_orphan(settings, "chan-1", 4343)  # left again later, by another process
     assert sweep_takeovers(settings) == 0
     assert sweep_takeovers(settings, now=time.time() + 2 * LOCK_KEEP) == 2
+
+
+def test_status_says_for_each_process_whether_it_takes_calls() -> None:
+    ready = PeerStatus(1, 4242, True, 3, NOW - 1.5, NOW)
+    assert process_line(None, ready, NOW) == "not running"
+    assert process_line(4343, ready, NOW) == "starting, pid 4343"  # a new pid, no status yet
+    assert process_line(4242, ready, NOW) == (
+        "taking calls, pid 4242, 3 calls in progress, last event 1.5 s ago")
+    idle = PeerStatus(1, 4242, False, 0, None, NOW)
+    assert process_line(4242, idle, NOW).startswith("not taking calls") and "no event" in \
+        process_line(4242, idle, NOW)
