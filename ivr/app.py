@@ -45,7 +45,12 @@ from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings, connect_host
 from ivr.speech import SpeechEngine
-from ivr.stack.peer_files import read_status, sweep_takeovers, take_orphan
+from ivr.stack.peer_files import (
+    read_status,
+    release_orphan,
+    sweep_takeovers,
+    take_orphan,
+)
 from ivr.stack.peer_watch import PeerWatch
 from ivr.store import (
     Store,
@@ -132,6 +137,7 @@ class IvrApp:
                                               **self._checks()}),
             claim_delay=lambda: self.peers.claim_delay(),
             take_orphan=partial(take_orphan, settings),
+            release_orphan=partial(release_orphan, settings),
             predecessor=before.pid if before else 0)
         self.peers = PeerWatch(settings, index, playbacks=self.ari.playbacks,
                                last_event=lambda: self.ari.link.last_event,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 from ivr.runfiles import app_ready_path, app_status_path, live_pid
 from ivr.settings import Settings
@@ -51,18 +52,27 @@ def read_statuses(settings: Settings) -> list[PeerStatus]:
     return [status for status in found if status is not None]
 
 
+def _lock(settings: Settings, channel_id: str, generation: int) -> Path:
+    return settings.home / "run" / LOCK_DIR / f"{channel_id}.{generation}"
+
+
 def take_orphan(settings: Settings, channel_id: str, generation: int) -> bool:
     """True for the one process that takes over ``channel_id``, left by the process
     ``generation`` (its pid: a call left again later by another process is a new lock)."""
-    folder = settings.home / "run" / LOCK_DIR
-    folder.mkdir(parents=True, exist_ok=True)
+    path = _lock(settings, channel_id, generation)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(folder / f"{channel_id}.{generation}", os.O_CREAT | os.O_EXCL | os.O_WRONLY,
-                     0o600)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return False
     os.close(fd)
     return True
+
+
+def release_orphan(settings: Settings, channel_id: str, generation: int) -> None:
+    """Give a takeover up (it failed half-way): the next look, or the restarted
+    process, tries again."""
+    _lock(settings, channel_id, generation).unlink(missing_ok=True)
 
 
 def sweep_takeovers(settings: Settings, now: float | None = None) -> int:

@@ -142,9 +142,11 @@ class AriApplication:
                  on_down: Callable[[], None] | None = None,
                  claim_delay: ClaimDelay = lambda: 0.0,
                  take_orphan: TakeOrphan = lambda _channel, _pid: True,
+                 release_orphan: Callable[[str, int], None] = lambda _channel, _pid: None,
                  predecessor: int = 0) -> None:
         self.speech, self.on_ready, self.answers = speech, on_ready, answers
         self.claim_delay, self.take_orphan = claim_delay, take_orphan
+        self.release_orphan = release_orphan
         self.predecessor = predecessor  # pid of the process that ran this application before
         self._tasks: set[asyncio.Task[None]] = set()  # claims and takeovers in flight
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
@@ -208,10 +210,11 @@ class AriApplication:
                     await self._stop(playbacks[channel_id])
                 await self.link.request("POST", f"channels/{channel_id}/move",
                                         [("app", self.link.app), ("appArgs", RESUME)])
-            except AriRestError as exc:
-                if exc.status_code not in (404, 409):
-                    raise
-                continue  # hung up meanwhile
+            except (AriRestError, ConnectionError) as exc:
+                if isinstance(exc, AriRestError) and exc.status_code in (404, 409):
+                    continue  # hung up meanwhile
+                self.release_orphan(channel_id, generation)  # tried again at the next look
+                raise
             log.info("taking over a call left by a stopped IVR process",
                      extra={"call": channel_id, "from": app})
             moved += 1

@@ -13,6 +13,7 @@ from ivr.stack.peer_files import (
     LOCK_KEEP,
     read_status,
     read_statuses,
+    release_orphan,
     sweep_takeovers,
     take_orphan,
     write_status,
@@ -102,6 +103,8 @@ def test_one_process_only_takes_over_a_call_and_locks_are_swept(tmp_path: Path) 
     assert take_orphan(settings, "chan-1", 4242)
     assert not take_orphan(settings, "chan-1", 4242)
     assert take_orphan(settings, "chan-1", 4343)  # left again later, by another process
+    release_orphan(settings, "chan-1", 4343)  # the move failed: free to try again
+    assert take_orphan(settings, "chan-1", 4343)
     assert sweep_takeovers(settings) == 0
     assert sweep_takeovers(settings, now=time.time() + 2 * LOCK_KEEP) == 2
 
