@@ -34,10 +34,11 @@ def test_a_killed_child_is_restarted(tmp_path: Path) -> None:
     assert first is not None
     first.kill()
     eventually(lambda: child.process is not first, 5, 0.05)
-    assert child.process is not first and child.process.poll() is None
+    second = child.process
+    assert second is not None and second is not first and second.poll() is None
     assert child.restarts == 1
     child.stop()
-    assert child.process.poll() is not None
+    assert second.poll() is not None
 
 
 def test_the_mailbox_reader_is_a_child_only_when_imap_is_set(tmp_path: Path) -> None:
