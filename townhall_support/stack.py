@@ -27,6 +27,7 @@ from ivr.rules import load_rules
 from ivr.runfiles import app_ready_path, live_pid
 from ivr.settings import Settings
 from ivr.simulate import CallResult, default_cache_dir, start_call
+from ivr.stack.peer_files import read_statuses
 from ivr.stack.provisioning import configure_asterisk
 from ivr.store import Store
 from ivr.store.queries import contact_by_ref, contact_to_dict
@@ -133,6 +134,21 @@ class Stack:
         if app is not None and app.poll() is None:
             app.send_signal(sig)
             app.wait(15)
+
+    def busiest(self) -> tuple[int, int]:
+        """(index, calls in progress) of the ready IVR process holding the most calls,
+        as the processes last wrote their status (four times a second)."""
+        found = [(s.calls, s.index) for s in read_statuses(self.settings) if s.ready]
+        calls, index = max(found, default=(0, 0))
+        return index, calls
+
+    def crash_busiest(self) -> int:
+        """kill -9 the IVR process holding the most calls (its peers take them over)
+        and start it again at once, as the supervisor does; its index."""
+        index, _calls = self.busiest()
+        self.stop_one(index, signal.SIGKILL)
+        self.start_one(index, wait=False)
+        return index
 
     def log_path(self, index: int = 0) -> Path:
         return self.settings.home / ("ivr-app.log" if index == 0 else f"ivr-app-{index}.log")

@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import select
 
 from ivr.simulate import AgentPhone, LoadResult, default_cache_dir, run_load
-from ivr.stack.peer_files import read_statuses
 from ivr.store import Store
 from ivr.store.models import Contact
 from ivr.store.queries import contact_to_dict
@@ -179,13 +178,6 @@ def test_flood_of_bad_sip_and_key_garbage_does_not_starve_a_real_caller(
 WAVE = 60  # calls of the kill wave: what 2 shared cores place in about 20 s with the stack
 
 
-def busiest(stack: Stack) -> tuple[int, int]:
-    """(index, calls in progress) of the IVR process holding the most calls now."""
-    found = [(s.calls, s.index) for s in read_statuses(stack.settings) if s.ready]
-    calls, index = max(found, default=(0, 0))
-    return index, calls
-
-
 def calls_started(stack: Stack, index: int, offset: int) -> int:
     """New calls IVR process ``index`` logged from ``offset`` of its log on."""
     text = stack.log_path(index).read_bytes()[offset:].decode(errors="replace")
@@ -205,11 +197,10 @@ def test_one_of_two_processes_killed_under_a_wave_nobody_meets_the_fallback(
         prefix = f"wave-{uuid.uuid4().hex[:8]}"
         load = start_load(pool, stack, prefix, calls=WAVE, concurrent=WAVE, rate=6,
                           hold_seconds=12)
-        assert eventually(lambda: busiest(stack)[1] >= 8, 60, 0.1), "no call in progress"
-        victim, held = busiest(stack)
-        stack.stop_one(victim, signal.SIGKILL)
+        assert eventually(lambda: stack.busiest()[1] >= 8, 60, 0.1), "no call in progress"
+        victim, held = stack.busiest()
         offset = stack.log_path(victim).stat().st_size
-        stack.start_one(victim, wait=False)  # what the supervisor does, at once
+        stack.crash_busiest()
         result = load.result(timeout=180)
         assert (result.attempted, result.failed) == (WAVE, 0), result.error
         stored = wait_for_contacts(stack.settings.db_url, prefix, WAVE, timeout=60)
