@@ -129,7 +129,9 @@ class Store:
         if path is None:
             yield
             return
-        with path.with_name(f"{path.name}.migrate.lock").open("a") as handle:
+        lock = path.with_name(f"{path.name}.migrate.lock")
+        _create_private(lock)  # beside citizens' data: the same mode, whatever the umask
+        with lock.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
