@@ -13,7 +13,7 @@ from ivr.domain.spoken_length import spoken_seconds
 from ivr.rules.loader import RulesError, load_rules
 from ivr.rules.schema import Menu, Rules
 from ivr.rules.times import DAY_NAMES
-from ivr.runfiles import ivr_app_pid
+from ivr.runfiles import ivr_app_pids
 from ivr.settings import Settings
 
 
@@ -54,17 +54,18 @@ def reload(ctx: click.Context) -> None:
     """Fait relire les règles par l'application en cours (SIGHUP), après vérification."""
     settings = _settings(ctx)
     _load_or_exit(settings.rules_path)
-    pid = ivr_app_pid(settings)
-    if pid is None:
+    pids = ivr_app_pids(settings)
+    if not pids:
         click.echo(f"no IVR app running (no live pid in {settings.home / 'run'}); "
                    "the rules will be read when it starts")
         raise SystemExit(1)
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except PermissionError:
-        click.echo(f"cannot signal the IVR app (pid {pid}): run as the user that started it")
-        raise SystemExit(1) from None
-    click.echo(f"reload requested from the IVR app (pid {pid})")
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGHUP)
+        except PermissionError:
+            click.echo(f"cannot signal the IVR app (pid {pid}): run as the user that started it")
+            raise SystemExit(1) from None
+        click.echo(f"reload requested from the IVR app (pid {pid})")
 
 
 @rules.command()
