@@ -14,6 +14,7 @@ import httpx
 
 from ivr.runfiles import (
     app_pid_path,
+    is_ivr_app,
     live_pid,
     ready_app_pids,
     stack_pid,
@@ -88,6 +89,7 @@ def status(settings: Settings) -> None:
     statuses = {s.index: s for s in read_statuses(settings)}
     for index in range(settings.ivr_processes):
         pid = live_pid(app_pid_path(settings, index))
+        pid = pid if pid is not None and is_ivr_app(pid) else None  # a stale file's pid
         click.echo(f"ivr app {index}: {process_line(pid, statuses.get(index), time.time())}")
     ready = ready_app_pids(settings)
     taking = (f"taken by {len(ready)} of {settings.ivr_processes} IVR processes" if ready
