@@ -14,9 +14,7 @@ import re
 from datetime import date
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap
-
-from admin.rules_yaml import dump, yaml
+from admin.rules_yaml import delete, plain, set_value, yaml
 
 # A line of absences: « 2026-12-24 Congés » or « 2026-12-20 au 2026-12-31 Congrès ».
 _ABSENCE = re.compile(r"(\d{4}-\d\d-\d\d)(?:\s+au\s+(\d{4}-\d\d-\d\d))?\s+(.+)")
@@ -116,17 +114,22 @@ def form_values(rules_text: str, calendar_id: str) -> dict[str, Any]:
 
 
 def with_calendar(rules_text: str, calendar_id: str, values: dict[str, Any]) -> str:
-    """``rules_text`` with ``calendar_id`` set to ``values`` (other keys of the calendar,
-    such as ``caldav``, and the rest of the file kept)."""
+    """``rules_text`` with ``calendar_id`` set to ``values``, changing only the lines of
+    the keys that changed (other keys of the calendar, such as ``caldav``, the rest of
+    the file and its layout kept); a new calendar is one block added at the end."""
     data = yaml().load(rules_text)
     if not isinstance(data, dict):
-        raise FieldError("rules", "Le fichier de règles publié est vide ou illisible.")
-    section = data.setdefault("appointments", CommentedMap())
-    calendars = section.setdefault("calendars", CommentedMap())
-    cal = calendars.setdefault(calendar_id, CommentedMap())
+        raise ValueError("Le fichier de règles publié est vide ou illisible.")
+    wanted = {key: values[key] for key in _EDITED if values.get(key) not in (None, "", [], {})}
+    calendars = ("appointments", "calendars")
+    current = ((data.get("appointments") or {}).get("calendars") or {}).get(calendar_id)
+    if current is None:
+        return set_value(rules_text, (*calendars, calendar_id), wanted)
+    text = rules_text
     for key in _EDITED:
-        if values.get(key) in (None, "", [], {}):
-            cal.pop(key, None)
-        else:
-            cal[key] = values[key]
-    return dump(data)
+        if key not in wanted:
+            if key in current:
+                text = delete(text, (*calendars, calendar_id, key))
+        elif plain(current.get(key)) != wanted[key]:
+            text = set_value(text, (*calendars, calendar_id, key), wanted[key])
+    return text

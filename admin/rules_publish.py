@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.rules import RuleIssue, Rules, RulesError, load_rules_text
-from ivr.runfiles import ivr_app_pid
+from ivr.runfiles import ivr_app_pids
 from ivr.settings import Settings
 from ivr.store.models import RulesVersion
 
@@ -58,19 +58,20 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def signal_ivr(settings: Settings) -> bool:
-    """SIGHUP the running IVR (pid file in ``home/run``, checked to name our IVR process);
-    False when none is running."""
-    pid = ivr_app_pid(settings)
-    if pid is None:
+    """SIGHUP every running IVR process (pid files in ``home/run``, each checked to name
+    our IVR process); False when none could be signalled."""
+    signalled = False
+    for pid in ivr_app_pids(settings):
+        try:
+            os.kill(pid, signal.SIGHUP)
+        except (ProcessLookupError, PermissionError) as exc:
+            log.info("ivr not signalled", extra={"pid": pid, "reason": repr(exc)})
+            continue
+        log.info("ivr signalled to reload rules", extra={"pid": pid})
+        signalled = True
+    if not signalled:
         log.info("ivr not signalled", extra={"reason": "no live IVR app process"})
-        return False
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except (ProcessLookupError, PermissionError) as exc:
-        log.info("ivr not signalled", extra={"pid": pid, "reason": repr(exc)})
-        return False
-    log.info("ivr signalled to reload rules", extra={"pid": pid})
-    return True
+    return signalled
 
 
 def publish(

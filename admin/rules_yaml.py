@@ -185,7 +185,8 @@ def set_value(text: str, path: KeyPath, value: Any, before: str | None = None) -
         head = re.match(r"^(\s*(?:\"[^\"]*\"|'[^']*'|[^:#]+?):\s*)", lines[first])
         prefix = head.group(1) if head and _indent(lines[first]) == parent.lc.key(existing)[1] \
             else " " * parent.lc.key(existing)[1] + f"{_key_text(key)}: "
-        lines[first:last + 1] = [prefix + render(value)]
+        # a block value's key ends its line (« motives: »): the new value needs a space
+        lines[first:last + 1] = [prefix + ("" if prefix.endswith(" ") else " ") + render(value)]
         parent[existing] = value
     else:
         lines = _inserted(lines, parent, key, value, before)

@@ -23,6 +23,7 @@ from ivr.asterisk.process import AsteriskInstance
 from ivr.domain.intent import IntentMatcher
 from ivr.domain.prompt_texts import Item, Text
 from ivr.flow.alert_launch import CheckCrisisPin, LaunchAlert
+from ivr.flow.commands import StoreCommand
 from ivr.flow.complaint import FileVoiceRequest
 from ivr.flow.procedures import SendProcedureLink
 from ivr.flow.queries import Query
@@ -45,6 +46,13 @@ from ivr.rules import Rules, RulesHolder, watch
 from ivr.runfiles import app_pid_path, app_ready_path
 from ivr.settings import Settings, connect_host
 from ivr.speech import SpeechEngine
+from ivr.stack.peer_files import (
+    read_status,
+    release_orphan,
+    sweep_takeovers,
+    take_orphan,
+)
+from ivr.stack.peer_watch import PeerWatch
 from ivr.store import (
     Store,
     StoreWriter,
@@ -103,10 +111,11 @@ class SoundCache:
 
 
 class IvrApp:
-    """One IVR process bound to one Asterisk instance."""
+    """IVR process ``index`` of one Asterisk instance (ARI application
+    ``<ari_app>-<index>``; its peers take calls beside it, ``ivr.stack.peers``)."""
 
-    def __init__(self, settings: Settings, sounds_dir: Path) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, sounds_dir: Path, index: int = 0) -> None:
+        self.settings, self.index = settings, index
         instance = AsteriskInstance(settings)
         self.fallback_log = instance.fallback_log
         self.clock = settings.clock
@@ -115,24 +124,35 @@ class IvrApp:
         self.sounds = SoundCache(self.library)
         self.store = Store(settings.db_url)
         self.attempts = self_service.AttemptLog(self.store)
-        self.writer = StoreWriter(self.store, settings.spool_dir)
+        self.writer = StoreWriter(self.store, settings.app_spool_dir(index), slot=index)
         # -- speech (vosk): one engine per process; keypad only when it cannot load --
         self.speech = SpeechEngine.from_settings(settings)
         self.transcripts = RecordingTranscriber(self.store, self.speech, self.clock.now)
         self.matcher: tuple[Rules, IntentMatcher] | None = None
+        before = read_status(settings, index)  # the process this one replaces, if any
         self.ari = AriApplication(
             connect_host(settings.ari_host), settings.ari_port, settings.ari_user,
-            settings.ari_password, settings.ari_app, sessions=self.new_session,
+            settings.ari_password, settings.app_name(index), sessions=self.new_session,
             recorder=self.writer, sounds=self.sounds, now=self.clock.now, on_ready=self._mark_ready,
             on_down=self._mark_down, speech=self.speech_input,
             answers=StoreAnswers(self.store, {**ANSWERS, **self._file_answers(),
-                                              **self._checks()}))
-        self.queue_facts = QueueFacts(partial(record, self.writer))
-        # -- voicemail messages become requests (this process hears their AMI event) --
+                                              **self._checks()}),
+            claim_delay=lambda: self.peers.claim_delay(),
+            take_orphan=partial(take_orphan, settings),
+            release_orphan=partial(release_orphan, settings),
+            predecessor=before.pid if before else 0)
+        self.peers = PeerWatch(settings, index, playbacks=self.ari.playbacks,
+                               last_event=lambda: self.ari.link.last_event,
+                               ready=self.ari.connected.is_set, take_over=self.ari.take_over,
+                               chores=self._fallback_calls)
+        # every process hears every queue fact: each is recorded under a seq made from
+        # Asterisk's own timestamp, so the copies are one row and a dead process misses none
+        self.queue_facts = QueueFacts(self._record_fact)
+        # -- voicemail messages become requests: process 0 alone reads the spool --
         self.voicemail = VoicemailIngestor(
             instance.voicemail_spool, self.store, lambda: self.rules.current,
             settings.attachments_dir, self.clock.now, speech=self.speech,
-            interval=settings.voicemail_sweep_seconds)
+            interval=settings.voicemail_sweep_seconds) if index == 0 else None
         # Called on pyst2's dispatch thread, with no hop to the event loop: the writer is
         # thread-safe and only that thread touches QueueFacts. A hop per AMI event (every
         # agent's status in every queue) woke the loop for nothing, mostly.
@@ -141,8 +161,16 @@ class IvrApp:
     def on_ami_event(self, event: QueueEvent) -> None:
         """A call's fact from AMI; the end of a voicemail call also wakes the ingestor."""
         self.queue_facts(event)
-        if isinstance(event, VoicemailEnded):
+        if isinstance(event, VoicemailEnded) and self.voicemail is not None:
             self.voicemail.poke()
+
+    def _record_fact(self, call_id: str, command: StoreCommand, seq: int | None) -> None:
+        """A queue fact under the seq every process gives it (None: the writer's own)."""
+        if seq is None:
+            record(self.writer, call_id, command)
+            return
+        with self.writer.at_seq(seq):
+            record(self.writer, call_id, command)
 
     def _checks(self) -> dict[type[Query], Handler]:
         """The reference and identity checks: their successful attempts are written by
@@ -197,36 +225,48 @@ class IvrApp:
         self.sounds.names.clear()
         log.info("rules live", extra={"version": self.rules.version[:12]})
 
+    def _fallback_calls(self) -> None:
+        """Calls the dialplan answered while this process was up (none was, or they all
+        lagged): recorded at once rather than at the next start."""
+        if self.fallback_log.exists():
+            fallback_log.ingest(self.fallback_log, self.writer)
+
     def _mark_ready(self) -> None:
         fallback_log.ingest(self.fallback_log, self.writer)
-        app_ready_path(self.settings).write_text(f"{os.getpid()}\n")
-        log.info("taking calls", extra={"pid": os.getpid()})
+        app_ready_path(self.settings, self.index).write_text(f"{os.getpid()}\n")
+        log.info("taking calls", extra={"pid": os.getpid(), "ivr_process": self.index})
 
     def _mark_down(self) -> None:
-        app_ready_path(self.settings).unlink(missing_ok=True)
-        log.warning("not taking calls: ARI link down (the dialplan answers meanwhile)")
+        app_ready_path(self.settings, self.index).unlink(missing_ok=True)
+        log.warning("not taking calls: ARI link down (the other IVR processes, or the "
+                    "dialplan, answer meanwhile)")
 
     async def run(self) -> None:
         """Serve calls until cancelled."""
         await asyncio.to_thread(self._prepare)
-        self.voicemail.start()  # after the model loaded: messages are transcribed
+        if self.voicemail is not None:
+            self.voicemail.start()  # after the model loaded: messages are transcribed
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, self.reload_rules)
         self.ami.start()
         watcher = loop.create_task(watch(self.rules, on_reload=self._after_rules_change))
+        peers = loop.create_task(self.peers.run())
         try:
             await self.ari.run_forever()
         finally:
-            app_ready_path(self.settings).unlink(missing_ok=True)
+            app_ready_path(self.settings, self.index).unlink(missing_ok=True)
             watcher.cancel()
+            peers.cancel()
             self.ami.stop()
-            self.voicemail.stop()
+            if self.voicemail is not None:
+                self.voicemail.stop()
             self.transcripts.close()
             self.attempts.close()
             self.writer.close()
             self.speech.close()
 
     def _prepare(self) -> None:
+        sweep_takeovers(self.settings)
         try:
             self.store.migrate()
         except SQLAlchemyError as exc:  # calls are taken anyway: the writer spools
@@ -236,13 +276,13 @@ class IvrApp:
             self.matcher_for(self.rules.current)
 
 
-def run_app(settings: Settings, sounds_dir: Path) -> None:
-    """Foreground entry point with a pid file."""
-    pid = app_pid_path(settings)
+def run_app(settings: Settings, sounds_dir: Path, index: int = 0) -> None:
+    """Foreground entry point of IVR process ``index``, with a pid file."""
+    pid = app_pid_path(settings, index)
     pid.parent.mkdir(parents=True, exist_ok=True)
     pid.write_text(f"{os.getpid()}\n")
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(IvrApp(settings, sounds_dir).run())
+            asyncio.run(IvrApp(settings, sounds_dir, index).run())
     finally:
         pid.unlink(missing_ok=True)

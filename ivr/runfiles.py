@@ -17,27 +17,52 @@ def stack_pid_path(settings: Settings) -> Path:
     return settings.home / "run" / "stack.pid"
 
 
-def app_pid_path(settings: Settings) -> Path:
-    """The IVR application process (SIGHUP reloads its rules)."""
-    return settings.home / "run" / "ivr-app.pid"
+def _app_stem(index: int) -> str:
+    """Process 0 keeps the names of the single-process days (scripts read them)."""
+    return "ivr-app" if index == 0 else f"ivr-app-{index}"
 
 
-def app_ready_path(settings: Settings) -> Path:
+def app_pid_path(settings: Settings, index: int = 0) -> Path:
+    """IVR application process ``index`` (SIGHUP reloads its rules)."""
+    return settings.home / "run" / f"{_app_stem(index)}.pid"
+
+
+def app_ready_path(settings: Settings, index: int = 0) -> Path:
     """Written with the pid once the IVR takes calls: Asterisk's application list is no
     proof, since it keeps a crashed application listed while calls are held in it."""
-    return settings.home / "run" / "ivr-app.ready"
+    return settings.home / "run" / f"{_app_stem(index)}.ready"
+
+
+def app_status_path(settings: Settings, index: int = 0) -> Path:
+    """What IVR process ``index`` is doing (``ivr.stack.peers``): its peers read it to
+    spread calls, ``status`` and the admin to show it."""
+    return settings.home / "run" / f"{_app_stem(index)}.json"
+
+
+def ready_app_pids(settings: Settings) -> list[int]:
+    """The pids of the IVR processes taking calls now."""
+    found = (live_pid(app_ready_path(settings, i)) for i in range(settings.ivr_processes))
+    return [pid for pid in found if pid is not None]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def live_pid(path: Path) -> int | None:
     """The pid recorded in ``path`` if that process is alive (another user's counts)."""
     try:
         pid = int(path.read_text().strip())
-        os.kill(pid, 0)
-    except PermissionError:
-        return pid
     except (OSError, ValueError):
         return None
-    return pid
+    return pid if pid_alive(pid) else None
 
 
 def _runs(pid: int, command: bytes) -> bool:
@@ -56,9 +81,15 @@ def _our_pid(path: Path, command: bytes) -> int | None:
     return pid if pid is not None and _runs(pid, command) else None
 
 
-def ivr_app_pid(settings: Settings) -> int | None:
-    """The live IVR application's pid, checked to be ours before anyone signals it."""
-    return _our_pid(app_pid_path(settings), b"app")
+def is_ivr_app(pid: int) -> bool:
+    """Whether ``pid`` is one of our IVR processes (``townhall-ivr app``)."""
+    return _runs(pid, b"app")
+
+
+def ivr_app_pids(settings: Settings) -> list[int]:
+    """The live IVR processes' pids, each checked to be ours before anyone signals it."""
+    found = (live_pid(app_pid_path(settings, i)) for i in range(settings.ivr_processes))
+    return [pid for pid in found if pid is not None and is_ivr_app(pid)]
 
 
 def stack_pid(settings: Settings) -> int | None:

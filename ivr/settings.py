@@ -25,6 +25,14 @@ DEFAULT_ASTERISK_ROOT = "/var/cache/townhall-ivr/asterisk-root"
 LOOPBACK = "127.0.0.1"
 
 
+MAX_IVR_PROCESSES = 8  # seq slots (``ivr.store.seqs``)
+
+
+def default_ivr_processes() -> int:
+    """One IVR process per core (at least one): each is one event loop, one core at most."""
+    return max(1, os.cpu_count() or 1)
+
+
 def connect_host(bind: str) -> str:
     """The address a local client uses to reach a service listening on ``bind``."""
     return LOOPBACK if bind in ("0.0.0.0", "::") else bind
@@ -179,6 +187,9 @@ class Settings:
     # whose keys travel in the signalling: TLS only) for their media.
     sip_tls_port: int = 0
     agents_srtp: bool = False
+    # IVR processes behind StasisBroadcast(), each its own ARI application
+    # ``<ari_app>-<index>`` (TOWNHALL_IVR_PROCESSES; default: one per core).
+    ivr_processes: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -236,6 +247,8 @@ class Settings:
             config_file=env.get("TOWNHALL_CONFIG", ""),
             sip_tls_port=int(env.get("TOWNHALL_SIP_TLS_PORT", "0")),
             agents_srtp=env.get("TOWNHALL_AGENTS_SRTP", "0").lower() in ("1", "true", "yes", "on"),
+            ivr_processes=min(MAX_IVR_PROCESSES, max(1, int(
+                env.get("TOWNHALL_IVR_PROCESSES") or default_ivr_processes()))),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -271,6 +284,7 @@ class Settings:
             "TOWNHALL_CONFIG": self.config_file,
             "TOWNHALL_SIP_TLS_PORT": str(self.sip_tls_port) if self.sip_tls_port else "",
             "TOWNHALL_AGENTS_SRTP": "1" if self.agents_srtp else "",
+            "TOWNHALL_IVR_PROCESSES": str(self.ivr_processes),
         }
         return {k: v for k, v in env.items() if v}
 
@@ -322,6 +336,15 @@ class Settings:
     def spool_dir(self) -> Path:
         """Durable spool of store writes waiting for the database."""
         return self.home / "spool"
+
+    def app_name(self, index: int) -> str:
+        """The ARI application of IVR process ``index``."""
+        return f"{self.ari_app}-{index}"
+
+    def app_spool_dir(self, index: int) -> Path:
+        """IVR process ``index``'s own spool: one writer per spool, and the process
+        restarted under the same index replays what its predecessor left."""
+        return self.spool_dir if index == 0 else self.home / f"spool-{index}"
 
     @property
     def callback_base(self) -> str:

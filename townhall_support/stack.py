@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from ivr.rules import load_rules
 from ivr.runfiles import app_ready_path, live_pid
 from ivr.settings import Settings
 from ivr.simulate import CallResult, default_cache_dir, start_call
+from ivr.stack.peer_files import read_statuses
 from ivr.stack.provisioning import configure_asterisk
 from ivr.store import Store
 from ivr.store.queries import contact_by_ref, contact_to_dict
@@ -94,34 +95,74 @@ def started_asterisk(settings: Settings, prompt_cache: Path | None = None,
 
 @dataclass
 class Stack:
-    """A running Asterisk + IVR application, with helpers to call and to break it."""
+    """A running Asterisk + IVR processes (``settings.ivr_processes`` of them, as the
+    supervisor runs them), with helpers to call and to break them."""
 
     settings: Settings
     asterisk: AsteriskInstance
-    app: subprocess.Popen[bytes] | None = None
+    apps: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def app(self) -> subprocess.Popen[bytes] | None:
+        """IVR process 0 (the only one when ``ivr_processes`` is 1)."""
+        return self.apps.get(0)
 
     def start_app(self, timeout: float = START_TIMEOUT) -> None:
-        env = {**os.environ, **self.settings.to_env()}
-        with (self.settings.home / "ivr-app.log").open("ab") as log:
-            self.app = subprocess.Popen(
-                [sys.executable, "-m", "ivr.cli", "app", "--sounds-dir",
-                 str(self.asterisk.sounds_dir)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        """Start every IVR process not running and wait until all take calls."""
+        for index in range(self.settings.ivr_processes):
+            if index not in self.apps or self.apps[index].poll() is not None:
+                self.start_one(index, wait=False)
         self.wait_registered(timeout)
 
+    def start_one(self, index: int, timeout: float = START_TIMEOUT, wait: bool = True) -> None:
+        """Start IVR process ``index`` (what the supervisor does when one died)."""
+        env = {**os.environ, **self.settings.to_env()}
+        with self.log_path(index).open("ab") as log:
+            self.apps[index] = subprocess.Popen(
+                [sys.executable, "-m", "ivr.cli", "app", "--index", str(index), "--sounds-dir",
+                 str(self.asterisk.sounds_dir)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_registered(timeout)
+
     def stop_app(self, sig: int = signal.SIGTERM) -> None:
-        if self.app is not None and self.app.poll() is None:
-            self.app.send_signal(sig)
-            self.app.wait(15)
-        self.app = None
+        """Stop every IVR process (SIGKILL: as if all crashed at once)."""
+        for index in list(self.apps):
+            self.stop_one(index, sig)
+
+    def stop_one(self, index: int, sig: int = signal.SIGTERM) -> None:
+        app = self.apps.pop(index, None)
+        if app is not None and app.poll() is None:
+            app.send_signal(sig)
+            app.wait(15)
+
+    def busiest(self) -> tuple[int, int]:
+        """(index, calls in progress) of the ready IVR process holding the most calls,
+        as the processes last wrote their status (four times a second)."""
+        found = [(s.calls, s.index) for s in read_statuses(self.settings) if s.ready]
+        calls, index = max(found, default=(0, 0))
+        return index, calls
+
+    def crash_busiest(self) -> int:
+        """kill -9 the IVR process holding the most calls (its peers take them over)
+        and start it again at once, as the supervisor does; its index."""
+        index, _calls = self.busiest()
+        self.stop_one(index, signal.SIGKILL)
+        self.start_one(index, wait=False)
+        return index
+
+    def log_path(self, index: int = 0) -> Path:
+        return self.settings.home / ("ivr-app.log" if index == 0 else f"ivr-app-{index}.log")
 
     def registered(self) -> bool:
-        """This app process takes calls (Asterisk's application list keeps a crashed
+        """Every IVR process takes calls (Asterisk's application list keeps a crashed
         app listed while calls are held in it: no proof)."""
-        return self.app is not None and live_pid(app_ready_path(self.settings)) == self.app.pid
+        return len(self.apps) == self.settings.ivr_processes and all(
+            live_pid(app_ready_path(self.settings, index)) == app.pid
+            for index, app in self.apps.items())
 
     def wait_registered(self, timeout: float = START_TIMEOUT) -> None:
         def exited() -> bool:
-            return self.app is not None and self.app.poll() is not None
+            return any(app.poll() is not None for app in self.apps.values())
 
         eventually(lambda: self.registered() or exited(), timeout)
         if self.registered():
@@ -131,8 +172,11 @@ class Stack:
         raise TimeoutError(f"IVR app not registered after {timeout} s: {self.app_log()}")
 
     def app_log(self) -> str:
-        path = self.settings.home / "ivr-app.log"
-        return path.read_text()[-3000:] if path.exists() else ""
+        """The end of every IVR process's log."""
+        tails = [f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+                 for path in map(self.log_path, range(self.settings.ivr_processes))
+                 if path.exists()]
+        return "\n".join(tails)
 
     def call(self, **options: Any) -> CallResult:
         """Place one citizen call; blocks until it ends."""

@@ -356,10 +356,14 @@ def settings(calendar_id: str | None) -> Response | str:
         if not target:
             form.calendar_id.errors = ["Donnez un identifiant au nouvel agenda."]
         elif values is not None:
-            new_text = calendar_rules.with_calendar(text, target, values)
-            _, issues = rules_publish.check(new_text, path.name)
-            if not issues:
-                return _publish_calendar(new_text, target)
+            try:
+                new_text = calendar_rules.with_calendar(text, target, values)
+            except ValueError as exc:  # a part written on one line, or a stale page
+                flash(str(exc), "error")
+            else:
+                _, issues = rules_publish.check(new_text, path.name)
+                if not issues:
+                    return _publish_calendar(new_text, target)
     return render_template("agenda/settings.html", form=form, calendar_id=calendar_id,
                            issues=issues)
 

@@ -1,6 +1,9 @@
-"""Queues (administrateur, superviseur): live callers and agents, today's figures, pauses."""
+"""Queues (administrateur, superviseur): live callers and agents, today's figures, pauses,
+and the IVR processes taking the calls."""
 
 from __future__ import annotations
+
+import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
@@ -15,6 +18,9 @@ from admin.live_queues import AGENT_STATES, agent_state, get_live
 from admin.metrics import compute
 from admin.period import today
 from admin.published import published_rules
+from ivr.settings import Settings
+from ivr.stack.peer_files import read_statuses
+from ivr.stack.peers import PeerStatus
 from ivr.telephony.ami import AmiError
 
 bp = Blueprint("queues", __name__, url_prefix="/queues")
@@ -32,9 +38,10 @@ def index() -> str:
     """Each department's live queue (from AMI) and today's figures; refreshed by the page."""
     rules, day, live = published_rules(), today(), get_live()
     sl = current_app.config["SERVICE_LEVEL_SECONDS"]
-    views = live.views()
+    views, processes = live.views(), ivr_processes(current_app.config["TOWNHALL_SETTINGS"])
     if rules is None:
-        return render_template("queues/index.html", rows=[], sl=sl, views=views)
+        return render_template("queues/index.html", rows=[], sl=sl, views=views,
+                               processes=processes)
     rows = [
         (target, dept, rules.queue_members(target), compute(get_session(), day, day, target, sl),
          views.get(target) if views is not None else None)
@@ -42,8 +49,20 @@ def index() -> str:
         if not dept.answered_by_ivr
     ]  # fmt: skip
     return render_template("queues/index.html", rows=rows, sl=sl, views=views, live=live,
-                           agent_state=agent_state, states=AGENT_STATES,
+                           agent_state=agent_state, states=AGENT_STATES, processes=processes,
                            now=current_app.config["TOWNHALL_CLOCK"].now())  # fmt: skip
+
+
+def ivr_processes(settings: Settings) -> list[tuple[int, PeerStatus | None, float | None]]:
+    """Each IVR process: its last status (None: never started) and the seconds since its
+    last call event (None: none yet)."""
+    statuses, now = {s.index: s for s in read_statuses(settings)}, time.time()
+    rows = []
+    for index in range(settings.ivr_processes):
+        status = statuses.get(index)
+        since = now - status.last_event if status and status.last_event else None
+        rows.append((index, status, since))
+    return rows
 
 
 @bp.route("/pause", methods=["POST"])

@@ -134,6 +134,11 @@ EMPTY_CONFIGS = (
 # The guard's ACL (ivr.security): rendered empty once, then the guard's, kept by renders.
 BLOCKED_FILE = "pjsip_blocked.conf"
 INBOUND_PATTERNS = ("_X.", "_+X.", "s", "_[a-zA-Z0-9].")
+# How long StasisBroadcast() waits for an IVR process to claim a call (ms). A live
+# process claims within milliseconds; a lone process restarting after a crash is back
+# in about two seconds, so a caller arriving meanwhile rings a little longer and is
+# taken by the IVR rather than by the fallback.
+CLAIM_TIMEOUT_MS = 2500
 
 
 @dataclass(frozen=True)
@@ -273,6 +278,8 @@ def _context(
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
         "ari_app": settings.ari_app,
+        "ivr_apps": f"^{settings.ari_app}-[0-9]+$",
+        "claim_timeout_ms": CLAIM_TIMEOUT_MS,
         "ari_user": settings.ari_user,
         "ari_password": settings.ari_password,
         "ami_user": settings.ami_user,

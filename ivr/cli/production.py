@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ivr.settings import Settings
+from ivr.settings import Settings, read_config_file
 
 if TYPE_CHECKING:
     from ivr.backup.archive import Sources
@@ -106,8 +106,10 @@ def install_units(dry_run: bool, user: str, etc: Path, state: Path, systemd_dir:
     from ivr.install.layout import Target, install, plan
 
     exe = shutil.which("townhall-ivr", path=str(Path(sys.executable).parent))
+    config = etc / "townhall-ivr.env"  # the town's own setting, when already installed
+    processes = Settings.from_env(read_config_file(config) if config.is_file() else {})
     target = Target(Path(exe or sys.argv[0]).absolute(), etc.absolute(), state.absolute(),
-                    systemd_dir.absolute(), user)
+                    systemd_dir.absolute(), user, processes.ivr_processes)
     if dry_run:
         for item in plan(target):
             text = item.text if item.path.suffix != ".yaml" else "(les règles par défaut)\n"

@@ -13,7 +13,7 @@ from ivr.domain.spoken_length import spoken_seconds
 from ivr.rules.loader import RulesError, load_rules
 from ivr.rules.schema import Menu, Rules
 from ivr.rules.times import DAY_NAMES
-from ivr.runfiles import ivr_app_pid
+from ivr.runfiles import ivr_app_pids
 from ivr.settings import Settings
 
 
@@ -54,18 +54,19 @@ def reload(ctx: click.Context) -> None:
     """Fait relire les règles par l'application en cours (SIGHUP), après vérification."""
     settings = _settings(ctx)
     _load_or_exit(settings.rules_path)
-    pid = ivr_app_pid(settings)
-    if pid is None:
+    pids = ivr_app_pids(settings)
+    if not pids:
         click.echo(f"aucun serveur vocal en marche (pas de pid vivant dans "
                    f"{settings.home / 'run'}) : les règles seront lues à son démarrage")
         raise SystemExit(1)
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except PermissionError:
-        click.echo(f"impossible de prévenir le serveur vocal (pid {pid}) : lancez la commande "
-                   "sous l'utilisateur qui l'a démarré")
-        raise SystemExit(1) from None
-    click.echo(f"relecture des règles demandée au serveur vocal (pid {pid})")
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGHUP)
+        except PermissionError:
+            click.echo(f"impossible de prévenir le serveur vocal (pid {pid}) : lancez la "
+                       "commande sous l'utilisateur qui l'a démarré")
+            raise SystemExit(1) from None
+        click.echo(f"relecture des règles demandée au serveur vocal (pid {pid})")
 
 
 @rules.command()

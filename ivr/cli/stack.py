@@ -12,8 +12,16 @@ from pathlib import Path
 import click
 import httpx
 
-from ivr.runfiles import app_ready_path, ivr_app_pid, live_pid, stack_pid
+from ivr.runfiles import (
+    app_pid_path,
+    is_ivr_app,
+    live_pid,
+    ready_app_pids,
+    stack_pid,
+)
 from ivr.settings import Settings, connect_host
+from ivr.stack.peer_files import read_statuses
+from ivr.stack.peers import PeerStatus
 from ivr.stack.supervisor import serve_foreground
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -47,7 +55,7 @@ def up(settings: Settings, timeout: float) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise click.ClickException(f"the stack exited (code {proc.returncode}); see {log}")
-        if live_pid(app_ready_path(settings)) is not None:
+        if ready_app_pids(settings):
             click.echo(f"up (pid {proc.pid}); sip:3000@{settings.sip_host}:{settings.sip_port}")
             return
         time.sleep(0.5)
@@ -77,11 +85,15 @@ def down(settings: Settings, timeout: float) -> None:
 def status(settings: Settings) -> None:
     """Show what runs: supervisor, Asterisk/ARI, IVR application, admin."""
     sup = stack_pid(settings)
-    app = ivr_app_pid(settings)
     click.echo(f"stack:     {f'up, pid {sup}' if sup else 'down'}")
-    click.echo(f"ivr app:   {f'running, pid {app}' if app else 'not running'}")
-    ready = live_pid(app_ready_path(settings))
-    taking = f"taken by the IVR (pid {ready})" if ready else "not taken by the IVR"
+    statuses = {s.index: s for s in read_statuses(settings)}
+    for index in range(settings.ivr_processes):
+        pid = live_pid(app_pid_path(settings, index))
+        pid = pid if pid is not None and is_ivr_app(pid) else None  # a stale file's pid
+        click.echo(f"ivr app {index}: {process_line(pid, statuses.get(index), time.time())}")
+    ready = ready_app_pids(settings)
+    taking = (f"taken by {len(ready)} of {settings.ivr_processes} IVR processes" if ready
+              else "not taken by the IVR")
     click.echo(f"calls:     {taking} (ARI {settings.ari_host}:{settings.ari_port})")
     try:
         admin_url = f"http://{connect_host(settings.admin_host)}:{settings.admin_port}/login"
@@ -91,14 +103,28 @@ def status(settings: Settings) -> None:
         click.echo(f"admin:     not reachable on port {settings.admin_port}")
 
 
+def process_line(pid: int | None, status: PeerStatus | None, now: float) -> str:
+    """One IVR process for ``status``: pid, taking calls or not, calls, last event."""
+    if pid is None:
+        return "not running"
+    if status is None or status.pid != pid:
+        return f"starting, pid {pid}"
+    state = "taking calls" if status.ready else "not taking calls"
+    last = (f"last event {now - status.last_event:.1f} s ago" if status.last_event
+            else "no event yet")
+    return f"{state}, pid {pid}, {status.calls} calls in progress, {last}"
+
+
 @click.command()
 @click.option("--sounds-dir", type=click.Path(path_type=Path), default=None,
               help="Where Asterisk reads townhall/ prompts (default: the instance's).")
+@click.option("--index", type=click.IntRange(0, 7), default=0, show_default=True,
+              help="Which of the TOWNHALL_IVR_PROCESSES IVR processes this is.")
 @pass_settings
-def app(settings: Settings, sounds_dir: Path | None) -> None:
-    """Run only the IVR application (Asterisk must be running)."""
+def app(settings: Settings, sounds_dir: Path | None, index: int) -> None:
+    """Run one IVR process (Asterisk must be running)."""
     from ivr.app import run_app
     if sounds_dir is None:
         from ivr.asterisk.process import AsteriskInstance
         sounds_dir = AsteriskInstance(settings).sounds_dir
-    run_app(settings, sounds_dir)
+    run_app(settings, sounds_dir, index)

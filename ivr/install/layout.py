@@ -18,14 +18,16 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.package_data import DEFAULT_RULES, shipped
+from ivr.settings import default_ivr_processes
 from ivr.stack.workers import WORKERS, Worker
 
 ENV_FILE = "townhall-ivr.env"
 TARGET_UNIT = "townhall-ivr.target"
+APP_TEMPLATE = "townhall-ivr-app@.service"  # one instance per IVR process
 # units of earlier versions, removed by an install (one unit ran the whole stack)
 OBSOLETE_UNITS = ("townhall-ivr.service",)
 # The private Asterisk root (chroot) and its build cache, written by the main service.
@@ -41,6 +43,7 @@ class Target:
     state: Path = Path("/var/lib/townhall-ivr")
     systemd: Path = Path("/etc/systemd/system")
     user: str = "townhall-ivr"
+    ivr_processes: int = field(default_factory=default_ivr_processes)
 
     @property
     def config(self) -> Path:
@@ -92,10 +95,16 @@ def unit_names() -> list[str]:
                   + [w.unit for w in WORKERS])
 
 
+def app_units(processes: int) -> list[str]:
+    """The IVR processes' units: ``townhall-ivr-app@0.service``…"""
+    return [APP_TEMPLATE.replace("@", f"@{index}") for index in range(processes)]
+
+
 def plan(target: Target) -> list[Planned]:
     """Every file of the install, units first."""
-    wanted = " ".join(name for name in unit_names()
-                      if name not in (TARGET_UNIT, "townhall-ivr-backup.service"))
+    wanted = " ".join([*(name for name in unit_names()
+                         if name not in (TARGET_UNIT, APP_TEMPLATE, "townhall-ivr-backup.service")),
+                       *app_units(target.ivr_processes)])
     files = [Planned(target.systemd / unit.name,
                      _fill(unit.read_text(), target, wants=wanted), 0o644, False)
              for unit in shipped("systemd").iterdir()]

@@ -1,11 +1,13 @@
 """Start, supervise and stop the stack behind ``make run`` and ``townhall-ivr up``.
 
-Asterisk runs as a child of the supervisor; the IVR application, the background workers
+Asterisk runs as a child of the supervisor; the IVR processes, the background workers
 of ``ivr.stack.workers`` (callback scheduler, alert dialer, Marianne, CalDAV push,
 messages sender and mailbox reader when configured) and the admin run as child
-processes that are restarted at once if they die (a crashed or killed IVR is back
-within a second or two, and meanwhile the dialplan fallback answers calls). On a server,
-systemd runs each of them as its own unit instead (``production install-units``).
+processes that are restarted at once if they die. There are ``TOWNHALL_IVR_PROCESSES``
+IVR processes (one per core by default): a crashed or killed one is back within a
+second or two, and meanwhile the others claim the new calls and take over its calls in
+progress (the dialplan fallback answers only when none is up). On a server, systemd
+runs each of them as its own unit instead (``production install-units``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ivr.stack.workers import needed_workers, worker
 
 log = logging.getLogger(__name__)
 
-RESTART_DELAY = 0.5  # a crashed IVR is back at once; the dialplan answers meanwhile
+RESTART_DELAY = 0.5  # a crashed IVR is back at once; its peers answer meanwhile
 MAX_RESTART_DELAY = 30.0
 STABLE_SECONDS = 30.0  # a child that ran this long is healthy again: restart quickly
 
@@ -99,6 +101,18 @@ def worker_child(name: str, logs: Path) -> Child:
                  logs / f"{found.name}.log")
 
 
+def ivr_children(settings: Settings, sounds_dir: Path, logs: Path) -> list[Child]:
+    """The ``TOWNHALL_IVR_PROCESSES`` IVR processes, each claiming calls offered by
+    ``StasisBroadcast()``; when one dies the others take its calls until it is back."""
+    children = []
+    for index in range(settings.ivr_processes):
+        name = "ivr-app" if index == 0 else f"ivr-app-{index}"
+        children.append(Child(name, [sys.executable, "-m", "ivr.cli", "app", "--index",
+                                     str(index), "--sounds-dir", str(sounds_dir)],
+                              logs / f"{name}.log"))
+    return children
+
+
 class Stack:
     """Asterisk + IVR application + admin for one ``Settings``."""
 
@@ -115,9 +129,7 @@ class Stack:
         self.asterisk.start()
         logs = self.settings.home / "log"
         cli = [sys.executable, "-m", "ivr.cli"]
-        self.children.append(Child("ivr-app", [*cli, "app", "--sounds-dir",
-                                               str(self.asterisk.sounds_dir)],
-                                   logs / "ivr-app.log"))
+        self.children.extend(ivr_children(self.settings, self.asterisk.sounds_dir, logs))
         self.children += [worker_child(w.name, logs) for w in needed_workers(self.settings)]
         if self.with_admin:
             self.children.append(Child("admin", [*cli, "admin", "serve"], logs / "admin.log"))

@@ -8,6 +8,7 @@ psycopg 3, the driver installed with the package.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from collections.abc import Iterator
@@ -104,7 +105,7 @@ class Store:
         self.create_private_file()
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.connect() as connection:
+        with self._sqlite_migration_lock(), self.engine.connect() as connection:
             # SQLite ALTERs by copying a table and dropping the old one; with foreign keys
             # on, that DROP deletes (cascades to) the child rows. The pragma only changes
             # outside a transaction, hence before ``begin``.
@@ -119,6 +120,20 @@ class Store:
             finally:
                 self._sqlite_foreign_keys(connection, on=True)
         log.info("store migrated", extra={"db": public_url(self.url), "revision": revision})
+
+    @contextmanager
+    def _sqlite_migration_lock(self) -> Iterator[None]:
+        """PostgreSQL's advisory lock for SQLite: a lock file beside the database (the
+        IVR processes of one stack start together and migrate on the same machine)."""
+        path = sqlite_path(self.url)
+        if path is None:
+            yield
+            return
+        lock = path.with_name(f"{path.name}.migrate.lock")
+        _create_private(lock)  # beside citizens' data: the same mode, whatever the umask
+        with lock.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     def _sqlite_foreign_keys(self, connection: Connection, *, on: bool) -> None:
         if self.dialect == "sqlite":

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -138,7 +139,8 @@ class Contact(Base):
     subject: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str | None] = mapped_column(Text)
     # Highest writer op seq applied to the fields above: replays are last-writer-wins.
-    op_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # 64 bits: a seq is a microsecond timestamp times 16 (``ivr.store.seqs``).
+    op_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -155,7 +157,7 @@ class ContactEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any] | None]

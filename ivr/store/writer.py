@@ -1,18 +1,24 @@
 """The store writer: what the IVR calls to record facts, without ever waiting.
 
-Each method stamps the op with a per-call ``seq`` and appends it to the durable
-spool, then returns; a background thread seals the spool every ``batch_delay``,
-applies each segment in one transaction and deletes it after the commit. When the
-database is away the segments wait on disk and are retried with backoff; a process
-that dies leaves them for the next one, which replays them at start. The apply step
-is idempotent, so replaying a segment that had in fact been committed changes nothing.
+Each method stamps the op with a per-call ``seq`` (``ivr.store.seqs``: ordered in
+time across the IVR processes' writers, the same in each for a queue fact they all
+hear) and appends it to the durable spool, then returns. A background thread seals
+the spool every ``batch_delay``, applies each segment in one transaction and deletes
+it after the commit. When the database is away the segments wait on disk and are
+retried with backoff; a process that dies leaves them for the next one, which replays
+them at start. The apply step is idempotent, so replaying a segment that had in fact
+been committed changes nothing.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,7 @@ from ivr.clock import Clock
 from ivr.domain.outcomes import ContactOutcome
 from ivr.store.apply import CONTACT_FIELDS, DATETIME_FIELDS, Op, apply_ops
 from ivr.store.db import Store
+from ivr.store.seqs import writer_seq
 from ivr.store.spool import Spool, read_segment
 
 log = logging.getLogger(__name__)
@@ -51,8 +58,10 @@ class StoreWriter:
         batch_delay: float = BATCH_DELAY,
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,
+        slot: int = 0,
     ):
         self.store = store
+        self.slot = slot  # the IVR process's index: its seqs never meet another's
         self.clock = clock or Clock()
         self.batch_delay = batch_delay
         self.min_backoff, self.max_backoff = min_backoff, max_backoff
@@ -61,6 +70,7 @@ class StoreWriter:
         self._seqs: OrderedDict[str, int] = OrderedDict()
         self._live: set[str] = set()  # calls not finished yet: their seqs outlive a restart
         self._seq_lock = threading.Lock()
+        self._forced = threading.local()  # ``at_seq``: the seqs of this thread's next ops
         self._wake, self._kick, self._stop = threading.Event(), threading.Event(), threading.Event()
         self._idle = threading.Condition()
         self._seed_seqs()
@@ -124,6 +134,16 @@ class StoreWriter:
                     "promised_before": _iso(promised_before), "max_attempts": max_attempts}
         self._enqueue(call_id, {"op": "callback", "at": _iso(at), "callback": callback})
 
+    @contextmanager
+    def at_seq(self, first: int) -> Iterator[None]:
+        """Ops recorded by this thread inside take seqs ``first``, ``first + 1``…
+        (``fact_seq``) instead of the writer's own."""
+        self._forced.seqs = itertools.count(first)
+        try:
+            yield
+        finally:
+            self._forced.seqs = None
+
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every op so far is committed; False if the database stayed away."""
         self._kick.set()
@@ -158,9 +178,10 @@ class StoreWriter:
             raise ValueError(f"store op with no call id: {body['op']}")
         try:
             with self._seq_lock:  # spool order == seq order for each call
+                forced = getattr(self._forced, "seqs", None)
                 op = {
                     "call_id": call_id,
-                    "seq": self._next_seq(call_id, body["op"]),
+                    "seq": next(forced) if forced else self._next_seq(call_id, body["op"]),
                     "ts": _iso(self.clock.now()),
                     **body,
                 }
@@ -172,7 +193,7 @@ class StoreWriter:
         self._wake.set()
 
     def _next_seq(self, call_id: str, kind: str) -> int:
-        seq = self._seqs.pop(call_id, 0) + 1
+        seq = writer_seq(self._seqs.pop(call_id, 0), time.time_ns() // 1000, self.slot)
         self._track(call_id, seq, kind)
         return seq
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,10 @@ from ivr.telephony.speech_bridge import LEG_PREFIX
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[str], CallSession]
+ClaimDelay = Callable[[], float]  # seconds before claiming a broadcast call
+# (channel id, pid of the process that left it) -> whether this process takes it over
+TakeOrphan = Callable[[str, int], bool]
+RESUME = "resume"  # Stasis argument of a call moved here from a dead process's application
 # (current REST controller, caller channel id) -> that call's speech input, None: keypad only
 SpeechFactory = Callable[[Callable[[], AriClientController], str], SpeechInput | None]
 
@@ -135,13 +139,22 @@ class AriApplication:
                  now: Callable[[], Any], speech: SpeechFactory | None = None,
                  answers: Answers = unanswered,
                  on_ready: Callable[[], None] | None = None,
-                 on_down: Callable[[], None] | None = None) -> None:
+                 on_down: Callable[[], None] | None = None,
+                 claim_delay: ClaimDelay = lambda: 0.0,
+                 take_orphan: TakeOrphan = lambda _channel, _pid: True,
+                 release_orphan: Callable[[str, int], None] = lambda _channel, _pid: None,
+                 predecessor: int = 0) -> None:
         self.speech, self.on_ready, self.answers = speech, on_ready, answers
+        self.claim_delay, self.take_orphan = claim_delay, take_orphan
+        self.release_orphan = release_orphan
+        self.predecessor = predecessor  # pid of the process that ran this application before
+        self._tasks: set[asyncio.Task[None]] = set()  # claims and takeovers in flight
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
         self.runners: dict[str, CallRunner] = {}
         self.link = AriLink(host, port, user, password, app, on_connect=self._recover,
                             on_disconnect=on_down)
         self.link.handlers.update({
+            "CallBroadcast": self._on_broadcast,
             "StasisStart": self._on_start, "StasisEnd": self._on_end,
             "ChannelDtmfReceived": self._on_dtmf, "PlaybackFinished": self._on_playback,
             "RecordingFinished": self._on_recording, "RecordingFailed": self._on_recording,
@@ -163,6 +176,8 @@ class AriApplication:
         orphans = [cid for cid in details["channel_ids"]
                    if cid not in self.runners and not cid.startswith(LEG_PREFIX)]
         for channel_id in orphans:
+            if not self.take_orphan(channel_id, self.predecessor):
+                continue  # a peer took it over while this process was away
             resumed = await self._resumed(channel_id)
             if resumed is None or channel_id in self.runners:
                 continue  # gone meanwhile
@@ -171,6 +186,80 @@ class AriApplication:
             self._begin(channel_id, resumed)
         if self.on_ready is not None:
             self.on_ready()
+
+    def playbacks(self) -> dict[str, str]:
+        """Each call in progress with its current playback id ("" when none)."""
+        return {call: runner.playback or "" for call, runner in self.runners.items()}
+
+    async def take_over(self, app: str, generation: int, playbacks: Mapping[str, str]) -> int:
+        """Move the calls left in ``app`` (its process, pid ``generation``, is not
+        ready) into this application, where each resumes; the number moved. The prompt
+        a call was hearing is stopped first: Asterisk would move it only after."""
+        try:
+            details = await self.link.request("GET", f"applications/{app}")
+        except AriRestError as exc:
+            if exc.status_code == 404:
+                return 0  # Asterisk forgot the application: no call was left in it
+            raise
+        moved = 0
+        for channel_id in details.get("channel_ids") or []:
+            if channel_id.startswith(LEG_PREFIX) or not self.take_orphan(channel_id, generation):
+                continue
+            try:
+                if playbacks.get(channel_id):
+                    await self._stop(playbacks[channel_id])
+                await self.link.request("POST", f"channels/{channel_id}/move",
+                                        [("app", self.link.app), ("appArgs", RESUME)])
+            except (AriRestError, ConnectionError) as exc:
+                if isinstance(exc, AriRestError) and exc.status_code in (404, 409):
+                    continue  # hung up meanwhile
+                self.release_orphan(channel_id, generation)  # tried again at the next look
+                raise
+            log.info("taking over a call left by a stopped IVR process",
+                     extra={"call": channel_id, "from": app})
+            moved += 1
+        return moved
+
+    async def _stop(self, playback: str) -> None:
+        """Stop a playback (gone already: fine)."""
+        try:
+            await self.link.request("DELETE", f"playbacks/{playback}")
+        except AriRestError as exc:
+            if exc.status_code != 404:
+                raise
+
+    def _on_broadcast(self, event: dict[str, Any]) -> None:
+        """A new call offered to every IVR process: claim it, at once or a little later
+        when this process holds more calls than a peer (``ivr.stack.peers``)."""
+        self._spawn(self._claim(event["channel"]["id"], self.claim_delay()))
+
+    async def _claim(self, channel_id: str, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        try:
+            await self.link.request("POST", "events/claim", [
+                ("channelId", channel_id), ("application", self.link.app)])
+        except AriRestError as exc:
+            if exc.status_code not in (404, 409):  # 409: a peer won; 404: over already
+                log.warning("claim refused: %s", exc, extra={"call": channel_id})
+        except ConnectionError as exc:
+            log.warning("claim not sent: %s", exc, extra={"call": channel_id})
+
+    async def _take_moved(self, channel_id: str) -> None:
+        """A call moved here from a stopped process: resume it from what Asterisk kept."""
+        try:
+            resumed = await self._resumed(channel_id)
+        except (AriRestError, ConnectionError) as exc:
+            log.warning("moved call not resumed: %s", exc, extra={"call": channel_id})
+            return
+        if resumed is not None and channel_id not in self.runners:
+            log.info("resuming a call taken over", extra={"call": channel_id})
+            self._begin(channel_id, resumed)
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _resumed(self, channel_id: str) -> e.CallResumed | None:
         """What Asterisk still knows of a call left in the application (None: gone)."""
@@ -212,6 +301,9 @@ class AriApplication:
 
     def _on_start(self, event: dict[str, Any]) -> None:
         args = event.get("args") or []
+        if args[:1] == [RESUME]:
+            self._spawn(self._take_moved(event["channel"]["id"]))
+            return
         if not args or args[0] not in ("inbound", "callback-offer", "survey"):
             return  # ExternalMedia and originated legs are handled by their owners
         ch = event["channel"]

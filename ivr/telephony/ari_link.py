@@ -25,6 +25,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -65,6 +66,7 @@ class AriLink:
         self._request_ids = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
         self._hangups: set[asyncio.Task[None]] = set()  # of calls whose handler failed
+        self.last_event: float | None = None  # epoch seconds of the last event handled
 
     @property
     def rest(self) -> AriClientController:
@@ -178,6 +180,7 @@ class AriLink:
                 continue
             handler = self.handlers.get(kind)
             if handler is not None:
+                self.last_event = time.time()
                 self._dispatch(handler, kind, event)
 
     def _dispatch(self, handler: Handler, kind: str, event: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ivr.domain.outcomes import ContactOutcome
+from ivr.runfiles import is_ivr_app
 from ivr.telephony.call import Recorder
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,14 @@ def record(call: FallbackCall, recorder: Recorder) -> None:
 
 
 def ingest(path: Path, recorder: Recorder) -> int:
-    """Record every call of the log (and of an ingestion a crash interrupted)."""
-    if path.exists():
-        os.replace(path, path.with_name(f"{path.name}.{os.getpid()}{TAKEN}"))
+    """Record every call of the log (and of an ingestion a crash interrupted); with
+    several IVR processes each file is read by the one that renamed it to its pid."""
+    mine = path.with_name(f"{path.name}.{os.getpid()}{TAKEN}")
     count = 0
-    for taken in sorted(path.parent.glob(f"{path.name}.*{TAKEN}")):
+    for source in [path, *sorted(path.parent.glob(f"{path.name}.*{TAKEN}"))]:
+        taken = _take(source, mine, path.name)
+        if taken is None:
+            continue
         calls = [parse_line(line) for line in taken.read_text().splitlines()]
         for call in calls:
             if call is not None:
@@ -69,3 +73,17 @@ def ingest(path: Path, recorder: Recorder) -> int:
     if count:
         log.info("calls answered without the IVR recorded", extra={"calls": count})
     return count
+
+
+def _take(source: Path, mine: Path, name: str) -> Path | None:
+    """``source`` renamed to ``mine`` (None: gone, or being read by a live IVR process)."""
+    if source != mine and source.name != name:
+        owner = source.name.removeprefix(f"{name}.").removesuffix(TAKEN)
+        if owner.isdigit() and is_ivr_app(int(owner)):
+            return None
+    try:
+        os.replace(source, mine)
+    except FileNotFoundError:
+        return None
+    return mine
+

@@ -17,10 +17,12 @@ NOT_INUSE, INVALID, UNAVAILABLE = 1, 4, 5
 
 @dataclass(frozen=True)
 class QueueEvent:
-    """Base of every queue fact: which queue, when we saw it."""
+    """Base of every queue fact: which queue, when we saw it, and when Asterisk stamped
+    it (AMI ``Timestamp``, epoch seconds; the same for every listener)."""
 
     queue: str
     at: datetime
+    stamp: float | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,19 @@ def parse_event(headers: Mapping[str, str], at: datetime) -> QueueEvent | None:
     queue = headers.get("Queue")
     if builder is None or not queue:
         return None
-    return builder(headers, queue, at)
+    event = builder(headers, queue, at)
+    stamp = _stamp(headers.get("Timestamp"))
+    if event is None or stamp is None:
+        return event
+    return replace(event, stamp=stamp)
+
+
+def _stamp(value: str | None) -> float | None:
+    """AMI's ``Timestamp: 1764526974.123456`` (manager.conf ``timestampevents``)."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

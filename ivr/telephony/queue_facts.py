@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from ivr.domain.outcomes import ContactOutcome
 from ivr.flow import commands as c
+from ivr.store.seqs import fact_seq
 from ivr.telephony.queue_events import (
     AgentCompleted,
     AgentConnected,
@@ -39,16 +40,19 @@ class QueueFacts:
     such op failed its whole batch in the writer: the load benchmark's IVR fell behind).
     """
 
-    def __init__(self, record: Callable[[str, c.StoreCommand], None]) -> None:
+    def __init__(self, record: Callable[[str, c.StoreCommand, int | None], None]) -> None:
+        """``record(call id, command, seq)``: the seq is ``fact_seq`` of Asterisk's
+        timestamp (None when the event has none: the writer's own)."""
         self.record = record
         self.talking: set[str] = set()
         self.abandoned: set[str] = set()
         self.callers: dict[str, str] = {}  # agent's channel → caller's, while they talk
 
     def __call__(self, event: QueueEvent) -> None:
-        for call_id, command in self.facts(event):
+        for position, (call_id, command) in enumerate(self.facts(event)):
             if call_id:
-                self.record(call_id, command)
+                seq = None if event.stamp is None else fact_seq(event.stamp, position)
+                self.record(call_id, command, seq)
 
     def facts(self, ev: QueueEvent) -> list[Fact]:
         """The store commands one event stands for (empty for agent-state events)."""

@@ -5,6 +5,7 @@ administrateur may (the store is not involved: SQLite only)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -38,9 +39,18 @@ def rules_file(app: Flask) -> Path:
     return app.config["TOWNHALL_SETTINGS"].rules_path
 
 
+def _around_calendar(text: str, calendar_id: str) -> tuple[str, str]:
+    """The text before a calendar's block and after it (from the next calendar on)."""
+    start = text.index(f"\n    {calendar_id}:\n") + 1
+    following = re.compile(r"^    [a-z0-9-]+:$", re.MULTILINE).search(text, start + 1)
+    assert following is not None
+    return text[:start], text[following.start():]
+
+
 def test_the_administrateur_edits_a_calendar_and_it_is_published(
         app: Flask, as_user: Callable[[str], FlaskClient], store: Store) -> None:
     client = as_user("admin")
+    before = rules_file(app).read_text()
     assert 'href="/agenda/maire/reglages"' in client.get("/agenda/maire").get_data(as_text=True)
     page = client.get("/agenda/maire/reglages").get_data(as_text=True)
     assert "mardi: 14:00-17:00" in page and "projet: un projet ou une idée" in page
@@ -48,6 +58,9 @@ def test_the_administrateur_edits_a_calendar_and_it_is_published(
     assert "Agenda enregistré dans les règles (version" in saved.get_data(as_text=True)
     text = rules_file(app).read_text()
     assert "#  Libre-service au téléphone" in text  # the file's comments are kept
+    # only the calendar's own lines changed: the rest of the file is byte for byte the same
+    head, tail = _around_calendar(before, "maire")
+    assert text.startswith(head) and text.endswith(tail) and text != before
     cal = load_rules(rules_file(app)).appointments.calendars["maire"]
     assert (cal.slot_minutes, cal.buffer_minutes, cal.horizon_days, cal.notice_hours) == (
         20, 10, 30, 48)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,6 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from admin.live_queues import get_live
+from ivr.settings import Settings
+from ivr.stack.peer_files import write_status
+from ivr.stack.peers import PeerStatus
 from ivr.store.db import Store
 from ivr.store.models import AuditLog
 from ivr.telephony.ami import AmiError
@@ -149,3 +154,23 @@ def test_services_table_shows_each_queue_limit(live_client: FlaskClient) -> None
     table = page.split("Services et appels d’aujourd’hui")[1]
     row = table.split('<th scope="row">État civil</th>')[1].split("</tr>")[0]
     assert '<td class="num">10</td>' in row  # routing_rules.yaml leaves the default
+
+
+def test_the_ivr_processes_are_shown_with_their_calls_and_last_event(
+        make_app: Callable[..., Flask], ami: FakeListener, settings: Settings) -> None:
+    """Process 0 takes calls, process 1 died (its status stays, its pid is gone), a third
+    configured process never started."""
+    settings = settings.with_(ivr_processes=3)
+    now = time.time()
+    write_status(settings, PeerStatus(0, os.getpid(), True, 4, now - 2.0, now))
+    (settings.home / "run" / "ivr-app.ready").write_text(f"{os.getpid()}\n")
+    write_status(settings, PeerStatus(1, 999_999_999, True, 7, None, now))
+    app = make_app(AMI_LISTENER=ami, TOWNHALL_SETTINGS=settings)
+    client = app.test_client()
+    client.post("/login", data={"username": "superviseur", "password": PASSWORD})
+    section = client.get("/queues/").text.split('id="processus-ivr"')[1].split("</section>")[0]
+    rows = [row.split("</tr>")[0] for row in section.split("<tr>")[2:]]
+    assert f"<td class=\"num\">{os.getpid()}</td>" in rows[0] and "En service" in rows[0]
+    assert '<td class="num">4</td>' in rows[0] and re.search(r"il y a \d+ s", rows[0])
+    assert "Arrêté ou en redémarrage" in rows[1] and "Aucun" in rows[1]
+    assert "Jamais démarré" in rows[2]

@@ -33,7 +33,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterat
 
 @pytest.fixture
 def live(stack: Stack) -> Stack:
-    """The stack with its application running (restarted if a test stopped it)."""
-    if stack.app is None or stack.app.poll() is not None:
+    """The stack with every IVR process taking calls (restarted if a test stopped one)."""
+    if not stack.registered():
         stack.start_app()
     return stack

@@ -51,7 +51,8 @@ def test_configuration_is_loaded(asterisk: AsteriskInstance) -> None:
     assert "dev-trunk" in asterisk.cli("pjsip show endpoints")
     assert "etat-civil" in asterisk.cli("queue show")
     dialplan = asterisk.cli("dialplan show townhall-inbound")
-    assert "Stasis(${TOWNHALL_APP},inbound,${TOWNHALL_REF})" in dialplan
+    assert "Set(TOWNHALL_ARGS=inbound:${TOWNHALL_REF})" in dialplan
+    assert "StasisBroadcast(" in asterisk.cli("dialplan show townhall-claim")
     assert asterisk.is_running()
 
 

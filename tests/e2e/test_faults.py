@@ -1,6 +1,7 @@
 """Under load and under faults: the real stack keeps answering citizens.
 
-Each test breaks one thing while calls are in progress — the IVR process (kill -9),
+Each test breaks one thing while calls are in progress — one IVR process of two, or
+every one (kill -9),
 Asterisk (restart), the database (a cut TCP link to PostgreSQL), the SIP port (a flood
 of bad requests) — and checks what citizens and the contact store see.
 """
@@ -93,11 +94,9 @@ def test_killed_application_fallback_then_back_queued_calls_answered(
         # every caller is in the queue
         assert eventually(lambda: queued(stack, prefix) == 20, 40), "not all queued within 40 s"
         connections = ari_connections(stack)
-        assert stack.app is not None
-        stack.app.send_signal(signal.SIGKILL)
-        stack.app.wait(5)
+        stack.stop_app(signal.SIGKILL)  # every IVR process: only then does the dialplan answer
         answered_at_kill = quick_agent.calls_answered
-        during = stack.call(hold_seconds=3)  # the dialplan fallback answers at once
+        during = stack.call(hold_seconds=3)  # the dialplan fallback answers after the claim wait
         assert during.answered and during.heard_seconds > 0.5, during.error
         assert stack.contact(during.ref, wait=1) is None  # not the application: it is down
         stack.start_app()  # what the supervisor does
@@ -171,3 +170,47 @@ def test_flood_of_bad_sip_and_key_garbage_does_not_starve_a_real_caller(
     assert contact is not None, live.app_log()
     assert (contact["target"], contact["routed_by"]) == ("etat-civil", "dtmf")
     assert garbage.result(timeout=120).failed == 0
+
+
+WAVE = 60  # calls of the kill wave: what 2 shared cores place in about 20 s with the stack
+
+
+def calls_started(stack: Stack, index: int, offset: int) -> int:
+    """New calls IVR process ``index`` logged from ``offset`` of its log on."""
+    text = stack.log_path(index).read_bytes()[offset:].decode(errors="replace")
+    return text.count("-> CallStarted ->")
+
+
+def test_one_of_two_processes_killed_under_a_wave_nobody_meets_the_fallback(
+        tmp_path_factory: pytest.TempPathFactory, quick_agent: AgentPhone,
+        pool: ThreadPoolExecutor) -> None:
+    """kill -9 the busier of two IVR processes under a wave of callers: the survivor
+    claims every new call and takes over the killed one's callers, nothing is recorded
+    twice (both processes hear every queue fact from AMI), and once restarted the
+    killed process takes calls again."""
+    no_wrapup = {"etat-civil": {"queue": {"wrapup": 0}}, "accueil": {"queue": {"wrapup": 0}}}
+    with running_stack(tmp_path_factory, quick_agent, departments=no_wrapup,
+                       settings={"ivr_processes": 2}) as stack:
+        prefix = f"wave-{uuid.uuid4().hex[:8]}"
+        load = start_load(pool, stack, prefix, calls=WAVE, concurrent=WAVE, rate=6,
+                          hold_seconds=12)
+        assert eventually(lambda: stack.busiest()[1] >= 8, 60, 0.1), "no call in progress"
+        victim, held = stack.busiest()
+        offset = stack.log_path(victim).stat().st_size
+        stack.crash_busiest()
+        result = load.result(timeout=180)
+        assert (result.attempted, result.failed) == (WAVE, 0), result.error
+        stored = wait_for_contacts(stack.settings.db_url, prefix, WAVE, timeout=60)
+        stack.wait_registered()
+        again = start_load(pool, stack, f"again-{uuid.uuid4().hex[:8]}", calls=6,
+                           concurrent=6, rate=6, hold_seconds=4).result(timeout=120)
+        back = calls_started(stack, victim, offset)
+    assert sorted(c["ref"] for c in stored) == sorted(f"{prefix}-{n}" for n in range(1, WAVE + 1))
+    assert [c["ref"] for c in stored if c["outcome"] == "fallback"] == []
+    assert [c["ref"] for c in stored if c["outcome"] is None] == []
+    taken_over = [c for c in stored if any(e["kind"] == "resumed" for e in c["events"])]
+    assert taken_over, f"none of the {held} calls of the killed process was resumed"
+    for contact in stored:  # one copy of each queue fact, though both processes heard it
+        kinds = [e["kind"] for e in contact["events"]]
+        assert kinds.count("queue_join") <= 1 and kinds.count("agent_connect") <= 1, contact
+    assert again.failed == 0 and back >= 1, "the restarted process took no call"

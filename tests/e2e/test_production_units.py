@@ -48,7 +48,12 @@ class Server:
     processes: dict[str, subprocess.Popen[bytes]]
 
     def unit(self, name: str) -> dict[str, list[str]]:
-        return parse_unit((self.target.systemd / name).read_text())
+        """The unit's lines; an instance (``app@1``) is its template with ``%i`` filled."""
+        template, at, rest = name.partition("@")
+        instance = rest.split(".", 1)[0]
+        file = f"{template}@.{rest.split('.', 1)[1]}" if at else name
+        text = (self.target.systemd / file).read_text()
+        return parse_unit(text.replace("%i", instance) if at else text)
 
     def env(self, name: str) -> dict[str, str]:
         """What systemd gives the unit's processes: its ``Environment=`` lines."""
@@ -91,7 +96,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("server")
     exe = shutil.which("townhall-ivr", path=str(Path(sys.executable).parent))
     assert exe is not None, "the venv's townhall-ivr command"
-    target = Target(Path(exe), root / "etc", root / "var", root / "systemd", "root")
+    target = Target(Path(exe), root / "etc", root / "var", root / "systemd", "root",
+                    ivr_processes=2)
     install(target)
     # what the IT person adds to the settings file: here free ports, not 5060 and 8088
     ports = stack_settings(target.state).with_(admin_port=free_port())
@@ -139,14 +145,17 @@ def test_asterisk_runs_in_the_foreground_as_the_units_main_process(server: Serve
 
 
 def test_the_ivr_registers_its_stasis_application(server: Server) -> None:
-    app = server.start("townhall-ivr-app.service")
+    # the target wants one instance per IVR process; the second is its own ARI application
+    wanted = server.unit("townhall-ivr.target")["Wants"][0].split()
+    assert {"townhall-ivr-app@0.service", "townhall-ivr-app@1.service"} <= set(wanted)
+    app = server.start("townhall-ivr-app@1.service")
 
     def registered() -> bool:
-        return live_pid(app_ready_path(server.settings)) == app.pid or app.poll() is not None
+        return live_pid(app_ready_path(server.settings, 1)) == app.pid or app.poll() is not None
 
     assert eventually(registered, START_TIMEOUT) and app.poll() is None, \
-        server.log("townhall-ivr-app.service")
-    assert server.settings.ari_app in server.ari_applications()
+        server.log("townhall-ivr-app@1.service")
+    assert server.settings.app_name(1) in server.ari_applications()
 
 
 def test_the_admin_answers_http(server: Server) -> None:

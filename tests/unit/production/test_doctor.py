@@ -108,10 +108,10 @@ def test_anonymous_sip_on_a_network_address_is_a_warning() -> None:
 
 
 def test_an_installed_server_without_its_units() -> None:
-    findings = diagnose(dataclasses.replace(HEALTHY, units_missing=("townhall-ivr-app.service",)))
+    findings = diagnose(dataclasses.replace(HEALTHY, units_missing=("townhall-ivr-app@.service",)))
     assert "production install-units" in _find(findings, "Services systemd").advice
     checkout = diagnose(dataclasses.replace(HEALTHY, config_file=None,
-                                            units_missing=("townhall-ivr-app.service",)))
+                                            units_missing=("townhall-ivr-app@.service",)))
     assert not [f for f in checkout if f.label.startswith("Services systemd")]
 
 
@@ -120,7 +120,7 @@ def test_units_left_from_a_version_moved_program_or_failed() -> None:
                 "Services systemd installés")
     assert old.level is Level.WARNING and "ancien service townhall-ivr.service" in old.advice
     moved = _find(diagnose(dataclasses.replace(
-        HEALTHY, units_broken={"townhall-ivr-app.service": "/opt/old/bin/townhall-ivr"})),
+        HEALTHY, units_broken={"townhall-ivr-app@.service": "/opt/old/bin/townhall-ivr"})),
         "Services systemd installés")
     assert moved.level is Level.ERROR and "/opt/old/bin/townhall-ivr" in moved.advice
     failed = _find(diagnose(dataclasses.replace(HEALTHY, units_failed=(
@@ -142,12 +142,12 @@ def test_the_units_seen_on_disk(tmp_path: Path) -> None:
                                       "units_broken": {}, "units_failed": ()}
     (target.systemd / "townhall-ivr-alerts.service").unlink()
     (target.systemd / "townhall-ivr.service").write_text("[Service]\n")
-    app = target.systemd / "townhall-ivr-app.service"
+    app = target.systemd / "townhall-ivr-app@.service"
     app.write_text(app.read_text().replace(str(exe), "/opt/gone/townhall-ivr"))
     seen = unit_facts(target.systemd)
     assert seen["units_missing"] == ("townhall-ivr-alerts.service",)
     assert seen["units_obsolete"] == ("townhall-ivr.service",)
-    assert seen["units_broken"] == {"townhall-ivr-app.service": "/opt/gone/townhall-ivr"}
+    assert seen["units_broken"] == {"townhall-ivr-app@.service": "/opt/gone/townhall-ivr"}
 
 
 def test_sip_over_tls_certificate_key_and_expiry() -> None:

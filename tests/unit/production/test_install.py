@@ -18,7 +18,7 @@ from ivr.package_data import DEFAULT_RULES
 from ivr.settings import Settings, read_config_file
 
 UNITS = ["townhall-ivr-admin.service", "townhall-ivr-alerts.service",
-         "townhall-ivr-app.service", "townhall-ivr-appointments.service",
+         "townhall-ivr-app@.service", "townhall-ivr-appointments.service",
          "townhall-ivr-asterisk.service", "townhall-ivr-backup.service",
          "townhall-ivr-backup.timer", "townhall-ivr-guard.service",
          "townhall-ivr-mail-reader.service", "townhall-ivr-marianne.service",
@@ -28,7 +28,8 @@ UNITS = ["townhall-ivr-admin.service", "townhall-ivr-alerts.service",
 def _target(tmp_path: Path, user: str = "root") -> Target:
     # the venv's command (systemd-analyze checks that it is executable)
     exe = shutil.which("townhall-ivr", path=str(Path(sys.executable).parent)) or sys.executable
-    return Target(Path(exe), tmp_path / "etc", tmp_path / "var", tmp_path / "systemd", user)
+    return Target(Path(exe), tmp_path / "etc", tmp_path / "var", tmp_path / "systemd", user,
+                  ivr_processes=2)
 
 
 def test_dry_run_prints_every_unit_and_writes_nothing(tmp_path: Path) -> None:
@@ -70,12 +71,15 @@ def test_the_target_starts_every_service_and_each_is_part_of_it(tmp_path: Path) 
     units = {item.path.name: parse_unit(item.text) for item in plan(_target(tmp_path))
              if item.path.parent == tmp_path / "systemd"}
     wanted = set(units["townhall-ivr.target"]["Wants"][0].split())
-    assert wanted == set(UNITS) - {"townhall-ivr.target", "townhall-ivr-backup.service"}
-    for name in wanted - {"townhall-ivr-backup.timer"}:
+    processes = {"townhall-ivr-app@0.service", "townhall-ivr-app@1.service"}  # _target's 2
+    assert wanted == set(UNITS) - {"townhall-ivr.target", "townhall-ivr-backup.service",
+                                   "townhall-ivr-app@.service"} | processes
+    assert units["townhall-ivr-app@.service"]["ExecStart"][0].endswith(" app --index %i")
+    for name in wanted - {"townhall-ivr-backup.timer"} - processes | {"townhall-ivr-app@.service"}:
         assert "townhall-ivr.target" in units[name]["PartOf"][0], name
         assert units[name]["WantedBy"] == ["townhall-ivr.target"], name
     # the IVR and the guard need Asterisk, started and ready before them
-    for name in ("townhall-ivr-app.service", "townhall-ivr-guard.service"):
+    for name in ("townhall-ivr-app@.service", "townhall-ivr-guard.service"):
         assert units[name]["Requires"] == ["townhall-ivr-asterisk.service"]
         assert "townhall-ivr-asterisk.service" in units[name]["After"][0].split()
     assert units["townhall-ivr-asterisk.service"]["ExecStartPost"][0].endswith(

@@ -57,7 +57,7 @@ def test_down_never_signals_a_process_that_a_stale_pid_file_names(tmp_path: Path
         env = _env(tmp_path / "home")
         assert _run(env, "down").output.strip() == "already down"
         shown = _run(env, "status").output
-        assert "stack:     down" in shown and "ivr app:   not running" in shown
+        assert "stack:     down" in shown and "ivr app 0: not running" in shown
         assert stranger.poll() is None  # SIGTERM would have ended sleep
     finally:
         stranger.kill()

@@ -1,13 +1,16 @@
 """The ARI adapter's own logic: a channel or playback that vanished under a request (the
-caller hung up) is no error, any other refusal is; what a resumed call is made of."""
+caller hung up) is no error, any other refusal is; what a resumed call is made of; how
+a broadcast call is claimed and a stopped process's calls are taken over."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
-from ivr.telephony.ari import AriChannel, resumed_event
+from ivr.telephony.ari import RESUME, AriApplication, AriChannel, resumed_event
 from ivr.telephony.ari_link import AriRestError, Params
+from ivr.telephony.speech_bridge import LEG_PREFIX
 
 
 def no_http() -> Any:
@@ -73,3 +76,62 @@ def test_a_resumed_call_keeps_asterisks_facts_on_the_applications_clock() -> Non
     up = resumed_event({**channel, "state": "Up", "caller": {"number": ""}}, "", real_now,
                        real_now)
     assert up.answered and up.caller is None and up.ref is None and up.menus == ()
+
+
+Sent = list[tuple[str, str, Params | None]]
+
+
+def application(sent: Sent, refuse: dict[str, Exception] | None = None,
+                **options: Any) -> AriApplication:
+    """An application of process ``t-0`` whose requests are recorded (some refused)."""
+    app = AriApplication("127.0.0.1", 1, "u", "p", "t-0", sessions=cast(Any, None),
+                         recorder=cast(Any, None), sounds=cast(Any, None),
+                         now=lambda: datetime.now(UTC), **options)
+
+    async def request(method: str, uri: str, params: Params | None = None) -> Any:
+        sent.append((method, uri, params))
+        if uri in (refuse or {}):
+            raise (refuse or {})[uri]
+        return {"channel_ids": ["c1", "c2", f"{LEG_PREFIX}c1"]} if method == "GET" else None
+
+    app.link.request = request  # type: ignore[method-assign]
+    return app
+
+
+async def test_a_broadcast_call_is_claimed_and_a_lost_race_is_no_error() -> None:
+    sent: Sent = []
+    app = application(sent, {"events/claim": AriRestError(409, "POST", "events/claim", "")},
+                      claim_delay=lambda: 0.01)
+    app._on_broadcast({"type": "CallBroadcast", "channel": {"id": "c9"}})
+    await asyncio.gather(*app._tasks)
+    assert sent == [("POST", "events/claim", [("channelId", "c9"), ("application", "t-0")])]
+
+
+async def test_a_takeover_stops_the_prompt_then_moves_each_call_once() -> None:
+    sent: Sent = []
+    locks: set[tuple[str, int]] = set()
+
+    def take(channel: str, pid: int) -> bool:
+        if (channel, pid) in locks:
+            return False
+        locks.add((channel, pid))
+        return True
+
+    gone = AriRestError(404, "POST", "channels/c2/move", "")
+    app = application(sent, {"channels/c2/move": gone}, take_orphan=take)
+    assert await app.take_over("t-1", 42, {"c1": "c1_ab_3"}) == 1  # c2 hung up meanwhile
+    assert sent == [("GET", "applications/t-1", None), ("DELETE", "playbacks/c1_ab_3", None),
+                    ("POST", "channels/c1/move", [("app", "t-0"), ("appArgs", RESUME)]),
+                    ("POST", "channels/c2/move", [("app", "t-0"), ("appArgs", RESUME)])]
+    sent.clear()
+    assert await app.take_over("t-1", 42, {}) == 0  # taken already (here or by a peer)
+    assert sent == [("GET", "applications/t-1", None)]
+
+
+async def test_a_takeover_cut_half_way_gives_the_call_up_for_the_next_try() -> None:
+    released: list[tuple[str, int]] = []
+    app = application([], {"channels/c1/move": ConnectionError("link down")},
+                      release_orphan=lambda channel, pid: released.append((channel, pid)))
+    with pytest.raises(ConnectionError):
+        await app.take_over("t-1", 42, {})
+    assert released == [("c1", 42)]

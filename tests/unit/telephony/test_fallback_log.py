@@ -35,3 +35,18 @@ def test_ingest_records_each_call_once_and_takes_the_file_away(tmp_path: Path) -
     assert outcomes == {"fallback"}
     assert list(tmp_path.iterdir()) == []  # taken away: Asterisk starts a new file
     assert ingest(log, FakeRecorder()) == 0
+
+
+def test_a_file_another_live_ivr_process_is_reading_is_left_to_it(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """Several IVR processes become ready together: each file is read by one of them."""
+    log = tmp_path / "fallback-calls.log"
+    reading = tmp_path / f"fallback-calls.log.4242{TAKEN}"  # a live peer's
+    reading.write_text(f"{LINE}\n")
+    left = tmp_path / f"fallback-calls.log.4343{TAKEN}"  # a dead process's
+    left.write_text("1796111000|townhall-x-1.1|||\n")
+    monkeypatch.setattr("ivr.telephony.fallback_log.is_ivr_app", lambda pid: pid == 4242)
+    recorder = FakeRecorder()
+    assert ingest(log, recorder) == 1
+    assert [call_id for op, call_id, _ in recorder.ops if op == "start"] == ["townhall-x-1.1"]
+    assert [p.name for p in tmp_path.iterdir()] == [reading.name]

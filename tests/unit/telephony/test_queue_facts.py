@@ -1,6 +1,6 @@
 """Queue events become contact facts: wait, agent, talk time, outcome."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ivr.telephony.call import record
 from ivr.telephony.queue_events import (
@@ -23,7 +23,7 @@ AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 def run(*events) -> list[tuple[str, str, dict]]:
     """The writer calls the events stand for: (method, call id, keyword arguments)."""
     recorder = FakeRecorder()
-    facts = QueueFacts(lambda call_id, command: record(recorder, call_id, command))
+    facts = QueueFacts(lambda call_id, command, _seq: record(recorder, call_id, command))
     for event in events:
         facts(event)
     return recorder.ops
@@ -91,3 +91,27 @@ def test_a_queued_call_hanging_up_is_closed_not_finished() -> None:
     assert event == CallEnded("social", AT, "c5")
     assert run(event) == [("close", "c5", {
         "ended_at": AT, "outcome": "abandoned_queue", "hangup_stage": "handoff:social"})]
+
+
+def test_every_listener_gives_a_stamped_fact_the_same_seqs() -> None:
+    """Each IVR process hears the same AMI event: its ops get seqs from Asterisk's
+    timestamp, the same in every process (the store keeps one copy), in fact order."""
+    headers = {"Event": "QueueCallerJoin", "Queue": "etat-civil", "Uniqueid": "c1",
+               "CallerIDNum": "0612", "Position": "1", "Timestamp": "1764580000.123456"}
+    seen: list[list[tuple[str, int | None]]] = []
+    for later in (0, 2):  # two processes, reading the event at different instants
+        event = parse_event(headers, AT + timedelta(seconds=later))
+        assert event is not None and event.stamp == 1764580000.123456
+        out: list[tuple[str, int | None]] = []
+        QueueFacts(lambda call_id, command, seq, out=out: out.append((call_id, seq)))(event)
+        seen.append(out)
+    assert seen[0] == seen[1]
+    seqs = [seq for _call, seq in seen[0]]
+    assert seqs == sorted(set(seqs)) and len(seqs) == 2 and seqs[0] is not None
+
+
+def test_an_unstamped_fact_leaves_the_seq_to_the_writer() -> None:
+    out: list[int | None] = []
+    QueueFacts(lambda _call, _command, seq: out.append(seq))(
+        CallerLeft("etat-civil", AT, "c1"))
+    assert out == [None, None]

@@ -1,0 +1,89 @@
+"""The IVR processes' statuses and takeover locks, as small files in ``$TOWNHALL_HOME/run``.
+
+All the processes of one stack run on one machine under one supervisor, so files are
+enough: a status is replaced atomically (written aside, then renamed), and taking over
+a dead process's call is a file created with ``O_EXCL``, which exactly one process wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from ivr.runfiles import app_ready_path, app_status_path, live_pid
+from ivr.settings import Settings
+from ivr.stack.peers import PeerStatus
+
+LOCK_DIR = "takeovers"
+LOCK_KEEP = 86_400.0  # seconds: a takeover lock outlives any call
+
+
+def write_status(settings: Settings, status: PeerStatus) -> None:
+    """Replace process ``status.index``'s status file (readers never see half of it)."""
+    path = app_status_path(settings, status.index)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps({
+        "index": status.index, "pid": status.pid, "calls": status.calls,
+        "last_event": status.last_event, "updated": status.updated, "lag": status.lag,
+        "playbacks": dict(status.playbacks)}))
+    os.replace(tmp, path)
+
+
+def read_status(settings: Settings, index: int) -> PeerStatus | None:
+    """Process ``index`` as it last wrote itself, ready only if that pid is the live
+    ready one (None: it never started here)."""
+    try:
+        data = json.loads(app_status_path(settings, index).read_text())
+        pid = int(data["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    ready = live_pid(app_ready_path(settings, index)) == pid
+    return PeerStatus(index, pid, ready, int(data.get("calls") or 0), data.get("last_event"),
+                      float(data.get("updated") or 0.0), float(data.get("lag") or 0.0),
+                      dict(data.get("playbacks") or {}))
+
+
+def read_statuses(settings: Settings) -> list[PeerStatus]:
+    """Every configured process that ever started under this home."""
+    found = (read_status(settings, i) for i in range(settings.ivr_processes))
+    return [status for status in found if status is not None]
+
+
+def _lock(settings: Settings, channel_id: str, generation: int) -> Path:
+    return settings.home / "run" / LOCK_DIR / f"{channel_id}.{generation}"
+
+
+def take_orphan(settings: Settings, channel_id: str, generation: int) -> bool:
+    """True for the one process that takes over ``channel_id``, left by the process
+    ``generation`` (its pid: a call left again later by another process is a new lock)."""
+    path = _lock(settings, channel_id, generation)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def release_orphan(settings: Settings, channel_id: str, generation: int) -> None:
+    """Give a takeover up (it failed half-way): the next look, or the restarted
+    process, tries again."""
+    _lock(settings, channel_id, generation).unlink(missing_ok=True)
+
+
+def sweep_takeovers(settings: Settings, now: float | None = None) -> int:
+    """Remove takeover locks older than ``LOCK_KEEP`` (at start: they only pile up)."""
+    cutoff = (time.time() if now is None else now) - LOCK_KEEP
+    removed = 0
+    for path in (settings.home / "run" / LOCK_DIR).glob("*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed

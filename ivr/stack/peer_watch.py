@@ -1,0 +1,78 @@
+"""One IVR process's view of its peers, refreshed a few times a second.
+
+It writes this process's status (calls in progress, last ARI event, event-loop lag),
+reads the others', answers ``claim_delay`` from them, and takes over the calls of a
+peer that stopped being ready when ``ivr.stack.peers.orphans_to_take`` says so: a
+killed process's callers are resumed by a survivor within about ``EVERY`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+from ivr.settings import Settings
+from ivr.stack import peers
+from ivr.stack.peer_files import read_statuses, write_status
+
+log = logging.getLogger(__name__)
+
+EVERY = 0.25  # seconds between two looks at the peers
+
+# (application, pid that left it, its calls' playbacks) -> calls moved
+TakeOver = Callable[[str, int, Mapping[str, str]], Awaitable[int]]
+
+
+class PeerWatch:
+    """Status writer, peer reader and takeover trigger of IVR process ``index``."""
+
+    def __init__(self, settings: Settings, index: int, playbacks: Callable[[], dict[str, str]],
+                 last_event: Callable[[], float | None], ready: Callable[[], bool],
+                 take_over: TakeOver, chores: Callable[[], None] = lambda: None) -> None:
+        """``playbacks``: this process's calls, each with its current playback ("": none);
+        ``chores``: run at each look, once this process takes calls."""
+        self.chores = chores
+        self.settings, self.index = settings, index
+        self.playbacks, self.last_event, self.ready, self.take_over = (
+            playbacks, last_event, ready, take_over)
+        self.lag = 0.0
+        self.peers: list[peers.PeerStatus] = []
+
+    def status(self) -> peers.PeerStatus:
+        """This process now."""
+        playbacks = self.playbacks()
+        return peers.PeerStatus(self.index, os.getpid(), self.ready(), len(playbacks),
+                                self.last_event(), time.time(), self.lag,
+                                {call: p for call, p in playbacks.items() if p})
+
+    def claim_delay(self) -> float:
+        """``ivr.stack.peers.claim_delay`` for this process against its peers' last status."""
+        return peers.claim_delay(self.status(), self.peers, time.time())
+
+    async def run(self) -> None:
+        """Until cancelled: publish, read, take over; never lets an error end the loop."""
+        while True:
+            started = time.monotonic()
+            try:
+                await self.tick()
+            except Exception:  # a takeover that failed is tried again at the next tick
+                log.exception("peer watch failed")
+            await asyncio.sleep(EVERY)
+            self.lag = max(0.0, time.monotonic() - started - EVERY)
+
+    async def tick(self) -> None:
+        """One look: write our status, read the peers', take over the orphaned calls."""
+        write_status(self.settings, self.status())
+        self.peers = read_statuses(self.settings)
+        if not self.ready():
+            return
+        self.chores()
+        for peer in peers.orphans_to_take(self.index, self.peers):
+            moved = await self.take_over(self.settings.app_name(peer.index), peer.pid,
+                                         peer.playbacks)
+            if moved:
+                log.warning("took over the calls of a stopped IVR process",
+                            extra={"ivr_process": peer.index, "pid": peer.pid, "calls": moved})

@@ -1,0 +1,120 @@
+"""Decisions between the IVR processes: who claims a new call when, who takes over the
+calls of a process that stopped, and the seqs that keep their facts apart and in order."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from ivr.cli.stack import process_line
+from ivr.settings import Settings
+from ivr.stack.peer_files import (
+    LOCK_KEEP,
+    read_status,
+    read_statuses,
+    release_orphan,
+    sweep_takeovers,
+    take_orphan,
+    write_status,
+)
+from ivr.stack.peers import (
+    LAGGING,
+    MAX_CLAIM_DELAY,
+    STALE_STATUS,
+    PeerStatus,
+    claim_delay,
+    orphans_to_take,
+    rescuer,
+)
+from ivr.store.seqs import FACT_SLOTS, SEQ_SLOTS, fact_seq, writer_seq
+
+NOW = 1_800_000_000.0
+
+
+def peer(index: int, calls: int = 0, *, ready: bool = True, updated: float = NOW,
+         lag: float = 0.0) -> PeerStatus:
+    return PeerStatus(index, 1000 + index, ready, calls, None, updated, lag)
+
+
+def test_an_idle_or_lone_process_claims_at_once() -> None:
+    assert claim_delay(peer(0), [], NOW) == 0.0
+    assert claim_delay(peer(0, 3), [peer(0, 3), peer(1, 5)], NOW) == 0.0
+    assert claim_delay(peer(0, 3), [peer(1, 3)], NOW) == 0.0  # a tie: both race
+
+
+def test_a_busier_process_claims_later_but_always_before_the_timeout() -> None:
+    small = claim_delay(peer(0, 4), [peer(1, 2)], NOW)
+    large = claim_delay(peer(0, 400), [peer(1, 2)], NOW)
+    assert 0 < small < large == MAX_CLAIM_DELAY
+
+
+def test_peers_that_are_down_or_silent_do_not_count() -> None:
+    assert claim_delay(peer(0, 9), [peer(1, 0, ready=False)], NOW) == 0.0
+    assert claim_delay(peer(0, 9), [peer(1, 0, updated=NOW - STALE_STATUS - 1)], NOW) == 0.0
+
+
+def test_a_lagging_process_leaves_new_calls_to_a_healthy_peer_but_claims_in_the_end() -> None:
+    slow = peer(0, 1, lag=LAGGING + 0.5)
+    assert claim_delay(slow, [peer(1, 50)], NOW) == MAX_CLAIM_DELAY  # the peer wins first
+    assert claim_delay(slow, [peer(1, 50, lag=LAGGING)], NOW) == 0.0  # all slow: the fewer
+    assert claim_delay(slow, [], NOW) == 0.0
+
+
+def test_the_lowest_ready_process_takes_over_a_stopped_one() -> None:
+    assert rescuer(0, ready=[1, 2]) == 1
+    assert rescuer(1, ready=[0, 2]) == 0
+    assert rescuer(0, ready=[]) is None  # nobody: it resumes its own calls when back
+    statuses = [peer(0, ready=False), peer(1), peer(2), peer(3, ready=False)]
+    assert [s.index for s in orphans_to_take(1, statuses)] == [0, 3]
+    assert orphans_to_take(2, statuses) == []
+    assert orphans_to_take(1, [peer(0), peer(1)]) == []  # everyone up: nothing to take
+
+
+def test_writer_seqs_grow_per_call_and_never_meet_another_process_or_a_fact() -> None:
+    micros = 1_800_000_000_000_000
+    first = writer_seq(0, micros, slot=0)
+    same_instant = writer_seq(first, micros, slot=0)
+    assert same_instant > first and same_instant % SEQ_SLOTS == first % SEQ_SLOTS
+    other = writer_seq(0, micros, slot=1)
+    fact = fact_seq(micros / 1_000_000, 0)
+    assert len({first, other, fact}) == 3
+    assert {first % SEQ_SLOTS, other % SEQ_SLOTS} <= set(range(FACT_SLOTS, SEQ_SLOTS))
+    assert fact % SEQ_SLOTS < FACT_SLOTS
+    assert writer_seq(0, micros + 1, slot=1) > first  # later is larger, whoever writes
+    assert fact_seq(1.5, 1) == fact_seq(1.5, 0) + 1 < 2**63
+
+
+def test_status_files_round_trip_and_say_who_is_ready(tmp_path: Path) -> None:
+    settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path),
+                                  "TOWNHALL_IVR_PROCESSES": "2"})
+    mine = PeerStatus(0, os.getpid(), True, 2, NOW, NOW, 0.01, {"chan-1": "pb-1"})
+    write_status(settings, mine)
+    assert read_status(settings, 0) == PeerStatus(0, os.getpid(), False, 2, NOW, NOW, 0.01,
+                                                  {"chan-1": "pb-1"})  # no ready file yet
+    (tmp_path / "run" / "ivr-app.ready").write_text(f"{os.getpid()}\n")
+    assert read_status(settings, 0).ready  # type: ignore[union-attr]
+    (tmp_path / "run" / "ivr-app-1.json").write_text("{torn")
+    assert [s.index for s in read_statuses(settings)] == [0]
+
+
+def test_one_process_only_takes_over_a_call_and_locks_are_swept(tmp_path: Path) -> None:
+    settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path)})
+    assert take_orphan(settings, "chan-1", 4242)
+    assert not take_orphan(settings, "chan-1", 4242)
+    assert take_orphan(settings, "chan-1", 4343)  # left again later, by another process
+    release_orphan(settings, "chan-1", 4343)  # the move failed: free to try again
+    assert take_orphan(settings, "chan-1", 4343)
+    assert sweep_takeovers(settings) == 0
+    assert sweep_takeovers(settings, now=time.time() + 2 * LOCK_KEEP) == 2
+
+
+def test_status_says_for_each_process_whether_it_takes_calls() -> None:
+    ready = PeerStatus(1, 4242, True, 3, NOW - 1.5, NOW)
+    assert process_line(None, ready, NOW) == "not running"
+    assert process_line(4343, ready, NOW) == "starting, pid 4343"  # a new pid, no status yet
+    assert process_line(4242, ready, NOW) == (
+        "taking calls, pid 4242, 3 calls in progress, last event 1.5 s ago")
+    idle = PeerStatus(1, 4242, False, 0, None, NOW)
+    assert process_line(4242, idle, NOW).startswith("not taking calls") and "no event" in \
+        process_line(4242, idle, NOW)
