@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from admin.api_models import ContactIn, ContactList, ContactOut, ListQuery, openapi
 from admin.db import get_session
 from admin.security import csrf
+from ivr.rules.messages_fr import pydantic_message
 from ivr.store import queries
 from ivr.store.models import ApiToken, Contact, ContactEvent
 
@@ -72,6 +73,15 @@ def error_response(status: int, message: str, detail: Any = None) -> Response:
     return response
 
 
+def invalid(exc: ValidationError, message: str = "données invalides") -> Response:
+    """A 422 whose detail names each refused field with a French ``msg`` (the same
+    wording as the rules' checks)."""
+    detail = [{**plain, "msg": pydantic_message(full)} for plain, full in
+              zip(exc.errors(include_url=False, include_context=False),
+                  exc.errors(include_url=False), strict=True)]
+    return error_response(422, message, detail)
+
+
 def token_required(view: F | None = None, *, scope: str = "full") -> Any:
     """Answer 401 JSON unless a valid, unrevoked, unexpired bearer token is given, and
     403 unless it carries ``scope`` (or ``full``). ``@token_required`` alone requires
@@ -84,7 +94,8 @@ def token_required(view: F | None = None, *, scope: str = "full") -> Any:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             row = _bearer_token()
             if row is None:
-                response = error_response(401, "authentication required")
+                response = error_response(
+                    401, "authentification requise : jeton absent, invalide, expiré ou révoqué")
                 response.headers["WWW-Authenticate"] = "Bearer"
                 return response
             row.last_used_at = _now()
@@ -136,19 +147,17 @@ def create_contact() -> ResponseReturnValue:
     payload = request.get_json(silent=True)
     if payload is None:
         return error_response(
-            400, "the body must be a JSON object (Content-Type: application/json)"
+            400, "le corps doit être un objet JSON (Content-Type: application/json)"
         )
     if not encodable(payload):
-        return error_response(400, "the body holds text that is not valid Unicode (lone surrogate)")
+        return error_response(400, "le corps contient un texte qui n'est pas de l'Unicode valide")
     try:
         data = ContactIn.model_validate(payload)
     except ValidationError as exc:
-        return error_response(
-            422, "invalid contact", exc.errors(include_url=False, include_context=False)
-        )
+        return invalid(exc, "contact invalide")
     session = get_session()
     if data.ref and queries.contact_by_ref(session, data.ref):
-        return error_response(409, f"ref {data.ref!r} already used")
+        return error_response(409, f"référence {data.ref!r} déjà utilisée")
     contact = _store(session, data)
     log.info(
         "api contact", extra={"contact": contact.id, "channel": data.channel, "token": g.api_token}
@@ -203,9 +212,7 @@ def list_contacts() -> ResponseReturnValue:
     try:
         query = ListQuery.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        return error_response(
-            422, "invalid query", exc.errors(include_url=False, include_context=False)
-        )
+        return invalid(exc, "paramètres invalides")
     found = queries.list_contacts(
         get_session(), limit=query.limit, since=query.since, target=query.target
     )
@@ -219,5 +226,5 @@ def get_contact(contact_id: int) -> ResponseReturnValue:
     """One contact."""
     contact = queries.get_contact(get_session(), contact_id)
     if contact is None:
-        return error_response(404, f"no contact {contact_id}")
+        return error_response(404, f"aucun contact n° {contact_id}")
     return jsonify(_out(contact))

@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
 from admin.alert_status import status_json
-from admin.api import error_response, token_required
+from admin.api import error_response, invalid, token_required
 from admin.api_alert_models import AlertIn, AlertStatusOut, AlertUploadIn, LaunchIn
 from admin.api_requests import _actor, _body
 from admin.db import get_store
@@ -60,8 +60,7 @@ def _upload() -> AlertUploadIn | Response:
     try:
         data = AlertUploadIn.model_validate(payload)
     except ValidationError as exc:
-        return error_response(
-            422, "données invalides", exc.errors(include_url=False, include_context=False))
+        return invalid(exc, "données invalides")
     if not (data.message_text or "").strip() and not data.audio:
         return error_response(422, "écrivez le message (message_text) ou envoyez un "
                                    "enregistrement (audio)")

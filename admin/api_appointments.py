@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
-from admin.api import _now, encodable, error_response, token_required
+from admin.api import _now, encodable, error_response, invalid, token_required
 from admin.api_models import AppointmentIn, AppointmentOut, SlotList, SlotQuery
 from admin.db import get_store
 from admin.published import published_rules
@@ -59,10 +59,6 @@ def _out(view: appointments.AppointmentView) -> dict[str, Any]:
     return AppointmentOut.model_validate(view, from_attributes=True).model_dump(mode="json")
 
 
-def _invalid(exc: ValidationError, what: str) -> ResponseReturnValue:
-    return error_response(422, what, exc.errors(include_url=False, include_context=False))
-
-
 @bp.route("/slots")
 @token_required
 def free_slots() -> ResponseReturnValue:
@@ -70,7 +66,7 @@ def free_slots() -> ResponseReturnValue:
     try:
         query = SlotQuery.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        return _invalid(exc, "invalid query")
+        return invalid(exc, "paramètres invalides")
     try:
         found = appointments.free_slots(get_store(), _rules(), query.calendar, _now(),
                                         after=query.after, limit=query.limit)
@@ -85,11 +81,11 @@ def book() -> ResponseReturnValue:
     """Book a slot for a citizen (found or created by phone or e-mail)."""
     payload = request.get_json(silent=True)
     if payload is None or not encodable(payload):
-        return error_response(400, "the body must be a JSON object in valid Unicode")
+        return error_response(400, "le corps doit être un objet JSON en Unicode valide")
     try:
         data = AppointmentIn.model_validate(payload)
     except ValidationError as exc:
-        return _invalid(exc, "invalid appointment")
+        return invalid(exc, "rendez-vous invalide")
     citizen = NewCitizen(name=data.caller.name,
                          phones=(data.caller.phone,) if data.caller.phone else (),
                          emails=(data.caller.email,) if data.caller.email else ())

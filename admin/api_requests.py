@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 
-from admin.api import encodable, error_response, token_required
+from admin.api import encodable, error_response, invalid, token_required
 from admin.api_request_models import (
     AddressChange,
     AddressIn,
@@ -85,9 +85,7 @@ def _body(model: type[M]) -> M | Response:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        return error_response(
-            422, "données invalides", exc.errors(include_url=False, include_context=False)
-        )
+        return invalid(exc, "données invalides")
 
 
 def _refused(exc: RequestError) -> Response:
@@ -158,9 +156,7 @@ def list_requests() -> ResponseReturnValue:
     try:
         query = RequestQuery.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        return error_response(
-            422, "paramètres invalides", exc.errors(include_url=False, include_context=False)
-        )
+        return invalid(exc, "paramètres invalides")
     rules, store = rules_in_force(), get_store()
     try:
         if query.phone or query.email:

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
-from admin.api import _now, encodable, error_response, token_required
+from admin.api import _now, encodable, error_response, invalid, token_required
 from admin.api_message_models import (
     CodeIn,
     SubscriptionAsked,
@@ -46,12 +46,11 @@ def ask() -> ResponseReturnValue:
     """Ask for a subscription: a link by e-mail or a code by SMS; nothing kept before."""
     payload = _payload()
     if payload is None:
-        return error_response(400, "the body must be a JSON object in valid Unicode")
+        return error_response(400, "le corps doit être un objet JSON en Unicode valide")
     try:
         data = SubscriptionIn.model_validate(payload)
     except ValidationError as exc:
-        return error_response(422, "invalid subscription",
-                              exc.errors(include_url=False, include_context=False))
+        return invalid(exc, "abonnement invalide")
     rules = published_rules()
     if rules is None:
         return error_response(422, "Les listes sont momentanément indisponibles.")
@@ -72,13 +71,12 @@ def confirm_code() -> ResponseReturnValue:
     """The code received by SMS, keyed on the web site: the subscription is recorded."""
     payload = _payload()
     if payload is None:
-        return error_response(400, "the body must be a JSON object in valid Unicode")
+        return error_response(400, "le corps doit être un objet JSON en Unicode valide")
     try:
         data = CodeIn.model_validate(payload)
         done = optin.confirm_code(get_store(), data.phone, data.code, _now())
     except ValidationError as exc:
-        return error_response(422, "invalid code",
-                              exc.errors(include_url=False, include_context=False))
+        return invalid(exc, "code invalide")
     except RequestError as exc:
         return _refused(exc)
     return jsonify(SubscriptionConfirmed(list=done.list_name, subscribed=True)

@@ -134,7 +134,8 @@ def _refuse_deep_json() -> ResponseReturnValue | None:
     """A 400 before the parser recurses into a hostile nesting (RecursionError)."""
     if request.is_json and json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
         response = jsonify(
-            error="invalid JSON", detail=f"nesting deeper than {MAX_JSON_DEPTH} levels"
+            error="JSON invalide",
+            detail=f"imbrication trop profonde : au plus {MAX_JSON_DEPTH} niveaux"
         )
         response.status_code = 400
         return response

@@ -36,7 +36,7 @@ def test_api_requires_a_valid_token(
     headers = {"Authorization": header} if header else {}
     response = client.open(path, method=method, headers=headers, json=CONTACT)
     assert response.status_code == 401 and response.json == {
-        "error": "authentication required",
+        "error": "authentification requise : jeton absent, invalide, expiré ou révoqué",
         "detail": None,
     }
     assert response.headers["WWW-Authenticate"] == "Bearer"
@@ -90,8 +90,11 @@ def test_invalid_contact_is_a_422_naming_the_field(
     client: FlaskClient, token: str, change: dict[str, Any], field: str
 ) -> None:
     response = client.post("/api/v1/contacts", json={**CONTACT, **change}, headers=_auth(token))
-    assert response.status_code == 422 and response.json["error"] == "invalid contact"  # type: ignore[index]
+    assert response.status_code == 422 and response.json["error"] == "contact invalide"  # type: ignore[index]
     assert any(field in map(str, error["loc"]) for error in response.json["detail"])  # type: ignore[index]
+    english = ("should", "Field", "Input", "Extra inputs", "required")  # pydantic's own words
+    assert not any(word in error["msg"] for error in response.json["detail"]  # type: ignore[index]
+                   for word in english)
 
 
 def test_bad_requests(client: FlaskClient, token: str) -> None:

@@ -57,8 +57,8 @@ def test_bad_bookings_are_refused_in_french(client: FlaskClient, token: str,
         (booking(start="2026-12-03T13:10:00Z"), 409, "disponibilités"),
         (booking(motive="retrait"), 422, "n'est pas proposé"),
         (booking(calendar="inconnu"), 422, "Agenda inconnu"),
-        (booking(start="2026-12-03 14:00"), 422, "invalid appointment"),
-        (booking(caller={}), 422, "invalid appointment"),
+        (booking(start="2026-12-03 14:00"), 422, "rendez-vous invalide"),
+        (booking(caller={}), 422, "rendez-vous invalide"),
     ]
     for body, status, words in cases:
         answer = client.post("/api/v1/appointments", json=body, headers=auth(token))

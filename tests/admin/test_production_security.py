@@ -53,7 +53,7 @@ def test_deeply_nested_json_objects_are_a_400(client: FlaskClient, token: str) -
     body = '{"a":' * 50_000 + "1" + "}" * 50_000
     sent = client.post("/api/v1/contacts", data=body, headers={
         **_bearer(token), "Content-Type": "application/json"})
-    assert sent.status_code == 400 and "nesting" in (sent.json or {})["detail"]
+    assert sent.status_code == 400 and "imbrication" in (sent.json or {})["detail"]
     quoted = json.dumps({**CONTACT, "body": "[" * 5000})  # brackets inside a string are text
     assert client.post("/api/v1/contacts", data=quoted, headers={
         **_bearer(token), "Content-Type": "application/json"}).status_code == 201
