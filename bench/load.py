@@ -136,7 +136,7 @@ def run_wave(stack: BenchStack, wave: Wave) -> WaveResult:
                               hold_seconds=max(1.0, wave.duration - before_answer),
                               listen_port=ears.port, numbered=True)
         sipp = TracingSipp(scenario, local_ip="127.0.0.1", lifetime=wave.lifetime)
-        meter = ProcessMeter({"asterisk": stack.asterisk_pid, "ivr": stack.app_pid})
+        meter = ProcessMeter(stack.meters())
         queue_log = QueueLogTail(stack.queue_log)
         with meter:
             sipp.start(remote=f"127.0.0.1:{stack.settings.sip_port}", calls=wave.calls,
@@ -196,12 +196,13 @@ def describe_wave(result: WaveResult) -> list[str]:
 
 
 def cpu_ratio(ivr: list[WaveResult], native: list[WaveResult]) -> float:
-    """(Asterisk + IVR) CPU per call of the IVR waves over Asterisk CPU per call of the
-    native waves, each pooled over all its waves' calls."""
+    """(Asterisk + every IVR process) CPU per call of the IVR waves over Asterisk CPU
+    per call of the native waves, each pooled over all its waves' calls."""
     def per_call(results: list[WaveResult], names: tuple[str, ...]) -> float:
         return sum(sum(r.cpu[n] for n in names) for r in results) / max(
             1, sum(r.attempted for r in results))
-    return per_call(ivr, ("asterisk", "ivr")) / max(1e-9, per_call(native, ("asterisk",)))
+    measured = tuple(name for name in (ivr[0].cpu if ivr else {}) if name.startswith("ivr"))
+    return per_call(ivr, ("asterisk", *measured)) / max(1e-9, per_call(native, ("asterisk",)))
 
 
 def healthy(result: WaveResult) -> bool:

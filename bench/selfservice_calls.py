@@ -113,7 +113,7 @@ def run_wave(stack: BenchStack, calls: int, rate: float, references: int) -> Sel
             lifetime = calls / rate + last_key_offset(steps) + HOLD + 60
             runs.append((TracingSipp(scenario, local_ip="127.0.0.1", lifetime=lifetime),
                          share, last_key_offset(steps)))
-        pids = {"asterisk": stack.asterisk_pid, "ivr": stack.app_pid}
+        pids = stack.meters()
         meter = ProcessMeter(pids)
         waited = _run_queue(pids)
         with meter:

@@ -8,15 +8,15 @@ kills it, it comes back exactly as in production.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,7 @@ from ivr.rules import load_rules
 from ivr.settings import Settings
 from ivr.simulate import AgentPhone
 from ivr.stack.provisioning import configure_asterisk
-from ivr.stack.supervisor import Child
+from ivr.stack.supervisor import Child, ivr_children
 from ivr.store import Store
 from ivr.store.models import Contact
 from townhall_support.stack import DEFAULT_RULES, OPEN_CLOCK, stack_settings, write_rules
@@ -78,8 +78,13 @@ class BenchStack:
 
     settings: Settings
     asterisk: AsteriskInstance
-    app: Child
+    apps: list[Child]  # the TOWNHALL_IVR_PROCESSES IVR processes, as the stack runs them
     agent: AgentPhone
+
+    @property
+    def app(self) -> Child:
+        """The IVR process the fault scenarios break (its peers claim calls meanwhile)."""
+        return self.apps[0]
 
     def asterisk_pid(self) -> int | None:
         """Asterisk's pid from its state file (``chroot`` execs it: same pid)."""
@@ -93,20 +98,23 @@ class BenchStack:
         """app_queue's log of every queue event (``bench.endings`` reads it)."""
         return self.asterisk.layout.dir("log") / "queue_log"
 
-    def app_pid(self) -> int | None:
-        process = self.app.process
+    def app_pid(self, index: int = 0) -> int | None:
+        process = self.apps[index].process
         return process.pid if process is not None and process.poll() is None else None
 
+    def meters(self) -> dict[str, Callable[[], int | None]]:
+        """What a ``ProcessMeter`` follows: Asterisk and each IVR process (``ivr-N``)."""
+        ivr = {f"ivr-{index}": functools.partial(self.app_pid, index)
+               for index in range(len(self.apps))}
+        return {"asterisk": self.asterisk_pid, **ivr}
+
     def ari_connections(self) -> int:
-        """How many times the IVR process logged its ARI connection (all restarts).
+        """How many times the IVR processes logged their ARI connection (all restarts).
 
         ``/ari/applications`` is no readiness probe after a crash: Asterisk keeps listing
         an application while channels are still in it, websocket or not.
         """
-        try:
-            return self.app.log_path.read_text(errors="replace").count("ARI connected")
-        except OSError:
-            return 0
+        return sum(_connections(app.log_path) for app in self.apps)
 
     def wait_connected(self, more_than: int, timeout: float = 30) -> float:
         """Seconds until the IVR logs an ARI connection beyond ``more_than``."""
@@ -152,9 +160,11 @@ class BenchStack:
             store.dispose()
 
 
-def _app_child(settings: Settings, sounds_dir: Path) -> Child:
-    argv = [sys.executable, "-m", "ivr.cli", "app", "--sounds-dir", str(sounds_dir)]
-    return Child("ivr-app", argv, settings.home / "log" / "ivr-app.log")
+def _connections(log: Path) -> int:
+    try:
+        return log.read_text(errors="replace").count("ARI connected")
+    except OSError:
+        return 0
 
 
 @contextmanager
@@ -172,14 +182,17 @@ def bench_stack(*, agents: int = 20, db_url: str | None = None,
         configure_asterisk(settings, instance)
         add_native_menu(instance, load_rules(settings.rules_path), settings.clock.now())
         instance.start(timeout=60)
-        stack = BenchStack(settings, instance, _app_child(settings, instance.sounds_dir), agent)
+        apps = ivr_children(settings, instance.sounds_dir, settings.home / "log")
+        stack = BenchStack(settings, instance, apps, agent)
         try:
-            stack.app.start()
-            threading.Thread(target=stack.app.watch, name="watch-app", daemon=True).start()
-            stack.wait_connected(0, timeout=60)
+            for app in apps:
+                app.start()
+                threading.Thread(target=app.watch, name=f"watch-{app.name}", daemon=True).start()
+            stack.wait_connected(len(apps) - 1, timeout=60)
             yield stack
         finally:
-            stack.app.stop()
+            for app in apps:
+                app.stop()
             instance.stop()
             if not keep:
                 shutil.rmtree(instance.layout.base, ignore_errors=True)
