@@ -3,11 +3,11 @@
 
 PYTEST_ARGS ?=
 # Parallel test processes: the tests mostly wait on Asterisk, SIPp and the IVR, so more
-# workers than the 2 cores CI has (a full run used 1.2 cores on average with 4). A module's tests run in one worker (they share its
+# workers than the 2 cores CI has (a full run used 1.5 cores on average with 5). A module's tests run in one worker (they share its
 # stack); collection order (tests/conftest.py), not module size, says what starts first.
 # (Not --dist loadgroup: pytest-xdist 3.8 cannot rename test ids under pytest 9, so its
 # groups are silently ignored.)
-TEST_WORKERS ?= 5
+TEST_WORKERS ?= 6
 PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bootstrap:

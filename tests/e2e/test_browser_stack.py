@@ -166,7 +166,7 @@ def test_the_agents_desk_shows_the_caller_when_their_phone_rings(
         call_id = card.get_attribute("data-appel") or ""
         _ring_again_then_another_call(admin_app, call_id)
         expect(card).to_have_count(2)  # the other caller's card, on top…
-        expect(card.first).to_contain_text("0699999999")
+        expect(card.first).to_contain_text("06 99 99 99 99")  # as an agent reads it
         expect(page.locator(f'article.appel[data-appel="{call_id}"]')).to_have_count(1)  # …once
         result = call.result(timeout=60)
         assert result.answered and result.sip_status == 200, result.error

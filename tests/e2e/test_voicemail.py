@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import wave
+from pathlib import Path
 
 import pytest
 from werkzeug.test import TestResponse
@@ -23,11 +24,19 @@ from ivr.store.attachments import attachment_file
 from ivr.store.citizens import get_citizen
 from ivr.store.requests import RequestView
 from tests.fixtures.admin import PASSWORD, login
+from tests.fixtures.db import sqlite_url
 from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
 from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """SQLite: the spool file → request path is the IVR's; the request store runs on both
+    databases in its unit tests (``tests/unit/requests``)."""
+    return sqlite_url(tmp_path)
 
 SUNDAY = "2026-12-06T10:00:00+01:00"
 # The closed message lasts ~8 s after the keys, then the callback offer (« … tapez 1.

@@ -136,7 +136,7 @@ def test_dialplan_contexts(settings: Settings, root: Path) -> None:
     # every IVR process (townhall-ivr-0, -1…) is offered the call; none claiming it in
     # time, or the claimant dying twice, sends it to the fallback
     assert r"TOWNHALL_IVR_APPS = ^townhall-ivr-[0-9]+$" in extensions
-    assert "Gosub(townhall-claim,s,1(${TOWNHALL_ARGS}))" in inbound
+    assert "Gosub(townhall-claim,${EXTEN},1(${TOWNHALL_ARGS}))" in inbound
     assert ('"${STASISSTATUS}" = "TIMEOUT" | "${STASISSTATUS}" = "FAILED"]'
             '?townhall-fallback,s,1') in inbound
     claim = extensions.split("[townhall-claim]")[1].split("\n[")[0]
