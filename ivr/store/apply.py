@@ -67,10 +67,16 @@ def apply_ops(session: Session, ops: list[Op]) -> None:
 
 
 def _set_newer(session: Session, contact: Contact, op: Op) -> None:
-    """Last writer wins: a replayed older op changes nothing."""
+    """Last writer wins: a replayed older op changes nothing, except a call's start
+    applied after a newer op (another IVR process's spool replayed first after an
+    outage): it still fills what only it knows (ref, caller, the true start time)."""
     if op["seq"] > contact.op_seq:
         _set_fields(session, contact, op["fields"])
         contact.op_seq = op["seq"]
+    elif op["op"] == "start":
+        _set_fields(session, contact, {
+            name: value for name, value in op["fields"].items()
+            if name == "started_at" or getattr(contact, name, None) is None})
 
 
 def _promise_callback(session: Session, contact: Contact, op: Op) -> None:

@@ -33,3 +33,18 @@ def test_a_row_another_writer_just_created_takes_the_op(
         [contact] = session.query(Contact).filter_by(call_id=CALL).all()
         assert (contact.ref, contact.caller) == ("ref-1", "0612345678")
         assert [event.kind for event in contact.events] == ["queue_join"]
+
+
+def test_a_start_replayed_after_a_newer_fact_still_fills_the_contact(store: Store) -> None:
+    """After an outage each process replays its own spool: another process's later
+    fact (queue facts carry Asterisk's time) may be applied before the call's start."""
+    later = {"op": "update", "call_id": CALL, "seq": 50, "ts": "2026-12-01T09:01:00+00:00",
+             "fields": {"queue": "accueil", "caller": "0699999999"}}
+    with store.session() as session:
+        apply_ops(session, [later])
+    with store.session() as session:
+        apply_ops(session, [START])
+    with store.session() as session:
+        [contact] = session.query(Contact).filter_by(call_id=CALL).all()
+        assert (contact.ref, contact.queue, contact.caller) == ("ref-1", "accueil", "0699999999")
+        assert contact.started_at.isoformat().startswith("2026-12-01T09:00:00")
