@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # stack); collection order (tests/conftest.py), not module size, says what starts first.
 # (Not --dist loadgroup: pytest-xdist 3.8 cannot rename test ids under pytest 9, so its
 # groups are silently ignored.)
-TEST_WORKERS ?= 6
+TEST_WORKERS ?= 5
 PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bootstrap:
