@@ -10,6 +10,12 @@ less than the words that tell targets apart ("cantine", "procuration").
 A target's score is its best keyword plus half-credit for a second one that uses other
 words; the confidence is that score minus half the runner-up target's, so ambiguity
 lowers it. ``matched`` names the keywords that decided. Pure: built from data, no I/O.
+
+A target may also declare cues: words that alone route nowhere but change what the
+keywords around them mean. « ma carte d'identité » is the identity-document service;
+« ma carte d'identité est-elle prête » is the status of a request. A heard cue hands
+the keywords of the targets it is about to its own target, and counts like a second
+keyword found whole; without such a keyword it is ignored.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import snowballstemmer
@@ -79,6 +85,8 @@ SOLID_COVERAGE = 0.75  # a phrase this well found hides the shorter ones inside 
 SPECIFICITY_WEIGHT = 0.3  # how much a lone common word ("accueil") is discounted
 EXAMPLE_WEIGHT = 0.85  # examples are long, whole sentences: weaker evidence than keywords
 MAX_ALTERNATIVES = 3
+CUE_CREDIT = 0.5  # a heard cue adds what a second keyword found whole would
+CUE_GAP = 2  # words a cue may skip between two of its own: « sera-t-elle prête »
 
 _STEMMER = snowballstemmer.stemmer("french")
 _APOSTROPHES = re.compile(r"[’'`´‘]")
@@ -93,6 +101,9 @@ class TargetVocabulary:
 
     keywords: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+    # the targets whose keywords a heard cue hands to this one (what the cue is about)
+    cue_about: frozenset[str] = frozenset()
 
 
 # Understood only when the rules declare appointment calendars.
@@ -162,6 +173,14 @@ class _Hit:
     evidence: float  # summed weight of the words found: breaks ties between full matches
 
 
+@dataclass(frozen=True)
+class _Cue:
+    target: str
+    text: str
+    words: tuple[str, ...]  # stems of every folded word: "où en est" is all function words
+    about: frozenset[str]
+
+
 @dataclass
 class _Candidate:
     """A stem of the utterance (or of two adjacent words merged) and where it came from."""
@@ -177,6 +196,7 @@ class _Index:
     idf: dict[str, float]
     max_idf: float
     stems: list[str] = field(default_factory=list)
+    cues: list[_Cue] = field(default_factory=list)
 
 
 def _phrase_forms(text: str) -> list[tuple[str, ...]]:
@@ -205,7 +225,31 @@ def _build_index(vocab: Mapping[str, TargetVocabulary]) -> _Index:
             targets_of.setdefault(s, set()).add(phrase.target)
     n_targets = max(len(vocab), 1)
     idf = {s: math.log(1 + n_targets / len(t)) for s, t in targets_of.items()}
-    return _Index(phrases, by_stem, idf, math.log(1 + n_targets), sorted(by_stem))
+    cues = [
+        _Cue(target, text, _stems_of_all(text), words.cue_about)
+        for target, words in vocab.items()
+        for text in words.cues
+    ]
+    return _Index(phrases, by_stem, idf, math.log(1 + n_targets), sorted(by_stem), cues)
+
+
+def _stems_of_all(text: str) -> tuple[str, ...]:
+    """Stems of every folded word, function words included: cues are made of them."""
+    return tuple(stem(word) for word in fold(text))
+
+
+def _says(words: tuple[str, ...], cue: tuple[str, ...]) -> bool:
+    """Whether ``cue`` is heard in ``words``, in order, skipping at most ``CUE_GAP``
+    words between two of its own. Stems must be equal: a cue turns a department's
+    keyword into another target, so a near miss (« avant » for « avancement ») must
+    leave the keyword to its department, which can answer the caller too."""
+    def from_(i: int, k: int) -> bool:
+        if k == len(cue):
+            return True
+        window = words[i : i + 1 + CUE_GAP] if k else words[i:]
+        return any(word == cue[k] and from_(i + j + 1, k + 1) for j, word in enumerate(window))
+
+    return bool(cue) and from_(0, 0)
 
 
 def _similarity(a: str, b: str, score: float) -> float:
@@ -288,9 +332,12 @@ class IntentMatcher:
         }
         if rules.appointments.calendars:
             vocab[APPOINTMENT] = APPOINTMENT_VOCABULARY
+        # an intent's cues are about requests: the departments that handle some
+        handling = frozenset(kind.department for kind in rules.request_types.values())
         vocab.update({
             intent: TargetVocabulary(tuple(opening.speech.keywords),
-                                     tuple(opening.speech.examples))
+                                     tuple(opening.speech.examples),
+                                     tuple(opening.speech.cues), handling)
             for intent, opening in rules.self_service.intents.items()
         })
         return cls(vocab, rules.speech.route_threshold, rules.speech.confirm_threshold)
@@ -301,23 +348,43 @@ class IntentMatcher:
         return tuple(sorted({phrase.target for phrase in self._index.phrases}))
 
     def match(self, text: str) -> IntentResult:
-        """Route, confirm or reject one utterance, naming the keywords that decided."""
+        """Route, confirm or reject one utterance, naming the keywords (and the cue)
+        that decided."""
         hits = _drop_subsumed(self._hits(self._candidates(text)))
-        ranked = sorted(_target_scores(hits).items(), key=lambda item: item[1][:2], reverse=True)
+        cue = self._heard_cue(text, hits)
+        if cue is not None:
+            hits = [_handed(hit, cue) for hit in hits]
+        scores = _target_scores(hits)
+        if cue is not None:
+            score, evidence, decisive = scores[cue.target]
+            scores[cue.target] = (1 - (1 - score) * (1 - CUE_CREDIT), evidence, decisive)
+        ranked = sorted(scores.items(), key=lambda item: item[1][:2], reverse=True)
         if not ranked:
             return IntentResult(None, 0.0, (), "reject")
         target, (score, _, decisive) = ranked[0]
         runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
         confidence = round(max(0.0, score - runner_up / 2), 3)
+        said = (cue.text,) if cue is not None and cue.target == target else ()
         return IntentResult(
             target=target,
             confidence=confidence,
-            matched=tuple(hit.phrase.text for hit in decisive),
+            matched=said + tuple(hit.phrase.text for hit in decisive),
             decision=self._decision(confidence),
             alternatives=tuple(
                 (other, round(s, 3)) for other, (s, _, _) in ranked[1 : 1 + MAX_ALTERNATIVES]
             ),
         )
+
+    def _heard_cue(self, text: str, hits: list[_Hit]) -> _Cue | None:
+        """The longest cue heard with a keyword (among ``hits``) of its own target or
+        of a target it is about: a cue with nothing to qualify is ignored."""
+        words = _stems_of_all(text)
+        targets = {hit.phrase.target for hit in hits}
+        heard = [
+            cue for cue in self._index.cues
+            if targets & (cue.about | {cue.target}) and _says(words, cue.words)
+        ]
+        return max(heard, key=lambda cue: len(cue.words), default=None)
 
     def _decision(self, confidence: float) -> Decision:
         if confidence >= self.route_threshold:
@@ -377,6 +444,13 @@ class IntentMatcher:
         strength = coverage * (1 - SPECIFICITY_WEIGHT * (1 - specificity))
         positions = frozenset().union(*(pos for _, (_, pos) in found))
         return _Hit(phrase, strength, positions, evidence)
+
+
+def _handed(hit: _Hit, cue: _Cue) -> _Hit:
+    """``hit`` credited to the cue's target when the cue is about the hit's target."""
+    if hit.phrase.target not in cue.about:
+        return hit
+    return replace(hit, phrase=replace(hit.phrase, target=cue.target))
 
 
 def _spans(words: list[str], phrases: Iterable[tuple[str, ...]]) -> set[int]:

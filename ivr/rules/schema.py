@@ -134,6 +134,15 @@ class Vocabulary(_Frozen):
     examples: tuple[Text, ...] = ()
 
 
+class IntentVocabulary(Vocabulary):
+    """A self-service intent's words, plus its cues: words that alone route nowhere
+    (« est-elle prête », « où en est ») but, heard with a keyword of a department that
+    handles requests (« ma carte d'identité »), mean this intent rather than the
+    department (the matcher's ``TargetVocabulary.cues``)."""
+
+    cues: tuple[Text, ...] = ()
+
+
 class Department(_Frozen):
     name: Text
     spoken_name: Text
@@ -313,7 +322,7 @@ class SelfServiceIntent(_Frozen):
     department: its words for the intent matcher and the menu action it opens."""
 
     action: Literal["request_status", "document_request"]
-    speech: Vocabulary = Vocabulary()
+    speech: IntentVocabulary = IntentVocabulary()
 
 
 class Procedure(_Frozen):

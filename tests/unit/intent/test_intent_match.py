@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr.domain.intent import CALLBACK, OPERATOR, IntentMatcher, match_yes_no
+from ivr.domain.intent import CALLBACK, OPERATOR, IntentMatcher, TargetVocabulary, match_yes_no
 
 
 def test_full_keyword_routes_and_names_it(small_matcher: IntentMatcher) -> None:
@@ -95,3 +95,61 @@ def test_meta_intents_without_rules(text: str, target: str) -> None:
 )
 def test_yes_no(text: str, answer: bool | None) -> None:
     assert match_yes_no(text) is answer
+
+
+@pytest.fixture(scope="module")
+def cue_matcher() -> IntentMatcher:
+    """A status intent whose cues are about the identity-document service only."""
+    vocab = {
+        "titres-identite": TargetVocabulary(("carte d'identité", "passeport", "pré-demande")),
+        "vie-locale": TargetVocabulary(("salle des fêtes", "association")),
+        "suivi-demande": TargetVocabulary(
+            ("où en est ma demande",), cues=("est prête", "où en est"),
+            cue_about=frozenset({"titres-identite"}),
+        ),
+    }
+    return IntentMatcher(vocab)
+
+
+def test_a_cue_with_a_document_word_means_the_status(cue_matcher: IntentMatcher) -> None:
+    result = cue_matcher.match("ma carte d'identité est-elle prête")
+    assert (result.target, result.decision, result.confidence) == ("suivi-demande", "route", 1.0)
+    assert result.matched == ("est prête", "carte d'identité")
+    assert result.alternatives == ()
+
+
+def test_the_document_word_alone_stays_with_its_department(cue_matcher: IntentMatcher) -> None:
+    result = cue_matcher.match("ma carte d'identité")
+    assert (result.target, result.decision, result.matched) == (
+        "titres-identite", "route", ("carte d'identité",))
+
+
+@pytest.mark.parametrize("text", ["est-elle prête", "où en est", "où en est la météo"])
+def test_a_cue_alone_is_ignored(cue_matcher: IntentMatcher, text: str) -> None:
+    assert cue_matcher.match(text).decision == "reject"
+
+
+def test_a_cue_leaves_the_targets_it_is_not_about(cue_matcher: IntentMatcher) -> None:
+    result = cue_matcher.match("la salle des fêtes est-elle prête")
+    assert (result.target, result.matched) == ("vie-locale", ("salle des fêtes",))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "est-ce que la carte d'identité de ma fille sera prête",  # « est » too far from « prête »
+        "ma carte d'identité est-elle prêtée",  # a near miss is not the cue
+        "prête est ma carte d'identité",  # out of order
+    ],
+)
+def test_a_cue_must_be_heard_whole_and_in_order(cue_matcher: IntentMatcher, text: str) -> None:
+    assert cue_matcher.match(text).target == "titres-identite"
+
+
+def test_a_cue_confirms_its_own_target(cue_matcher: IntentMatcher) -> None:
+    """« demande » is also half of « pré-demande »: the cue « où en est » settles it."""
+    plain = cue_matcher.match("ma demande")
+    asked = cue_matcher.match("où en est ma demande")
+    assert plain.decision != "route"
+    assert (asked.target, asked.decision) == ("suivi-demande", "route")
+    assert asked.matched == ("où en est", "où en est ma demande")
