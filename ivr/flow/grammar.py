@@ -15,13 +15,15 @@ Expect = Literal["intent", "yes_no"]
 
 
 def phrases(rules: Rules, expect: Expect) -> tuple[str, ...] | None:
-    """None means free speech; in grammar mode, the departments' keywords, plus the
-    yes/no words when the session asks for a confirmation."""
+    """None means free speech; in grammar mode, the departments' keywords and the
+    self-service intents' keywords and cues (unheard, « est-elle prête » could not turn
+    « carte d'identité » into a status question), plus the yes/no words when the
+    session asks for a confirmation."""
     if rules.speech.mode != "grammar":
         return None
     words = {kw for dept in rules.departments.values() for kw in dept.speech.keywords}
     words.update(kw for intent in rules.self_service.intents.values()
-                 for kw in intent.speech.keywords)
+                 for kw in (*intent.speech.keywords, *intent.speech.cues))
     if expect == "yes_no":
         words.update(YES_PHRASES, NO_PHRASES)
     return tuple(sorted(words))

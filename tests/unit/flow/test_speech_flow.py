@@ -7,9 +7,11 @@ from datetime import datetime
 from ivr.domain.intent import IntentMatcher, TargetVocabulary
 from ivr.flow import commands as c
 from ivr.flow import events as e
+from ivr.flow.grammar import phrases
 from ivr.flow.session import Stage
-from ivr.rules import Rules
+from ivr.rules import Rules, load_rules
 from tests.fixtures.flow import PARIS, RULES, Call, of, records, said
+from tests.fixtures.rules import DEFAULT_RULES
 
 WEDNESDAY_10H = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)
 
@@ -91,6 +93,15 @@ def test_the_session_says_which_phrases_it_expects() -> None:
     first = Call(at=WEDNESDAY_10H, matcher=IntentMatcher.from_rules(RULES), rules=_rules("grammar"))
     (listen,) = of(c.StartSpeech, first.start())
     assert listen.phrases is not None and set(listen.phrases) == keywords
+
+
+def test_grammar_mode_lets_the_recogniser_hear_the_intents_cues() -> None:
+    """Unheard, « est-elle prête » could not make « carte d'identité » a status question."""
+    shipped = load_rules(DEFAULT_RULES)
+    grammar = shipped.model_copy(
+        update={"speech": shipped.speech.model_copy(update={"mode": "grammar"})})
+    heard = set(phrases(grammar, "intent") or ())
+    assert {"est prête", "où en est", "où en est ma demande", "carte d'identité"} <= heard
 
 
 def test_confirmation_yes_by_key_routes() -> None:

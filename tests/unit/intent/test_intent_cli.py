@@ -44,7 +44,7 @@ def test_batch_from_file(route: Route, tmp_path: Path) -> None:
     utterances = tmp_path / "in.txt"
     utterances.write_text("mon passeport est prêt\n", encoding="utf-8")
     [answer] = route("--batch", str(utterances))
-    assert (answer["text"], answer["target"]) == ("mon passeport est prêt", "titres-identite")
+    assert (answer["text"], answer["target"]) == ("mon passeport est prêt", "suivi-demande")
 
 
 def test_text_or_batch_not_both() -> None:

@@ -153,3 +153,28 @@ def test_a_cue_confirms_its_own_target(cue_matcher: IntentMatcher) -> None:
     assert plain.decision != "route"
     assert (asked.target, asked.decision) == ("suivi-demande", "route")
     assert asked.matched == ("où en est", "où en est ma demande")
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("où en est ma demande", "suivi-demande"),
+        ("ma carte d'identité est-elle prête", "suivi-demande"),
+        ("mon acte de naissance est-il arrivé", "suivi-demande"),
+        ("carte d'identité", "titres-identite"),
+        ("passeport", "titres-identite"),
+        ("acte de naissance", "etat-civil"),
+    ],
+)
+def test_status_questions_of_the_shipped_rules_route_at_once(
+    rules_matcher: IntentMatcher, text: str, target: str
+) -> None:
+    result = rules_matcher.match(text)
+    assert (result.target, result.decision) == (target, "route")
+
+
+def test_shipped_cues_are_about_the_departments_handling_requests(
+    rules_matcher: IntentMatcher,
+) -> None:
+    """The halls' availability is not a request: the hall service keeps the question."""
+    assert rules_matcher.match("la salle des fêtes est-elle prête").target == "vie-locale"
