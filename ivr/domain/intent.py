@@ -142,7 +142,11 @@ def fold(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """The folded words that may carry meaning (no fillers, no function words)."""
-    return [word for word in fold(text) if word not in STOP_WORDS and not word.isdigit()]
+    return _meaningful(fold(text))
+
+
+def _meaningful(words: list[str]) -> list[str]:
+    return [word for word in words if word not in STOP_WORDS and not word.isdigit()]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -226,16 +230,11 @@ def _build_index(vocab: Mapping[str, TargetVocabulary]) -> _Index:
     n_targets = max(len(vocab), 1)
     idf = {s: math.log(1 + n_targets / len(t)) for s, t in targets_of.items()}
     cues = [
-        _Cue(target, text, _stems_of_all(text), words.cue_about)
+        _Cue(target, text, tuple(stem(word) for word in fold(text)), words.cue_about)
         for target, words in vocab.items()
         for text in words.cues
     ]
     return _Index(phrases, by_stem, idf, math.log(1 + n_targets), sorted(by_stem), cues)
-
-
-def _stems_of_all(text: str) -> tuple[str, ...]:
-    """Stems of every folded word, function words included: cues are made of them."""
-    return tuple(stem(word) for word in fold(text))
 
 
 def _says(words: tuple[str, ...], cue: tuple[str, ...]) -> bool:
@@ -350,8 +349,9 @@ class IntentMatcher:
     def match(self, text: str) -> IntentResult:
         """Route, confirm or reject one utterance, naming the keywords (and the cue)
         that decided."""
-        hits = _drop_subsumed(self._hits(self._candidates(text)))
-        cue = self._heard_cue(text, hits)
+        words = fold(text)  # once: text-to-number is most of the folding's cost
+        hits = _drop_subsumed(self._hits(self._candidates(_meaningful(words))))
+        cue = self._heard_cue(words, hits)
         if cue is not None:
             hits = [_handed(hit, cue) for hit in hits]
         scores = _target_scores(hits)
@@ -375,15 +375,18 @@ class IntentMatcher:
             ),
         )
 
-    def _heard_cue(self, text: str, hits: list[_Hit]) -> _Cue | None:
-        """The longest cue heard with a keyword (among ``hits``) of its own target or
-        of a target it is about: a cue with nothing to qualify is ignored."""
-        words = _stems_of_all(text)
+    def _heard_cue(self, words: list[str], hits: list[_Hit]) -> _Cue | None:
+        """The longest cue heard in the folded ``words`` (function words count: « où en
+        est ») with a keyword (among ``hits``) of its own target or of a target it is
+        about: a cue with nothing to qualify is ignored."""
         targets = {hit.phrase.target for hit in hits}
-        heard = [
-            cue for cue in self._index.cues
-            if targets & (cue.about | {cue.target}) and _says(words, cue.words)
-        ]
+        qualified = [cue for cue in self._index.cues if targets & (cue.about | {cue.target})]
+        if not qualified:
+            return None
+        stems = tuple(stem(word) for word in words)
+        present = set(stems)
+        heard = [cue for cue in qualified
+                 if present.issuperset(cue.words) and _says(stems, cue.words)]
         return max(heard, key=lambda cue: len(cue.words), default=None)
 
     def _decision(self, confidence: float) -> Decision:
@@ -392,9 +395,8 @@ class IntentMatcher:
         return "confirm" if confidence >= self.confirm_threshold else "reject"
 
     @staticmethod
-    def _candidates(text: str) -> list[_Candidate]:
+    def _candidates(words: list[str]) -> list[_Candidate]:
         """Each content word, and each pair of neighbours merged ("passe port")."""
-        words = content_words(text)
         singles = [_Candidate(stem(w), frozenset({i})) for i, w in enumerate(words)]
         pairs = [
             _Candidate(stem(a + b), frozenset({i, i + 1}))
