@@ -7,6 +7,7 @@ import pytest
 pytest_plugins = [
     "tests.fixtures.asterisk",
     "tests.fixtures.phones",
+    "tests.fixtures.pg_server",
     "tests.fixtures.db",
     "tests.fixtures.radicale",
     "tests.fixtures.threads",

@@ -1,8 +1,10 @@
 """A scratch PostgreSQL database and a TCP relay that can cut it off, for the fault
 benchmark and the tests (``tests/fixtures/db.py``).
 
-The server is the machine's (127.0.0.1:5432, trust auth; ``TOWNHALL_TEST_PG_*`` move
-it). The relay is a real network outage for the client that leaves the shared server
+The server is the machine's (127.0.0.1:5432, trust auth) unless ``TOWNHALL_TEST_PG_*``
+move it: the test run starts its own (``townhall_support.pg_server``) and says where in
+the environment, so the server is read at each call, not at import.
+The relay is a real network outage for the client that leaves the shared server
 running: closing it resets every open connection and refuses new ones.
 """
 
@@ -20,27 +22,36 @@ from collections.abc import Iterator
 import psycopg
 from psycopg import sql
 
-PG_HOST = os.environ.get("TOWNHALL_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("TOWNHALL_TEST_PG_PORT", "5432"))
-PG_USER = os.environ.get("TOWNHALL_TEST_PG_USER", "postgres")
+
+def pg_host() -> str:
+    return os.environ.get("TOWNHALL_TEST_PG_HOST", "127.0.0.1")
+
+
+def pg_port() -> int:
+    return int(os.environ.get("TOWNHALL_TEST_PG_PORT", "5432"))
+
+
+def pg_user() -> str:
+    return os.environ.get("TOWNHALL_TEST_PG_USER", "postgres")
+
 # SO_LINGER on, timeout 0: close() sends RST, as when a link or a server dies.
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)
 
 
 def _admin_connection() -> psycopg.Connection:
     return psycopg.connect(
-        host=PG_HOST,
-        port=PG_PORT,
-        user=PG_USER,
+        host=pg_host(),
+        port=pg_port(),
+        user=pg_user(),
         dbname="postgres",
         autocommit=True,
         connect_timeout=3,
     )
 
 
-def pg_url(dbname: str, port: int = PG_PORT) -> str:
+def pg_url(dbname: str, port: int | None = None) -> str:
     """URL of a test database, optionally through another port (the proxy)."""
-    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{port}/{dbname}"
+    return f"postgresql+psycopg://{pg_user()}@{pg_host()}:{port or pg_port()}/{dbname}"
 
 
 def create_pg_database() -> str:
@@ -149,7 +160,7 @@ class TcpProxy:
 def database_behind_proxy() -> Iterator[tuple[str, TcpProxy]]:
     """A scratch database and the URL that reaches it through an open ``TcpProxy``."""
     name = create_pg_database()
-    proxy = TcpProxy((PG_HOST, PG_PORT))
+    proxy = TcpProxy((pg_host(), pg_port()))
     proxy.open()
     try:
         yield pg_url(name, proxy.port), proxy
