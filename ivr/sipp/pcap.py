@@ -34,13 +34,25 @@ def _frame(rtp: bytes) -> bytes:
 
 def _write(rtp_packets: list[bytes], target: Path) -> None:
     """A pcap of RTP packets 20 ms apart (the pacing SIPp replays them at)."""
+    _write_timed([(n * 20_000, rtp) for n, rtp in enumerate(rtp_packets)], target)
+
+
+def _write_timed(timed: list[tuple[int, bytes]], target: Path) -> None:
+    """A pcap of RTP packets, each at its microsecond (SIPp replays them at those times)."""
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_ETHERNET)]
-    for n, rtp in enumerate(rtp_packets):
+    for micros, rtp in sorted(timed, key=lambda packet: packet[0]):
         frame = _frame(rtp)
-        micros = n * 20_000
         out.append(struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000,
                                len(frame), len(frame)) + frame)
     target.write_bytes(b"".join(out))
+
+
+def _event(key: str, *, seq: int, timestamp: int, ssrc: int, duration: int,
+           end: bool = False, first: bool = False) -> bytes:
+    """One RFC 4733 telephone-event packet (``duration`` in samples)."""
+    return struct.pack("!BBHIIBBH", 0x80, (0x80 if first else 0) | PT_EVENT, seq & 0xFFFF,
+                       timestamp, ssrc, DTMF_EVENTS[key], (0x80 if end else 0) | VOLUME,
+                       duration)
 
 
 def ulaw_to_pcap(ulaw: bytes, target: Path, *, ssrc: int = 0x7E57) -> float:
@@ -59,11 +71,36 @@ def dtmf_to_pcap(key: str, target: Path, *, timestamp: int, seq: int,
     Why not sip-tester's captures: each replays the same RTP timestamp, and Asterisk
     drops an event whose timestamp equals the last one's, so « 11 » arrived as « 1 ».
     """
-    event = DTMF_EVENTS[key]
-    steps = [(n * SAMPLES_PER_PACKET, 0) for n in range(7)] + [(7 * SAMPLES_PER_PACKET, 0x80)] * 3
-    _write([struct.pack("!BBHIIBBH", 0x80, (0x80 if n == 0 else 0) | PT_EVENT,
-                        (seq + n) & 0xFFFF, timestamp, ssrc, event, end | VOLUME, duration)
+    steps = [(n * SAMPLES_PER_PACKET, False) for n in range(7)]
+    steps += [(7 * SAMPLES_PER_PACKET, True)] * 3
+    _write([_event(key, seq=seq + n, timestamp=timestamp, ssrc=ssrc, duration=duration,
+                   end=end, first=n == 0)
             for n, (duration, end) in enumerate(steps)], target)
+
+
+def timed_keys_pcap(presses: list[tuple[str, int, int]], target: Path, *,
+                    first_press: int = 0, ssrc: int = 0xD7F0) -> float:
+    """Key presses at chosen times in one pcap; return its seconds.
+
+    Each press is ``(key, start_ms, held_ms)``: a packet every 20 ms while held, then
+    its end three times, 5 ms apart. Unlike ``dtmf_to_pcap`` presses may come closer
+    than a phone would send them, as a late RTP burst delivers them (the doubled digit
+    of ``ivr.telephony.dtmf_echo``). Press ``n`` is numbered ``first_press + n`` in the
+    call, for RTP timestamps and sequence numbers that follow ``keypress_pcaps``'.
+    """
+    timed: list[tuple[int, bytes]] = []
+    for n, (key, start_ms, held_ms) in enumerate(presses, start=first_press + 1):
+        seq, timestamp = n * 100, n * 48_000
+        held = [(start_ms + 20 * i, i * SAMPLES_PER_PACKET) for i in range(max(held_ms // 20, 1))]
+        timed += [(ms * 1000, _event(key, seq=seq + i, timestamp=timestamp, ssrc=ssrc,
+                                     duration=duration, first=i == 0))
+                  for i, (ms, duration) in enumerate(held)]
+        duration = held_ms * SAMPLE_RATE // 1000
+        timed += [((start_ms + held_ms + 5 * i) * 1000,
+                   _event(key, seq=seq + len(held) + i, timestamp=timestamp, ssrc=ssrc,
+                          duration=duration, end=True)) for i in range(3)]
+    _write_timed(timed, target)
+    return max(micros for micros, _ in timed) / 1_000_000
 
 
 def keypress_pcaps(keys: str, cache_dir: Path, first_press: int = 0) -> list[Path]:

@@ -33,6 +33,7 @@ from ivr.telephony.call import (
     SpeechInput,
     unanswered,
 )
+from ivr.telephony.dtmf_echo import DtmfEchoFilter
 from ivr.telephony.speech_bridge import LEG_PREFIX
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ class AriApplication:
         self._tasks: set[asyncio.Task[None]] = set()  # claims and takeovers in flight
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
         self.runners: dict[str, CallRunner] = {}
+        self.dtmf_echoes = DtmfEchoFilter()
         self.link = AriLink(host, port, user, password, app, on_connect=self._recover,
                             on_disconnect=on_down)
         self.link.handlers.update({
@@ -319,14 +321,24 @@ class AriApplication:
             args[0] == "inbound" and len(args) > 2 and args[2] == "survey"))
 
     def _on_end(self, event: dict[str, Any]) -> None:
-        runner = self.runners.get(event["channel"]["id"])
+        channel_id = event["channel"]["id"]
+        self.dtmf_echoes.forget(channel_id)
+        runner = self.runners.get(channel_id)
         if runner is not None:
             runner.feed(e.HungUp(self.now()))
 
     def _on_dtmf(self, event: dict[str, Any]) -> None:
-        runner = self.runners.get(event["channel"]["id"])
-        if runner is not None:
-            runner.feed(e.Dtmf(self.now(), event["digit"]))
+        channel_id = event["channel"]["id"]
+        runner = self.runners.get(channel_id)
+        if runner is None:
+            return
+        if self.dtmf_echoes.is_echo(channel_id, event):
+            # not the digit: the caller may be keying a secret (a birth date)
+            log.debug("Asterisk's second publication of a deferred DTMF digit dropped",
+                      extra={"call": channel_id, "duration_ms": event.get("duration_ms"),
+                             "asterisk_time": event.get("timestamp")})
+            return
+        runner.feed(e.Dtmf(self.now(), event["digit"]))
 
     def _on_playback(self, event: dict[str, Any]) -> None:
         playback = event["playback"]

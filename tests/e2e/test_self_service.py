@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,8 @@ from ivr.requests.due import due_at
 from ivr.requests.reference import grouped
 from ivr.rules import load_rules
 from ivr.simulate import AgentPhone
-from ivr.sipp.scenario import Dtmf, Say, Step, Wait
+from ivr.sipp.pcap import timed_keys_pcap
+from ivr.sipp.scenario import Audio, Dtmf, Say, Step, Wait
 from ivr.store import requests as repo
 from ivr.store import self_service
 from ivr.store.attachments import attachment_file
@@ -108,6 +110,24 @@ def test_status_told_then_guessing_locked(live: Stack, store: Store) -> None:
     contact = live.contact(fourth.ref, wait=20, until=lambda c: c["target"] is not None)
     assert contact is not None and contact["target"] == "accueil", live.app_log()
     assert "request_locked" in events(contact) and "request_status_told" not in events(contact)
+
+
+def test_a_digit_asterisk_publishes_twice_counts_once(live: Stack, store: Store,
+                                                      tmp_path: Path) -> None:
+    # the birth date keyed 250 ms a digit, but its « 0 » ends 32 ms after the « 4 », as a
+    # late RTP burst brings it: Asterisk defers that « 0 » by its 45 ms gap and publishes
+    # it twice (ivr.telephony.dtmf_echo); keyed twice, the date would be « 140071990 »
+    reference = new_card(live, store)
+    presses = [("1", 0, 140), ("4", 250, 140), ("0", 402, 20),
+               *((key, 750 + 250 * n, 140) for n, key in enumerate(BORN[3:]))]
+    pcap = tmp_path / "burst.pcap"
+    seconds = timed_keys_pcap(presses, pcap, first_press=1 + len(reference))
+    steps = [*status_steps(reference), Wait(1.5), Audio(pcap, seconds)]
+    result = live.call(steps=steps, hold_seconds=4, caller="0699999904")
+    contact = live.contact(result.ref, wait=20, until=lambda c: c["outcome"] is not None)
+    assert contact is not None, live.app_log()
+    assert contact["outcome"] == "self_service", (contact, live.app_log())
+    assert "check_failed" not in events(contact)
 
 
 def test_a_known_caller_is_offered_their_request_and_has_it_by_sms(

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ivr.cli.call import call
 from ivr.settings import Settings
 from ivr.simulate import CallResult, _outcome, describe
-from ivr.sipp.pcap import keypress_pcaps
+from ivr.sipp.pcap import keypress_pcaps, timed_keys_pcap
 from ivr.sipp.process import SippProcess, parse_stats
 from ivr.sipp.voice import speech_audio, speech_file
 
@@ -106,6 +106,28 @@ def test_each_key_press_of_a_call_has_its_own_timestamp(tmp_path: Path) -> None:
         events.append((timestamps.pop(), packets[0][12]))
     assert [key for _, key in events] == [1, 1, 11]
     assert len({ts for ts, _ in events}) == 3  # a repeated digit is not a duplicate
+
+
+def test_timed_key_presses_come_when_asked_numbered_like_the_calls_presses(
+        tmp_path: Path) -> None:
+    # « 4 » held 140 ms, then « 0 » held 20 ms from 12 ms after the « 4 »'s end, as the
+    # call's presses 3 and 4
+    seconds = timed_keys_pcap([("4", 0, 140), ("0", 152, 20)], tmp_path / "k.pcap",
+                              first_press=3)
+    data, offset, seen = (tmp_path / "k.pcap").read_bytes(), 24, []
+    for rtp in _rtp_of_pcap(tmp_path / "k.pcap"):
+        seconds_, micros = struct.unpack_from("<II", data, offset)
+        offset += 16 + struct.unpack_from("<I", data, offset + 8)[0]
+        seq, timestamp = struct.unpack_from("!HI", rtp, 2)
+        seen.append((seconds_ * 1000 + micros // 1000, rtp[12], bool(rtp[13] & 0x80),
+                     struct.unpack_from("!H", rtp, 14)[0], seq, timestamp))
+    ends = [(ms, key, duration) for ms, key, end, duration, _, _ in seen if end]
+    assert ends == [(140, 4, 1120), (145, 4, 1120), (150, 4, 1120),
+                    (172, 0, 160), (177, 0, 160), (182, 0, 160)]
+    assert seconds == 0.182
+    assert {(key, timestamp) for _, key, _, _, _, timestamp in seen} == {
+        (4, 4 * 48_000), (0, 5 * 48_000)}  # what keypress_pcaps gives presses 3 and 4
+    assert [seq for *_, seq, _ in seen] == sorted(seq for *_, seq, _ in seen)
 
 
 def test_sipp_errors_are_picked_out_of_its_screen() -> None:
