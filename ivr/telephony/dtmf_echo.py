@@ -16,60 +16,74 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-# The echo is published by the first read of the channel once 45 ms have passed since
-# the end before it (AST_MIN_DTMF_GAP), and the original was read after that same end,
-# so the two are less than 45 ms + one read apart; a channel is read at least every
-# 20 ms packet: 65 ms, plus 10 ms for Asterisk's thread being scheduled late. A key
-# pressed twice cannot end twice within it: each press holds the tone at least 40 ms
-# and the pause between presses is at least 40 ms (ITU-T Q.24; phones send 60–100 ms
-# events), so two real ends are 80 ms apart or more as sent. Not covered: a digit
-# deferred while a short one is emulated (80 ms, ``dtmfminduration``) can be published
-# again later than the window; it still reaches the flow twice (not seen measured).
+# Asterisk defers a digit whose end it reads less than AST_MIN_DTMF_GAP after the end
+# it last delivered (main/channel.c); 5 ms more for the events' millisecond times.
+MIN_GAP = timedelta(milliseconds=50)
+# The echo is published by the first read of the channel once the gap is over, so less
+# than 45 ms + one read after the original; a channel is read at least every 20 ms
+# packet: 65 ms, plus 10 ms for Asterisk's thread being scheduled late. Not covered: a
+# digit deferred while a short one is emulated (80 ms, ``dtmfminduration``) can be
+# published again later than the window; it still reaches the flow twice (not seen).
 ECHO_WINDOW = timedelta(milliseconds=75)
 ASTERISK_TIME = "%Y-%m-%dT%H:%M:%S.%f%z"  # 2026-11-30T22:31:05.123+0000
 
 
 @dataclass(frozen=True)
-class _Published:
+class _Key:
     digit: str
-    duration_ms: int | None
-    at: datetime | None
-    echo: bool
+    duration_ms: int
+    at: datetime
+
+
+@dataclass
+class _Channel:
+    delivered_at: datetime | None = None  # when Asterisk last delivered a digit's end
+    deferred: _Key | None = None  # a digit published early, its echo still to come
 
 
 class DtmfEchoFilter:
-    """Per channel, whether a ``ChannelDtmfReceived`` is Asterisk's echo of the one before.
+    """Per channel, whether a ``ChannelDtmfReceived`` is Asterisk's echo of a digit it
+    deferred.
 
-    An echo is the same digit with the same ``duration_ms`` as the channel's previous
-    event, published at most ``ECHO_WINDOW`` after it. Why a real key pressed twice
-    does not look like that: the phone cannot end two presses that close (see
-    ``ECHO_WINDOW``), and RFC 4733 end packets, sent three times, are deduplicated by
-    Asterisk on their RTP timestamp before any event is published. When jitter does
-    bring two real presses of one key within the window, Asterisk defers the second
-    and publishes it twice: the filter drops its first copy as an echo of the first
-    press and keeps its echo, because nothing is taken for the echo of an echo (a
-    digit read again is never deferred again), so the caller still gets two keys.
-    An event without a readable timestamp or duration is kept: never lose a key.
+    The filter replays Asterisk's own decision: an event less than ``MIN_GAP`` after
+    the last digit Asterisk delivered was deferred, so it is a key (its first
+    publication) and its echo is expected: the same digit with the same
+    ``duration_ms`` within ``ECHO_WINDOW``, dropped. Nothing else is ever dropped, so a
+    key pressed twice stays two keys however close jitter brings its presses (Asterisk
+    defers the second and publishes it twice: the second copy goes). An event without
+    a readable timestamp or duration is kept and expects no echo: never lose a key.
     """
 
     def __init__(self) -> None:
-        self._last: dict[str, _Published] = {}
+        self._channels: dict[str, _Channel] = {}
 
     def is_echo(self, channel_id: str, event: dict[str, Any]) -> bool:
-        """Whether ``event`` (a ChannelDtmfReceived) repeats the channel's previous one."""
-        digit, duration_ms = event["digit"], event.get("duration_ms")
-        at = _parsed(event.get("timestamp"))
-        before = self._last.get(channel_id)
-        echo = (before is not None and not before.echo
-                and at is not None and before.at is not None and duration_ms is not None
-                and (digit, duration_ms) == (before.digit, before.duration_ms)
-                and timedelta(0) <= at - before.at <= ECHO_WINDOW)
-        self._last[channel_id] = _Published(digit, duration_ms, at, echo)
-        return echo
+        """Whether ``event`` (a ChannelDtmfReceived) is the echo of a deferred digit."""
+        channel = self._channels.setdefault(channel_id, _Channel())
+        at, duration_ms = _parsed(event.get("timestamp")), event.get("duration_ms")
+        key = (_Key(event["digit"], duration_ms, at)
+               if at is not None and isinstance(duration_ms, int) else None)
+        deferred, channel.deferred = channel.deferred, None
+        if key is None:
+            return False
+        if deferred is not None and _echoes(key, deferred):
+            channel.delivered_at = key.at  # the digit was delivered with its echo
+            return True
+        gap = None if channel.delivered_at is None else key.at - channel.delivered_at
+        if gap is not None and timedelta(0) <= gap < MIN_GAP:
+            channel.deferred = key
+        else:
+            channel.delivered_at = key.at
+        return False
 
     def forget(self, channel_id: str) -> None:
         """The channel left the application: nothing of it is kept."""
-        self._last.pop(channel_id, None)
+        self._channels.pop(channel_id, None)
+
+
+def _echoes(key: _Key, deferred: _Key) -> bool:
+    return ((key.digit, key.duration_ms) == (deferred.digit, deferred.duration_ms)
+            and timedelta(0) <= key.at - deferred.at <= ECHO_WINDOW)
 
 
 def _parsed(timestamp: object) -> datetime | None:

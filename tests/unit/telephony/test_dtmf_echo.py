@@ -51,11 +51,18 @@ def test_anything_else_is_a_key(second: dict[str, Any]) -> None:
 
 
 def test_asterisks_offset_is_read() -> None:
-    # 23:51:37.950 in Paris is 22:51:37.950 UTC: 32 ms after the first, an echo
+    # 23:51:37.950 in Paris is 22:51:37.950 UTC: 17 ms after the deferred 7, its echo
     paris = {**dtmf("7", None), "timestamp": "2026-11-30T23:51:37.950+0100"}
-    assert kept([dtmf("7", "37.918"), paris]) == "7"
+    assert kept([dtmf("4", "37.888"), dtmf("7", "37.918"), paris]) == "47"
     later = {**dtmf("7", None), "timestamp": "2026-11-30T22:51:37.950-0100"}  # 2 h later
-    assert kept([dtmf("7", "37.918"), later]) == "77"
+    assert kept([dtmf("4", "37.888"), dtmf("7", "37.918"), later]) == "477"
+
+
+def test_a_digit_not_deferred_has_no_echo() -> None:
+    # « 11 » keyed 200 ms apart but read by Asterisk 30 ms apart in a burst after a long
+    # pause: the second 1 was deferred (a key), only a third copy is its echo
+    assert kept([dtmf("1", "37.000"), dtmf("1", "37.030")]) == "11"
+    assert kept([dtmf("1", "37.000"), dtmf("1", "37.030"), dtmf("1", "37.046")]) == "11"
 
 
 def test_a_key_pressed_twice_in_a_burst_stays_two_keys() -> None:
@@ -67,7 +74,7 @@ def test_a_channel_gone_is_forgotten() -> None:
     echoes = DtmfEchoFilter()
     assert not echoes.is_echo("c1", dtmf("7", "37.918"))
     echoes.forget("c1")
-    assert echoes._last == {}
+    assert echoes._channels == {}
     assert not echoes.is_echo("c1", dtmf("7", "37.933"))  # a new call on a reused id
 
 
@@ -93,4 +100,4 @@ def test_the_adapter_feeds_one_key_per_press_and_logs_the_echo_without_its_digit
     [record] = [r for r in caplog.records if "deferred DTMF" in r.getMessage()]
     assert record.call == "c1" and "7" not in record.getMessage()
     app._on_end({"type": "StasisEnd", "channel": {"id": "c1"}})
-    assert app.dtmf_echoes._last == {}
+    assert app.dtmf_echoes._channels == {}
