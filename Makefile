@@ -23,6 +23,10 @@ lint: bootstrap
 # The wheel check (an install in a fresh venv and a call, about a minute of waiting) runs
 # beside the suite; either failing fails the target.
 test: export TOWNHALL_TEST_PG = 1
+# Keep compiled modules (and pytest's rewritten tests) where the machine says not to
+# write them (PYTHONDONTWRITEBYTECODE=1 on CI machines): the suite starts hundreds of
+# Python processes (IVR processes, commands), each compiling the project again.
+test: export PYTHONDONTWRITEBYTECODE =
 test:
 	scripts/bootstrap --with-postgres
 	.venv/bin/ruff check ivr admin tests bench townhall_support

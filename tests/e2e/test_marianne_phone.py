@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from ivr.marianne.months import Month
 from ivr.marianne.survey_link import LinkAnswers
-from ivr.simulate import AgentPhone
+from ivr.simulate import AgentPhone, CallResult
 from ivr.sipp.scenario import Dtmf, Say, Wait
 from ivr.store import requests as repo
 from ivr.store.db import Store
@@ -33,6 +34,19 @@ from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
+# The three callers, each on its own number (a number whose survey was answered is not
+# asked again that week) and its own department (each queue has its own agent, so no
+# caller waits for another's agent and their keyed steps stay in time).
+SURVEY = [Wait(5), Dtmf("1"), Wait(4), Dtmf("11"), Wait(14), Dtmf("4"), Wait(5), Dtmf("1"),
+          Wait(6)]
+# the survey by SMS (2), then menus 5 (autres démarches), 4 (avis), 1 (réclamation): the
+# caller speaks after the beep, ends with #, confirms the callback
+COMPLAINT = [Wait(5), Dtmf("2"), Wait(4), Dtmf("541"), Wait(10),
+             Say("Bonjour, je voudrais me plaindre du bruit de la salle des fêtes."),
+             Dtmf("#"), Wait(16), Dtmf("1"), Wait(8)]
+SURVEY_BY_SMS = [Wait(5), Dtmf("2"), Wait(4), Dtmf("12"), Wait(12)]
+
+
 @pytest.fixture(scope="module")
 def surveying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Every caller is asked the survey's consent; the agent hangs up after 3 s of talk."""
@@ -41,10 +55,20 @@ def surveying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
 
 
-def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
-    steps = [Wait(5), Dtmf("1"), Wait(4), Dtmf("11"), Wait(14), Dtmf("4"), Wait(5), Dtmf("1"),
-             Wait(6)]
-    result = surveying.call(steps=steps, hold_seconds=2, caller="0611000001")
+@pytest.fixture(scope="module")
+def calls(surveying: Stack) -> dict[str, Future[CallResult]]:
+    """The module's calls, placed together at its start (each is about 45 s of keyed
+    steps: one after the other they made the module three times as long)."""
+    return {"survey": surveying.start_call(steps=SURVEY, hold_seconds=2, caller="0611000001"),
+            "complaint": surveying.start_call(steps=COMPLAINT, hold_seconds=2,
+                                              caller="0611000002"),
+            "survey_by_sms": surveying.start_call(steps=SURVEY_BY_SMS, hold_seconds=2,
+                                                  caller="0611000003")}
+
+
+def test_the_survey_after_an_agent_hangs_up(surveying: Stack,
+                                            calls: dict[str, Future[CallResult]]) -> None:
+    result = calls["survey"].result(timeout=120)
     assert result.answered
     contact = surveying.contact(result.ref, wait=20, until=lambda c: any(
         e["kind"] == "survey_offered" for e in c["events"]))
@@ -67,14 +91,10 @@ def test_the_survey_after_an_agent_hangs_up(surveying: Stack) -> None:
         store.dispose()
 
 
-def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
-    """The survey by SMS (2), then menus 5 (autres démarches), 4 (avis), 1 (réclamation):
-    the caller speaks after the beep, ends with #, confirms the callback."""
-    steps = [Wait(5), Dtmf("2"), Wait(4), Dtmf("541"), Wait(10),
-             Say("Bonjour, je voudrais me plaindre du bruit de la salle des fêtes."),
-             Dtmf("#"), Wait(16), Dtmf("1"), Wait(8)]
-    # another number: the first call's survey keeps its number from being asked this week
-    result = surveying.call(steps=steps, hold_seconds=2, caller="0611000002")
+def test_a_complaint_recorded_by_phone(surveying: Stack,
+                                      calls: dict[str, Future[CallResult]]) -> None:
+    """The complaint call (``COMPLAINT``): a request with its recording and a callback."""
+    result = calls["complaint"].result(timeout=120)
     assert result.answered
     contact = surveying.contact(result.ref, wait=20, until=lambda c: c["request_id"] is not None
                                 and c["outcome"] is not None)
@@ -102,11 +122,11 @@ def test_a_complaint_recorded_by_phone(surveying: Stack) -> None:
         store.dispose()
 
 
-def test_the_survey_by_sms_after_an_agent_hangs_up(surveying: Stack) -> None:
+def test_the_survey_by_sms_after_an_agent_hangs_up(
+        surveying: Stack, calls: dict[str, Future[CallResult]]) -> None:
     """2 at the start (by SMS), answered by the agent: once the call is over, the
     Marianne job texts the link, and the page's answers land on the call's survey."""
-    steps = [Wait(5), Dtmf("2"), Wait(4), Dtmf("11"), Wait(12)]
-    result = surveying.call(steps=steps, hold_seconds=2, caller="0611000003")
+    result = calls["survey_by_sms"].result(timeout=120)
     assert result.answered
     contact = surveying.contact(result.ref, wait=20, until=lambda c: c["outcome"] == "answered")
     assert contact is not None, surveying.app_log()

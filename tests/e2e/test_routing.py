@@ -23,8 +23,8 @@ CHRISTMAS = "2026-12-25T10:00:00+01:00"  # a Friday, a public holiday
 
 @pytest.mark.parametrize("clock", [SUNDAY, CHRISTMAS], ids=["sunday", "christmas"])
 def test_closed_department_says_when_it_reopens_and_takes_a_message(
-        tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone, clock: str) -> None:
-    with running_stack(tmp_path_factory, agent, clock=clock) as stack:
+        stack: Stack, clock: str) -> None:
+    with stack.clock_pinned(clock):
         # closed message, then the callback offer; silence declines it → voicemail
         result = stack.call(dtmf="11", hold_seconds=30)
         assert result.answered and result.heard_seconds > 2
