@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -11,8 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from admin import create_app
+from admin import accounts, auth, create_app
 from admin.accounts import add_user
 from admin.api import new_token
 from ivr.prompts import DEFAULT_CATALOGUE as PROMPT_CATALOGUE
@@ -28,6 +30,25 @@ USERS = {
     "agent-ec": ("agent", "etat-civil"),
     "elu": ("elu", None),
 }
+
+
+@functools.cache
+def _hashed_once(password: str) -> str:
+    return generate_password_hash(password)
+
+
+@functools.cache
+def _checked_once(password_hash: str, password: str) -> bool:
+    return check_password_hash(password_hash, password)
+
+
+@pytest.fixture(autouse=True)
+def _scrypt_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt is slow on purpose (about 0.1 s a hash, far more on a busy machine), and
+    every test creates four accounts and logs in: each password is hashed, and each
+    (hash, password) pair checked, once per test process. Still werkzeug's scrypt."""
+    monkeypatch.setattr(accounts, "generate_password_hash", _hashed_once)
+    monkeypatch.setattr(auth, "check_password_hash", _checked_once)
 
 
 @pytest.fixture

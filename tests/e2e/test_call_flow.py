@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import signal
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from ivr.simulate import AgentPhone
 from ivr.sipp.scenario import Dtmf, Wait
+from tests.fixtures.stack import running_stack
 from townhall_support.stack import Stack
 from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
+    """Two IVR processes, as on a 2-core machine: a crash hands the call to the other
+    one at once (the callers' keyed steps are timed for that, not for a restart)."""
+    with running_stack(tmp_path_factory, agent, settings={"ivr_processes": 2}) as running:
+        yield running
 
 
 def test_keypad_choice_reaches_the_department_and_an_agent(live: Stack, agent) -> None:
