@@ -18,11 +18,12 @@ pytest_plugins = [
 
 # The longest modules (measured on the full suite), started first so that none of them
 # begins last and holds the run's end; the other end-to-end ones next, then the rest.
-LONGEST_FIRST = ("test_callbacks.py", "test_appointments_calls.py", "test_api_fuzz.py",
-                 "test_routing.py", "test_marianne_phone.py", "test_voicemail.py",
-                 "test_self_service.py", "test_faults.py", "test_alert_launch.py",
-                 "test_alerts.py", "test_production_sip.py", "test_appointments_race.py",
-                 "test_messages_phone.py", "test_call_flow.py")
+LONGEST_FIRST = ("test_faults.py", "test_routing.py", "test_alerts.py", "test_callbacks.py",
+                 "test_api_fuzz.py", "test_self_service.py", "test_appointments_calls.py",
+                 "test_voicemail.py", "test_marianne_phone.py", "test_call_flow.py",
+                 "test_callbacks_own_stacks.py", "test_alert_launch.py",
+                 "test_production_sip.py", "test_appointments_race.py",
+                 "test_messages_phone.py")
 
 
 def _start_order(item: pytest.Item) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """Callbacks end to end: asked for in a real call, stored, then performed by the
 scheduler through Asterisk to a citizen's phone (SIPp UAS on the citizen trunk) and
-put through the queue to an agent's phone. SQLite and PostgreSQL.
+put through the queue to an agent's phone. On PostgreSQL (SQLite, the default, in the
+callbacks of tests/e2e/test_callbacks_own_stacks.py).
 
 The stack's clock is pinned to a Sunday (everything closed); each scheduler run pins
 its own clock (``TOWNHALL_CLOCK``), e.g. at the reopening.
@@ -29,7 +30,7 @@ from townhall_support.pg import create_pg_database, drop_pg_database, pg_url
 from townhall_support.stack import Stack
 from townhall_support.wait import eventually
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.pg]
 
 SUNDAY = "2026-12-06T10:00:00+01:00"  # every department closed
 ANNOUNCE_WAIT = 16.0  # welcome + the closed message, before the 1/2 question is live
@@ -43,20 +44,21 @@ def phones() -> Iterator[tuple[AgentPhone, AgentPhone]]:
         yield agent, citizen
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def cb_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+@pytest.fixture(scope="module")
+def cb_stack(tmp_path_factory: pytest.TempPathFactory,
              phones: tuple[AgentPhone, AgentPhone]) -> Iterator[Stack]:
+    """On PostgreSQL, where two schedulers claim with SKIP LOCKED (the claims on both
+    databases are tested in tests/unit/callbacks; this module took 5 minutes of the
+    suite's 2 cores run on both)."""
     agent, citizen = phones
-    pg_name = create_pg_database() if request.param == "postgresql" else None
-    changes = {"citizen_trunk": f"sip:127.0.0.1:{citizen.port}",
-               **({"db_url": pg_url(pg_name)} if pg_name else {})}
+    pg_name = create_pg_database()
+    changes = {"citizen_trunk": f"sip:127.0.0.1:{citizen.port}", "db_url": pg_url(pg_name)}
     try:
         with running_stack(tmp_path_factory, agent, clock=SUNDAY, settings=changes,
                            sections={"callbacks": {"retry_spacing": 30}}) as running:
             yield running
     finally:
-        if pg_name:
-            drop_pg_database(pg_name)
+        drop_pg_database(pg_name)
 
 
 def run_scheduler(stack: Stack, clock: datetime, *extra: str) -> str:
