@@ -47,9 +47,9 @@ def phones() -> Iterator[tuple[AgentPhone, AgentPhone]]:
 @pytest.fixture(scope="module")
 def cb_stack(tmp_path_factory: pytest.TempPathFactory,
              phones: tuple[AgentPhone, AgentPhone]) -> Iterator[Stack]:
-    """On PostgreSQL, where two schedulers claim with SKIP LOCKED (the claims on both
-    databases are tested in tests/unit/callbacks; this module took 5 minutes of the
-    suite's 2 cores run on both)."""
+    """On PostgreSQL, a town hall's production store (both databases' claims are
+    tested in tests/unit/callbacks; run on both, this module took 5 minutes of the
+    suite's 2 cores)."""
     agent, citizen = phones
     pg_name = create_pg_database()
     changes = {"citizen_trunk": f"sip:127.0.0.1:{citizen.port}", "db_url": pg_url(pg_name)}
