@@ -140,6 +140,7 @@ class IvrApp:
             claim_delay=lambda: self.peers.claim_delay(),
             take_orphan=partial(take_orphan, settings),
             release_orphan=partial(release_orphan, settings),
+            note_playback=lambda call, playback: self.peers.note_playback(call, playback),
             predecessor=before.pid if before else 0)
         self.peers = PeerWatch(settings, index, playbacks=self.ari.playbacks,
                                last_event=lambda: self.ari.link.last_event,

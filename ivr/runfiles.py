@@ -39,6 +39,19 @@ def app_status_path(settings: Settings, index: int = 0) -> Path:
     return settings.home / "run" / f"{_app_stem(index)}.json"
 
 
+def app_playbacks_path(settings: Settings, index: int, pid: int) -> Path:
+    """The playbacks IVR process ``index`` (pid ``pid``) started since its last status:
+    a peer taking its calls over stops them (``ivr.stack.peer_files.PlaybackJournal``)."""
+    return settings.home / "run" / f"{_app_stem(index)}.{pid}.playbacks"
+
+
+def app_playbacks_paths(settings: Settings, index: int) -> dict[int, Path]:
+    """Every playback journal of process ``index``, by the pid that wrote it."""
+    found = (settings.home / "run").glob(f"{_app_stem(index)}.*.playbacks")
+    return {int(path.name.split(".")[-2]): path for path in found
+            if path.name.split(".")[-2].isdigit()}
+
+
 def ready_app_pids(settings: Settings) -> list[int]:
     """The pids of the IVR processes taking calls now."""
     found = (live_pid(app_ready_path(settings, i)) for i in range(settings.ivr_processes))

@@ -223,11 +223,11 @@ class Stack:
 @contextmanager
 def running_stack(home: Path, agent_contact: str, *, clock: str = OPEN_CLOCK,
                   settings: dict[str, Any] | None = None, prompt_cache: Path | None = None,
-                  **rules: Any) -> Iterator[Stack]:
+                  rtp_ports: int = 200, **rules: Any) -> Iterator[Stack]:
     """Asterisk + the IVR application on free ports under ``home``, rules written by
     ``write_rules`` (agents at ``agent_contact``), ``settings`` overriding fields of the
-    stack's ``Settings`` (e.g. ``db_url``)."""
-    base = stack_settings(home)
+    stack's ``Settings`` (e.g. ``db_url``); ``rtp_ports``: two per call in progress."""
+    base = stack_settings(home, rtp_ports=rtp_ports)
     path = write_rules(home / "routing_rules.yaml", agent_contact, **rules)
     settings_ = base.with_(rules_path=path, clock_value=clock, **(settings or {}))
     with started_asterisk(settings_, prompt_cache) as instance:

@@ -3,6 +3,7 @@
 All the processes of one stack run on one machine under one supervisor, so files are
 enough: a status is replaced atomically (written aside, then renamed), and taking over
 a dead process's call is a file created with ``O_EXCL``, which exactly one process wins.
+Between two statuses, each process appends the playbacks it starts to a journal.
 """
 
 from __future__ import annotations
@@ -12,12 +13,20 @@ import os
 import time
 from pathlib import Path
 
-from ivr.runfiles import app_ready_path, app_status_path, live_pid
+from ivr.runfiles import (
+    app_playbacks_path,
+    app_playbacks_paths,
+    app_ready_path,
+    app_status_path,
+    live_pid,
+    pid_alive,
+)
 from ivr.settings import Settings
 from ivr.stack.peers import PeerStatus
 
 LOCK_DIR = "takeovers"
 LOCK_KEEP = 86_400.0  # seconds: a takeover lock outlives any call
+JOURNAL_KEEP = 600.0  # seconds: a dead process's calls are taken over well within
 
 
 def write_status(settings: Settings, status: PeerStatus) -> None:
@@ -50,6 +59,58 @@ def read_statuses(settings: Settings) -> list[PeerStatus]:
     """Every configured process that ever started under this home."""
     found = (read_status(settings, i) for i in range(settings.ivr_processes))
     return [status for status in found if status is not None]
+
+
+class PlaybackJournal:
+    """The playbacks this process started since it last wrote its status, one line
+    each, appended before Asterisk is asked to play. A status is written four times a
+    second; a process killed in between leaves a prompt its peer cannot name from the
+    status, and Asterisk moves a channel only once its prompt is over. Appending costs a
+    write to the page cache (kept through kill -9); ``reset`` empties the journal right
+    after each status, in the same step of the event loop, so no playback falls between."""
+
+    def __init__(self, settings: Settings, index: int) -> None:
+        path = app_playbacks_path(settings, index, os.getpid())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
+
+    def note(self, call: str, playback: str) -> None:
+        os.write(self.fd, f"{call} {playback}\n".encode())
+
+    def reset(self) -> None:
+        os.ftruncate(self.fd, 0)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def read_journal(settings: Settings, index: int, pid: int) -> dict[str, str]:
+    """Each call's last playback in process ``index``'s journal (pid ``pid``)."""
+    try:
+        text = app_playbacks_path(settings, index, pid).read_text(errors="replace")
+    except OSError:
+        return {}
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        call, _, playback = line.partition(" ")
+        if call and playback:
+            found[call] = playback
+    return found
+
+
+def sweep_journals(settings: Settings, index: int, now: float | None = None) -> int:
+    """Remove the journals of process ``index``'s dead predecessors once nobody can
+    still be taking their calls over (older than ``JOURNAL_KEEP``)."""
+    cutoff = (time.time() if now is None else now) - JOURNAL_KEEP
+    removed = 0
+    for pid, path in app_playbacks_paths(settings, index).items():
+        try:
+            if not pid_alive(pid) and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _lock(settings: Settings, channel_id: str, generation: int) -> Path:

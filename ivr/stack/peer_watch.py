@@ -1,7 +1,8 @@
 """One IVR process's view of its peers, refreshed a few times a second.
 
 It writes this process's status (calls in progress, last ARI event, event-loop lag),
-reads the others', answers ``claim_delay`` from them, and takes over the calls of a
+keeps the journal of the playbacks started since (``PlaybackJournal``), reads the
+others', answers ``claim_delay`` from them, and takes over the calls of a
 peer that stopped being ready when ``ivr.stack.peers.orphans_to_take`` says so: a
 killed process's callers are resumed by a survivor within about ``EVERY`` seconds.
 """
@@ -16,7 +17,13 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from ivr.settings import Settings
 from ivr.stack import peers
-from ivr.stack.peer_files import read_statuses, write_status
+from ivr.stack.peer_files import (
+    PlaybackJournal,
+    read_journal,
+    read_statuses,
+    sweep_journals,
+    write_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,12 @@ class PeerWatch:
             playbacks, last_event, ready, take_over)
         self.lag = 0.0
         self.peers: list[peers.PeerStatus] = []
+        sweep_journals(settings, index)
+        self.journal = PlaybackJournal(settings, index)
+
+    def note_playback(self, call: str, playback: str) -> None:
+        """A playback about to start: a peer taking this call over can stop it."""
+        self.journal.note(call, playback)
 
     def status(self) -> peers.PeerStatus:
         """This process now."""
@@ -66,13 +79,16 @@ class PeerWatch:
     async def tick(self) -> None:
         """One look: write our status, read the peers', take over the orphaned calls."""
         write_status(self.settings, self.status())
+        self.journal.reset()  # the status names every playback so far: no await between
         self.peers = read_statuses(self.settings)
         if not self.ready():
             return
         self.chores()
         for peer in peers.orphans_to_take(self.index, self.peers):
+            playbacks = {**peer.playbacks,
+                         **read_journal(self.settings, peer.index, peer.pid)}
             moved = await self.take_over(self.settings.app_name(peer.index), peer.pid,
-                                         peer.playbacks)
+                                         playbacks)
             if moved:
                 log.warning("took over the calls of a stopped IVR process",
                             extra={"ivr_process": peer.index, "pid": peer.pid, "calls": moved})

@@ -22,6 +22,7 @@ from typing import Any
 
 from ari_client.controller import AriClientController
 
+from ivr.domain.outcomes import ContactOutcome
 from ivr.flow import events as e
 from ivr.flow.session import CallSession
 from ivr.telephony.ari_link import AriLink, AriRestError, Params
@@ -45,6 +46,7 @@ TakeOrphan = Callable[[str, int], bool]
 RESUME = "resume"  # Stasis argument of a call moved here from a dead process's application
 # (current REST controller, caller channel id) -> that call's speech input, None: keypad only
 SpeechFactory = Callable[[Callable[[], AriClientController], str], SpeechInput | None]
+NotePlayback = Callable[[str, str], None]  # (channel id, playback id) about to play
 
 
 Request = Callable[..., Awaitable[Any]]  # ``AriLink.request``
@@ -77,8 +79,10 @@ class AriChannel:
     """``ivr.telephony.call.Channel`` over ARI REST (on the event websocket) for one channel."""
 
     def __init__(self, request: Request, channel_id: str,
-                 rest: Callable[[], AriClientController]) -> None:
-        self.request, self.id, self.rest = request, channel_id, rest
+                 rest: Callable[[], AriClientController],
+                 on_play: NotePlayback = lambda _call, _playback: None) -> None:
+        """``on_play``: told of each playback before Asterisk is asked for it."""
+        self.request, self.id, self.rest, self.on_play = request, channel_id, rest, on_play
 
     async def _call(self, method: str, uri: str, params: Params | None = None) -> bool:
         """Run one REST request; False when the channel (or playback) is already gone:
@@ -101,6 +105,7 @@ class AriChannel:
         """Play sound names in order (a ``recording:…`` media as it is)."""
         media = [("media", name if name.startswith("recording:") else f"sound:{name}")
                  for name in sounds]
+        self.on_play(self.id, playback_id)
         await self._call("POST", f"channels/{self.id}/play/{playback_id}",
                          [*media, ("lang", "fr")])
 
@@ -144,10 +149,14 @@ class AriApplication:
                  claim_delay: ClaimDelay = lambda: 0.0,
                  take_orphan: TakeOrphan = lambda _channel, _pid: True,
                  release_orphan: Callable[[str, int], None] = lambda _channel, _pid: None,
+                 note_playback: NotePlayback = lambda _call, _playback: None,
                  predecessor: int = 0) -> None:
         self.speech, self.on_ready, self.answers = speech, on_ready, answers
         self.claim_delay, self.take_orphan = claim_delay, take_orphan
-        self.release_orphan = release_orphan
+        self.release_orphan, self.note_playback = release_orphan, note_playback
+        # calls moved here from a stopped process whose runner has not begun yet: one
+        # that hangs up on the way is ended here, since no StasisEnd of ours tells it
+        self.arriving: set[str] = set()
         self.predecessor = predecessor  # pid of the process that ran this application before
         self._tasks: set[asyncio.Task[None]] = set()  # claims and takeovers in flight
         self.sessions, self.recorder, self.sounds, self.now = sessions, recorder, sounds, now
@@ -160,6 +169,7 @@ class AriApplication:
             "StasisStart": self._on_start, "StasisEnd": self._on_end,
             "ChannelDtmfReceived": self._on_dtmf, "PlaybackFinished": self._on_playback,
             "RecordingFinished": self._on_recording, "RecordingFailed": self._on_recording,
+            "ChannelDestroyed": self._on_destroyed,
         })
 
     @property
@@ -207,20 +217,44 @@ class AriApplication:
         for channel_id in details.get("channel_ids") or []:
             if channel_id.startswith(LEG_PREFIX) or not self.take_orphan(channel_id, generation):
                 continue
-            try:
-                if playbacks.get(channel_id):
-                    await self._stop(playbacks[channel_id])
-                await self.link.request("POST", f"channels/{channel_id}/move",
-                                        [("app", self.link.app), ("appArgs", RESUME)])
-            except (AriRestError, ConnectionError) as exc:
-                if isinstance(exc, AriRestError) and exc.status_code in (404, 409):
-                    continue  # hung up meanwhile
-                self.release_orphan(channel_id, generation)  # tried again at the next look
-                raise
-            log.info("taking over a call left by a stopped IVR process",
-                     extra={"call": channel_id, "from": app})
-            moved += 1
+            if await self._move_here(app, channel_id, generation, playbacks.get(channel_id)):
+                moved += 1
         return moved
+
+    async def _move_here(self, app: str, channel_id: str, generation: int,
+                         playback: str | None) -> bool:
+        """Move one orphaned call into this application (False: it hung up already).
+        This application hears of the channel from now on: it ends the contact of a
+        caller who hangs up before the move is done."""
+        self.arriving.add(channel_id)
+        try:
+            await self.link.request("POST", f"applications/{self.link.app}/subscription",
+                                    [("eventSource", f"channel:{channel_id}")])
+            if playback:
+                await self._stop(playback)
+            await self.link.request("POST", f"channels/{channel_id}/move",
+                                    [("app", self.link.app), ("appArgs", RESUME)])
+        except (AriRestError, ConnectionError) as exc:
+            if isinstance(exc, AriRestError) and exc.status_code == 404:
+                self._lost_on_the_way(channel_id)  # hung up meanwhile
+                return False
+            self.arriving.discard(channel_id)
+            if isinstance(exc, AriRestError) and exc.status_code == 409:
+                return False  # left the application meanwhile (to a department)
+            self.release_orphan(channel_id, generation)  # tried again at the next look
+            raise
+        log.info("taking over a call left by a stopped IVR process",
+                 extra={"call": channel_id, "from": app, "stopped_playback": bool(playback)})
+        return True
+
+    def _lost_on_the_way(self, channel_id: str) -> None:
+        """A caller who hung up while being taken over: the contact ends here, unless
+        the stopped process already ended it."""
+        if channel_id in self.arriving:
+            self.arriving.discard(channel_id)
+            log.info("a call taken over hung up before resuming", extra={"call": channel_id})
+            self.recorder.close_contact(channel_id, self.now(), ContactOutcome.ABANDONED_MENU,
+                                        hangup_stage="takeover")
 
     async def _stop(self, playback: str) -> None:
         """Stop a playback (gone already: fine)."""
@@ -254,7 +288,13 @@ class AriApplication:
         except (AriRestError, ConnectionError) as exc:
             log.warning("moved call not resumed: %s", exc, extra={"call": channel_id})
             return
-        if resumed is not None and channel_id not in self.runners:
+        if channel_id not in self.arriving:
+            return  # ended on the way (``_lost_on_the_way``), or resumed already
+        if resumed is None:
+            self._lost_on_the_way(channel_id)
+            return
+        self.arriving.discard(channel_id)
+        if channel_id not in self.runners:
             log.info("resuming a call taken over", extra={"call": channel_id})
             self._begin(channel_id, resumed)
 
@@ -292,7 +332,7 @@ class AriApplication:
 
     def _begin(self, channel_id: str, started: e.CallStarted | e.CallResumed) -> None:
         speech = self.speech(self._rest, channel_id) if self.speech else None
-        channel = AriChannel(self.link.request, channel_id, self._rest)
+        channel = AriChannel(self.link.request, channel_id, self._rest, self.note_playback)
         runner = CallRunner(self.sessions(channel_id), channel, self.recorder, self.sounds,
                             self.now, speech, self.answers)
         runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))
@@ -326,6 +366,13 @@ class AriApplication:
         runner = self.runners.get(channel_id)
         if runner is not None:
             runner.feed(e.HungUp(self.now()))
+        else:
+            self._lost_on_the_way(channel_id)
+
+    def _on_destroyed(self, event: dict[str, Any]) -> None:
+        """A channel hung up: only a call on its way here from a stopped process is ours
+        to end (its StasisEnd went to the stopped process's application)."""
+        self._lost_on_the_way(event["channel"]["id"])
 
     def _on_dtmf(self, event: dict[str, Any]) -> None:
         channel_id = event["channel"]["id"]

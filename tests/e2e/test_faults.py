@@ -8,6 +8,7 @@ of bad requests) — and checks what citizens and the contact store see.
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 import uuid
@@ -18,7 +19,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from ivr.runfiles import app_playbacks_path, app_status_path
 from ivr.simulate import AgentPhone, LoadResult, default_cache_dir, run_load
+from ivr.stack.peer_files import read_statuses
 from ivr.store import Store
 from ivr.store.models import Contact
 from ivr.store.queries import contact_to_dict
@@ -29,6 +32,8 @@ from townhall_support.stack import Stack
 from townhall_support.wait import eventually
 
 pytestmark = pytest.mark.e2e
+
+NO_WRAPUP = {"etat-civil": {"queue": {"wrapup": 0}}, "accueil": {"queue": {"wrapup": 0}}}
 
 
 @pytest.fixture
@@ -87,8 +92,7 @@ def quick_agent() -> Iterator[AgentPhone]:
 def test_killed_application_fallback_then_back_queued_calls_answered(
         tmp_path_factory: pytest.TempPathFactory, quick_agent: AgentPhone,
         pool: ThreadPoolExecutor) -> None:
-    no_wrapup = {"etat-civil": {"queue": {"wrapup": 0}}, "accueil": {"queue": {"wrapup": 0}}}
-    with running_stack(tmp_path_factory, quick_agent, departments=no_wrapup) as stack:
+    with running_stack(tmp_path_factory, quick_agent, departments=NO_WRAPUP) as stack:
         prefix = f"kill-{uuid.uuid4().hex[:8]}"
         load = start_load(pool, stack, prefix, hold_seconds=40)
         # every caller is in the queue
@@ -172,7 +176,8 @@ def test_flood_of_bad_sip_and_key_garbage_does_not_starve_a_real_caller(
     assert garbage.result(timeout=120).failed == 0
 
 
-WAVE = 60  # calls of the kill wave: what 2 shared cores place in about 20 s with the stack
+WAVE = 200  # calls of the kill wave (the issue's), placed at RATE a second
+RATE = 10
 
 
 def calls_started(stack: Stack, index: int, offset: int) -> int:
@@ -181,30 +186,37 @@ def calls_started(stack: Stack, index: int, offset: int) -> int:
     return text.count("-> CallStarted ->")
 
 
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory, quick_agent: AgentPhone) -> Iterator[Stack]:
+    """Two IVR processes: one is killed, the other takes its calls over. RTP ports for
+    the whole wave at once (callers and agents)."""
+    with running_stack(tmp_path_factory, quick_agent, departments=NO_WRAPUP,
+                       settings={"ivr_processes": 2}, rtp_ports=4 * WAVE + 100) as stack:
+        yield stack
+
+
 def test_one_of_two_processes_killed_under_a_wave_nobody_meets_the_fallback(
-        tmp_path_factory: pytest.TempPathFactory, quick_agent: AgentPhone,
-        pool: ThreadPoolExecutor) -> None:
+        pair: Stack, pool: ThreadPoolExecutor) -> None:
     """kill -9 the busier of two IVR processes under a wave of callers: the survivor
     claims every new call and takes over the killed one's callers, nothing is recorded
     twice (both processes hear every queue fact from AMI), and once restarted the
     killed process takes calls again."""
-    no_wrapup = {"etat-civil": {"queue": {"wrapup": 0}}, "accueil": {"queue": {"wrapup": 0}}}
-    with running_stack(tmp_path_factory, quick_agent, departments=no_wrapup,
-                       settings={"ivr_processes": 2}) as stack:
-        prefix = f"wave-{uuid.uuid4().hex[:8]}"
-        load = start_load(pool, stack, prefix, calls=WAVE, concurrent=WAVE, rate=6,
-                          hold_seconds=12)
-        assert eventually(lambda: stack.busiest()[1] >= 8, 60, 0.1), "no call in progress"
-        victim, held = stack.busiest()
-        offset = stack.log_path(victim).stat().st_size
-        stack.crash_busiest()
-        result = load.result(timeout=180)
-        assert (result.attempted, result.failed) == (WAVE, 0), result.error
-        stored = wait_for_contacts(stack.settings.db_url, prefix, WAVE, timeout=60)
-        stack.wait_registered()
-        again = start_load(pool, stack, f"again-{uuid.uuid4().hex[:8]}", calls=6,
-                           concurrent=6, rate=6, hold_seconds=4).result(timeout=120)
-        back = calls_started(stack, victim, offset)
+    stack = pair
+    prefix = f"wave-{uuid.uuid4().hex[:8]}"
+    load = start_load(pool, stack, prefix, calls=WAVE, concurrent=WAVE, rate=RATE,
+                      hold_seconds=12)
+    # killed once the wave is well under way: a sixth of it in one process
+    assert eventually(lambda: stack.busiest()[1] >= WAVE // 6, 60, 0.1), "no call in progress"
+    victim, held = stack.busiest()
+    offset = stack.log_path(victim).stat().st_size
+    stack.crash_busiest()
+    result = load.result(timeout=180)
+    assert (result.attempted, result.failed) == (WAVE, 0), result.error
+    stored = wait_for_contacts(stack.settings.db_url, prefix, WAVE, timeout=60)
+    stack.wait_registered()
+    again = start_load(pool, stack, f"again-{uuid.uuid4().hex[:8]}", calls=6,
+                       concurrent=6, rate=6, hold_seconds=4).result(timeout=120)
+    back = calls_started(stack, victim, offset)
     assert sorted(c["ref"] for c in stored) == sorted(f"{prefix}-{n}" for n in range(1, WAVE + 1))
     assert [c["ref"] for c in stored if c["outcome"] == "fallback"] == []
     assert [c["ref"] for c in stored if c["outcome"] is None] == []
@@ -214,3 +226,51 @@ def test_one_of_two_processes_killed_under_a_wave_nobody_meets_the_fallback(
         kinds = [e["kind"] for e in contact["events"]]
         assert kinds.count("queue_join") <= 1 and kinds.count("agent_connect") <= 1, contact
     assert again.failed == 0 and back >= 1, "the restarted process took no call"
+
+
+def kill_between_two_statuses(stack: Stack, call_id: str, *, journal: bool) -> None:
+    """kill -9 the IVR process playing a prompt to ``call_id`` as if the prompt had
+    started after its last status: the status names no prompt, the journal (``journal``)
+    does — or, without it, nothing does and the survivor cannot stop the prompt. The
+    supervisor's restart follows."""
+    found = eventually(lambda: [s for s in read_statuses(stack.settings)
+                                if s.ready and call_id in s.playbacks], 20, 0.05)
+    assert found, f"no process says it plays a prompt to {call_id}"
+    index = found[0].index
+    app = stack.apps[index]
+    app.send_signal(signal.SIGSTOP)  # frozen: it writes nothing more
+    status_path = app_status_path(stack.settings, index)
+    status = json.loads(status_path.read_text())
+    playing, status["playbacks"] = status["playbacks"], {}
+    status_path.write_text(json.dumps(status))
+    lines = "".join(f"{call} {playback}\n" for call, playback in playing.items())
+    app_playbacks_path(stack.settings, index, app.pid).write_text(lines if journal else "")
+    stack.stop_one(index, signal.SIGKILL)
+    stack.start_one(index, wait=False)
+
+
+def killed_mid_prompt(stack: Stack, *, journal: bool) -> dict[str, Any]:
+    """A call whose IVR process is killed during its first prompt; its contact once
+    ended (the caller hangs up six seconds into the call)."""
+    stack.wait_registered()
+    ref = str(uuid.uuid4())
+    call = stack.start_call(hold_seconds=6, ref=ref)
+    started = stack.contact(ref)
+    assert started is not None, stack.app_log()
+    kill_between_two_statuses(stack, started["call_id"], journal=journal)
+    assert call.result(timeout=60).answered
+    contact = stack.contact(ref, until=lambda c: c["outcome"] is not None)
+    assert contact is not None and contact["outcome"] is not None, stack.app_log()
+    return contact
+
+
+def test_a_call_killed_in_the_middle_of_its_prompt_is_taken_over_at_once(pair: Stack) -> None:
+    """Asterisk moves a channel only once its prompt is over: a survivor that could
+    not stop the prompt would leave the caller in the dead process for the rest of the
+    welcome (long enough here for the caller to hang up first). With the journal it
+    stops it and resumes the call at once; without, the contact is still ended."""
+    contact = killed_mid_prompt(pair, journal=True)
+    assert any(e["kind"] == "resumed" for e in contact["events"]), contact
+    contact = killed_mid_prompt(pair, journal=False)
+    assert (contact["outcome"], contact["hangup_stage"]) == ("abandoned_menu", "takeover"), contact
+    assert not any(e["kind"] == "resumed" for e in contact["events"]), contact

@@ -10,10 +10,14 @@ from pathlib import Path
 from ivr.cli.stack import process_line
 from ivr.settings import Settings
 from ivr.stack.peer_files import (
+    JOURNAL_KEEP,
     LOCK_KEEP,
+    PlaybackJournal,
+    read_journal,
     read_status,
     read_statuses,
     release_orphan,
+    sweep_journals,
     sweep_takeovers,
     take_orphan,
     write_status,
@@ -107,6 +111,27 @@ def test_one_process_only_takes_over_a_call_and_locks_are_swept(tmp_path: Path) 
     assert take_orphan(settings, "chan-1", 4343)
     assert sweep_takeovers(settings) == 0
     assert sweep_takeovers(settings, now=time.time() + 2 * LOCK_KEEP) == 2
+
+
+def test_the_playbacks_started_since_the_last_status_are_journaled(tmp_path: Path) -> None:
+    """A process killed between two statuses leaves its newest prompts in its journal:
+    the peer taking its calls over reads each call's last one."""
+    settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path)})
+    journal = PlaybackJournal(settings, 1)
+    journal.note("chan-1", "chan-1_ab_3")
+    journal.reset()  # a status was written: it names that one
+    journal.note("chan-1", "chan-1_ab_4")
+    journal.note("chan-2", "chan-2_cd_1")
+    journal.note("chan-1", "chan-1_ab_5")
+    assert read_journal(settings, 1, os.getpid()) == {"chan-1": "chan-1_ab_5",
+                                                      "chan-2": "chan-2_cd_1"}
+    assert read_journal(settings, 1, 1) == {}  # no such process
+    journal.close()
+    dead = tmp_path / "run" / "ivr-app-1.999999999.playbacks"
+    dead.write_text("chan-9 chan-9_ef_2\n")
+    assert sweep_journals(settings, 1) == 0  # its calls may still be being taken over
+    assert sweep_journals(settings, 1, now=time.time() + 2 * JOURNAL_KEEP) == 1
+    assert not dead.exists() and read_journal(settings, 1, os.getpid())  # ours is kept
 
 
 def test_status_says_for_each_process_whether_it_takes_calls() -> None:

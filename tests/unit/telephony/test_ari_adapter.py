@@ -84,9 +84,9 @@ Sent = list[tuple[str, str, Params | None]]
 def application(sent: Sent, refuse: dict[str, Exception] | None = None,
                 **options: Any) -> AriApplication:
     """An application of process ``t-0`` whose requests are recorded (some refused)."""
+    options.setdefault("recorder", None)
     app = AriApplication("127.0.0.1", 1, "u", "p", "t-0", sessions=cast(Any, None),
-                         recorder=cast(Any, None), sounds=cast(Any, None),
-                         now=lambda: datetime.now(UTC), **options)
+                         sounds=cast(Any, None), now=lambda: datetime.now(UTC), **options)
 
     async def request(method: str, uri: str, params: Params | None = None) -> Any:
         sent.append((method, uri, params))
@@ -107,6 +107,14 @@ async def test_a_broadcast_call_is_claimed_and_a_lost_race_is_no_error() -> None
     assert sent == [("POST", "events/claim", [("channelId", "c9"), ("application", "t-0")])]
 
 
+class Closed(list[tuple[str, str, str]]):
+    """A recorder that keeps the contacts ended with ``close_contact``."""
+
+    def close_contact(self, call_id: str, ended_at: datetime, outcome: Any,
+                      **fields: Any) -> None:
+        self.append((call_id, str(outcome), fields["hangup_stage"]))
+
+
 async def test_a_takeover_stops_the_prompt_then_moves_each_call_once() -> None:
     sent: Sent = []
     locks: set[tuple[str, int]] = set()
@@ -118,14 +126,34 @@ async def test_a_takeover_stops_the_prompt_then_moves_each_call_once() -> None:
         return True
 
     gone = AriRestError(404, "POST", "channels/c2/move", "")
-    app = application(sent, {"channels/c2/move": gone}, take_orphan=take)
+    closed = Closed()
+    app = application(sent, {"channels/c2/move": gone}, take_orphan=take, recorder=closed)
     assert await app.take_over("t-1", 42, {"c1": "c1_ab_3"}) == 1  # c2 hung up meanwhile
-    assert sent == [("GET", "applications/t-1", None), ("DELETE", "playbacks/c1_ab_3", None),
+    watch = "applications/t-0/subscription"
+    assert sent == [("GET", "applications/t-1", None),
+                    ("POST", watch, [("eventSource", "channel:c1")]),
+                    ("DELETE", "playbacks/c1_ab_3", None),
                     ("POST", "channels/c1/move", [("app", "t-0"), ("appArgs", RESUME)]),
+                    ("POST", watch, [("eventSource", "channel:c2")]),
                     ("POST", "channels/c2/move", [("app", "t-0"), ("appArgs", RESUME)])]
+    assert closed == [("c2", "abandoned_menu", "takeover")]  # its contact ends here
+    assert app.arriving == {"c1"}
     sent.clear()
     assert await app.take_over("t-1", 42, {}) == 0  # taken already (here or by a peer)
     assert sent == [("GET", "applications/t-1", None)]
+
+
+async def test_a_call_hanging_up_on_its_way_here_is_ended_once() -> None:
+    """The move waits for the stopped process's prompt: a caller who hangs up before
+    it is done never reaches this application; the subscription tells it."""
+    closed = Closed()
+    app = application([], recorder=closed, take_orphan=lambda _c, _p: True)
+    assert await app.take_over("t-1", 42, {}) == 2
+    app._on_destroyed({"type": "ChannelDestroyed", "channel": {"id": "c1"}})
+    app._on_destroyed({"type": "ChannelDestroyed", "channel": {"id": "c1"}})
+    app._on_end({"type": "StasisEnd", "channel": {"id": "c3"}})  # not a takeover: nothing
+    assert closed == [("c1", "abandoned_menu", "takeover")]
+    assert app.arriving == {"c2"}
 
 
 async def test_a_takeover_cut_half_way_gives_the_call_up_for_the_next_try() -> None:
