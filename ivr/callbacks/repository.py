@@ -24,13 +24,14 @@ Delivery guarantees (the choice this module implements):
   ends (the scheduler sizes the dialling lease above the dial timeout).
 
 Every change appends a ``contact_events`` row (kind ``callback_<verb>``) to the
-callback's contact in the same transaction. Those rows take ``seq`` values from
-``SEQ_BASE`` up so they never collide with the store writer's per-call seqs.
+callback's contact in the same transaction, under the store's own seqs
+(``ivr.store.seqs.store_seq``): in time order among the call's own events.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -41,12 +42,12 @@ from sqlalchemy.orm import Session
 
 from ivr.domain.phone_numbers import check_number
 from ivr.store.models import Callback, Contact, ContactEvent
+from ivr.store.seqs import store_seq
 from ivr.store.transitions import TransitionRefused as TransitionRefused
 from ivr.store.transitions import update_rows, update_some
 
 log = logging.getLogger(__name__)
 
-SEQ_BASE = 1_000_000
 OPEN_STATES = ("pending", "claimed", "dialing", "failed")
 INTERRUPTED = "interrupted"
 Kind = str | Callable[[Callback], str]
@@ -299,14 +300,14 @@ def _record(session: Session, rows: Sequence[Callback], now: datetime, kind: Kin
         select(ContactEvent.contact_id, func.max(ContactEvent.seq))
         .where(ContactEvent.contact_id.in_(ids)).group_by(ContactEvent.contact_id)
     ).tuples().all())
-    seqs = {cid: max(tops.get(cid) or 0, SEQ_BASE) for cid in ids}
+    micros = time.time_ns() // 1000
     events = []
     for row in rows:
         if row.contact_id is None:
             continue
-        seqs[row.contact_id] += 1
+        tops[row.contact_id] = store_seq(tops.get(row.contact_id) or 0, micros)
         events.append({
-            "contact_id": row.contact_id, "seq": seqs[row.contact_id], "at": now,
+            "contact_id": row.contact_id, "seq": tops[row.contact_id], "at": now,
             "kind": kind if isinstance(kind, str) else kind(row),
             "data": {"callback_id": row.id, "state": row.state, "attempts": row.attempts,
                      **(data or {})},

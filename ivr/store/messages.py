@@ -15,6 +15,7 @@ row's fresh ``attempt_id``, committed *before* any gateway is called; an expired
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -27,10 +28,9 @@ from sqlalchemy.orm import Session
 from ivr.messages.policy import MAX_ATTEMPTS, backoff
 from ivr.messages.resend import DOUBTFUL, ResendPolicy, may_resend
 from ivr.store.models import Contact, ContactEvent, Message
+from ivr.store.seqs import store_seq
 from ivr.store.transitions import TransitionRefused as TransitionRefused
 from ivr.store.transitions import update_rows, update_some
-
-SEQ_BASE = 2_000_000  # contact event seqs of messages, clear of the writer's and callbacks'
 
 
 def enqueue(session: Session, *, channel: str, recipient: str, body: str, purpose: str,
@@ -257,14 +257,14 @@ def _record(session: Session, rows: Sequence[Message], now: datetime, kind: str,
         select(ContactEvent.contact_id, func.max(ContactEvent.seq))
         .where(ContactEvent.contact_id.in_(ids)).group_by(ContactEvent.contact_id)
     ).tuples().all())
-    seqs = {cid: max(tops.get(cid) or 0, SEQ_BASE) for cid in ids}
+    micros = time.time_ns() // 1000
     events = []
     by_state: dict[str, list[int]] = {}
     for row in rows:
         if row.contact_id is None:
             continue
-        seqs[row.contact_id] += 1
-        events.append({"contact_id": row.contact_id, "seq": seqs[row.contact_id], "at": now,
+        tops[row.contact_id] = store_seq(tops.get(row.contact_id) or 0, micros)
+        events.append({"contact_id": row.contact_id, "seq": tops[row.contact_id], "at": now,
                        "kind": kind, "data": {"message_id": row.id, "state": row.state,
                                               "attempts": row.attempts, **(data or {})}})
         by_state.setdefault(row.state, []).append(row.contact_id)

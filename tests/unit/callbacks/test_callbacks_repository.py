@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from ivr.callbacks import repository as repo
 from ivr.store.db import Store
 from ivr.store.models import Callback, ContactEvent
+from ivr.store.seqs import SEQ_SLOTS, STORE_SLOT
 from tests.fixtures.callbacks import T0, add_callbacks, get
 
 pytestmark = pytest.mark.pg
@@ -78,10 +80,13 @@ def test_full_success_path_and_events(store: Store, one: int) -> None:
                                   "callback_done"]
 
 
-def test_events_never_collide_with_writer_seqs(store: Store, one: int) -> None:
+def test_events_take_the_stores_slot_at_their_wall_clock_time(store: Store, one: int) -> None:
+    """Never a writer's or a fact's seq, and after the ops written before them (a seq
+    from a fixed base sorted before every writer op of the call)."""
     with store.session() as session:
         seqs = list(session.scalars(select(ContactEvent.seq)))
-    assert seqs == [repo.SEQ_BASE + 1]
+    assert [seq % SEQ_SLOTS for seq in seqs] == [STORE_SLOT]
+    assert abs(seqs[0] // SEQ_SLOTS - time.time_ns() // 1000) < 60_000_000
 
 
 def test_retry_after_busy_then_success(store: Store, one: int) -> None:

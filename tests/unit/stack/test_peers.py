@@ -31,7 +31,7 @@ from ivr.stack.peers import (
     orphans_to_take,
     rescuer,
 )
-from ivr.store.seqs import FACT_SLOTS, SEQ_SLOTS, fact_seq, writer_seq
+from ivr.store.seqs import FACT_SLOTS, SEQ_SLOTS, STORE_SLOT, fact_seq, store_seq, writer_seq
 
 NOW = 1_800_000_000.0
 
@@ -143,3 +143,15 @@ def test_status_says_for_each_process_whether_it_takes_calls() -> None:
     idle = PeerStatus(1, 4242, False, 0, None, NOW)
     assert process_line(4242, idle, NOW).startswith("not taking calls") and "no event" in \
         process_line(4242, idle, NOW)
+
+
+def test_the_stores_own_events_sort_by_time_among_a_calls_ops() -> None:
+    """A message or callback event written while a writer's earlier op of the call is
+    still in its spool sorts after that op, and before the writer's later ones."""
+    stored = writer_seq(0, 1_000_000, 0)  # the call's top in the store
+    spooled = writer_seq(stored, 1_000_500, 1)  # written, not applied yet
+    mine = store_seq(stored, 1_001_000)
+    assert stored < spooled < mine < writer_seq(spooled, 1_002_000, 1)
+    assert mine % SEQ_SLOTS == STORE_SLOT
+    assert fact_seq(1.0, 99) % SEQ_SLOTS < STORE_SLOT  # a fact never takes the store's slot
+    assert store_seq(mine, 1_000_000) == mine + 1  # a clock behind: still after the top
