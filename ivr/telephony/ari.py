@@ -50,6 +50,7 @@ NotePlayback = Callable[[str, str], None]  # (channel id, playback id) about to 
 
 
 Request = Callable[..., Awaitable[Any]]  # ``AriLink.request``
+Submit = Callable[..., Awaitable["asyncio.Future[Any]"]]  # ``AriLink.submit``
 # Channel variables read back when a call is resumed: the simulator's ref (set by the
 # dialplan), then what ``c.Remember`` kept: the department the call was being put
 # through to and the menus it was in.
@@ -80,9 +81,12 @@ class AriChannel:
 
     def __init__(self, request: Request, channel_id: str,
                  rest: Callable[[], AriClientController],
-                 on_play: NotePlayback = lambda _call, _playback: None) -> None:
-        """``on_play``: told of each playback before Asterisk is asked for it."""
+                 on_play: NotePlayback = lambda _call, _playback: None,
+                 submit: Submit | None = None) -> None:
+        """``on_play``: told of each playback before Asterisk is asked for it;
+        ``submit``: ``AriLink.submit``, to answer without waiting (None: wait)."""
         self.request, self.id, self.rest, self.on_play = request, channel_id, rest, on_play
+        self.submit = submit
 
     async def _call(self, method: str, uri: str, params: Params | None = None) -> bool:
         """Run one REST request; False when the channel (or playback) is already gone:
@@ -99,7 +103,21 @@ class AriChannel:
         return True
 
     async def answer(self) -> None:
-        await self._call("POST", f"channels/{self.id}/answer")
+        """Answer without waiting for Asterisk's reply to come back: the welcome's
+        request, sent next on the same websocket, runs right after the answer, however
+        busy this process's event loop is (the caller hears the town hall at once)."""
+        if self.submit is None:
+            await self._call("POST", f"channels/{self.id}/answer")
+            return
+        outcome = await self.submit("POST", f"channels/{self.id}/answer")
+        outcome.add_done_callback(self._answered)
+
+    def _answered(self, outcome: asyncio.Future[Any]) -> None:
+        """The answer's reply: a caller gone meanwhile is no error (as ``_call``)."""
+        exc = None if outcome.cancelled() else outcome.exception()
+        if exc is None or (isinstance(exc, AriRestError) and exc.status_code in (404, 409)):
+            return
+        log.warning("answer refused: %s", exc, extra={"call": self.id})
 
     async def play(self, sounds: list[str], playback_id: str) -> None:
         """Play sound names in order (a ``recording:…`` media as it is)."""
@@ -332,7 +350,8 @@ class AriApplication:
 
     def _begin(self, channel_id: str, started: e.CallStarted | e.CallResumed) -> None:
         speech = self.speech(self._rest, channel_id) if self.speech else None
-        channel = AriChannel(self.link.request, channel_id, self._rest, self.note_playback)
+        channel = AriChannel(self.link.request, channel_id, self._rest, self.note_playback,
+                             self.link.submit)
         runner = CallRunner(self.sessions(channel_id), channel, self.recorder, self.sounds,
                             self.now, speech, self.answers)
         runner.task.add_done_callback(lambda _t: self.runners.pop(channel_id, None))

@@ -101,6 +101,14 @@ class AriLink:
         Raises ``AriRestError`` on an error status and ``ConnectionError`` when the link
         is down or drops before the answer.
         """
+        return await (await self.submit(method, uri, params))
+
+    async def submit(self, method: str, uri: str,
+                     params: Params | None = None) -> asyncio.Future[Any]:
+        """Send one REST request now; its outcome later (``request``'s, as a future).
+        Asterisk handles a websocket's requests one at a time in the order sent, so a
+        request sent after this one runs after it, without waiting for its answer to
+        come back through this process's event loop."""
         ws = self._ws
         if ws is None:
             raise ConnectionError(f"ARI application {self.app} is not connected")
@@ -113,9 +121,15 @@ class AriLink:
         self._pending[request_id] = reply
         try:
             await ws.send(json.dumps(frame))
-            answer = await asyncio.wait_for(reply, REQUEST_TIMEOUT)
         except websockets.ConnectionClosed as exc:
+            self._pending.pop(request_id, None)
             raise ConnectionError(f"ARI link of {self.app} closed") from exc
+        return asyncio.ensure_future(self._outcome(request_id, reply, method, uri))
+
+    async def _outcome(self, request_id: str, reply: asyncio.Future[dict[str, Any]],
+                       method: str, uri: str) -> Any:
+        try:
+            answer = await asyncio.wait_for(reply, REQUEST_TIMEOUT)
         finally:
             self._pending.pop(request_id, None)
         body = answer.get("message_body") or ""

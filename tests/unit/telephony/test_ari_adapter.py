@@ -62,6 +62,34 @@ async def test_requests_carry_the_ari_paths_and_query() -> None:
     ]
 
 
+async def test_the_welcome_is_sent_before_the_answer_comes_back(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Asterisk runs one websocket's requests in order: the first prompt's request
+    follows the answer at once instead of waiting for the reply to reach the loop."""
+    sent: list[str] = []
+    replies: list[asyncio.Future[Any]] = []
+
+    async def submit(method: str, uri: str, params: Params | None = None) -> Any:
+        sent.append(uri)
+        replies.append(asyncio.get_running_loop().create_future())
+        return replies[-1]
+
+    async def request(method: str, uri: str, params: Params | None = None) -> None:
+        sent.append(uri)
+
+    channel = AriChannel(request, "c1", no_http, submit=submit)
+    await channel.answer()
+    await channel.play(["fr/a"], "c1_ab_1")
+    assert sent == ["channels/c1/answer", "channels/c1/play/c1_ab_1"]
+    replies[0].set_exception(AriRestError(404, "POST", "channels/c1/answer", ""))
+    await asyncio.sleep(0)
+    assert "answer refused" not in caplog.text  # a caller gone meanwhile: nothing to say
+    await channel.answer()
+    replies[1].set_exception(AriRestError(500, "POST", "channels/c1/answer", "boom"))
+    await asyncio.sleep(0)
+    assert "answer refused" in caplog.text and "boom" in caplog.text
+
+
 def test_a_resumed_call_keeps_asterisks_facts_on_the_applications_clock() -> None:
     channel = {"id": "c1", "state": "Ring", "creationtime": "2026-11-29T06:28:10.500+0000",
                "caller": {"number": "0612345678"}, "dialplan": {"exten": "3000"}}
