@@ -50,7 +50,15 @@ class BufferedManager(Manager):
     hundreds of ``recv`` calls (the load benchmark measured ~10 ms of CPU per call spent
     there). Wrapping the raw socket file as ``socket.makefile`` does by default keeps
     pyst2's parsing and only changes how bytes arrive; ``send_action`` already flushes.
+    It also asks its two ``threading.Event`` flags ``isSet()`` for every line it reads,
+    a deprecated alias that issues a (filtered) warning each time: 45 % of its CPU per
+    event (98 → 55 µs, 20,000 queued events). Every IVR process reads every fact.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for flag in (self._running, self._connected):
+            setattr(flag, "isSet", flag.is_set)  # noqa: B010 (an instance's own alias)
 
     @property
     def _sock(self) -> Any:
