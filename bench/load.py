@@ -118,7 +118,9 @@ def _timings(sipp: TracingSipp, ears: FirstRtp) -> tuple[list[float], list[float
         if call.invite_sent is None or call.answered is None:
             continue
         answer.append((call.answered - call.invite_sent) * 1000)
-        heard = ears.first_after(call.media_port, call.answered) if call.media_port else None
+        # from the INVITE on: the welcome follows the answer so closely that its first
+        # packets can reach us before SIPp's trace stamps the 200 OK (a busy SIPp)
+        heard = ears.first_after(call.media_port, call.invite_sent) if call.media_port else None
         if heard is None:
             silent += 1
         else:

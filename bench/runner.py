@@ -31,8 +31,9 @@ FAULTS: dict[str, Callable[..., WaveResult]] = {
     "restart-asterisk": faults.restart_asterisk,
     "flood": faults.flood,
 }
-# Targets of the issue « Under load and under faults ».
-TARGET_RATIO = 1.5
+# The CPU ratio goal of the issue « Two IVR processes, active-active » (« Under load and
+# under faults » asked for 1.5).
+TARGET_RATIO = 1.3
 
 
 class BenchError(RuntimeError):
