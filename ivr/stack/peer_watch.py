@@ -47,6 +47,7 @@ class PeerWatch:
             playbacks, last_event, ready, take_over)
         self.lag = 0.0
         self.peers: list[peers.PeerStatus] = []
+        self.published: peers.PeerStatus | None = None  # the status last written
         sweep_journals(settings, index)
         self.journal = PlaybackJournal(settings, index)
 
@@ -62,8 +63,9 @@ class PeerWatch:
                                 {call: p for call, p in playbacks.items() if p})
 
     def claim_delay(self) -> float:
-        """``ivr.stack.peers.claim_delay`` for this process against its peers' last status."""
-        return peers.claim_delay(self.status(), self.peers, time.time())
+        """``ivr.stack.peers.claim_delay`` for this process's last status against its
+        peers' (the same age, and no walk over every call per new call)."""
+        return peers.claim_delay(self.published or self.status(), self.peers, time.time())
 
     async def run(self) -> None:
         """Until cancelled: publish, read, take over; never lets an error end the loop."""
@@ -78,7 +80,8 @@ class PeerWatch:
 
     async def tick(self) -> None:
         """One look: write our status, read the peers', take over the orphaned calls."""
-        write_status(self.settings, self.status())
+        self.published = self.status()
+        write_status(self.settings, self.published)
         self.journal.reset()  # the status names every playback so far: no await between
         self.peers = read_statuses(self.settings)
         if not self.ready():

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 CLAIM_STEP = 0.02  # seconds of delay per call held above the least busy ready peer
+BALANCE_SLACK = 2  # calls of difference under which both race (counts are snapshots)
 MAX_CLAIM_DELAY = 0.2  # well under the dialplan's claim timeout: a call is always claimed
 STALE_STATUS = 5.0  # seconds: a status older than this says nothing about load
 LAGGING = 1.0  # seconds of event-loop lag past which a process lets its peers claim
@@ -43,14 +44,17 @@ class PeerStatus:
 
 
 def claim_delay(mine: PeerStatus, peers: Iterable[PeerStatus], now: float) -> float:
-    """Seconds to wait before claiming a broadcast call."""
+    """Seconds to wait before claiming a broadcast call. ``mine`` is this process as it
+    last published itself, like its peers: comparing a live count with the peers' up to
+    a quarter second old made both processes wait at a busy hour (each saw itself the
+    busier by the calls arrived since), the answer of every call 100 ms late (p50)."""
     others = [p for p in peers if p.index != mine.index and p.ready
               and now - p.updated <= STALE_STATUS]
     if not others:
         return 0.0
     if mine.lag >= LAGGING and any(p.lag < LAGGING for p in others):
         return MAX_CLAIM_DELAY
-    extra = mine.calls - min(p.calls for p in others)
+    extra = mine.calls - min(p.calls for p in others) - BALANCE_SLACK
     return min(MAX_CLAIM_DELAY, CLAIM_STEP * extra) if extra > 0 else 0.0
 
 

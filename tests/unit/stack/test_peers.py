@@ -23,6 +23,7 @@ from ivr.stack.peer_files import (
     write_status,
 )
 from ivr.stack.peers import (
+    BALANCE_SLACK,
     LAGGING,
     MAX_CLAIM_DELAY,
     STALE_STATUS,
@@ -45,10 +46,12 @@ def test_an_idle_or_lone_process_claims_at_once() -> None:
     assert claim_delay(peer(0), [], NOW) == 0.0
     assert claim_delay(peer(0, 3), [peer(0, 3), peer(1, 5)], NOW) == 0.0
     assert claim_delay(peer(0, 3), [peer(1, 3)], NOW) == 0.0  # a tie: both race
+    # snapshots a moment apart at a busy hour: within the slack, neither waits
+    assert claim_delay(peer(0, 40 + BALANCE_SLACK), [peer(1, 40)], NOW) == 0.0
 
 
 def test_a_busier_process_claims_later_but_always_before_the_timeout() -> None:
-    small = claim_delay(peer(0, 4), [peer(1, 2)], NOW)
+    small = claim_delay(peer(0, 5), [peer(1, 2)], NOW)
     large = claim_delay(peer(0, 400), [peer(1, 2)], NOW)
     assert 0 < small < large == MAX_CLAIM_DELAY
 
