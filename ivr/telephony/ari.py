@@ -233,7 +233,15 @@ class AriApplication:
             raise
         moved = 0
         for channel_id in details.get("channel_ids") or []:
-            if channel_id.startswith(LEG_PREFIX) or not self.take_orphan(channel_id, generation):
+            if channel_id.startswith(LEG_PREFIX):
+                continue
+            if channel_id in self.arriving:
+                # moved by this process, not arrived: a prompt asked for just before the
+                # kill may have started after its stop; stop it again (gone: no error)
+                if playbacks.get(channel_id):
+                    await self._stop(playbacks[channel_id])
+                continue
+            if not self.take_orphan(channel_id, generation):
                 continue
             if await self._move_here(app, channel_id, generation, playbacks.get(channel_id)):
                 moved += 1

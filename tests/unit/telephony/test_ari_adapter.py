@@ -167,7 +167,12 @@ async def test_a_takeover_stops_the_prompt_then_moves_each_call_once() -> None:
     assert closed == [("c2", "abandoned_menu", "takeover")]  # its contact ends here
     assert app.arriving == {"c1"}
     sent.clear()
-    assert await app.take_over("t-1", 42, {}) == 0  # taken already (here or by a peer)
+    assert await app.take_over("t-1", 42, {"c1": "c1_ab_3"}) == 0  # taken already
+    # c1, moved here but still in t-1: its prompt is stopped again, not moved twice
+    assert sent == [("GET", "applications/t-1", None), ("DELETE", "playbacks/c1_ab_3", None)]
+    sent.clear()
+    app.arriving.clear()  # c1 arrived
+    assert await app.take_over("t-1", 42, {"c1": "c1_ab_3"}) == 0  # (here or by a peer)
     assert sent == [("GET", "applications/t-1", None)]
 
 
