@@ -75,13 +75,18 @@ class PlaybackJournal:
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
 
     def note(self, call: str, playback: str) -> None:
-        os.write(self.fd, f"{call} {playback}\n".encode())
+        if self.fd >= 0:  # closed: the process is stopping, its calls play on
+            os.write(self.fd, f"{call} {playback}\n".encode())
 
     def reset(self) -> None:
-        os.ftruncate(self.fd, 0)
+        if self.fd >= 0:
+            os.ftruncate(self.fd, 0)
 
     def close(self) -> None:
-        os.close(self.fd)
+        """Stop writing; the file stays for a peer that takes this process's calls over."""
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 def read_journal(settings: Settings, index: int, pid: int) -> dict[str, str]:

@@ -69,14 +69,17 @@ class PeerWatch:
 
     async def run(self) -> None:
         """Until cancelled: publish, read, take over; never lets an error end the loop."""
-        while True:
-            started = time.monotonic()
-            try:
-                await self.tick()
-            except Exception:  # a takeover that failed is tried again at the next tick
-                log.exception("peer watch failed")
-            await asyncio.sleep(EVERY)
-            self.lag = max(0.0, time.monotonic() - started - EVERY)
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    await self.tick()
+                except Exception:  # a takeover that failed is tried again at the next tick
+                    log.exception("peer watch failed")
+                await asyncio.sleep(EVERY)
+                self.lag = max(0.0, time.monotonic() - started - EVERY)
+        finally:
+            self.journal.close()  # kept on disk: a peer may still take our calls over
 
     async def tick(self) -> None:
         """One look: write our status, read the peers', take over the orphaned calls."""

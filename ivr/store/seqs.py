@@ -5,13 +5,13 @@ A seq is the wall-clock microsecond times ``SEQ_SLOTS`` plus a slot. Slots below
 timestamp, so every process that hears the fact writes the same seqs and the store
 keeps one copy); the slots above belong to the IVR processes' writers (``writer_seq``,
 the process index), so two processes never hand out the same seq for one call. The
-last fact slot is the store's own (``store_seq``): events the callbacks and messages
+last slot below ``FACT_SLOTS`` is the store's own (``store_seq``): events the callbacks and messages
 write on a call's contact in their transactions sort by their time among the call's.
 """
 
 from __future__ import annotations
 
-SEQ_SLOTS = 16  # seqs per microsecond: slots 0-7 for queue facts, 8-15 for IVR processes
+SEQ_SLOTS = 16  # seqs per microsecond: 0-6 queue facts, 7 the store, 8-15 IVR processes
 FACT_SLOTS = 8
 STORE_SLOT = FACT_SLOTS - 1  # events written by the store itself (callbacks, messages)
 

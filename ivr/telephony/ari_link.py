@@ -101,7 +101,8 @@ class AriLink:
         Raises ``AriRestError`` on an error status and ``ConnectionError`` when the link
         is down or drops before the answer.
         """
-        return await (await self.submit(method, uri, params))
+        request_id, reply = await self._send(method, uri, params)
+        return await self._outcome(request_id, reply, method, uri)
 
     async def submit(self, method: str, uri: str,
                      params: Params | None = None) -> asyncio.Future[Any]:
@@ -109,6 +110,12 @@ class AriLink:
         Asterisk handles a websocket's requests one at a time in the order sent, so a
         request sent after this one runs after it, without waiting for its answer to
         come back through this process's event loop."""
+        request_id, reply = await self._send(method, uri, params)
+        return asyncio.ensure_future(self._outcome(request_id, reply, method, uri))
+
+    async def _send(self, method: str, uri: str, params: Params | None,
+                    ) -> tuple[str, asyncio.Future[dict[str, Any]]]:
+        """Write one request frame; its id and the future its answer will fill."""
         ws = self._ws
         if ws is None:
             raise ConnectionError(f"ARI application {self.app} is not connected")
@@ -117,14 +124,14 @@ class AriLink:
                                  "method": method, "uri": uri}
         if params:
             frame["query_strings"] = [{"name": k, "value": v} for k, v in params]
-        reply = asyncio.get_running_loop().create_future()
+        reply: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = reply
         try:
             await ws.send(json.dumps(frame))
         except websockets.ConnectionClosed as exc:
             self._pending.pop(request_id, None)
             raise ConnectionError(f"ARI link of {self.app} closed") from exc
-        return asyncio.ensure_future(self._outcome(request_id, reply, method, uri))
+        return request_id, reply
 
     async def _outcome(self, request_id: str, reply: asyncio.Future[dict[str, Any]],
                        method: str, uri: str) -> Any:

@@ -130,6 +130,8 @@ def test_the_playbacks_started_since_the_last_status_are_journaled(tmp_path: Pat
                                                       "chan-2": "chan-2_cd_1"}
     assert read_journal(settings, 1, 1) == {}  # no such process
     journal.close()
+    journal.note("chan-2", "chan-2_cd_2")  # a call still playing while the process stops
+    assert read_journal(settings, 1, os.getpid())["chan-2"] == "chan-2_cd_1"
     dead = tmp_path / "run" / "ivr-app-1.999999999.playbacks"
     dead.write_text("chan-9 chan-9_ef_2\n")
     assert sweep_journals(settings, 1) == 0  # its calls may still be being taken over
