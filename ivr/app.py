@@ -69,6 +69,7 @@ from ivr.telephony import fallback_log
 from ivr.telephony.ami import AmiListener
 from ivr.telephony.ari import AriApplication
 from ivr.telephony.call import record
+from ivr.telephony.fact_gate import FactGate
 from ivr.telephony.queue_events import QueueEvent, VoicemailEnded
 from ivr.telephony.queue_facts import QueueFacts
 from ivr.telephony.speech_bridge import MediaRest, SpeechBridge
@@ -145,19 +146,23 @@ class IvrApp:
         self.peers = PeerWatch(settings, index, playbacks=self.ari.playbacks,
                                last_event=lambda: self.ari.link.last_event,
                                ready=self.ari.connected.is_set, take_over=self.ari.take_over,
-                               chores=self._fallback_calls)
-        # every process hears every queue fact: each is recorded under a seq made from
-        # Asterisk's own timestamp, so the copies are one row and a dead process misses none
+                               chores=self._fallback_calls,
+                               facts=lambda: (self.fact_gate.since, self.fact_gate.through))
+        # every process hears every queue fact and the lowest that covers it records it
+        # (ivr.stack.fact_duty), under a seq made from Asterisk's own timestamp: a fact
+        # recorded again when one stops is one row, and a dead process misses none
         self.queue_facts = QueueFacts(self._record_fact)
+        self.fact_gate = FactGate(index, lambda: self.peers.peers, self.on_ami_event,
+                                  self.queue_facts.learn, self.clock.now)
         # -- voicemail messages become requests: process 0 alone reads the spool --
         self.voicemail = VoicemailIngestor(
             instance.voicemail_spool, self.store, lambda: self.rules.current,
             settings.attachments_dir, self.clock.now, speech=self.speech,
             interval=settings.voicemail_sweep_seconds) if index == 0 else None
-        # Called on pyst2's dispatch thread, with no hop to the event loop: the writer is
-        # thread-safe and only that thread touches QueueFacts. A hop per AMI event (every
-        # agent's status in every queue) woke the loop for nothing, mostly.
-        self.ami = AmiListener(settings, on_event=self.on_ami_event, facts_only=True)
+        # Facts are taken on pyst2's reader thread (and the listener's, for the kept
+        # ones), with no hop to the event loop: the writer is thread-safe and the gate
+        # lets one thread at a time into QueueFacts.
+        self.ami = AmiListener(settings, facts_only=True, raw=self.fact_gate)
 
     def on_ami_event(self, event: QueueEvent) -> None:
         """A call's fact from AMI; the end of a voicemail call also wakes the ingestor."""

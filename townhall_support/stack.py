@@ -161,9 +161,17 @@ class Stack:
         """kill -9 the IVR process holding the most calls (its peers take them over)
         and start it again at once, as the supervisor does; its index."""
         index, _calls = self.busiest()
+        self.crash(index)
+        return index
+
+    def crash(self, index: int) -> None:
+        """kill -9 IVR process ``index`` and start it again at once (the supervisor)."""
         self.stop_one(index, signal.SIGKILL)
         self.start_one(index, wait=False)
-        return index
+
+    def calls_of(self, index: int) -> int:
+        """Calls in progress in IVR process ``index``, as it last wrote its status."""
+        return next((s.calls for s in read_statuses(self.settings) if s.index == index), 0)
 
     def log_path(self, index: int = 0) -> Path:
         return self.settings.home / ("ivr-app.log" if index == 0 else f"ivr-app-{index}.log")

@@ -37,7 +37,8 @@ def write_status(settings: Settings, status: PeerStatus) -> None:
     tmp.write_text(json.dumps({
         "index": status.index, "pid": status.pid, "calls": status.calls,
         "last_event": status.last_event, "updated": status.updated, "lag": status.lag,
-        "playbacks": dict(status.playbacks)}))
+        "playbacks": dict(status.playbacks), "facts_since": status.facts_since,
+        "facts_through": status.facts_through}))
     os.replace(tmp, path)
 
 
@@ -52,7 +53,13 @@ def read_status(settings: Settings, index: int) -> PeerStatus | None:
     ready = live_pid(app_ready_path(settings, index)) == pid
     return PeerStatus(index, pid, ready, int(data.get("calls") or 0), data.get("last_event"),
                       float(data.get("updated") or 0.0), float(data.get("lag") or 0.0),
-                      dict(data.get("playbacks") or {}))
+                      dict(data.get("playbacks") or {}), alive=ready or pid_alive(pid),
+                      facts_since=_stamp(data.get("facts_since")),
+                      facts_through=_stamp(data.get("facts_through")))
+
+
+def _stamp(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def read_statuses(settings: Settings) -> list[PeerStatus]:

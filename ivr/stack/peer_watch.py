@@ -38,10 +38,13 @@ class PeerWatch:
 
     def __init__(self, settings: Settings, index: int, playbacks: Callable[[], dict[str, str]],
                  last_event: Callable[[], float | None], ready: Callable[[], bool],
-                 take_over: TakeOver, chores: Callable[[], None] = lambda: None) -> None:
+                 take_over: TakeOver, chores: Callable[[], None] = lambda: None,
+                 facts: Callable[[], tuple[float | None, float | None]] = lambda: (None, None),
+                 ) -> None:
         """``playbacks``: this process's calls, each with its current playback ("": none);
-        ``chores``: run at each look, once this process takes calls."""
-        self.chores = chores
+        ``chores``: run at each look, once this process takes calls; ``facts``: the
+        queue facts it reads since, and recorded through (``ivr.stack.fact_duty``)."""
+        self.chores, self.facts = chores, facts
         self.settings, self.index = settings, index
         self.playbacks, self.last_event, self.ready, self.take_over = (
             playbacks, last_event, ready, take_over)
@@ -58,9 +61,11 @@ class PeerWatch:
     def status(self) -> peers.PeerStatus:
         """This process now."""
         playbacks = self.playbacks()
+        since, through = self.facts()
         return peers.PeerStatus(self.index, os.getpid(), self.ready(), len(playbacks),
                                 self.last_event(), time.time(), self.lag,
-                                {call: p for call, p in playbacks.items() if p})
+                                {call: p for call, p in playbacks.items() if p},
+                                facts_since=since, facts_through=through)
 
     def claim_delay(self) -> float:
         """``ivr.stack.peers.claim_delay`` for this process's last status against its

@@ -41,6 +41,11 @@ class PeerStatus:
     # the playback each call was hearing: a call taken over hears it stopped at once
     # (Asterisk runs a channel's requests one after the other, a move after the prompt)
     playbacks: Mapping[str, str] = field(default_factory=dict)
+    alive: bool = True  # its pid still runs (ready or not)
+    # the queue facts it records (``ivr.stack.fact_duty``): the Asterisk timestamp from
+    # which it reads them all (None: AMI not connected), and of the last it recorded
+    facts_since: float | None = None
+    facts_through: float | None = None
 
 
 def claim_delay(mine: PeerStatus, peers: Iterable[PeerStatus], now: float) -> float:

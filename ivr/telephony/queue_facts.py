@@ -54,6 +54,11 @@ class QueueFacts:
                 seq = None if event.stamp is None else fact_seq(event.stamp, position)
                 self.record(call_id, command, seq)
 
+    def learn(self, event: QueueEvent) -> None:
+        """Follow ``event``'s call (who talks, who abandoned) without recording it: a
+        peer already did (``ivr.telephony.fact_gate``)."""
+        self.facts(event)
+
     def facts(self, ev: QueueEvent) -> list[Fact]:
         """The store commands one event stands for (empty for agent-state events)."""
         match ev:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -197,19 +198,25 @@ def pair(tmp_path_factory: pytest.TempPathFactory, quick_agent: AgentPhone) -> I
 
 def test_one_of_two_processes_killed_under_a_wave_nobody_meets_the_fallback(
         pair: Stack, pool: ThreadPoolExecutor) -> None:
-    """kill -9 the busier of two IVR processes under a wave of callers: the survivor
-    claims every new call and takes over the killed one's callers, nothing is recorded
-    twice (both processes hear every queue fact from AMI), and once restarted the
-    killed process takes calls again."""
+    """kill -9 one of two IVR processes under a wave of callers, the one that records
+    the queue facts: the survivor claims every new call, takes over the killed one's
+    callers and records the facts it missed, nothing is recorded twice, and once
+    restarted the killed process takes calls again."""
     stack = pair
     prefix = f"wave-{uuid.uuid4().hex[:8]}"
     load = start_load(pool, stack, prefix, calls=WAVE, concurrent=WAVE, rate=RATE,
                       hold_seconds=12)
-    # killed once the wave is well under way: a sixth of it in one process
-    assert eventually(lambda: stack.busiest()[1] >= WAVE // 6, 60, 0.1), "no call in progress"
-    victim, held = stack.busiest()
+    # killed once the wave is well under way: a sixth of it in the recorder, and
+    # callers reaching the queue (facts flowing)
+    reading = eventually(lambda: [s.index for s in read_statuses(stack.settings)
+                                  if s.facts_since is not None], 60, 0.1,
+                         until=lambda found: len(found) == 2)
+    victim = min(reading, default=0)
+    assert eventually(lambda: queued(stack, prefix) >= 5, 60, 0.2), "nobody queued"
+    assert eventually(lambda: stack.calls_of(victim) >= WAVE // 6, 60, 0.1), "no call held"
+    held = stack.calls_of(victim)
     offset = stack.log_path(victim).stat().st_size
-    stack.crash_busiest()
+    stack.crash(victim)
     result = load.result(timeout=180)
     assert (result.attempted, result.failed) == (WAVE, 0), result.error
     stored = wait_for_contacts(stack.settings.db_url, prefix, WAVE, timeout=60)
@@ -274,3 +281,70 @@ def test_a_call_killed_in_the_middle_of_its_prompt_is_taken_over_at_once(pair: S
     contact = killed_mid_prompt(pair, journal=False)
     assert (contact["outcome"], contact["hangup_stage"]) == ("abandoned_menu", "takeover"), contact
     assert not any(e["kind"] == "resumed" for e in contact["events"]), contact
+
+
+FACT_CALLS = 3
+
+
+def completed_in_queue_log(stack: Stack, call_ids: set[str]) -> set[str]:
+    """The calls app_queue logged as ended with an agent (``COMPLETE*``)."""
+    path = stack.asterisk.layout.dir("log") / "queue_log"
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    return {f[1] for f in (line.split("|") for line in lines)
+            if len(f) > 4 and f[1] in call_ids and f[4].startswith("COMPLETE")}
+
+
+def test_the_process_recording_queue_facts_killed_its_peer_records_what_it_missed(
+        pair: Stack, pool: ThreadPoolExecutor) -> None:
+    """One process records the queue facts, the other keeps them unread. The recorder
+    hangs — its status still written, as if only its AMI reader were stuck — while
+    callers reach an agent who hangs up, then is killed: its peer has recorded the
+    facts it kept (who answered, the talk time) once the recorder did not."""
+
+    stack = pair
+    stack.wait_registered()
+    # a process says from when it reads every fact at its first one: a call to a queue
+    warm = start_load(pool, stack, f"warm-{uuid.uuid4().hex[:8]}", calls=1, concurrent=1,
+                      rate=1, hold_seconds=6)
+    statuses = eventually(lambda: [s for s in read_statuses(stack.settings)
+                                   if s.facts_since is not None], 30, 0.1,
+                          until=lambda found: len(found) == 2)
+    assert len(statuses) == 2 and warm.result(timeout=60).failed == 0
+    recorder = min(s.index for s in statuses)
+    app = stack.apps[recorder]
+    app.send_signal(signal.SIGSTOP)
+    path = app_status_path(stack.settings, recorder)
+    hung = json.loads(path.read_text())
+    stop = threading.Event()
+
+    def looks_alive() -> None:  # a hung process whose status still looks fresh
+        while not stop.wait(0.3):
+            path.write_text(json.dumps({**hung, "updated": time.time()}))
+
+    refresher = threading.Thread(target=looks_alive, daemon=True)
+    refresher.start()
+    try:
+        prefix = f"facts-{uuid.uuid4().hex[:8]}"
+        # one agent, who hangs up after two seconds: each caller waits for it in turn
+        load = start_load(pool, stack, prefix, calls=FACT_CALLS, concurrent=FACT_CALLS,
+                          rate=FACT_CALLS, hold_seconds=40)
+        started = eventually(lambda: contacts_with_prefix(stack.settings.db_url, prefix), 40,
+                             0.3, until=lambda found: len(found) == FACT_CALLS)
+        call_ids = {c["call_id"] for c in started}
+        done = eventually(lambda: completed_in_queue_log(stack, call_ids), 60, 0.2,
+                          until=lambda done: done == call_ids)
+        assert done == call_ids, "an agent did not end every call"
+    finally:
+        stop.set()
+        refresher.join()
+        stack.stop_one(recorder, signal.SIGKILL)
+    stack.start_one(recorder, wait=False)
+    assert load.result(timeout=120).failed == 0
+    stored = wait_for_contacts(stack.settings.db_url, prefix, FACT_CALLS, timeout=30)
+    assert len(stored) == FACT_CALLS
+    for contact in stored:
+        kinds = [e["kind"] for e in contact["events"]]
+        assert kinds.count("agent_connect") == 1, contact
+        assert contact["outcome"] == "answered" and contact["agent"], contact
+        assert contact["talk_seconds"] is not None, contact
+    stack.wait_registered()

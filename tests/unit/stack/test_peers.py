@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ivr.cli.stack import process_line
@@ -95,10 +96,15 @@ def test_writer_seqs_grow_per_call_and_never_meet_another_process_or_a_fact() ->
 def test_status_files_round_trip_and_say_who_is_ready(tmp_path: Path) -> None:
     settings = Settings.from_env({"TOWNHALL_HOME": str(tmp_path),
                                   "TOWNHALL_IVR_PROCESSES": "2"})
-    mine = PeerStatus(0, os.getpid(), True, 2, NOW, NOW, 0.01, {"chan-1": "pb-1"})
+    mine = PeerStatus(0, os.getpid(), True, 2, NOW, NOW, 0.01, {"chan-1": "pb-1"},
+                      facts_since=NOW - 9.5, facts_through=NOW - 0.5)
     write_status(settings, mine)
-    assert read_status(settings, 0) == PeerStatus(0, os.getpid(), False, 2, NOW, NOW, 0.01,
-                                                  {"chan-1": "pb-1"})  # no ready file yet
+    assert read_status(settings, 0) == replace(mine, ready=False)  # no ready file yet
+    write_status(settings, replace(mine, pid=999_999_999, facts_since=None))
+    dead = read_status(settings, 0)  # its pid is gone: it covers no queue fact any more
+    assert dead is not None and not dead.alive and dead.facts_since is None
+    assert dead.facts_through == NOW - 0.5
+    write_status(settings, mine)
     (tmp_path / "run" / "ivr-app.ready").write_text(f"{os.getpid()}\n")
     assert read_status(settings, 0).ready  # type: ignore[union-attr]
     (tmp_path / "run" / "ivr-app-1.json").write_text("{torn")
