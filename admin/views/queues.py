@@ -19,6 +19,7 @@ from admin.metrics import compute
 from admin.period import today
 from admin.published import published_rules
 from ivr.settings import Settings
+from ivr.stack.fact_duty import Duty, duty
 from ivr.stack.peer_files import read_statuses
 from ivr.stack.peers import PeerStatus
 from ivr.telephony.ami import AmiError
@@ -53,15 +54,22 @@ def index() -> str:
                            now=current_app.config["TOWNHALL_CLOCK"].now())  # fmt: skip
 
 
-def ivr_processes(settings: Settings) -> list[tuple[int, PeerStatus | None, float | None]]:
-    """Each IVR process: its last status (None: never started) and the seconds since its
-    last call event (None: none yet)."""
+ProcessRow = tuple[int, PeerStatus | None, float | None, str]
+FACT_DUTIES = {Duty.RECORDS: "Les enregistre",
+               Duty.KEEPS: "En réserve (un processus de rang inférieur les enregistre)",
+               Duty.OFF: "Aucun lu pour l’instant"}
+
+
+def ivr_processes(settings: Settings) -> list[ProcessRow]:
+    """Each IVR process: its last status (None: never started), the seconds since its
+    last call event (None: none yet) and what it does with the queue facts."""
     statuses, now = {s.index: s for s in read_statuses(settings)}, time.time()
-    rows = []
+    rows: list[ProcessRow] = []
     for index in range(settings.ivr_processes):
         status = statuses.get(index)
         since = now - status.last_event if status and status.last_event else None
-        rows.append((index, status, since))
+        facts = FACT_DUTIES[duty(status, statuses.values(), now)] if status else "—"
+        rows.append((index, status, since, facts))
     return rows
 
 

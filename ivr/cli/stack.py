@@ -20,6 +20,7 @@ from ivr.runfiles import (
     stack_pid,
 )
 from ivr.settings import Settings, connect_host
+from ivr.stack.fact_duty import Duty, duty
 from ivr.stack.peer_files import read_statuses
 from ivr.stack.peers import PeerStatus
 from ivr.stack.supervisor import serve_foreground
@@ -90,7 +91,8 @@ def status(settings: Settings) -> None:
     for index in range(settings.ivr_processes):
         pid = live_pid(app_pid_path(settings, index))
         pid = pid if pid is not None and is_ivr_app(pid) else None  # a stale file's pid
-        click.echo(f"ivr app {index}: {process_line(pid, statuses.get(index), time.time())}")
+        line = process_line(pid, statuses.get(index), list(statuses.values()), time.time())
+        click.echo(f"ivr app {index}: {line}")
     ready = ready_app_pids(settings)
     taking = (f"taken by {len(ready)} of {settings.ivr_processes} IVR processes" if ready
               else "not taken by the IVR")
@@ -103,8 +105,15 @@ def status(settings: Settings) -> None:
         click.echo(f"admin:     not reachable on port {settings.admin_port}")
 
 
-def process_line(pid: int | None, status: PeerStatus | None, now: float) -> str:
-    """One IVR process for ``status``: pid, taking calls or not, calls, last event."""
+FACT_DUTIES = {Duty.RECORDS: "records the queue facts",
+               Duty.KEEPS: "keeps the queue facts (a lower process records them)",
+               Duty.OFF: "reads no queue fact yet"}
+
+
+def process_line(pid: int | None, status: PeerStatus | None, peers: list[PeerStatus],
+                 now: float) -> str:
+    """One IVR process for ``status``: pid, taking calls or not, calls, last event, and
+    what it does with the queue facts."""
     if pid is None:
         return "not running"
     if status is None or status.pid != pid:
@@ -112,7 +121,8 @@ def process_line(pid: int | None, status: PeerStatus | None, now: float) -> str:
     state = "taking calls" if status.ready else "not taking calls"
     last = (f"last event {now - status.last_event:.1f} s ago" if status.last_event
             else "no event yet")
-    return f"{state}, pid {pid}, {status.calls} calls in progress, {last}"
+    facts = FACT_DUTIES[duty(status, peers, now)]
+    return f"{state}, pid {pid}, {status.calls} calls in progress, {last}, {facts}"
 
 
 @click.command()

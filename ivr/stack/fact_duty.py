@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from enum import StrEnum
 
 from ivr.stack.peers import PeerStatus
 
@@ -57,3 +58,18 @@ def recorded_before(me: int, peers: Iterable[PeerStatus], now: float) -> float:
                for p in peers if p.index < me and not covers(p, now)
                and now - p.updated <= FRESH + STUCK]
     return min(stopped, default=-math.inf) - MARGIN
+
+
+class Duty(StrEnum):
+    """What a process does with the queue facts, as its status and its peers' say."""
+
+    RECORDS = "records"  # no lower peer covers them
+    KEEPS = "keeps"  # a lower peer records them; kept to take them if it stops
+    OFF = "off"  # not reading AMI (not connected, or no fact since it connected)
+
+
+def duty(status: PeerStatus, peers: Iterable[PeerStatus], now: float) -> Duty:
+    """``status``'s process's duty now (``townhall-ivr status``, the admin's queues)."""
+    if not covers(status, now):
+        return Duty.OFF
+    return Duty.RECORDS if held_from(status.index, peers, now) == math.inf else Duty.KEEPS

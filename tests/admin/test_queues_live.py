@@ -162,7 +162,8 @@ def test_the_ivr_processes_are_shown_with_their_calls_and_last_event(
     configured process never started."""
     settings = settings.with_(ivr_processes=3)
     now = time.time()
-    write_status(settings, PeerStatus(0, os.getpid(), True, 4, now - 2.0, now))
+    write_status(settings, PeerStatus(0, os.getpid(), True, 4, now - 2.0, now,
+                                      facts_since=now - 60))
     (settings.home / "run" / "ivr-app.ready").write_text(f"{os.getpid()}\n")
     write_status(settings, PeerStatus(1, 999_999_999, True, 7, None, now))
     app = make_app(AMI_LISTENER=ami, TOWNHALL_SETTINGS=settings)
@@ -172,5 +173,7 @@ def test_the_ivr_processes_are_shown_with_their_calls_and_last_event(
     rows = [row.split("</tr>")[0] for row in section.split("<tr>")[2:]]
     assert f"<td class=\"num\">{os.getpid()}</td>" in rows[0] and "En service" in rows[0]
     assert '<td class="num">4</td>' in rows[0] and re.search(r"il y a \d+ s", rows[0])
+    assert "Les enregistre" in rows[0]  # the queue facts: no lower process records them
     assert "Arrêté ou en redémarrage" in rows[1] and "Aucun" in rows[1]
+    assert "Aucun lu" in rows[1]  # dead: it reads nothing
     assert "Jamais démarré" in rows[2]

@@ -146,14 +146,18 @@ def test_the_playbacks_started_since_the_last_status_are_journaled(tmp_path: Pat
 
 
 def test_status_says_for_each_process_whether_it_takes_calls() -> None:
-    ready = PeerStatus(1, 4242, True, 3, NOW - 1.5, NOW)
-    assert process_line(None, ready, NOW) == "not running"
-    assert process_line(4343, ready, NOW) == "starting, pid 4343"  # a new pid, no status yet
-    assert process_line(4242, ready, NOW) == (
-        "taking calls, pid 4242, 3 calls in progress, last event 1.5 s ago")
+    ready = PeerStatus(1, 4242, True, 3, NOW - 1.5, NOW, facts_since=NOW - 60)
+    recorder = PeerStatus(0, 4141, True, 2, NOW - 1.0, NOW, facts_since=NOW - 90)
+    assert process_line(None, ready, [], NOW) == "not running"
+    assert process_line(4343, ready, [], NOW) == "starting, pid 4343"  # a new pid, no status
+    assert process_line(4242, ready, [recorder, ready], NOW) == (
+        "taking calls, pid 4242, 3 calls in progress, last event 1.5 s ago, keeps the queue "
+        "facts (a lower process records them)")
+    assert process_line(4242, ready, [ready], NOW).endswith(", records the queue facts")
     idle = PeerStatus(1, 4242, False, 0, None, NOW)
-    assert process_line(4242, idle, NOW).startswith("not taking calls") and "no event" in \
-        process_line(4242, idle, NOW)
+    line = process_line(4242, idle, [idle], NOW)
+    assert line.startswith("not taking calls") and "no event" in line
+    assert line.endswith("reads no queue fact yet")
 
 
 def test_the_stores_own_events_sort_by_time_among_a_calls_ops() -> None:
