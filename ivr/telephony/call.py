@@ -118,7 +118,6 @@ class CallRunner:
         # leg of their own, or Asterisk refuses an id it still knows.
         self.leg = secrets.token_hex(3)
         self.asking: asyncio.Task[None] | None = None
-        self.keeping: set[asyncio.Task[None]] = set()
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     @property
@@ -187,8 +186,8 @@ class CallRunner:
                 await self._hand_off(VOICEMAIL_CONTEXT, cmd.target)
             case c.Hangup():
                 await self.channel.hangup()
-            case c.Remember():
-                self._keep(cmd)
+            case c.Remember():  # right after a StopPlayback, before the next prompt
+                await self.channel.remember(cmd.name, cmd.value)
             case c.StartSpeech():
                 if self.speech is not None:
                     await self.speech.start(cmd.phrases, self.feed)
@@ -208,15 +207,6 @@ class CallRunner:
             self.feed(e.Answered(self.now(), cmd.token, await self.answers(cmd.query)))
 
         self.asking = asyncio.get_running_loop().create_task(answer())
-
-    def _keep(self, cmd: c.Remember) -> None:
-        """Off the caller's path: kept over HTTP, which Asterisk serves 100 at a time
-        and which waits for the channel; awaited, it delayed the transfer announcement
-        (and the hand-off) by seconds under load. Queued on the channel before the
-        later hand-off, it is set when the dialplan reads it."""
-        task = asyncio.get_running_loop().create_task(self.channel.remember(cmd.name, cmd.value))
-        self.keeping.add(task)
-        task.add_done_callback(self.keeping.discard)
 
     async def _stop_speech(self) -> None:
         if self.speech is not None:

@@ -13,10 +13,6 @@ from ivr.telephony.ari_link import AriRestError, Params
 from ivr.telephony.speech_bridge import LEG_PREFIX
 
 
-def no_http() -> Any:
-    raise AssertionError("these requests go over the websocket")
-
-
 def refusing(status: int) -> Any:
     return refusing_with(status, '{"message": "x"}')
 
@@ -28,15 +24,15 @@ def refusing_with(status: int, body: str) -> Any:
 
 
 async def test_a_gone_channel_is_reported_not_raised() -> None:
-    assert await AriChannel(refusing(404), "c1", no_http).continue_in_dialplan("ctx", "s") is False
+    assert await AriChannel(refusing(404), "c1").continue_in_dialplan("ctx", "s") is False
     left = refusing_with(409, '{"message":"Channel not in Stasis application"}')
-    assert await AriChannel(left, "c1", no_http).continue_in_dialplan("ctx", "s") is False
-    await AriChannel(refusing(404), "c1", no_http).stop_playback("c1_3")  # no exception
+    assert await AriChannel(left, "c1").continue_in_dialplan("ctx", "s") is False
+    await AriChannel(refusing(404), "c1").stop_playback("c1_3")  # no exception
 
 
 async def test_other_errors_are_raised() -> None:
     with pytest.raises(AriRestError) as caught:
-        await AriChannel(refusing(400), "c1", no_http).play(["x"], "c1_1")
+        await AriChannel(refusing(400), "c1").play(["x"], "c1_1")
     assert caught.value.status_code == 400
 
 
@@ -46,10 +42,11 @@ async def test_requests_carry_the_ari_paths_and_query() -> None:
     async def request(method: str, uri: str, params: Params | None = None) -> None:
         sent.append((method, uri, params))
 
-    channel = AriChannel(request, "c1", no_http)
+    channel = AriChannel(request, "c1")
     await channel.play(["fr/a", "fr/b", "recording:c1_ab_3"], "c1_2")
     assert await channel.continue_in_dialplan("townhall-queue", "etat-civil") is True
     await channel.record("c1_4", 60, 3)
+    await channel.remember("target", "etat-civil")
     assert sent == [
         ("POST", "channels/c1/play/c1_2", [("media", "sound:fr/a"), ("media", "sound:fr/b"),
                                             ("media", "recording:c1_ab_3"), ("lang", "fr")]),
@@ -59,7 +56,15 @@ async def test_requests_carry_the_ari_paths_and_query() -> None:
                                         ("maxDurationSeconds", "60"), ("maxSilenceSeconds", "3"),
                                         ("ifExists", "overwrite"), ("beep", "true"),
                                         ("terminateOn", "#")]),
+        ("POST", "channels/c1/variable", [("variable", "TOWNHALL_TARGET"),
+                                          ("value", "etat-civil")]),
     ]
+
+
+async def test_a_variable_not_kept_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    """Only the shortcut after a restart is lost: the call goes on."""
+    await AriChannel(refusing(500), "c1").remember("menu", "principal")
+    assert "menu not kept on the channel" in caplog.text
 
 
 async def test_the_welcome_is_sent_before_the_answer_comes_back(
@@ -77,7 +82,7 @@ async def test_the_welcome_is_sent_before_the_answer_comes_back(
     async def request(method: str, uri: str, params: Params | None = None) -> None:
         sent.append(uri)
 
-    channel = AriChannel(request, "c1", no_http, submit=submit)
+    channel = AriChannel(request, "c1", submit=submit)
     await channel.answer()
     await channel.play(["fr/a"], "c1_ab_1")
     assert sent == ["channels/c1/answer", "channels/c1/play/c1_ab_1"]

@@ -58,26 +58,14 @@ async def test_keys_lead_to_the_queue_in_order() -> None:
     assert runner.session.stage is Stage.DONE
 
 
-class SlowChannel(FakeChannel):
-    """A channel whose variables take as long as Asterisk's HTTP under load."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.kept = asyncio.Event()
-
-    async def remember(self, name: str, value: str) -> None:
-        await self.kept.wait()
-        await super().remember(name, value)
-
-
-async def test_keeping_the_department_does_not_hold_up_the_announcement() -> None:
-    channel = SlowChannel()
-    runner, _ = await drive(channel, "1", "1")  # the whole call, with nothing kept yet
-    assert channel.calls[-1] == ("continue", QUEUE_CONTEXT, "etat-civil")
-    assert not any(call[0] == "remember" for call in channel.calls)
-    channel.kept.set()
-    await asyncio.gather(*runner.keeping)
-    assert ("remember", "target", "etat-civil") in channel.calls
+async def test_the_department_is_kept_between_the_menus_stop_and_the_announcement() -> None:
+    """Asterisk sets a variable once the channel's current prompt is over, and replies
+    only then: sent behind a playback, it would hold every call on the websocket."""
+    channel = FakeChannel()
+    await drive(channel, "1", "1")
+    names = [call[0] for call in channel.calls]
+    kept = names.index("remember", names.index("remember") + 1)  # the department's
+    assert names[kept - 1] == "stop" and names[kept + 1] == "play"
 
 
 async def test_caller_gone_at_hand_off_is_recorded_as_abandoned() -> None:
@@ -119,7 +107,7 @@ async def test_the_runner_carries_out_every_kind_of_command() -> None:
 
     def trace() -> tuple[Any, ...]:
         return (len(channel.calls), len(recorder.ops), len(speech.calls), runner.timer,
-                runner.asking, len(runner.keeping))
+                runner.asking)
 
     for cmd in SAMPLES:
         before = trace()
