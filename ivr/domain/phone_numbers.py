@@ -9,6 +9,7 @@ with a reason the IVR can explain.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -90,8 +91,10 @@ def parse_number(raw: str) -> phonenumbers.PhoneNumber | None:
     return number
 
 
+@lru_cache(maxsize=4096)
 def to_e164(raw: str) -> str | None:
-    """Any valid number, French or foreign, in E.164: how a citizen's phone is stored."""
+    """Any valid number, French or foreign, in E.164: how a citizen's phone is stored.
+    Kept for the numbers seen lately (the town hall's own, each call; a caller's)."""
     number = parse_number(raw)
     if number is None or not phonenumbers.is_valid_number(number):
         return None

@@ -406,6 +406,8 @@ class Rules(_Frozen):
 
         The operator may write the number ``+33…``, ``33…`` or ``0…``.
         """
+        if not self.numbers:  # parsing a number costs more than the rest of a call's start
+            return self.main_menu
         for form in (called, f"+{called}") if called else ():
             e164 = to_e164(form)
             if e164 in self.numbers:
