@@ -12,10 +12,9 @@ when the peer surely recorded them already.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -82,25 +81,24 @@ class FactGate:
         held_from = fact_duty.held_from(self.index, peers, wall)
         through = fact_duty.recorded_through(self.index, peers)
         recorded_before = fact_duty.recorded_before(self.index, peers, wall)
-        taken = learnt = 0
+        taken: Counter[str] = Counter()
         while self._kept:
             stamp, lines = self._kept[0]
             if stamp < held_from:  # nobody below covers it any more
-                again = stamp >= recorded_before
+                why = "recorded" if stamp >= recorded_before else "learnt"
             elif stamp < through - fact_duty.MARGIN:  # a peer below recorded past it
-                again = None
+                why = ""
             elif stamp < wall - fact_duty.STUCK and self._stuck(through, wall):
-                again = True  # covered, yet nothing past it was recorded below
+                why = "recorded_from_stuck"  # covered, yet nothing past it was recorded
             else:
                 break
             self._kept.popleft()
-            if again is not None:
-                self._take(lines, record=again)
-                taken, learnt = taken + again, learnt + (not again)
-        if taken or learnt:
+            if why:
+                self._take(lines, record=why != "learnt")
+                taken[why] += 1
+        if taken:
             log.warning("queue facts taken from a peer that stopped recording them",
-                        extra={"ivr_process": self.index, "recorded": taken, "learnt": learnt,
-                               "peer": "stopped" if held_from == math.inf else "stuck"})
+                        extra={"ivr_process": self.index, **taken})
         return held_from
 
     def _stuck(self, through: float, wall: float) -> bool:
