@@ -48,7 +48,7 @@ BURST, SLOW_RING = 3, 3.0
 
 @pytest.fixture(scope="module")
 def slow_desk(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> Iterator[Stack]:
-    """État civil's only phone never answers; one caller waits there 4 s at most, then
+    """État civil's only phone never answers; one caller waits there 8 s at most, then
     overflows to the accueil, whose agent answers. Titres d'identité has ``BURST``
     agents on a phone that rings ``SLOW_RING`` seconds and room for ``BURST - 1``."""
     with AgentPhone(mode="noanswer", max_seconds=60) as silent, \
@@ -61,7 +61,7 @@ def slow_desk(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> It
                 tmp_path_factory, agent, sections={"agents": extra},
                 contacts={"agent-etat-civil-1": f"sip:agent@127.0.0.1:{silent.port}",
                           "agent-titres-identite-1": slow},
-                departments={"etat-civil": {"queue": {"max_wait": 4, "max_callers": 1},
+                departments={"etat-civil": {"queue": {"max_wait": 8, "max_callers": 1},
                                             "overflow": "accueil"},
                              "titres-identite": {"queue": {
                                  "strategy": "rrmemory", "wrapup": 0,
@@ -71,7 +71,7 @@ def slow_desk(tmp_path_factory: pytest.TempPathFactory, agent: AgentPhone) -> It
 
 
 def test_overflow_after_the_maximum_wait_reaches_the_accueil(slow_desk: Stack) -> None:
-    result = slow_desk.call(dtmf="11", hold_seconds=14)
+    result = slow_desk.call(dtmf="11", hold_seconds=20)
     assert result.answered
     contact = slow_desk.contact(result.ref, wait=20,
                                 until=lambda c: c["talk_seconds"] is not None)
@@ -88,7 +88,8 @@ def test_a_full_queue_overflows_at_once(slow_desk: Stack) -> None:
     first = f"full-{uuid.uuid4().hex[:8]}"
     calls = [slow_desk.start_call(dtmf="11", hold_seconds=20, ref=first)]
     # the second caller starts once the first is answered: both reach the queue within
-    # its 4 s wait
+    # its 8-s wait (4 s were too few under the full suite's load: the second caller came
+    # after the first had overflowed)
     assert slow_desk.contact(first, wait=15) is not None, slow_desk.app_log()
     calls.append(slow_desk.start_call(dtmf="11", hold_seconds=20))
     # once each call is over (the accueil's one agent talks to one of them only)
