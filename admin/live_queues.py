@@ -81,7 +81,7 @@ class LiveQueues:
         self._lock = threading.Lock()
 
     def on_event(self, event: QueueEvent) -> None:
-        """Called on pyst2's dispatch thread for every queue event."""
+        """Called on pyst2's reader thread for every queue event."""
         if isinstance(event, AgentRinging):
             self.desks.publish(event)
         with self._lock:

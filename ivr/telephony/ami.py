@@ -2,7 +2,8 @@
 
 pyst2's ``Manager`` runs its own reader and dispatch threads and cannot be reused once
 closed, so a supervisor thread builds a fresh one per connection and reconnects with a
-backoff when Asterisk restarts. Events reach ``on_event`` on pyst2's dispatch thread:
+backoff when Asterisk restarts. Events reach ``on_event`` (or ``raw``) on pyst2's reader
+thread, which also reads the actions' replies: a callback must not send an action, and
 an asyncio consumer must hop with ``loop.call_soon_threadsafe``. After each (re)connect
 the views are rebuilt from ``QueueStatus``, whose reply pyst2 hands back as one block.
 """
@@ -21,7 +22,13 @@ from typing import Any, Protocol
 from asterisk.manager import Event, Manager, ManagerException, ManagerMsg
 
 from ivr.settings import Settings, connect_host
-from ivr.telephony.queue_events import QueueBoard, QueueEvent, QueueView, parse_event
+from ivr.telephony.queue_events import (
+    QueueBoard,
+    QueueEvent,
+    QueueView,
+    parse_event,
+    parse_stamp,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +56,7 @@ def raw_stamp(lines: list[str]) -> float | None:
     first lines), without parsing the rest."""
     for line in lines[:4]:
         if line.startswith("Timestamp:"):
-            try:
-                return float(line[10:])
-            except ValueError:
-                return None
+            return parse_stamp(line[10:].strip())
     return None
 
 

@@ -196,13 +196,13 @@ def parse_event(headers: Mapping[str, str], at: datetime) -> QueueEvent | None:
     if builder is None or not queue:
         return None
     event = builder(headers, queue, at)
-    stamp = _stamp(headers.get("Timestamp"))
+    stamp = parse_stamp(headers.get("Timestamp"))
     if event is None or stamp is None:
         return event
     return replace(event, stamp=stamp)
 
 
-def _stamp(value: str | None) -> float | None:
+def parse_stamp(value: str | None) -> float | None:
     """AMI's ``Timestamp: 1764526974.123456`` (manager.conf ``timestampevents``)."""
     try:
         return float(value) if value else None
